@@ -1,0 +1,49 @@
+import { eq, lt } from "drizzle-orm";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import { fail, type Failure } from "../shared/errors.ts";
+import { idempotencyKeys } from "./schema/idempotency.ts";
+
+/** How long an Idempotency-Key is remembered. A retry after that is a new request. */
+export const idempotencyRetentionMs = 24 * 60 * 60 * 1000;
+
+export interface IdempotencyInput {
+  key: string;
+  /** SHA-256 of the method, route and canonical body, computed by the Worker. */
+  requestHash: string;
+}
+
+/** An object's answer to a write, and whether it came from the idempotency record. */
+export interface Idempotent<T> {
+  outcome: T | Failure<"idempotency_conflict">;
+  replayed: boolean;
+}
+
+type SyncDatabase = BaseSQLiteDatabase<"sync", any, any>;
+
+/**
+ * Runs `effect` once per Idempotency-Key. Must be called inside the object's
+ * transaction, so the record and the effect commit together or not at all.
+ * Business failures are remembered too: a retry gets the same answer.
+ */
+export function runIdempotent<T>(db: SyncDatabase, input: IdempotencyInput | undefined, now: number, effect: () => T): Idempotent<T> {
+  if (!input) return { outcome: effect(), replayed: false };
+  const previous = db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, input.key)).get();
+  if (previous) {
+    if (previous.requestHash !== input.requestHash) {
+      return { outcome: fail("idempotency_conflict", `Idempotency-Key "${input.key}" was first used with a different request`), replayed: false };
+    }
+    return { outcome: JSON.parse(previous.result) as T, replayed: true };
+  }
+  const outcome = effect();
+  db.insert(idempotencyKeys).values({ key: input.key, requestHash: input.requestHash, result: JSON.stringify(outcome), createdAt: now }).run();
+  return { outcome, replayed: false };
+}
+
+export function pruneIdempotencyKeys(db: SyncDatabase, now: number): void {
+  db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, now - idempotencyRetentionMs)).run();
+}
+
+export function oldestIdempotencyKey(db: SyncDatabase): number | null {
+  const row = db.select({ createdAt: idempotencyKeys.createdAt }).from(idempotencyKeys).orderBy(idempotencyKeys.createdAt).limit(1).get();
+  return row?.createdAt ?? null;
+}

@@ -1,0 +1,37 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const indexMeta = sqliteTable("index_meta", {
+  id: integer("id").primaryKey(),
+  lastSeq: integer("last_seq").notNull(),
+});
+
+/** The latest per-location figures each SKU object published, newest version wins. */
+export const skuFigures = sqliteTable("sku_figures", {
+  sku: text("sku").primaryKey(),
+  version: integer("version").notNull(),
+  locations: text("locations", { mode: "json" })
+    .$type<{ location: string; onHand: number; safetyStock: number; reserved: number }[]>()
+    .notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const channelRules = sqliteTable("channel_rules", {
+  channel: text("channel").primaryKey(),
+  locations: text("locations", { mode: "json" }).$type<string[]>().notNull(),
+  bufferUnits: integer("buffer_units").notNull(),
+  maxUnits: integer("max_units"),
+  maxPercent: integer("max_percent"),
+});
+
+/** What each channel may sell of each SKU; `seq` orders the change feed. */
+export const channelAvailability = sqliteTable(
+  "channel_availability",
+  {
+    channel: text("channel").notNull(),
+    sku: text("sku").notNull(),
+    available: integer("available").notNull(),
+    seq: integer("seq").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.channel, table.sku] }), index("channel_availability_feed").on(table.channel, table.seq)],
+);

@@ -1,0 +1,59 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export { idempotencyKeys } from "./idempotency.ts";
+
+export const skuMeta = sqliteTable("sku_meta", {
+  id: integer("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  sku: text("sku").notNull(),
+  version: integer("version").notNull(),
+  publishedVersion: integer("published_version").notNull(),
+});
+
+export const locationStock = sqliteTable("location_stock", {
+  location: text("location").primaryKey(),
+  onHand: integer("on_hand").notNull(),
+  safetyStock: integer("safety_stock").notNull(),
+  reserved: integer("reserved").notNull(),
+});
+
+export const reservations = sqliteTable(
+  "reservations",
+  {
+    id: text("id").primaryKey(),
+    channel: text("channel").notNull(),
+    qty: integer("qty").notNull(),
+    status: text("status", { enum: ["active", "committed", "released", "expired"] }).notNull(),
+    reference: text("reference").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    closedAt: integer("closed_at"),
+  },
+  (table) => [index("reservations_active_expiry").on(table.status, table.expiresAt)],
+);
+
+export const reservationAllocations = sqliteTable(
+  "reservation_allocations",
+  {
+    reservationId: text("reservation_id").notNull(),
+    location: text("location").notNull(),
+    qty: integer("qty").notNull(),
+    /** Routing priority of this part of the reservation, 0 first. */
+    position: integer("position").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.reservationId, table.location] })],
+);
+
+export const ledger = sqliteTable("ledger", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  type: text("type", { enum: ["snapshot", "adjustment", "reservation", "commit", "release", "expiry"] }).notNull(),
+  location: text("location").notNull(),
+  onHandDelta: integer("on_hand_delta").notNull(),
+  reservedDelta: integer("reserved_delta").notNull(),
+  safetyStockDelta: integer("safety_stock_delta").notNull(),
+  reason: text("reason"),
+  reference: text("reference"),
+  reservationId: text("reservation_id"),
+  idempotencyKey: text("idempotency_key"),
+  at: integer("at").notNull(),
+});

@@ -1,0 +1,37 @@
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export { idempotencyKeys } from "./idempotency.ts";
+
+export const tenant = sqliteTable("tenant", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** Keys are stored as SHA-256 digests only; the secret is shown once, at creation. */
+export const apiKeys = sqliteTable("api_keys", {
+  id: text("id").primaryKey(),
+  keyHash: text("key_hash").notNull().unique(),
+  role: text("role", { enum: ["admin", "channel", "store", "erp", "readonly"] }).notNull(),
+  name: text("name"),
+  channel: text("channel"),
+  location: text("location"),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const locations = sqliteTable("locations", {
+  id: text("id").primaryKey(),
+  type: text("type", { enum: ["store", "warehouse", "3pl"] }).notNull(),
+  name: text("name"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const channels = sqliteTable("channels", {
+  id: text("id").primaryKey(),
+  locations: text("locations", { mode: "json" }).$type<string[]>().notNull(),
+  bufferUnits: integer("buffer_units").notNull(),
+  maxUnits: integer("max_units"),
+  maxPercent: integer("max_percent"),
+  version: integer("version").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -1,0 +1,191 @@
+import { DurableObject } from "cloudflare:workers";
+import { asc, eq, inArray } from "drizzle-orm";
+import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
+import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import { fail, type Result } from "../shared/errors.ts";
+import type { ApiKey, Channel, ChannelRules, CreateKeyRequest, KeyRole, Location, PutLocationRequest, Tenant } from "../shared/schemas/tenancy.ts";
+import { oldestIdempotencyKey, pruneIdempotencyKeys, idempotencyRetentionMs, runIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
+import migrations from "./migrations/tenant-registry/migrations.js";
+import * as schema from "./schema/tenant-registry.ts";
+
+const { tenant, apiKeys, locations, channels } = schema;
+
+export interface Principal {
+  tenantId: string;
+  keyId: string;
+  role: KeyRole;
+  channel: string | null;
+  location: string | null;
+}
+
+export interface NewKey {
+  id: string;
+  keyHash: string;
+}
+
+export interface AuthorizeNeeds {
+  location?: string;
+  channel?: string;
+}
+
+export type Authorization = Result<{ principal: Principal; location: Location | null; channel: Channel | null }>;
+
+/**
+ * One per tenant: its name, its API keys (hashed), its locations and its
+ * channels. Every request of a tenant key is authorized here, in one call that
+ * also returns the location and channel the request names.
+ */
+export class TenantRegistry extends DurableObject<Env> {
+  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.db = drizzle(ctx.storage, { schema });
+    void ctx.blockConcurrencyWhile(async () => {
+      await migrate(this.db, migrations);
+    });
+  }
+
+  async createTenant(input: { id: string; name: string; adminKey: NewKey }, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ tenant: Tenant; adminKey: ApiKey }>>> {
+    return this.mutate(idempotency, (now) => {
+      if (this.tenantRow()) return fail("conflict", `Tenant ${input.id} already exists`);
+      this.db.insert(tenant).values({ id: input.id, name: input.name, createdAt: now }).run();
+      this.db.insert(apiKeys).values({ id: input.adminKey.id, keyHash: input.adminKey.keyHash, role: "admin", name: "initial admin key", createdAt: now }).run();
+      return { ok: true, tenant: this.tenantView()!, adminKey: this.keyView(input.adminKey.id) };
+    });
+  }
+
+  async getTenant(): Promise<Tenant | null> {
+    return this.tenantView();
+  }
+
+  async createKey(input: CreateKeyRequest, key: NewKey, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ key: ApiKey }>>> {
+    return this.mutate(idempotency, (now) => {
+      if (input.location && !this.locationRow(input.location)) return fail("unknown_location", `No location ${input.location}`);
+      if (input.channel && !this.channelRow(input.channel)) return fail("unknown_channel", `No channel ${input.channel}`);
+      this.db
+        .insert(apiKeys)
+        .values({ id: key.id, keyHash: key.keyHash, role: input.role, name: input.name ?? null, channel: input.channel ?? null, location: input.location ?? null, createdAt: now })
+        .run();
+      return { ok: true, key: this.keyView(key.id) };
+    });
+  }
+
+  async listKeys(): Promise<ApiKey[]> {
+    return this.db.select({ id: apiKeys.id }).from(apiKeys).orderBy(asc(apiKeys.createdAt)).all().map(({ id }) => this.keyView(id));
+  }
+
+  /**
+   * Finds the key by its digest and, in the same call, the location and
+   * channel the request is about (null when the tenant has no such thing).
+   */
+  async authorize(keyHash: string, needs: AuthorizeNeeds): Promise<Authorization> {
+    const key = this.db.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).get();
+    if (!key || !this.tenantRow()) return fail("unauthorized", "Unknown API key");
+    const principal: Principal = { tenantId: this.tenantRow()!.id, keyId: key.id, role: key.role, channel: key.channel, location: key.location };
+    const location = needs.location === undefined ? null : this.locationView(needs.location);
+    const channel = needs.channel === undefined ? null : this.channelView(needs.channel);
+    return { ok: true, principal, location, channel };
+  }
+
+  async putLocation(id: string, input: PutLocationRequest, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ location: Location; created: boolean }>>> {
+    return this.mutate(idempotency, (now) => {
+      const created = !this.locationRow(id);
+      this.db
+        .insert(locations)
+        .values({ id, type: input.type, name: input.name ?? null, updatedAt: now })
+        .onConflictDoUpdate({ target: locations.id, set: { type: input.type, name: input.name ?? null, updatedAt: now } })
+        .run();
+      return { ok: true, location: this.locationView(id)!, created };
+    });
+  }
+
+  async listLocations(): Promise<Location[]> {
+    return this.db.select().from(locations).orderBy(asc(locations.id)).all().map(toLocation);
+  }
+
+  async putChannel(id: string, rules: ChannelRules, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ channel: Channel; created: boolean }>>> {
+    return this.mutate(idempotency, (now) => {
+      const known = new Set(this.db.select({ id: locations.id }).from(locations).where(inArray(locations.id, rules.locations)).all().map((row) => row.id));
+      const unknown = rules.locations.filter((location) => !known.has(location));
+      if (unknown.length > 0) return fail("unknown_location", `No location ${unknown.join(", ")}`, { locations: unknown });
+      const previous = this.channelRow(id);
+      const values = { locations: rules.locations, bufferUnits: rules.bufferUnits, maxUnits: rules.maxUnits, maxPercent: rules.maxPercent, updatedAt: now };
+      this.db
+        .insert(channels)
+        .values({ id, ...values, version: 1 })
+        .onConflictDoUpdate({ target: channels.id, set: { ...values, version: (previous?.version ?? 0) + 1 } })
+        .run();
+      return { ok: true, channel: this.channelView(id)!, created: !previous };
+    });
+  }
+
+  async listChannels(): Promise<Channel[]> {
+    return this.db.select().from(channels).orderBy(asc(channels.id)).all().map(toChannel);
+  }
+
+  override async alarm(): Promise<void> {
+    pruneIdempotencyKeys(this.db, Date.now());
+    await this.scheduleAlarm();
+  }
+
+  private async mutate<T>(idempotency: IdempotencyInput | undefined, effect: (now: number) => T): Promise<Idempotent<T>> {
+    const now = Date.now();
+    const result = this.ctx.storage.transactionSync(() => runIdempotent(this.db, idempotency, now, () => effect(now)));
+    if (idempotency) await this.scheduleAlarm();
+    return result;
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const oldest = oldestIdempotencyKey(this.db);
+    if (oldest !== null && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(oldest + idempotencyRetentionMs);
+  }
+
+  private tenantRow() {
+    return this.db.select().from(tenant).limit(1).get();
+  }
+
+  private tenantView(): Tenant | null {
+    const row = this.tenantRow();
+    return row ? { id: row.id, name: row.name, createdAt: new Date(row.createdAt).toISOString() } : null;
+  }
+
+  private keyView(id: string): ApiKey {
+    const row = this.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get()!;
+    return { id: row.id, role: row.role, name: row.name, channel: row.channel, location: row.location, createdAt: new Date(row.createdAt).toISOString(), key: null };
+  }
+
+  private locationRow(id: string) {
+    return this.db.select().from(locations).where(eq(locations.id, id)).get();
+  }
+
+  private locationView(id: string): Location | null {
+    const row = this.locationRow(id);
+    return row ? toLocation(row) : null;
+  }
+
+  private channelRow(id: string) {
+    return this.db.select().from(channels).where(eq(channels.id, id)).get();
+  }
+
+  private channelView(id: string): Channel | null {
+    const row = this.channelRow(id);
+    return row ? toChannel(row) : null;
+  }
+}
+
+function toLocation(row: typeof locations.$inferSelect): Location {
+  return { id: row.id, type: row.type, name: row.name, updatedAt: new Date(row.updatedAt).toISOString() };
+}
+
+function toChannel(row: typeof channels.$inferSelect): Channel {
+  return {
+    id: row.id,
+    locations: row.locations,
+    bufferUnits: row.bufferUnits,
+    maxUnits: row.maxUnits,
+    maxPercent: row.maxPercent,
+    version: row.version,
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}

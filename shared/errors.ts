@@ -1,0 +1,95 @@
+/**
+ * The one error model of the API. Every failure a client can see carries a
+ * stable `code`; the HTTP status follows from the code.
+ */
+export const errorStatus = {
+  validation_failed: 400,
+  malformed_json: 400,
+  idempotency_key_required: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  unknown_location: 422,
+  unknown_channel: 422,
+  location_not_in_channel: 422,
+  negative_on_hand: 422,
+  conflict: 409,
+  idempotency_conflict: 409,
+  insufficient_stock: 409,
+  reservation_not_active: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export const errorCodes = Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]];
+
+const titles: Record<ErrorCode, string> = {
+  validation_failed: "The request is not valid",
+  malformed_json: "The request body is not valid JSON",
+  idempotency_key_required: "An Idempotency-Key header is required",
+  unauthorized: "Missing or unknown API key",
+  forbidden: "This key may not do that",
+  not_found: "Not found",
+  unknown_location: "Unknown location",
+  unknown_channel: "Unknown channel",
+  location_not_in_channel: "The location is not in the channel's pool",
+  negative_on_hand: "On-hand stock cannot go below zero",
+  conflict: "The request conflicts with the current state",
+  idempotency_conflict: "The Idempotency-Key was used with a different request",
+  insufficient_stock: "Not enough stock available",
+  reservation_not_active: "The reservation is no longer active",
+  payload_too_large: "The request body is too large",
+  unsupported_media_type: "The request body must be application/json",
+  rate_limited: "Too many requests",
+  internal_error: "Internal error",
+};
+
+export function errorTitle(code: ErrorCode): string {
+  return titles[code];
+}
+
+/**
+ * A failure with a stable code. Thrown in the Worker and turned into
+ * RFC 9457 problem+json by the app's single error handler.
+ *
+ * @example
+ * throw new AppError("not_found", `Reservation ${id} does not exist`);
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly extra: Record<string, unknown>;
+
+  constructor(code: ErrorCode, detail?: string, extra: Record<string, unknown> = {}) {
+    super(detail ?? titles[code]);
+    this.name = "AppError";
+    this.code = code;
+    this.status = errorStatus[code];
+    this.extra = extra;
+  }
+}
+
+/**
+ * A business outcome that crossed an RPC boundary: objects return these
+ * instead of throwing, and callers match on `code`.
+ */
+/** Plain values only: failures cross RPC and are stored as idempotent answers. */
+export type FailureDetails = Record<string, string | number | boolean | null | string[]>;
+
+export interface Failure<C extends ErrorCode = ErrorCode> {
+  ok: false;
+  code: C;
+  detail: string;
+  /** Members added to the problem body, e.g. `available` for insufficient_stock. */
+  extra: FailureDetails;
+}
+
+export type Result<T, C extends ErrorCode = ErrorCode> = ({ ok: true } & T) | Failure<C>;
+
+export function fail<C extends ErrorCode>(code: C, detail: string, extra: FailureDetails = {}): Failure<C> {
+  return { ok: false, code, detail, extra };
+}

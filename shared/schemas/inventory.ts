@@ -1,0 +1,114 @@
+import { z } from "@hono/zod-openapi";
+import { ChannelId, Cursor, LocationId, Quantity, Reference, Sku, StockLevel, Timestamp } from "./common.ts";
+
+export const SetStockRequest = z
+  .object({
+    onHand: StockLevel.openapi({ description: "Units physically at the location." }),
+    safetyStock: StockLevel.optional().openapi({ description: "Units never offered to any channel; unchanged when omitted." }),
+    reference: Reference.optional(),
+  })
+  .strict()
+  .openapi("SetStockRequest");
+
+export const AdjustmentRequest = z
+  .object({
+    location: LocationId,
+    delta: z
+      .number()
+      .int()
+      .min(-1_000_000)
+      .max(1_000_000)
+      .refine((n) => n !== 0, "delta must not be zero")
+      .openapi({ example: -3 }),
+    reason: z.string().min(1).max(64).openapi({ example: "damaged" }),
+    reference: Reference,
+  })
+  .strict()
+  .openapi("AdjustmentRequest");
+
+export const LocationStock = z
+  .object({
+    location: LocationId,
+    onHand: z.number().int(),
+    safetyStock: z.number().int(),
+    reserved: z.number().int(),
+    available: z.number().int().openapi({ description: "max(0, onHand - safetyStock - reserved)" }),
+  })
+  .openapi("LocationStock");
+
+export const SkuInventory = z
+  .object({
+    sku: Sku,
+    version: z.number().int().openapi({ description: "Increases with every movement of this SKU." }),
+    locations: z.array(LocationStock),
+    totals: z.object({ onHand: z.number().int(), safetyStock: z.number().int(), reserved: z.number().int(), available: z.number().int() }),
+  })
+  .openapi("SkuInventory");
+
+export const defaultReservationTtlSeconds = 900;
+
+export const CreateReservationRequest = z
+  .object({
+    qty: Quantity,
+    channel: ChannelId,
+    location: LocationId.optional().openapi({ description: "Reserve at this location (click-and-collect); otherwise against the channel's pool." }),
+    ttlSeconds: z.number().int().min(1).max(604_800).default(defaultReservationTtlSeconds),
+    reference: Reference,
+  })
+  .strict()
+  .openapi("CreateReservationRequest");
+
+export const ReservationStatus = z.enum(["active", "committed", "released", "expired"]);
+
+export const Reservation = z
+  .object({
+    id: z.string().openapi({ example: "res_0w3x9q2k4m6n8p1r3t5v" }),
+    sku: Sku,
+    channel: ChannelId,
+    qty: z.number().int(),
+    status: ReservationStatus,
+    allocations: z.array(z.object({ location: LocationId, qty: z.number().int() })),
+    reference: z.string(),
+    createdAt: Timestamp,
+    expiresAt: Timestamp,
+    closedAt: Timestamp.nullable(),
+  })
+  .openapi("Reservation");
+
+export const LedgerEntryType = z.enum(["snapshot", "adjustment", "reservation", "commit", "release", "expiry"]);
+
+export const LedgerEntry = z
+  .object({
+    seq: z.number().int(),
+    type: LedgerEntryType,
+    location: LocationId,
+    delta: z.number().int().openapi({ description: "Change of onHand." }),
+    reservedDelta: z.number().int(),
+    safetyStockDelta: z.number().int(),
+    reason: z.string().nullable(),
+    reference: z.string().nullable(),
+    reservationId: z.string().nullable(),
+    idempotencyKey: z.string().nullable(),
+    at: Timestamp,
+  })
+  .openapi("LedgerEntry");
+
+export const LedgerQuery = z.object({
+  cursor: Cursor.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const LedgerPage = z
+  .object({ entries: z.array(LedgerEntry), nextCursor: z.string().nullable() })
+  .openapi("LedgerPage");
+
+export type SetStockRequest = z.infer<typeof SetStockRequest>;
+export type AdjustmentRequest = z.infer<typeof AdjustmentRequest>;
+export type LocationStock = z.infer<typeof LocationStock>;
+export type SkuInventory = z.infer<typeof SkuInventory>;
+export type CreateReservationRequest = z.infer<typeof CreateReservationRequest>;
+export type ReservationStatus = z.infer<typeof ReservationStatus>;
+export type Reservation = z.infer<typeof Reservation>;
+export type LedgerEntryType = z.infer<typeof LedgerEntryType>;
+export type LedgerEntry = z.infer<typeof LedgerEntry>;
+export type LedgerPage = z.infer<typeof LedgerPage>;

@@ -1,0 +1,93 @@
+import { z } from "@hono/zod-openapi";
+import { ChannelId, LocationId, TenantId, Timestamp } from "./common.ts";
+
+export const CreateTenantRequest = z
+  .object({
+    id: TenantId,
+    name: z.string().min(1).max(200).openapi({ example: "Acme Retail" }),
+  })
+  .strict()
+  .openapi("CreateTenantRequest");
+
+export const Tenant = z
+  .object({ id: TenantId, name: z.string(), createdAt: Timestamp })
+  .openapi("Tenant");
+
+export const KeyRole = z.enum(["admin", "channel", "store", "erp", "readonly"]).openapi({
+  description: "admin: everything in the tenant; channel: reservations and availability of one channel; store: one location's stock; erp: stock snapshots and adjustments; readonly: reads.",
+});
+
+export const CreateKeyRequest = z
+  .object({
+    role: KeyRole,
+    name: z.string().min(1).max(200).optional(),
+    channel: ChannelId.optional(),
+    location: LocationId.optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.role === "channel" && !value.channel) ctx.addIssue({ code: "custom", path: ["channel"], message: "a channel key needs a channel" });
+    if (value.role === "store" && !value.location) ctx.addIssue({ code: "custom", path: ["location"], message: "a store key needs a location" });
+    if (value.role !== "channel" && value.channel) ctx.addIssue({ code: "custom", path: ["channel"], message: "only channel keys are bound to a channel" });
+    if (value.role !== "store" && value.location) ctx.addIssue({ code: "custom", path: ["location"], message: "only store keys are bound to a location" });
+  })
+  .openapi("CreateKeyRequest");
+
+export const ApiKey = z
+  .object({
+    id: z.string(),
+    role: KeyRole,
+    name: z.string().nullable(),
+    channel: ChannelId.nullable(),
+    location: LocationId.nullable(),
+    createdAt: Timestamp,
+    key: z.string().nullable().openapi({
+      description: "The secret, shown once in the answer that created it. A replay of that request under the same Idempotency-Key returns null here: keys are stored hashed only.",
+    }),
+  })
+  .openapi("ApiKey");
+
+export const CreateTenantResponse = z
+  .object({ tenant: Tenant, adminKey: ApiKey })
+  .openapi("CreateTenantResponse");
+
+export const LocationType = z.enum(["store", "warehouse", "3pl"]);
+
+export const PutLocationRequest = z
+  .object({
+    type: LocationType,
+    name: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .openapi("PutLocationRequest");
+
+export const Location = z
+  .object({ id: LocationId, type: LocationType, name: z.string().nullable(), updatedAt: Timestamp })
+  .openapi("Location");
+
+export const ChannelRules = z
+  .object({
+    locations: z.array(LocationId).min(1).max(500).openapi({ description: "The pool, in routing priority order." }),
+    bufferUnits: z.number().int().min(0).max(1_000_000).default(0).openapi({ description: "Units of the pool never offered on this channel." }),
+    maxUnits: z.number().int().min(0).max(1_000_000_000).nullable().default(null).openapi({ description: "At most this many units offered at once." }),
+    maxPercent: z.number().int().min(0).max(100).nullable().default(null).openapi({ description: "At most this percent of the pool's available units offered at once." }),
+  })
+  .strict();
+
+export const PutChannelRequest = ChannelRules.superRefine((value, ctx) => {
+  if (new Set(value.locations).size !== value.locations.length) {
+    ctx.addIssue({ code: "custom", path: ["locations"], message: "a location appears twice in the pool" });
+  }
+}).openapi("PutChannelRequest");
+
+export const Channel = ChannelRules.extend({ id: ChannelId, version: z.number().int(), updatedAt: Timestamp }).openapi("Channel");
+
+export type CreateTenantRequest = z.infer<typeof CreateTenantRequest>;
+export type Tenant = z.infer<typeof Tenant>;
+export type KeyRole = z.infer<typeof KeyRole>;
+export type CreateKeyRequest = z.infer<typeof CreateKeyRequest>;
+export type ApiKey = z.infer<typeof ApiKey>;
+export type PutLocationRequest = z.infer<typeof PutLocationRequest>;
+export type Location = z.infer<typeof Location>;
+export type ChannelRules = z.infer<typeof ChannelRules>;
+export type Channel = z.infer<typeof Channel>;

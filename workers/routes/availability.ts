@@ -1,0 +1,77 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { AppError } from "../../shared/errors.ts";
+import { sha256Hex } from "../../shared/ids.ts";
+import { AvailabilityChanges, AvailabilityChangesQuery, AvailabilityQuery, BulkAvailability, BulkAvailabilityQuery, ChannelAvailability } from "../../shared/schemas/availability.ts";
+import { Sku } from "../../shared/schemas/common.ts";
+import { authorize } from "../auth.ts";
+import type { AppEnv } from "../env.ts";
+import { availabilityIndex } from "../objects.ts";
+import { createRouter, json, problems, security } from "../openapi.ts";
+
+const pollers = ["admin", "channel", "erp", "readonly"] as const;
+
+const single = createRoute({
+  method: "get",
+  path: "/v1/availability/{sku}",
+  tags: ["Availability"],
+  summary: "What a channel may sell of one SKU (ETag; 304 on If-None-Match)",
+  description: "Served from the availability read model, which trails the SKU objects by at most the publish delay (200 ms by default) plus one internal call.",
+  security,
+  request: { params: z.object({ sku: Sku }), query: AvailabilityQuery },
+  responses: { 200: json(ChannelAvailability, "The channel's availability"), 304: { description: "Not modified since the ETag you sent" }, ...problems },
+});
+
+const bulk = createRoute({
+  method: "get",
+  path: "/v1/availability",
+  tags: ["Availability"],
+  summary: "What a channel may sell of many SKUs, in one call",
+  security,
+  request: { query: BulkAvailabilityQuery },
+  responses: { 200: json(BulkAvailability, "The channel's availability per SKU"), ...problems },
+});
+
+const changes = createRoute({
+  method: "get",
+  path: "/v1/availability/changes",
+  tags: ["Availability"],
+  summary: "Every SKU whose availability on the channel changed since the cursor",
+  description: "Start without a cursor to get every SKU once; then pass nextCursor back. A SKU that changed several times appears once, with its latest figure.",
+  security,
+  request: { query: AvailabilityChangesQuery },
+  responses: { 200: json(AvailabilityChanges, "A page of changes"), ...problems },
+});
+
+async function channelAccess(c: Context<AppEnv>, channel: string) {
+  const access = await authorize(c, { roles: pollers, channel });
+  if (!access.channel) throw new AppError("unknown_channel", `No channel ${channel}`);
+  return access;
+}
+
+export const availabilityRoutes = createRouter()
+  .openapi(changes, async (c) => {
+    const { channel, cursor, limit } = c.req.valid("query");
+    const { principal } = await channelAccess(c, channel);
+    return c.json(await availabilityIndex(c.env, principal.tenantId).changes(channel, Number(cursor ?? 0), limit), 200);
+  })
+  .openapi(single, async (c) => {
+    const { sku } = c.req.valid("param");
+    const { channel } = c.req.valid("query");
+    const { principal } = await channelAccess(c, channel);
+    const [item] = await availabilityIndex(c.env, principal.tenantId).getAvailability(channel, [sku]);
+    if (!item) throw new AppError("not_found", `No stock recorded for SKU ${sku}`);
+    const etag = `"${(await sha256Hex(JSON.stringify(item))).slice(0, 32)}"`;
+    c.header("ETag", etag);
+    c.header("Cache-Control", "private, no-cache");
+    const ifNoneMatch = c.req.header("if-none-match");
+    if (ifNoneMatch && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag)) return c.body(null, 304);
+    return c.json(item, 200);
+  })
+  .openapi(bulk, async (c) => {
+    const { channel, skus } = c.req.valid("query");
+    const { principal } = await channelAccess(c, channel);
+    const items = await availabilityIndex(c.env, principal.tenantId).getAvailability(channel, skus);
+    const found = new Set(items.map((item) => item.sku));
+    return c.json({ channel, items, unknown: skus.filter((sku) => !found.has(sku)) }, 200);
+  });

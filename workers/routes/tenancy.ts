@@ -1,0 +1,143 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { formatApiKey, newId, newKeySecret, sha256Hex } from "../../shared/ids.ts";
+import { ChannelId, IdempotencyKeyHeader, LocationId } from "../../shared/schemas/common.ts";
+import { ApiKey, Channel, CreateKeyRequest, CreateTenantRequest, CreateTenantResponse, Location, PutChannelRequest, PutLocationRequest, Tenant } from "../../shared/schemas/tenancy.ts";
+import { authorize, requirePlatformKey } from "../auth.ts";
+import { idempotencyOf, settle } from "../idempotency.ts";
+import { availabilityIndex, tenantRegistry } from "../objects.ts";
+import { body, createRouter, json, problems, security } from "../openapi.ts";
+
+const createTenant = createRoute({
+  method: "post",
+  path: "/v1/tenants",
+  tags: ["Tenancy"],
+  summary: "Create a tenant (platform key); its admin key is in the answer, once",
+  security,
+  request: { headers: IdempotencyKeyHeader, body: body(CreateTenantRequest) },
+  responses: { 201: json(CreateTenantResponse, "The tenant and its admin key"), ...problems },
+});
+
+const readTenant = createRoute({
+  method: "get",
+  path: "/v1/tenant",
+  tags: ["Tenancy"],
+  summary: "The tenant of the calling key",
+  security,
+  responses: { 200: json(Tenant, "The tenant"), ...problems },
+});
+
+const createKey = createRoute({
+  method: "post",
+  path: "/v1/keys",
+  tags: ["Tenancy"],
+  summary: "Create an API key with a role (tenant admin); the secret is in the answer, once",
+  security,
+  request: { headers: IdempotencyKeyHeader, body: body(CreateKeyRequest) },
+  responses: { 201: json(ApiKey, "The key"), ...problems },
+});
+
+const listKeys = createRoute({
+  method: "get",
+  path: "/v1/keys",
+  tags: ["Tenancy"],
+  summary: "The tenant's keys, without secrets",
+  security,
+  responses: { 200: json(z.object({ keys: z.array(ApiKey) }), "The keys"), ...problems },
+});
+
+const putLocation = createRoute({
+  method: "put",
+  path: "/v1/locations/{location}",
+  tags: ["Tenancy"],
+  summary: "Create or update a location (store, warehouse, 3pl)",
+  security,
+  request: { params: z.object({ location: LocationId }), headers: IdempotencyKeyHeader, body: body(PutLocationRequest) },
+  responses: { 200: json(Location, "The location"), ...problems },
+});
+
+const listLocations = createRoute({
+  method: "get",
+  path: "/v1/locations",
+  tags: ["Tenancy"],
+  summary: "The tenant's locations",
+  security,
+  responses: { 200: json(z.object({ locations: z.array(Location) }), "The locations"), ...problems },
+});
+
+const putChannel = createRoute({
+  method: "put",
+  path: "/v1/channels/{channel}",
+  tags: ["Tenancy"],
+  summary: "Create or update a channel: its pool of locations (in priority order), buffer and caps",
+  security,
+  request: { params: z.object({ channel: ChannelId }), headers: IdempotencyKeyHeader, body: body(PutChannelRequest) },
+  responses: { 200: json(Channel, "The channel"), ...problems },
+});
+
+const listChannels = createRoute({
+  method: "get",
+  path: "/v1/channels",
+  tags: ["Tenancy"],
+  summary: "The tenant's channels",
+  security,
+  responses: { 200: json(z.object({ channels: z.array(Channel) }), "The channels"), ...problems },
+});
+
+async function mintKey(tenantId: string) {
+  const secret = formatApiKey(tenantId, newKeySecret());
+  return { secret, id: newId("key"), keyHash: await sha256Hex(secret) };
+}
+
+export const tenancyRoutes = createRouter()
+  .openapi(createTenant, async (c) => {
+    await requirePlatformKey(c);
+    const input = c.req.valid("json");
+    const idempotency = await idempotencyOf(c, input, { required: true });
+    const key = await mintKey(input.id);
+    const result = await tenantRegistry(c.env, input.id).createTenant({ ...input, adminKey: key }, idempotency);
+    const created = settle(c, result);
+    // Only the first answer carries the secret: the object never stores it.
+        return c.json({ tenant: created.tenant, adminKey: { ...created.adminKey, key: result.replayed ? null : key.secret } }, 201);
+  })
+  .openapi(readTenant, async (c) => {
+    const { registry } = await authorize(c, { roles: ["admin", "channel", "store", "erp", "readonly"] });
+    return c.json((await registry.getTenant())!, 200);
+  })
+  .openapi(createKey, async (c) => {
+    const input = c.req.valid("json");
+    const { registry, principal } = await authorize(c, { roles: ["admin"] });
+    const idempotency = await idempotencyOf(c, input, { required: true });
+    const key = await mintKey(principal.tenantId);
+    const result = await registry.createKey(input, key, idempotency);
+    const created = settle(c, result).key;
+        return c.json({ ...created, key: result.replayed ? null : key.secret }, 201);
+  })
+  .openapi(listKeys, async (c) => {
+    const { registry } = await authorize(c, { roles: ["admin"] });
+    return c.json({ keys: await registry.listKeys() }, 200);
+  })
+  .openapi(putLocation, async (c) => {
+    const { location } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const { registry } = await authorize(c, { roles: ["admin"] });
+    const idempotency = await idempotencyOf(c, input, { required: false });
+    return c.json(settle(c, await registry.putLocation(location, input, idempotency)).location, 200);
+  })
+  .openapi(listLocations, async (c) => {
+    const { registry } = await authorize(c, { roles: ["admin", "erp", "readonly"] });
+    return c.json({ locations: await registry.listLocations() }, 200);
+  })
+  .openapi(putChannel, async (c) => {
+    const { channel } = c.req.valid("param");
+    const rules = c.req.valid("json");
+    const { registry, principal } = await authorize(c, { roles: ["admin"] });
+    const idempotency = await idempotencyOf(c, rules, { required: false });
+    const saved = settle(c, await registry.putChannel(channel, rules, idempotency)).channel;
+    // The read model recomputes the channel's figures; PUT is safe to retry if this fails.
+    await availabilityIndex(c.env, principal.tenantId).putChannel(channel, rules);
+    return c.json(saved, 200);
+  })
+  .openapi(listChannels, async (c) => {
+    const { registry } = await authorize(c, { roles: ["admin", "erp", "readonly"] });
+    return c.json({ channels: await registry.listChannels() }, 200);
+  });
