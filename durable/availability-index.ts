@@ -57,9 +57,9 @@ export class AvailabilityIndex extends DurableObject<Env> {
 
   async getAvailability(channel: string, skus: string[]): Promise<ChannelAvailability[]> {
     const rows: ChannelAvailability[] = [];
-    // SQLite caps bound parameters per statement; 500 stays well under it.
-    for (let start = 0; start < skus.length; start += 500) {
-      const chunk = skus.slice(start, start + 500);
+    // Durable Object SQLite allows at most 100 bound parameters per statement.
+    for (let start = 0; start < skus.length; start += 90) {
+      const chunk = skus.slice(start, start + 90);
       const found = this.db
         .select()
         .from(channelAvailability)

@@ -27,16 +27,25 @@ type SyncDatabase = BaseSQLiteDatabase<"sync", any, any>;
  */
 export function runIdempotent<T>(db: SyncDatabase, input: IdempotencyInput | undefined, now: number, effect: () => T): Idempotent<T> {
   if (!input) return { outcome: effect(), replayed: false };
-  const previous = db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, input.key)).get();
-  if (previous) {
-    if (previous.requestHash !== input.requestHash) {
-      return { outcome: fail("idempotency_conflict", `Idempotency-Key "${input.key}" was first used with a different request`), replayed: false };
-    }
-    return { outcome: JSON.parse(previous.result) as T, replayed: true };
-  }
+  const previous = findIdempotent<T>(db, input);
+  if (previous) return previous;
   const outcome = effect();
-  db.insert(idempotencyKeys).values({ key: input.key, requestHash: input.requestHash, result: JSON.stringify(outcome), createdAt: now }).run();
+  recordIdempotent(db, input, now, outcome);
   return { outcome, replayed: false };
+}
+
+/** The stored answer for this key (or a conflict if the key came with another request), or null. */
+export function findIdempotent<T>(db: SyncDatabase, input: IdempotencyInput): Idempotent<T> | null {
+  const previous = db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, input.key)).get();
+  if (!previous) return null;
+  if (previous.requestHash !== input.requestHash) {
+    return { outcome: fail("idempotency_conflict", `Idempotency-Key "${input.key}" was first used with a different request`), replayed: false };
+  }
+  return { outcome: JSON.parse(previous.result) as T, replayed: true };
+}
+
+export function recordIdempotent(db: SyncDatabase, input: IdempotencyInput, now: number, outcome: unknown): void {
+  db.insert(idempotencyKeys).values({ key: input.key, requestHash: input.requestHash, result: JSON.stringify(outcome), createdAt: now }).run();
 }
 
 export function pruneIdempotencyKeys(db: SyncDatabase, now: number): void {

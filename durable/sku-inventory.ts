@@ -162,7 +162,8 @@ export class SkuInventory extends DurableObject<Env> {
 
   async getInventory(scope: SkuScope): Promise<InventoryResult> {
     this.expireDueNow(scope);
-    if (!this.meta()) return fail("not_found", `No inventory recorded for SKU ${scope.sku}`);
+    // A SKU exists once something moved it; a refused first write leaves it unknown.
+    if ((this.meta()?.version ?? 0) === 0) return fail("not_found", `No inventory recorded for SKU ${scope.sku}`);
     return { ok: true, inventory: this.inventoryView(scope.sku) };
   }
 
@@ -289,12 +290,21 @@ export class SkuInventory extends DurableObject<Env> {
     for (const { id } of due) this.closeReservation(now, null, id, "expired");
   }
 
+  /**
+   * One alarm serves three purposes: publishing to the read model (coalesced:
+   * at most one publish per delay), expiring reservations, pruning old
+   * idempotency records. It is set to the earliest of them.
+   */
   private async scheduleAlarm(): Promise<void> {
     const meta = this.meta();
     if (!meta) return;
     const now = Date.now();
+    const publishAt = now + Number(this.env.AVAILABILITY_PUBLISH_DELAY_MS);
+    const dirty = meta.version > meta.publishedVersion;
+    // Under load an alarm is almost always already due soon enough: skip the queries.
+    if (dirty && this.scheduledAlarm != null && this.scheduledAlarm <= publishAt) return;
     const candidates: number[] = [];
-    if (meta.version > meta.publishedVersion) candidates.push(now + Number(this.env.AVAILABILITY_PUBLISH_DELAY_MS));
+    if (dirty) candidates.push(publishAt);
     const nextExpiry = this.db.select({ at: min(reservations.expiresAt) }).from(reservations).where(eq(reservations.status, "active")).get()?.at;
     if (nextExpiry != null) candidates.push(nextExpiry);
     const oldestKey = oldestIdempotencyKey(this.db);

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { asc, eq, inArray } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { fail, type Result } from "../shared/errors.ts";
@@ -106,7 +106,7 @@ export class TenantRegistry extends DurableObject<Env> {
 
   async putChannel(id: string, rules: ChannelRules, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ channel: Channel; created: boolean }>>> {
     return this.mutate(idempotency, (now) => {
-      const known = new Set(this.db.select({ id: locations.id }).from(locations).where(inArray(locations.id, rules.locations)).all().map((row) => row.id));
+      const known = new Set(this.db.select({ id: locations.id }).from(locations).all().map((row) => row.id));
       const unknown = rules.locations.filter((location) => !known.has(location));
       if (unknown.length > 0) return fail("unknown_location", `No location ${unknown.join(", ")}`, { locations: unknown });
       const previous = this.channelRow(id);

@@ -12,3 +12,8 @@ export function availabilityIndex(env: Env, tenantId: string) {
 export function tenantRegistry(env: Env, tenantId: string) {
   return env.TENANT_REGISTRY.getByName(tenantId);
 }
+
+/** The platform operator's directory of tenants (a single object). */
+export function platformDirectory(env: Env) {
+  return env.PLATFORM_DIRECTORY.getByName("platform");
+}

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError, errorTitle, type ErrorCode } from "../shared/errors.ts";
 import type { AppEnv } from "./env.ts";
 import { logLine } from "./log.ts";
@@ -17,7 +18,8 @@ export function problemResponse(c: Context<AppEnv>, error: AppError): Response {
     code: error.code,
     instance: c.get("requestId") ?? "unknown",
   };
-  return new Response(JSON.stringify(body), { status: error.status, headers: { "content-type": "application/problem+json" } });
+  // c.body keeps headers set earlier in the request, e.g. Idempotent-Replayed.
+  return c.body(JSON.stringify(body), error.status as ContentfulStatusCode, { "content-type": "application/problem+json" });
 }
 
 const httpExceptionCodes: Record<number, ErrorCode> = {

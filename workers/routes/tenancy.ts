@@ -4,7 +4,7 @@ import { ChannelId, IdempotencyKeyHeader, LocationId } from "../../shared/schema
 import { ApiKey, Channel, CreateKeyRequest, CreateTenantRequest, CreateTenantResponse, Location, PutChannelRequest, PutLocationRequest, Tenant } from "../../shared/schemas/tenancy.ts";
 import { authorize, requirePlatformKey } from "../auth.ts";
 import { idempotencyOf, settle } from "../idempotency.ts";
-import { availabilityIndex, tenantRegistry } from "../objects.ts";
+import { availabilityIndex, platformDirectory } from "../objects.ts";
 import { body, createRouter, json, problems, security } from "../openapi.ts";
 
 const createTenant = createRoute({
@@ -15,6 +15,15 @@ const createTenant = createRoute({
   security,
   request: { headers: IdempotencyKeyHeader, body: body(CreateTenantRequest) },
   responses: { 201: json(CreateTenantResponse, "The tenant and its admin key"), ...problems },
+});
+
+const listTenants = createRoute({
+  method: "get",
+  path: "/v1/tenants",
+  tags: ["Tenancy"],
+  summary: "Every tenant of the platform (platform key)",
+  security,
+  responses: { 200: json(z.object({ tenants: z.array(Tenant) }), "The tenants"), ...problems },
 });
 
 const readTenant = createRoute({
@@ -92,12 +101,16 @@ export const tenancyRoutes = createRouter()
   .openapi(createTenant, async (c) => {
     await requirePlatformKey(c);
     const input = c.req.valid("json");
-    const idempotency = await idempotencyOf(c, input, { required: true });
+    const idempotency = (await idempotencyOf(c, input, { required: true }))!;
     const key = await mintKey(input.id);
-    const result = await tenantRegistry(c.env, input.id).createTenant({ ...input, adminKey: key }, idempotency);
+    const result = await platformDirectory(c.env).createTenant({ ...input, adminKey: key }, idempotency);
     const created = settle(c, result);
     // Only the first answer carries the secret: the object never stores it.
         return c.json({ tenant: created.tenant, adminKey: { ...created.adminKey, key: result.replayed ? null : key.secret } }, 201);
+  })
+  .openapi(listTenants, async (c) => {
+    await requirePlatformKey(c);
+    return c.json({ tenants: await platformDirectory(c.env).listTenants() }, 200);
   })
   .openapi(readTenant, async (c) => {
     const { registry } = await authorize(c, { roles: ["admin", "channel", "store", "erp", "readonly"] });

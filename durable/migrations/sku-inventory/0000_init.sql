@@ -5,6 +5,7 @@ CREATE TABLE `idempotency_keys` (
 	`created_at` integer NOT NULL
 );
 --> statement-breakpoint
+CREATE INDEX `idempotency_keys_created_at` ON `idempotency_keys` (`created_at`);--> statement-breakpoint
 CREATE TABLE `ledger` (
 	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`type` text NOT NULL,

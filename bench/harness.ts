@@ -1,0 +1,78 @@
+import autocannon from "autocannon";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { edgeCall } from "../scripts/edge-client.ts";
+import { startLocalEdge, type LocalEdge } from "../scripts/local-edge.ts";
+
+export const benchPlatformKey = "bench-platform-key-not-secret";
+
+export interface BenchEdge {
+  edge: LocalEdge;
+  close(): Promise<void>;
+}
+
+/** A fresh local edge (wrangler dev, its log level at "none") on an empty state folder. */
+export async function startBenchEdge(port: number): Promise<BenchEdge> {
+  const stateDir = mkdtempSync(join(tmpdir(), "shelfsync-bench-"));
+  const edge = await startLocalEdge({ port, persistTo: stateDir, platformKey: benchPlatformKey, logLevel: "none", output: "ignore" });
+  return {
+    edge,
+    async close() {
+      await edge.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface BenchTenant {
+  admin: string;
+  channelKey: string;
+}
+
+/** A tenant with one warehouse in a `web` channel (no buffer, no caps), and a channel key. */
+export async function createBenchTenant(url: string, id: string): Promise<BenchTenant> {
+  const created = await edgeCall<{ adminKey: { key: string } }>(url, "POST", "/v1/tenants", { key: benchPlatformKey, body: { id, name: id } });
+  const admin = created.adminKey.key;
+  await edgeCall(url, "PUT", "/v1/locations/wh-1", { key: admin, body: { type: "warehouse" } });
+  await edgeCall(url, "PUT", "/v1/channels/web", { key: admin, body: { locations: ["wh-1"] } });
+  const channelKey = (await edgeCall<{ key: string }>(url, "POST", "/v1/keys", { key: admin, body: { role: "channel", channel: "web" } })).key;
+  return { admin, channelKey };
+}
+
+export interface LoadFigures {
+  requests: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  status2xx: number;
+  non2xx: number;
+  errors: number;
+}
+
+export function runLoad(options: autocannon.Options): Promise<LoadFigures> {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => {
+      if (error) return reject(error);
+      resolve({
+        requests: result.requests.total,
+        requestsPerSecond: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        status2xx: result["2xx"],
+        non2xx: result.non2xx,
+        errors: result.errors + result.timeouts,
+      });
+    });
+  });
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function machineLine(): string {
+  return `${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}

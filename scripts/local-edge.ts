@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+
+export const projectRoot = fileURLToPath(new URL("..", import.meta.url));
+const wranglerBin = fileURLToPath(new URL("../node_modules/.bin/wrangler", import.meta.url));
+
+export interface LocalEdgeOptions {
+  port: number;
+  /** Folder where workerd keeps Durable Object state between runs. */
+  persistTo: string;
+  platformKey: string;
+  /** wrangler's own log level; "none" keeps its per-request lines out of a benchmark. */
+  logLevel?: "none" | "error" | "warn" | "info" | "log" | "debug";
+  /** Where wrangler's output goes: inherited by `npm start`, discarded by benchmarks and tests. */
+  output?: "inherit" | "ignore";
+  vars?: Record<string, string>;
+}
+
+export interface LocalEdge {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the Worker and its Durable Objects in local workerd through
+ * `wrangler dev`, and resolves once the edge answers /health.
+ *
+ * @example
+ * const edge = await startLocalEdge({ port: 8787, persistTo: ".wrangler/state", platformKey });
+ */
+export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEdge> {
+  const args = [
+    "dev",
+    "--ip", "127.0.0.1",
+    "--port", String(options.port),
+    "--persist-to", options.persistTo,
+    "--var", `PLATFORM_ADMIN_KEY:${options.platformKey}`,
+    "--log-level", options.logLevel ?? "info",
+    "--show-interactive-dev-session=false",
+  ];
+  for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
+  const child = spawn(wranglerBin, args, {
+    cwd: projectRoot,
+    stdio: ["ignore", options.output ?? "ignore", options.output ?? "ignore"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "true" },
+    detached: true,
+  });
+  const url = `http://127.0.0.1:${options.port}`;
+  const exited = once(child, "exit").then(([code]) => {
+    throw new Error(`wrangler dev exited with code ${String(code)} before the edge was ready`);
+  });
+  await Promise.race([waitForHealth(url, 60_000), exited]);
+  exited.catch(() => undefined);
+  return {
+    url,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = once(child, "exit");
+      // wrangler starts workerd as its child: signal the whole process group.
+      process.kill(-child.pid!, "SIGTERM");
+      const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 5_000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the edge at ${url} did not become healthy within ${timeoutMs} ms`);
+}
