@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, gt, lte, min } from "drizzle-orm";
+import { and, asc, eq, gt, lte, max, min, sql } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { fail, type Result } from "../shared/errors.ts";
@@ -11,7 +11,7 @@ import { oldestIdempotencyKey, pruneIdempotencyKeys, idempotencyRetentionMs, run
 import migrations from "./migrations/sku-inventory/migrations.js";
 import * as schema from "./schema/sku-inventory.ts";
 
-const { skuMeta, locationStock, reservations, reservationAllocations, ledger } = schema;
+const { skuMeta, locationStock, reservations, ledger } = schema;
 
 export interface SkuScope {
   tenantId: string;
@@ -45,6 +45,14 @@ export interface ReserveInput {
 export type InventoryResult = Result<{ inventory: SkuInventoryView }>;
 export type ReservationResult = Result<{ reservation: Reservation }>;
 
+/** What one write knows while it runs inside its transaction. */
+interface Mutation {
+  now: number;
+  idempotencyKey: string | null;
+  /** Whether it appended to the ledger, so the read model must hear of it. */
+  moved: boolean;
+}
+
 interface LedgerDraft {
   type: LedgerEntryType;
   location: string;
@@ -67,7 +75,16 @@ interface LedgerDraft {
  */
 export class SkuInventory extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+  /** Tenant and SKU of this object, fixed by its first write. */
+  private identity: SkuScope | undefined;
   private scheduledAlarm: number | null | undefined;
+  /**
+   * Never later than the earliest active reservation's expiry (null: none
+   * active; undefined: not read yet). Lets a write skip the expiry query.
+   */
+  private nextExpiry: number | null | undefined;
+  /** Whether the read model lacks a movement (undefined: not read yet). */
+  private unpublished: boolean | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -78,7 +95,7 @@ export class SkuInventory extends DurableObject<Env> {
   }
 
   async setStock(scope: SkuScope, input: SetStockInput, idempotency?: IdempotencyInput): Promise<Idempotent<InventoryResult>> {
-    return this.mutate(scope, idempotency, (now, key): InventoryResult => {
+    return this.mutate(scope, idempotency, (mutation): InventoryResult => {
       const current = this.stockAt(input.location);
       const safetyStock = input.safetyStock ?? current.safetyStock;
       this.db
@@ -86,7 +103,7 @@ export class SkuInventory extends DurableObject<Env> {
         .values({ location: input.location, onHand: input.onHand, safetyStock, reserved: 0 })
         .onConflictDoUpdate({ target: locationStock.location, set: { onHand: input.onHand, safetyStock } })
         .run();
-      this.appendLedger(now, key, {
+      this.appendLedger(mutation, {
         type: "snapshot",
         location: input.location,
         onHandDelta: input.onHand - current.onHand,
@@ -98,7 +115,7 @@ export class SkuInventory extends DurableObject<Env> {
   }
 
   async adjust(scope: SkuScope, input: AdjustInput, idempotency?: IdempotencyInput): Promise<Idempotent<InventoryResult>> {
-    return this.mutate(scope, idempotency, (now, key): InventoryResult => {
+    return this.mutate(scope, idempotency, (mutation): InventoryResult => {
       const current = this.stockAt(input.location);
       if (current.onHand + input.delta < 0) {
         return fail("negative_on_hand", `Adjusting by ${input.delta} would leave ${current.onHand + input.delta} on hand at ${input.location}`, { onHand: current.onHand });
@@ -108,13 +125,13 @@ export class SkuInventory extends DurableObject<Env> {
         .values({ location: input.location, onHand: current.onHand + input.delta, safetyStock: current.safetyStock, reserved: current.reserved })
         .onConflictDoUpdate({ target: locationStock.location, set: { onHand: current.onHand + input.delta } })
         .run();
-      this.appendLedger(now, key, { type: "adjustment", location: input.location, onHandDelta: input.delta, reason: input.reason, reference: input.reference });
+      this.appendLedger(mutation, { type: "adjustment", location: input.location, onHandDelta: input.delta, reason: input.reason, reference: input.reference });
       return { ok: true, inventory: this.inventoryView(scope.sku) };
     });
   }
 
   async reserve(scope: SkuScope, input: ReserveInput, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult>> {
-    return this.mutate(scope, idempotency, (now, key): ReservationResult => {
+    return this.mutate(scope, idempotency, (mutation): ReservationResult => {
       const stocks = this.allStock();
       const channelMay = channelAvailable(input.rules, stocks);
       let allocations: { location: string; qty: number }[];
@@ -122,24 +139,33 @@ export class SkuInventory extends DurableObject<Env> {
         if (!input.rules.locations.includes(input.location)) {
           return fail("location_not_in_channel", `Location ${input.location} is not in the pool of channel ${input.channel}`);
         }
-        const available = Math.min(channelMay, locationAvailable(this.stockAt(input.location)));
+        const here = stocks.find((stock) => stock.location === input.location);
+        const available = Math.min(channelMay, here ? locationAvailable(here) : 0);
         if (input.qty > available) return insufficient(input.qty, available, input.location);
         allocations = [{ location: input.location, qty: input.qty }];
       } else {
         if (input.qty > channelMay) return insufficient(input.qty, channelMay);
         allocations = allocateFromPool(input.rules, stocks, input.qty);
       }
-      const id = newId("res");
-      this.db
-        .insert(reservations)
-        .values({ id, channel: input.channel, qty: input.qty, status: "active", reference: input.reference, createdAt: now, expiresAt: now + input.ttlSeconds * 1000 })
-        .run();
-      for (const [position, allocation] of allocations.entries()) {
-        this.db.insert(reservationAllocations).values({ reservationId: id, position, ...allocation }).run();
-        this.changeReserved(allocation.location, allocation.qty);
-        this.appendLedger(now, key, { type: "reservation", location: allocation.location, reservedDelta: allocation.qty, reference: input.reference, reservationId: id });
+      const row = {
+        id: newId("res"),
+        channel: input.channel,
+        qty: input.qty,
+        status: "active" as const,
+        reference: input.reference,
+        allocations,
+        createdAt: mutation.now,
+        expiresAt: mutation.now + input.ttlSeconds * 1000,
+        closedAt: null,
+      };
+      this.db.insert(reservations).values(row).run();
+      for (const allocation of allocations) {
+        // Every allocated location has a row: it had units available.
+        this.db.update(locationStock).set({ reserved: sql`${locationStock.reserved} + ${allocation.qty}` }).where(eq(locationStock.location, allocation.location)).run();
+        this.appendLedger(mutation, { type: "reservation", location: allocation.location, reservedDelta: allocation.qty, reference: input.reference, reservationId: row.id });
       }
-      return { ok: true, reservation: this.reservationView(scope.sku, id)! };
+      if (this.nextExpiry !== undefined && (this.nextExpiry === null || row.expiresAt < this.nextExpiry)) this.nextExpiry = row.expiresAt;
+      return { ok: true, reservation: toReservation(scope.sku, row) };
     });
   }
 
@@ -153,18 +179,19 @@ export class SkuInventory extends DurableObject<Env> {
 
   async getReservation(scope: SkuScope, reservationId: string, onlyChannel: string | null): Promise<ReservationResult> {
     this.expireDueNow(scope);
-    const reservation = this.reservationView(scope.sku, reservationId);
-    if (!reservation || (onlyChannel !== null && reservation.channel !== onlyChannel)) {
+    const row = this.db.select().from(reservations).where(eq(reservations.id, reservationId)).get();
+    if (!row || (onlyChannel !== null && row.channel !== onlyChannel)) {
       return fail("not_found", `No reservation ${reservationId} for SKU ${scope.sku}`);
     }
-    return { ok: true, reservation };
+    return { ok: true, reservation: toReservation(scope.sku, row) };
   }
 
   async getInventory(scope: SkuScope): Promise<InventoryResult> {
     this.expireDueNow(scope);
+    const inventory = this.inventoryView(scope.sku);
     // A SKU exists once something moved it; a refused first write leaves it unknown.
-    if ((this.meta()?.version ?? 0) === 0) return fail("not_found", `No inventory recorded for SKU ${scope.sku}`);
-    return { ok: true, inventory: this.inventoryView(scope.sku) };
+    if (inventory.version === 0) return fail("not_found", `No inventory recorded for SKU ${scope.sku}`);
+    return { ok: true, inventory };
   }
 
   async getLedger(scope: SkuScope, after: number, limit: number): Promise<LedgerPage> {
@@ -182,21 +209,26 @@ export class SkuInventory extends DurableObject<Env> {
     const meta = this.meta();
     if (!meta) return;
     const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
-      this.expireDue(now);
+    const mutation: Mutation = { now, idempotencyKey: null, moved: false };
+    this.transaction(() => {
+      this.expireDue(mutation);
       pruneIdempotencyKeys(this.db, now);
     });
-    await this.publishAvailability();
-    await this.scheduleAlarm();
+    await this.publishAvailability(meta);
+    await this.scheduleAlarm(false);
   }
 
   /** Pushes the current per-location figures to the tenant's availability read model. */
-  private async publishAvailability(): Promise<void> {
-    const meta = this.meta();
-    if (!meta || meta.publishedVersion >= meta.version) return;
-    const figures = this.allStock();
-    await this.env.AVAILABILITY_INDEX.getByName(meta.tenantId).publishSku(meta.sku, meta.version, figures);
-    this.db.update(skuMeta).set({ publishedVersion: meta.version }).where(and(eq(skuMeta.id, 1), lte(skuMeta.publishedVersion, meta.version))).run();
+  private async publishAvailability(meta: typeof skuMeta.$inferSelect): Promise<void> {
+    const version = this.version();
+    if (version <= meta.publishedVersion) {
+      this.unpublished = false;
+      return;
+    }
+    await this.env.AVAILABILITY_INDEX.getByName(meta.tenantId).publishSku(meta.sku, version, this.allStock());
+    this.db.update(skuMeta).set({ publishedVersion: version }).where(and(eq(skuMeta.id, 1), lte(skuMeta.publishedVersion, version))).run();
+    // Writes may have landed while the publish was in flight.
+    this.unpublished = this.version() > version;
   }
 
   private async close(
@@ -206,38 +238,31 @@ export class SkuInventory extends DurableObject<Env> {
     status: "committed" | "released",
     idempotency?: IdempotencyInput,
   ): Promise<Idempotent<ReservationResult>> {
-    return this.mutate(scope, idempotency, (now, key): ReservationResult => {
-      const reservation = this.db.select().from(reservations).where(eq(reservations.id, reservationId)).get();
-      if (!reservation || (onlyChannel !== null && reservation.channel !== onlyChannel)) {
+    return this.mutate(scope, idempotency, (mutation): ReservationResult => {
+      const row = this.db.select().from(reservations).where(eq(reservations.id, reservationId)).get();
+      if (!row || (onlyChannel !== null && row.channel !== onlyChannel)) {
         return fail("not_found", `No reservation ${reservationId} for SKU ${scope.sku}`);
       }
-      if (reservation.status !== "active") {
-        return fail("reservation_not_active", `Reservation ${reservationId} is ${reservation.status}`, { status: reservation.status });
+      if (row.status !== "active") {
+        return fail("reservation_not_active", `Reservation ${reservationId} is ${row.status}`, { status: row.status });
       }
-      this.closeReservation(now, key, reservationId, status);
-      return { ok: true, reservation: this.reservationView(scope.sku, reservationId)! };
+      this.closeReservation(mutation, row, status);
+      return { ok: true, reservation: toReservation(scope.sku, { ...row, status, closedAt: mutation.now }) };
     });
   }
 
-  private closeReservation(now: number, key: string | null, reservationId: string, status: "committed" | "released" | "expired"): void {
-    const reservation = this.db.select().from(reservations).where(eq(reservations.id, reservationId)).get()!;
-    this.db.update(reservations).set({ status, closedAt: now }).where(eq(reservations.id, reservationId)).run();
-    const allocations = this.db.select().from(reservationAllocations).where(eq(reservationAllocations.reservationId, reservationId)).all();
+  private closeReservation(mutation: Mutation, row: typeof reservations.$inferSelect, status: "committed" | "released" | "expired"): void {
+    this.db.update(reservations).set({ status, closedAt: mutation.now }).where(eq(reservations.id, row.id)).run();
     const type: LedgerEntryType = status === "committed" ? "commit" : status === "released" ? "release" : "expiry";
-    for (const allocation of allocations) {
-      this.changeReserved(allocation.location, -allocation.qty);
+    for (const allocation of row.allocations) {
       // A commit turns the promise into a stock decrease at the same location.
-      if (status === "committed") {
-        this.db.update(locationStock).set({ onHand: this.stockAt(allocation.location).onHand - allocation.qty }).where(eq(locationStock.location, allocation.location)).run();
-      }
-      this.appendLedger(now, key, {
-        type,
-        location: allocation.location,
-        onHandDelta: status === "committed" ? -allocation.qty : 0,
-        reservedDelta: -allocation.qty,
-        reference: reservation.reference,
-        reservationId,
-      });
+      const onHandDelta = status === "committed" ? -allocation.qty : 0;
+      this.db
+        .update(locationStock)
+        .set({ reserved: sql`${locationStock.reserved} - ${allocation.qty}`, onHand: sql`${locationStock.onHand} + ${onHandDelta}` })
+        .where(eq(locationStock.location, allocation.location))
+        .run();
+      this.appendLedger(mutation, { type, location: allocation.location, onHandDelta, reservedDelta: -allocation.qty, reference: row.reference, reservationId: row.id });
     }
   }
 
@@ -245,49 +270,75 @@ export class SkuInventory extends DurableObject<Env> {
    * Runs one write: identity check, due expiries, the idempotency record and
    * the effect in one transaction; then makes sure an alarm will publish it.
    */
-  private async mutate<T extends Result<object>>(
-    scope: SkuScope,
-    idempotency: IdempotencyInput | undefined,
-    effect: (now: number, idempotencyKey: string | null) => T,
-  ): Promise<Idempotent<T>> {
-    const now = Date.now();
-    const result = this.ctx.storage.transactionSync(() => {
+  private async mutate<T extends Result<object>>(scope: SkuScope, idempotency: IdempotencyInput | undefined, effect: (mutation: Mutation) => T): Promise<Idempotent<T>> {
+    const mutation: Mutation = { now: Date.now(), idempotencyKey: idempotency?.key ?? null, moved: false };
+    const result = this.transaction(() => {
       this.claimIdentity(scope);
-      this.expireDue(now);
-      return runIdempotent(this.db, idempotency, now, () => effect(now, idempotency?.key ?? null));
+      this.expireDue(mutation);
+      return runIdempotent(this.db, idempotency, mutation.now, () => effect(mutation));
     });
-    await this.scheduleAlarm();
+    await this.scheduleAlarm(mutation.moved);
     return result;
   }
 
+  /** A SQLite transaction; if it fails, what this object remembers in memory is read again. */
+  private transaction<T>(run: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(run);
+    } catch (error) {
+      this.identity = undefined;
+      this.nextExpiry = undefined;
+      this.unpublished = undefined;
+      throw error;
+    }
+  }
+
+  /** Records the object's tenant and SKU on first use, and refuses any other. */
   private claimIdentity(scope: SkuScope): void {
-    const meta = this.meta();
-    if (!meta) {
-      this.db.insert(skuMeta).values({ id: 1, tenantId: scope.tenantId, sku: scope.sku, version: 0, publishedVersion: 0 }).run();
-    } else if (meta.tenantId !== scope.tenantId || meta.sku !== scope.sku) {
-      throw new Error(`SKU object of ${meta.tenantId}/${meta.sku} addressed as ${scope.tenantId}/${scope.sku}`);
+    if (!this.identity) {
+      const meta = this.meta();
+      if (!meta) this.db.insert(skuMeta).values({ id: 1, tenantId: scope.tenantId, sku: scope.sku, publishedVersion: 0 }).run();
+      this.identity = meta ? { tenantId: meta.tenantId, sku: meta.sku } : scope;
+    }
+    this.checkIdentity(scope);
+  }
+
+  private checkIdentity(scope: SkuScope): void {
+    const { tenantId, sku } = this.identity!;
+    if (tenantId !== scope.tenantId || sku !== scope.sku) {
+      throw new Error(`SKU object of ${tenantId}/${sku} addressed as ${scope.tenantId}/${scope.sku}`);
     }
   }
 
   private expireDueNow(scope: SkuScope): void {
-    const meta = this.meta();
-    if (!meta) return;
-    if (meta.tenantId !== scope.tenantId || meta.sku !== scope.sku) {
-      throw new Error(`SKU object of ${meta.tenantId}/${meta.sku} addressed as ${scope.tenantId}/${scope.sku}`);
+    if (!this.identity) {
+      const meta = this.meta();
+      if (!meta) return;
+      this.identity = { tenantId: meta.tenantId, sku: meta.sku };
     }
-    const now = Date.now();
-    const due = this.db.select({ id: reservations.id }).from(reservations).where(and(eq(reservations.status, "active"), lte(reservations.expiresAt, now))).limit(1).get();
-    if (due) this.ctx.storage.transactionSync(() => this.expireDue(now));
+    this.checkIdentity(scope);
+    if (this.earliestExpiry() > Date.now()) return;
+    const mutation: Mutation = { now: Date.now(), idempotencyKey: null, moved: false };
+    this.transaction(() => this.expireDue(mutation));
   }
 
   /** Expires every active reservation whose TTL has passed; its units come back. */
-  private expireDue(now: number): void {
+  private expireDue(mutation: Mutation): void {
+    if (this.earliestExpiry() > mutation.now) return;
     const due = this.db
-      .select({ id: reservations.id })
+      .select()
       .from(reservations)
-      .where(and(eq(reservations.status, "active"), lte(reservations.expiresAt, now)))
+      .where(and(eq(reservations.status, "active"), lte(reservations.expiresAt, mutation.now)))
       .all();
-    for (const { id } of due) this.closeReservation(now, null, id, "expired");
+    for (const row of due) this.closeReservation(mutation, row, "expired");
+    this.nextExpiry = undefined;
+  }
+
+  private earliestExpiry(): number {
+    if (this.nextExpiry === undefined) {
+      this.nextExpiry = this.db.select({ at: min(reservations.expiresAt) }).from(reservations).where(eq(reservations.status, "active")).get()?.at ?? null;
+    }
+    return this.nextExpiry ?? Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -295,18 +346,20 @@ export class SkuInventory extends DurableObject<Env> {
    * at most one publish per delay), expiring reservations, pruning old
    * idempotency records. It is set to the earliest of them.
    */
-  private async scheduleAlarm(): Promise<void> {
-    const meta = this.meta();
-    if (!meta) return;
-    const now = Date.now();
-    const publishAt = now + Number(this.env.AVAILABILITY_PUBLISH_DELAY_MS);
-    const dirty = meta.version > meta.publishedVersion;
+  private async scheduleAlarm(moved: boolean): Promise<void> {
+    if (moved) this.unpublished = true;
+    if (this.unpublished === undefined) {
+      const meta = this.meta();
+      if (!meta) return;
+      this.unpublished = this.version() > meta.publishedVersion;
+    }
+    const publishAt = Date.now() + Number(this.env.AVAILABILITY_PUBLISH_DELAY_MS);
     // Under load an alarm is almost always already due soon enough: skip the queries.
-    if (dirty && this.scheduledAlarm != null && this.scheduledAlarm <= publishAt) return;
+    if (this.unpublished && this.scheduledAlarm != null && this.scheduledAlarm <= publishAt) return;
     const candidates: number[] = [];
-    if (dirty) candidates.push(publishAt);
-    const nextExpiry = this.db.select({ at: min(reservations.expiresAt) }).from(reservations).where(eq(reservations.status, "active")).get()?.at;
-    if (nextExpiry != null) candidates.push(nextExpiry);
+    if (this.unpublished) candidates.push(publishAt);
+    const nextExpiry = this.earliestExpiry();
+    if (Number.isFinite(nextExpiry)) candidates.push(nextExpiry);
     const oldestKey = oldestIdempotencyKey(this.db);
     if (oldestKey !== null) candidates.push(oldestKey + idempotencyRetentionMs);
     if (candidates.length === 0) return;
@@ -322,6 +375,11 @@ export class SkuInventory extends DurableObject<Env> {
     return this.db.select().from(skuMeta).where(eq(skuMeta.id, 1)).get();
   }
 
+  /** The SKU's version: the sequence number of its latest ledger entry, 0 before any. */
+  private version(): number {
+    return this.db.select({ seq: max(ledger.seq) }).from(ledger).get()?.seq ?? 0;
+  }
+
   private stockAt(location: string): StockFigures {
     return this.db.select().from(locationStock).where(eq(locationStock.location, location)).get() ?? { location, onHand: 0, safetyStock: 0, reserved: 0 };
   }
@@ -330,16 +388,7 @@ export class SkuInventory extends DurableObject<Env> {
     return this.db.select().from(locationStock).orderBy(asc(locationStock.location)).all();
   }
 
-  private changeReserved(location: string, delta: number): void {
-    const current = this.stockAt(location);
-    this.db
-      .insert(locationStock)
-      .values({ location, onHand: 0, safetyStock: 0, reserved: delta })
-      .onConflictDoUpdate({ target: locationStock.location, set: { reserved: current.reserved + delta } })
-      .run();
-  }
-
-  private appendLedger(now: number, idempotencyKey: string | null, entry: LedgerDraft): void {
+  private appendLedger(mutation: Mutation, entry: LedgerDraft): void {
     this.db
       .insert(ledger)
       .values({
@@ -351,48 +400,38 @@ export class SkuInventory extends DurableObject<Env> {
         reason: entry.reason ?? null,
         reference: entry.reference ?? null,
         reservationId: entry.reservationId ?? null,
-        idempotencyKey,
-        at: now,
+        idempotencyKey: mutation.idempotencyKey,
+        at: mutation.now,
       })
       .run();
-    const meta = this.meta()!;
-    this.db.update(skuMeta).set({ version: meta.version + 1 }).where(eq(skuMeta.id, 1)).run();
+    mutation.moved = true;
   }
 
   private inventoryView(sku: string): SkuInventoryView {
-    const stocks = this.allStock();
-    const locations = stocks.map((stock) => ({ ...stock, available: locationAvailable(stock) }));
+    const locations = this.allStock().map((stock) => ({ ...stock, available: locationAvailable(stock) }));
     const sum = (pick: (s: (typeof locations)[number]) => number) => locations.reduce((total, s) => total + pick(s), 0);
     return {
       sku,
-      version: this.meta()?.version ?? 0,
+      version: this.version(),
       locations,
       totals: { onHand: sum((s) => s.onHand), safetyStock: sum((s) => s.safetyStock), reserved: sum((s) => s.reserved), available: sum((s) => s.available) },
     };
   }
+}
 
-  private reservationView(sku: string, id: string): Reservation | null {
-    const row = this.db.select().from(reservations).where(eq(reservations.id, id)).get();
-    if (!row) return null;
-    const allocations = this.db
-      .select({ location: reservationAllocations.location, qty: reservationAllocations.qty })
-      .from(reservationAllocations)
-      .where(eq(reservationAllocations.reservationId, id))
-      .orderBy(asc(reservationAllocations.position))
-      .all();
-    return {
-      id: row.id,
-      sku,
-      channel: row.channel,
-      qty: row.qty,
-      status: row.status,
-      allocations,
-      reference: row.reference,
-      createdAt: new Date(row.createdAt).toISOString(),
-      expiresAt: new Date(row.expiresAt).toISOString(),
-      closedAt: row.closedAt === null ? null : new Date(row.closedAt).toISOString(),
-    };
-  }
+function toReservation(sku: string, row: typeof reservations.$inferSelect): Reservation {
+  return {
+    id: row.id,
+    sku,
+    channel: row.channel,
+    qty: row.qty,
+    status: row.status,
+    allocations: row.allocations,
+    reference: row.reference,
+    createdAt: new Date(row.createdAt).toISOString(),
+    expiresAt: new Date(row.expiresAt).toISOString(),
+    closedAt: row.closedAt === null ? null : new Date(row.closedAt).toISOString(),
+  };
 }
 
 function insufficient(requested: number, available: number, location?: string) {

@@ -15,6 +15,8 @@ export interface LocalEdgeOptions {
   /** Where wrangler's output goes: inherited by `npm start`, discarded by benchmarks and tests. */
   output?: "inherit" | "ignore";
   vars?: Record<string, string>;
+  /** Another wrangler config than the project's, e.g. the profiling Worker's. */
+  config?: string;
 }
 
 export interface LocalEdge {
@@ -41,6 +43,7 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
     "--show-interactive-dev-session=false",
   ];
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
+  if (options.config) args.push("--config", options.config);
   const child = spawn(wranglerBin, args, {
     cwd: projectRoot,
     stdio: ["ignore", options.output ?? "ignore", options.output ?? "ignore"],
@@ -51,21 +54,23 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
   const exited = once(child, "exit").then(([code]) => {
     throw new Error(`wrangler dev exited with code ${String(code)} before the edge was ready`);
   });
-  await Promise.race([waitForHealth(url, 60_000), exited]);
-  exited.catch(() => undefined);
-  return {
-    url,
-    process: child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = once(child, "exit");
-      // wrangler starts workerd as its child: signal the whole process group.
-      process.kill(-child.pid!, "SIGTERM");
-      const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 5_000);
-      await gone;
-      clearTimeout(timer);
-    },
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = once(child, "exit");
+    // wrangler starts workerd as its child: signal the whole process group.
+    process.kill(-child.pid!, "SIGTERM");
+    const timer = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 5_000);
+    await gone;
+    clearTimeout(timer);
   };
+  exited.catch(() => undefined);
+  try {
+    await Promise.race([waitForHealth(url, 60_000), exited]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, process: child, stop };
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<void> {

@@ -1,12 +1,15 @@
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export { idempotencyKeys } from "./idempotency.ts";
 
+/**
+ * The object's identity and how far it has published. The SKU's version is
+ * the sequence number of its latest ledger entry.
+ */
 export const skuMeta = sqliteTable("sku_meta", {
   id: integer("id").primaryKey(),
   tenantId: text("tenant_id").notNull(),
   sku: text("sku").notNull(),
-  version: integer("version").notNull(),
   publishedVersion: integer("published_version").notNull(),
 });
 
@@ -25,23 +28,13 @@ export const reservations = sqliteTable(
     qty: integer("qty").notNull(),
     status: text("status", { enum: ["active", "committed", "released", "expired"] }).notNull(),
     reference: text("reference").notNull(),
+    /** Where the units are held, in routing priority order. */
+    allocations: text("allocations", { mode: "json" }).$type<{ location: string; qty: number }[]>().notNull(),
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
     closedAt: integer("closed_at"),
   },
   (table) => [index("reservations_active_expiry").on(table.status, table.expiresAt)],
-);
-
-export const reservationAllocations = sqliteTable(
-  "reservation_allocations",
-  {
-    reservationId: text("reservation_id").notNull(),
-    location: text("location").notNull(),
-    qty: integer("qty").notNull(),
-    /** Routing priority of this part of the reservation, 0 first. */
-    position: integer("position").notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.reservationId, table.location] })],
 );
 
 export const ledger = sqliteTable("ledger", {

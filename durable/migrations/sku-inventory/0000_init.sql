@@ -27,20 +27,13 @@ CREATE TABLE `location_stock` (
 	`reserved` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE TABLE `reservation_allocations` (
-	`reservation_id` text NOT NULL,
-	`location` text NOT NULL,
-	`qty` integer NOT NULL,
-	`position` integer NOT NULL,
-	PRIMARY KEY(`reservation_id`, `location`)
-);
---> statement-breakpoint
 CREATE TABLE `reservations` (
 	`id` text PRIMARY KEY NOT NULL,
 	`channel` text NOT NULL,
 	`qty` integer NOT NULL,
 	`status` text NOT NULL,
 	`reference` text NOT NULL,
+	`allocations` text NOT NULL,
 	`created_at` integer NOT NULL,
 	`expires_at` integer NOT NULL,
 	`closed_at` integer
@@ -51,6 +44,5 @@ CREATE TABLE `sku_meta` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
 	`sku` text NOT NULL,
-	`version` integer NOT NULL,
 	`published_version` integer NOT NULL
 );
