@@ -3,15 +3,34 @@ import { defineConfig } from "vitest/config";
 
 export const testPlatformKey = "test-platform-key-0123456789";
 
+/**
+ * Two projects: "edge" runs the Worker and its Durable Objects inside workerd
+ * through Cloudflare's vitest integration; "node" runs the store agent and the
+ * end-to-end tests that start real processes (the edge by wrangler, the agent).
+ */
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: { bindings: { PLATFORM_ADMIN_KEY: testPlatformKey } },
-    }),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { PLATFORM_ADMIN_KEY: testPlatformKey } },
+          }),
+        ],
+        test: { name: "edge", include: ["test/**/*.test.ts"], testTimeout: 60_000 },
+      },
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["store-agent/**/*.test.ts", "test-e2e/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
+          // End-to-end files start their own edge and agents on fixed ports: one file at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });

@@ -1,5 +1,5 @@
 import { edgeCall } from "../scripts/edge-client.ts";
-import { createBenchTenant, machineLine, median, runLoad, startBenchEdge } from "./harness.ts";
+import { createBenchTenant, hostLabel, machineLine, median, runLoad, startBenchEdge } from "./harness.ts";
 
 /**
  * Marketplace polling: bulk availability calls of 500 SKUs, single-SKU polls,
@@ -37,7 +37,7 @@ try {
     { name: "single SKU, If-None-Match (304)", path: `/v1/availability/${skus[0]}?channel=web`, headers: { ...auth, "if-none-match": etag }, skusPerCall: 1 },
   ];
 
-  process.stdout.write(`Availability polls: ${connections} connections, ${seconds} s × ${rounds} rounds, ${skuCount} SKUs stocked, edge by wrangler dev (--log-level none)\nMachine: ${machineLine()}\n\n`);
+  process.stdout.write(`Availability polls: ${connections} connections, ${seconds} s × ${rounds} rounds, ${skuCount} SKUs stocked, edge by ${hostLabel}\nMachine: ${machineLine()}\n\n`);
   for (const scenario of scenarios) {
     const figures = [];
     await runLoad({ url, connections, duration: 2, requests: [{ method: "GET", path: scenario.path, headers: scenario.headers }] });

@@ -4,18 +4,28 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { edgeCall } from "../scripts/edge-client.ts";
 import { startLocalEdge, type LocalEdge } from "../scripts/local-edge.ts";
+import { startMiniflareEdge } from "../scripts/miniflare-edge.ts";
 
 export const benchPlatformKey = "bench-platform-key-not-secret";
+
+// Miniflare by default: the `wrangler dev` proxy in front of workerd costs throughput.
+// BENCH_HOST=wrangler measures through it, as `npm start` serves.
+const benchHost = process.env.BENCH_HOST ?? "miniflare";
+if (benchHost !== "miniflare" && benchHost !== "wrangler") throw new Error(`BENCH_HOST must be "miniflare" or "wrangler", not ${JSON.stringify(benchHost)}`);
+
+/** How the benchmarks host the edge, for their header lines. */
+export const hostLabel = benchHost === "miniflare" ? "Miniflare API, no dev proxy" : "wrangler dev --log-level none";
 
 export interface BenchEdge {
   edge: LocalEdge;
   close(): Promise<void>;
 }
 
-/** A fresh local edge (wrangler dev, its log level at "none") on an empty state folder. */
-export async function startBenchEdge(port: number): Promise<BenchEdge> {
+/** A fresh local edge (see hostLabel), its logs discarded, on an empty state folder. */
+export async function startBenchEdge(port: number, config?: string): Promise<BenchEdge> {
   const stateDir = mkdtempSync(join(tmpdir(), "shelfsync-bench-"));
-  const edge = await startLocalEdge({ port, persistTo: stateDir, platformKey: benchPlatformKey, logLevel: "none", output: "ignore" });
+  const start = benchHost === "miniflare" ? startMiniflareEdge : startLocalEdge;
+  const edge = await start({ port, persistTo: stateDir, platformKey: benchPlatformKey, logLevel: "none", output: "ignore", config });
   return {
     edge,
     async close() {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { edgeCall } from "../scripts/edge-client.ts";
-import { createBenchTenant, machineLine, median, runLoad, startBenchEdge, type LoadFigures } from "./harness.ts";
+import { createBenchTenant, hostLabel, machineLine, median, runLoad, startBenchEdge, type LoadFigures } from "./harness.ts";
 
 /**
  * Hot-SKU reservations: one SKU, 64 connections, each request a 1-unit
@@ -50,7 +50,7 @@ const bench = await startBenchEdge(port);
 try {
   const url = bench.edge.url;
   const tenant = await createBenchTenant(url, `bench-${Date.now().toString(36)}`);
-  process.stdout.write(`Hot-SKU reservations: ${connections} connections, ${seconds} s × ${rounds} rounds, edge by wrangler dev (--log-level none)\nMachine: ${machineLine()}\n\n`);
+  process.stdout.write(`Hot-SKU reservations: ${connections} connections, ${seconds} s × ${rounds} rounds, edge by ${hostLabel}\nMachine: ${machineLine()}\n\n`);
 
   const figures: LoadFigures[] = [];
   await edgeCall(url, "PUT", "/v1/inventory/HOT-1/locations/wh-1", { key: tenant.admin, body: { onHand: 100_000_000 } });

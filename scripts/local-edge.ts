@@ -21,7 +21,8 @@ export interface LocalEdgeOptions {
 
 export interface LocalEdge {
   url: string;
-  process: ChildProcess;
+  /** The wrangler process, when the edge runs as one. */
+  process?: ChildProcess;
   stop(): Promise<void>;
 }
 

@@ -1,0 +1,82 @@
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { projectRoot, type LocalEdge, type LocalEdgeOptions } from "./local-edge.ts";
+
+// The miniflare (and so the workerd) that wrangler itself depends on, not the top-level copy: the
+// top-level one is an older beta, and a benchmark should measure the runtime `wrangler dev` runs.
+const requireFromWrangler = createRequire(createRequire(import.meta.url).resolve("wrangler/package.json"));
+const miniflare: typeof import("../node_modules/wrangler/node_modules/miniflare/dist/src/index.js") = requireFromWrangler("miniflare");
+const wrangler: typeof import("wrangler") = requireFromWrangler("wrangler");
+const esbuild: typeof import("esbuild") = requireFromWrangler("esbuild");
+
+const logLevels = { none: "NONE", error: "ERROR", warn: "WARN", info: "INFO", log: "INFO", debug: "DEBUG" } as const;
+
+/**
+ * Runs the Worker and its Durable Objects in wrangler's Miniflare, in this process, without the
+ * `wrangler dev` proxy in front (it costs throughput). Resolves once workerd listens.
+ *
+ * @example
+ * const edge = await startMiniflareEdge({ port: 8787, persistTo: ".wrangler/state", platformKey });
+ */
+export async function startMiniflareEdge(options: LocalEdgeOptions): Promise<LocalEdge> {
+  const silent = options.output !== "inherit";
+  // wrangler reads the config (bindings, SQLite migrations, .dev.vars) as `wrangler dev` would.
+  const { config, worker } = withWranglerLog(silent ? "none" : (options.logLevel ?? "info"), () => {
+    const config = wrangler.unstable_readConfig({ config: options.config ?? join(projectRoot, "wrangler.toml") });
+    return { config, worker: wrangler.unstable_getMiniflareWorkerOptions(config) };
+  });
+  // modulesRules is dropped because Miniflare gets one pre-bundled module (v5 refuses to convert it).
+  const { workerOptions: { modulesRules: _rules, ...workerOptions }, main, define } = worker;
+  const bundle = await esbuild.build({
+    entryPoints: [main!],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    // nodejs_compat: workerd provides node:* itself, as with wrangler's bundling.
+    external: ["cloudflare:*", "node:*"],
+    // The configs' `Text` rule for drizzle's migration .sql files, inlined instead of a side module.
+    loader: { ".sql": "text" },
+    define,
+    target: "es2022",
+  });
+  const mf = new miniflare.Miniflare(miniflare.convertV4MiniflareOptions({
+    ...workerOptions,
+    name: config.name, // names the Durable Object folders as `wrangler dev` does
+    // Same precedence as `wrangler dev --var`: later vars win over the config's and .dev.vars.
+    // (wrangler's published types leave `bindings` unknown, hence the cast.)
+    bindings: { ...(workerOptions.bindings as object), PLATFORM_ADMIN_KEY: options.platformKey, ...options.vars },
+    modules: true,
+    script: bundle.outputFiles[0]!.text,
+    scriptPath: main!.replace(/\.ts$/, ".js"),
+    host: "127.0.0.1",
+    port: options.port,
+    cf: false, // offline: don't fetch request.cf from Cloudflare
+    // wrangler's layout (<persistTo>/v3/do/...), so `wrangler dev --persist-to` can reopen the state.
+    resourcePersistencePath: join(resolve(options.persistTo), "v3"),
+    log: new miniflare.Log(miniflare.LogLevel[silent ? "NONE" : logLevels[options.logLevel ?? "info"]]),
+    // The Worker's console output; dropped like wrangler's when the caller discards output.
+    ...(silent ? { handleStructuredLogs: () => undefined } : {}),
+  }));
+  try {
+    await mf.ready;
+  } catch (error) {
+    await mf.dispose();
+    throw error;
+  }
+  return { url: `http://127.0.0.1:${options.port}`, stop: () => mf.dispose() };
+}
+
+// wrangler's logger takes its level only from WRANGLER_LOG; set it while wrangler reads the config,
+// or it prints "Using secrets defined in .dev.vars" into the benchmark's output.
+function withWranglerLog<T>(level: string, read: () => T): T {
+  const saved = process.env.WRANGLER_LOG;
+  process.env.WRANGLER_LOG = level;
+  try {
+    return read();
+  } finally {
+    if (saved === undefined) delete process.env.WRANGLER_LOG;
+    else process.env.WRANGLER_LOG = saved;
+  }
+}

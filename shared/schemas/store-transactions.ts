@@ -1,0 +1,96 @@
+import { z } from "@hono/zod-openapi";
+import { LocationId, Timestamp } from "./common.ts";
+
+/** Money is always an integer number of minor units (cents) in the transaction's currency. */
+export const MinorUnits = z.number().int().min(0).max(1_000_000_000_00);
+
+export const PosLine = z
+  .object({
+    sku: z.string().min(1).max(64).openapi({ description: "The SKU or a barcode the terminal scanned; an unknown one is still recorded." }),
+    qty: z.number().int().min(1).max(10_000),
+    unitPrice: MinorUnits,
+    discount: MinorUnits.default(0),
+    tax: MinorUnits.default(0),
+  })
+  .strict()
+  .openapi("PosLine");
+
+export const PosTender = z
+  .object({
+    type: z.enum(["cash", "card", "gift_card"]),
+    amount: z.number().int().min(-1_000_000_000_00).max(1_000_000_000_00).openapi({ description: "Minor units; negative for money given back on a return." }),
+  })
+  .strict()
+  .openapi("PosTender");
+
+/**
+ * A POS transaction as the terminal records it. `transactionId` is the
+ * terminal's own id and the idempotency key, for good.
+ * A sale takes its lines' units off the store's stock; a return and a void
+ * (which cancels an earlier sale and carries that sale's lines) put them back.
+ */
+export const PosTransaction = z
+  .object({
+    transactionId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/).openapi({ example: "T01-000123" }),
+    terminalId: z.string().min(1).max(64).openapi({ example: "T01" }),
+    type: z.enum(["sale", "return", "void"]),
+    currency: z.string().regex(/^[A-Z]{3}$/).default("USD"),
+    lines: z.array(PosLine).min(1).max(500),
+    tenders: z.array(PosTender).max(20).default([]),
+    customerId: z.string().min(1).max(64).optional().openapi({ description: "A loyalty or customer id; never a card number." }),
+    voidsTransactionId: z.string().min(1).max(64).optional(),
+    occurredAt: Timestamp.pipe(z.iso.datetime()),
+  })
+  .strict()
+  .openapi("PosTransaction");
+
+export const maxStoreBatch = 500;
+
+/** One transaction as the agent sends it: with the store's own gap-free sequence number. */
+export const StoreTransactionEnvelope = z
+  .object({
+    sequence: z.number().int().min(1).openapi({ description: "The store agent's sequence number, 1, 2, 3, … without gaps." }),
+    transaction: z.unknown().openapi({ description: "A PosTransaction; an invalid one is rejected alone, not the batch." }),
+  })
+  .strict();
+
+export const StoreTransactionBatch = z
+  .object({ transactions: z.array(StoreTransactionEnvelope).min(1).max(maxStoreBatch) })
+  .strict()
+  .openapi("StoreTransactionBatch");
+
+export const StoreTransactionResult = z
+  .object({
+    sequence: z.number().int(),
+    transactionId: z.string().nullable(),
+    status: z.enum(["accepted", "duplicate", "rejected"]),
+    code: z.string().optional().openapi({ description: "Why it was rejected: validation_failed." }),
+    reason: z.string().optional(),
+  })
+  .openapi("StoreTransactionResult");
+
+export const StoreTransactionBatchResult = z
+  .object({
+    location: LocationId,
+    results: z.array(StoreTransactionResult),
+    highWaterMark: z.number().int().openapi({ description: "Every sequence number up to this one has been received." }),
+    gaps: z.array(z.object({ from: z.number().int(), to: z.number().int() })).openapi({ description: "Missing sequence ranges above the high-water mark." }),
+  })
+  .openapi("StoreTransactionBatchResult");
+
+export const PosTransactionReceipt = z
+  .object({
+    transactionId: z.string(),
+    receiptNumber: z.string(),
+    sequence: z.number().int(),
+    recordedAt: Timestamp,
+  })
+  .openapi("PosTransactionReceipt");
+
+export type PosLine = z.infer<typeof PosLine>;
+export type PosTender = z.infer<typeof PosTender>;
+export type PosTransaction = z.infer<typeof PosTransaction>;
+export type StoreTransactionBatch = z.infer<typeof StoreTransactionBatch>;
+export type StoreTransactionResult = z.infer<typeof StoreTransactionResult>;
+export type StoreTransactionBatchResult = z.infer<typeof StoreTransactionBatchResult>;
+export type PosTransactionReceipt = z.infer<typeof PosTransactionReceipt>;
