@@ -53,6 +53,14 @@ interface Mutation {
   moved: boolean;
 }
 
+interface QueuedWrite {
+  scope: SkuScope;
+  idempotency: IdempotencyInput | undefined;
+  effect: (mutation: Mutation) => Result<object>;
+  resolve: (value: Idempotent<Result<object>>) => void;
+  reject: (error: unknown) => void;
+}
+
 interface LedgerDraft {
   type: LedgerEntryType;
   location: string;
@@ -85,6 +93,8 @@ export class SkuInventory extends DurableObject<Env> {
   private nextExpiry: number | null | undefined;
   /** Whether the read model lacks a movement (undefined: not read yet). */
   private unpublished: boolean | undefined;
+  /** Writes waiting for the next group commit. */
+  private readonly queuedWrites: QueuedWrite[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -267,18 +277,44 @@ export class SkuInventory extends DurableObject<Env> {
   }
 
   /**
-   * Runs one write: identity check, due expiries, the idempotency record and
-   * the effect in one transaction; then makes sure an alarm will publish it.
+   * Queues one write for the next group commit and resolves with its answer.
+   * Writes that arrive while a commit is pending share it: each is still
+   * decided in arrival order against the state its predecessors left, but
+   * the durable commit (the expensive part) is paid once per group.
    */
-  private async mutate<T extends Result<object>>(scope: SkuScope, idempotency: IdempotencyInput | undefined, effect: (mutation: Mutation) => T): Promise<Idempotent<T>> {
-    const mutation: Mutation = { now: Date.now(), idempotencyKey: idempotency?.key ?? null, moved: false };
-    const result = this.transaction(() => {
-      this.claimIdentity(scope);
-      this.expireDue(mutation);
-      return runIdempotent(this.db, idempotency, mutation.now, () => effect(mutation));
+  private mutate<T extends Result<object>>(scope: SkuScope, idempotency: IdempotencyInput | undefined, effect: (mutation: Mutation) => T): Promise<Idempotent<T>> {
+    return new Promise((resolve, reject) => {
+      this.queuedWrites.push({ scope, idempotency, effect, resolve: resolve as (value: Idempotent<Result<object>>) => void, reject });
+      // A macrotask, so that writes delivered meanwhile join this group.
+      if (this.queuedWrites.length === 1) setTimeout(() => void this.commitQueuedWrites(), 0);
     });
-    await this.scheduleAlarm(mutation.moved);
-    return result;
+  }
+
+  private async commitQueuedWrites(): Promise<void> {
+    const group = this.queuedWrites.splice(0);
+    let moved = false;
+    const apply = (write: QueuedWrite) => {
+      const mutation: Mutation = { now: Date.now(), idempotencyKey: write.idempotency?.key ?? null, moved: false };
+      this.claimIdentity(write.scope);
+      this.expireDue(mutation);
+      const result = runIdempotent(this.db, write.idempotency, mutation.now, () => write.effect(mutation));
+      moved ||= mutation.moved;
+      return result;
+    };
+    try {
+      const results = this.transaction(() => group.map(apply));
+      group.forEach((write, i) => write.resolve(results[i]!));
+    } catch {
+      // A fault in one write must not fail the others: one transaction each.
+      for (const write of group) {
+        try {
+          write.resolve(this.transaction(() => apply(write)));
+        } catch (error) {
+          write.reject(error);
+        }
+      }
+    }
+    await this.scheduleAlarm(moved);
   }
 
   /** A SQLite transaction; if it fails, what this object remembers in memory is read again. */
