@@ -254,7 +254,7 @@ export class SkuInventory extends DurableObject<Env> {
         return fail("not_found", `No reservation ${reservationId} for SKU ${scope.sku}`);
       }
       if (row.status !== "active") {
-        return fail("reservation_not_active", `Reservation ${reservationId} is ${row.status}`, { status: row.status });
+        return fail("reservation_not_active", `Reservation ${reservationId} is ${row.status}`, { reservationStatus: row.status });
       }
       this.closeReservation(mutation, row, status);
       return { ok: true, reservation: toReservation(scope.sku, { ...row, status, closedAt: mutation.now }) };

@@ -52,5 +52,6 @@ describe("reservations", () => {
     const again = await call("POST", `/v1/inventory/${sku}/reservations/${second.body.id}/commit`, { key: tenant.adminKey, idempotencyKey: unique("k") });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe("reservation_not_active");
+    expect(again.body.reservationStatus).toBe("released");
   });
 });
