@@ -62,6 +62,10 @@ try {
   }
   process.stdout.write(`median: ${median(figures.map((f) => f.requestsPerSecond)).toFixed(0)} req/s, p50 ${median(figures.map((f) => f.p50))} ms, p99 ${median(figures.map((f) => f.p99))} ms\n\n`);
 
+  // The floor of the same hosting: a route that touches no object and validates nothing.
+  const floor = await runLoad({ url, connections, duration: Math.min(seconds, 5), requests: [{ method: "GET", path: "/health" }] });
+  process.stdout.write(`HTTP floor (GET /health, same host): ${floor.requestsPerSecond.toFixed(0)} req/s, p50 ${floor.p50} ms, p99 ${floor.p99} ms\n\n`);
+
   // Oversell check: a fixed number of requests, half again as many as there are units.
   const units = 2_000;
   await edgeCall(url, "PUT", "/v1/inventory/HOT-2/locations/wh-1", { key: tenant.admin, body: { onHand: units } });

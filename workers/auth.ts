@@ -37,7 +37,7 @@ export async function authorize(c: Context<AppEnv>, rule: AccessRule): Promise<A
   const parsed = parseApiKey(key);
   if (!parsed) throw new AppError("unauthorized", "Unknown API key");
   const registry = tenantRegistry(c.env, parsed.tenantId);
-  const found = await registry.authorize(await sha256Hex(key), { location: rule.location, channel: rule.channel });
+  const found = await registry.authorize(await keyDigest(key), { location: rule.location, channel: rule.channel });
   if (!found.ok) throw new AppError("unauthorized", "Unknown API key");
   const { principal } = found;
   c.set("principal", principal);
@@ -49,6 +49,23 @@ export async function authorize(c: Context<AppEnv>, rule: AccessRule): Promise<A
     throw new AppError("forbidden", `This key is bound to location ${principal.location}`);
   }
   return { principal, registry, location: found.location, channel: found.channel };
+}
+
+const digests = new Map<string, string>();
+const maxRememberedDigests = 1_000;
+
+/**
+ * The SHA-256 of an API key, remembered per isolate: a pure function of the
+ * key, so this only saves hashing the same key on every request. It never
+ * caches whether the key is valid; the registry decides that each time.
+ */
+async function keyDigest(key: string): Promise<string> {
+  const known = digests.get(key);
+  if (known) return known;
+  const digest = await sha256Hex(key);
+  if (digests.size >= maxRememberedDigests) digests.delete(digests.keys().next().value!);
+  digests.set(key, digest);
+  return digest;
 }
 
 /** Checks the platform operator's key (the PLATFORM_ADMIN_KEY secret) in constant time. */
