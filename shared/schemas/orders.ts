@@ -1,0 +1,156 @@
+import { z } from "@hono/zod-openapi";
+import { ChannelId, LocationId, Quantity, Sku, Timestamp } from "./common.ts";
+import { MinorUnits } from "./store-transactions.ts";
+
+/** Plain values only: details cross Durable Object RPC, whose types refuse `unknown`. */
+const Details = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]));
+
+export const OrderLine = z
+  .object({
+    sku: Sku,
+    qty: Quantity,
+    unitPrice: MinorUnits,
+    discount: MinorUnits.default(0),
+    tax: MinorUnits.default(0),
+  })
+  .strict()
+  .openapi("OrderLine");
+
+export const Address = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    line1: z.string().min(1).max(200),
+    line2: z.string().max(200).optional(),
+    city: z.string().min(1).max(100),
+    region: z.string().max(100).optional(),
+    postalCode: z.string().max(20).optional(),
+    country: z.string().regex(/^[A-Z]{2}$/),
+  })
+  .strict()
+  .openapi("Address");
+
+export const Delivery = z
+  .discriminatedUnion("type", [
+    z.object({ type: z.literal("ship"), address: Address }).strict(),
+    z.object({ type: z.literal("pickup"), location: LocationId }).strict(),
+  ])
+  .openapi("Delivery");
+
+/**
+ * The canonical order every channel's order becomes. (tenant, channel,
+ * externalId) is its natural key: a re-sent order is a duplicate whatever its
+ * Idempotency-Key.
+ */
+export const CreateOrderRequest = z
+  .object({
+    channel: ChannelId,
+    externalId: z.string().min(1).max(100).openapi({ example: "SHOP-10042" }),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    lines: z.array(OrderLine).min(1).max(100),
+    delivery: Delivery,
+    customer: z
+      .object({ id: z.string().max(100).optional(), email: z.string().email().max(200).optional(), name: z.string().max(200).optional() })
+      .strict()
+      .default({}),
+    shipping: MinorUnits.default(0),
+  })
+  .strict()
+  .openapi("CreateOrderRequest");
+
+export const OrderStatus = z.enum(["received", "reserved", "partially_fulfilled", "fulfilled", "cancelled", "backordered", "in_exception"]);
+
+export const Allocation = z.object({ location: LocationId, sku: Sku, qty: z.number().int(), reservationId: z.string().nullable() }).openapi("Allocation");
+
+export const OrderEvent = z
+  .object({
+    at: Timestamp,
+    type: z.string().openapi({ example: "reserved" }),
+    from: OrderStatus.nullable(),
+    to: OrderStatus,
+    cause: z.string().openapi({ description: "What moved the order: the request, the alarm, a compensation, a webhook." }),
+    detail: Details.optional(),
+  })
+  .openapi("OrderEvent");
+
+export const Order = z
+  .object({
+    id: z.string(),
+    channel: ChannelId,
+    externalId: z.string(),
+    status: OrderStatus,
+    currency: z.string(),
+    lines: z.array(OrderLine),
+    delivery: Delivery,
+    allocations: z.array(Allocation),
+    fulfilled: z.array(z.object({ sku: Sku, location: LocationId, qty: z.number().int() })),
+    cancelled: z.array(z.object({ sku: Sku, qty: z.number().int() })),
+    events: z.array(OrderEvent),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi("Order");
+
+export const FulfillmentRequest = z
+  .object({
+    location: LocationId,
+    lines: z.array(z.object({ sku: Sku, qty: Quantity }).strict()).min(1).max(100),
+    carrier: z.string().min(1).max(100).optional(),
+    tracking: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .openapi("FulfillmentRequest");
+
+export const CancelOrderRequest = z
+  .object({
+    reason: z.string().min(1).max(200).default("cancelled"),
+    lines: z.array(z.object({ sku: Sku, qty: Quantity }).strict()).min(1).max(100).optional().openapi({ description: "Cancel only these units; all unfulfilled units when omitted." }),
+  })
+  .strict()
+  .openapi("CancelOrderRequest");
+
+export const ReturnDisposition = z.enum(["restock", "damaged", "vendor_return"]);
+
+export const CreateReturnRequest = z
+  .object({
+    orderId: z.string().min(1).max(64),
+    lines: z.array(z.object({ sku: Sku, qty: Quantity, reason: z.string().min(1).max(200) }).strict()).min(1).max(100),
+  })
+  .strict()
+  .openapi("CreateReturnRequest");
+
+export const ReceiveReturnRequest = z
+  .object({
+    location: LocationId,
+    lines: z.array(z.object({ sku: Sku, qty: Quantity, disposition: ReturnDisposition }).strict()).min(1).max(100),
+  })
+  .strict()
+  .openapi("ReceiveReturnRequest");
+
+export const ReturnStatus = z.enum(["open", "partially_received", "received"]);
+
+export const Return = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    status: ReturnStatus,
+    lines: z.array(z.object({ sku: Sku, qty: z.number().int(), reason: z.string(), received: z.number().int() })),
+    received: z.array(z.object({ sku: Sku, qty: z.number().int(), location: LocationId, disposition: ReturnDisposition, at: Timestamp })),
+    refund: z.object({ currency: z.string(), amount: z.number().int().openapi({ description: "Minor units, from the lines received: (unitPrice − discount/qty + tax/qty) × qty, rounded down per line." }) }),
+    events: z.array(z.object({ at: Timestamp, type: z.string(), detail: Details.optional() })),
+    createdAt: Timestamp,
+  })
+  .openapi("Return");
+
+export type OrderLine = z.infer<typeof OrderLine>;
+export type Delivery = z.infer<typeof Delivery>;
+export type CreateOrderRequest = z.infer<typeof CreateOrderRequest>;
+export type OrderStatus = z.infer<typeof OrderStatus>;
+export type Allocation = z.infer<typeof Allocation>;
+export type OrderEvent = z.infer<typeof OrderEvent>;
+export type Order = z.infer<typeof Order>;
+export type FulfillmentRequest = z.infer<typeof FulfillmentRequest>;
+export type CancelOrderRequest = z.infer<typeof CancelOrderRequest>;
+export type ReturnDisposition = z.infer<typeof ReturnDisposition>;
+export type CreateReturnRequest = z.infer<typeof CreateReturnRequest>;
+export type ReceiveReturnRequest = z.infer<typeof ReceiveReturnRequest>;
+export type Return = z.infer<typeof Return>;
