@@ -1,0 +1,137 @@
+import autocannon from "autocannon";
+import { createClient } from "@libsql/client";
+import { databaseFile } from "../store-agent/main.ts";
+import { spawnAgent, type AgentProcess } from "../store-agent/testing/agent-process.ts";
+import { FakeEdge } from "../store-agent/testing/fake-edge.ts";
+import { location, sale, storeKey, tempDataDir, unusedPort } from "../store-agent/testing/fixtures.ts";
+import { machineLine } from "./harness.ts";
+
+/** Node flags for the agent process: by default those store-agent/bin/shelfsync-agent.js runs it with; BENCH_NODE_FLAGS="" for V8's defaults. */
+const nodeArgs = (process.env.BENCH_NODE_FLAGS ?? "--max-semi-space-size=2").split(" ").filter(Boolean);
+
+/**
+ * POS commit latency at a real agent process with durability on (WAL,
+ * synchronous=FULL): `terminals` connections post sales back to back for
+ * `seconds`, each answered only after its row is committed: one terminal
+ * alone, then all at a steady rate each, then all back to back (the most
+ * the agent takes).
+ * Two agents: the store offline (nothing else happens), and online with the
+ * replayer pushing each sale to a stub edge in this process as it lands.
+ */
+const terminals = Number(process.env.BENCH_TERMINALS ?? 8);
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+/** Sales a second per terminal in the steady run: a busy checkout is far below 1. */
+const steadyRate = Number(process.env.BENCH_STEADY_RATE ?? 25);
+
+interface Figures {
+  /** Sales answered 201. */
+  created: number;
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/** `connections` terminals post back to back, or at `perTerminal` sales a second each. */
+async function load(agent: AgentProcess, label: string, options: { perTerminal?: number; connections?: number } = {}): Promise<Figures> {
+  const { perTerminal, connections = terminals } = options;
+  let next = 0;
+  const body = (n: number) => JSON.stringify(sale(`${label}-${n}`, { terminalId: `${label}-T${n % connections}` }));
+  const latencies: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${agent.url}/pos/v1/transactions`,
+        connections,
+        duration: seconds,
+        ...(perTerminal !== undefined && { connectionRate: perTerminal }),
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        requests: [{ setupRequest: (req) => ({ ...req, body: body(next++) }) }],
+      },
+      (error: unknown, done) => (error ? reject(error) : resolve(done)),
+    );
+    // autocannon's own histogram has 1 ms resolution; its response event carries the exact time.
+    instance.on("response", (_client, statusCode: number, _bytes, responseTime: number) => {
+      if (statusCode === 201) latencies.push(responseTime);
+    });
+  });
+  latencies.sort((a, b) => a - b);
+  return {
+    created: latencies.length,
+    requests: result.requests.total,
+    perSecond: result.requests.total / seconds,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? Number.NaN,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function run(edgeUrl: string, dataDir: string): Promise<{ alone: Figures; steady: Figures; saturated: Figures; created: number }> {
+  const agent = await spawnAgent({ "edge-url": edgeUrl, "store-key": storeKey, location, "data-dir": dataDir, port: "0", host: "127.0.0.1" }, { nodeArgs });
+  try {
+    const warmUp = await load(agent, "W");
+    const alone = await load(agent, "A", { connections: 1 });
+    const steady = await load(agent, "S", { perTerminal: steadyRate });
+    const saturated = await load(agent, "T");
+    return { alone, steady, saturated, created: warmUp.created + alone.created + steady.created + saturated.created };
+  } finally {
+    agent.child.kill("SIGTERM");
+    await agent.exited;
+  }
+}
+
+async function committedRows(dataDir: string): Promise<number> {
+  const client = createClient({ url: `file:${databaseFile(dataDir)}` });
+  try {
+    return Number((await client.execute("SELECT count(*) FROM outbox")).rows[0]![0]);
+  } finally {
+    client.close();
+  }
+}
+
+const format = (ms: number) => `${ms.toFixed(2)} ms`;
+function print(title: string, f: Figures): void {
+  process.stdout.write(
+    `${title}\n  ${f.requests} sales in ${seconds} s = ${Math.round(f.perSecond)}/s; non-2xx ${f.non2xx}, errors ${f.errors}\n` +
+      `  commit latency p50 ${format(f.p50)}  p90 ${format(f.p90)}  p99 ${format(f.p99)}  max ${format(f.max)}\n`,
+  );
+}
+
+process.stdout.write(
+  `Store agent POS commit latency: ${terminals} terminals, ${seconds} s per run after a ${seconds} s warm-up, WAL + synchronous=FULL, a real agent process\n` +
+    `${machineLine()}; agent Node flags: ${nodeArgs.join(" ") || "(none)"}\n\n`,
+);
+
+const offlineDir = tempDataDir();
+const onlineDir = tempDataDir();
+const edge = await FakeEdge.start({ location, storeKey });
+try {
+  const offline = await run(`http://127.0.0.1:${await unusedPort()}`, offlineDir.dir);
+  print("Offline (edge unreachable, backlog growing), one terminal alone, back to back:", offline.alone);
+  print(`Offline, ${terminals} terminals, steady ${steadyRate} sales/s each:`, offline.steady);
+  print(`Offline, ${terminals} terminals, back to back:`, offline.saturated);
+  const online = await run(edge.url, onlineDir.dir);
+  print("Online (the replayer pushing each sale to a stub edge in the bench process), one terminal alone:", online.alone);
+  print(`Online, ${terminals} terminals, steady ${steadyRate} sales/s each:`, online.steady);
+  print(`Online, ${terminals} terminals, back to back:`, online.saturated);
+
+  const rows = await committedRows(offlineDir.dir);
+  process.stdout.write(`\nCheck, offline run: ${offline.created} sales answered 201, ${rows} rows in the file (more: answers still in flight when a load stopped).\n`);
+  process.stdout.write(`Check, online run: ${online.created} sales answered 201, ${edge.applied.size} applied at the stub edge (the rest still pending at stop).\n`);
+} finally {
+  await edge.close();
+  offlineDir.remove();
+  onlineDir.remove();
+}

@@ -1,0 +1,128 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * The agent's one row of state: which store this data dir belongs to, the
+ * last sequence number handed out, and how the link to the edge is doing.
+ * `lastSequence` only moves in the transaction that inserts that row, so the
+ * sequence has no gaps.
+ */
+export const agentState = sqliteTable("agent_state", {
+  id: integer("id").primaryKey(),
+  location: text("location").notNull(),
+  lastSequence: integer("last_sequence").notNull(),
+  feedCursor: text("feed_cursor"),
+  lastPushOkAt: integer("last_push_ok_at"),
+  lastPullOkAt: integer("last_pull_ok_at"),
+  lastPushError: text("last_push_error", { mode: "json" }).$type<LinkError>(),
+  lastPullError: text("last_pull_error", { mode: "json" }).$type<LinkError>(),
+  /** Whether the last attempt to reach the edge (push or pull) got an answer from it. */
+  edgeReachable: integer("edge_reachable", { mode: "boolean" }),
+  edgeCheckedAt: integer("edge_checked_at"),
+  edgeHighWaterMark: integer("edge_high_water_mark"),
+  edgeGaps: text("edge_gaps", { mode: "json" }).$type<{ from: number; to: number }[]>(),
+  /** Written every few seconds by a running agent; `status` from the CLI reads it to tell whether one runs. */
+  heartbeatAt: integer("heartbeat_at"),
+  createdAt: integer("created_at").notNull(),
+});
+
+export interface LinkError {
+  at: number;
+  message: string;
+  status?: number;
+  code?: string;
+}
+
+/**
+ * Written as a literal, not a bound parameter, in the partial indexes and in
+ * every query that should use them: SQLite only matches an identical term.
+ */
+export const pendingCondition = `"outbox"."status" = 'pending'`;
+export const isPending = sql.raw(pendingCondition);
+export const isSent = sql.raw(`"outbox"."status" = 'sent'`);
+
+export const outboxStatuses = ["pending", "sent", "dead_letter"] as const;
+export type OutboxStatus = (typeof outboxStatuses)[number];
+
+/**
+ * Every POS transaction the agent acknowledged, in store sequence order.
+ * A row leaves `pending` only when the edge answered for it: `sent` when it
+ * was accepted or already known, `dead_letter` when it was rejected for good.
+ * `transactionId` is the terminal's id and the idempotency key, so it is unique.
+ */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    sequence: integer("sequence").primaryKey(),
+    transactionId: text("transaction_id").notNull().unique(),
+    terminalId: text("terminal_id").notNull(),
+    type: text("type", { enum: ["sale", "return", "void"] }).notNull(),
+    receiptNumber: text("receipt_number").notNull(),
+    /** The validated PosTransaction, as JSON, exactly as it is sent to the edge. */
+    body: text("body").notNull(),
+    bodyHash: text("body_hash").notNull(),
+    recordedAt: integer("recorded_at").notNull(),
+    status: text("status", { enum: outboxStatuses }).notNull(),
+    edgeStatus: text("edge_status", { enum: ["accepted", "duplicate", "rejected"] }),
+    sentAt: integer("sent_at"),
+  },
+  (table) => [
+    index("outbox_pending").on(table.sequence).where(isPending),
+    index("outbox_sent_at").on(table.sentAt).where(isSent),
+  ],
+);
+
+/** Transactions the edge rejected for good, with its reason: kept for a person to look at, never resent. */
+export const deadLetter = sqliteTable("dead_letter", {
+  sequence: integer("sequence").primaryKey(),
+  transactionId: text("transaction_id").notNull(),
+  code: text("code").notNull(),
+  reason: text("reason"),
+  body: text("body").notNull(),
+  deadAt: integer("dead_at").notNull(),
+});
+
+/** The store's cached catalog, prices, promotions and stock, from the edge's feed. */
+export const catalogItems = sqliteTable("catalog_items", {
+  sku: text("sku").primaryKey(),
+  name: text("name").notNull(),
+  price: integer("price").notNull(),
+  currency: text("currency").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const catalogBarcodes = sqliteTable(
+  "catalog_barcodes",
+  {
+    barcode: text("barcode").primaryKey(),
+    sku: text("sku").notNull(),
+  },
+  (table) => [index("catalog_barcodes_sku").on(table.sku)],
+);
+
+export const promotions = sqliteTable("promotions", {
+  id: text("id").primaryKey(),
+  name: text("name"),
+  percentOff: integer("percent_off"),
+  amountOff: integer("amount_off"),
+  /** Milliseconds since the epoch, so "active now" is a plain comparison. */
+  startsAt: integer("starts_at").notNull(),
+  endsAt: integer("ends_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const promotionSkus = sqliteTable(
+  "promotion_skus",
+  {
+    promotionId: text("promotion_id").notNull(),
+    sku: text("sku").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.promotionId, table.sku] }), index("promotion_skus_sku").on(table.sku)],
+);
+
+export const stock = sqliteTable("stock", {
+  sku: text("sku").primaryKey(),
+  onHand: integer("on_hand").notNull(),
+  available: integer("available").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});

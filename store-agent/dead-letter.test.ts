@@ -1,0 +1,66 @@
+import { asc, eq } from "drizzle-orm";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { deadLetter, outbox } from "./db/schema.ts";
+import { readAgentStatus } from "./status.ts";
+import { FakeEdge } from "./testing/fake-edge.ts";
+import { location, sale, sales, storeKey, tempDataDir } from "./testing/fixtures.ts";
+import { openReplay, type ReplaySetup } from "./testing/replay-setup.ts";
+
+let dataDir: ReturnType<typeof tempDataDir>;
+let edge: FakeEdge;
+let agent: ReplaySetup;
+
+beforeEach(async () => {
+  dataDir = tempDataDir();
+  edge = await FakeEdge.start({ location, storeKey });
+  agent = await openReplay(dataDir.dir, edge.url);
+});
+
+afterEach(async () => {
+  await agent.close();
+  await edge.close();
+  dataDir.remove();
+});
+
+it("moves a transaction the edge rejects to the dead letters, and delivers the ones after it", async () => {
+  edge.reject = (t) => (t.transactionId === "T01-000003" || t.transactionId === "T01-000007" ? { code: "validation_failed", reason: "lines.0.sku: unknown format" } : null);
+  await agent.outbox.recordMany(sales(10));
+  await agent.replayer.drain();
+
+  expect([...edge.applied.values()]).toEqual([1, 2, 4, 5, 6, 8, 9, 10]);
+  const dead = await agent.store.db.select().from(deadLetter).orderBy(asc(deadLetter.sequence));
+  expect(dead.map((d) => ({ sequence: d.sequence, transactionId: d.transactionId, code: d.code, reason: d.reason }))).toEqual([
+    { sequence: 3, transactionId: "T01-000003", code: "validation_failed", reason: "lines.0.sku: unknown format" },
+    { sequence: 7, transactionId: "T01-000007", code: "validation_failed", reason: "lines.0.sku: unknown format" },
+  ]);
+  expect(JSON.parse(dead[0]!.body)).toMatchObject({ transactionId: "T01-000003", type: "sale" });
+  const rows = await agent.store.db.select({ status: outbox.status, edgeStatus: outbox.edgeStatus }).from(outbox).where(eq(outbox.sequence, 3));
+  expect(rows).toEqual([{ status: "dead_letter", edgeStatus: "rejected" }]);
+
+  const status = await readAgentStatus(agent.store, agent.outbox);
+  expect(status).toMatchObject({ backlog: 0, deadLetters: 2 });
+});
+
+it("never resends a dead-lettered transaction, and a terminal's retry of it stores nothing", async () => {
+  edge.reject = (t) => (t.transactionId === "T01-000001" ? { code: "validation_failed", reason: "bad" } : null);
+  await agent.outbox.recordMany(sales(3));
+  await agent.replayer.drain();
+  const batches = edge.batches.length;
+
+  expect((await agent.outbox.record(sale("T01-000001"))).kind).toBe("replayed");
+  await agent.outbox.record(sale("T01-000004"));
+  await agent.replayer.drain();
+  expect(edge.batches.slice(batches).flatMap((b) => b.sequences)).toEqual([4]);
+  expect(await agent.outbox.deadLetterCount()).toBe(1);
+});
+
+it("dead-letters a single transaction too large for the edge, and goes on", async () => {
+  const big = sale("T01-BIG", { lines: Array.from({ length: 400 }, (_, i) => ({ sku: `SKU-${i}`, qty: 1, unitPrice: 100, discount: 0, tax: 8 })) });
+  await agent.outbox.recordMany([sale("T01-1"), big, sale("T01-2")]);
+  edge.maxBatchBytes = 20_000;
+  await agent.replayer.drain();
+
+  expect([...edge.applied.keys()]).toEqual(["T01-1", "T01-2"]);
+  const [dead] = await agent.store.db.select().from(deadLetter);
+  expect(dead).toMatchObject({ sequence: 2, transactionId: "T01-BIG", code: "payload_too_large" });
+});

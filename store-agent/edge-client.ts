@@ -1,0 +1,129 @@
+import { sha256Hex } from "../shared/ids.ts";
+import { StoreFeedPage } from "../shared/schemas/catalog.ts";
+import { StoreTransactionBatchResult } from "../shared/schemas/store-transactions.ts";
+import type { OutboxEntry } from "./outbox.ts";
+
+/**
+ * How a call to the edge ended. `unavailable` is worth retrying as it is
+ * (network, timeout, 5xx, 429, an answer that is not the contract);
+ * `refused` is a 4xx problem about the whole request (bad key, another
+ * store's location, too large), which retrying unchanged will not fix.
+ */
+export type EdgeOutcome<T> =
+  | { kind: "ok"; value: T }
+  | { kind: "unavailable"; reason: string; status?: number; retryAfterMs?: number }
+  | { kind: "refused"; status: number; code: string; detail: string };
+
+export interface EdgeClientOptions {
+  edgeUrl: string;
+  storeKey: string;
+  location: string;
+  /** Per request, including reading the answer. */
+  timeoutMs?: number;
+}
+
+/**
+ * The agent's two calls to the edge: push a batch of transactions, pull a
+ * page of the store feed.
+ */
+export class EdgeClient {
+  readonly #base: string;
+  readonly #storeKey: string;
+  readonly #location: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: EdgeClientOptions) {
+    this.#base = `${options.edgeUrl.replace(/\/+$/, "")}/v1/stores/${encodeURIComponent(options.location)}`;
+    this.#storeKey = options.storeKey;
+    this.#location = options.location;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /**
+   * POSTs the entries, in order, as one StoreTransactionBatch. The
+   * Idempotency-Key is derived from the batch itself, so a batch sent again
+   * after a lost answer carries the same key.
+   */
+  async push(entries: OutboxEntry[], signal?: AbortSignal): Promise<EdgeOutcome<StoreTransactionBatchResult>> {
+    const body = `{"transactions":[${entries.map((e) => `{"sequence":${e.sequence},"transaction":${e.body}}`).join(",")}]}`;
+    const first = entries[0]!.sequence;
+    const last = entries[entries.length - 1]!.sequence;
+    const digest = (await sha256Hex(body)).slice(0, 16);
+    const outcome = await this.#call(`${this.#base}/transactions`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "idempotency-key": `store-batch-${this.#location}-${first}-${last}-${digest}`,
+      },
+      body,
+      signal,
+    });
+    if (outcome.kind !== "ok") return outcome;
+    const parsed = StoreTransactionBatchResult.safeParse(outcome.value);
+    if (!parsed.success) return { kind: "unavailable", reason: `the edge's answer is not a StoreTransactionBatchResult: ${parsed.error.issues[0]?.message}` };
+    if (parsed.data.location !== this.#location) return { kind: "unavailable", reason: `the edge answered for location ${parsed.data.location}` };
+    return { kind: "ok", value: parsed.data };
+  }
+
+  /** GETs one page of the store's feed after `cursor` (from the start when null). */
+  async pull(cursor: string | null, signal?: AbortSignal): Promise<EdgeOutcome<StoreFeedPage>> {
+    const query = cursor === null ? "" : `?cursor=${encodeURIComponent(cursor)}`;
+    const outcome = await this.#call(`${this.#base}/feed${query}`, { method: "GET", signal });
+    if (outcome.kind !== "ok") return outcome;
+    const parsed = StoreFeedPage.safeParse(outcome.value);
+    if (!parsed.success) return { kind: "unavailable", reason: `the edge's answer is not a StoreFeedPage: ${parsed.error.issues[0]?.message}` };
+    return { kind: "ok", value: parsed.data };
+  }
+
+  async #call(url: string, init: { method: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }): Promise<EdgeOutcome<unknown>> {
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, { ...init, headers: { ...init.headers, authorization: `Bearer ${this.#storeKey}` }, signal });
+      text = await response.text();
+    } catch (error) {
+      return { kind: "unavailable", reason: describeFetchError(error) };
+    }
+    if (response.status === 429 || response.status >= 500) {
+      return { kind: "unavailable", reason: `the edge answered ${response.status}`, status: response.status, retryAfterMs: retryAfter(response.headers.get("retry-after")) };
+    }
+    const body = parseJson(text);
+    if (response.status >= 400) {
+      const problem = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
+      return {
+        kind: "refused",
+        status: response.status,
+        code: typeof problem.code === "string" ? problem.code : `http_${response.status}`,
+        detail: typeof problem.detail === "string" ? problem.detail : text.slice(0, 200),
+      };
+    }
+    if (response.status < 200 || response.status >= 300 || body === undefined) {
+      return { kind: "unavailable", reason: `the edge answered ${response.status} without a JSON body`, status: response.status };
+    }
+    return { kind: "ok", value: body };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
+}
+
+function describeFetchError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${(error.cause as Error & { code?: string }).code ?? error.cause.message}` : "";
+  return error.name === "TimeoutError" ? "the edge did not answer in time" : `${error.message}${cause}`;
+}

@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, expect, it } from "vitest";
+import type { StoreFeedEntry } from "../shared/schemas/catalog.ts";
+import { readAgentState } from "./agent-state.ts";
+import { silentLogger } from "./log.ts";
+import { startAgent, type RunningAgent } from "./main.ts";
+import { FakeEdge } from "./testing/fake-edge.ts";
+import { agentConfig, getJson, location, storeKey, tempDataDir } from "./testing/fixtures.ts";
+
+let dataDir: ReturnType<typeof tempDataDir>;
+let edge: FakeEdge;
+let agent: RunningAgent | null;
+
+const hour = 3600_000;
+const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
+const updatedAt = "2026-11-23T09:00:00.000Z";
+
+function item(sku: string, price: number, barcodes: string[], name = `Item ${sku}`): StoreFeedEntry {
+  return { kind: "item", item: { sku, name, price, currency: "USD", barcodes, updatedAt } };
+}
+
+function promotion(id: string, skus: string[], off: { percentOff?: number; amountOff?: number }, startsAt: string, endsAt: string): StoreFeedEntry {
+  return { kind: "promotion", promotion: { id, name: id, skus, percentOff: off.percentOff ?? null, amountOff: off.amountOff ?? null, startsAt, endsAt, updatedAt } };
+}
+
+function stockLevel(sku: string, onHand: number, available: number, where = location): StoreFeedEntry {
+  return { kind: "stock", stock: { sku, location: where, onHand, available, updatedAt } };
+}
+
+/** An agent whose background puller is stopped, so that each test pulls when it chooses. */
+async function start(): Promise<RunningAgent> {
+  agent = await startAgent(agentConfig(dataDir.dir, edge.url), { log: silentLogger });
+  await agent.feedPuller.stop();
+  return agent;
+}
+
+beforeEach(async () => {
+  dataDir = tempDataDir();
+  edge = await FakeEdge.start({ location, storeKey, feedPageSize: 2 });
+  agent = null;
+});
+
+afterEach(async () => {
+  await agent?.close();
+  await edge.close();
+  dataDir.remove();
+});
+
+it("pulls every page into the local catalog, and the POS looks items up by SKU or barcode", async () => {
+  const running = await start();
+  edge.feedEntries.push(
+    item("TSHIRT-RED-M", 2000, ["0001234567890"]),
+    item("MUG-1", 850, []),
+    promotion("BF-20", ["TSHIRT-RED-M"], { percentOff: 20 }, at(-hour), at(hour)),
+    promotion("OLD-5", ["TSHIRT-RED-M"], { amountOff: 1500 }, at(-3 * hour), at(-2 * hour)),
+    promotion("SOON", ["TSHIRT-RED-M"], { amountOff: 1900 }, at(hour), at(2 * hour)),
+    stockLevel("TSHIRT-RED-M", 12, 9),
+    stockLevel("TSHIRT-RED-M", 99, 99, "store-002"),
+  );
+  const result = await running.feedPuller.pullAll();
+  expect(result).toEqual({ ok: true, pages: 4, entries: 7 });
+
+  const bySku = await getJson(`${running.url}/pos/v1/items/TSHIRT-RED-M`);
+  expect(bySku.status).toBe(200);
+  expect(bySku.body).toMatchObject({
+    sku: "TSHIRT-RED-M",
+    price: 2000,
+    currency: "USD",
+    barcodes: ["0001234567890"],
+    promotion: { id: "BF-20", percentOff: 20, amountOff: null, discountedPrice: 1600 },
+    stock: { onHand: 12, available: 9 },
+  });
+  const byBarcode = await getJson(`${running.url}/pos/v1/items/0001234567890`);
+  expect(byBarcode.body.sku).toBe("TSHIRT-RED-M");
+  const mug = await getJson(`${running.url}/pos/v1/items/MUG-1`);
+  expect(mug.body).toMatchObject({ promotion: null, stock: null, price: 850 });
+
+  const state = await readAgentState(running.store);
+  expect(state).toMatchObject({ feedCursor: "7", lastPullError: null, edgeReachable: true });
+});
+
+it("applies later changes from the stored cursor: new price, barcode moved, promotion ended", async () => {
+  const running = await start();
+  edge.feedEntries.push(item("A", 1000, ["1111"]), promotion("P", ["A"], { amountOff: 100 }, at(-hour), at(hour)));
+  await running.feedPuller.pullAll();
+  expect((await getJson(`${running.url}/pos/v1/items/1111`)).body).toMatchObject({ sku: "A", promotion: { discountedPrice: 900 } });
+
+  const requestsBefore = edge.feedCursors.length;
+  edge.feedEntries.push(item("A", 1200, []), item("B", 500, ["1111"]), promotion("P", ["A"], { amountOff: 100 }, at(-2 * hour), at(-hour)));
+  expect(await running.feedPuller.pullAll()).toEqual({ ok: true, pages: 2, entries: 3 });
+  expect(edge.feedCursors.slice(requestsBefore)).toEqual(["2", "4"]);
+
+  expect((await getJson(`${running.url}/pos/v1/items/1111`)).body.sku).toBe("B");
+  expect((await getJson(`${running.url}/pos/v1/items/A`)).body).toMatchObject({ price: 1200, barcodes: [], promotion: null });
+});
+
+it("resumes from its cursor after a restart, and serves lookups offline", async () => {
+  const first = await start();
+  edge.feedEntries.push(item("A", 1000, []), item("B", 2000, []), item("C", 3000, []));
+  await first.feedPuller.pullAll();
+  await first.close();
+
+  edge.feedEntries.push(item("D", 4000, []));
+  const requestsBefore = edge.feedCursors.length;
+  const second = await start();
+  await second.feedPuller.pullAll();
+  expect(edge.feedCursors.slice(requestsBefore)[0]).toBe("3");
+  expect(edge.feedCursors.slice(requestsBefore).every((c) => Number(c) >= 3)).toBe(true);
+
+  await edge.close();
+  const offline = await second.feedPuller.pullAll();
+  expect(offline.ok).toBe(false);
+  expect((await getJson(`${second.url}/pos/v1/items/D`)).body.price).toBe(4000);
+  const status = await getJson(`${second.url}/pos/v1/status`);
+  expect(status.body).toMatchObject({ online: false, lastPullError: { message: expect.stringContaining("fetch failed") } });
+  edge = await FakeEdge.start({ location, storeKey });
+});

@@ -1,0 +1,136 @@
+import { serve, type ServerType } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { bindLocation, clearHeartbeat, recordHeartbeat } from "./agent-state.ts";
+import type { BackoffPolicy } from "./backoff.ts";
+import { openAgentDatabase, type AgentDatabase } from "./db/client.ts";
+import { EdgeClient } from "./edge-client.ts";
+import type { AgentConfig } from "./env.ts";
+import { FeedPuller } from "./feed-puller.ts";
+import { jsonLogger, type Logger } from "./log.ts";
+import { Outbox } from "./outbox.ts";
+import { createPosApi } from "./pos-api.ts";
+import { Replayer } from "./replayer.ts";
+import { heartbeatIntervalMs } from "./status.ts";
+
+/** Rows the edge acknowledged are kept this long (a terminal's late retry still finds its receipt), then pruned. */
+export const retainSentMs = 30 * 24 * 3600 * 1000;
+const pruneEveryMs = 3600 * 1000;
+
+export function databaseFile(dataDir: string): string {
+  return join(dataDir, "agent.db");
+}
+
+/** Knobs for tests and benchmarks; the configuration covers everything an operator sets. */
+export interface AgentOptions {
+  log?: Logger;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+  edgeTimeoutMs?: number;
+  idlePollMs?: number;
+  batchSize?: number;
+  maxBatchBytes?: number;
+}
+
+export interface RunningAgent {
+  /** The POS API's base URL, e.g. http://127.0.0.1:8790 */
+  url: string;
+  port: number;
+  store: AgentDatabase;
+  outbox: Outbox;
+  replayer: Replayer;
+  feedPuller: FeedPuller;
+  /** Stops taking requests, stops pushing and pulling, closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a store agent: the database (migrated, bound to the location), the
+ * POS API, the replayer and the feed puller.
+ *
+ * @example
+ * const agent = await startAgent(parseConfig(AgentConfig, rawSettings({})));
+ * process.on("SIGTERM", () => agent.close());
+ */
+export async function startAgent(config: AgentConfig, options: AgentOptions = {}): Promise<RunningAgent> {
+  const log = options.log ?? jsonLogger;
+  const store = await openAgentDatabase(databaseFile(config.dataDir));
+  try {
+    await bindLocation(store, config.location, Date.now());
+    await recordHeartbeat(store, Date.now());
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+
+  const outbox = new Outbox(store);
+  const edge = new EdgeClient({ edgeUrl: config.edgeUrl, storeKey: config.storeKey, location: config.location, timeoutMs: options.edgeTimeoutMs });
+  const replayer = new Replayer({
+    store,
+    outbox,
+    edge,
+    log,
+    backoff: options.backoff ?? { baseMs: 500, capMs: config.maxBackoffSeconds * 1000 },
+    random: options.random,
+    idlePollMs: options.idlePollMs,
+    batchSize: options.batchSize,
+    maxBatchBytes: options.maxBatchBytes,
+  });
+  const feedPuller = new FeedPuller({ store, edge, location: config.location, intervalMs: config.pullIntervalSeconds * 1000, log });
+  const app = createPosApi({ store, outbox, log, onRecorded: () => replayer.nudge() });
+
+  let server: ServerType;
+  try {
+    server = await listen(app.fetch, config.port, config.host);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+
+  let lastPrune = 0;
+  const housekeeping = setInterval(() => {
+    const now = Date.now();
+    const prune = now - lastPrune >= pruneEveryMs;
+    if (prune) lastPrune = now;
+    void (async () => {
+      await recordHeartbeat(store, now);
+      if (prune) {
+        const pruned = await outbox.pruneSent(now - retainSentMs);
+        if (pruned > 0) log({ event: "pruned", rows: pruned });
+      }
+    })().catch((error: unknown) => log({ level: "error", event: "housekeeping_failed", message: error instanceof Error ? error.message : String(error) }));
+  }, heartbeatIntervalMs);
+
+  replayer.start();
+  feedPuller.start();
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log({ event: "started", location: config.location, url, dataDir: config.dataDir, edgeUrl: config.edgeUrl, startupMs: Math.round(process.uptime() * 1000) });
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    store,
+    outbox,
+    replayer,
+    feedPuller,
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(housekeeping);
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.all([replayer.stop(), feedPuller.stop()]);
+        await clearHeartbeat(store).catch(() => undefined);
+        store.close();
+        log({ event: "stopped" });
+      })()),
+  };
+}
+
+function listen(fetch: Parameters<typeof serve>[0]["fetch"], port: number, hostname: string): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, () => resolve(server));
+    server.once("error", reject);
+  });
+}

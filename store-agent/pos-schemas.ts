@@ -1,0 +1,60 @@
+import { z } from "@hono/zod-openapi";
+import { Timestamp } from "../shared/schemas/common.ts";
+
+/*
+ * Wire types of the agent's local POS API that shared/ does not declare
+ * (the transaction and its receipt are shared/schemas/store-transactions.ts).
+ */
+
+export const PosItemPromotion = z
+  .object({
+    id: z.string(),
+    name: z.string().nullable(),
+    percentOff: z.number().int().nullable(),
+    amountOff: z.number().int().nullable(),
+    endsAt: Timestamp,
+    discountedPrice: z.number().int().openapi({ description: "The unit price with this promotion, in minor units." }),
+  })
+  .openapi("PosItemPromotion");
+
+export const PosItem = z
+  .object({
+    sku: z.string(),
+    name: z.string(),
+    barcodes: z.array(z.string()),
+    price: z.number().int().openapi({ description: "The list price, in minor units." }),
+    currency: z.string(),
+    promotion: PosItemPromotion.nullable().openapi({ description: "The active promotion giving the lowest price, if any." }),
+    stock: z
+      .object({ onHand: z.number().int(), available: z.number().int(), updatedAt: Timestamp })
+      .nullable()
+      .openapi({ description: "The store's figures as of the last feed pull; sales not yet replayed are not in them." }),
+    updatedAt: Timestamp,
+  })
+  .openapi("PosItem");
+
+const LinkError = z.object({ at: Timestamp, message: z.string(), status: z.number().int().optional(), code: z.string().optional() });
+
+export const AgentStatus = z
+  .object({
+    location: z.string().nullable(),
+    running: z.boolean().openapi({ description: "Whether an agent wrote its heartbeat in the last 15 seconds." }),
+    online: z.boolean().nullable().openapi({ description: "Whether the last call to the edge got through; null (unknown) when no agent is running." }),
+    backlog: z.number().int().openapi({ description: "Transactions recorded and not yet acknowledged by the edge." }),
+    oldestPendingSequence: z.number().int().nullable(),
+    oldestPendingAt: Timestamp.nullable(),
+    oldestPendingAgeSeconds: z.number().nullable(),
+    lastSequence: z.number().int(),
+    lastSuccessfulPushAt: Timestamp.nullable(),
+    lastSuccessfulPullAt: Timestamp.nullable(),
+    lastPushError: LinkError.nullable(),
+    lastPullError: LinkError.nullable(),
+    deadLetters: z.number().int().openapi({ description: "Transactions the edge rejected for good; see the dead_letter table." }),
+    edgeHighWaterMark: z.number().int().nullable().openapi({ description: "The edge has received every sequence number up to this one." }),
+    edgeGaps: z.array(z.object({ from: z.number().int(), to: z.number().int() })),
+    feedCursor: z.string().nullable(),
+  })
+  .openapi("AgentStatus");
+
+export type PosItem = z.infer<typeof PosItem>;
+export type AgentStatus = z.infer<typeof AgentStatus>;

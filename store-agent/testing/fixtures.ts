@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PosTransaction } from "../../shared/schemas/store-transactions.ts";
+import { openAgentDatabase, type AgentDatabase } from "../db/client.ts";
+import type { AgentConfig } from "../env.ts";
+import { databaseFile } from "../main.ts";
+import { bindLocation } from "../agent-state.ts";
+
+export const location = "store-001";
+export const storeKey = "ssk_acme_0123456789abcdefghjkmnpqrstvwxyz012345";
+
+/** A temporary data dir, removed by the returned function. */
+export function tempDataDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "shelfsync-agent-test-"));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A port nothing listens on (it was free a moment ago): connections to it are refused. */
+export async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export function agentConfig(dataDir: string, edgeUrl: string, overrides: Partial<AgentConfig> = {}): AgentConfig {
+  return { edgeUrl, storeKey, location, dataDir, port: 0, host: "127.0.0.1", pullIntervalSeconds: 3600, maxBackoffSeconds: 1, ...overrides };
+}
+
+/** The agent's database in `dir`, bound to the test location. */
+export async function openBoundDatabase(dir: string): Promise<AgentDatabase> {
+  const store = await openAgentDatabase(databaseFile(dir));
+  await bindLocation(store, location, Date.now());
+  return store;
+}
+
+/** A valid sale as a terminal sends it (before defaults). */
+export function sale(transactionId: string, overrides: Partial<PosTransaction> = {}): PosTransaction {
+  return {
+    transactionId,
+    terminalId: "T01",
+    type: "sale",
+    currency: "USD",
+    lines: [{ sku: "TSHIRT-RED-M", qty: 1, unitPrice: 1999, discount: 0, tax: 160 }],
+    tenders: [{ type: "card", amount: 2159 }],
+    occurredAt: "2026-11-23T10:00:00.000Z",
+    ...overrides,
+  };
+}
+
+/** `count` sales with ids `${prefix}-000001`… */
+export function sales(count: number, prefix = "T01"): PosTransaction[] {
+  return Array.from({ length: count }, (_, i) => sale(`${prefix}-${String(i + 1).padStart(6, "0")}`));
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+}
+
+export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
