@@ -1,0 +1,169 @@
+import { DurableObject } from "cloudflare:workers";
+import { asc, eq, gt, inArray } from "drizzle-orm";
+import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
+import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import { fail, type Result } from "../shared/errors.ts";
+import { canonicalJson } from "../shared/ids.ts";
+import type { CatalogItem, Promotion, PutCatalogItemRequest, PutPromotionRequest } from "../shared/schemas/catalog.ts";
+import { idempotencyRetentionMs, oldestIdempotencyKey, pruneIdempotencyKeys, runIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
+import migrations from "./migrations/catalog-store/migrations.js";
+import * as schema from "./schema/catalog-store.ts";
+
+const { catalogMeta, items, barcodes, promotions } = schema;
+
+/** One change of the catalog feed: the latest state of an item or a promotion, at its feed position. */
+export type CatalogChange = { seq: number; at: number } & ({ kind: "item"; item: CatalogItem } | { kind: "promotion"; promotion: Promotion });
+
+/** What a POS line's code names: the SKU itself, or the SKU one of whose barcodes it is. */
+export interface ResolvedCode {
+  sku: string;
+  known: boolean;
+}
+
+/**
+ * One per tenant: catalog items (name, barcodes, price) and promotions. Every
+ * change takes the next feed sequence number, so the stores' feed lists each
+ * item and promotion once, with its latest state, in change order. A PUT that
+ * changes nothing keeps its place.
+ */
+export class CatalogStore extends DurableObject<Env> {
+  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.db = drizzle(ctx.storage, { schema });
+    void ctx.blockConcurrencyWhile(async () => {
+      await migrate(this.db, migrations);
+    });
+  }
+
+  async putItem(sku: string, input: PutCatalogItemRequest, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ item: CatalogItem; changed: boolean }>>> {
+    return this.mutate(idempotency, (now) => {
+      const taken = this.barcodeOwners(input.barcodes).filter((owner) => owner.sku !== sku);
+      if (taken.length > 0) {
+        const detail = taken.map((owner) => `${owner.barcode} belongs to ${owner.sku}`).join(", ");
+        return fail("conflict", `A barcode belongs to one SKU at a time: ${detail}`, { barcodes: taken.map((owner) => owner.barcode) });
+      }
+      const current = this.db.select().from(items).where(eq(items.sku, sku)).get();
+      const values = { name: input.name, barcodes: input.barcodes, price: input.price, currency: input.currency };
+      if (current && canonicalJson(values) === canonicalJson({ name: current.name, barcodes: current.barcodes, price: current.price, currency: current.currency })) {
+        return { ok: true, item: toItem(current), changed: false };
+      }
+      const row = { sku, ...values, seq: this.nextSeq(), updatedAt: now };
+      this.db.insert(items).values(row).onConflictDoUpdate({ target: items.sku, set: row }).run();
+      this.db.delete(barcodes).where(eq(barcodes.sku, sku)).run();
+      for (const barcode of input.barcodes) this.db.insert(barcodes).values({ barcode, sku }).run();
+      return { ok: true, item: toItem(row), changed: true };
+    });
+  }
+
+  async getItem(sku: string): Promise<Result<{ item: CatalogItem }>> {
+    const row = this.db.select().from(items).where(eq(items.sku, sku)).get();
+    return row ? { ok: true, item: toItem(row) } : fail("not_found", `No catalog item ${sku}`);
+  }
+
+  async putPromotion(id: string, input: PutPromotionRequest, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ promotion: Promotion; changed: boolean }>>> {
+    return this.mutate(idempotency, (now) => {
+      const current = this.db.select().from(promotions).where(eq(promotions.id, id)).get();
+      const values = {
+        name: input.name ?? null,
+        skus: input.skus,
+        percentOff: input.percentOff ?? null,
+        amountOff: input.amountOff ?? null,
+        startsAt: Date.parse(input.startsAt),
+        endsAt: Date.parse(input.endsAt),
+      };
+      if (current && canonicalJson(values) === canonicalJson(promotionContent(current))) {
+        return { ok: true, promotion: toPromotion(current), changed: false };
+      }
+      const row = { id, ...values, seq: this.nextSeq(), updatedAt: now };
+      this.db.insert(promotions).values(row).onConflictDoUpdate({ target: promotions.id, set: row }).run();
+      return { ok: true, promotion: toPromotion(row), changed: true };
+    });
+  }
+
+  async getPromotion(id: string): Promise<Result<{ promotion: Promotion }>> {
+    const row = this.db.select().from(promotions).where(eq(promotions.id, id)).get();
+    return row ? { ok: true, promotion: toPromotion(row) } : fail("not_found", `No promotion ${id}`);
+  }
+
+  /** For each code a POS line carried: the SKU it names, and whether the catalog knows it. */
+  async resolveCodes(codes: string[]): Promise<Record<string, ResolvedCode>> {
+    const unique = [...new Set(codes)];
+    const resolved: Record<string, ResolvedCode> = Object.fromEntries(unique.map((code) => [code, { sku: code, known: false }]));
+    for (const chunk of chunks(unique)) {
+      for (const row of this.db.select({ sku: items.sku }).from(items).where(inArray(items.sku, chunk)).all()) resolved[row.sku] = { sku: row.sku, known: true };
+    }
+    const rest = unique.filter((code) => !resolved[code]!.known);
+    for (const owner of this.barcodeOwners(rest)) resolved[owner.barcode] = { sku: owner.sku, known: true };
+    return resolved;
+  }
+
+  /** Items and promotions changed after feed position `after`, in change order. */
+  async changes(after: number, limit: number): Promise<{ changes: CatalogChange[]; hasMore: boolean }> {
+    const itemRows = this.db.select().from(items).where(gt(items.seq, after)).orderBy(asc(items.seq)).limit(limit + 1).all();
+    const promotionRows = this.db.select().from(promotions).where(gt(promotions.seq, after)).orderBy(asc(promotions.seq)).limit(limit + 1).all();
+    const merged: CatalogChange[] = [
+      ...itemRows.map((row): CatalogChange => ({ kind: "item", seq: row.seq, at: row.updatedAt, item: toItem(row) })),
+      ...promotionRows.map((row): CatalogChange => ({ kind: "promotion", seq: row.seq, at: row.updatedAt, promotion: toPromotion(row) })),
+    ].sort((a, b) => a.seq - b.seq);
+    return { changes: merged.slice(0, limit), hasMore: merged.length > limit };
+  }
+
+  override async alarm(): Promise<void> {
+    pruneIdempotencyKeys(this.db, Date.now());
+    await this.scheduleAlarm();
+  }
+
+  private async mutate<T>(idempotency: IdempotencyInput | undefined, effect: (now: number) => T): Promise<Idempotent<T>> {
+    const now = Date.now();
+    const result = this.ctx.storage.transactionSync(() => runIdempotent(this.db, idempotency, now, () => effect(now)));
+    if (idempotency) await this.scheduleAlarm();
+    return result;
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const oldest = oldestIdempotencyKey(this.db);
+    if (oldest !== null && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(oldest + idempotencyRetentionMs);
+  }
+
+  private barcodeOwners(codes: readonly string[]): { barcode: string; sku: string }[] {
+    const owners: { barcode: string; sku: string }[] = [];
+    for (const chunk of chunks(codes)) owners.push(...this.db.select().from(barcodes).where(inArray(barcodes.barcode, chunk)).all());
+    return owners;
+  }
+
+  private nextSeq(): number {
+    const seq = (this.db.select().from(catalogMeta).where(eq(catalogMeta.id, 1)).get()?.lastSeq ?? 0) + 1;
+    this.db.insert(catalogMeta).values({ id: 1, lastSeq: seq }).onConflictDoUpdate({ target: catalogMeta.id, set: { lastSeq: seq } }).run();
+    return seq;
+  }
+}
+
+/** Durable Object SQLite allows at most 100 bound parameters per statement. */
+function chunks<T>(values: readonly T[], size = 90): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < values.length; start += size) out.push(values.slice(start, start + size));
+  return out;
+}
+
+function toItem(row: typeof items.$inferSelect): CatalogItem {
+  return { sku: row.sku, name: row.name, barcodes: row.barcodes, price: row.price, currency: row.currency, updatedAt: new Date(row.updatedAt).toISOString() };
+}
+
+function promotionContent({ name, skus, percentOff, amountOff, startsAt, endsAt }: typeof promotions.$inferSelect) {
+  return { name, skus, percentOff, amountOff, startsAt, endsAt };
+}
+
+function toPromotion(row: typeof promotions.$inferSelect): Promotion {
+  return {
+    id: row.id,
+    name: row.name,
+    skus: row.skus,
+    percentOff: row.percentOff,
+    amountOff: row.amountOff,
+    startsAt: new Date(row.startsAt).toISOString(),
+    endsAt: new Date(row.endsAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `ledger_pos_key` ON `ledger` (`idempotency_key`) WHERE "type" in ('pos_sale', 'pos_return', 'pos_void');

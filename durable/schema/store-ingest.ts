@@ -1,0 +1,49 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { PosTransaction } from "../../shared/schemas/store-transactions.ts";
+
+/** The store this object ingests for, and its high-water mark: every sequence up to it was received. */
+export const ingestMeta = sqliteTable("ingest_meta", {
+  id: integer("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  location: text("location").notNull(),
+  highWaterMark: integer("high_water_mark").notNull(),
+});
+
+/** What one POS line does to stock, decided once when the transaction is first received. */
+export interface PlannedMovement {
+  /** 1-based, as on the receipt. */
+  line: number;
+  /** The SKU whose object moves: the line's code, or the SKU its barcode belongs to. */
+  sku: string;
+  /** The code the terminal sent. */
+  code: string;
+  /** Whether the catalog knew the code when the transaction was received. */
+  known: boolean;
+  type: "pos_sale" | "pos_return" | "pos_void";
+  qty: number;
+}
+
+/**
+ * Every transaction id the store ever sent, for good: `pending` while its
+ * movements are being applied, then `accepted`; or `rejected` with the reason.
+ */
+export const transactions = sqliteTable(
+  "transactions",
+  {
+    transactionId: text("transaction_id").primaryKey(),
+    sequence: integer("sequence").notNull(),
+    status: text("status", { enum: ["pending", "accepted", "rejected"] }).notNull(),
+    code: text("code", { enum: ["validation_failed"] }),
+    reason: text("reason"),
+    body: text("body", { mode: "json" }).$type<PosTransaction>(),
+    movements: text("movements", { mode: "json" }).$type<PlannedMovement[]>(),
+    receivedAt: integer("received_at").notNull(),
+    settledAt: integer("settled_at"),
+  },
+  (table) => [index("transactions_status").on(table.status, table.sequence)],
+);
+
+/** Sequence numbers received above the high-water mark: what the gaps are computed from. */
+export const receivedSequences = sqliteTable("received_sequences", {
+  sequence: integer("sequence").primaryKey(),
+});

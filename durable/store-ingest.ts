@@ -1,0 +1,328 @@
+import { DurableObject } from "cloudflare:workers";
+import { asc, eq, gt, lte } from "drizzle-orm";
+import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
+import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import type { z } from "@hono/zod-openapi";
+import {
+  maxReportedGaps,
+  PosTransaction,
+  type StoreTransactionBatchResult,
+  type StoreTransactionEnvelope,
+  type StoreTransactionResult,
+} from "../shared/schemas/store-transactions.ts";
+import type { ResolvedCode } from "./catalog-store.ts";
+import type { ExceptionDraft } from "./exception-queue.ts";
+import migrations from "./migrations/store-ingest/migrations.js";
+import * as schema from "./schema/store-ingest.ts";
+import { posMovementKey, posReference, type StoreMovement, type StoreMovementOutcome } from "./store-movements.ts";
+
+const { ingestMeta, transactions, receivedSequences } = schema;
+
+type Meta = typeof ingestMeta.$inferSelect;
+type TransactionRow = typeof transactions.$inferSelect;
+type Gap = StoreTransactionBatchResult["gaps"][number];
+
+export interface IngestScope {
+  tenantId: string;
+  location: string;
+}
+
+/** How long a transaction may stay half-applied (after a crash) before the alarm finishes it. */
+export const pendingRetryMs = 30_000;
+
+/** SKU objects called at once while a batch is applied. */
+const skuConcurrency = 32;
+
+const ledgerTypes = { sale: "pos_sale", return: "pos_return", void: "pos_void" } as const;
+
+/**
+ * One per (tenant, store location): the single way POS transactions of that
+ * store reach inventory. Batches run one after another. Each transaction id
+ * is recorded for good, so a resend is answered "duplicate" however late.
+ *
+ * A new transaction is first recorded `pending` with the movements its lines
+ * make (SKU resolved once, then fixed), then applied through the SKU objects
+ * under a key per line, then recorded `accepted`. A crash in between leaves it
+ * pending: the next batch or the alarm applies it again, and the SKU objects'
+ * keys make that a no-op for lines already applied. So it counts exactly once.
+ */
+export class StoreIngest extends DurableObject<Env> {
+  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+  /** The end of the chain that serializes batches: an await on a SKU object must not let another batch interleave. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.db = drizzle(ctx.storage, { schema });
+    void ctx.blockConcurrencyWhile(async () => {
+      await migrate(this.db, migrations);
+    });
+  }
+
+  /** Ingests one batch from the store's agent and answers per transaction, with the high-water mark and gaps. */
+  async ingest(scope: IngestScope, envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
+    return this.serialized(() => this.ingestBatch(scope, envelopes));
+  }
+
+  /** Finishes transactions a crash left pending, when no batch came to do it. */
+  override async alarm(): Promise<void> {
+    const meta = this.meta();
+    if (!meta) return;
+    await this.serialized(async () => {
+      const pending = this.pendingRows();
+      if (pending.length === 0) return;
+      // A failed alarm is retried by the runtime, with backoff.
+      const { failed, cause } = await this.apply(meta, pending);
+      if (failed > 0) throw new Error(`${failed} pending POS transactions of ${meta.location} could not be applied: ${cause}`);
+    });
+  }
+
+  private serialized<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async ingestBatch(scope: IngestScope, envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
+    const meta = this.claim(scope);
+    const now = Date.now();
+    const results: StoreTransactionResult[] = [];
+    const decided = new Map<string, StoreTransactionResult>();
+    const fresh: { sequence: number; transaction: PosTransaction }[] = [];
+    const rejected: (typeof transactions.$inferInsert)[] = [];
+
+    for (const { sequence, transaction } of envelopes) {
+      const parsed = PosTransaction.safeParse(transaction);
+      const transactionId = parsed.success ? parsed.data.transactionId : transactionIdOf(transaction);
+      const result: StoreTransactionResult = { sequence, transactionId, status: "accepted" };
+      results.push(result);
+      if (transactionId !== null) {
+        const earlier = decided.get(transactionId);
+        if (earlier) {
+          Object.assign(result, repeated(earlier));
+          continue;
+        }
+        decided.set(transactionId, result);
+        const stored = this.storedAnswer(transactionId);
+        // A pending one was half-applied when a crash hit: it is applied again below, with the rest pending.
+        if (stored?.status === "pending") continue;
+        if (stored) {
+          Object.assign(result, repeated(stored));
+          continue;
+        }
+      }
+      if (!parsed.success) {
+        Object.assign(result, { status: "rejected", code: "validation_failed", reason: describeIssues(parsed.error) });
+        // Without a valid id there is nothing to remember it by; validating it again gives the same answer.
+        if (transactionId !== null) rejected.push({ transactionId, sequence, status: "rejected", code: "validation_failed", reason: result.reason!, receivedAt: now, settledAt: now });
+        continue;
+      }
+      fresh.push({ sequence, transaction: parsed.data });
+    }
+
+    const resolved = fresh.length === 0 ? {} : await this.catalog(meta).resolveCodes(fresh.flatMap(({ transaction }) => transaction.lines.map((line) => line.sku)));
+    const highWaterMark = this.ctx.storage.transactionSync(() => {
+      for (const row of rejected) this.db.insert(transactions).values(row).run();
+      for (const { sequence, transaction } of fresh) {
+        this.db
+          .insert(transactions)
+          .values({ transactionId: transaction.transactionId, sequence, status: "pending", body: transaction, movements: plan(transaction, resolved), receivedAt: now })
+          .run();
+      }
+      return this.receive(meta, envelopes.map((envelope) => envelope.sequence));
+    });
+
+    // Every pending transaction, also those a crash left behind, in the store's order: a SKU's movements keep it.
+    const pending = this.pendingRows();
+    if (pending.length > 0) {
+      await this.ctx.storage.setAlarm(now + pendingRetryMs);
+      const { failed, cause } = await this.apply(meta, pending);
+      // An infrastructure fault, not an answer: the agent resends the batch, as after any 5xx.
+      if (failed > 0) throw new Error(`${failed} of ${pending.length} POS transactions of ${meta.location} could not be applied yet (${cause}); resend the batch`);
+    }
+    return { location: meta.location, results, highWaterMark, gaps: this.gaps(highWaterMark) };
+  }
+
+  /**
+   * Applies pending transactions: one call per SKU with its movements in
+   * order, then their exceptions, and only then records them accepted.
+   */
+  private async apply(meta: Meta, rows: TransactionRow[]): Promise<{ failed: number; cause?: string }> {
+    const bySku = new Map<string, StoreMovement[]>();
+    for (const row of rows) {
+      for (const movement of row.movements!) {
+        const list = bySku.get(movement.sku) ?? [];
+        list.push({
+          key: posMovementKey(meta.location, row.transactionId, movement.line),
+          type: movement.type,
+          location: meta.location,
+          qty: movement.qty,
+          reference: posReference(row.transactionId, movement.line),
+          reason: `terminal ${row.body!.terminalId}`,
+        });
+        bySku.set(movement.sku, list);
+      }
+    }
+    const failedSkus = new Map<string, string>();
+    const outcomes = new Map<string, StoreMovementOutcome>();
+    await forEachLimited([...bySku], skuConcurrency, async ([sku, movements]) => {
+      try {
+        const result = await this.env.SKU_INVENTORY.getByName(`${meta.tenantId}/${sku}`).applyStoreMovements({ tenantId: meta.tenantId, sku }, movements);
+        if (!result.ok) throw new Error(`${result.code}: ${result.detail}`);
+        for (const outcome of result.outcomes) outcomes.set(outcome.key, outcome);
+      } catch (error) {
+        // Its transactions stay pending and are applied again by the retry; the other SKUs' effects stand.
+        failedSkus.set(sku, String(error));
+      }
+    });
+    const applied = rows.filter((row) => row.movements!.every((movement) => !failedSkus.has(movement.sku)));
+    const drafts = applied.flatMap((row) => exceptionsOf(meta.location, row, outcomes));
+    if (drafts.length > 0) await this.env.EXCEPTION_QUEUE.getByName(meta.tenantId).record(drafts);
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      for (const row of applied) this.db.update(transactions).set({ status: "accepted", settledAt: now }).where(eq(transactions.transactionId, row.transactionId)).run();
+    });
+    const [firstFailure] = failedSkus;
+    return { failed: rows.length - applied.length, cause: firstFailure && `SKU ${firstFailure[0]}: ${firstFailure[1]}` };
+  }
+
+  /** What this object recorded for a transaction id, if it has seen it. */
+  private storedAnswer(transactionId: string): Answer | null {
+    const row = this.db
+      .select({ status: transactions.status, code: transactions.code, reason: transactions.reason })
+      .from(transactions)
+      .where(eq(transactions.transactionId, transactionId))
+      .get();
+    return row ? { status: row.status, code: row.code ?? undefined, reason: row.reason ?? undefined } : null;
+  }
+
+  /**
+   * Records received sequence numbers and advances the high-water mark over
+   * those that now follow on without a gap. Only numbers above the mark are
+   * kept: the mark stands for all below it.
+   */
+  private receive(meta: Meta, sequences: number[]): number {
+    let mark = meta.highWaterMark;
+    for (const sequence of sequences) {
+      if (sequence > mark) this.db.insert(receivedSequences).values({ sequence }).onConflictDoNothing().run();
+    }
+    for (;;) {
+      const next = this.db.select().from(receivedSequences).where(eq(receivedSequences.sequence, mark + 1)).get();
+      if (!next) break;
+      mark += 1;
+    }
+    if (mark > meta.highWaterMark) {
+      this.db.delete(receivedSequences).where(lte(receivedSequences.sequence, mark)).run();
+      this.db.update(ingestMeta).set({ highWaterMark: mark }).where(eq(ingestMeta.id, 1)).run();
+    }
+    return mark;
+  }
+
+  private gaps(mark: number): Gap[] {
+    const gaps: Gap[] = [];
+    let expected = mark + 1;
+    const above = this.db.select().from(receivedSequences).where(gt(receivedSequences.sequence, mark)).orderBy(asc(receivedSequences.sequence)).all();
+    for (const { sequence } of above) {
+      if (sequence > expected) gaps.push({ from: expected, to: sequence - 1 });
+      if (gaps.length === maxReportedGaps) break;
+      expected = sequence + 1;
+    }
+    return gaps;
+  }
+
+  private pendingRows(): TransactionRow[] {
+    return this.db.select().from(transactions).where(eq(transactions.status, "pending")).orderBy(asc(transactions.sequence)).all();
+  }
+
+  private catalog(meta: Meta) {
+    return this.env.CATALOG_STORE.getByName(meta.tenantId);
+  }
+
+  private meta(): Meta | undefined {
+    return this.db.select().from(ingestMeta).where(eq(ingestMeta.id, 1)).get();
+  }
+
+  /** Records the object's tenant and location on first use, and refuses any other. */
+  private claim(scope: IngestScope): Meta {
+    let meta = this.meta();
+    if (!meta) {
+      meta = { id: 1, tenantId: scope.tenantId, location: scope.location, highWaterMark: 0 };
+      this.db.insert(ingestMeta).values(meta).run();
+    }
+    if (meta.tenantId !== scope.tenantId || meta.location !== scope.location) {
+      throw new Error(`Store ingest of ${meta.tenantId}/${meta.location} addressed as ${scope.tenantId}/${scope.location}`);
+    }
+    return meta;
+  }
+}
+
+/** What a transaction id got the first time, as far as a resend of it needs to know. */
+interface Answer {
+  status: "pending" | "accepted" | "duplicate" | "rejected";
+  code?: string;
+  reason?: string;
+}
+
+/** The answer to a transaction id seen before: a rejection is repeated word for word, anything else is a duplicate. */
+function repeated(first: Answer): Pick<StoreTransactionResult, "status" | "code" | "reason"> {
+  return first.status === "rejected" ? { status: "rejected", code: first.code, reason: first.reason } : { status: "duplicate" };
+}
+
+/** The movements a transaction's lines make, with each code resolved to its SKU once and for good. */
+function plan(transaction: PosTransaction, resolved: Record<string, ResolvedCode>): schema.PlannedMovement[] {
+  return transaction.lines.map((line, index) => {
+    const { sku, known } = resolved[line.sku] ?? { sku: line.sku, known: false };
+    return { line: index + 1, sku, code: line.sku, known, type: ledgerTypes[transaction.type], qty: line.qty };
+  });
+}
+
+function exceptionsOf(location: string, row: TransactionRow, outcomes: Map<string, StoreMovementOutcome>): ExceptionDraft[] {
+  const { transactionId } = row;
+  const drafts: ExceptionDraft[] = [];
+  const unknownLines = new Map<string, number[]>();
+  for (const movement of row.movements!) {
+    if (!movement.known) unknownLines.set(movement.code, [...(unknownLines.get(movement.code) ?? []), movement.line]);
+    const short = outcomes.get(posMovementKey(location, transactionId, movement.line))?.short;
+    if (short) {
+      drafts.push({
+        naturalKey: `reservations_short:${location}:${transactionId}:${movement.line}`,
+        type: "reservations_short",
+        subject: `sku:${movement.sku}@${location}`,
+        correlationId: transactionId,
+        payload: { sku: movement.sku, location, transactionId, line: movement.line, ...short },
+      });
+    }
+  }
+  for (const [code, lines] of unknownLines) {
+    drafts.push({
+      naturalKey: `unknown_sku:${location}:${transactionId}:${code}`,
+      type: "unknown_sku",
+      subject: `sku:${code}@${location}`,
+      correlationId: transactionId,
+      payload: { sku: code, location, transactionId, lines },
+    });
+  }
+  return drafts;
+}
+
+/** The transaction id of something that failed validation, if it has a valid one. */
+function transactionIdOf(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || !("transactionId" in value)) return null;
+  const parsed = PosTransaction.shape.transactionId.safeParse(value.transactionId);
+  return parsed.success ? parsed.data : null;
+}
+
+function describeIssues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 3).map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  const more = error.issues.length - shown.length;
+  return shown.join("; ") + (more > 0 ? ` (and ${more} more)` : "");
+}
+
+/** Runs `run` over the items with at most `limit` at a time. */
+async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,77 @@
+import { expect } from "vitest";
+import type { LedgerEntry } from "../shared/schemas/inventory.ts";
+import type { StoreTransactionBatchResult } from "../shared/schemas/store-transactions.ts";
+import { call, createKey, createStockedTenant, setStock, unique, type ApiResponse, type TestTenant } from "./api.ts";
+
+/** A stocked tenant (store-a, store-b, wh-1) with a store key for each store and cataloged SKUs. */
+export interface Store {
+  tenant: TestTenant;
+  storeKey: string;
+  otherStoreKey: string;
+}
+
+export async function createStore(): Promise<Store> {
+  const tenant = await createStockedTenant();
+  const storeKey = await createKey(tenant, { role: "store", location: "store-a" });
+  const otherStoreKey = await createKey(tenant, { role: "store", location: "store-b" });
+  return { tenant, storeKey, otherStoreKey };
+}
+
+/** A SKU in the catalog with stock at store-a. */
+export async function catalogedSku(store: Store, onHand: number, barcodes: string[] = []): Promise<string> {
+  const sku = unique("sku");
+  const put = await call("PUT", `/v1/catalog/items/${sku}`, { key: store.tenant.adminKey, body: { name: `Item ${sku}`, barcodes, price: 1999, currency: "USD" } });
+  expect(put.status).toBe(200);
+  await setStock(store.tenant, sku, "store-a", onHand);
+  return sku;
+}
+
+export interface Line {
+  sku: string;
+  qty: number;
+}
+
+/** A POS transaction as a terminal records it. */
+export function posTransaction(transactionId: string, lines: Line[], type: "sale" | "return" | "void" = "sale"): Record<string, unknown> {
+  return {
+    transactionId,
+    terminalId: "T01",
+    type,
+    lines: lines.map((line) => ({ ...line, unitPrice: 1999 })),
+    tenders: [{ type: "card", amount: type === "sale" ? 1999 : -1999 }],
+    occurredAt: "2026-11-23T19:30:00.000Z",
+  };
+}
+
+export function sendBatch(key: string, location: string, envelopes: { sequence: number; transaction: unknown }[]): Promise<ApiResponse<StoreTransactionBatchResult>> {
+  return call<StoreTransactionBatchResult>("POST", `/v1/stores/${location}/transactions`, { key, body: { transactions: envelopes } });
+}
+
+/** Envelopes numbered from `first`, one per transaction. */
+export function numbered(first: number, transactions: unknown[]): { sequence: number; transaction: unknown }[] {
+  return transactions.map((transaction, index) => ({ sequence: first + index, transaction }));
+}
+
+/** A unique transaction id (ids repeat across tests otherwise; each test has its own tenant anyway). */
+export function txId(label: string): string {
+  return unique(label).replace(/[^A-Za-z0-9._:-]/g, "");
+}
+
+export async function onHandAt(tenant: TestTenant, sku: string, location = "store-a"): Promise<number | undefined> {
+  const inventory = await call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey });
+  expect(inventory.status).toBe(200);
+  return (inventory.body.locations as { location: string; onHand: number }[]).find((stock) => stock.location === location)?.onHand;
+}
+
+/** The POS entries of a SKU's ledger. */
+export async function posEntries(tenant: TestTenant, sku: string): Promise<LedgerEntry[]> {
+  const ledger = await call<{ entries: LedgerEntry[] }>("GET", `/v1/inventory/${sku}/ledger?limit=1000`, { key: tenant.adminKey });
+  expect(ledger.status).toBe(200);
+  return ledger.body.entries.filter((entry) => entry.type.startsWith("pos_"));
+}
+
+export async function listExceptions(tenant: TestTenant, query = ""): Promise<Record<string, any>[]> {
+  const response = await call("GET", `/v1/exceptions${query}`, { key: tenant.adminKey });
+  expect(response.status).toBe(200);
+  return response.body.exceptions;
+}
