@@ -1,14 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, gt, inArray } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, max } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
-import { channelAvailable, type StockFigures } from "../shared/inventory-math.ts";
+import { channelAvailable, locationAvailable, type StockFigures } from "../shared/inventory-math.ts";
 import type { AvailabilityChanges, ChannelAvailability } from "../shared/schemas/availability.ts";
+import type { StoreStock } from "../shared/schemas/catalog.ts";
 import type { ChannelRules } from "../shared/schemas/tenancy.ts";
 import migrations from "./migrations/availability-index/migrations.js";
 import * as schema from "./schema/availability-index.ts";
 
-const { indexMeta, skuFigures, channelRules, channelAvailability } = schema;
+const { indexMeta, skuFigures, channelRules, channelAvailability, locationStock } = schema;
+
+/** One location's figure of one SKU, as the store feed carries it. */
+export interface LocationStockChange extends StoreStock {
+  seq: number;
+}
 
 /**
  * The availability read model of one tenant: what each channel may sell of
@@ -24,6 +30,7 @@ export class AvailabilityIndex extends DurableObject<Env> {
     this.db = drizzle(ctx.storage, { schema });
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(this.db, migrations);
+      this.backfillLocationStock();
     });
   }
 
@@ -39,6 +46,7 @@ export class AvailabilityIndex extends DurableObject<Env> {
         .onConflictDoUpdate({ target: skuFigures.sku, set: { version, locations: figures, updatedAt: now } })
         .run();
       for (const rules of this.db.select().from(channelRules).all()) this.recompute(rules.channel, rules, sku, figures, now);
+      for (const stock of figures) this.recordLocationStock(sku, stock, now);
     });
   }
 
@@ -86,6 +94,53 @@ export class AvailabilityIndex extends DurableObject<Env> {
       nextCursor: String(last),
       hasMore: rows.length > limit,
     };
+  }
+
+  /** What changed at one location since `after`, oldest first: each SKU once, with its latest figures. */
+  async stockChanges(location: string, after: number, limit: number): Promise<{ changes: LocationStockChange[]; hasMore: boolean }> {
+    const rows = this.db
+      .select()
+      .from(locationStock)
+      .where(and(eq(locationStock.location, location), gt(locationStock.seq, after)))
+      .orderBy(asc(locationStock.seq))
+      .limit(limit + 1)
+      .all();
+    return {
+      changes: rows.slice(0, limit).map((row) => ({ sku: row.sku, location, onHand: row.onHand, available: row.available, seq: row.seq, updatedAt: new Date(row.updatedAt).toISOString() })),
+      hasMore: rows.length > limit,
+    };
+  }
+
+  private recordLocationStock(sku: string, stock: StockFigures, now: number): void {
+    const available = locationAvailable(stock);
+    const current = this.db
+      .select({ onHand: locationStock.onHand, available: locationStock.available })
+      .from(locationStock)
+      .where(and(eq(locationStock.location, stock.location), eq(locationStock.sku, sku)))
+      .get();
+    if (current && current.onHand === stock.onHand && current.available === available) return;
+    // A sequence of its own per location, off the channels' counter; rows are never deleted, so it only grows.
+    const seq = (this.db.select({ seq: max(locationStock.seq) }).from(locationStock).where(eq(locationStock.location, stock.location)).get()?.seq ?? 0) + 1;
+    this.db
+      .insert(locationStock)
+      .values({ location: stock.location, sku, onHand: stock.onHand, available, seq, updatedAt: now })
+      .onConflictDoUpdate({ target: [locationStock.location, locationStock.sku], set: { onHand: stock.onHand, available, seq, updatedAt: now } })
+      .run();
+  }
+
+  /**
+   * The per-location figures arrived with migration 0001: an index that
+   * already holds SKU figures fills them once from those, so a store's first
+   * feed has every SKU and not only those that moved since.
+   */
+  private backfillLocationStock(): void {
+    if (this.db.select({ sku: locationStock.sku }).from(locationStock).limit(1).get()) return;
+    if (!this.db.select({ sku: skuFigures.sku }).from(skuFigures).limit(1).get()) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const row of this.db.select().from(skuFigures).all()) {
+        for (const stock of row.locations) this.recordLocationStock(row.sku, stock, row.updatedAt);
+      }
+    });
   }
 
   private recompute(channel: string, rules: ChannelRules, sku: string, figures: StockFigures[], now: number): void {

@@ -10,8 +10,9 @@ import type { ChannelRules } from "../shared/schemas/tenancy.ts";
 import { oldestIdempotencyKey, pruneIdempotencyKeys, idempotencyRetentionMs, runIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
 import migrations from "./migrations/sku-inventory/migrations.js";
 import * as schema from "./schema/sku-inventory.ts";
+import { leavesReservationsShort, shortReservations, type Shortage, type StoreMovement, type StoreMovementOutcome, type StoreMovementsResult } from "./store-movements.ts";
 
-const { skuMeta, locationStock, reservations, ledger } = schema;
+const { skuMeta, locationStock, reservations, ledger, isPosEntry } = schema;
 
 export interface SkuScope {
   tenantId: string;
@@ -28,6 +29,14 @@ export interface SetStockInput {
 export interface AdjustInput {
   location: string;
   delta: number;
+  reason: string;
+  reference: string;
+}
+
+export interface WriteOffInput {
+  location: string;
+  /** Units written off; recorded in the entry's reason, since no figure moves. */
+  qty: number;
   reason: string;
   reference: string;
 }
@@ -140,6 +149,18 @@ export class SkuInventory extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Records units written off at a location without moving any figure
+   * (e.g. a damaged return that never re-entered onHand): a `write_off`
+   * ledger entry with delta 0, reason "<reason>: <qty> units".
+   */
+  async writeOff(scope: SkuScope, input: WriteOffInput, idempotency?: IdempotencyInput): Promise<Idempotent<InventoryResult>> {
+    return this.mutate(scope, idempotency, (mutation): InventoryResult => {
+      this.appendLedger(mutation, { type: "write_off", location: input.location, reason: `${input.reason}: ${input.qty} units`, reference: input.reference });
+      return { ok: true, inventory: this.inventoryView(scope.sku) };
+    });
+  }
+
   async reserve(scope: SkuScope, input: ReserveInput, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult>> {
     return this.mutate(scope, idempotency, (mutation): ReservationResult => {
       const stocks = this.allStock();
@@ -179,12 +200,32 @@ export class SkuInventory extends DurableObject<Env> {
     });
   }
 
-  async commit(scope: SkuScope, reservationId: string, onlyChannel: string | null, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult>> {
-    return this.close(scope, reservationId, onlyChannel, "committed", idempotency);
+  /**
+   * Commits the reservation; with `qty` less than it holds, only that many
+   * units (taken from its allocations in order) and the rest stays active.
+   */
+  async commit(scope: SkuScope, reservationId: string, onlyChannel: string | null, idempotency?: IdempotencyInput, qty?: number): Promise<Idempotent<ReservationResult>> {
+    return this.close(scope, reservationId, onlyChannel, "committed", idempotency, qty);
   }
 
-  async release(scope: SkuScope, reservationId: string, onlyChannel: string | null, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult>> {
-    return this.close(scope, reservationId, onlyChannel, "released", idempotency);
+  /** Releases the reservation; with `qty` less than it holds, only that many units, as for `commit`. */
+  async release(scope: SkuScope, reservationId: string, onlyChannel: string | null, idempotency?: IdempotencyInput, qty?: number): Promise<Idempotent<ReservationResult>> {
+    return this.close(scope, reservationId, onlyChannel, "released", idempotency, qty);
+  }
+
+  /**
+   * Applies a store's POS movements in order, each once for good: a key that
+   * is already in the ledger (not only in the 24-hour idempotency records)
+   * changes nothing, so a store may replay after any delay. Never refused:
+   * the units already left the shop, so onHand may go below zero. A sale that
+   * leaves reservations at the store uncovered reports them.
+   */
+  async applyStoreMovements(scope: SkuScope, movements: StoreMovement[]): Promise<StoreMovementsResult> {
+    const { outcome } = await this.mutate(scope, undefined, (mutation): StoreMovementsResult => ({
+      ok: true,
+      outcomes: movements.map((movement) => this.applyStoreMovement(mutation, movement)),
+    }));
+    return outcome;
   }
 
   async getReservation(scope: SkuScope, reservationId: string, onlyChannel: string | null): Promise<ReservationResult> {
@@ -247,6 +288,7 @@ export class SkuInventory extends DurableObject<Env> {
     onlyChannel: string | null,
     status: "committed" | "released",
     idempotency?: IdempotencyInput,
+    qty?: number,
   ): Promise<Idempotent<ReservationResult>> {
     return this.mutate(scope, idempotency, (mutation): ReservationResult => {
       const row = this.db.select().from(reservations).where(eq(reservations.id, reservationId)).get();
@@ -256,9 +298,39 @@ export class SkuInventory extends DurableObject<Env> {
       if (row.status !== "active") {
         return fail("reservation_not_active", `Reservation ${reservationId} is ${row.status}`, { reservationStatus: row.status });
       }
+      if (qty !== undefined && qty > row.qty) {
+        return fail("conflict", `Reservation ${reservationId} holds ${row.qty} units, not ${qty}`, { held: row.qty });
+      }
+      if (qty !== undefined && qty < row.qty) {
+        return { ok: true, reservation: toReservation(scope.sku, this.closePart(mutation, row, status, qty)) };
+      }
       this.closeReservation(mutation, row, status);
       return { ok: true, reservation: toReservation(scope.sku, { ...row, status, closedAt: mutation.now }) };
     });
+  }
+
+  private applyStoreMovement(mutation: Mutation, movement: StoreMovement): StoreMovementOutcome {
+    const done = this.db.select({ seq: ledger.seq }).from(ledger).where(and(eq(ledger.idempotencyKey, movement.key), isPosEntry)).get();
+    if (!done) {
+      const onHandDelta = movement.type === "pos_sale" ? -movement.qty : movement.qty;
+      const current = this.stockAt(movement.location);
+      this.db
+        .insert(locationStock)
+        .values({ ...current, onHand: current.onHand + onHandDelta })
+        .onConflictDoUpdate({ target: locationStock.location, set: { onHand: current.onHand + onHandDelta } })
+        .run();
+      // The ledger row carries the movement's key: it is the "applied for good" record.
+      mutation.idempotencyKey = movement.key;
+      this.appendLedger(mutation, { type: movement.type, location: movement.location, onHandDelta, reason: movement.reason, reference: movement.reference });
+    }
+    return { key: movement.key, applied: !done, short: movement.type === "pos_sale" ? this.shortageAt(movement.location) : null };
+  }
+
+  private shortageAt(location: string): Shortage | null {
+    const stock = this.stockAt(location);
+    // Most sales leave every reservation covered: skip the reservations query.
+    if (!leavesReservationsShort(stock)) return null;
+    return shortReservations(stock, this.db.select().from(reservations).where(eq(reservations.status, "active")).all());
   }
 
   private closeReservation(mutation: Mutation, row: typeof reservations.$inferSelect, status: "committed" | "released" | "expired"): void {
@@ -274,6 +346,29 @@ export class SkuInventory extends DurableObject<Env> {
         .run();
       this.appendLedger(mutation, { type, location: allocation.location, onHandDelta, reservedDelta: -allocation.qty, reference: row.reference, reservationId: row.id });
     }
+  }
+
+  /** Commits or releases `qty` of an active reservation's units, from its allocations in order; it stays active with the rest. */
+  private closePart(mutation: Mutation, row: typeof reservations.$inferSelect, status: "committed" | "released", qty: number): typeof reservations.$inferSelect {
+    const type: LedgerEntryType = status === "committed" ? "commit" : "release";
+    const left: { location: string; qty: number }[] = [];
+    let remaining = qty;
+    for (const allocation of row.allocations) {
+      const take = Math.min(allocation.qty, remaining);
+      remaining -= take;
+      if (allocation.qty > take) left.push({ location: allocation.location, qty: allocation.qty - take });
+      if (take === 0) continue;
+      const onHandDelta = status === "committed" ? -take : 0;
+      this.db
+        .update(locationStock)
+        .set({ reserved: sql`${locationStock.reserved} - ${take}`, onHand: sql`${locationStock.onHand} + ${onHandDelta}` })
+        .where(eq(locationStock.location, allocation.location))
+        .run();
+      this.appendLedger(mutation, { type, location: allocation.location, onHandDelta, reservedDelta: -take, reference: row.reference, reservationId: row.id });
+    }
+    const updated = { ...row, qty: row.qty - qty, allocations: left };
+    this.db.update(reservations).set({ qty: updated.qty, allocations: left }).where(eq(reservations.id, row.id)).run();
+    return updated;
   }
 
   /**

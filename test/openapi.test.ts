@@ -23,6 +23,13 @@ describe("API description", () => {
       ["/v1/availability/{sku}", "get"],
       ["/v1/availability", "get"],
       ["/v1/availability/changes", "get"],
+      ["/v1/stores/{location}/transactions", "post"],
+      ["/v1/stores/{location}/feed", "get"],
+      ["/v1/catalog/items/{sku}", "put"],
+      ["/v1/catalog/items/{sku}", "get"],
+      ["/v1/promotions/{id}", "put"],
+      ["/v1/promotions/{id}", "get"],
+      ["/v1/exceptions", "get"],
     ] as const) {
       expect(document.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
     }

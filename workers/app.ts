@@ -7,9 +7,16 @@ import { bodySize } from "./middleware/body-size.ts";
 import { createRouter } from "./openapi.ts";
 import { handleError } from "./problem.ts";
 import { availabilityRoutes } from "./routes/availability.ts";
+import { catalogRoutes } from "./routes/catalog.ts";
+import { exceptionRoutes } from "./routes/exceptions.ts";
+import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
+import { orderRoutes } from "./routes/orders.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
+import { returnRoutes } from "./routes/returns.ts";
+import { storeRoutes } from "./routes/stores.ts";
 import { tenancyRoutes } from "./routes/tenancy.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 /**
  * The edge API: every route of v1, its OpenAPI document at /v1/openapi.json
@@ -25,6 +32,13 @@ export function createApp() {
   app.route("/", inventoryRoutes);
   app.route("/", reservationRoutes);
   app.route("/", availabilityRoutes);
+  app.route("/", storeRoutes);
+  app.route("/", catalogRoutes);
+  app.route("/", exceptionRoutes);
+  app.route("/", orderRoutes);
+  app.route("/", integrationRoutes);
+  app.route("/", webhookRoutes);
+  app.route("/", returnRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A tenant API key (ssk_…), or the platform key for POST /v1/tenants." });
   app.doc31("/v1/openapi.json", {
@@ -32,7 +46,8 @@ export function createApp() {
     info: {
       title: "Shelfsync edge API",
       version: "1.0.0",
-      description: "Inventory per SKU, reservations and channel availability. Errors are RFC 9457 problem+json with a stable `code`.",
+      description:
+        "Inventory per SKU, reservations, channel availability, store agents' POS transactions and feed, catalog and exceptions. Errors are RFC 9457 problem+json with a stable `code`.",
     },
   });
   app.get("/v1/docs", Scalar({ url: "/v1/openapi.json", pageTitle: "Shelfsync API" }));

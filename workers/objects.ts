@@ -17,3 +17,38 @@ export function tenantRegistry(env: Env, tenantId: string) {
 export function platformDirectory(env: Env) {
   return env.PLATFORM_DIRECTORY.getByName("platform");
 }
+
+/** The object that serializes one store's POS transactions into inventory. */
+export function storeIngest(env: Env, tenantId: string, location: string) {
+  return env.STORE_INGEST.getByName(`${tenantId}/${location}`);
+}
+
+/** The catalog (items, barcodes, prices, promotions) of one tenant, and its feed. */
+export function catalogStore(env: Env, tenantId: string) {
+  return env.CATALOG_STORE.getByName(tenantId);
+}
+
+/** The exceptions of one tenant: what a person should look at. */
+export function exceptionQueue(env: Env, tenantId: string) {
+  return env.EXCEPTION_QUEUE.getByName(tenantId);
+}
+
+/** The Shopify connection of one tenant: its webhook secret, channel and handled webhook ids. */
+export function shopifyIntegration(env: Env, tenantId: string) {
+  return env.SHOPIFY_INTEGRATION.getByName(tenantId);
+}
+
+/** The returns (RMAs) of one tenant, and per order the units already returned. */
+export function tenantReturns(env: Env, tenantId: string) {
+  return env.TENANT_RETURNS.getByName(tenantId);
+}
+
+/** The Durable Object of one order: its state machine, its saga log and its reservations. */
+export function orderProcess(env: Env, tenantId: string, orderId: string) {
+  return env.ORDER_PROCESS.getByName(`${tenantId}/${orderId}`);
+}
+
+/** The list of one tenant's orders (by status and channel) and its order settings. */
+export function orderIndex(env: Env, tenantId: string) {
+  return env.ORDER_INDEX.getByName(tenantId);
+}

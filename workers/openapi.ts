@@ -3,17 +3,18 @@ import { AppError } from "../shared/errors.ts";
 import { Problem } from "../shared/schemas/common.ts";
 import type { AppEnv } from "./env.ts";
 
+/** Turns a failed validation into a `validation_failed` problem naming every field at fault. */
+export function validationHook(result: { success: true } | { success: false; error: z.ZodError; target: string }): void {
+  if (!result.success) {
+    const errors = result.error.issues.map((issue) => ({ in: result.target, path: issue.path.join("."), message: issue.message }));
+    const first = errors[0];
+    throw new AppError("validation_failed", first ? `${first.in} ${first.path || "(root)"}: ${first.message}` : "Invalid request", { errors });
+  }
+}
+
 /** A route group whose validation failures become `validation_failed` problems. */
 export function createRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        const errors = result.error.issues.map((issue) => ({ in: result.target, path: issue.path.join("."), message: issue.message }));
-        const first = errors[0];
-        throw new AppError("validation_failed", first ? `${first.in} ${first.path || "(root)"}: ${first.message}` : "Invalid request", { errors });
-      }
-    },
-  });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 }
 
 export function json<T extends z.ZodType>(schema: T, description: string) {

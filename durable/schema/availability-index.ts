@@ -35,3 +35,17 @@ export const channelAvailability = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.channel, table.sku] }), index("channel_availability_feed").on(table.channel, table.seq)],
 );
+
+/** Each location's figures of each SKU, for the stores' feeds; `seq`, counted per location, orders its changes. */
+export const locationStock = sqliteTable(
+  "location_stock",
+  {
+    location: text("location").notNull(),
+    sku: text("sku").notNull(),
+    onHand: integer("on_hand").notNull(),
+    available: integer("available").notNull(),
+    seq: integer("seq").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.location, table.sku] }), index("location_stock_feed").on(table.location, table.seq)],
+);

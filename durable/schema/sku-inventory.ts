@@ -1,4 +1,5 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export { idempotencyKeys } from "./idempotency.ts";
 
@@ -37,16 +38,27 @@ export const reservations = sqliteTable(
   (table) => [index("reservations_active_expiry").on(table.status, table.expiresAt)],
 );
 
-export const ledger = sqliteTable("ledger", {
-  seq: integer("seq").primaryKey({ autoIncrement: true }),
-  type: text("type", { enum: ["snapshot", "adjustment", "reservation", "commit", "release", "expiry"] }).notNull(),
-  location: text("location").notNull(),
-  onHandDelta: integer("on_hand_delta").notNull(),
-  reservedDelta: integer("reserved_delta").notNull(),
-  safetyStockDelta: integer("safety_stock_delta").notNull(),
-  reason: text("reason"),
-  reference: text("reference"),
-  reservationId: text("reservation_id"),
-  idempotencyKey: text("idempotency_key"),
-  at: integer("at").notNull(),
-});
+export const posLedgerTypes = ["pos_sale", "pos_return", "pos_void"] as const;
+
+/** A POS line's entry, in the exact form of the `ledger_pos_key` index's condition so that SQLite uses it. */
+export const isPosEntry = sql.raw(`"type" in (${posLedgerTypes.map((type) => `'${type}'`).join(", ")})`);
+
+export const ledger = sqliteTable(
+  "ledger",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    type: text("type", { enum: ["snapshot", "adjustment", "reservation", "commit", "release", "expiry", "write_off", ...posLedgerTypes] }).notNull(),
+    location: text("location").notNull(),
+    onHandDelta: integer("on_hand_delta").notNull(),
+    reservedDelta: integer("reserved_delta").notNull(),
+    safetyStockDelta: integer("safety_stock_delta").notNull(),
+    reason: text("reason"),
+    reference: text("reference"),
+    reservationId: text("reservation_id"),
+    idempotencyKey: text("idempotency_key"),
+    at: integer("at").notNull(),
+  },
+  // A POS line moves stock once for good: its key is unique among POS entries, and
+  // the ledger is never pruned (unlike the 24-hour idempotency records).
+  (table) => [uniqueIndex("ledger_pos_key").on(table.idempotencyKey).where(isPosEntry)],
+);

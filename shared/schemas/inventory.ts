@@ -75,7 +75,11 @@ export const Reservation = z
   })
   .openapi("Reservation");
 
-export const LedgerEntryType = z.enum(["snapshot", "adjustment", "reservation", "commit", "release", "expiry"]);
+/**
+ * pos_sale takes units off a store's onHand; pos_return and pos_void put them back.
+ * write_off records units written off (a damaged return) with no figure moving.
+ */
+export const LedgerEntryType = z.enum(["snapshot", "adjustment", "reservation", "commit", "release", "expiry", "write_off", "pos_sale", "pos_return", "pos_void"]);
 
 export const LedgerEntry = z
   .object({

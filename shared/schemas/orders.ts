@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ChannelId, LocationId, Quantity, Sku, Timestamp } from "./common.ts";
+import { ChannelId, Cursor, LocationId, Quantity, Sku, Timestamp } from "./common.ts";
 import { MinorUnits } from "./store-transactions.ts";
 
 /** Plain values only: details cross Durable Object RPC, whose types refuse `unknown`. */
@@ -59,7 +59,26 @@ export const CreateOrderRequest = z
 
 export const OrderStatus = z.enum(["received", "reserved", "partially_fulfilled", "fulfilled", "cancelled", "backordered", "in_exception"]);
 
-export const Allocation = z.object({ location: LocationId, sku: Sku, qty: z.number().int(), reservationId: z.string().nullable() }).openapi("Allocation");
+export const Allocation = z
+  .object({
+    location: LocationId,
+    sku: Sku,
+    qty: z.number().int().openapi({ description: "Units allocated here when the order was routed." }),
+    reservationId: z.string().nullable().openapi({ description: "The reservation in the SKU's object; null while it is being taken." }),
+    held: z.number().int().openapi({ description: "Of those, units still reserved: not yet fulfilled or cancelled." }),
+  })
+  .openapi("Allocation");
+
+/**
+ * What happens to an order when some line cannot be reserved (after every
+ * reservation already taken is released): `backorder` (the default) or
+ * `exception`. Either way a `backorder` exception is recorded.
+ */
+export const ShortagePolicy = z.enum(["backorder", "exception"]);
+
+export const Shortage = z
+  .object({ sku: Sku, requested: z.number().int(), available: z.number().int().openapi({ description: "Units the channel could have had when the order was routed." }) })
+  .openapi("Shortage");
 
 export const OrderEvent = z
   .object({
@@ -82,6 +101,7 @@ export const Order = z
     lines: z.array(OrderLine),
     delivery: Delivery,
     allocations: z.array(Allocation),
+    shortages: z.array(Shortage).openapi({ description: "Why the order is backordered or in exception; empty otherwise." }),
     fulfilled: z.array(z.object({ sku: Sku, location: LocationId, qty: z.number().int() })),
     cancelled: z.array(z.object({ sku: Sku, qty: z.number().int() })),
     events: z.array(OrderEvent),
@@ -108,12 +128,31 @@ export const CancelOrderRequest = z
   .strict()
   .openapi("CancelOrderRequest");
 
+export const OrderSummary = z
+  .object({ id: z.string(), channel: ChannelId, externalId: z.string(), status: OrderStatus, createdAt: Timestamp, updatedAt: Timestamp })
+  .openapi("OrderSummary");
+
+export const OrdersQuery = z.object({
+  status: OrderStatus.optional(),
+  channel: ChannelId.optional(),
+  cursor: Cursor.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const OrderPage = z.object({ orders: z.array(OrderSummary), nextCursor: z.string().nullable() }).openapi("OrderPage");
+
+export const OrderSettings = z.object({ shortagePolicy: ShortagePolicy.default("backorder") }).strict().openapi("OrderSettings");
+
 export const ReturnDisposition = z.enum(["restock", "damaged", "vendor_return"]);
 
 export const CreateReturnRequest = z
   .object({
     orderId: z.string().min(1).max(64),
-    lines: z.array(z.object({ sku: Sku, qty: Quantity, reason: z.string().min(1).max(200) }).strict()).min(1).max(100),
+    lines: z
+      .array(z.object({ sku: Sku, qty: Quantity, reason: z.string().min(1).max(200) }).strict())
+      .min(1)
+      .max(100)
+      .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, "each SKU at most once"),
   })
   .strict()
   .openapi("CreateReturnRequest");
@@ -134,8 +173,24 @@ export const Return = z
     orderId: z.string(),
     status: ReturnStatus,
     lines: z.array(z.object({ sku: Sku, qty: z.number().int(), reason: z.string(), received: z.number().int() })),
-    received: z.array(z.object({ sku: Sku, qty: z.number().int(), location: LocationId, disposition: ReturnDisposition, at: Timestamp })),
-    refund: z.object({ currency: z.string(), amount: z.number().int().openapi({ description: "Minor units, from the lines received: (unitPrice − discount/qty + tax/qty) × qty, rounded down per line." }) }),
+    received: z.array(
+      z.object({
+        receipt: z.number().int().openapi({ description: "Which receive call (1, 2, …) brought these units." }),
+        sku: Sku,
+        qty: z.number().int(),
+        location: LocationId,
+        disposition: ReturnDisposition,
+        refund: z.number().int().openapi({ description: "Minor units these units earned." }),
+        at: Timestamp,
+      }),
+    ),
+    refund: z.object({
+      currency: z.string(),
+      amount: z.number().int().openapi({
+        description:
+          "Minor units, the sum of the received lines' refunds. Per SKU of the order, units received across all its returns earn floor(lineAmount × receivedSoFar / ordered) less what earlier receipts earned, where lineAmount = unitPrice × qty − discount + tax: exact integers, and a whole line refunds its amount to the unit.",
+      }),
+    }),
     events: z.array(z.object({ at: Timestamp, type: z.string(), detail: Details.optional() })),
     createdAt: Timestamp,
   })
@@ -149,6 +204,12 @@ export type Allocation = z.infer<typeof Allocation>;
 export type OrderEvent = z.infer<typeof OrderEvent>;
 export type Order = z.infer<typeof Order>;
 export type FulfillmentRequest = z.infer<typeof FulfillmentRequest>;
+export type ShortagePolicy = z.infer<typeof ShortagePolicy>;
+export type Shortage = z.infer<typeof Shortage>;
+export type OrderSummary = z.infer<typeof OrderSummary>;
+export type OrdersQuery = z.infer<typeof OrdersQuery>;
+export type OrderPage = z.infer<typeof OrderPage>;
+export type OrderSettings = z.infer<typeof OrderSettings>;
 export type CancelOrderRequest = z.infer<typeof CancelOrderRequest>;
 export type ReturnDisposition = z.infer<typeof ReturnDisposition>;
 export type CreateReturnRequest = z.infer<typeof CreateReturnRequest>;

@@ -46,6 +46,12 @@ export const PosTransaction = z
 
 export const maxStoreBatch = 500;
 
+/** A batch body may be at most this large (413 payload_too_large above); size batches by bytes too. */
+export const maxStoreBatchBytes = 4 * 1024 * 1024;
+
+/** The batch answer lists at most this many gaps, the lowest first. */
+export const maxReportedGaps = 100;
+
 /** One transaction as the agent sends it: with the store's own gap-free sequence number. */
 export const StoreTransactionEnvelope = z
   .object({
@@ -63,9 +69,12 @@ export const StoreTransactionResult = z
   .object({
     sequence: z.number().int(),
     transactionId: z.string().nullable(),
-    status: z.enum(["accepted", "duplicate", "rejected"]),
+    status: z.enum(["accepted", "duplicate", "rejected"]).openapi({
+      description:
+        "accepted: applied now; duplicate: this transaction id was accepted before (or earlier in this batch), nothing changed; rejected: it is not a valid PosTransaction and never will be under this id (a resend gets the same answer).",
+    }),
     code: z.string().optional().openapi({ description: "Why it was rejected: validation_failed." }),
-    reason: z.string().optional(),
+    reason: z.string().optional().openapi({ description: "The first problems found, e.g. `lines.0.qty: Too small: expected number to be >=1`." }),
   })
   .openapi("StoreTransactionResult");
 
@@ -74,7 +83,9 @@ export const StoreTransactionBatchResult = z
     location: LocationId,
     results: z.array(StoreTransactionResult),
     highWaterMark: z.number().int().openapi({ description: "Every sequence number up to this one has been received." }),
-    gaps: z.array(z.object({ from: z.number().int(), to: z.number().int() })).openapi({ description: "Missing sequence ranges above the high-water mark." }),
+    gaps: z
+      .array(z.object({ from: z.number().int(), to: z.number().int() }))
+      .openapi({ description: `Missing sequence ranges (inclusive) between the high-water mark and the highest sequence received; at most ${maxReportedGaps}, the lowest first.` }),
   })
   .openapi("StoreTransactionBatchResult");
 
@@ -90,6 +101,7 @@ export const PosTransactionReceipt = z
 export type PosLine = z.infer<typeof PosLine>;
 export type PosTender = z.infer<typeof PosTender>;
 export type PosTransaction = z.infer<typeof PosTransaction>;
+export type StoreTransactionEnvelope = z.infer<typeof StoreTransactionEnvelope>;
 export type StoreTransactionBatch = z.infer<typeof StoreTransactionBatch>;
 export type StoreTransactionResult = z.infer<typeof StoreTransactionResult>;
 export type StoreTransactionBatchResult = z.infer<typeof StoreTransactionBatchResult>;

@@ -1,12 +1,34 @@
+import { createMiddleware } from "hono/factory";
 import { bodyLimit } from "hono/body-limit";
 import { AppError } from "../../shared/errors.ts";
+import { maxStoreBatchBytes } from "../../shared/schemas/store-transactions.ts";
+import type { AppEnv } from "../env.ts";
 
 export const maxBodyBytes = 64 * 1024;
 
-/** Refuses bodies over 64 KiB before anything reads them. */
-export const bodySize = bodyLimit({
-  maxSize: maxBodyBytes,
-  onError: () => {
-    throw new AppError("payload_too_large", `The body is over the limit of ${maxBodyBytes} bytes`, { limit: maxBodyBytes });
-  },
-});
+function limitOf(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError("payload_too_large", `The body is over the limit of ${maxSize} bytes`, { limit: maxSize });
+    },
+  });
+}
+
+const defaultLimit = limitOf(maxBodyBytes);
+const storeBatchLimit = limitOf(maxStoreBatchBytes);
+const storeBatchPath = /^\/v1\/stores\/[^/]+\/transactions$/;
+
+/** A Shopify order webhook carries every line item with its price sets, taxes and discounts: ~2 KiB a line. */
+export const maxWebhookBytes = 1024 * 1024;
+const webhookLimit = limitOf(maxWebhookBytes);
+const webhookPath = /^\/v1\/webhooks\//;
+
+/**
+ * Refuses bodies over 64 KiB before anything reads them; a store agent's
+ * batch of POS transactions may be larger (up to 500 transactions), and so
+ * may a platform's webhook (up to 1 MiB).
+ */
+export const bodySize = createMiddleware<AppEnv>((c, next) =>
+  (storeBatchPath.test(c.req.path) ? storeBatchLimit : webhookPath.test(c.req.path) ? webhookLimit : defaultLimit)(c, next),
+);
