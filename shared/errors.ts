@@ -81,6 +81,21 @@ export class AppError extends Error {
   }
 }
 
+export const problemTypeBase = "https://shelfsync.dev/problems/";
+
+/** The RFC 9457 problem+json body of an error; `instance` is the request id, which the access log also carries. */
+export function problemBody(error: AppError, instance: string): Record<string, unknown> {
+  return {
+    ...error.extra,
+    type: `${problemTypeBase}${error.code}`,
+    title: errorTitle(error.code),
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    instance,
+  };
+}
+
 /**
  * A business outcome that crossed an RPC boundary: objects return these
  * instead of throwing, and callers match on `code`.

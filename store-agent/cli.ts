@@ -7,7 +7,7 @@ import { EdgeClient } from "./edge-client.ts";
 import { AgentConfig, ConfigError, DataDirConfig, maskKey, parseConfig, rawSettings, settings, type RawSettings, type SettingName } from "./env.ts";
 import { databaseFile, startAgent } from "./main.ts";
 import { Outbox } from "./outbox.ts";
-import type { AgentStatus } from "./pos-schemas.ts";
+import type { AgentStatus } from "../shared/schemas/store-agent.ts";
 import { PushRefusedError, Replayer } from "./replayer.ts";
 import { readAgentStatus } from "./status.ts";
 

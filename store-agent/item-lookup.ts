@@ -1,7 +1,7 @@
 import { and, eq, gt, lte } from "drizzle-orm";
 import type { AgentDatabase } from "./db/client.ts";
 import { catalogBarcodes, catalogItems, promotionSkus, promotions, stock } from "./db/schema.ts";
-import type { PosItem } from "./pos-schemas.ts";
+import type { PosItem } from "../shared/schemas/store-agent.ts";
 
 /**
  * A unit price after a promotion, in minor units: percent off rounds the

@@ -9,7 +9,7 @@ import type { AgentDatabase } from "./db/client.ts";
 import { lookUpItem } from "./item-lookup.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { Outbox } from "./outbox.ts";
-import { AgentStatus, PosItem } from "./pos-schemas.ts";
+import { AgentStatus, PosItem } from "../shared/schemas/store-agent.ts";
 import { errorHandler, type PosEnv } from "./problem.ts";
 import { readAgentStatus } from "./status.ts";
 

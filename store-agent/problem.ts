@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AppError, errorTitle, type ErrorCode } from "../shared/errors.ts";
+import { AppError, problemBody, type ErrorCode } from "../shared/errors.ts";
 import type { Logger } from "./log.ts";
 
 /** Hono's environment for the POS API. */
@@ -9,20 +9,9 @@ export interface PosEnv {
   Variables: { requestId: string };
 }
 
-const problemTypeBase = "https://shelfsync.dev/problems/";
-
 /** RFC 9457 problem+json for an AppError; `instance` is the request id, which the access log also carries. */
 export function problemResponse(c: Context<PosEnv>, error: AppError): Response {
-  const body = {
-    ...error.extra,
-    type: `${problemTypeBase}${error.code}`,
-    title: errorTitle(error.code),
-    status: error.status,
-    detail: error.message,
-    code: error.code,
-    instance: c.get("requestId") ?? "unknown",
-  };
-  return c.body(JSON.stringify(body), error.status as ContentfulStatusCode, { "content-type": "application/problem+json" });
+  return c.body(JSON.stringify(problemBody(error, c.get("requestId") ?? "unknown")), error.status as ContentfulStatusCode, { "content-type": "application/problem+json" });
 }
 
 const httpExceptionCodes: Record<number, ErrorCode> = {

@@ -2,7 +2,7 @@ import { readAgentState } from "./agent-state.ts";
 import type { AgentDatabase } from "./db/client.ts";
 import type { LinkError } from "./db/schema.ts";
 import type { Outbox } from "./outbox.ts";
-import type { AgentStatus } from "./pos-schemas.ts";
+import type { AgentStatus } from "../shared/schemas/store-agent.ts";
 
 /** A running agent writes its heartbeat every 5 s; three missed beats and it counts as not running. */
 export const heartbeatIntervalMs = 5_000;

@@ -1,25 +1,14 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AppError, errorTitle, type ErrorCode } from "../shared/errors.ts";
+import { AppError, problemBody, type ErrorCode } from "../shared/errors.ts";
 import type { AppEnv } from "./env.ts";
 import { logLine } from "./log.ts";
 
-export const problemTypeBase = "https://shelfsync.dev/problems/";
-
 /** RFC 9457 problem+json for an AppError; `instance` is the request id. */
 export function problemResponse(c: Context<AppEnv>, error: AppError): Response {
-  const body = {
-    ...error.extra,
-    type: `${problemTypeBase}${error.code}`,
-    title: errorTitle(error.code),
-    status: error.status,
-    detail: error.message,
-    code: error.code,
-    instance: c.get("requestId") ?? "unknown",
-  };
   // c.body keeps headers set earlier in the request, e.g. Idempotent-Replayed.
-  return c.body(JSON.stringify(body), error.status as ContentfulStatusCode, { "content-type": "application/problem+json" });
+  return c.body(JSON.stringify(problemBody(error, c.get("requestId") ?? "unknown")), error.status as ContentfulStatusCode, { "content-type": "application/problem+json" });
 }
 
 const httpExceptionCodes: Record<number, ErrorCode> = {

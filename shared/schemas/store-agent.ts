@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { Timestamp } from "../shared/schemas/common.ts";
+import { Timestamp } from "./common.ts";
 
 /*
- * Wire types of the agent's local POS API that shared/ does not declare
+ * Wire types of the store agent's local POS API
  * (the transaction and its receipt are shared/schemas/store-transactions.ts).
  */
 
