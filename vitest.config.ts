@@ -15,7 +15,15 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { PLATFORM_ADMIN_KEY: testPlatformKey } },
+            miniflare: {
+              // Event deliveries are retried at once, not after 10 s, 20 s, …
+              bindings: { PLATFORM_ADMIN_KEY: testPlatformKey, EVENT_RETRY_BASE_SECONDS: "0" },
+              // wrangler.toml's consumers, but batches go out at once: a test should not wait seconds per attempt.
+              queueConsumers: {
+                "shelfsync-events": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10, deadLetterQueue: "shelfsync-events-dlq" },
+                "shelfsync-events-dlq": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10 },
+              },
+            },
           }),
         ],
         test: { name: "edge", include: ["test/**/*.test.ts"], testTimeout: 60_000 },

@@ -6,10 +6,14 @@ import { channelAvailable, locationAvailable, type StockFigures } from "../share
 import type { AvailabilityChanges, ChannelAvailability } from "../shared/schemas/availability.ts";
 import type { StoreStock } from "../shared/schemas/catalog.ts";
 import type { ChannelRules } from "../shared/schemas/tenancy.ts";
+import { EventOutbox } from "./event-outbox.ts";
 import migrations from "./migrations/availability-index/migrations.js";
 import * as schema from "./schema/availability-index.ts";
 
 const { indexMeta, skuFigures, channelRules, channelAvailability, locationStock } = schema;
+
+/** How soon the alarm flushes events again after the queue and the exception queue both failed. */
+const eventRetryMs = 5_000;
 
 /** One location's figure of one SKU, as the store feed carries it. */
 export interface LocationStockChange extends StoreStock {
@@ -20,14 +24,17 @@ export interface LocationStockChange extends StoreStock {
  * The availability read model of one tenant: what each channel may sell of
  * each SKU, fed by the SKU objects (coalesced, newest version wins) so that a
  * marketplace poll never wakes the SKU objects. Every change of a channel's
- * figure gets the next sequence number, which orders the change feed.
+ * figure gets the next sequence number, which orders the change feed, and
+ * an `availability.changed` event staged in the same transaction.
  */
 export class AvailabilityIndex extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+  private readonly outbox: EventOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
+    this.outbox = new EventOutbox(this.db, env);
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(this.db, migrations);
       this.backfillLocationStock();
@@ -35,7 +42,7 @@ export class AvailabilityIndex extends DurableObject<Env> {
   }
 
   /** Called by a SKU object with its figures at `version`; older versions are ignored. */
-  async publishSku(sku: string, version: number, figures: StockFigures[]): Promise<void> {
+  async publishSku(tenantId: string, sku: string, version: number, figures: StockFigures[]): Promise<void> {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       const current = this.db.select({ version: skuFigures.version }).from(skuFigures).where(eq(skuFigures.sku, sku)).get();
@@ -45,13 +52,14 @@ export class AvailabilityIndex extends DurableObject<Env> {
         .values({ sku, version, locations: figures, updatedAt: now })
         .onConflictDoUpdate({ target: skuFigures.sku, set: { version, locations: figures, updatedAt: now } })
         .run();
-      for (const rules of this.db.select().from(channelRules).all()) this.recompute(rules.channel, rules, sku, figures, now);
+      for (const rules of this.db.select().from(channelRules).all()) this.recompute(tenantId, rules.channel, rules, sku, figures, now);
       for (const stock of figures) this.recordLocationStock(sku, stock, now);
     });
+    await this.flushEvents();
   }
 
   /** Called when a channel's rules change: every SKU's figure for it is recomputed. */
-  async putChannel(channel: string, rules: ChannelRules): Promise<void> {
+  async putChannel(tenantId: string, channel: string, rules: ChannelRules): Promise<void> {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.db
@@ -59,8 +67,14 @@ export class AvailabilityIndex extends DurableObject<Env> {
         .values({ channel, ...rules })
         .onConflictDoUpdate({ target: channelRules.channel, set: { ...rules } })
         .run();
-      for (const row of this.db.select().from(skuFigures).all()) this.recompute(channel, rules, row.sku, row.locations, now);
+      for (const row of this.db.select().from(skuFigures).all()) this.recompute(tenantId, channel, rules, row.sku, row.locations, now);
     });
+    await this.flushEvents();
+  }
+
+  /** Flushes events a refused send (and a failed exception record) left staged. */
+  override async alarm(): Promise<void> {
+    await this.flushEvents();
   }
 
   async getAvailability(channel: string, skus: string[]): Promise<ChannelAvailability[]> {
@@ -143,7 +157,11 @@ export class AvailabilityIndex extends DurableObject<Env> {
     });
   }
 
-  private recompute(channel: string, rules: ChannelRules, sku: string, figures: StockFigures[], now: number): void {
+  private async flushEvents(): Promise<void> {
+    if (!(await this.outbox.flush()) && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + eventRetryMs);
+  }
+
+  private recompute(tenantId: string, channel: string, rules: ChannelRules, sku: string, figures: StockFigures[], now: number): void {
     const available = channelAvailable(rules, figures);
     const current = this.db
       .select({ available: channelAvailability.available })
@@ -157,6 +175,7 @@ export class AvailabilityIndex extends DurableObject<Env> {
       .values({ channel, sku, available, seq, updatedAt: now })
       .onConflictDoUpdate({ target: [channelAvailability.channel, channelAvailability.sku], set: { available, seq, updatedAt: now } })
       .run();
+    this.outbox.stage({ type: "availability.changed", tenantId, subject: `sku:${sku}@${channel}`, data: { sku, channel, available, seq } }, now);
   }
 
   private nextSeq(): number {

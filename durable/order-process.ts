@@ -7,6 +7,7 @@ import type { StockFigures } from "../shared/inventory-math.ts";
 import { demandOf, routeOrder, type Demand, type RoutePlan } from "../shared/order-routing.ts";
 import type { CancelOrderRequest, CreateOrderRequest, FulfillmentRequest, Order, OrderStatus, Shortage, ShortagePolicy } from "../shared/schemas/orders.ts";
 import type { ChannelRules } from "../shared/schemas/tenancy.ts";
+import { EventOutbox } from "./event-outbox.ts";
 import type { ExceptionDraft } from "./exception-queue.ts";
 import { idempotencyRetentionMs, oldestIdempotencyKey, pruneIdempotencyKeys, runIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
 import migrations from "./migrations/order-process/migrations.js";
@@ -63,15 +64,20 @@ interface Routing {
  * A reservation attempt ends either with every allocation held (`reserved`)
  * or, if one was refused, with every one already taken released
  * (compensation) — never with units held that the order does not list.
+ *
+ * Events (created, reserved, fulfilled, cancelled) are staged in the outbox
+ * in the transaction of the change and handed to the queue after it.
  */
 export class OrderProcess extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+  private readonly outbox: EventOutbox;
   /** Serializes operations: an await on another object must not let a second one interleave. */
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
+    this.outbox = new EventOutbox(this.db, env);
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(this.db, migrations);
     });
@@ -174,6 +180,8 @@ export class OrderProcess extends DurableObject<Env> {
         .run();
       for (const { sku, qty } of routing.demand) this.db.insert(skuUnits).values({ sku, ordered: qty, fulfilled: 0, cancelled: 0 }).run();
       this.recordEvent(null, "received", "received", "request", now, { lines: request.lines.length, delivery: request.delivery.type });
+      const { base, ref } = this.eventOf();
+      this.outbox.stage({ ...base, type: "order.created", data: { ...ref, lines: routing.demand.map(({ sku, qty }) => ({ sku, qty })) } }, now);
       this.planAttempt(routing, now);
     });
     return { ok: true };
@@ -249,7 +257,9 @@ export class OrderProcess extends DurableObject<Env> {
       stalled = outcomes.includes("retry");
     }
     const indexed = await this.publishIndex();
-    await this.scheduleAlarm(stalled || !indexed);
+    // A queue that refuses does not fail the order: the outbox records exceptions instead.
+    const flushed = await this.outbox.flush();
+    await this.scheduleAlarm(stalled || !indexed || !flushed);
   }
 
   /** Decides the end of a reservation attempt once every reserve step has its answer. */
@@ -262,6 +272,8 @@ export class OrderProcess extends DurableObject<Env> {
     if (refused.length === 0) {
       const locations = [...new Set(attempt.map((h) => h.location))];
       this.transition("reserved", "reserved", cause, now, { locations, split: locations.length > 1 });
+      const { base, ref } = this.eventOf();
+      this.outbox.stage({ ...base, type: "order.reserved", data: { ...ref, allocations: attempt.map(({ sku, location, qty }) => ({ sku, location, qty })) } }, now);
       return;
     }
     let released = 0;
@@ -304,7 +316,7 @@ export class OrderProcess extends DurableObject<Env> {
     const idempotency = { key: step.key, requestHash: step.key };
     try {
       if (step.kind === "record_exception") {
-        await this.env.EXCEPTION_QUEUE.getByName(state.tenantId).record([this.backorderException(state, step)]);
+        await this.env.EXCEPTION_QUEUE.getByName(state.tenantId).record([this.backorderException(state)]);
         return this.settleStep(step, "done");
       }
       const holding = this.db.select().from(holdings).where(eq(holdings.id, step.holdingId!)).get()!;
@@ -344,11 +356,15 @@ export class OrderProcess extends DurableObject<Env> {
     return to;
   }
 
-  /** The single place where an order reports a shortage to the tenant's exception queue. */
-  private backorderException(state: State, step: Step): ExceptionDraft {
+  /**
+   * The single place where an order reports a shortage to the tenant's
+   * exception queue. One exception per order: a retry that falls short
+   * again (its replay) refreshes that one instead of opening another.
+   */
+  private backorderException(state: State): ExceptionDraft {
     const current = this.state()!;
     return {
-      naturalKey: step.key,
+      naturalKey: `backorder:${state.orderId}`,
       type: "backorder",
       subject: `order:${state.orderId}`,
       correlationId: state.externalId,
@@ -414,6 +430,9 @@ export class OrderProcess extends DurableObject<Env> {
     if (request.carrier) detail.carrier = request.carrier;
     if (request.tracking) detail.tracking = request.tracking;
     this.transition(this.statusAfterUnits(state.status), "fulfillment", "request", now, detail);
+    const { base, ref } = this.eventOf();
+    const shipped = { location: request.location, lines: wanted.map(({ sku, qty }) => ({ sku, qty })), carrier: request.carrier ?? null, tracking: request.tracking ?? null };
+    this.outbox.stage({ ...base, type: "order.fulfilled", data: { ...ref, ...shipped } }, now);
     return { ok: true };
   }
 
@@ -437,6 +456,8 @@ export class OrderProcess extends DurableObject<Env> {
       this.db.update(skuUnits).set({ cancelled: sql`${skuUnits.cancelled} + ${qty}` }).where(eq(skuUnits.sku, sku)).run();
     }
     this.transition(this.statusAfterUnits(state.status), "cancellation", "request", now, { operation, reason: request.reason, lines: wanted.map(({ sku, qty }) => `${sku} × ${qty}`) });
+    const { base, ref } = this.eventOf();
+    this.outbox.stage({ ...base, type: "order.cancelled", data: { ...ref, lines: wanted.map(({ sku, qty }) => ({ sku, qty })), reason: request.reason } }, now);
     return { ok: true };
   }
 
@@ -482,6 +503,15 @@ export class OrderProcess extends DurableObject<Env> {
     const fulfilled = units.reduce((total, u) => total + u.fulfilled, 0);
     if (open === 0) return fulfilled > 0 ? "fulfilled" : "cancelled";
     return fulfilled > 0 ? "partially_fulfilled" : current;
+  }
+
+  /** What every event of the order carries: the order as it is now, after the change that the event reports. */
+  private eventOf() {
+    const state = this.state()!;
+    return {
+      base: { tenantId: state.tenantId, subject: `order:${state.orderId}` },
+      ref: { orderId: state.orderId, channel: state.channel, externalId: state.externalId, status: state.status },
+    };
   }
 
   private transition(to: OrderStatus, type: string, cause: string, now: number, detail?: EventDetail): void {

@@ -276,7 +276,7 @@ export class SkuInventory extends DurableObject<Env> {
       this.unpublished = false;
       return;
     }
-    await this.env.AVAILABILITY_INDEX.getByName(meta.tenantId).publishSku(meta.sku, version, this.allStock());
+    await this.env.AVAILABILITY_INDEX.getByName(meta.tenantId).publishSku(meta.tenantId, meta.sku, version, this.allStock());
     this.db.update(skuMeta).set({ publishedVersion: version }).where(and(eq(skuMeta.id, 1), lte(skuMeta.publishedVersion, version))).run();
     // Writes may have landed while the publish was in flight.
     this.unpublished = this.version() > version;

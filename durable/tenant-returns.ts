@@ -6,6 +6,7 @@ import { fail, type FailureDetails, type Result } from "../shared/errors.ts";
 import { canonicalJson, newId, sha256Hex } from "../shared/ids.ts";
 import { proRata } from "../shared/money.ts";
 import type { CreateReturnRequest, ReceiveReturnRequest, Return } from "../shared/schemas/orders.ts";
+import { EventOutbox } from "./event-outbox.ts";
 import { idempotencyRetentionMs, oldestIdempotencyKey, pruneIdempotencyKeys, runIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
 import migrations from "./migrations/tenant-returns/migrations.js";
 import * as schema from "./schema/tenant-returns.ts";
@@ -36,14 +37,17 @@ type EventDetail = FailureDetails;
  * Receiving records the units, their refund and the stock effects in one
  * transaction; the effects (restock through the SKU object's `adjust`,
  * write-off through its `writeOff`) run right after with deterministic
- * Idempotency-Keys, and the alarm finishes any a crash left pending.
+ * Idempotency-Keys, and the alarm finishes any a crash left pending. Each
+ * receipt also stages an `order.returned` event in its transaction.
  */
 export class TenantReturns extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+  private readonly outbox: EventOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
+    this.outbox = new EventOutbox(this.db, env);
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(this.db, migrations);
     });
@@ -124,9 +128,25 @@ export class TenantReturns extends DurableObject<Env> {
       const status = open.every((line) => line.received >= line.qty) ? "received" : "partially_received";
       this.db.update(returns).set({ status }).where(eq(returns.id, returnId)).run();
       this.event(returnId, now, "received", { receipt, location: request.location, units: request.lines.reduce((total, line) => total + line.qty, 0), refund });
+      this.outbox.stage(
+        {
+          type: "order.returned",
+          tenantId,
+          subject: `order:${row.orderId}`,
+          data: {
+            orderId: row.orderId,
+            returnId,
+            location: request.location,
+            lines: request.lines.map(({ sku, qty, disposition }) => ({ sku, qty, disposition })),
+            refund: { currency: row.currency, amount: refund },
+          },
+        },
+        now,
+      );
       return { ok: true, return: this.returnView(returnId)! };
     });
     await this.applyStockEffects();
+    if (!(await this.outbox.flush())) await this.scheduleAlarm();
     return result;
   }
 
@@ -149,6 +169,7 @@ export class TenantReturns extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     pruneIdempotencyKeys(this.db, Date.now());
     await this.applyStockEffects();
+    await this.outbox.flush();
     await this.scheduleAlarm();
   }
 
@@ -237,7 +258,8 @@ export class TenantReturns extends DurableObject<Env> {
     const candidates: number[] = [];
     const oldestKey = oldestIdempotencyKey(this.db);
     if (oldestKey !== null) candidates.push(oldestKey + idempotencyRetentionMs);
-    if (this.db.select({ id: stockEffects.id }).from(stockEffects).where(eq(stockEffects.state, "pending")).limit(1).get()) candidates.push(Date.now() + effectRetryMs);
+    const pendingEffect = this.db.select({ id: stockEffects.id }).from(stockEffects).where(eq(stockEffects.state, "pending")).limit(1).get();
+    if (pendingEffect || this.outbox.hasPending()) candidates.push(Date.now() + effectRetryMs);
     if (candidates.length === 0) return;
     const wanted = Math.min(...candidates);
     const current = await this.ctx.storage.getAlarm();

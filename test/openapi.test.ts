@@ -30,10 +30,15 @@ describe("API description", () => {
       ["/v1/promotions/{id}", "put"],
       ["/v1/promotions/{id}", "get"],
       ["/v1/exceptions", "get"],
+      ["/v1/exceptions/{id}", "get"],
+      ["/v1/exceptions/{id}/replay", "post"],
+      ["/v1/exceptions/{id}/resolve", "post"],
+      ["/v1/settings/events", "put"],
+      ["/v1/settings/events", "get"],
     ] as const) {
       expect(document.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
     }
-    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(["Problem", "Reservation", "CreateReservationRequest", "SkuInventory", "LedgerPage"]));
+    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(["Problem", "Reservation", "CreateReservationRequest", "SkuInventory", "LedgerPage", "Exception", "ExceptionTransition", "ReplayAnswer", "ResolveExceptionRequest", "EventDeliveryFailedPayload", "OutboundEvent", "PutEventSettingsRequest"]));
   });
 
   it("serves a docs page that loads that document", async () => {

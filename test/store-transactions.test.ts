@@ -156,7 +156,11 @@ describe("POS transactions from a store", () => {
         subject: `sku:${sku}@store-a`,
         correlationId: t,
         state: "open",
+        replays: 0,
+        lastFailure: null,
+        transitions: [{ at: expect.any(String), from: null, to: "open", by: "system", note: null }],
         createdAt: expect.any(String),
+        updatedAt: expect.any(String),
         payload: {
           sku,
           location: "store-a",

@@ -8,6 +8,7 @@ import { createRouter } from "./openapi.ts";
 import { handleError } from "./problem.ts";
 import { availabilityRoutes } from "./routes/availability.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { exceptionRoutes } from "./routes/exceptions.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
@@ -39,6 +40,7 @@ export function createApp() {
   app.route("/", integrationRoutes);
   app.route("/", webhookRoutes);
   app.route("/", returnRoutes);
+  app.route("/", eventRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A tenant API key (ssk_…), or the platform key for POST /v1/tenants." });
   app.doc31("/v1/openapi.json", {
@@ -47,7 +49,7 @@ export function createApp() {
       title: "Shelfsync edge API",
       version: "1.0.0",
       description:
-        "Inventory per SKU, reservations, channel availability, store agents' POS transactions and feed, catalog and exceptions. Errors are RFC 9457 problem+json with a stable `code`.",
+        "Inventory per SKU, reservations, channel availability, store agents' POS transactions and feed, catalog, orders, returns, exceptions with replay, and outbound events to the tenant's webhook. Errors are RFC 9457 problem+json with a stable `code`.",
     },
   });
   app.get("/v1/docs", Scalar({ url: "/v1/openapi.json", pageTitle: "Shelfsync API" }));

@@ -1,7 +1,9 @@
 import { createApp } from "./app.ts";
+import { handleEventBatch } from "./events/consumer.ts";
 
 export { AvailabilityIndex } from "../durable/availability-index.ts";
 export { CatalogStore } from "../durable/catalog-store.ts";
+export { EventWebhook } from "../durable/event-webhook.ts";
 export { ExceptionQueue } from "../durable/exception-queue.ts";
 export { OrderIndex } from "../durable/order-index.ts";
 export { OrderProcess } from "../durable/order-process.ts";
@@ -12,4 +14,10 @@ export { StoreIngest } from "../durable/store-ingest.ts";
 export { TenantRegistry } from "../durable/tenant-registry.ts";
 export { TenantReturns } from "../durable/tenant-returns.ts";
 
-export default createApp();
+const app = createApp();
+
+/** The HTTP API, and the consumer of the outbound events queue and its dead letter queue. */
+export default {
+  fetch: app.fetch,
+  queue: handleEventBatch,
+} satisfies ExportedHandler<Env>;

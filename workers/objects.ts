@@ -52,3 +52,8 @@ export function orderProcess(env: Env, tenantId: string, orderId: string) {
 export function orderIndex(env: Env, tenantId: string) {
   return env.ORDER_INDEX.getByName(tenantId);
 }
+
+/** The tenant's event webhook (URL, signing secret) and the failures of events still being retried. */
+export function eventWebhook(env: Env, tenantId: string) {
+  return env.EVENT_WEBHOOK.getByName(tenantId);
+}

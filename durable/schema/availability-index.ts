@@ -1,5 +1,7 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
+export { eventOutbox } from "./event-outbox.ts";
+
 export const indexMeta = sqliteTable("index_meta", {
   id: integer("id").primaryKey(),
   lastSeq: integer("last_seq").notNull(),

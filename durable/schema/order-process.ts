@@ -2,6 +2,7 @@ import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { CreateOrderRequest, OrderStatus, ShortagePolicy, Shortage } from "../../shared/schemas/orders.ts";
 import type { ChannelRules } from "../../shared/schemas/tenancy.ts";
 
+export { eventOutbox } from "./event-outbox.ts";
 export { idempotencyKeys } from "./idempotency.ts";
 
 const orderStatuses = ["received", "reserved", "partially_fulfilled", "fulfilled", "cancelled", "backordered", "in_exception"] as const satisfies readonly OrderStatus[];

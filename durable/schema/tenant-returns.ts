@@ -1,5 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
+export { eventOutbox } from "./event-outbox.ts";
 export { idempotencyKeys } from "./idempotency.ts";
 
 /** The object's tenant, fixed by its first write (alarms need it to reach SKU objects). */

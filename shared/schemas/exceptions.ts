@@ -1,14 +1,19 @@
 import { z } from "@hono/zod-openapi";
 import { ChannelId, Cursor, LocationId, Timestamp } from "./common.ts";
+import { OutboundEvent } from "./events.ts";
 
 /**
  * Something the platform did but a person should look at: it never refuses a
  * physical sale, so what would have been a refusal becomes an exception.
  */
-export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "webhook_unmapped", "backorder"]);
+export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "webhook_unmapped", "backorder", "event_delivery_failed"]);
 
-/** `resolved` is set by a later replay/resolve endpoint; everything starts `open`. */
-export const ExceptionState = z.enum(["open", "resolved"]);
+/**
+ * Everything starts `open`. A replay makes it `retrying` while the failed step
+ * runs again, then `resolved` (it worked) or `open` again (it failed, with the
+ * new failure in `lastFailure`). A person closes it as `resolved` or `ignored`.
+ */
+export const ExceptionState = z.enum(["open", "retrying", "resolved", "ignored"]);
 
 export const ShortReservation = z
   .object({
@@ -64,12 +69,41 @@ export const BackorderPayload = z
   })
   .openapi("BackorderPayload");
 
+export const EventDeliveryFailedPayload = z
+  .object({
+    stage: z.enum(["enqueue", "delivery"]).openapi({
+      description: "enqueue: the queue did not take the event when its state changed; delivery: the tenant's webhook failed every retry (the event came from the dead letter queue).",
+    }),
+    event: OutboundEvent,
+    attempts: z.number().int().openapi({ description: "Delivery attempts made before it was given up (0 when it never reached the queue)." }),
+    lastError: z.string().nullable().openapi({ description: "The last failure, e.g. `HTTP 503 from erp.example.com`." }),
+  })
+  .openapi("EventDeliveryFailedPayload");
+
+export const ExceptionTransition = z
+  .object({
+    at: Timestamp,
+    from: ExceptionState.nullable().openapi({ description: "null when the exception was recorded." }),
+    to: ExceptionState,
+    by: z.string().openapi({ description: "`key:<key id>` for a person's API key, `system` for the platform.", example: "key:key_0w3x9q2k4m6n8p1r3t5v" }),
+    note: z.string().nullable(),
+  })
+  .openapi("ExceptionTransition");
+
+export const ExceptionFailure = z
+  .object({ at: Timestamp, reason: z.string().openapi({ example: "still short: 2 of TSHIRT-RED-M requested, 1 available" }) })
+  .openapi("ExceptionFailure");
+
 const exceptionBase = {
   id: z.string().openapi({ example: "exc_0w3x9q2k4m6n8p1r3t5v" }),
   subject: z.string().openapi({ description: "What it is about, e.g. `sku:TSHIRT-RED-M@store-001`.", example: "sku:TSHIRT-RED-M@store-001" }),
-  correlationId: z.string().nullable().openapi({ description: "The id that traces it to its cause: the POS transaction id." }),
+  correlationId: z.string().nullable().openapi({ description: "The id that traces it to its cause: the POS transaction id, the order's external id, the webhook id or the event id." }),
   state: ExceptionState,
+  replays: z.number().int().openapi({ description: "How many replays were started." }),
+  lastFailure: ExceptionFailure.nullable().openapi({ description: "Why the latest replay (or redelivery) failed; null if none failed." }),
+  transitions: z.array(ExceptionTransition).openapi({ description: "Every change of state, oldest first, with who made it and their note." }),
   createdAt: Timestamp,
+  updatedAt: Timestamp,
 };
 
 export const ExceptionRecord = z
@@ -78,6 +112,7 @@ export const ExceptionRecord = z
     z.object({ ...exceptionBase, type: z.literal("unknown_sku"), payload: UnknownSkuPayload }),
     z.object({ ...exceptionBase, type: z.literal("webhook_unmapped"), payload: WebhookUnmappedPayload }),
     z.object({ ...exceptionBase, type: z.literal("backorder"), payload: BackorderPayload }),
+    z.object({ ...exceptionBase, type: z.literal("event_delivery_failed"), payload: EventDeliveryFailedPayload }),
   ])
   .openapi("Exception");
 
@@ -92,6 +127,42 @@ export const ExceptionPage = z
   .object({ exceptions: z.array(ExceptionRecord), nextCursor: z.string().nullable() })
   .openapi("ExceptionPage");
 
+export const ExceptionId = z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example: "exc_0w3x9q2k4m6n8p1r3t5v" });
+
+export const ExceptionParams = z.object({ id: ExceptionId });
+
+const Note = z.string().trim().min(1).max(1000);
+
+export const ReplayExceptionRequest = z
+  .object({ note: Note.optional().openapi({ description: "Why it is replayed; kept on the transition." }) })
+  .strict()
+  .openapi("ReplayExceptionRequest");
+
+export const ResolveExceptionRequest = z
+  .object({
+    note: Note.openapi({ description: "What was done about it; kept on the transition.", example: "Moved the reservation to store-002 by hand" }),
+    state: z.enum(["resolved", "ignored"]).default("resolved"),
+  })
+  .strict()
+  .openapi("ResolveExceptionRequest");
+
+/**
+ * What a replay did. `resolved`: the step worked; `failed`: it failed again
+ * (the exception is open, `lastFailure` says why); `enqueued`: an event was
+ * handed to the queue again (the exception stays `retrying` until it is
+ * delivered, or back to `open` if it dies again); `already_closed`: the
+ * exception was resolved or ignored before, nothing ran.
+ */
+export const ReplayOutcome = z.enum(["resolved", "failed", "enqueued", "already_closed"]);
+
+export const ReplayAnswer = z
+  .object({
+    outcome: ReplayOutcome,
+    detail: z.string().openapi({ example: "order ord_3f1c… reserved" }),
+    exception: ExceptionRecord,
+  })
+  .openapi("ReplayAnswer");
+
 export type ExceptionType = z.infer<typeof ExceptionType>;
 export type ExceptionState = z.infer<typeof ExceptionState>;
 export type ShortReservation = z.infer<typeof ShortReservation>;
@@ -102,3 +173,10 @@ export type BackorderPayload = z.infer<typeof BackorderPayload>;
 export type ExceptionRecord = z.infer<typeof ExceptionRecord>;
 export type ExceptionsQuery = z.infer<typeof ExceptionsQuery>;
 export type ExceptionPage = z.infer<typeof ExceptionPage>;
+export type EventDeliveryFailedPayload = z.infer<typeof EventDeliveryFailedPayload>;
+export type ExceptionTransition = z.infer<typeof ExceptionTransition>;
+export type ExceptionFailure = z.infer<typeof ExceptionFailure>;
+export type ReplayExceptionRequest = z.infer<typeof ReplayExceptionRequest>;
+export type ResolveExceptionRequest = z.infer<typeof ResolveExceptionRequest>;
+export type ReplayOutcome = z.infer<typeof ReplayOutcome>;
+export type ReplayAnswer = z.infer<typeof ReplayAnswer>;

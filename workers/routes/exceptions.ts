@@ -1,21 +1,92 @@
 import { createRoute } from "@hono/zod-openapi";
-import { ExceptionPage, ExceptionsQuery } from "../../shared/schemas/exceptions.ts";
+import { IdempotencyKeyHeader } from "../../shared/schemas/common.ts";
+import {
+  ExceptionPage,
+  ExceptionParams,
+  ExceptionRecord,
+  ExceptionsQuery,
+  ReplayAnswer,
+  ReplayExceptionRequest,
+  ResolveExceptionRequest,
+} from "../../shared/schemas/exceptions.ts";
 import { authorize } from "../auth.ts";
+import { replayException } from "../exceptions/replay.ts";
+import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
 import { exceptionQueue } from "../objects.ts";
-import { createRouter, json, problems, security } from "../openapi.ts";
+import { body, createRouter, json, problems, security } from "../openapi.ts";
+
+const readers = ["admin", "readonly"] as const;
 
 const list = createRoute({
   method: "get",
   path: "/v1/exceptions",
   tags: ["Exceptions"],
   summary: "What a person should look at, oldest first: reservations a store sale left short, unknown SKUs, …",
+  description: "Filter by `type` and `state`; page with `cursor` (the previous page's `nextCursor`).",
   security,
   request: { query: ExceptionsQuery },
   responses: { 200: json(ExceptionPage, "A page of exceptions"), ...problems },
 });
 
-export const exceptionRoutes = createRouter().openapi(list, async (c) => {
-  const { type, state, cursor, limit } = c.req.valid("query");
-  const { principal } = await authorize(c, { roles: ["admin", "readonly"] });
-  return c.json(await exceptionQueue(c.env, principal.tenantId).list({ type, state }, Number(cursor ?? 0), limit), 200);
+const read = createRoute({
+  method: "get",
+  path: "/v1/exceptions/{id}",
+  tags: ["Exceptions"],
+  summary: "One exception, with every change of its state",
+  security,
+  request: { params: ExceptionParams },
+  responses: { 200: json(ExceptionRecord, "The exception"), ...problems },
 });
+
+const replay = createRoute({
+  method: "post",
+  path: "/v1/exceptions/{id}/replay",
+  tags: ["Exceptions"],
+  summary: "Run the failed step again (tenant admin)",
+  description: [
+    "backorder: a new reservation attempt for the order; webhook_unmapped: the stored Shopify payload, as it arrived, on the current mapping; reservations_short: re-checks whether the store's stock covers the reservations again (moving them elsewhere is a person's call); unknown_sku: re-checks the catalog; event_delivery_failed: hands the event (same id) to the queue again, and the exception is resolved once it is delivered.",
+    "The exception is `retrying` while the step runs, then `resolved`, or `open` again with `lastFailure` saying why. A replay of a resolved or ignored exception runs nothing and answers `already_closed`, whatever its Idempotency-Key: two replays have one effect. A replay while another runs is 409 `conflict`.",
+  ].join(" "),
+  security,
+  request: { params: ExceptionParams, headers: IdempotencyKeyHeader, body: { content: { "application/json": { schema: ReplayExceptionRequest } }, required: false } },
+  responses: { 200: json(ReplayAnswer, "What the replay did, and the exception after it"), ...problems },
+});
+
+const resolve = createRoute({
+  method: "post",
+  path: "/v1/exceptions/{id}/resolve",
+  tags: ["Exceptions"],
+  summary: "Close an exception with a note, as resolved or ignored (tenant admin)",
+  description: "Nothing runs: the note records what a person did about it. An exception already resolved or ignored is 409 `conflict`.",
+  security,
+  request: { params: ExceptionParams, headers: IdempotencyKeyHeader, body: body(ResolveExceptionRequest) },
+  responses: { 200: json(ExceptionRecord, "The closed exception"), ...problems },
+});
+
+export const exceptionRoutes = createRouter()
+  .openapi(list, async (c) => {
+    const { type, state, cursor, limit } = c.req.valid("query");
+    const { principal } = await authorize(c, { roles: readers });
+    return c.json(await exceptionQueue(c.env, principal.tenantId).list({ type, state }, Number(cursor ?? 0), limit), 200);
+  })
+  .openapi(read, async (c) => {
+    const { id } = c.req.valid("param");
+    const { principal } = await authorize(c, { roles: readers });
+    return c.json(unwrap(await exceptionQueue(c.env, principal.tenantId).get(id)).exception, 200);
+  })
+  .openapi(replay, async (c) => {
+    const { id } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const { principal } = await authorize(c, { roles: ["admin"] });
+    const idempotency = await idempotencyOf(c, input, { required: true });
+    const { result, replayed } = await replayException(c.env, { tenantId: principal.tenantId, exceptionId: id, by: `key:${principal.keyId}`, note: input.note ?? null, idempotency });
+    return c.json(settle(c, { outcome: result, replayed }).answer, 200);
+  })
+  .openapi(resolve, async (c) => {
+    const { id } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const { principal } = await authorize(c, { roles: ["admin"] });
+    const idempotency = await idempotencyOf(c, input, { required: true });
+    const result = await exceptionQueue(c.env, principal.tenantId).resolve(id, input, `key:${principal.keyId}`, idempotency);
+    return c.json(settle(c, result).exception, 200);
+  });

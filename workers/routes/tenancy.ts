@@ -147,7 +147,7 @@ export const tenancyRoutes = createRouter()
     const idempotency = await idempotencyOf(c, rules, { required: false });
     const saved = settle(c, await registry.putChannel(channel, rules, idempotency)).channel;
     // The read model recomputes the channel's figures; PUT is safe to retry if this fails.
-    await availabilityIndex(c.env, principal.tenantId).putChannel(channel, rules);
+    await availabilityIndex(c.env, principal.tenantId).putChannel(principal.tenantId, channel, rules);
     return c.json(saved, 200);
   })
   .openapi(listChannels, async (c) => {

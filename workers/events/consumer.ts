@@ -1,0 +1,138 @@
+import { EventMessage, type OutboundEvent } from "../../shared/schemas/events.ts";
+import { logLine } from "../log.ts";
+import { eventWebhook, exceptionQueue } from "../objects.ts";
+
+/** The queue every outbound event goes through, and where those that fail every retry end up. */
+export const eventsQueue = "shelfsync-events";
+export const deadEventsQueue = "shelfsync-events-dlq";
+
+/** A retailer endpoint that takes longer than this is a failed attempt. */
+const deliveryTimeoutMs = 10_000;
+const maxRetryDelaySeconds = 3_600;
+
+/**
+ * The Worker's `queue` handler: `shelfsync-events` batches are delivered to
+ * each tenant's webhook, `shelfsync-events-dlq` batches become exceptions.
+ *
+ * @example
+ * export default { fetch: app.fetch, queue: handleEventBatch } satisfies ExportedHandler<Env>;
+ */
+export async function handleEventBatch(batch: MessageBatch, env: Env): Promise<void> {
+  const handle = batch.queue === deadEventsQueue ? recordDeadEvent : deliverEvent;
+  await Promise.all(batch.messages.map((message) => handle(message, env)));
+}
+
+/**
+ * The delay before attempt `attempts + 1`: the base (EVENT_RETRY_BASE_SECONDS),
+ * doubled per attempt already made, at most an hour.
+ */
+export function retryDelaySeconds(attempts: number, baseSeconds: number): number {
+  return Math.min(maxRetryDelaySeconds, Math.round(baseSeconds * 2 ** Math.max(0, attempts - 1)));
+}
+
+function parse(message: Message, queue: string): EventMessage | null {
+  const parsed = EventMessage.safeParse(message.body);
+  if (parsed.success) return parsed.data;
+  // Nothing to deliver or record it as: it could never succeed, so it is dropped, loudly.
+  logLine({ level: "error", message: "malformed event message dropped", queue, messageId: message.id, issues: parsed.error.issues.slice(0, 3).map((issue) => issue.message) });
+  message.ack();
+  return null;
+}
+
+/**
+ * POSTs the event to the tenant's webhook, signed. A 2xx acknowledges it;
+ * anything else (or no answer in time) is retried with backoff until the
+ * queue's max_retries moves it to the dead letter queue. Without a webhook
+ * configured there is nobody to tell: the event is acknowledged.
+ */
+async function deliverEvent(message: Message, env: Env): Promise<void> {
+  const parsed = parse(message, eventsQueue);
+  if (!parsed) return;
+  const { event, replayOf } = parsed;
+  const body = JSON.stringify(event);
+  const timestamp = Math.floor(Date.now() / 1000);
+  const backoff = { delaySeconds: retryDelaySeconds(message.attempts, Number(env.EVENT_RETRY_BASE_SECONDS)) };
+  let outcome: string;
+  try {
+    const target = await eventWebhook(env, event.tenantId).sign(body, timestamp);
+    if (!target) {
+      outcome = "acknowledged without delivery: no event webhook is configured";
+    } else {
+      const response = await post(target.url, target.signature, event, body, timestamp);
+      const host = new URL(target.url).host;
+      if (!response.ok) {
+        await rememberFailure(env, event, message.attempts, `HTTP ${response.status} from ${host}`);
+        message.retry(backoff);
+        return;
+      }
+      outcome = `delivered to ${host} (attempt ${message.attempts})`;
+    }
+  } catch (error) {
+    await rememberFailure(env, event, message.attempts, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    message.retry(backoff);
+    return;
+  }
+  try {
+    if (replayOf) await exceptionQueue(env, event.tenantId).completeReplay(replayOf, outcome);
+    message.ack();
+  } catch (error) {
+    // Delivered, but its exception still says `retrying`: the redelivery (a duplicate the receiver drops) settles it.
+    logLine({ level: "warn", message: "could not settle a replayed event's exception", eventId: event.id, exceptionId: replayOf, error: String(error) });
+    message.retry(backoff);
+  }
+}
+
+async function post(url: string, signature: string, event: OutboundEvent, body: string, timestamp: number): Promise<Response> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "shelfsync-event-id": event.id,
+      "shelfsync-event-type": event.type,
+      "shelfsync-timestamp": String(timestamp),
+      "shelfsync-signature": signature,
+    },
+    body,
+    redirect: "manual",
+    signal: AbortSignal.timeout(deliveryTimeoutMs),
+  });
+  // Only the status matters; the body is not read, so release it.
+  await response.body?.cancel();
+  return response;
+}
+
+/** Kept so that, if the event dies, its exception says why; losing it only loses that detail. */
+async function rememberFailure(env: Env, event: OutboundEvent, attempts: number, reason: string): Promise<void> {
+  try {
+    await eventWebhook(env, event.tenantId).recordFailure(event.id, { attempts, reason: reason.slice(0, 500) });
+  } catch (error) {
+    logLine({ level: "warn", message: "could not record an event delivery failure", eventId: event.id, error: String(error) });
+  }
+}
+
+/**
+ * An event that failed every retry becomes an `event_delivery_failed`
+ * exception of its tenant (or, if it was a replay, reopens that one), with
+ * the event as it was and its last failure. A person replays it once the
+ * retailer's endpoint works again.
+ */
+async function recordDeadEvent(message: Message, env: Env): Promise<void> {
+  const parsed = parse(message, deadEventsQueue);
+  if (!parsed) return;
+  const { event } = parsed;
+  try {
+    const failure = await eventWebhook(env, event.tenantId).failureOf(event.id);
+    const exception = await exceptionQueue(env, event.tenantId).reportDeliveryFailure({
+      type: "event_delivery_failed",
+      naturalKey: `event_delivery_failed:${event.id}`,
+      subject: event.subject,
+      correlationId: event.id,
+      payload: { stage: "delivery", event, attempts: failure?.attempts ?? 0, lastError: failure?.reason ?? null },
+    });
+    logLine({ level: "warn", message: "event delivery given up", tenantId: event.tenantId, eventId: event.id, type: event.type, exceptionId: exception.id });
+    message.ack();
+  } catch (error) {
+    logLine({ level: "error", message: "could not record a dead event", eventId: event.id, error: String(error) });
+    message.retry();
+  }
+}
