@@ -1,0 +1,305 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { edgeCall } from "../scripts/edge-client.ts";
+import type { LocalEdge } from "../scripts/local-edge.ts";
+import { startMiniflareEdge } from "../scripts/miniflare-edge.ts";
+import type { LedgerEntry, SkuInventory } from "../shared/schemas/inventory.ts";
+import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
+import type { AgentStatus } from "../shared/schemas/store-agent.ts";
+import { spawnAgent, type AgentProcess } from "../store-agent/testing/agent-process.ts";
+
+/*
+ * Shared setup of the end-to-end tests: the real Worker in wrangler's
+ * Miniflare (state persisted in a temp dir), a tenant made through the API,
+ * the real agent as a child process with its libSQL file in a temp dir, and
+ * terminals speaking HTTP to it. Fixed ports only in 18100–18199.
+ */
+
+export const platformKey = "e2e-platform-key-0123456789";
+export const location = "store-001";
+export const otherLocation = "store-002";
+
+export interface TempDir {
+  dir: string;
+  remove: () => void;
+}
+
+/** A temp dir removed by `remove()`. */
+export function tempDir(label: string): TempDir {
+  const dir = mkdtempSync(join(tmpdir(), `shelfsync-e2e-${label}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The edge on a fixed port with its Durable Object state in `stateDir`;
+ * it can be stopped and started again on the same state (an outage).
+ */
+export class EdgeHost {
+  readonly port: number;
+  readonly stateDir: string;
+  #edge: LocalEdge | null = null;
+
+  constructor(port: number, stateDir: string) {
+    this.port = port;
+    this.stateDir = stateDir;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.#edge !== null;
+  }
+
+  async start(): Promise<void> {
+    if (this.#edge) return;
+    this.#edge = await startMiniflareEdge({ port: this.port, persistTo: this.stateDir, platformKey, output: "ignore", logLevel: "none" });
+  }
+
+  async stop(): Promise<void> {
+    const edge = this.#edge;
+    this.#edge = null;
+    await edge?.stop();
+  }
+}
+
+export interface SeededStore {
+  tenantId: string;
+  adminKey: string;
+  /** A store key bound to `location`. */
+  storeKey: string;
+  /** A store key bound to `otherLocation`. */
+  otherStoreKey: string;
+  /** onHand at `location` when seeded, per SKU. */
+  initial: Record<string, number>;
+}
+
+/**
+ * Through the edge API, as an operator would: a tenant (platform key), two
+ * store locations, each SKU in the catalog with `onHand` at `location`, and
+ * a store key per location.
+ */
+export async function seedStore(url: string, stock: Record<string, number>): Promise<SeededStore> {
+  const tenantId = `e2e-${Date.now().toString(36)}`;
+  const created = await edgeCall<{ adminKey: { key: string } }>(url, "POST", "/v1/tenants", { key: platformKey, body: { id: tenantId, name: "E2E Outfitters" } });
+  const adminKey = created.adminKey.key;
+  for (const id of [location, otherLocation]) await edgeCall(url, "PUT", `/v1/locations/${id}`, { key: adminKey, body: { type: "store", name: id } });
+  for (const [sku, onHand] of Object.entries(stock)) {
+    await edgeCall(url, "PUT", `/v1/catalog/items/${sku}`, { key: adminKey, body: { name: `Item ${sku}`, barcodes: [], price: 1999, currency: "USD" } });
+    await edgeCall(url, "PUT", `/v1/inventory/${sku}/locations/${location}`, { key: adminKey, body: { onHand, safetyStock: 0 } });
+  }
+  const storeKeyFor = async (at: string) => (await edgeCall<{ key: string }>(url, "POST", "/v1/keys", { key: adminKey, body: { role: "store", location: at, name: `agent ${at}` } })).key;
+  return { tenantId, adminKey, storeKey: await storeKeyFor(location), otherStoreKey: await storeKeyFor(otherLocation), initial: { ...stock } };
+}
+
+/** onHand of `sku` at `at`, as the edge reports it. */
+export async function edgeOnHand(url: string, adminKey: string, sku: string, at = location): Promise<number | undefined> {
+  const inventory = await edgeCall<SkuInventory>(url, "GET", `/v1/inventory/${sku}`, { key: adminKey });
+  return inventory.locations.find((stock) => stock.location === at)?.onHand;
+}
+
+/** Every ledger entry of `sku`, all pages. */
+export async function edgeLedger(url: string, adminKey: string, sku: string): Promise<LedgerEntry[]> {
+  const entries: LedgerEntry[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { entries: LedgerEntry[]; nextCursor: string | null } = await edgeCall(url, "GET", `/v1/inventory/${sku}/ledger?limit=1000${cursor ? `&cursor=${cursor}` : ""}`, { key: adminKey });
+    entries.push(...page.entries);
+    cursor = page.entries.length === 0 ? null : page.nextCursor;
+  } while (cursor);
+  return entries;
+}
+
+/** The POS entries of `sku`'s ledger (sales, returns, voids). */
+export async function edgePosEntries(url: string, adminKey: string, sku: string): Promise<LedgerEntry[]> {
+  return (await edgeLedger(url, adminKey, sku)).filter((entry) => entry.type.startsWith("pos_"));
+}
+
+export interface ExceptionRecord {
+  id: string;
+  type: string;
+  subject: string;
+  correlationId: string | null;
+  payload: Record<string, unknown>;
+}
+
+export async function edgeExceptions(url: string, adminKey: string): Promise<ExceptionRecord[]> {
+  return (await edgeCall<{ exceptions: ExceptionRecord[] }>(url, "GET", "/v1/exceptions?limit=100", { key: adminKey })).exceptions;
+}
+
+/** A seeded PRNG (mulberry32): the same seed gives the same schedule. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** E2E_SEED from the environment, or a fresh one; printed so that a failure can be replayed. */
+export function testSeed(label: string): number {
+  const seed = process.env.E2E_SEED ? Number(process.env.E2E_SEED) : Math.floor(Math.random() * 2 ** 31);
+  process.stdout.write(`[${label}] seed ${seed} (rerun with E2E_SEED=${seed})\n`);
+  return seed;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` with `what`. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await sleep(everyMs);
+  }
+}
+
+export interface Line {
+  sku: string;
+  qty: number;
+}
+
+/** A POS transaction as a terminal sends it. */
+export function posTransaction(transactionId: string, terminalId: string, lines: Line[], type: PosTransaction["type"] = "sale"): PosTransaction {
+  const total = lines.reduce((sum, line) => sum + line.qty * 1999, 0);
+  return {
+    transactionId,
+    terminalId,
+    type,
+    currency: "USD",
+    lines: lines.map((line) => ({ ...line, unitPrice: 1999, discount: 0, tax: 0 })),
+    tenders: [{ type: "card", amount: type === "sale" ? total : -total }],
+    occurredAt: new Date().toISOString(),
+  };
+}
+
+export interface Answer<T = Record<string, unknown>> {
+  status: number;
+  contentType: string | null;
+  body: T;
+}
+
+/** POSTs raw text or a JSON value; the body comes back parsed. */
+export async function post<T = Record<string, unknown>>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer<T>> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  return { status: response.status, contentType: response.headers.get("content-type"), body: (text ? JSON.parse(text) : null) as T };
+}
+
+export interface Receipt {
+  transactionId: string;
+  receiptNumber: string;
+  sequence: number;
+  recordedAt: string;
+}
+
+/** What a terminal does: POST /pos/v1/transactions. */
+export function recordAtTerminal(agentUrl: string, transaction: PosTransaction | unknown): Promise<Answer<Receipt>> {
+  return post<Receipt>(`${agentUrl}/pos/v1/transactions`, transaction);
+}
+
+export async function agentStatus(agentUrl: string): Promise<AgentStatus> {
+  const response = await fetch(`${agentUrl}/pos/v1/status`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as AgentStatus;
+}
+
+export interface AgentHandle {
+  process: AgentProcess;
+  url: string;
+  /** SIGTERM, and waits for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, and waits for the exit. */
+  kill(): Promise<void>;
+}
+
+export interface AgentFlags {
+  edgeUrl: string;
+  storeKey: string;
+  dataDir: string;
+  port: number;
+  maxBackoffSeconds?: number;
+}
+
+/** `shelfsync-agent start` as a child process (store-agent/testing/agent-process.ts), resolved once it listens. */
+export async function startAgentProcess(flags: AgentFlags): Promise<AgentHandle> {
+  const agent = await spawnAgent(
+    {
+      "edge-url": flags.edgeUrl,
+      "store-key": flags.storeKey,
+      location,
+      "data-dir": flags.dataDir,
+      port: String(flags.port),
+      host: "127.0.0.1",
+      "max-backoff": String(flags.maxBackoffSeconds ?? 1),
+      "pull-interval": "5",
+    },
+    // As the shelfsync-agent launcher runs it.
+    { nodeArgs: ["--max-semi-space-size=2"] },
+  );
+  const end = async (signal: NodeJS.Signals) => {
+    if (agent.child.exitCode !== null || agent.child.signalCode !== null) return;
+    agent.child.kill(signal);
+    await agent.exited;
+  };
+  return { process: agent, url: agent.url, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
+}
+
+/** Waits until the agent reports nothing pending, and returns that status. */
+export function waitForDrain(agentUrl: string, timeoutMs: number): Promise<AgentStatus> {
+  return waitFor("the agent's backlog to drain", timeoutMs, async () => {
+    const status = await agentStatus(agentUrl);
+    return status.backlog === 0 ? status : undefined;
+  });
+}
+
+/**
+ * Checks the edge against what the terminals were acknowledged: for every
+ * SKU, the POS ledger entries are exactly one per acknowledged line
+ * (reference `pos:<transactionId>:<line>`, the right type and delta), and
+ * onHand is the seeded figure moved by exactly those lines.
+ */
+export async function expectAppliedExactlyOnce(url: string, store: SeededStore, acknowledged: Iterable<PosTransaction>): Promise<void> {
+  const expected = new Map<string, { reference: string; type: string; delta: number }[]>();
+  for (const sku of Object.keys(store.initial)) expected.set(sku, []);
+  for (const transaction of acknowledged) {
+    transaction.lines.forEach((line, index) => {
+      const list = expected.get(line.sku) ?? [];
+      list.push({ reference: `pos:${transaction.transactionId}:${index + 1}`, type: `pos_${transaction.type}`, delta: transaction.type === "sale" ? -line.qty : line.qty });
+      expected.set(line.sku, list);
+    });
+  }
+  const byReference = (a: { reference: string }, b: { reference: string }) => (a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0);
+  for (const [sku, lines] of expected) {
+    const entries = await edgePosEntries(url, store.adminKey, sku);
+    const actual = entries.map((entry) => ({ reference: entry.reference ?? "", type: entry.type, delta: entry.delta })).sort(byReference);
+    const references = actual.map((entry) => entry.reference);
+    const doubled = references.filter((reference, i) => references.indexOf(reference) !== i);
+    expect(doubled, `${sku}: ledger references applied more than once`).toEqual([]);
+    const want = new Set(lines.map((line) => line.reference));
+    expect(references.filter((reference) => !want.has(reference)), `${sku}: ledger entries of unacknowledged lines`).toEqual([]);
+    const have = new Set(references);
+    expect(lines.filter((line) => !have.has(line.reference)).map((line) => line.reference), `${sku}: acknowledged lines missing at the edge`).toEqual([]);
+    expect(actual, `${sku}: ledger entries`).toEqual([...lines].sort(byReference));
+    const moved = lines.reduce((sum, line) => sum + line.delta, 0);
+    expect(await edgeOnHand(url, store.adminKey, sku), `${sku}: onHand`).toBe((store.initial[sku] ?? 0) + moved);
+  }
+}

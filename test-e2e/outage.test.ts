@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
+import {
+  agentStatus,
+  EdgeHost,
+  edgePosEntries,
+  expectAppliedExactlyOnce,
+  location,
+  posTransaction,
+  recordAtTerminal,
+  seededRandom,
+  seedStore,
+  sleep,
+  startAgentProcess,
+  tempDir,
+  testSeed,
+  waitForDrain,
+  type AgentHandle,
+  type Receipt,
+  type SeededStore,
+  type TempDir,
+} from "./harness.ts";
+
+const skus = ["TEE-RED-M", "TEE-RED-L", "JEANS-32", "SNEAKER-42", "CAP-BLK", "SOCKS-3PK"];
+const terminals = ["T01", "T02", "T03", "T04"];
+const salesCount = 1000;
+
+let edgeDir: TempDir;
+let agentDir: TempDir;
+let edge: EdgeHost;
+let store: SeededStore;
+let agent: AgentHandle;
+
+beforeAll(async () => {
+  edgeDir = tempDir("outage-edge");
+  agentDir = tempDir("outage-agent");
+  edge = new EdgeHost(18110, edgeDir.dir);
+  await edge.start();
+  store = await seedStore(edge.url, Object.fromEntries(skus.map((sku) => [sku, 2_000])));
+  // The link goes down: the edge stops; its Durable Object state stays in edgeDir.
+  await edge.stop();
+  agent = await startAgentProcess({ edgeUrl: edge.url, storeKey: store.storeKey, dataDir: agentDir.dir, port: 18111 });
+});
+
+afterAll(async () => {
+  try {
+    await agent?.stop();
+    await edge?.stop();
+  } finally {
+    edgeDir?.remove();
+    agentDir?.remove();
+  }
+});
+
+it("keeps selling through an edge outage (1,000 sales, each 201), then replays the backlog so the edge counts every sale once", async () => {
+  const random = seededRandom(testSeed("outage"));
+  const sales: PosTransaction[] = [];
+  const perTerminal = new Map(terminals.map((terminal) => [terminal, [] as PosTransaction[]]));
+  for (let n = 0; n < salesCount; n++) {
+    const terminal = terminals[n % terminals.length]!;
+    const lineCount = 1 + Math.floor(random() * 3);
+    const lines = Array.from({ length: lineCount }, () => ({ sku: skus[Math.floor(random() * skus.length)]!, qty: 1 + Math.floor(random() * 3) }));
+    const sale = posTransaction(`${terminal}-${String(perTerminal.get(terminal)!.length + 1).padStart(6, "0")}`, terminal, lines);
+    perTerminal.get(terminal)!.push(sale);
+    sales.push(sale);
+  }
+
+  // The terminals sell at once, each one sale after another, while the edge is down.
+  const receipts: Receipt[] = [];
+  const refused: string[] = [];
+  await Promise.all(
+    [...perTerminal.values()].map(async (queue) => {
+      for (const sale of queue) {
+        const answer = await recordAtTerminal(agent.url, sale);
+        if (answer.status === 201) receipts.push(answer.body);
+        else refused.push(`${sale.transactionId}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      }
+    }),
+  );
+  expect(refused).toEqual([]);
+  expect(receipts).toHaveLength(salesCount);
+  expect(new Set(receipts.map((r) => r.receiptNumber)).size).toBe(salesCount);
+  expect(receipts.map((r) => r.sequence).sort((a, b) => a - b)).toEqual(Array.from({ length: salesCount }, (_, i) => i + 1));
+
+  await sleep(1_100);
+  const offline = await agentStatus(agent.url);
+  expect(offline).toMatchObject({ location, running: true, online: false, backlog: salesCount, oldestPendingSequence: 1, lastSequence: salesCount, lastSuccessfulPushAt: null });
+  expect(offline.oldestPendingAt).not.toBeNull();
+  expect(offline.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(1);
+  expect(offline.lastPushError).not.toBeNull();
+
+  // The link comes back: the same edge, on the same port and Durable Object state.
+  await edge.start();
+
+  const drained = await waitForDrain(agent.url, 90_000);
+  expect(drained).toMatchObject({ online: true, backlog: 0, lastSequence: salesCount, edgeHighWaterMark: salesCount, edgeGaps: [], deadLetters: 0 });
+  await expectAppliedExactlyOnce(edge.url, store, sales);
+  const total = (await Promise.all(skus.map((sku) => edgePosEntries(edge.url, store.adminKey, sku)))).flat().length;
+  expect(total).toBe(sales.reduce((sum, sale) => sum + sale.lines.length, 0));
+});

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
+import {
+  EdgeHost,
+  edgeOnHand,
+  edgePosEntries,
+  expectAppliedExactlyOnce,
+  location,
+  posTransaction,
+  recordAtTerminal,
+  seedStore,
+  startAgentProcess,
+  tempDir,
+  waitForDrain,
+  type AgentHandle,
+  type SeededStore,
+  type TempDir,
+} from "./harness.ts";
+
+let edgeDir: TempDir;
+let agentDir: TempDir;
+let edge: EdgeHost;
+let store: SeededStore;
+let agent: AgentHandle;
+
+beforeAll(async () => {
+  edgeDir = tempDir("sync-edge");
+  agentDir = tempDir("sync-agent");
+  edge = new EdgeHost(18100, edgeDir.dir);
+  await edge.start();
+  store = await seedStore(edge.url, { "TEE-RED-M": 40, "JEANS-32": 12, "CAP-BLK": 25 });
+  agent = await startAgentProcess({ edgeUrl: edge.url, storeKey: store.storeKey, dataDir: agentDir.dir, port: 18101 });
+});
+
+afterAll(async () => {
+  try {
+    await agent?.stop();
+    await edge?.stop();
+  } finally {
+    edgeDir?.remove();
+    agentDir?.remove();
+  }
+});
+
+it("puts every sale and return from the terminals into the edge's inventory and ledger, once, and the agent's backlog is 0", async () => {
+  const transactions: PosTransaction[] = [
+    posTransaction("T01-000001", "T01", [{ sku: "TEE-RED-M", qty: 2 }]),
+    posTransaction("T02-000001", "T02", [{ sku: "JEANS-32", qty: 1 }, { sku: "CAP-BLK", qty: 3 }]),
+    posTransaction("T01-000002", "T01", [{ sku: "TEE-RED-M", qty: 1 }, { sku: "JEANS-32", qty: 2 }, { sku: "TEE-RED-M", qty: 1 }]),
+    posTransaction("T02-000002", "T02", [{ sku: "CAP-BLK", qty: 1 }]),
+    posTransaction("T01-000003", "T01", [{ sku: "TEE-RED-M", qty: 1 }], "return"),
+  ];
+  const receipts = [];
+  for (const transaction of transactions) {
+    const answer = await recordAtTerminal(agent.url, transaction);
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(answer.body).toMatchObject({ transactionId: transaction.transactionId, receiptNumber: `${location}-${String(answer.body.sequence).padStart(8, "0")}` });
+    receipts.push(answer.body);
+  }
+  expect(receipts.map((r) => r.sequence)).toEqual([1, 2, 3, 4, 5]);
+
+  const drained = await waitForDrain(agent.url, 30_000);
+  expect(drained).toMatchObject({ location, online: true, backlog: 0, oldestPendingAt: null, lastSequence: 5, edgeHighWaterMark: 5, edgeGaps: [], deadLetters: 0, lastPushError: null });
+  expect(drained.lastSuccessfulPushAt).not.toBeNull();
+
+  // 40 - 2 - 1 - 1 + 1 (return); 12 - 1 - 2; 25 - 3 - 1.
+  expect(await edgeOnHand(edge.url, store.adminKey, "TEE-RED-M")).toBe(37);
+  expect(await edgeOnHand(edge.url, store.adminKey, "JEANS-32")).toBe(9);
+  expect(await edgeOnHand(edge.url, store.adminKey, "CAP-BLK")).toBe(21);
+  const tees = await edgePosEntries(edge.url, store.adminKey, "TEE-RED-M");
+  expect(tees.map((e) => [e.type, e.location, e.delta, e.reference])).toEqual([
+    ["pos_sale", location, -2, "pos:T01-000001:1"],
+    ["pos_sale", location, -1, "pos:T01-000002:1"],
+    ["pos_sale", location, -1, "pos:T01-000002:3"],
+    ["pos_return", location, 1, "pos:T01-000003:1"],
+  ]);
+  await expectAppliedExactlyOnce(edge.url, store, transactions);
+
+  // A terminal that lost an answer sends the sale again: the first receipt, and nothing moves twice.
+  const retry = await recordAtTerminal(agent.url, transactions[1]);
+  expect([retry.status, retry.body]).toEqual([200, receipts[1]]);
+  const after = await waitForDrain(agent.url, 10_000);
+  expect(after.lastSequence).toBe(5);
+  await expectAppliedExactlyOnce(edge.url, store, transactions);
+});
