@@ -21,11 +21,19 @@ export interface BenchEdge {
   close(): Promise<void>;
 }
 
+/**
+ * The edge (see hostLabel), its logs discarded, on `stateDir`, which outlives it: stopping it and
+ * starting it again on the same folder takes the edge offline and brings it back with its state.
+ */
+export function startEdgeOn(port: number, stateDir: string, config?: string): Promise<LocalEdge> {
+  const start = benchHost === "miniflare" ? startMiniflareEdge : startLocalEdge;
+  return start({ port, persistTo: stateDir, platformKey: benchPlatformKey, logLevel: "none", output: "ignore", config });
+}
+
 /** A fresh local edge (see hostLabel), its logs discarded, on an empty state folder. */
 export async function startBenchEdge(port: number, config?: string): Promise<BenchEdge> {
   const stateDir = mkdtempSync(join(tmpdir(), "shelfsync-bench-"));
-  const start = benchHost === "miniflare" ? startMiniflareEdge : startLocalEdge;
-  const edge = await start({ port, persistTo: stateDir, platformKey: benchPlatformKey, logLevel: "none", output: "ignore", config });
+  const edge = await startEdgeOn(port, stateDir, config);
   return {
     edge,
     async close() {

@@ -1,15 +1,20 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { seedDemo } from "./demo-seed.ts";
+import { demoStore, seedDemo, type Demo } from "./demo-seed.ts";
+import { startLocalAgent, type LocalAgent } from "./local-agent.ts";
 import { projectRoot, startLocalEdge } from "./local-edge.ts";
 
 /**
  * `npm start`: the edge in local workerd with state persisted under
- * .wrangler/state, a demo tenant if there is none yet, and the URLs and keys.
+ * .wrangler/state, the demo tenant and its orders if not there yet, a store
+ * agent for the demo store with its libSQL file beside the edge's state, and
+ * the URLs and keys. Ctrl-C stops the agent, then the edge.
  */
 const port = Number(process.env.SHELFSYNC_EDGE_PORT ?? 8787);
+const agentPort = Number(process.env.SHELFSYNC_AGENT_PORT ?? 8788);
 const stateDir = join(projectRoot, ".wrangler", "state");
+const agentDir = join(stateDir, `agent-${demoStore}`);
 const devVars = join(projectRoot, ".dev.vars");
 
 function platformKey(): string {
@@ -24,16 +29,41 @@ function platformKey(): string {
 const key = platformKey();
 mkdirSync(stateDir, { recursive: true });
 const edge = await startLocalEdge({ port, persistTo: stateDir, platformKey: key, output: "inherit", logLevel: "warn" });
-const stop = async () => {
+let agent: LocalAgent | null = null;
+let stopping = false;
+const stop = async (code = 0) => {
+  if (stopping) return;
+  stopping = true;
+  await agent?.stop();
   await edge.stop();
-  process.exit(0);
+  process.exit(code);
 };
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
 
-const keys = await seedDemo(edge.url, key, join(stateDir, "shelfsync-demo-keys.json"));
+let demo: Demo;
+try {
+  demo = await seedDemo(edge.url, key, join(stateDir, "shelfsync-demo-keys.json"));
+  // A new tenant's store expects sequence 1 first: the agent file of an earlier tenant goes aside.
+  if (demo.createdTenant && existsSync(agentDir)) renameSync(agentDir, `${agentDir}.old-${Date.now()}`);
+  agent = await startLocalAgent({
+    edgeUrl: edge.url,
+    storeKey: demo.keys.store,
+    location: demoStore,
+    dataDir: agentDir,
+    port: agentPort,
+    logFile: join(agentDir, "agent.log"),
+  });
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  await stop(1);
+  throw error;
+}
+const { keys, orders } = demo;
+const pos = `${agent.url}/pos/v1`;
+const width = Math.max(...orders.map((o) => o.status.length));
 process.stdout.write(`
-Shelfsync edge is running.
+Shelfsync is running.
 
   API            ${edge.url}/v1
   API docs       ${edge.url}/v1/docs
@@ -47,10 +77,23 @@ Shelfsync edge is running.
     amazon       ${keys.amazon}
     erp          ${keys.erp}
     readonly     ${keys.readonly}
+    store-001    ${keys.store}   (the store agent's key)
+
+  Store agent    ${demoStore}
+    POS API      ${pos}
+    status       ${pos}/status
+    POS OpenAPI  ${pos}/openapi.json
+    data         ${agentDir}   (agent.db, agent.log)
+
+  Demo orders (web)
+${orders.map((o) => `    ${o.externalId}    ${o.status.padEnd(width)}  ${o.id}`).join("\n")}
 
 Try:
   curl -s ${edge.url}/v1/inventory/TSHIRT-RED-M -H "Authorization: Bearer ${keys.readonly}"
   curl -s "${edge.url}/v1/availability/TSHIRT-RED-M?channel=web" -H "Authorization: Bearer ${keys.web}"
+  curl -s ${edge.url}/v1/orders -H "Authorization: Bearer ${keys.admin}"
+  curl -s ${pos}/status
+  curl -s ${pos}/items/TSHIRT-RED-M
 
-Ctrl-C stops it; state stays in ${stateDir}.
+Ctrl-C stops the agent and the edge; state stays in ${stateDir}.
 `);
