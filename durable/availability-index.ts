@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, gt, inArray, max } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, max, sql } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { channelAvailable, locationAvailable, type StockFigures } from "../shared/inventory-math.ts";
@@ -30,10 +30,12 @@ export interface LocationStockChange extends StoreStock {
 export class AvailabilityIndex extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
   private readonly outbox: EventOutbox;
+  private readonly statements: ReturnType<typeof prepareStatements>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
+    this.statements = prepareStatements(this.db);
     this.outbox = new EventOutbox(this.db, env);
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(this.db, migrations);
@@ -127,19 +129,12 @@ export class AvailabilityIndex extends DurableObject<Env> {
 
   private recordLocationStock(sku: string, stock: StockFigures, now: number): void {
     const available = locationAvailable(stock);
-    const current = this.db
-      .select({ onHand: locationStock.onHand, available: locationStock.available })
-      .from(locationStock)
-      .where(and(eq(locationStock.location, stock.location), eq(locationStock.sku, sku)))
-      .get();
-    if (current && current.onHand === stock.onHand && current.available === available) return;
+    const { location, onHand } = stock;
+    const current = this.statements.locationFigures.get({ location, sku });
+    if (current && current.onHand === onHand && current.available === available) return;
     // A sequence of its own per location, off the channels' counter; rows are never deleted, so it only grows.
-    const seq = (this.db.select({ seq: max(locationStock.seq) }).from(locationStock).where(eq(locationStock.location, stock.location)).get()?.seq ?? 0) + 1;
-    this.db
-      .insert(locationStock)
-      .values({ location: stock.location, sku, onHand: stock.onHand, available, seq, updatedAt: now })
-      .onConflictDoUpdate({ target: [locationStock.location, locationStock.sku], set: { onHand: stock.onHand, available, seq, updatedAt: now } })
-      .run();
+    const seq = (this.statements.lastLocationSeq.get({ location })?.seq ?? 0) + 1;
+    this.statements.putLocationFigures.run({ location, sku, onHand, available, seq, updatedAt: now });
   }
 
   /**
@@ -188,4 +183,28 @@ export class AvailabilityIndex extends DurableObject<Env> {
       .run();
     return seq;
   }
+}
+
+/** The per-location feed's statements, built once: a publish runs them for every location of the SKU. */
+function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
+  const location = sql.placeholder("location");
+  const sku = sql.placeholder("sku");
+  const figures = { onHand: sql.placeholder("onHand"), available: sql.placeholder("available"), seq: sql.placeholder("seq"), updatedAt: sql.placeholder("updatedAt") };
+  const inserted = (column: { name: string }) => sql.raw(`excluded."${column.name}"`);
+  return {
+    locationFigures: db
+      .select({ onHand: locationStock.onHand, available: locationStock.available })
+      .from(locationStock)
+      .where(and(eq(locationStock.location, location), eq(locationStock.sku, sku)))
+      .prepare(),
+    lastLocationSeq: db.select({ seq: max(locationStock.seq) }).from(locationStock).where(eq(locationStock.location, location)).prepare(),
+    putLocationFigures: db
+      .insert(locationStock)
+      .values({ location, sku, ...figures })
+      .onConflictDoUpdate({
+        target: [locationStock.location, locationStock.sku],
+        set: { onHand: inserted(locationStock.onHand), available: inserted(locationStock.available), seq: inserted(locationStock.seq), updatedAt: inserted(locationStock.updatedAt) },
+      })
+      .prepare(),
+  };
 }

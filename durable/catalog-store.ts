@@ -141,7 +141,7 @@ export class CatalogStore extends DurableObject<Env> {
 }
 
 /** Durable Object SQLite allows at most 100 bound parameters per statement. */
-function chunks<T>(values: readonly T[], size = 90): T[][] {
+export function chunks<T>(values: readonly T[], size = 90): T[][] {
   const out: T[][] = [];
   for (let start = 0; start < values.length; start += size) out.push(values.slice(start, start + size));
   return out;

@@ -29,6 +29,8 @@ const maxBatchBytes = 200_000;
  */
 export class EventOutbox {
   private flushing: Promise<boolean> | null = null;
+  /** False once a flush found nothing staged and nothing was staged since: flush then skips the query. */
+  private mayHaveStaged = true;
 
   constructor(
     private readonly db: SyncDatabase,
@@ -39,6 +41,7 @@ export class EventOutbox {
   stage(draft: EventDraft, now: number): void {
     const event = { ...draft, id: newId("evt"), occurredAt: new Date(now).toISOString() } as OutboundEvent;
     this.db.insert(eventOutbox).values({ event, tries: 0, createdAt: now }).run();
+    this.mayHaveStaged = true;
   }
 
   hasPending(): boolean {
@@ -47,6 +50,7 @@ export class EventOutbox {
 
   /** Hands every staged event on; true once none is left. Never throws. */
   flush(): Promise<boolean> {
+    if (!this.mayHaveStaged && !this.flushing) return Promise.resolve(true);
     this.flushing ??= this.drain().finally(() => {
       this.flushing = null;
     });
@@ -56,7 +60,10 @@ export class EventOutbox {
   private async drain(): Promise<boolean> {
     for (;;) {
       const rows = this.nextBatch();
-      if (rows.length === 0) return true;
+      if (rows.length === 0) {
+        this.mayHaveStaged = false;
+        return true;
+      }
       try {
         await this.env.EVENTS.sendBatch(rows.map((row) => ({ body: { event: row.event, replayOf: null } satisfies EventMessage, contentType: "json" as const })));
       } catch (error) {

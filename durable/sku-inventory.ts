@@ -92,6 +92,7 @@ interface LedgerDraft {
  */
 export class SkuInventory extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+  private readonly statements: ReturnType<typeof prepareStatements>;
   /** Tenant and SKU of this object, fixed by its first write. */
   private identity: SkuScope | undefined;
   private scheduledAlarm: number | null | undefined;
@@ -100,6 +101,8 @@ export class SkuInventory extends DurableObject<Env> {
    * active; undefined: not read yet). Lets a write skip the expiry query.
    */
   private nextExpiry: number | null | undefined;
+  /** When the oldest idempotency record was written (null: none; undefined: not read yet). Lets the alarm skip the query. */
+  private oldestKeyAt: number | null | undefined;
   /** Whether the read model lacks a movement (undefined: not read yet). */
   private unpublished: boolean | undefined;
   /** Writes waiting for the next group commit. */
@@ -108,6 +111,7 @@ export class SkuInventory extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
+    this.statements = prepareStatements(this.db);
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(this.db, migrations);
     });
@@ -263,7 +267,11 @@ export class SkuInventory extends DurableObject<Env> {
     const mutation: Mutation = { now, idempotencyKey: null, moved: false };
     this.transaction(() => {
       this.expireDue(mutation);
-      pruneIdempotencyKeys(this.db, now);
+      const oldestKeyAt = this.oldestIdempotencyKeyAt();
+      if (oldestKeyAt !== null && oldestKeyAt + idempotencyRetentionMs <= now) {
+        pruneIdempotencyKeys(this.db, now);
+        this.oldestKeyAt = undefined;
+      }
     });
     await this.publishAvailability(meta);
     await this.scheduleAlarm(false);
@@ -310,24 +318,27 @@ export class SkuInventory extends DurableObject<Env> {
   }
 
   private applyStoreMovement(mutation: Mutation, movement: StoreMovement): StoreMovementOutcome {
-    const done = this.db.select({ seq: ledger.seq }).from(ledger).where(and(eq(ledger.idempotencyKey, movement.key), isPosEntry)).get();
+    const done = this.statements.posEntry.get({ key: movement.key });
+    let after: StockFigures | null = null;
     if (!done) {
       const onHandDelta = movement.type === "pos_sale" ? -movement.qty : movement.qty;
       const current = this.stockAt(movement.location);
+      after = { ...current, onHand: current.onHand + onHandDelta };
       this.db
         .insert(locationStock)
-        .values({ ...current, onHand: current.onHand + onHandDelta })
-        .onConflictDoUpdate({ target: locationStock.location, set: { onHand: current.onHand + onHandDelta } })
+        .values(after)
+        .onConflictDoUpdate({ target: locationStock.location, set: { onHand: after.onHand } })
         .run();
       // The ledger row carries the movement's key: it is the "applied for good" record.
       mutation.idempotencyKey = movement.key;
       this.appendLedger(mutation, { type: movement.type, location: movement.location, onHandDelta, reason: movement.reason, reference: movement.reference });
     }
-    return { key: movement.key, applied: !done, short: movement.type === "pos_sale" ? this.shortageAt(movement.location) : null };
+    if (movement.type !== "pos_sale") return { key: movement.key, applied: !done, short: null };
+    return { key: movement.key, applied: !done, short: this.shortageAt(after ?? this.stockAt(movement.location)) };
   }
 
-  private shortageAt(location: string): Shortage | null {
-    const stock = this.stockAt(location);
+  /** `stock`: the location's figures as they stand now. */
+  private shortageAt(stock: StockFigures): Shortage | null {
     // Most sales leave every reservation covered: skip the reservations query.
     if (!leavesReservationsShort(stock)) return null;
     return shortReservations(stock, this.db.select().from(reservations).where(eq(reservations.status, "active")).all());
@@ -393,6 +404,8 @@ export class SkuInventory extends DurableObject<Env> {
       this.claimIdentity(write.scope);
       this.expireDue(mutation);
       const result = runIdempotent(this.db, write.idempotency, mutation.now, () => write.effect(mutation));
+      // A new record is never older than one already kept; with none kept, it is now the oldest.
+      if (write.idempotency && this.oldestKeyAt === null) this.oldestKeyAt = mutation.now;
       moved ||= mutation.moved;
       return result;
     };
@@ -420,6 +433,7 @@ export class SkuInventory extends DurableObject<Env> {
       this.identity = undefined;
       this.nextExpiry = undefined;
       this.unpublished = undefined;
+      this.oldestKeyAt = undefined;
       throw error;
     }
   }
@@ -491,7 +505,7 @@ export class SkuInventory extends DurableObject<Env> {
     if (this.unpublished) candidates.push(publishAt);
     const nextExpiry = this.earliestExpiry();
     if (Number.isFinite(nextExpiry)) candidates.push(nextExpiry);
-    const oldestKey = oldestIdempotencyKey(this.db);
+    const oldestKey = this.oldestIdempotencyKeyAt();
     if (oldestKey !== null) candidates.push(oldestKey + idempotencyRetentionMs);
     if (candidates.length === 0) return;
     const wanted = Math.min(...candidates);
@@ -500,6 +514,11 @@ export class SkuInventory extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(wanted);
       this.scheduledAlarm = wanted;
     }
+  }
+
+  private oldestIdempotencyKeyAt(): number | null {
+    if (this.oldestKeyAt === undefined) this.oldestKeyAt = oldestIdempotencyKey(this.db);
+    return this.oldestKeyAt;
   }
 
   private meta() {
@@ -512,7 +531,7 @@ export class SkuInventory extends DurableObject<Env> {
   }
 
   private stockAt(location: string): StockFigures {
-    return this.db.select().from(locationStock).where(eq(locationStock.location, location)).get() ?? { location, onHand: 0, safetyStock: 0, reserved: 0 };
+    return this.statements.stockAt.get({ location }) ?? { location, onHand: 0, safetyStock: 0, reserved: 0 };
   }
 
   private allStock(): StockFigures[] {
@@ -548,6 +567,14 @@ export class SkuInventory extends DurableObject<Env> {
       totals: { onHand: sum((s) => s.onHand), safetyStock: sum((s) => s.safetyStock), reserved: sum((s) => s.reserved), available: sum((s) => s.available) },
     };
   }
+}
+
+/** The statements every POS movement runs, built once. */
+function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
+  return {
+    posEntry: db.select({ seq: ledger.seq }).from(ledger).where(and(eq(ledger.idempotencyKey, sql.placeholder("key")), isPosEntry)).prepare(),
+    stockAt: db.select().from(locationStock).where(eq(locationStock.location, sql.placeholder("location"))).prepare(),
+  };
 }
 
 function toReservation(sku: string, row: typeof reservations.$inferSelect): Reservation {

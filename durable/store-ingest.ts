@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { asc, eq, gt, lte } from "drizzle-orm";
+import { asc, eq, gt, inArray, lte } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import type { z } from "@hono/zod-openapi";
@@ -10,7 +10,7 @@ import {
   type StoreTransactionEnvelope,
   type StoreTransactionResult,
 } from "../shared/schemas/store-transactions.ts";
-import type { ResolvedCode } from "./catalog-store.ts";
+import { chunks, type ResolvedCode } from "./catalog-store.ts";
 import type { ExceptionDraft } from "./exception-queue.ts";
 import migrations from "./migrations/store-ingest/migrations.js";
 import * as schema from "./schema/store-ingest.ts";
@@ -32,6 +32,9 @@ export const pendingRetryMs = 30_000;
 
 /** SKU objects called at once while a batch is applied. */
 const skuConcurrency = 32;
+
+/** Received sequence numbers read at once while the high-water mark advances. */
+const receivePage = 500;
 
 const ledgerTypes = { sale: "pos_sale", return: "pos_return", void: "pos_void" } as const;
 
@@ -91,9 +94,13 @@ export class StoreIngest extends DurableObject<Env> {
     const fresh: { sequence: number; transaction: PosTransaction }[] = [];
     const rejected: (typeof transactions.$inferInsert)[] = [];
 
-    for (const { sequence, transaction } of envelopes) {
+    const checked = envelopes.map(({ sequence, transaction }) => {
       const parsed = PosTransaction.safeParse(transaction);
-      const transactionId = parsed.success ? parsed.data.transactionId : transactionIdOf(transaction);
+      return { sequence, parsed, transactionId: parsed.success ? parsed.data.transactionId : transactionIdOf(transaction) };
+    });
+    const stored = this.storedAnswers(checked.flatMap(({ transactionId }) => (transactionId === null ? [] : [transactionId])));
+
+    for (const { sequence, parsed, transactionId } of checked) {
       const result: StoreTransactionResult = { sequence, transactionId, status: "accepted" };
       results.push(result);
       if (transactionId !== null) {
@@ -103,11 +110,11 @@ export class StoreIngest extends DurableObject<Env> {
           continue;
         }
         decided.set(transactionId, result);
-        const stored = this.storedAnswer(transactionId);
+        const earlierBatch = stored.get(transactionId);
         // A pending one was half-applied when a crash hit: it is applied again below, with the rest pending.
-        if (stored?.status === "pending") continue;
-        if (stored) {
-          Object.assign(result, repeated(stored));
+        if (earlierBatch?.status === "pending") continue;
+        if (earlierBatch) {
+          Object.assign(result, repeated(earlierBatch));
           continue;
         }
       }
@@ -180,20 +187,26 @@ export class StoreIngest extends DurableObject<Env> {
     if (drafts.length > 0) await this.env.EXCEPTION_QUEUE.getByName(meta.tenantId).record(drafts);
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      for (const row of applied) this.db.update(transactions).set({ status: "accepted", settledAt: now }).where(eq(transactions.transactionId, row.transactionId)).run();
+      for (const ids of chunks(applied.map((row) => row.transactionId))) {
+        this.db.update(transactions).set({ status: "accepted", settledAt: now }).where(inArray(transactions.transactionId, ids)).run();
+      }
     });
     const [firstFailure] = failedSkus;
     return { failed: rows.length - applied.length, cause: firstFailure && `SKU ${firstFailure[0]}: ${firstFailure[1]}` };
   }
 
-  /** What this object recorded for a transaction id, if it has seen it. */
-  private storedAnswer(transactionId: string): Answer | null {
-    const row = this.db
-      .select({ status: transactions.status, code: transactions.code, reason: transactions.reason })
-      .from(transactions)
-      .where(eq(transactions.transactionId, transactionId))
-      .get();
-    return row ? { status: row.status, code: row.code ?? undefined, reason: row.reason ?? undefined } : null;
+  /** What this object recorded for those of the transaction ids it has seen. */
+  private storedAnswers(transactionIds: string[]): Map<string, Answer> {
+    const answers = new Map<string, Answer>();
+    for (const ids of chunks([...new Set(transactionIds)])) {
+      const rows = this.db
+        .select({ transactionId: transactions.transactionId, status: transactions.status, code: transactions.code, reason: transactions.reason })
+        .from(transactions)
+        .where(inArray(transactions.transactionId, ids))
+        .all();
+      for (const row of rows) answers.set(row.transactionId, { status: row.status, code: row.code ?? undefined, reason: row.reason ?? undefined });
+    }
+    return answers;
   }
 
   /**
@@ -203,13 +216,17 @@ export class StoreIngest extends DurableObject<Env> {
    */
   private receive(meta: Meta, sequences: number[]): number {
     let mark = meta.highWaterMark;
-    for (const sequence of sequences) {
-      if (sequence > mark) this.db.insert(receivedSequences).values({ sequence }).onConflictDoNothing().run();
+    for (const above of chunks(sequences.filter((sequence) => sequence > mark))) {
+      this.db.insert(receivedSequences).values(above.map((sequence) => ({ sequence }))).onConflictDoNothing().run();
     }
     for (;;) {
-      const next = this.db.select().from(receivedSequences).where(eq(receivedSequences.sequence, mark + 1)).get();
-      if (!next) break;
-      mark += 1;
+      const run = this.db.select().from(receivedSequences).where(gt(receivedSequences.sequence, mark)).orderBy(asc(receivedSequences.sequence)).limit(receivePage).all();
+      const start = mark;
+      for (const { sequence } of run) {
+        if (sequence !== mark + 1) break;
+        mark = sequence;
+      }
+      if (run.length < receivePage || mark - start < run.length) break;
     }
     if (mark > meta.highWaterMark) {
       this.db.delete(receivedSequences).where(lte(receivedSequences.sequence, mark)).run();
