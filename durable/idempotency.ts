@@ -1,4 +1,4 @@
-import { eq, lt } from "drizzle-orm";
+import { eq, lt, sql } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { fail, type Failure } from "../shared/errors.ts";
 import { idempotencyKeys } from "./schema/idempotency.ts";
@@ -36,7 +36,7 @@ export function runIdempotent<T>(db: SyncDatabase, input: IdempotencyInput | und
 
 /** The stored answer for this key (or a conflict if the key came with another request), or null. */
 export function findIdempotent<T>(db: SyncDatabase, input: IdempotencyInput): Idempotent<T> | null {
-  const previous = db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, input.key)).get();
+  const previous = statementsOf(db).find.get({ key: input.key });
   if (!previous) return null;
   if (previous.requestHash !== input.requestHash) {
     return { outcome: fail("idempotency_conflict", `Idempotency-Key "${input.key}" was first used with a different request`), replayed: false };
@@ -45,7 +45,29 @@ export function findIdempotent<T>(db: SyncDatabase, input: IdempotencyInput): Id
 }
 
 export function recordIdempotent(db: SyncDatabase, input: IdempotencyInput, now: number, outcome: unknown): void {
-  db.insert(idempotencyKeys).values({ key: input.key, requestHash: input.requestHash, result: JSON.stringify(outcome), createdAt: now }).run();
+  statementsOf(db).record.run({ key: input.key, requestHash: input.requestHash, result: JSON.stringify(outcome), createdAt: now });
+}
+
+function prepareStatements(db: SyncDatabase) {
+  return {
+    find: db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, sql.placeholder("key"))).prepare(),
+    record: db
+      .insert(idempotencyKeys)
+      .values({ key: sql.placeholder("key"), requestHash: sql.placeholder("requestHash"), result: sql.placeholder("result"), createdAt: sql.placeholder("createdAt") })
+      .prepare(),
+  };
+}
+
+// Every write with a key runs both statements: build them once per object's database, not per write.
+const preparedByDatabase = new WeakMap<SyncDatabase, ReturnType<typeof prepareStatements>>();
+
+function statementsOf(db: SyncDatabase): ReturnType<typeof prepareStatements> {
+  let statements = preparedByDatabase.get(db);
+  if (!statements) {
+    statements = prepareStatements(db);
+    preparedByDatabase.set(db, statements);
+  }
+  return statements;
 }
 
 export function pruneIdempotencyKeys(db: SyncDatabase, now: number): void {

@@ -193,10 +193,10 @@ export class SkuInventory extends DurableObject<Env> {
         expiresAt: mutation.now + input.ttlSeconds * 1000,
         closedAt: null,
       };
-      this.db.insert(reservations).values(row).run();
+      this.statements.insertReservation.run(row);
       for (const allocation of allocations) {
         // Every allocated location has a row: it had units available.
-        this.db.update(locationStock).set({ reserved: sql`${locationStock.reserved} + ${allocation.qty}` }).where(eq(locationStock.location, allocation.location)).run();
+        this.statements.addReserved.run(allocation);
         this.appendLedger(mutation, { type: "reservation", location: allocation.location, reservedDelta: allocation.qty, reference: input.reference, reservationId: row.id });
       }
       if (this.nextExpiry !== undefined && (this.nextExpiry === null || row.expiresAt < this.nextExpiry)) this.nextExpiry = row.expiresAt;
@@ -535,25 +535,23 @@ export class SkuInventory extends DurableObject<Env> {
   }
 
   private allStock(): StockFigures[] {
-    return this.db.select().from(locationStock).orderBy(asc(locationStock.location)).all();
+    return this.statements.allStock.all();
   }
 
   private appendLedger(mutation: Mutation, entry: LedgerDraft): void {
-    this.db
-      .insert(ledger)
-      .values({
-        type: entry.type,
-        location: entry.location,
-        onHandDelta: entry.onHandDelta ?? 0,
-        reservedDelta: entry.reservedDelta ?? 0,
-        safetyStockDelta: entry.safetyStockDelta ?? 0,
-        reason: entry.reason ?? null,
-        reference: entry.reference ?? null,
-        reservationId: entry.reservationId ?? null,
-        idempotencyKey: mutation.idempotencyKey,
-        at: mutation.now,
-      })
-      .run();
+    const row: typeof ledger.$inferInsert = {
+      type: entry.type,
+      location: entry.location,
+      onHandDelta: entry.onHandDelta ?? 0,
+      reservedDelta: entry.reservedDelta ?? 0,
+      safetyStockDelta: entry.safetyStockDelta ?? 0,
+      reason: entry.reason ?? null,
+      reference: entry.reference ?? null,
+      reservationId: entry.reservationId ?? null,
+      idempotencyKey: mutation.idempotencyKey,
+      at: mutation.now,
+    };
+    this.statements.insertLedger.run(row);
     mutation.moved = true;
   }
 
@@ -569,11 +567,25 @@ export class SkuInventory extends DurableObject<Env> {
   }
 }
 
-/** The statements every POS movement runs, built once. */
+/** The statements of the hot paths (reservations, POS movements), built once: drizzle query building costs more than SQLite runs them. */
 function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
   return {
     posEntry: db.select({ seq: ledger.seq }).from(ledger).where(and(eq(ledger.idempotencyKey, sql.placeholder("key")), isPosEntry)).prepare(),
     stockAt: db.select().from(locationStock).where(eq(locationStock.location, sql.placeholder("location"))).prepare(),
+    allStock: db.select().from(locationStock).orderBy(asc(locationStock.location)).prepare(),
+    insertReservation: db
+      .insert(reservations)
+      .values({ id: sql.placeholder("id"), channel: sql.placeholder("channel"), qty: sql.placeholder("qty"), status: sql.placeholder("status"), reference: sql.placeholder("reference"), allocations: sql.placeholder("allocations"), createdAt: sql.placeholder("createdAt"), expiresAt: sql.placeholder("expiresAt"), closedAt: sql.placeholder("closedAt") })
+      .prepare(),
+    addReserved: db
+      .update(locationStock)
+      .set({ reserved: sql`${locationStock.reserved} + ${sql.placeholder("qty")}` })
+      .where(eq(locationStock.location, sql.placeholder("location")))
+      .prepare(),
+    insertLedger: db
+      .insert(ledger)
+      .values({ type: sql.placeholder("type"), location: sql.placeholder("location"), onHandDelta: sql.placeholder("onHandDelta"), reservedDelta: sql.placeholder("reservedDelta"), safetyStockDelta: sql.placeholder("safetyStockDelta"), reason: sql.placeholder("reason"), reference: sql.placeholder("reference"), reservationId: sql.placeholder("reservationId"), idempotencyKey: sql.placeholder("idempotencyKey"), at: sql.placeholder("at") })
+      .prepare(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { fail, type Result } from "../shared/errors.ts";
@@ -37,10 +37,12 @@ export type Authorization = Result<{ principal: Principal; location: Location | 
  */
 export class TenantRegistry extends DurableObject<Env> {
   private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+  private readonly statements: ReturnType<typeof prepareStatements>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.db = drizzle(ctx.storage, { schema });
+    this.statements = prepareStatements(this.db);
     void ctx.blockConcurrencyWhile(async () => {
       await migrate(this.db, migrations);
     });
@@ -80,9 +82,10 @@ export class TenantRegistry extends DurableObject<Env> {
    * channel the request is about (null when the tenant has no such thing).
    */
   async authorize(keyHash: string, needs: AuthorizeNeeds): Promise<Authorization> {
-    const key = this.db.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).get();
-    if (!key || !this.tenantRow()) return fail("unauthorized", "Unknown API key");
-    const principal: Principal = { tenantId: this.tenantRow()!.id, keyId: key.id, role: key.role, channel: key.channel, location: key.location };
+    const key = this.statements.keyByHash.get({ keyHash });
+    const tenantRow = key && this.tenantRow();
+    if (!key || !tenantRow) return fail("unauthorized", "Unknown API key");
+    const principal: Principal = { tenantId: tenantRow.id, keyId: key.id, role: key.role, channel: key.channel, location: key.location };
     const location = needs.location === undefined ? null : this.locationView(needs.location);
     const channel = needs.channel === undefined ? null : this.channelView(needs.channel);
     return { ok: true, principal, location, channel };
@@ -142,7 +145,7 @@ export class TenantRegistry extends DurableObject<Env> {
   }
 
   private tenantRow() {
-    return this.db.select().from(tenant).limit(1).get();
+    return this.statements.tenant.get();
   }
 
   private tenantView(): Tenant | null {
@@ -156,7 +159,7 @@ export class TenantRegistry extends DurableObject<Env> {
   }
 
   private locationRow(id: string) {
-    return this.db.select().from(locations).where(eq(locations.id, id)).get();
+    return this.statements.locationById.get({ id });
   }
 
   private locationView(id: string): Location | null {
@@ -165,13 +168,23 @@ export class TenantRegistry extends DurableObject<Env> {
   }
 
   private channelRow(id: string) {
-    return this.db.select().from(channels).where(eq(channels.id, id)).get();
+    return this.statements.channelById.get({ id });
   }
 
   private channelView(id: string): Channel | null {
     const row = this.channelRow(id);
     return row ? toChannel(row) : null;
   }
+}
+
+/** The statements every authorization runs, built once. */
+function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
+  return {
+    keyByHash: db.select().from(apiKeys).where(eq(apiKeys.keyHash, sql.placeholder("keyHash"))).prepare(),
+    tenant: db.select().from(tenant).limit(1).prepare(),
+    locationById: db.select().from(locations).where(eq(locations.id, sql.placeholder("id"))).prepare(),
+    channelById: db.select().from(channels).where(eq(channels.id, sql.placeholder("id"))).prepare(),
+  };
 }
 
 function toLocation(row: typeof locations.$inferSelect): Location {
