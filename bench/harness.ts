@@ -1,4 +1,5 @@
 import autocannon from "autocannon";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -82,6 +83,25 @@ export function runLoad(options: autocannon.Options): Promise<LoadFigures> {
         errors: result.errors + result.timeouts,
       });
     });
+  });
+}
+
+/** 1-unit reservations of one SKU for the `web` channel, each with its own Idempotency-Key. */
+export function reservationLoad(url: string, key: string, sku: string, limit: { duration: number } | { amount: number }, connections: number) {
+  const body = JSON.stringify({ qty: 1, channel: "web", reference: "bench" });
+  return runLoad({
+    url,
+    connections,
+    ...limit,
+    requests: [
+      {
+        method: "POST",
+        path: `/v1/inventory/${sku}/reservations`,
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body,
+        setupRequest: (request) => ({ ...request, headers: { ...request.headers, "idempotency-key": randomUUID() } }),
+      },
+    ],
   });
 }
 

@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { edgeCall } from "../scripts/edge-client.ts";
-import { createBenchTenant, hostLabel, machineLine, median, runLoad, startBenchEdge, type LoadFigures } from "./harness.ts";
+import { createBenchTenant, hostLabel, machineLine, median, reservationLoad, runLoad, startBenchEdge, type LoadFigures } from "./harness.ts";
 
 /**
  * Hot-SKU reservations: one SKU, 64 connections, each request a 1-unit
@@ -12,24 +11,6 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const port = Number(process.env.BENCH_PORT ?? 8790);
-
-function reservationLoad(url: string, key: string, sku: string, limit: { duration: number } | { amount: number }) {
-  const body = JSON.stringify({ qty: 1, channel: "web", reference: "bench" });
-  return runLoad({
-    url,
-    connections,
-    ...limit,
-    requests: [
-      {
-        method: "POST",
-        path: `/v1/inventory/${sku}/reservations`,
-        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-        body,
-        setupRequest: (request) => ({ ...request, headers: { ...request.headers, "idempotency-key": randomUUID() } }),
-      },
-    ],
-  });
-}
 
 async function ledgerReserved(url: string, key: string, sku: string): Promise<{ entries: number; reserved: number }> {
   let cursor = "0";
@@ -54,9 +35,9 @@ try {
 
   const figures: LoadFigures[] = [];
   await edgeCall(url, "PUT", "/v1/inventory/HOT-1/locations/wh-1", { key: tenant.admin, body: { onHand: 100_000_000 } });
-  await reservationLoad(url, tenant.channelKey, "HOT-1", { duration: 2 });
+  await reservationLoad(url, tenant.channelKey, "HOT-1", { duration: 2 }, connections);
   for (let round = 1; round <= rounds; round++) {
-    const result = await reservationLoad(url, tenant.channelKey, "HOT-1", { duration: seconds });
+    const result = await reservationLoad(url, tenant.channelKey, "HOT-1", { duration: seconds }, connections);
     figures.push(result);
     process.stdout.write(`round ${round}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, 2xx ${result.status2xx}, non-2xx ${result.non2xx}, errors ${result.errors}\n`);
   }
@@ -69,7 +50,7 @@ try {
   // Oversell check: a fixed number of requests, half again as many as there are units.
   const units = 2_000;
   await edgeCall(url, "PUT", "/v1/inventory/HOT-2/locations/wh-1", { key: tenant.admin, body: { onHand: units } });
-  const check = await reservationLoad(url, tenant.channelKey, "HOT-2", { amount: units * 1.5 });
+  const check = await reservationLoad(url, tenant.channelKey, "HOT-2", { amount: units * 1.5 }, connections);
   const inventory = await edgeCall<{ totals: { reserved: number; available: number } }>(url, "GET", "/v1/inventory/HOT-2", { key: tenant.admin });
   const ledger = await ledgerReserved(url, tenant.admin, "HOT-2");
   const ok = check.status2xx === units && check.non2xx === units / 2 && inventory.totals.reserved === units && inventory.totals.available === 0 && ledger.entries === units && ledger.reserved === units;

@@ -17,12 +17,16 @@ export interface LocalEdgeOptions {
   vars?: Record<string, string>;
   /** Another wrangler config than the project's, e.g. the profiling Worker's. */
   config?: string;
+  /** Miniflare only: open workerd's DevTools inspector on this port (CPU profiles). */
+  inspectorPort?: number;
 }
 
 export interface LocalEdge {
   url: string;
   /** The wrangler process, when the edge runs as one. */
   process?: ChildProcess;
+  /** Miniflare only: the bundled Worker as workerd runs it, to map profile samples to source files. */
+  script?: string;
   stop(): Promise<void>;
 }
 

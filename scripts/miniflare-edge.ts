@@ -41,6 +41,7 @@ export async function startMiniflareEdge(options: LocalEdgeOptions): Promise<Loc
     define,
     target: "es2022",
   });
+  const script = bundle.outputFiles[0]!.text;
   const mf = new miniflare.Miniflare(miniflare.convertV4MiniflareOptions({
     ...workerOptions,
     name: config.name, // names the Durable Object folders as `wrangler dev` does
@@ -48,10 +49,11 @@ export async function startMiniflareEdge(options: LocalEdgeOptions): Promise<Loc
     // (wrangler's published types leave `bindings` unknown, hence the cast.)
     bindings: { ...(workerOptions.bindings as object), PLATFORM_ADMIN_KEY: options.platformKey, ...options.vars },
     modules: true,
-    script: bundle.outputFiles[0]!.text,
+    script,
     scriptPath: main!.replace(/\.ts$/, ".js"),
     host: "127.0.0.1",
     port: options.port,
+    ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
     cf: false, // offline: don't fetch request.cf from Cloudflare
     // wrangler's layout (<persistTo>/v3/do/...), so `wrangler dev --persist-to` can reopen the state.
     resourcePersistencePath: join(resolve(options.persistTo), "v3"),
@@ -65,7 +67,7 @@ export async function startMiniflareEdge(options: LocalEdgeOptions): Promise<Loc
     await mf.dispose();
     throw error;
   }
-  return { url: `http://127.0.0.1:${options.port}`, stop: () => mf.dispose() };
+  return { url: `http://127.0.0.1:${options.port}`, script, stop: () => mf.dispose() };
 }
 
 // wrangler's logger takes its level only from WRANGLER_LOG; set it while wrangler reads the config,
