@@ -7,6 +7,7 @@ import type { AvailabilityChanges, ChannelAvailability } from "../shared/schemas
 import type { StoreStock } from "../shared/schemas/catalog.ts";
 import type { ChannelRules } from "../shared/schemas/tenancy.ts";
 import { EventOutbox } from "./event-outbox.ts";
+import { chunks } from "./paging.ts";
 import migrations from "./migrations/availability-index/migrations.js";
 import * as schema from "./schema/availability-index.ts";
 
@@ -81,9 +82,7 @@ export class AvailabilityIndex extends DurableObject<Env> {
 
   async getAvailability(channel: string, skus: string[]): Promise<ChannelAvailability[]> {
     const rows: ChannelAvailability[] = [];
-    // Durable Object SQLite allows at most 100 bound parameters per statement.
-    for (let start = 0; start < skus.length; start += 90) {
-      const chunk = skus.slice(start, start + 90);
+    for (const chunk of chunks(skus)) {
       const found = this.db
         .select()
         .from(channelAvailability)

@@ -5,7 +5,8 @@ import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { fail, type Result } from "../shared/errors.ts";
 import { canonicalJson } from "../shared/ids.ts";
 import type { CatalogItem, Promotion, PutCatalogItemRequest, PutPromotionRequest } from "../shared/schemas/catalog.ts";
-import { idempotencyRetentionMs, oldestIdempotencyKey, pruneIdempotencyKeys, runIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
+import { pruneIdempotencyKeys, runIdempotentTransaction, schedulePruneAlarm, type IdempotencyInput, type Idempotent } from "./idempotency.ts";
+import { chunks } from "./paging.ts";
 import migrations from "./migrations/catalog-store/migrations.js";
 import * as schema from "./schema/catalog-store.ts";
 
@@ -112,19 +113,11 @@ export class CatalogStore extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     pruneIdempotencyKeys(this.db, Date.now());
-    await this.scheduleAlarm();
+    await schedulePruneAlarm(this.ctx.storage, this.db);
   }
 
-  private async mutate<T>(idempotency: IdempotencyInput | undefined, effect: (now: number) => T): Promise<Idempotent<T>> {
-    const now = Date.now();
-    const result = this.ctx.storage.transactionSync(() => runIdempotent(this.db, idempotency, now, () => effect(now)));
-    if (idempotency) await this.scheduleAlarm();
-    return result;
-  }
-
-  private async scheduleAlarm(): Promise<void> {
-    const oldest = oldestIdempotencyKey(this.db);
-    if (oldest !== null && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(oldest + idempotencyRetentionMs);
+  private mutate<T>(idempotency: IdempotencyInput | undefined, effect: (now: number) => T): Promise<Idempotent<T>> {
+    return runIdempotentTransaction(this.ctx.storage, this.db, idempotency, effect);
   }
 
   private barcodeOwners(codes: readonly string[]): { barcode: string; sku: string }[] {
@@ -140,12 +133,6 @@ export class CatalogStore extends DurableObject<Env> {
   }
 }
 
-/** Durable Object SQLite allows at most 100 bound parameters per statement. */
-export function chunks<T>(values: readonly T[], size = 90): T[][] {
-  const out: T[][] = [];
-  for (let start = 0; start < values.length; start += size) out.push(values.slice(start, start + size));
-  return out;
-}
 
 function toItem(row: typeof items.$inferSelect): CatalogItem {
   return { sku: row.sku, name: row.name, barcodes: row.barcodes, price: row.price, currency: row.currency, updatedAt: new Date(row.updatedAt).toISOString() };

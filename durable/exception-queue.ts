@@ -5,7 +5,8 @@ import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { fail, type Result } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
 import type { ExceptionPage, ExceptionRecord, ExceptionState, ExceptionType, ReplayAnswer, ResolveExceptionRequest } from "../shared/schemas/exceptions.ts";
-import { findIdempotent, idempotencyRetentionMs, oldestIdempotencyKey, pruneIdempotencyKeys, recordIdempotent, runIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
+import { findIdempotent, pruneIdempotencyKeys, recordIdempotent, runIdempotent, schedulePruneAlarm, type IdempotencyInput, type Idempotent } from "./idempotency.ts";
+import { chunks, seqPage } from "./paging.ts";
 import migrations from "./migrations/exception-queue/migrations.js";
 import * as schema from "./schema/exception-queue.ts";
 
@@ -125,12 +126,9 @@ export class ExceptionQueue extends DurableObject<Env> {
       .orderBy(asc(exceptions.seq))
       .limit(limit + 1)
       .all();
-    const page = rows.slice(0, limit);
+    const { page, nextCursor } = seqPage(rows, limit);
     const transitions = this.transitionsOf(page.map((row) => row.id));
-    return {
-      exceptions: page.map((row) => toRecord(row, transitions.get(row.id) ?? [])),
-      nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null,
-    };
+    return { exceptions: page.map((row) => toRecord(row, transitions.get(row.id) ?? [])), nextCursor };
   }
 
   /**
@@ -157,7 +155,7 @@ export class ExceptionQueue extends DurableObject<Env> {
       this.transition(row, "retrying", by, note ?? `replay ${replay}`, now);
       return { run: true, exception: this.view(this.byId(id)!), replay };
     });
-    await this.scheduleAlarm();
+    await schedulePruneAlarm(this.ctx.storage, this.db);
     return claim;
   }
 
@@ -187,7 +185,7 @@ export class ExceptionQueue extends DurableObject<Env> {
       if (idempotency && !findIdempotent(this.db, idempotency)) recordIdempotent(this.db, idempotency, now, answer);
       return answer;
     });
-    await this.scheduleAlarm();
+    await schedulePruneAlarm(this.ctx.storage, this.db);
     return result;
   }
 
@@ -215,14 +213,14 @@ export class ExceptionQueue extends DurableObject<Env> {
         return { ok: true, exception: this.view(this.byId(id)!) };
       }),
     );
-    await this.scheduleAlarm();
+    await schedulePruneAlarm(this.ctx.storage, this.db);
     return result;
   }
 
   /** Forgets Idempotency-Keys past their retention. */
   override async alarm(): Promise<void> {
     pruneIdempotencyKeys(this.db, Date.now());
-    await this.scheduleAlarm();
+    await schedulePruneAlarm(this.ctx.storage, this.db);
   }
 
   private answered(idempotency: IdempotencyInput | undefined, now: number, result: ReplayResult): ReplayClaim {
@@ -271,24 +269,16 @@ export class ExceptionQueue extends DurableObject<Env> {
 
   private transitionsOf(ids: string[]): Map<string, (typeof exceptionTransitions.$inferSelect)[]> {
     const byException = new Map<string, (typeof exceptionTransitions.$inferSelect)[]>();
-    // Durable Object SQLite allows at most 100 bound parameters per statement.
-    for (let start = 0; start < ids.length; start += 90) {
+    for (const chunk of chunks(ids)) {
       const rows = this.db
         .select()
         .from(exceptionTransitions)
-        .where(inArray(exceptionTransitions.exceptionId, ids.slice(start, start + 90)))
+        .where(inArray(exceptionTransitions.exceptionId, chunk))
         .orderBy(asc(exceptionTransitions.seq))
         .all();
       for (const row of rows) byException.set(row.exceptionId, [...(byException.get(row.exceptionId) ?? []), row]);
     }
     return byException;
-  }
-
-  private async scheduleAlarm(): Promise<void> {
-    const oldest = oldestIdempotencyKey(this.db);
-    if (oldest === null) return;
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null) await this.ctx.storage.setAlarm(oldest + idempotencyRetentionMs);
   }
 }
 

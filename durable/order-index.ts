@@ -4,7 +4,8 @@ import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlit
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import type { Result } from "../shared/errors.ts";
 import type { OrderPage, OrderSettings, OrderStatus, OrderSummary } from "../shared/schemas/orders.ts";
-import { findIdempotent, idempotencyRetentionMs, oldestIdempotencyKey, pruneIdempotencyKeys, recordIdempotent, runIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
+import { findIdempotent, pruneIdempotencyKeys, recordIdempotent, runIdempotent, schedulePruneAlarm, type IdempotencyInput, type Idempotent } from "./idempotency.ts";
+import { seqPage } from "./paging.ts";
 import migrations from "./migrations/order-index/migrations.js";
 import * as schema from "./schema/order-index.ts";
 
@@ -58,7 +59,7 @@ export class OrderIndex extends DurableObject<Env> {
       recordIdempotent(this.db, idempotency, Date.now(), claim);
       return claim;
     });
-    await this.scheduleAlarm();
+    await schedulePruneAlarm(this.ctx.storage, this.db);
     return claimed;
   }
 
@@ -82,8 +83,8 @@ export class OrderIndex extends DurableObject<Env> {
       .orderBy(asc(orders.seq))
       .limit(limit + 1)
       .all();
-    const page = rows.slice(0, limit);
-    return { orders: page.map(toSummary), nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null };
+    const { page, nextCursor } = seqPage(rows, limit);
+    return { orders: page.map(toSummary), nextCursor };
   }
 
   async getSettings(): Promise<OrderSettings> {
@@ -103,18 +104,13 @@ export class OrderIndex extends DurableObject<Env> {
         return { ok: true as const, settings };
       }),
     );
-    if (idempotency) await this.scheduleAlarm();
+    if (idempotency) await schedulePruneAlarm(this.ctx.storage, this.db);
     return result;
   }
 
   override async alarm(): Promise<void> {
     pruneIdempotencyKeys(this.db, Date.now());
-    await this.scheduleAlarm();
-  }
-
-  private async scheduleAlarm(): Promise<void> {
-    const oldest = oldestIdempotencyKey(this.db);
-    if (oldest !== null && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(oldest + idempotencyRetentionMs);
+    await schedulePruneAlarm(this.ctx.storage, this.db);
   }
 }
 

@@ -4,7 +4,7 @@ import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlit
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import type { Result } from "../shared/errors.ts";
 import type { ApiKey, Tenant } from "../shared/schemas/tenancy.ts";
-import { findIdempotent, idempotencyRetentionMs, oldestIdempotencyKey, pruneIdempotencyKeys, recordIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
+import { findIdempotent, pruneIdempotencyKeys, recordIdempotent, schedulePruneAlarm, type IdempotencyInput, type Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/platform-directory/migrations.js";
 import * as schema from "./schema/platform-directory.ts";
 import type { NewKey } from "./tenant-registry.ts";
@@ -48,7 +48,7 @@ export class PlatformDirectory extends DurableObject<Env> {
           this.db.insert(tenants).values({ id: tenant.id, name: tenant.name, createdAt: Date.parse(tenant.createdAt) }).onConflictDoNothing().run();
         }
       });
-      await this.scheduleAlarm();
+      await schedulePruneAlarm(this.ctx.storage, this.db);
       return created;
     });
   }
@@ -64,11 +64,6 @@ export class PlatformDirectory extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     pruneIdempotencyKeys(this.db, Date.now());
-    await this.scheduleAlarm();
-  }
-
-  private async scheduleAlarm(): Promise<void> {
-    const oldest = oldestIdempotencyKey(this.db);
-    if (oldest !== null && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(oldest + idempotencyRetentionMs);
+    await schedulePruneAlarm(this.ctx.storage, this.db);
   }
 }

@@ -8,6 +8,7 @@ import { allocateFromPool, channelAvailable, locationAvailable, type StockFigure
 import type { LedgerEntry, LedgerEntryType, LedgerPage, Reservation, SkuInventory as SkuInventoryView } from "../shared/schemas/inventory.ts";
 import type { ChannelRules } from "../shared/schemas/tenancy.ts";
 import { oldestIdempotencyKey, pruneIdempotencyKeys, idempotencyRetentionMs, runIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
+import { seqPage } from "./paging.ts";
 import migrations from "./migrations/sku-inventory/migrations.js";
 import * as schema from "./schema/sku-inventory.ts";
 import { leavesReservationsShort, shortReservations, type Shortage, type StoreMovement, type StoreMovementOutcome, type StoreMovementsResult } from "./store-movements.ts";
@@ -252,11 +253,8 @@ export class SkuInventory extends DurableObject<Env> {
   async getLedger(scope: SkuScope, after: number, limit: number): Promise<LedgerPage> {
     this.expireDueNow(scope);
     const rows = this.db.select().from(ledger).where(gt(ledger.seq, after)).orderBy(asc(ledger.seq)).limit(limit + 1).all();
-    const page = rows.slice(0, limit);
-    return {
-      entries: page.map(toLedgerEntry),
-      nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null,
-    };
+    const { page, nextCursor } = seqPage(rows, limit);
+    return { entries: page.map(toLedgerEntry), nextCursor };
   }
 
   override async alarm(): Promise<void> {

@@ -10,8 +10,9 @@ import {
   type StoreTransactionEnvelope,
   type StoreTransactionResult,
 } from "../shared/schemas/store-transactions.ts";
-import { chunks, type ResolvedCode } from "./catalog-store.ts";
+import type { ResolvedCode } from "./catalog-store.ts";
 import type { ExceptionDraft } from "./exception-queue.ts";
+import { chunks } from "./paging.ts";
 import migrations from "./migrations/store-ingest/migrations.js";
 import * as schema from "./schema/store-ingest.ts";
 import { posMovementKey, posReference, type StoreMovement, type StoreMovementOutcome } from "./store-movements.ts";

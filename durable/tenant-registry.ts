@@ -4,7 +4,7 @@ import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlit
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { fail, type Result } from "../shared/errors.ts";
 import type { ApiKey, Channel, ChannelRules, CreateKeyRequest, KeyRole, Location, PutLocationRequest, Tenant } from "../shared/schemas/tenancy.ts";
-import { oldestIdempotencyKey, pruneIdempotencyKeys, idempotencyRetentionMs, runIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
+import { pruneIdempotencyKeys, runIdempotentTransaction, schedulePruneAlarm, type IdempotencyInput, type Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/tenant-registry/migrations.js";
 import * as schema from "./schema/tenant-registry.ts";
 
@@ -129,19 +129,11 @@ export class TenantRegistry extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     pruneIdempotencyKeys(this.db, Date.now());
-    await this.scheduleAlarm();
+    await schedulePruneAlarm(this.ctx.storage, this.db);
   }
 
-  private async mutate<T>(idempotency: IdempotencyInput | undefined, effect: (now: number) => T): Promise<Idempotent<T>> {
-    const now = Date.now();
-    const result = this.ctx.storage.transactionSync(() => runIdempotent(this.db, idempotency, now, () => effect(now)));
-    if (idempotency) await this.scheduleAlarm();
-    return result;
-  }
-
-  private async scheduleAlarm(): Promise<void> {
-    const oldest = oldestIdempotencyKey(this.db);
-    if (oldest !== null && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(oldest + idempotencyRetentionMs);
+  private mutate<T>(idempotency: IdempotencyInput | undefined, effect: (now: number) => T): Promise<Idempotent<T>> {
+    return runIdempotentTransaction(this.ctx.storage, this.db, idempotency, effect);
   }
 
   private tenantRow() {
