@@ -1,10 +1,9 @@
 import { request } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { edgeCall } from "../scripts/edge-client.ts";
 import { maxStoreBatch } from "../shared/schemas/store-transactions.ts";
 import {
   agentStatus,
-  EdgeHost,
   edgeExceptions,
   edgeLedger,
   edgePosEntries,
@@ -12,41 +11,13 @@ import {
   post,
   posTransaction,
   recordAtTerminal,
-  seedStore,
-  startAgentProcess,
-  tempDir,
   waitForDrain,
-  type AgentHandle,
   type Answer,
-  type SeededStore,
-  type TempDir,
+  useEdgeAndAgent,
 } from "./harness.ts";
 
 const sku = "TEE-RED-M";
-let edgeDir: TempDir;
-let agentDir: TempDir;
-let edge: EdgeHost;
-let store: SeededStore;
-let agent: AgentHandle;
-
-beforeAll(async () => {
-  edgeDir = tempDir("bad-input-edge");
-  agentDir = tempDir("bad-input-agent");
-  edge = new EdgeHost(18140, edgeDir.dir);
-  await edge.start();
-  store = await seedStore(edge.url, { [sku]: 30 });
-  agent = await startAgentProcess({ edgeUrl: edge.url, storeKey: store.storeKey, dataDir: agentDir.dir, port: 18141 });
-});
-
-afterAll(async () => {
-  try {
-    await agent?.stop();
-    await edge?.stop();
-  } finally {
-    edgeDir?.remove();
-    agentDir?.remove();
-  }
-});
+const rig = useEdgeAndAgent("bad-input", { edgePort: 18140, agentPort: 18141, stock: { [sku]: 30 } });
 
 /**
  * POSTs a large body the way a careful client does, with `Expect: 100-continue`:
@@ -75,7 +46,7 @@ function expectProblem(answer: Answer, status: number, code: string): void {
 describe("bad input, one step after another on the same store", () => {
   it("the POS API answers malformed JSON, wrong types and missing lines with problem+json 400 and records nothing", async () => {
     const valid = posTransaction("T01-000001", "T01", [{ sku, qty: 1 }]);
-    const transactions = `${agent.url}/pos/v1/transactions`;
+    const transactions = `${rig.agent.url}/pos/v1/transactions`;
     expectProblem(await post(transactions, '{"transactionId": "T01-000001", "lines": ['), 400, "malformed_json");
     expectProblem(await post(transactions, "not json at all"), 400, "malformed_json");
 
@@ -92,35 +63,35 @@ describe("bad input, one step after another on the same store", () => {
     expectProblem(await post(transactions, { ...valid, lines: [] }), 400, "validation_failed");
     expectProblem(await post(transactions, JSON.stringify(valid), { "content-type": "text/plain" }), 415, "unsupported_media_type");
 
-    const status = await agentStatus(agent.url);
+    const status = await agentStatus(rig.agent.url);
     expect(status).toMatchObject({ backlog: 0, lastSequence: 0 });
     // The id of the refused attempts is still free: the corrected transaction is the store's first.
-    const recorded = await recordAtTerminal(agent.url, valid);
+    const recorded = await recordAtTerminal(rig.agent.url, valid);
     expect([recorded.status, recorded.body.sequence]).toEqual([201, 1]);
-    await waitForDrain(agent.url, 30_000);
+    await waitForDrain(rig.agent.url, 30_000);
   });
 
   it("a sale of a SKU nobody knows is recorded (201), reaches the edge and surfaces as an unknown_sku exception, not a refusal", async () => {
     const sale = posTransaction("T02-000001", "T02", [{ sku: "NOPE-404", qty: 2 }, { sku, qty: 1 }]);
-    const answer = await recordAtTerminal(agent.url, sale);
+    const answer = await recordAtTerminal(rig.agent.url, sale);
     expect(answer.status).toBe(201);
-    const status = await waitForDrain(agent.url, 30_000);
+    const status = await waitForDrain(rig.agent.url, 30_000);
     expect(status).toMatchObject({ deadLetters: 0, lastSequence: 2, edgeHighWaterMark: 2 });
 
-    const unknown = (await edgeExceptions(edge.url, store.adminKey)).filter((e) => e.type === "unknown_sku");
+    const unknown = (await edgeExceptions(rig.edge.url, rig.store.adminKey)).filter((e) => e.type === "unknown_sku");
     expect(unknown).toEqual([
       expect.objectContaining({ correlationId: sale.transactionId, subject: `sku:NOPE-404@${location}`, payload: { sku: "NOPE-404", location, transactionId: sale.transactionId, lines: [1] } }),
     ]);
     // Applied anyway: the physical sale happened.
-    expect((await edgePosEntries(edge.url, store.adminKey, "NOPE-404")).map((e) => [e.type, e.delta, e.reference])).toEqual([["pos_sale", -2, `pos:${sale.transactionId}:1`]]);
-    expect((await edgePosEntries(edge.url, store.adminKey, sku)).map((e) => e.reference)).toEqual(["pos:T01-000001:1", `pos:${sale.transactionId}:2`]);
+    expect((await edgePosEntries(rig.edge.url, rig.store.adminKey, "NOPE-404")).map((e) => [e.type, e.delta, e.reference])).toEqual([["pos_sale", -2, `pos:${sale.transactionId}:1`]]);
+    expect((await edgePosEntries(rig.edge.url, rig.store.adminKey, sku)).map((e) => e.reference)).toEqual(["pos:T01-000001:1", `pos:${sale.transactionId}:2`]);
   });
 
   it("the edge's store endpoint refuses bad keys, another store's key, oversized batches and malformed JSON with problem+json, changing nothing", async () => {
-    const endpoint = `${edge.url}/v1/stores/${location}/transactions`;
+    const endpoint = `${rig.edge.url}/v1/stores/${location}/transactions`;
     const state = async () => ({
-      inventory: await edgeCall(edge.url, "GET", `/v1/inventory/${sku}`, { key: store.adminKey }),
-      ledger: await edgeLedger(edge.url, store.adminKey, sku),
+      inventory: await edgeCall(rig.edge.url, "GET", `/v1/inventory/${sku}`, { key: rig.store.adminKey }),
+      ledger: await edgeLedger(rig.edge.url, rig.store.adminKey, sku),
     });
     const before = await state();
     // Sequences far above the store's (2): were any of them recorded, the edge would report a gap below them.
@@ -128,29 +99,29 @@ describe("bad input, one step after another on the same store", () => {
       transactions: Array.from({ length: count }, (_, i) => ({ sequence: 10 + i, transaction: posTransaction(`BAD-${String(i).padStart(4, "0")}`, "T09", [{ sku, qty: 1 }]) })),
     });
     const as = (key: string) => ({ authorization: `Bearer ${key}` });
-    const readonlyKey = (await edgeCall<{ key: string }>(edge.url, "POST", "/v1/keys", { key: store.adminKey, body: { role: "readonly" } })).key;
+    const readonlyKey = (await edgeCall<{ key: string }>(rig.edge.url, "POST", "/v1/keys", { key: rig.store.adminKey, body: { role: "readonly" } })).key;
 
-    expectProblem(await post(endpoint, batch(1), as(`ssk_${store.tenantId}_${"x".repeat(40)}`)), 401, "unauthorized");
+    expectProblem(await post(endpoint, batch(1), as(`ssk_${rig.store.tenantId}_${"x".repeat(40)}`)), 401, "unauthorized");
     expectProblem(await post(endpoint, batch(1), as("not-a-key")), 401, "unauthorized");
     expectProblem(await post(endpoint, batch(1)), 401, "unauthorized");
     expectProblem(await post(endpoint, batch(1), as(readonlyKey)), 403, "forbidden");
-    const otherStore = await post(endpoint, batch(1), as(store.otherStoreKey));
+    const otherStore = await post(endpoint, batch(1), as(rig.store.otherStoreKey));
     expectProblem(otherStore, 403, "forbidden");
     expect(otherStore.body.detail).toContain("store-002");
-    const tooMany = await post(endpoint, batch(maxStoreBatch + 1), as(store.storeKey));
+    const tooMany = await post(endpoint, batch(maxStoreBatch + 1), as(rig.store.storeKey));
     expectProblem(tooMany, 413, "payload_too_large");
     expect(tooMany.body.limit).toBe(maxStoreBatch);
     const huge = batch(1);
     (huge.transactions[0]!.transaction as Record<string, unknown>).customerId = "x".repeat(5 * 1024 * 1024);
-    expectProblem(await postAskingFirst(endpoint, JSON.stringify(huge), as(store.storeKey)), 413, "payload_too_large");
-    expectProblem(await post(endpoint, '{"transactions": [{"sequence": 10,', as(store.storeKey)), 400, "malformed_json");
-    expectProblem(await post(endpoint, { transactions: [{ transaction: batch(1).transactions[0]!.transaction }] }, as(store.storeKey)), 400, "validation_failed");
+    expectProblem(await postAskingFirst(endpoint, JSON.stringify(huge), as(rig.store.storeKey)), 413, "payload_too_large");
+    expectProblem(await post(endpoint, '{"transactions": [{"sequence": 10,', as(rig.store.storeKey)), 400, "malformed_json");
+    expectProblem(await post(endpoint, { transactions: [{ transaction: batch(1).transactions[0]!.transaction }] }, as(rig.store.storeKey)), 400, "validation_failed");
 
     expect(await state()).toEqual(before);
     // And the store's own history goes on without a gap: nothing of the refused batches was received.
-    const next = await recordAtTerminal(agent.url, posTransaction("T01-000002", "T01", [{ sku, qty: 1 }]));
+    const next = await recordAtTerminal(rig.agent.url, posTransaction("T01-000002", "T01", [{ sku, qty: 1 }]));
     expect(next.status).toBe(201);
-    expect(await waitForDrain(agent.url, 30_000)).toMatchObject({ lastSequence: 3, edgeHighWaterMark: 3, edgeGaps: [], lastPushError: null });
-    expect((await edgePosEntries(edge.url, store.adminKey, sku)).map((e) => e.reference)).toEqual(["pos:T01-000001:1", "pos:T02-000001:2", "pos:T01-000002:1"]);
+    expect(await waitForDrain(rig.agent.url, 30_000)).toMatchObject({ lastSequence: 3, edgeHighWaterMark: 3, edgeGaps: [], lastPushError: null });
+    expect((await edgePosEntries(rig.edge.url, rig.store.adminKey, sku)).map((e) => e.reference)).toEqual(["pos:T01-000001:1", "pos:T02-000001:2", "pos:T01-000002:1"]);
   });
 });

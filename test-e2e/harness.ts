@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { edgeCall } from "../scripts/edge-client.ts";
 import type { LocalEdge } from "../scripts/local-edge.ts";
 import { startMiniflareEdge } from "../scripts/miniflare-edge.ts";
@@ -261,6 +261,45 @@ export async function startAgentProcess(flags: AgentFlags): Promise<AgentHandle>
     await agent.exited;
   };
   return { process: agent, url: agent.url, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
+}
+
+export interface EdgeAndAgent {
+  edge: EdgeHost;
+  store: SeededStore;
+  agent: AgentHandle;
+}
+
+/**
+ * Registers the file's beforeAll and afterAll: an edge on its own temporary
+ * state, the store seeded with `stock`, and an agent process with its own data
+ * dir, stopped and removed afterwards. With `edgeDownFirst` the edge stops
+ * before the agent starts: the store is offline from its first sale.
+ * The returned object is filled in by beforeAll.
+ */
+export function useEdgeAndAgent(label: string, options: { edgePort: number; agentPort: number; stock: Record<string, number>; edgeDownFirst?: boolean }): EdgeAndAgent {
+  const rig = {} as EdgeAndAgent;
+  let edgeDir: TempDir | undefined;
+  let agentDir: TempDir | undefined;
+  beforeAll(async () => {
+    edgeDir = tempDir(`${label}-edge`);
+    agentDir = tempDir(`${label}-agent`);
+    rig.edge = new EdgeHost(options.edgePort, edgeDir.dir);
+    await rig.edge.start();
+    rig.store = await seedStore(rig.edge.url, options.stock);
+    // The link goes down: the edge stops; its Durable Object state stays in edgeDir.
+    if (options.edgeDownFirst) await rig.edge.stop();
+    rig.agent = await startAgentProcess({ edgeUrl: rig.edge.url, storeKey: rig.store.storeKey, dataDir: agentDir.dir, port: options.agentPort });
+  });
+  afterAll(async () => {
+    try {
+      await rig.agent?.stop();
+      await rig.edge?.stop();
+    } finally {
+      edgeDir?.remove();
+      agentDir?.remove();
+    }
+  });
+  return rig;
 }
 
 /** Waits until the agent reports nothing pending, and returns that status. */

@@ -1,56 +1,25 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
 import {
   agentStatus,
-  EdgeHost,
   edgePosEntries,
   expectAppliedExactlyOnce,
   location,
   posTransaction,
   recordAtTerminal,
   seededRandom,
-  seedStore,
   sleep,
-  startAgentProcess,
-  tempDir,
   testSeed,
   waitForDrain,
-  type AgentHandle,
   type Receipt,
-  type SeededStore,
-  type TempDir,
+  useEdgeAndAgent,
 } from "./harness.ts";
 
 const skus = ["TEE-RED-M", "TEE-RED-L", "JEANS-32", "SNEAKER-42", "CAP-BLK", "SOCKS-3PK"];
 const terminals = ["T01", "T02", "T03", "T04"];
 const salesCount = 1000;
 
-let edgeDir: TempDir;
-let agentDir: TempDir;
-let edge: EdgeHost;
-let store: SeededStore;
-let agent: AgentHandle;
-
-beforeAll(async () => {
-  edgeDir = tempDir("outage-edge");
-  agentDir = tempDir("outage-agent");
-  edge = new EdgeHost(18110, edgeDir.dir);
-  await edge.start();
-  store = await seedStore(edge.url, Object.fromEntries(skus.map((sku) => [sku, 2_000])));
-  // The link goes down: the edge stops; its Durable Object state stays in edgeDir.
-  await edge.stop();
-  agent = await startAgentProcess({ edgeUrl: edge.url, storeKey: store.storeKey, dataDir: agentDir.dir, port: 18111 });
-});
-
-afterAll(async () => {
-  try {
-    await agent?.stop();
-    await edge?.stop();
-  } finally {
-    edgeDir?.remove();
-    agentDir?.remove();
-  }
-});
+const rig = useEdgeAndAgent("outage", { edgePort: 18110, agentPort: 18111, stock: Object.fromEntries(skus.map((sku) => [sku, 2_000])), edgeDownFirst: true });
 
 it("keeps selling through an edge outage (1,000 sales, each 201), then replays the backlog so the edge counts every sale once", async () => {
   const random = seededRandom(testSeed("outage"));
@@ -71,7 +40,7 @@ it("keeps selling through an edge outage (1,000 sales, each 201), then replays t
   await Promise.all(
     [...perTerminal.values()].map(async (queue) => {
       for (const sale of queue) {
-        const answer = await recordAtTerminal(agent.url, sale);
+        const answer = await recordAtTerminal(rig.agent.url, sale);
         if (answer.status === 201) receipts.push(answer.body);
         else refused.push(`${sale.transactionId}: ${answer.status} ${JSON.stringify(answer.body)}`);
       }
@@ -83,18 +52,18 @@ it("keeps selling through an edge outage (1,000 sales, each 201), then replays t
   expect(receipts.map((r) => r.sequence).sort((a, b) => a - b)).toEqual(Array.from({ length: salesCount }, (_, i) => i + 1));
 
   await sleep(1_100);
-  const offline = await agentStatus(agent.url);
+  const offline = await agentStatus(rig.agent.url);
   expect(offline).toMatchObject({ location, running: true, online: false, backlog: salesCount, oldestPendingSequence: 1, lastSequence: salesCount, lastSuccessfulPushAt: null });
   expect(offline.oldestPendingAt).not.toBeNull();
   expect(offline.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(1);
   expect(offline.lastPushError).not.toBeNull();
 
   // The link comes back: the same edge, on the same port and Durable Object state.
-  await edge.start();
+  await rig.edge.start();
 
-  const drained = await waitForDrain(agent.url, 90_000);
+  const drained = await waitForDrain(rig.agent.url, 90_000);
   expect(drained).toMatchObject({ online: true, backlog: 0, lastSequence: salesCount, edgeHighWaterMark: salesCount, edgeGaps: [], deadLetters: 0 });
-  await expectAppliedExactlyOnce(edge.url, store, sales);
-  const total = (await Promise.all(skus.map((sku) => edgePosEntries(edge.url, store.adminKey, sku)))).flat().length;
+  await expectAppliedExactlyOnce(rig.edge.url, rig.store, sales);
+  const total = (await Promise.all(skus.map((sku) => edgePosEntries(rig.edge.url, rig.store.adminKey, sku)))).flat().length;
   expect(total).toBe(sales.reduce((sum, sale) => sum + sale.lines.length, 0));
 });

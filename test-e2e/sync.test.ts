@@ -1,46 +1,17 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
 import {
-  EdgeHost,
   edgeOnHand,
   edgePosEntries,
   expectAppliedExactlyOnce,
   location,
   posTransaction,
   recordAtTerminal,
-  seedStore,
-  startAgentProcess,
-  tempDir,
   waitForDrain,
-  type AgentHandle,
-  type SeededStore,
-  type TempDir,
+  useEdgeAndAgent,
 } from "./harness.ts";
 
-let edgeDir: TempDir;
-let agentDir: TempDir;
-let edge: EdgeHost;
-let store: SeededStore;
-let agent: AgentHandle;
-
-beforeAll(async () => {
-  edgeDir = tempDir("sync-edge");
-  agentDir = tempDir("sync-agent");
-  edge = new EdgeHost(18100, edgeDir.dir);
-  await edge.start();
-  store = await seedStore(edge.url, { "TEE-RED-M": 40, "JEANS-32": 12, "CAP-BLK": 25 });
-  agent = await startAgentProcess({ edgeUrl: edge.url, storeKey: store.storeKey, dataDir: agentDir.dir, port: 18101 });
-});
-
-afterAll(async () => {
-  try {
-    await agent?.stop();
-    await edge?.stop();
-  } finally {
-    edgeDir?.remove();
-    agentDir?.remove();
-  }
-});
+const rig = useEdgeAndAgent("sync", { edgePort: 18100, agentPort: 18101, stock: { "TEE-RED-M": 40, "JEANS-32": 12, "CAP-BLK": 25 } });
 
 it("puts every sale and return from the terminals into the edge's inventory and ledger, once, and the agent's backlog is 0", async () => {
   const transactions: PosTransaction[] = [
@@ -52,34 +23,34 @@ it("puts every sale and return from the terminals into the edge's inventory and 
   ];
   const receipts = [];
   for (const transaction of transactions) {
-    const answer = await recordAtTerminal(agent.url, transaction);
+    const answer = await recordAtTerminal(rig.agent.url, transaction);
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     expect(answer.body).toMatchObject({ transactionId: transaction.transactionId, receiptNumber: `${location}-${String(answer.body.sequence).padStart(8, "0")}` });
     receipts.push(answer.body);
   }
   expect(receipts.map((r) => r.sequence)).toEqual([1, 2, 3, 4, 5]);
 
-  const drained = await waitForDrain(agent.url, 30_000);
+  const drained = await waitForDrain(rig.agent.url, 30_000);
   expect(drained).toMatchObject({ location, online: true, backlog: 0, oldestPendingAt: null, lastSequence: 5, edgeHighWaterMark: 5, edgeGaps: [], deadLetters: 0, lastPushError: null });
   expect(drained.lastSuccessfulPushAt).not.toBeNull();
 
   // 40 - 2 - 1 - 1 + 1 (return); 12 - 1 - 2; 25 - 3 - 1.
-  expect(await edgeOnHand(edge.url, store.adminKey, "TEE-RED-M")).toBe(37);
-  expect(await edgeOnHand(edge.url, store.adminKey, "JEANS-32")).toBe(9);
-  expect(await edgeOnHand(edge.url, store.adminKey, "CAP-BLK")).toBe(21);
-  const tees = await edgePosEntries(edge.url, store.adminKey, "TEE-RED-M");
+  expect(await edgeOnHand(rig.edge.url, rig.store.adminKey, "TEE-RED-M")).toBe(37);
+  expect(await edgeOnHand(rig.edge.url, rig.store.adminKey, "JEANS-32")).toBe(9);
+  expect(await edgeOnHand(rig.edge.url, rig.store.adminKey, "CAP-BLK")).toBe(21);
+  const tees = await edgePosEntries(rig.edge.url, rig.store.adminKey, "TEE-RED-M");
   expect(tees.map((e) => [e.type, e.location, e.delta, e.reference])).toEqual([
     ["pos_sale", location, -2, "pos:T01-000001:1"],
     ["pos_sale", location, -1, "pos:T01-000002:1"],
     ["pos_sale", location, -1, "pos:T01-000002:3"],
     ["pos_return", location, 1, "pos:T01-000003:1"],
   ]);
-  await expectAppliedExactlyOnce(edge.url, store, transactions);
+  await expectAppliedExactlyOnce(rig.edge.url, rig.store, transactions);
 
   // A terminal that lost an answer sends the sale again: the first receipt, and nothing moves twice.
-  const retry = await recordAtTerminal(agent.url, transactions[1]);
+  const retry = await recordAtTerminal(rig.agent.url, transactions[1]);
   expect([retry.status, retry.body]).toEqual([200, receipts[1]]);
-  const after = await waitForDrain(agent.url, 10_000);
+  const after = await waitForDrain(rig.agent.url, 10_000);
   expect(after.lastSequence).toBe(5);
-  await expectAppliedExactlyOnce(edge.url, store, transactions);
+  await expectAppliedExactlyOnce(rig.edge.url, rig.store, transactions);
 });
