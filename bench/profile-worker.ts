@@ -1,4 +1,6 @@
 
+import { skuObject, tenantRegistry } from "../durable/objects.ts";
+
 export { AvailabilityIndex } from "../durable/availability-index.ts";
 export { PlatformDirectory } from "../durable/platform-directory.ts";
 export { SkuInventory } from "../durable/sku-inventory.ts";
@@ -17,18 +19,17 @@ export default {
     const n = Number(url.searchParams.get("n") ?? 1000);
     const concurrency = Number(url.searchParams.get("concurrency") ?? 1);
     const sku = url.searchParams.get("sku") ?? "PROFILE";
-    const scope = { tenantId: "profile", sku };
-    const stub = env.SKU_INVENTORY.getByName(`profile/${sku}`);
-    const registry = env.TENANT_REGISTRY.getByName("profile");
+    const stub = skuObject(env, "profile", sku);
+    const registry = tenantRegistry(env, "profile");
     const operations: Record<string, (i: number) => Promise<unknown>> = {
-      "reserve-rpc": (i) => stub.reserve(scope, { qty: 1, channel: "web", rules, ttlSeconds: 900, reference: "p" }, { key: `k-${i}-${Math.random()}`, requestHash: "h" }),
-      "read-rpc": () => stub.getInventory(scope),
+      "reserve-rpc": (i) => stub.reserve({ qty: 1, channel: "web", rules, ttlSeconds: 900, reference: "p" }, { key: `k-${i}-${Math.random()}`, requestHash: "h" }),
+      "read-rpc": () => stub.getInventory(),
       "authorize-rpc": () => registry.authorize("0".repeat(64), { channel: "web" }),
     };
     const name = url.pathname.slice(1);
     if (name === "health") return Response.json({ ok: true });
     if (name === "seed") {
-      await stub.setStock(scope, { location: "wh-1", onHand: 100_000_000 });
+      await stub.setStock({ location: "wh-1", onHand: 100_000_000 });
       return Response.json({ ok: true });
     }
     const operation = operations[name];

@@ -1,17 +1,18 @@
-import { DurableObject } from "cloudflare:workers";
 import { and, asc, eq, gt, inArray, max, sql } from "drizzle-orm";
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { channelAvailable, locationAvailable, type StockFigures } from "../shared/inventory-math.ts";
 import type { AvailabilityChanges, ChannelAvailability } from "../shared/schemas/availability.ts";
 import type { StoreStock } from "../shared/schemas/catalog.ts";
 import type { ChannelRules } from "../shared/schemas/tenancy.ts";
 import { EventOutbox } from "./event-outbox.ts";
-import { chunks } from "./paging.ts";
 import migrations from "./migrations/availability-index/migrations.js";
+import { parseName, type TenantIdentity } from "./objects.ts";
+import { chunks } from "./paging.ts";
 import * as schema from "./schema/availability-index.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
+import { singleRow } from "./single-row.ts";
 
-const { indexMeta, skuFigures, channelRules, channelAvailability, locationStock } = schema;
+const { skuFigures, channelRules, channelAvailability, locationStock } = schema;
 
 /** How soon the alarm flushes events again after the queue and the exception queue both failed. */
 const eventRetryMs = 5_000;
@@ -28,26 +29,26 @@ export interface LocationStockChange extends StoreStock {
  * figure gets the next sequence number, which orders the change feed, and
  * an `availability.changed` event staged in the same transaction.
  */
-export class AvailabilityIndex extends DurableObject<Env> {
-  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIdentity> {
   private readonly outbox: EventOutbox;
   private readonly statements: ReturnType<typeof prepareStatements>;
+  /** The last change-feed sequence number given out. */
+  private readonly meta = singleRow(this.db, schema.indexMeta);
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.db = drizzle(ctx.storage, { schema });
+    super(ctx, env, { schema, migrations, identity: parseName.tenant });
     this.statements = prepareStatements(this.db);
     this.outbox = new EventOutbox(this.db, env);
-    void ctx.blockConcurrencyWhile(async () => {
-      await migrate(this.db, migrations);
-      this.backfillLocationStock();
-    });
+  }
+
+  protected override async onStart(): Promise<void> {
+    this.backfillLocationStock();
   }
 
   /** Called by a SKU object with its figures at `version`; older versions are ignored. */
-  async publishSku(tenantId: string, sku: string, version: number, figures: StockFigures[]): Promise<void> {
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
+  async publishSku(sku: string, version: number, figures: StockFigures[]): Promise<void> {
+    const now = this.now();
+    this.transaction(() => {
       const current = this.db.select({ version: skuFigures.version }).from(skuFigures).where(eq(skuFigures.sku, sku)).get();
       if (current && current.version >= version) return;
       this.db
@@ -55,29 +56,29 @@ export class AvailabilityIndex extends DurableObject<Env> {
         .values({ sku, version, locations: figures, updatedAt: now })
         .onConflictDoUpdate({ target: skuFigures.sku, set: { version, locations: figures, updatedAt: now } })
         .run();
-      for (const rules of this.db.select().from(channelRules).all()) this.recompute(tenantId, rules.channel, rules, sku, figures, now);
+      for (const rules of this.db.select().from(channelRules).all()) this.recompute(rules.channel, rules, sku, figures, now);
       for (const stock of figures) this.recordLocationStock(sku, stock, now);
     });
     await this.flushEvents();
   }
 
   /** Called when a channel's rules change: every SKU's figure for it is recomputed. */
-  async putChannel(tenantId: string, channel: string, rules: ChannelRules): Promise<void> {
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
+  async putChannel(channel: string, rules: ChannelRules): Promise<void> {
+    const now = this.now();
+    this.transaction(() => {
       this.db
         .insert(channelRules)
         .values({ channel, ...rules })
         .onConflictDoUpdate({ target: channelRules.channel, set: { ...rules } })
         .run();
-      for (const row of this.db.select().from(skuFigures).all()) this.recompute(tenantId, channel, rules, row.sku, row.locations, now);
+      for (const row of this.db.select().from(skuFigures).all()) this.recompute(channel, rules, row.sku, row.locations, now);
     });
     await this.flushEvents();
   }
 
   /** Flushes events a refused send (and a failed exception record) left staged. */
-  override async alarm(): Promise<void> {
-    await this.flushEvents();
+  protected override async onAlarm(): Promise<number | null> {
+    return (await this.outbox.flush()) ? null : this.now() + eventRetryMs;
   }
 
   async getAvailability(channel: string, skus: string[]): Promise<ChannelAvailability[]> {
@@ -152,10 +153,10 @@ export class AvailabilityIndex extends DurableObject<Env> {
   }
 
   private async flushEvents(): Promise<void> {
-    if (!(await this.outbox.flush()) && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + eventRetryMs);
+    if (!(await this.outbox.flush())) await this.wakeBy(this.now() + eventRetryMs);
   }
 
-  private recompute(tenantId: string, channel: string, rules: ChannelRules, sku: string, figures: StockFigures[], now: number): void {
+  private recompute(channel: string, rules: ChannelRules, sku: string, figures: StockFigures[], now: number): void {
     const available = channelAvailable(rules, figures);
     const current = this.db
       .select({ available: channelAvailability.available })
@@ -169,17 +170,12 @@ export class AvailabilityIndex extends DurableObject<Env> {
       .values({ channel, sku, available, seq, updatedAt: now })
       .onConflictDoUpdate({ target: [channelAvailability.channel, channelAvailability.sku], set: { available, seq, updatedAt: now } })
       .run();
-    this.outbox.stage({ type: "availability.changed", tenantId, subject: `sku:${sku}@${channel}`, data: { sku, channel, available, seq } }, now);
+    this.outbox.stage({ type: "availability.changed", tenantId: this.identity.tenantId, subject: `sku:${sku}@${channel}`, data: { sku, channel, available, seq } }, now);
   }
 
   private nextSeq(): number {
-    const meta = this.db.select().from(indexMeta).where(eq(indexMeta.id, 1)).get();
-    const seq = (meta?.lastSeq ?? 0) + 1;
-    this.db
-      .insert(indexMeta)
-      .values({ id: 1, lastSeq: seq })
-      .onConflictDoUpdate({ target: indexMeta.id, set: { lastSeq: seq } })
-      .run();
+    const seq = (this.meta.get()?.lastSeq ?? 0) + 1;
+    this.meta.put({ lastSeq: seq });
     return seq;
   }
 }

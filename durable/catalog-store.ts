@@ -1,16 +1,16 @@
-import { DurableObject } from "cloudflare:workers";
 import { asc, eq, gt, inArray } from "drizzle-orm";
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { fail, type Result } from "../shared/errors.ts";
 import { canonicalJson } from "../shared/ids.ts";
 import type { CatalogItem, Promotion, PutCatalogItemRequest, PutPromotionRequest } from "../shared/schemas/catalog.ts";
-import { pruneIdempotencyKeys, runIdempotentTransaction, schedulePruneAlarm, type IdempotencyInput, type Idempotent } from "./idempotency.ts";
-import { chunks } from "./paging.ts";
+import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/catalog-store/migrations.js";
+import { parseName, type TenantIdentity } from "./objects.ts";
+import { chunks } from "./paging.ts";
 import * as schema from "./schema/catalog-store.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
+import { singleRow } from "./single-row.ts";
 
-const { catalogMeta, items, barcodes, promotions } = schema;
+const { items, barcodes, promotions } = schema;
 
 /** One change of the catalog feed: the latest state of an item or a promotion, at its feed position. */
 export type CatalogChange = { seq: number; at: number } & ({ kind: "item"; item: CatalogItem } | { kind: "promotion"; promotion: Promotion });
@@ -27,19 +27,16 @@ export interface ResolvedCode {
  * item and promotion once, with its latest state, in change order. A PUT that
  * changes nothing keeps its place.
  */
-export class CatalogStore extends DurableObject<Env> {
-  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+export class CatalogStore extends ShelfsyncObject<typeof schema, TenantIdentity> {
+  /** The last feed sequence number given out. */
+  private readonly meta = singleRow(this.db, schema.catalogMeta);
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.db = drizzle(ctx.storage, { schema });
-    void ctx.blockConcurrencyWhile(async () => {
-      await migrate(this.db, migrations);
-    });
+    super(ctx, env, { schema, migrations, identity: parseName.tenant });
   }
 
   async putItem(sku: string, input: PutCatalogItemRequest, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ item: CatalogItem; changed: boolean }>>> {
-    return this.mutate(idempotency, (now) => {
+    return this.idempotentTransaction(idempotency, (now) => {
       const taken = this.barcodeOwners(input.barcodes).filter((owner) => owner.sku !== sku);
       if (taken.length > 0) {
         const detail = taken.map((owner) => `${owner.barcode} belongs to ${owner.sku}`).join(", ");
@@ -64,7 +61,7 @@ export class CatalogStore extends DurableObject<Env> {
   }
 
   async putPromotion(id: string, input: PutPromotionRequest, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ promotion: Promotion; changed: boolean }>>> {
-    return this.mutate(idempotency, (now) => {
+    return this.idempotentTransaction(idempotency, (now) => {
       const current = this.db.select().from(promotions).where(eq(promotions.id, id)).get();
       const values = {
         name: input.name ?? null,
@@ -111,15 +108,6 @@ export class CatalogStore extends DurableObject<Env> {
     return { changes: merged.slice(0, limit), hasMore: merged.length > limit };
   }
 
-  override async alarm(): Promise<void> {
-    pruneIdempotencyKeys(this.db, Date.now());
-    await schedulePruneAlarm(this.ctx.storage, this.db);
-  }
-
-  private mutate<T>(idempotency: IdempotencyInput | undefined, effect: (now: number) => T): Promise<Idempotent<T>> {
-    return runIdempotentTransaction(this.ctx.storage, this.db, idempotency, effect);
-  }
-
   private barcodeOwners(codes: readonly string[]): { barcode: string; sku: string }[] {
     const owners: { barcode: string; sku: string }[] = [];
     for (const chunk of chunks(codes)) owners.push(...this.db.select().from(barcodes).where(inArray(barcodes.barcode, chunk)).all());
@@ -127,12 +115,11 @@ export class CatalogStore extends DurableObject<Env> {
   }
 
   private nextSeq(): number {
-    const seq = (this.db.select().from(catalogMeta).where(eq(catalogMeta.id, 1)).get()?.lastSeq ?? 0) + 1;
-    this.db.insert(catalogMeta).values({ id: 1, lastSeq: seq }).onConflictDoUpdate({ target: catalogMeta.id, set: { lastSeq: seq } }).run();
+    const seq = (this.meta.get()?.lastSeq ?? 0) + 1;
+    this.meta.put({ lastSeq: seq });
     return seq;
   }
 }
-
 
 function toItem(row: typeof items.$inferSelect): CatalogItem {
   return { sku: row.sku, name: row.name, barcodes: row.barcodes, price: row.price, currency: row.currency, updatedAt: new Date(row.updatedAt).toISOString() };

@@ -2,6 +2,7 @@ import { asc, eq, lte } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { newId } from "../shared/ids.ts";
 import type { EventMessage, OutboundEvent } from "../shared/schemas/events.ts";
+import { exceptionQueue } from "./objects.ts";
 import { eventOutbox } from "./schema/event-outbox.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -94,7 +95,7 @@ export class EventOutbox {
     try {
       // Every object stages the events of one tenant, so this is one exception queue.
       for (const event of events) {
-        await this.env.EXCEPTION_QUEUE.getByName(event.tenantId).reportDeliveryFailure({
+        await exceptionQueue(this.env, event.tenantId).reportDeliveryFailure({
           type: "event_delivery_failed",
           naturalKey: `event_delivery_failed:${event.id}`,
           subject: event.subject,

@@ -1,13 +1,13 @@
-import { DurableObject } from "cloudflare:workers";
 import { asc, eq, lt } from "drizzle-orm";
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import type { PutEventSettingsRequest } from "../shared/schemas/events.ts";
-import { signEvent } from "../workers/events/signature.ts";
+import { maskSecret, signEvent } from "../shared/signatures.ts";
 import migrations from "./migrations/event-webhook/migrations.js";
+import { parseName, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/event-webhook.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
+import { singleRow } from "./single-row.ts";
 
-const { settings, deliveryFailures } = schema;
+const { deliveryFailures } = schema;
 
 /** Longer than the queue keeps retrying an event: a failure is kept until its event died or was delivered long ago. */
 export const failureRetentionMs = 7 * 24 * 60 * 60 * 1000;
@@ -34,20 +34,15 @@ export interface DeliveryFailure {
  * the latest failure of each event still being retried. Deliveries are
  * signed here, so the secret never leaves the object.
  */
-export class EventWebhook extends DurableObject<Env> {
-  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+export class EventWebhook extends ShelfsyncObject<typeof schema, TenantIdentity> {
+  private readonly settings = singleRow(this.db, schema.settings);
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.db = drizzle(ctx.storage, { schema });
-    void ctx.blockConcurrencyWhile(async () => {
-      await migrate(this.db, migrations);
-    });
+    super(ctx, env, { schema, migrations, identity: parseName.tenant });
   }
 
   async configure(input: PutEventSettingsRequest): Promise<EventSettingsView> {
-    const values = { url: input.url, secret: input.secret, updatedAt: Date.now() };
-    this.db.insert(settings).values({ id: 1, ...values }).onConflictDoUpdate({ target: settings.id, set: values }).run();
+    this.settings.put({ url: input.url, secret: input.secret, updatedAt: this.now() });
     return this.settingsView()!;
   }
 
@@ -57,15 +52,15 @@ export class EventWebhook extends DurableObject<Env> {
 
   /** The URL and signature for delivering `body` at `timestamp` (Unix seconds); null when no webhook is set. */
   async sign(body: string, timestamp: number): Promise<SignedDelivery | null> {
-    const row = this.db.select().from(settings).where(eq(settings.id, 1)).get();
+    const row = this.settings.get();
     if (!row) return null;
     return { url: row.url, signature: await signEvent(row.secret, timestamp, body) };
   }
 
   async recordFailure(eventId: string, failure: DeliveryFailure): Promise<void> {
-    const values = { ...failure, at: Date.now() };
+    const values = { ...failure, at: this.now() };
     this.db.insert(deliveryFailures).values({ eventId, ...values }).onConflictDoUpdate({ target: deliveryFailures.eventId, set: values }).run();
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(values.at + failureRetentionMs);
+    await this.wakeBy(values.at + failureRetentionMs);
   }
 
   /** The event's latest failed attempt, if one is remembered. */
@@ -75,14 +70,14 @@ export class EventWebhook extends DurableObject<Env> {
   }
 
   /** Forgets failures of events delivered (or given up) long ago, then wakes for the next oldest. */
-  override async alarm(): Promise<void> {
-    this.db.delete(deliveryFailures).where(lt(deliveryFailures.at, Date.now() - failureRetentionMs)).run();
+  protected override async onAlarm(): Promise<number | null> {
+    this.db.delete(deliveryFailures).where(lt(deliveryFailures.at, this.now() - failureRetentionMs)).run();
     const oldest = this.db.select({ at: deliveryFailures.at }).from(deliveryFailures).orderBy(asc(deliveryFailures.at)).limit(1).get();
-    if (oldest) await this.ctx.storage.setAlarm(oldest.at + failureRetentionMs);
+    return oldest ? oldest.at + failureRetentionMs : null;
   }
 
   private settingsView(): EventSettingsView | null {
-    const row = this.db.select().from(settings).where(eq(settings.id, 1)).get();
-    return row ? { url: row.url, maskedSecret: `••••••••${row.secret.slice(-4)}`, updatedAt: row.updatedAt } : null;
+    const row = this.settings.get();
+    return row ? { url: row.url, maskedSecret: maskSecret(row.secret), updatedAt: row.updatedAt } : null;
   }
 }

@@ -1,14 +1,13 @@
-import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, gt, inArray, type SQL } from "drizzle-orm";
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import { asc, eq, inArray } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
-import type { ExceptionPage, ExceptionRecord, ExceptionState, ExceptionType, ReplayAnswer, ResolveExceptionRequest } from "../shared/schemas/exceptions.ts";
-import { findIdempotent, pruneIdempotencyKeys, recordIdempotent, runIdempotent, schedulePruneAlarm, type IdempotencyInput, type Idempotent } from "./idempotency.ts";
-import { chunks, seqPage } from "./paging.ts";
+import type { ExceptionPage, ExceptionRecord, ExceptionsQuery, ExceptionState, ReplayAnswer, ResolveExceptionRequest } from "../shared/schemas/exceptions.ts";
+import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/exception-queue/migrations.js";
+import { parseName, type TenantIdentity } from "./objects.ts";
+import { chunks, pageBySeq } from "./paging.ts";
 import * as schema from "./schema/exception-queue.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
 
 const { exceptions, exceptionTransitions } = schema;
 
@@ -23,10 +22,7 @@ export type ExceptionDraft = DistributiveOmit<ExceptionRecord, "id" | "state" | 
 
 export type DeliveryFailureDraft = Extract<ExceptionDraft, { type: "event_delivery_failed" }>;
 
-export interface ExceptionFilter {
-  type?: ExceptionType;
-  state?: ExceptionState;
-}
+export type ExceptionFilter = Pick<ExceptionsQuery, "type" | "state">;
 
 export type ExceptionResult = Result<{ exception: ExceptionRecord }>;
 export type ReplayResult = Result<{ answer: ReplayAnswer }>;
@@ -63,15 +59,9 @@ const closed: readonly ExceptionState[] = ["resolved", "ignored"];
  * exception stays closed: a replay of it answers `already_closed` and runs
  * nothing, so two replays (whatever their keys) have one effect.
  */
-export class ExceptionQueue extends DurableObject<Env> {
-  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
-
+export class ExceptionQueue extends ShelfsyncObject<typeof schema, TenantIdentity> {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.db = drizzle(ctx.storage, { schema });
-    void ctx.blockConcurrencyWhile(async () => {
-      await migrate(this.db, migrations);
-    });
+    super(ctx, env, { schema, migrations, identity: parseName.tenant });
   }
 
   /**
@@ -80,8 +70,8 @@ export class ExceptionQueue extends DurableObject<Env> {
    * (or being replayed) refreshes the payload: it is the latest report.
    */
   async record(drafts: ExceptionDraft[]): Promise<ExceptionRecord[]> {
-    const now = Date.now();
-    return this.ctx.storage.transactionSync(() =>
+    const now = this.now();
+    return this.transaction(() =>
       drafts.map((draft) => {
         const existing = this.byNaturalKey(draft.naturalKey);
         if (!existing) return this.view(this.insert(draft, now, null));
@@ -97,9 +87,9 @@ export class ExceptionQueue extends DurableObject<Env> {
    * new failure. Open: the failure is refreshed. Closed: a person decided; it stays so.
    */
   async reportDeliveryFailure(draft: DeliveryFailureDraft): Promise<ExceptionRecord> {
-    const now = Date.now();
+    const now = this.now();
     const reason = draft.payload.lastError ?? `not delivered after ${draft.payload.attempts} attempts`;
-    return this.ctx.storage.transactionSync(() => {
+    return this.transaction(() => {
       const existing = this.byNaturalKey(draft.naturalKey);
       if (!existing) return this.view(this.insert(draft, now, reason));
       if (closed.includes(existing.state)) return this.view(existing);
@@ -116,17 +106,8 @@ export class ExceptionQueue extends DurableObject<Env> {
   }
 
   async list(filter: ExceptionFilter, after: number, limit: number): Promise<ExceptionPage> {
-    const conditions: SQL[] = [gt(exceptions.seq, after)];
-    if (filter.type) conditions.push(eq(exceptions.type, filter.type));
-    if (filter.state) conditions.push(eq(exceptions.state, filter.state));
-    const rows = this.db
-      .select()
-      .from(exceptions)
-      .where(and(...conditions))
-      .orderBy(asc(exceptions.seq))
-      .limit(limit + 1)
-      .all();
-    const { page, nextCursor } = seqPage(rows, limit);
+    const filters = [filter.type && eq(exceptions.type, filter.type), filter.state && eq(exceptions.state, filter.state)];
+    const { page, nextCursor } = pageBySeq(this.db, exceptions, filters, after, limit);
     const transitions = this.transitionsOf(page.map((row) => row.id));
     return { exceptions: page.map((row) => toRecord(row, transitions.get(row.id) ?? [])), nextCursor };
   }
@@ -138,9 +119,9 @@ export class ExceptionQueue extends DurableObject<Env> {
    * and nothing runs; one being replayed right now is a `conflict`.
    */
   async beginReplay(id: string, by: string, note: string | null, idempotency?: IdempotencyInput): Promise<ReplayClaim> {
-    const now = Date.now();
-    const claim = this.ctx.storage.transactionSync((): ReplayClaim => {
-      const previous = idempotency ? findIdempotent<ReplayResult>(this.db, idempotency) : null;
+    const now = this.now();
+    const claim = this.transaction((): ReplayClaim => {
+      const previous = idempotency ? this.storedAnswer<ReplayResult>(idempotency) : null;
       if (previous) return { run: false, result: previous.outcome, replayed: previous.replayed };
       const row = this.byId(id);
       if (!row) return this.answered(idempotency, now, fail("not_found", `No exception ${id}`));
@@ -155,7 +136,7 @@ export class ExceptionQueue extends DurableObject<Env> {
       this.transition(row, "retrying", by, note ?? `replay ${replay}`, now);
       return { run: true, exception: this.view(this.byId(id)!), replay };
     });
-    await schedulePruneAlarm(this.ctx.storage, this.db);
+    await this.wakeBy(null);
     return claim;
   }
 
@@ -166,8 +147,8 @@ export class ExceptionQueue extends DurableObject<Env> {
    * exception changed meanwhile (a person closed it), it is left as it is.
    */
   async finishReplay(id: string, replay: number, step: StepOutcome, by: string, idempotency?: IdempotencyInput): Promise<ReplayResult> {
-    const now = Date.now();
-    const result = this.ctx.storage.transactionSync((): ReplayResult => {
+    const now = this.now();
+    const result = this.transaction((): ReplayResult => {
       const row = this.byId(id);
       if (!row) return fail("not_found", `No exception ${id}`);
       if (row.state === "retrying" && row.replays === replay) {
@@ -182,17 +163,17 @@ export class ExceptionQueue extends DurableObject<Env> {
         }
       }
       const answer: ReplayResult = { ok: true, answer: { outcome: step.outcome, detail: step.detail, exception: this.view(this.byId(id)!) } };
-      if (idempotency && !findIdempotent(this.db, idempotency)) recordIdempotent(this.db, idempotency, now, answer);
+      if (idempotency && !this.storedAnswer(idempotency)) this.rememberAnswer(idempotency, now, answer);
       return answer;
     });
-    await schedulePruneAlarm(this.ctx.storage, this.db);
+    await this.wakeBy(null);
     return result;
   }
 
   /** A replayed event was delivered (or had nowhere to go): its exception, if still `retrying`, is resolved. */
   async completeReplay(id: string, note: string): Promise<void> {
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
+    const now = this.now();
+    this.transaction(() => {
       const row = this.byId(id);
       if (!row || row.state !== "retrying") return;
       this.db.update(exceptions).set({ state: "resolved", leaseUntil: null, updatedAt: now }).where(eq(exceptions.seq, row.seq)).run();
@@ -202,29 +183,18 @@ export class ExceptionQueue extends DurableObject<Env> {
 
   /** A person closes it with a note, as `resolved` or `ignored`. Closing a closed one is a `conflict`. */
   async resolve(id: string, input: ResolveExceptionRequest, by: string, idempotency?: IdempotencyInput): Promise<Idempotent<ExceptionResult>> {
-    const now = Date.now();
-    const result = this.ctx.storage.transactionSync(() =>
-      runIdempotent(this.db, idempotency, now, (): ExceptionResult => {
-        const row = this.byId(id);
-        if (!row) return fail("not_found", `No exception ${id}`);
-        if (closed.includes(row.state)) return fail("conflict", `Exception ${id} is already ${row.state}`, { state: row.state });
-        this.db.update(exceptions).set({ state: input.state, leaseUntil: null, updatedAt: now }).where(eq(exceptions.seq, row.seq)).run();
-        this.transition(row, input.state, by, input.note, now);
-        return { ok: true, exception: this.view(this.byId(id)!) };
-      }),
-    );
-    await schedulePruneAlarm(this.ctx.storage, this.db);
-    return result;
-  }
-
-  /** Forgets Idempotency-Keys past their retention. */
-  override async alarm(): Promise<void> {
-    pruneIdempotencyKeys(this.db, Date.now());
-    await schedulePruneAlarm(this.ctx.storage, this.db);
+    return this.idempotentTransaction(idempotency, (now): ExceptionResult => {
+      const row = this.byId(id);
+      if (!row) return fail("not_found", `No exception ${id}`);
+      if (closed.includes(row.state)) return fail("conflict", `Exception ${id} is already ${row.state}`, { state: row.state });
+      this.db.update(exceptions).set({ state: input.state, leaseUntil: null, updatedAt: now }).where(eq(exceptions.seq, row.seq)).run();
+      this.transition(row, input.state, by, input.note, now);
+      return { ok: true, exception: this.view(this.byId(id)!) };
+    });
   }
 
   private answered(idempotency: IdempotencyInput | undefined, now: number, result: ReplayResult): ReplayClaim {
-    if (idempotency) recordIdempotent(this.db, idempotency, now, result);
+    if (idempotency) this.rememberAnswer(idempotency, now, result);
     return { run: false, result, replayed: false };
   }
 

@@ -78,25 +78,3 @@ export function oldestIdempotencyKey(db: SyncDatabase): number | null {
   const row = db.select({ createdAt: idempotencyKeys.createdAt }).from(idempotencyKeys).orderBy(idempotencyKeys.createdAt).limit(1).get();
   return row?.createdAt ?? null;
 }
-
-/**
- * Sets the alarm for when the oldest remembered key may be pruned, unless an
- * alarm is already set: for objects whose only alarm is that prune.
- */
-export async function schedulePruneAlarm(storage: DurableObjectStorage, db: SyncDatabase): Promise<void> {
-  const oldest = oldestIdempotencyKey(db);
-  if (oldest !== null && (await storage.getAlarm()) === null) await storage.setAlarm(oldest + idempotencyRetentionMs);
-}
-
-/** Runs `effect` once per Idempotency-Key in one storage transaction, then makes sure the key will be pruned. */
-export async function runIdempotentTransaction<T>(
-  storage: DurableObjectStorage,
-  db: SyncDatabase,
-  input: IdempotencyInput | undefined,
-  effect: (now: number) => T,
-): Promise<Idempotent<T>> {
-  const now = Date.now();
-  const result = storage.transactionSync(() => runIdempotent(db, input, now, () => effect(now)));
-  if (input) await schedulePruneAlarm(storage, db);
-  return result;
-}

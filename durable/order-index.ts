@@ -1,31 +1,20 @@
-import { DurableObject } from "cloudflare:workers";
-import { and, asc, eq, gt, lt, type SQL } from "drizzle-orm";
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import { eq, lt } from "drizzle-orm";
 import type { Result } from "../shared/errors.ts";
-import type { OrderPage, OrderSettings, OrderStatus, OrderSummary } from "../shared/schemas/orders.ts";
-import { findIdempotent, pruneIdempotencyKeys, recordIdempotent, runIdempotent, schedulePruneAlarm, type IdempotencyInput, type Idempotent } from "./idempotency.ts";
-import { seqPage } from "./paging.ts";
+import type { OrderPage, OrderSettings, OrdersQuery, OrderSummary } from "../shared/schemas/orders.ts";
+import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/order-index/migrations.js";
+import { parseName, type TenantIdentity } from "./objects.ts";
+import { pageBySeq } from "./paging.ts";
 import * as schema from "./schema/order-index.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
+import { singleRow } from "./single-row.ts";
 
-const { orders, orderSettings } = schema;
+const { orders } = schema;
 
-/** What an order object publishes of itself; a lower `version` than the stored one is stale and ignored. */
-export interface OrderIndexEntry {
-  orderId: string;
-  channel: string;
-  externalId: string;
-  status: OrderStatus;
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-}
+/** What an order object publishes of itself (times in epoch ms); a lower `version` than the stored one is stale and ignored. */
+export type OrderIndexEntry = Pick<OrderSummary, "channel" | "externalId" | "status"> & { orderId: string; version: number; createdAt: number; updatedAt: number };
 
-export interface OrderFilter {
-  status?: OrderStatus;
-  channel?: string;
-}
+export type OrderFilter = Pick<OrdersQuery, "status" | "channel">;
 
 const defaultSettings: OrderSettings = { shortagePolicy: "backorder" };
 
@@ -35,15 +24,11 @@ const defaultSettings: OrderSettings = { shortagePolicy: "backorder" };
  * Idempotency-Keys of order submissions, so that a key reused for another
  * order is a conflict although each order lives in its own object.
  */
-export class OrderIndex extends DurableObject<Env> {
-  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+export class OrderIndex extends ShelfsyncObject<typeof schema, TenantIdentity> {
+  private readonly settings = singleRow(this.db, schema.orderSettings);
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.db = drizzle(ctx.storage, { schema });
-    void ctx.blockConcurrencyWhile(async () => {
-      await migrate(this.db, migrations);
-    });
+    super(ctx, env, { schema, migrations, identity: parseName.tenant });
   }
 
   /**
@@ -52,14 +37,14 @@ export class OrderIndex extends DurableObject<Env> {
    * request under the key is `idempotency_conflict`.
    */
   async claimKey(idempotency: IdempotencyInput, orderId: string): Promise<Result<{ orderId: string }>> {
-    const claimed = this.ctx.storage.transactionSync(() => {
-      const previous = findIdempotent<{ ok: true; orderId: string }>(this.db, idempotency);
+    const claimed = this.transaction(() => {
+      const previous = this.storedAnswer<{ ok: true; orderId: string }>(idempotency);
       if (previous) return previous.outcome;
       const claim = { ok: true as const, orderId };
-      recordIdempotent(this.db, idempotency, Date.now(), claim);
+      this.rememberAnswer(idempotency, this.now(), claim);
       return claim;
     });
-    await schedulePruneAlarm(this.ctx.storage, this.db);
+    await this.wakeBy(null);
     return claimed;
   }
 
@@ -73,44 +58,21 @@ export class OrderIndex extends DurableObject<Env> {
   }
 
   async list(filter: OrderFilter, after: number, limit: number): Promise<OrderPage> {
-    const conditions: SQL[] = [gt(orders.seq, after)];
-    if (filter.status) conditions.push(eq(orders.status, filter.status));
-    if (filter.channel) conditions.push(eq(orders.channel, filter.channel));
-    const rows = this.db
-      .select()
-      .from(orders)
-      .where(and(...conditions))
-      .orderBy(asc(orders.seq))
-      .limit(limit + 1)
-      .all();
-    const { page, nextCursor } = seqPage(rows, limit);
+    const filters = [filter.status && eq(orders.status, filter.status), filter.channel && eq(orders.channel, filter.channel)];
+    const { page, nextCursor } = pageBySeq(this.db, orders, filters, after, limit);
     return { orders: page.map(toSummary), nextCursor };
   }
 
   async getSettings(): Promise<OrderSettings> {
-    const row = this.db.select().from(orderSettings).where(eq(orderSettings.id, 1)).get();
+    const row = this.settings.get();
     return row ? { shortagePolicy: row.shortagePolicy } : defaultSettings;
   }
 
   async putSettings(settings: OrderSettings, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ settings: OrderSettings }>>> {
-    const now = Date.now();
-    const result = this.ctx.storage.transactionSync(() =>
-      runIdempotent(this.db, idempotency, now, () => {
-        this.db
-          .insert(orderSettings)
-          .values({ id: 1, shortagePolicy: settings.shortagePolicy, updatedAt: now })
-          .onConflictDoUpdate({ target: orderSettings.id, set: { shortagePolicy: settings.shortagePolicy, updatedAt: now } })
-          .run();
-        return { ok: true as const, settings };
-      }),
-    );
-    if (idempotency) await schedulePruneAlarm(this.ctx.storage, this.db);
-    return result;
-  }
-
-  override async alarm(): Promise<void> {
-    pruneIdempotencyKeys(this.db, Date.now());
-    await schedulePruneAlarm(this.ctx.storage, this.db);
+    return this.idempotentTransaction(idempotency, (now) => {
+      this.settings.put({ shortagePolicy: settings.shortagePolicy, updatedAt: now });
+      return { ok: true as const, settings };
+    });
   }
 }
 

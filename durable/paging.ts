@@ -1,3 +1,10 @@
+import { and, asc, gt, type SQL } from "drizzle-orm";
+import type { BaseSQLiteDatabase, SQLiteColumn, SQLiteTableWithColumns } from "drizzle-orm/sqlite-core";
+
+type SyncDatabase = BaseSQLiteDatabase<"sync", any, any>;
+// Any table with an integer `seq` column that orders its rows.
+type SeqTable = SQLiteTableWithColumns<any> & { seq: SQLiteColumn };
+
 /**
  * One page of rows read with `limit + 1` in `seq` order: the rows to answer
  * with, and the cursor of the next page (the last seq answered), or null when
@@ -20,4 +27,30 @@ export function chunks<T>(values: readonly T[], size = 90): T[][] {
   const out: T[][] = [];
   for (let start = 0; start < values.length; start += size) out.push(values.slice(start, start + size));
   return out;
+}
+
+/**
+ * One page of `table`'s rows after `after` in `seq` order, narrowed by
+ * `filters` (undefined ones are left out).
+ *
+ * @example
+ * pageBySeq(db, orders, [filter.status && eq(orders.status, filter.status)], after, 50)
+ */
+export function pageBySeq<TTable extends SeqTable>(
+  db: SyncDatabase,
+  table: TTable,
+  filters: (SQL | undefined | "" | null)[],
+  after: number,
+  limit: number,
+): { page: TTable["$inferSelect"][]; nextCursor: string | null } {
+  type Row = TTable["$inferSelect"] & { seq: number };
+  const conditions = filters.filter((filter): filter is SQL => Boolean(filter));
+  const rows = db
+    .select()
+    .from(table)
+    .where(and(gt(table.seq, after), ...conditions))
+    .orderBy(asc(table.seq))
+    .limit(limit + 1)
+    .all() as Row[];
+  return seqPage(rows, limit);
 }

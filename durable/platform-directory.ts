@@ -1,12 +1,11 @@
-import { DurableObject } from "cloudflare:workers";
 import { asc } from "drizzle-orm";
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import type { Result } from "../shared/errors.ts";
-import type { ApiKey, Tenant } from "../shared/schemas/tenancy.ts";
-import { findIdempotent, pruneIdempotencyKeys, recordIdempotent, schedulePruneAlarm, type IdempotencyInput, type Idempotent } from "./idempotency.ts";
+import type { ApiKey, CreateTenantRequest, Tenant } from "../shared/schemas/tenancy.ts";
+import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/platform-directory/migrations.js";
+import { parseName, tenantRegistry } from "./objects.ts";
 import * as schema from "./schema/platform-directory.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
 import type { NewKey } from "./tenant-registry.ts";
 
 const { tenants } = schema;
@@ -18,15 +17,9 @@ export type CreatedTenant = Result<{ tenant: Tenant; adminKey: ApiKey }>;
  * idempotency records of tenant creation, which cannot live in a tenant's own
  * registry (a retry that changed the tenant id would look in another one).
  */
-export class PlatformDirectory extends DurableObject<Env> {
-  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
-
+export class PlatformDirectory extends ShelfsyncObject<typeof schema, Record<string, never>> {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.db = drizzle(ctx.storage, { schema });
-    void ctx.blockConcurrencyWhile(async () => {
-      await migrate(this.db, migrations);
-    });
+    super(ctx, env, { schema, migrations, identity: parseName.platform });
   }
 
   /**
@@ -34,21 +27,21 @@ export class PlatformDirectory extends DurableObject<Env> {
    * runs one at a time (blockConcurrencyWhile) across the call to the new
    * tenant's registry: a second request with the same key waits and replays.
    */
-  async createTenant(input: { id: string; name: string; adminKey: NewKey }, idempotency: IdempotencyInput): Promise<Idempotent<CreatedTenant>> {
+  async createTenant(input: CreateTenantRequest & { adminKey: NewKey }, idempotency: IdempotencyInput): Promise<Idempotent<CreatedTenant>> {
     return this.ctx.blockConcurrencyWhile(async () => {
-      const previous = findIdempotent<CreatedTenant>(this.db, idempotency);
+      const previous = this.storedAnswer<CreatedTenant>(idempotency);
       if (previous) return previous;
       // The registry keeps the same key: after a crash between these two
       // steps, the retry finds the tenant there and gets its first answer.
-      const created = await this.env.TENANT_REGISTRY.getByName(input.id).createTenant(input, idempotency);
-      this.ctx.storage.transactionSync(() => {
-        recordIdempotent(this.db, idempotency, Date.now(), created.outcome);
+      const created = await tenantRegistry(this.env, input.id).createTenant(input, idempotency);
+      this.transaction(() => {
+        this.rememberAnswer(idempotency, this.now(), created.outcome);
         if (created.outcome.ok) {
           const { tenant } = created.outcome;
           this.db.insert(tenants).values({ id: tenant.id, name: tenant.name, createdAt: Date.parse(tenant.createdAt) }).onConflictDoNothing().run();
         }
       });
-      await schedulePruneAlarm(this.ctx.storage, this.db);
+      await this.wakeBy(null);
       return created;
     });
   }
@@ -60,10 +53,5 @@ export class PlatformDirectory extends DurableObject<Env> {
       .orderBy(asc(tenants.id))
       .all()
       .map((row) => ({ id: row.id, name: row.name, createdAt: new Date(row.createdAt).toISOString() }));
-  }
-
-  override async alarm(): Promise<void> {
-    pruneIdempotencyKeys(this.db, Date.now());
-    await schedulePruneAlarm(this.ctx.storage, this.db);
   }
 }

@@ -1,14 +1,14 @@
-import { DurableObject } from "cloudflare:workers";
 import { and, asc, eq, lt } from "drizzle-orm";
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { fail, type Result } from "../shared/errors.ts";
 import type { PutShopifyIntegrationRequest } from "../shared/schemas/integrations.ts";
-import { verifyShopifySignature } from "../workers/integrations/shopify/signature.ts";
+import { maskSecret, verifyShopifySignature } from "../shared/signatures.ts";
 import migrations from "./migrations/shopify-integration/migrations.js";
+import { parseName, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/shopify-integration.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
+import { singleRow } from "./single-row.ts";
 
-const { settings, webhooks } = schema;
+const { webhooks } = schema;
 
 /** A redelivered webhook id within this time has no second effect. Shopify itself retries for 4 hours. */
 export const webhookRetentionMs = 30 * 24 * 60 * 60 * 1000;
@@ -41,20 +41,15 @@ export type Admission = Result<{ duplicate: false; channel: string } | { duplica
  * channel) and the webhook ids it has handled. Signatures are checked here,
  * so the secret never leaves the object.
  */
-export class ShopifyIntegration extends DurableObject<Env> {
-  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+export class ShopifyIntegration extends ShelfsyncObject<typeof schema, TenantIdentity> {
+  private readonly settings = singleRow(this.db, schema.settings);
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.db = drizzle(ctx.storage, { schema });
-    void ctx.blockConcurrencyWhile(async () => {
-      await migrate(this.db, migrations);
-    });
+    super(ctx, env, { schema, migrations, identity: parseName.tenant });
   }
 
   async configure(input: PutShopifyIntegrationRequest): Promise<ShopifySettingsView> {
-    const values = { webhookSecret: input.webhookSecret, channel: input.channel, updatedAt: Date.now() };
-    this.db.insert(settings).values({ id: 1, ...values }).onConflictDoUpdate({ target: settings.id, set: values }).run();
+    this.settings.put({ webhookSecret: input.webhookSecret, channel: input.channel, updatedAt: this.now() });
     return this.settingsView()!;
   }
 
@@ -70,15 +65,15 @@ export class ShopifyIntegration extends DurableObject<Env> {
    * a `conflict` (Shopify retries later).
    */
   async admit(delivery: ShopifyDelivery): Promise<Admission> {
-    const current = this.db.select().from(settings).where(eq(settings.id, 1)).get();
+    const current = this.settings.get();
     if (!current || !(await verifyShopifySignature(current.webhookSecret, delivery.body, delivery.signature))) {
       return fail("unauthorized", "The X-Shopify-Hmac-Sha256 signature is missing or does not match the body");
     }
     if (!delivery.webhookId || !delivery.topic || delivery.webhookId.length > 255) {
       return fail("validation_failed", "X-Shopify-Webhook-Id and X-Shopify-Topic are required");
     }
-    const now = Date.now();
-    return this.ctx.storage.transactionSync((): Admission => {
+    const now = this.now();
+    return this.transaction((): Admission => {
       const seen = this.db.select().from(webhooks).where(eq(webhooks.id, delivery.webhookId)).get();
       if (seen && seen.state !== "processing") return { ok: true, duplicate: true, state: seen.state, summary: seen.summary ?? {} };
       if (seen && now - seen.receivedAt < processingLeaseMs) {
@@ -95,8 +90,9 @@ export class ShopifyIntegration extends DurableObject<Env> {
 
   /** Records what a delivery did; a redelivery of its id gets this answer. */
   async settle(webhookId: string, state: SettledState, summary: WebhookSummary): Promise<void> {
-    this.db.update(webhooks).set({ state, summary, settledAt: Date.now() }).where(eq(webhooks.id, webhookId)).run();
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + webhookRetentionMs);
+    const now = this.now();
+    this.db.update(webhooks).set({ state, summary, settledAt: now }).where(eq(webhooks.id, webhookId)).run();
+    await this.wakeBy(now + webhookRetentionMs);
   }
 
   /** Lets a delivery that failed on our side be handled again by Shopify's retry, at once. */
@@ -105,14 +101,14 @@ export class ShopifyIntegration extends DurableObject<Env> {
   }
 
   /** Forgets webhook ids past their retention, then wakes for the next oldest. */
-  override async alarm(): Promise<void> {
-    this.db.delete(webhooks).where(lt(webhooks.receivedAt, Date.now() - webhookRetentionMs)).run();
+  protected override async onAlarm(): Promise<number | null> {
+    this.db.delete(webhooks).where(lt(webhooks.receivedAt, this.now() - webhookRetentionMs)).run();
     const oldest = this.db.select({ receivedAt: webhooks.receivedAt }).from(webhooks).orderBy(asc(webhooks.receivedAt)).limit(1).get();
-    if (oldest) await this.ctx.storage.setAlarm(oldest.receivedAt + webhookRetentionMs);
+    return oldest ? oldest.receivedAt + webhookRetentionMs : null;
   }
 
   private settingsView(): ShopifySettingsView | null {
-    const row = this.db.select().from(settings).where(eq(settings.id, 1)).get();
-    return row ? { channel: row.channel, maskedSecret: `••••••••${row.webhookSecret.slice(-4)}`, updatedAt: row.updatedAt } : null;
+    const row = this.settings.get();
+    return row ? { channel: row.channel, maskedSecret: maskSecret(row.webhookSecret), updatedAt: row.updatedAt } : null;
   }
 }

@@ -1,20 +1,20 @@
-import { DurableObject } from "cloudflare:workers";
 import { asc, eq, gt, inArray, lte } from "drizzle-orm";
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
-import type { z } from "@hono/zod-openapi";
 import {
+  describeIssues,
   maxReportedGaps,
   PosTransaction,
+  transactionIdOf,
   type StoreTransactionBatchResult,
   type StoreTransactionEnvelope,
   type StoreTransactionResult,
 } from "../shared/schemas/store-transactions.ts";
 import type { ResolvedCode } from "./catalog-store.ts";
 import type { ExceptionDraft } from "./exception-queue.ts";
-import { chunks } from "./paging.ts";
 import migrations from "./migrations/store-ingest/migrations.js";
+import { catalogStore, exceptionQueue, parseName, skuObject, type StoreIdentity } from "./objects.ts";
+import { chunks } from "./paging.ts";
 import * as schema from "./schema/store-ingest.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { posMovementKey, posReference, type StoreMovement, type StoreMovementOutcome } from "./store-movements.ts";
 
 const { ingestMeta, transactions, receivedSequences } = schema;
@@ -22,11 +22,6 @@ const { ingestMeta, transactions, receivedSequences } = schema;
 type Meta = typeof ingestMeta.$inferSelect;
 type TransactionRow = typeof transactions.$inferSelect;
 type Gap = StoreTransactionBatchResult["gaps"][number];
-
-export interface IngestScope {
-  tenantId: string;
-  location: string;
-}
 
 /** How long a transaction may stay half-applied (after a crash) before the alarm finishes it. */
 export const pendingRetryMs = 30_000;
@@ -50,28 +45,24 @@ const ledgerTypes = { sale: "pos_sale", return: "pos_return", void: "pos_void" }
  * pending: the next batch or the alarm applies it again, and the SKU objects'
  * keys make that a no-op for lines already applied. So it counts exactly once.
  */
-export class StoreIngest extends DurableObject<Env> {
-  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
-  /** The end of the chain that serializes batches: an await on a SKU object must not let another batch interleave. */
-  private tail: Promise<unknown> = Promise.resolve();
-
+export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.db = drizzle(ctx.storage, { schema });
-    void ctx.blockConcurrencyWhile(async () => {
-      await migrate(this.db, migrations);
-    });
+    super(ctx, env, { schema, migrations, identity: parseName.store });
   }
 
-  /** Ingests one batch from the store's agent and answers per transaction, with the high-water mark and gaps. */
-  async ingest(scope: IngestScope, envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
-    return this.serialized(() => this.ingestBatch(scope, envelopes));
+  /**
+   * Ingests one batch from the store's agent and answers per transaction,
+   * with the high-water mark and gaps. Batches run one after another: an
+   * await on a SKU object must not let another batch interleave.
+   */
+  async ingest(envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
+    return this.serialized(() => this.ingestBatch(envelopes));
   }
 
   /** Finishes transactions a crash left pending, when no batch came to do it. */
-  override async alarm(): Promise<void> {
+  protected override async onAlarm(): Promise<number | null> {
     const meta = this.meta();
-    if (!meta) return;
+    if (!meta) return null;
     await this.serialized(async () => {
       const pending = this.pendingRows();
       if (pending.length === 0) return;
@@ -79,17 +70,12 @@ export class StoreIngest extends DurableObject<Env> {
       const { failed, cause } = await this.apply(meta, pending);
       if (failed > 0) throw new Error(`${failed} pending POS transactions of ${meta.location} could not be applied: ${cause}`);
     });
+    return null;
   }
 
-  private serialized<T>(run: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(run);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-
-  private async ingestBatch(scope: IngestScope, envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
-    const meta = this.claim(scope);
-    const now = Date.now();
+  private async ingestBatch(envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
+    const meta = this.claim();
+    const now = this.now();
     const results: StoreTransactionResult[] = [];
     const decided = new Map<string, StoreTransactionResult>();
     const fresh: { sequence: number; transaction: PosTransaction }[] = [];
@@ -128,8 +114,8 @@ export class StoreIngest extends DurableObject<Env> {
       fresh.push({ sequence, transaction: parsed.data });
     }
 
-    const resolved = fresh.length === 0 ? {} : await this.catalog(meta).resolveCodes(fresh.flatMap(({ transaction }) => transaction.lines.map((line) => line.sku)));
-    const highWaterMark = this.ctx.storage.transactionSync(() => {
+    const resolved = fresh.length === 0 ? {} : await catalogStore(this.env, meta.tenantId).resolveCodes(fresh.flatMap(({ transaction }) => transaction.lines.map((line) => line.sku)));
+    const highWaterMark = this.transaction(() => {
       for (const row of rejected) this.db.insert(transactions).values(row).run();
       for (const { sequence, transaction } of fresh) {
         this.db
@@ -143,7 +129,7 @@ export class StoreIngest extends DurableObject<Env> {
     // Every pending transaction, also those a crash left behind, in the store's order: a SKU's movements keep it.
     const pending = this.pendingRows();
     if (pending.length > 0) {
-      await this.ctx.storage.setAlarm(now + pendingRetryMs);
+      await this.wakeAt(now + pendingRetryMs);
       const { failed, cause } = await this.apply(meta, pending);
       // An infrastructure fault, not an answer: the agent resends the batch, as after any 5xx.
       if (failed > 0) throw new Error(`${failed} of ${pending.length} POS transactions of ${meta.location} could not be applied yet (${cause}); resend the batch`);
@@ -175,7 +161,7 @@ export class StoreIngest extends DurableObject<Env> {
     const outcomes = new Map<string, StoreMovementOutcome>();
     await forEachLimited([...bySku], skuConcurrency, async ([sku, movements]) => {
       try {
-        const result = await this.env.SKU_INVENTORY.getByName(`${meta.tenantId}/${sku}`).applyStoreMovements({ tenantId: meta.tenantId, sku }, movements);
+        const result = await skuObject(this.env, meta.tenantId, sku).applyStoreMovements(movements);
         if (!result.ok) throw new Error(`${result.code}: ${result.detail}`);
         for (const outcome of result.outcomes) outcomes.set(outcome.key, outcome);
       } catch (error) {
@@ -185,9 +171,9 @@ export class StoreIngest extends DurableObject<Env> {
     });
     const applied = rows.filter((row) => row.movements!.every((movement) => !failedSkus.has(movement.sku)));
     const drafts = applied.flatMap((row) => exceptionsOf(meta.location, row, outcomes));
-    if (drafts.length > 0) await this.env.EXCEPTION_QUEUE.getByName(meta.tenantId).record(drafts);
-    const now = Date.now();
-    this.ctx.storage.transactionSync(() => {
+    if (drafts.length > 0) await exceptionQueue(this.env, meta.tenantId).record(drafts);
+    const now = this.now();
+    this.transaction(() => {
       for (const ids of chunks(applied.map((row) => row.transactionId))) {
         this.db.update(transactions).set({ status: "accepted", settledAt: now }).where(inArray(transactions.transactionId, ids)).run();
       }
@@ -252,23 +238,16 @@ export class StoreIngest extends DurableObject<Env> {
     return this.db.select().from(transactions).where(eq(transactions.status, "pending")).orderBy(asc(transactions.sequence)).all();
   }
 
-  private catalog(meta: Meta) {
-    return this.env.CATALOG_STORE.getByName(meta.tenantId);
-  }
-
   private meta(): Meta | undefined {
     return this.db.select().from(ingestMeta).where(eq(ingestMeta.id, 1)).get();
   }
 
-  /** Records the object's tenant and location on first use, and refuses any other. */
-  private claim(scope: IngestScope): Meta {
+  /** The store's row (its high-water mark), made on the first batch. */
+  private claim(): Meta {
     let meta = this.meta();
     if (!meta) {
-      meta = { id: 1, tenantId: scope.tenantId, location: scope.location, highWaterMark: 0 };
+      meta = { id: 1, ...this.identity, highWaterMark: 0 };
       this.db.insert(ingestMeta).values(meta).run();
-    }
-    if (meta.tenantId !== scope.tenantId || meta.location !== scope.location) {
-      throw new Error(`Store ingest of ${meta.tenantId}/${meta.location} addressed as ${scope.tenantId}/${scope.location}`);
     }
     return meta;
   }
@@ -323,18 +302,7 @@ function exceptionsOf(location: string, row: TransactionRow, outcomes: Map<strin
   return drafts;
 }
 
-/** The transaction id of something that failed validation, if it has a valid one. */
-function transactionIdOf(value: unknown): string | null {
-  if (typeof value !== "object" || value === null || !("transactionId" in value)) return null;
-  const parsed = PosTransaction.shape.transactionId.safeParse(value.transactionId);
-  return parsed.success ? parsed.data : null;
-}
 
-function describeIssues(error: z.ZodError): string {
-  const shown = error.issues.slice(0, 3).map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-  const more = error.issues.length - shown.length;
-  return shown.join("; ") + (more > 0 ? ` (and ${more} more)` : "");
-}
 
 /** Runs `run` over the items with at most `limit` at a time. */
 async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {

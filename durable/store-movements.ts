@@ -14,8 +14,8 @@ export interface StoreMovement {
   reason: string;
 }
 
-/** What a sale left uncovered at its location: reserved > onHand - safetyStock. */
-export interface Shortage {
+/** The reservations a sale left uncovered at its location (reserved > onHand - safetyStock); not an order's shortage. */
+export interface UncoveredReservations {
   onHand: number;
   safetyStock: number;
   reserved: number;
@@ -28,7 +28,7 @@ export interface StoreMovementOutcome {
   /** False when the key had already moved stock (a retry after a crash): nothing changed now. */
   applied: boolean;
   /** For a sale: the reservations at the location that stock no longer covers, if any. */
-  short: Shortage | null;
+  short: UncoveredReservations | null;
 }
 
 export type StoreMovementsResult = Result<{ outcomes: StoreMovementOutcome[] }>;
@@ -71,7 +71,7 @@ export function leavesReservationsShort(stock: StockFigures): boolean {
  * The reservations at a location that its stock no longer covers. The oldest
  * keep their cover first, so the ones named are those promised last.
  */
-export function shortReservations(stock: StockFigures, active: readonly ActiveReservation[]): Shortage | null {
+export function shortReservations(stock: StockFigures, active: readonly ActiveReservation[]): UncoveredReservations | null {
   const shortBy = uncovered(stock);
   if (shortBy === 0) return null;
   const here = active

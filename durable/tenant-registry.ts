@@ -1,12 +1,12 @@
-import { DurableObject } from "cloudflare:workers";
 import { asc, eq, sql } from "drizzle-orm";
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
+import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { fail, type Result } from "../shared/errors.ts";
-import type { ApiKey, Channel, ChannelRules, CreateKeyRequest, KeyRole, Location, PutLocationRequest, Tenant } from "../shared/schemas/tenancy.ts";
-import { pruneIdempotencyKeys, runIdempotentTransaction, schedulePruneAlarm, type IdempotencyInput, type Idempotent } from "./idempotency.ts";
+import type { ApiKey, Channel, ChannelRules, CreateKeyRequest, CreateTenantRequest, KeyRole, Location, PutLocationRequest, Tenant } from "../shared/schemas/tenancy.ts";
+import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/tenant-registry/migrations.js";
+import { parseName, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/tenant-registry.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
 
 const { tenant, apiKeys, locations, channels } = schema;
 
@@ -35,21 +35,16 @@ export type Authorization = Result<{ principal: Principal; location: Location | 
  * channels. Every request of a tenant key is authorized here, in one call that
  * also returns the location and channel the request names.
  */
-export class TenantRegistry extends DurableObject<Env> {
-  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentity> {
   private readonly statements: ReturnType<typeof prepareStatements>;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.db = drizzle(ctx.storage, { schema });
+    super(ctx, env, { schema, migrations, identity: parseName.tenant });
     this.statements = prepareStatements(this.db);
-    void ctx.blockConcurrencyWhile(async () => {
-      await migrate(this.db, migrations);
-    });
   }
 
-  async createTenant(input: { id: string; name: string; adminKey: NewKey }, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ tenant: Tenant; adminKey: ApiKey }>>> {
-    return this.mutate(idempotency, (now) => {
+  async createTenant(input: CreateTenantRequest & { adminKey: NewKey }, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ tenant: Tenant; adminKey: ApiKey }>>> {
+    return this.idempotentTransaction(idempotency, (now) => {
       if (this.tenantRow()) return fail("conflict", `Tenant ${input.id} already exists`);
       this.db.insert(tenant).values({ id: input.id, name: input.name, createdAt: now }).run();
       this.db.insert(apiKeys).values({ id: input.adminKey.id, keyHash: input.adminKey.keyHash, role: "admin", name: "initial admin key", createdAt: now }).run();
@@ -62,7 +57,7 @@ export class TenantRegistry extends DurableObject<Env> {
   }
 
   async createKey(input: CreateKeyRequest, key: NewKey, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ key: ApiKey }>>> {
-    return this.mutate(idempotency, (now) => {
+    return this.idempotentTransaction(idempotency, (now) => {
       if (input.location && !this.locationRow(input.location)) return fail("unknown_location", `No location ${input.location}`);
       if (input.channel && !this.channelRow(input.channel)) return fail("unknown_channel", `No channel ${input.channel}`);
       this.db
@@ -92,7 +87,7 @@ export class TenantRegistry extends DurableObject<Env> {
   }
 
   async putLocation(id: string, input: PutLocationRequest, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ location: Location; created: boolean }>>> {
-    return this.mutate(idempotency, (now) => {
+    return this.idempotentTransaction(idempotency, (now) => {
       const created = !this.locationRow(id);
       this.db
         .insert(locations)
@@ -108,7 +103,7 @@ export class TenantRegistry extends DurableObject<Env> {
   }
 
   async putChannel(id: string, rules: ChannelRules, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ channel: Channel; created: boolean }>>> {
-    return this.mutate(idempotency, (now) => {
+    return this.idempotentTransaction(idempotency, (now) => {
       const known = new Set(this.db.select({ id: locations.id }).from(locations).all().map((row) => row.id));
       const unknown = rules.locations.filter((location) => !known.has(location));
       if (unknown.length > 0) return fail("unknown_location", `No location ${unknown.join(", ")}`, { locations: unknown });
@@ -125,15 +120,6 @@ export class TenantRegistry extends DurableObject<Env> {
 
   async listChannels(): Promise<Channel[]> {
     return this.db.select().from(channels).orderBy(asc(channels.id)).all().map(toChannel);
-  }
-
-  override async alarm(): Promise<void> {
-    pruneIdempotencyKeys(this.db, Date.now());
-    await schedulePruneAlarm(this.ctx.storage, this.db);
-  }
-
-  private mutate<T>(idempotency: IdempotencyInput | undefined, effect: (now: number) => T): Promise<Idempotent<T>> {
-    return runIdempotentTransaction(this.ctx.storage, this.db, idempotency, effect);
   }
 
   private tenantRow() {

@@ -1,25 +1,19 @@
-import { DurableObject } from "cloudflare:workers";
 import { and, asc, eq, sql } from "drizzle-orm";
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import { fail, type FailureDetails, type Result } from "../shared/errors.ts";
 import { canonicalJson, newId, sha256Hex } from "../shared/ids.ts";
 import { proRata } from "../shared/money.ts";
-import type { CreateReturnRequest, ReceiveReturnRequest, Return } from "../shared/schemas/orders.ts";
+import type { CreateReturnRequest, Order, ReceiveReturnRequest, Return } from "../shared/schemas/orders.ts";
 import { EventOutbox } from "./event-outbox.ts";
-import { idempotencyRetentionMs, oldestIdempotencyKey, pruneIdempotencyKeys, runIdempotent, type Idempotent, type IdempotencyInput } from "./idempotency.ts";
+import type { Idempotent, IdempotencyInput } from "./idempotency.ts";
 import migrations from "./migrations/tenant-returns/migrations.js";
+import { parseName, skuObject, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/tenant-returns.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
 
-const { meta, returns, returnLines, receivedLines, orderTally, stockEffects, returnEvents } = schema;
+const { returns, returnLines, receivedLines, orderTally, stockEffects, returnEvents } = schema;
 
 /** What a return needs to know of its order: its lines' amounts and what was fulfilled. */
-export interface ReturnableOrder {
-  id: string;
-  currency: string;
-  lines: { sku: string; qty: number; unitPrice: number; discount: number; tax: number }[];
-  fulfilled: { sku: string; location: string; qty: number }[];
-}
+export type ReturnableOrder = Pick<Order, "id" | "currency" | "lines" | "fulfilled">;
 
 export type ReturnResult = Result<{ return: Return }>;
 
@@ -40,17 +34,12 @@ type EventDetail = FailureDetails;
  * Idempotency-Keys, and the alarm finishes any a crash left pending. Each
  * receipt also stages an `order.returned` event in its transaction.
  */
-export class TenantReturns extends DurableObject<Env> {
-  private readonly db: DrizzleSqliteDODatabase<typeof schema>;
+export class TenantReturns extends ShelfsyncObject<typeof schema, TenantIdentity> {
   private readonly outbox: EventOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.db = drizzle(ctx.storage, { schema });
+    super(ctx, env, { schema, migrations, identity: parseName.tenant });
     this.outbox = new EventOutbox(this.db, env);
-    void ctx.blockConcurrencyWhile(async () => {
-      await migrate(this.db, migrations);
-    });
   }
 
   /**
@@ -59,8 +48,8 @@ export class TenantReturns extends DurableObject<Env> {
    * returned across the order's returns. With an `externalKey` already
    * used, answers that return.
    */
-  async open(tenantId: string, order: ReturnableOrder, request: CreateReturnRequest, externalKey: string | null, idempotency?: IdempotencyInput): Promise<Idempotent<ReturnResult>> {
-    return this.mutate(tenantId, idempotency, (now): ReturnResult => {
+  async open(order: ReturnableOrder, request: CreateReturnRequest, externalKey: string | null, idempotency?: IdempotencyInput): Promise<Idempotent<ReturnResult>> {
+    return this.mutate(idempotency, (now): ReturnResult => {
       if (externalKey) {
         const known = this.db.select({ id: returns.id }).from(returns).where(eq(returns.externalKey, externalKey)).get();
         if (known) return { ok: true, return: this.returnView(known.id)! };
@@ -98,8 +87,8 @@ export class TenantReturns extends DurableObject<Env> {
    * disposition, and applies their stock effects. A SKU receiving more than
    * the return still expects refuses the whole receipt, nothing changed.
    */
-  async receive(tenantId: string, returnId: string, request: ReceiveReturnRequest, idempotency?: IdempotencyInput): Promise<Idempotent<ReturnResult>> {
-    const result = await this.mutate(tenantId, idempotency, (now): ReturnResult => {
+  async receive(returnId: string, request: ReceiveReturnRequest, idempotency?: IdempotencyInput): Promise<Idempotent<ReturnResult>> {
+    const result = await this.mutate(idempotency, (now): ReturnResult => {
       const row = this.db.select().from(returns).where(eq(returns.id, returnId)).get();
       if (!row) return fail("not_found", `No return ${returnId}`);
       const lines = this.db.select().from(returnLines).where(eq(returnLines.returnId, returnId)).all();
@@ -131,7 +120,7 @@ export class TenantReturns extends DurableObject<Env> {
       this.outbox.stage(
         {
           type: "order.returned",
-          tenantId,
+          tenantId: this.identity.tenantId,
           subject: `order:${row.orderId}`,
           data: {
             orderId: row.orderId,
@@ -146,7 +135,7 @@ export class TenantReturns extends DurableObject<Env> {
       return { ok: true, return: this.returnView(returnId)! };
     });
     await this.applyStockEffects();
-    if (!(await this.outbox.flush())) await this.scheduleAlarm();
+    if (!(await this.outbox.flush())) await this.wakeBy(this.now() + effectRetryMs);
     return result;
   }
 
@@ -166,11 +155,10 @@ export class TenantReturns extends DurableObject<Env> {
       .map((row) => this.returnView(row.id)!);
   }
 
-  override async alarm(): Promise<void> {
-    pruneIdempotencyKeys(this.db, Date.now());
+  protected override async onAlarm(): Promise<number | null> {
     await this.applyStockEffects();
     await this.outbox.flush();
-    await this.scheduleAlarm();
+    return this.retryAt();
   }
 
   /**
@@ -179,15 +167,13 @@ export class TenantReturns extends DurableObject<Env> {
    * alarm racing a request) moves stock once.
    */
   private async applyStockEffects(): Promise<void> {
-    const tenantId = this.db.select().from(meta).where(eq(meta.id, 1)).get()?.tenantId;
-    if (!tenantId) return;
     const pending = this.db.select().from(stockEffects).where(eq(stockEffects.state, "pending")).orderBy(asc(stockEffects.createdAt)).all();
     let retry = false;
     for (const effect of pending) {
       try {
-        const state = await this.applyStockEffect(tenantId, effect);
-        const now = Date.now();
-        this.ctx.storage.transactionSync(() => {
+        const state = await this.applyStockEffect(effect);
+        const now = this.now();
+        this.transaction(() => {
           const claimed = this.db.update(stockEffects).set({ state }).where(and(eq(stockEffects.id, effect.id), eq(stockEffects.state, "pending"))).returning().all();
           if (claimed.length > 0) {
             const type = state === "failed" ? "stock_failed" : effect.kind === "restock" ? "restocked" : "written_off";
@@ -198,17 +184,16 @@ export class TenantReturns extends DurableObject<Env> {
         retry = true;
       }
     }
-    if (retry && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + effectRetryMs);
+    if (retry) await this.wakeBy(this.now() + effectRetryMs);
   }
 
-  private async applyStockEffect(tenantId: string, effect: typeof stockEffects.$inferSelect): Promise<"applied" | "failed"> {
-    const scope = { tenantId, sku: effect.sku };
+  private async applyStockEffect(effect: typeof stockEffects.$inferSelect): Promise<"applied" | "failed"> {
     const idempotency = { key: effect.id, requestHash: await sha256Hex(canonicalJson({ kind: effect.kind, location: effect.location, qty: effect.qty, reference: effect.reference })) };
-    const stub = this.env.SKU_INVENTORY.getByName(`${tenantId}/${effect.sku}`);
+    const stub = skuObject(this.env, this.identity.tenantId, effect.sku);
     const { outcome } =
       effect.kind === "restock"
-        ? await stub.adjust(scope, { location: effect.location, delta: effect.qty, reason: "return_restock", reference: effect.reference }, idempotency)
-        : await stub.writeOff(scope, { location: effect.location, qty: effect.qty, reason: "return_damaged", reference: effect.reference }, idempotency);
+        ? await stub.adjust({ location: effect.location, delta: effect.qty, reason: "return_restock", reference: effect.reference }, idempotency)
+        : await stub.writeOff({ location: effect.location, qty: effect.qty, reason: "return_damaged", reference: effect.reference }, idempotency);
     return outcome.ok ? "applied" : "failed";
   }
 
@@ -242,28 +227,16 @@ export class TenantReturns extends DurableObject<Env> {
     return this.db.select().from(orderTally).where(and(eq(orderTally.orderId, orderId), eq(orderTally.sku, sku))).get();
   }
 
-  private async mutate<T>(tenantId: string, idempotency: IdempotencyInput | undefined, effect: (now: number) => T): Promise<Idempotent<T>> {
-    const now = Date.now();
-    const result = this.ctx.storage.transactionSync(() => {
-      const owner = this.db.select().from(meta).where(eq(meta.id, 1)).get();
-      if (!owner) this.db.insert(meta).values({ id: 1, tenantId }).run();
-      else if (owner.tenantId !== tenantId) throw new Error(`Returns object of ${owner.tenantId} addressed as ${tenantId}`);
-      return runIdempotent(this.db, idempotency, now, () => effect(now));
-    });
-    await this.scheduleAlarm();
+  private async mutate<T>(idempotency: IdempotencyInput | undefined, effect: (now: number) => T): Promise<Idempotent<T>> {
+    const result = await this.idempotentTransaction(idempotency, effect);
+    await this.wakeBy(this.retryAt());
     return result;
   }
 
-  private async scheduleAlarm(): Promise<void> {
-    const candidates: number[] = [];
-    const oldestKey = oldestIdempotencyKey(this.db);
-    if (oldestKey !== null) candidates.push(oldestKey + idempotencyRetentionMs);
+  /** Soon while a stock effect or an event waits, else not for this object's own sake. */
+  private retryAt(): number | null {
     const pendingEffect = this.db.select({ id: stockEffects.id }).from(stockEffects).where(eq(stockEffects.state, "pending")).limit(1).get();
-    if (pendingEffect || this.outbox.hasPending()) candidates.push(Date.now() + effectRetryMs);
-    if (candidates.length === 0) return;
-    const wanted = Math.min(...candidates);
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > wanted) await this.ctx.storage.setAlarm(wanted);
+    return pendingEffect || this.outbox.hasPending() ? this.now() + effectRetryMs : null;
   }
 
   private event(returnId: string, at: number, type: string, detail: EventDetail): void {

@@ -1,5 +1,3 @@
-import { setTimeout as delay } from "node:timers/promises";
-
 export interface BackoffPolicy {
   /** The ceiling of the first retry's delay; it doubles with each failed attempt. */
   baseMs: number;
@@ -20,10 +18,4 @@ export const defaultBackoff: BackoffPolicy = { baseMs: 500, capMs: 30_000 };
 export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempt, 30));
   return Math.floor(random() * ceiling);
-}
-
-/** Waits `ms`, or less if `signal` aborts; never rejects. */
-export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return;
-  await delay(ms, undefined, { signal }).catch(() => undefined);
 }

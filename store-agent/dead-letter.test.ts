@@ -1,28 +1,11 @@
 import { asc, eq } from "drizzle-orm";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect } from "vitest";
 import { deadLetter, outbox } from "./db/schema.ts";
 import { readAgentStatus } from "./status.ts";
-import { FakeEdge } from "./testing/fake-edge.ts";
-import { location, sale, sales, storeKey, tempDataDir } from "./testing/fixtures.ts";
-import { openReplay, type ReplaySetup } from "./testing/replay-setup.ts";
+import { sale, sales } from "./testing/fixtures.ts";
+import { replayTest as it } from "./testing/store-test.ts";
 
-let dataDir: ReturnType<typeof tempDataDir>;
-let edge: FakeEdge;
-let agent: ReplaySetup;
-
-beforeEach(async () => {
-  dataDir = tempDataDir();
-  edge = await FakeEdge.start({ location, storeKey });
-  agent = await openReplay(dataDir.dir, edge.url);
-});
-
-afterEach(async () => {
-  await agent.close();
-  await edge.close();
-  dataDir.remove();
-});
-
-it("moves a transaction the edge rejects to the dead letters, and delivers the ones after it", async () => {
+it("moves a transaction the edge rejects to the dead letters, and delivers the ones after it", async ({ edge, agent }) => {
   edge.reject = (t) => (t.transactionId === "T01-000003" || t.transactionId === "T01-000007" ? { code: "validation_failed", reason: "lines.0.sku: unknown format" } : null);
   await agent.outbox.recordMany(sales(10));
   await agent.replayer.drain();
@@ -41,7 +24,7 @@ it("moves a transaction the edge rejects to the dead letters, and delivers the o
   expect(status).toMatchObject({ backlog: 0, deadLetters: 2 });
 });
 
-it("never resends a dead-lettered transaction, and a terminal's retry of it stores nothing", async () => {
+it("never resends a dead-lettered transaction, and a terminal's retry of it stores nothing", async ({ edge, agent }) => {
   edge.reject = (t) => (t.transactionId === "T01-000001" ? { code: "validation_failed", reason: "bad" } : null);
   await agent.outbox.recordMany(sales(3));
   await agent.replayer.drain();
@@ -54,7 +37,21 @@ it("never resends a dead-lettered transaction, and a terminal's retry of it stor
   expect(await agent.outbox.deadLetterCount()).toBe(1);
 });
 
-it("dead-letters a single transaction too large for the edge, and goes on", async () => {
+it("dead-letters a transaction whose rejection was lost on the way, from the edge's repeated rejection of the resend", async ({ edge, agent }) => {
+  edge.reject = (t) => (t.transactionId === "T01-000002" ? { code: "validation_failed", reason: "lines.0.qty: Too small" } : null);
+  await agent.outbox.recordMany(sales(3));
+  edge.faults.push("drop_after_apply");
+  expect((await agent.replayer.pushOnce()).kind).toBe("unavailable");
+  // The edge answers an id as it did the first time; the rule that rejected it is not asked again.
+  edge.reject = () => null;
+  await agent.replayer.drain();
+
+  expect([...edge.applied.values()]).toEqual([1, 3]);
+  const dead = await agent.store.db.select().from(deadLetter);
+  expect(dead.map((d) => [d.sequence, d.code, d.reason])).toEqual([[2, "validation_failed", "lines.0.qty: Too small"]]);
+});
+
+it("dead-letters a single transaction too large for the edge, and goes on", async ({ edge, agent }) => {
   const big = sale("T01-BIG", { lines: Array.from({ length: 400 }, (_, i) => ({ sku: `SKU-${i}`, qty: 1, unitPrice: 100, discount: 0, tax: 8 })) });
   await agent.outbox.recordMany([sale("T01-1"), big, sale("T01-2")]);
   edge.maxBatchBytes = 20_000;

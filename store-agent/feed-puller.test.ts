@@ -5,6 +5,7 @@ import { silentLogger } from "./log.ts";
 import { startAgent, type RunningAgent } from "./main.ts";
 import { FakeEdge } from "./testing/fake-edge.ts";
 import { agentConfig, getJson, location, storeKey, tempDataDir } from "./testing/fixtures.ts";
+import { TestClock } from "./testing/test-clock.ts";
 
 let dataDir: ReturnType<typeof tempDataDir>;
 let edge: FakeEdge;
@@ -47,7 +48,7 @@ afterEach(async () => {
 
 it("pulls every page into the local catalog, and the POS looks items up by SKU or barcode", async () => {
   const running = await start();
-  edge.feedEntries.push(
+  edge.publish(
     item("TSHIRT-RED-M", 2000, ["0001234567890"]),
     item("MUG-1", 850, []),
     promotion("BF-20", ["TSHIRT-RED-M"], { percentOff: 20 }, at(-hour), at(hour)),
@@ -75,19 +76,20 @@ it("pulls every page into the local catalog, and the POS looks items up by SKU o
   expect(mug.body).toMatchObject({ promotion: null, stock: null, price: 850 });
 
   const state = await readAgentState(running.store);
-  expect(state).toMatchObject({ feedCursor: "7", lastPullError: null, edgeReachable: true });
+  // Two positions, the catalog's (5 changes) and the stock's (2), as the edge's cursor has them.
+  expect(state).toMatchObject({ feedCursor: "5-2", lastPullError: null, edgeReachable: true });
 });
 
 it("applies later changes from the stored cursor: new price, barcode moved, promotion ended", async () => {
   const running = await start();
-  edge.feedEntries.push(item("A", 1000, ["1111"]), promotion("P", ["A"], { amountOff: 100 }, at(-hour), at(hour)));
+  edge.publish(item("A", 1000, ["1111"]), promotion("P", ["A"], { amountOff: 100 }, at(-hour), at(hour)));
   await running.feedPuller.pullAll();
   expect((await getJson(`${running.url}/pos/v1/items/1111`)).body).toMatchObject({ sku: "A", promotion: { discountedPrice: 900 } });
 
   const requestsBefore = edge.feedCursors.length;
-  edge.feedEntries.push(item("A", 1200, []), item("B", 500, ["1111"]), promotion("P", ["A"], { amountOff: 100 }, at(-2 * hour), at(-hour)));
+  edge.publish(item("A", 1200, []), item("B", 500, ["1111"]), promotion("P", ["A"], { amountOff: 100 }, at(-2 * hour), at(-hour)));
   expect(await running.feedPuller.pullAll()).toEqual({ ok: true, pages: 2, entries: 3 });
-  expect(edge.feedCursors.slice(requestsBefore)).toEqual(["2", "4"]);
+  expect(edge.feedCursors.slice(requestsBefore)).toEqual(["2-0", "4-0"]);
 
   expect((await getJson(`${running.url}/pos/v1/items/1111`)).body.sku).toBe("B");
   expect((await getJson(`${running.url}/pos/v1/items/A`)).body).toMatchObject({ price: 1200, barcodes: [], promotion: null });
@@ -95,16 +97,16 @@ it("applies later changes from the stored cursor: new price, barcode moved, prom
 
 it("resumes from its cursor after a restart, and serves lookups offline", async () => {
   const first = await start();
-  edge.feedEntries.push(item("A", 1000, []), item("B", 2000, []), item("C", 3000, []));
+  edge.publish(item("A", 1000, []), item("B", 2000, []), item("C", 3000, []));
   await first.feedPuller.pullAll();
   await first.close();
 
-  edge.feedEntries.push(item("D", 4000, []));
+  edge.publish(item("D", 4000, []));
   const requestsBefore = edge.feedCursors.length;
   const second = await start();
   await second.feedPuller.pullAll();
-  expect(edge.feedCursors.slice(requestsBefore)[0]).toBe("3");
-  expect(edge.feedCursors.slice(requestsBefore).every((c) => Number(c) >= 3)).toBe(true);
+  expect(edge.feedCursors.slice(requestsBefore)[0]).toBe("3-0");
+  expect(edge.feedCursors.slice(requestsBefore).every((c) => Number(c?.split("-")[0]) >= 3)).toBe(true);
 
   await edge.close();
   const offline = await second.feedPuller.pullAll();
@@ -113,4 +115,30 @@ it("resumes from its cursor after a restart, and serves lookups offline", async 
   const status = await getJson(`${second.url}/pos/v1/status`);
   expect(status.body).toMatchObject({ online: false, lastPullError: { message: expect.stringContaining("fetch failed") } });
   edge = await FakeEdge.start({ location, storeKey });
+});
+
+it("pulls again every interval in the background, and after a failed pull tries again, from its cursor, at the next one", async () => {
+  const clock = new TestClock();
+  agent = await startAgent(agentConfig(dataDir.dir, edge.url, { pullIntervalSeconds: 30 }), { log: silentLogger, clock });
+  const puller = () => expect.poll(() => clock.pending, { timeout: 10_000 }).toContain(30_000);
+  await puller();
+  expect(edge.feedCursors).toEqual([null]);
+
+  edge.publish(item("A", 1000, []));
+  clock.advance(30_000);
+  await expect.poll(async () => (await getJson(`${agent!.url}/pos/v1/items/A`)).status, { timeout: 10_000 }).toBe(200);
+  expect(edge.feedCursors).toEqual([null, "0-0"]);
+
+  await puller();
+  const port = edge.port;
+  await edge.close();
+  clock.advance(30_000);
+  await expect.poll(async () => (await readAgentState(agent!.store))?.lastPullError?.message, { timeout: 10_000 }).toMatch(/fetch failed/);
+
+  await puller();
+  edge = await FakeEdge.start({ location, storeKey, port });
+  clock.advance(30_000);
+  await expect.poll(() => edge.feedCursors, { timeout: 10_000 }).toEqual(["1-0"]);
+  await expect.poll(async () => (await readAgentState(agent!.store))?.lastPullError, { timeout: 10_000 }).toBeNull();
+  expect(clock.elapsed).toBe(90_000);
 });

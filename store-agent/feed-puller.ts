@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { StoreFeedEntry, StoreFeedPage } from "../shared/schemas/catalog.ts";
 import { recordPullFailure } from "./agent-state.ts";
-import { sleep } from "./backoff.ts";
+import { systemAgentClock, type AgentClock } from "./clock.ts";
 import type { AgentDatabase, WriteStatement } from "./db/client.ts";
 import { agentState, catalogBarcodes, catalogItems, promotionSkus, promotions, stock } from "./db/schema.ts";
 import type { EdgeClient } from "./edge-client.ts";
@@ -13,7 +13,8 @@ export interface FeedPullerOptions {
   location: string;
   intervalMs?: number;
   log?: Logger;
-  clock?: () => number;
+  /** The time and the wait between pulls; the system clock unless a test moves one by hand. */
+  clock?: AgentClock;
 }
 
 export type PullResult = { ok: true; pages: number; entries: number } | { ok: false; reason: string };
@@ -35,7 +36,7 @@ export class FeedPuller {
   readonly #location: string;
   readonly #intervalMs: number;
   readonly #log: Logger;
-  readonly #clock: () => number;
+  readonly #clock: AgentClock;
   #stop = new AbortController();
   #loop: Promise<void> | null = null;
   /** Pulls run one at a time, whether from the loop or a caller. */
@@ -47,7 +48,7 @@ export class FeedPuller {
     this.#location = options.location;
     this.#intervalMs = options.intervalMs ?? 30_000;
     this.#log = options.log ?? silentLogger;
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = options.clock ?? systemAgentClock;
   }
 
   start(): void {
@@ -59,7 +60,7 @@ export class FeedPuller {
         await this.pullAll(signal).catch((error: unknown) => {
           this.#log({ level: "error", event: "pull_failed", message: error instanceof Error ? error.message : String(error) });
         });
-        await sleep(this.#intervalMs, signal);
+        await this.#clock.sleep(this.#intervalMs, signal);
       }
     })();
   }
@@ -87,7 +88,7 @@ export class FeedPuller {
       if (outcome.kind !== "ok") {
         if (signal?.aborted) return { ok: false, reason: "stopped" };
         const reason = outcome.kind === "refused" ? `${outcome.status} ${outcome.code}: ${outcome.detail}` : outcome.reason;
-        const error = { at: this.#clock(), message: reason, ...(outcome.status !== undefined && { status: outcome.status }), ...(outcome.kind === "refused" && { code: outcome.code }) };
+        const error = { at: this.#clock.now(), message: reason, ...(outcome.status !== undefined && { status: outcome.status }), ...(outcome.kind === "refused" && { code: outcome.code }) };
         await recordPullFailure(this.#store, error, outcome.kind === "refused" || outcome.status === 429);
         this.#log({ level: "warn", event: "pull_failed", reason });
         return { ok: false, reason };
@@ -103,7 +104,7 @@ export class FeedPuller {
   }
 
   async #apply(page: StoreFeedPage): Promise<void> {
-    const now = this.#clock();
+    const now = this.#clock.now();
     const statements = page.entries.flatMap((entry) => this.#statements(entry));
     statements.push(
       this.#store.db

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { bindLocation, clearHeartbeat, recordHeartbeat } from "./agent-state.ts";
 import type { BackoffPolicy } from "./backoff.ts";
+import { systemAgentClock, type AgentClock } from "./clock.ts";
 import { openAgentDatabase, type AgentDatabase } from "./db/client.ts";
 import { EdgeClient } from "./edge-client.ts";
 import type { AgentConfig } from "./env.ts";
@@ -30,6 +31,8 @@ export interface AgentOptions {
   idlePollMs?: number;
   batchSize?: number;
   maxBatchBytes?: number;
+  /** Every time the agent reads and every wait (backoff, polls); a test passes one it moves by hand. */
+  clock?: AgentClock;
 }
 
 export interface RunningAgent {
@@ -54,30 +57,33 @@ export interface RunningAgent {
  */
 export async function startAgent(config: AgentConfig, options: AgentOptions = {}): Promise<RunningAgent> {
   const log = options.log ?? jsonLogger;
+  const clock = options.clock ?? systemAgentClock;
+  const now = () => clock.now();
   const store = await openAgentDatabase(databaseFile(config.dataDir));
   try {
-    await bindLocation(store, config.location, Date.now());
-    await recordHeartbeat(store, Date.now());
+    await bindLocation(store, config.location, now());
+    await recordHeartbeat(store, now());
   } catch (error) {
     store.close();
     throw error;
   }
 
-  const outbox = new Outbox(store);
+  const outbox = new Outbox(store, now);
   const edge = new EdgeClient({ edgeUrl: config.edgeUrl, storeKey: config.storeKey, location: config.location, timeoutMs: options.edgeTimeoutMs });
   const replayer = new Replayer({
     store,
     outbox,
     edge,
     log,
+    clock,
     backoff: options.backoff ?? { baseMs: 500, capMs: config.maxBackoffSeconds * 1000 },
     random: options.random,
     idlePollMs: options.idlePollMs,
     batchSize: options.batchSize,
     maxBatchBytes: options.maxBatchBytes,
   });
-  const feedPuller = new FeedPuller({ store, edge, location: config.location, intervalMs: config.pullIntervalSeconds * 1000, log });
-  const app = createPosApi({ store, outbox, log, onRecorded: () => replayer.nudge() });
+  const feedPuller = new FeedPuller({ store, edge, location: config.location, intervalMs: config.pullIntervalSeconds * 1000, log, clock });
+  const app = createPosApi({ store, outbox, log, clock: now, onRecorded: () => replayer.nudge() });
 
   let server: ServerType;
   try {
@@ -89,14 +95,15 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   const port = (server.address() as AddressInfo).port;
 
   let lastPrune = 0;
+  // A real timer even under a test clock: the heartbeat says this process is alive; the times it writes are the clock's.
   const housekeeping = setInterval(() => {
-    const now = Date.now();
-    const prune = now - lastPrune >= pruneEveryMs;
-    if (prune) lastPrune = now;
+    const at = now();
+    const prune = at - lastPrune >= pruneEveryMs;
+    if (prune) lastPrune = at;
     void (async () => {
-      await recordHeartbeat(store, now);
+      await recordHeartbeat(store, at);
       if (prune) {
-        const pruned = await outbox.pruneSent(now - retainSentMs);
+        const pruned = await outbox.pruneSent(at - retainSentMs);
         if (pruned > 0) log({ event: "pruned", rows: pruned });
       }
     })().catch((error: unknown) => log({ level: "error", event: "housekeeping_failed", message: error instanceof Error ? error.message : String(error) }));

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { AppError } from "../shared/errors.ts";
+import { problemHandler, validationHook, type ProblemEnv } from "../shared/problem.ts";
 import { Problem } from "../shared/schemas/common.ts";
 import { PosTransaction, PosTransactionReceipt } from "../shared/schemas/store-transactions.ts";
 import type { AgentDatabase } from "./db/client.ts";
@@ -10,8 +11,10 @@ import { lookUpItem } from "./item-lookup.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { Outbox } from "./outbox.ts";
 import { AgentStatus, PosItem } from "../shared/schemas/store-agent.ts";
-import { errorHandler, type PosEnv } from "./problem.ts";
 import { readAgentStatus } from "./status.ts";
+
+/** Hono's environment for the POS API: no bindings, only the request id that problems carry as `instance`. */
+export type PosEnv = ProblemEnv;
 
 /** A transaction of 500 lines is about 60 KiB of JSON. */
 export const maxPosBodyBytes = 256 * 1024;
@@ -80,15 +83,7 @@ const requireJson = createMiddleware<PosEnv>(async (c, next) => {
  */
 export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
   const { store, outbox, onRecorded, log = silentLogger, clock = Date.now } = options;
-  const app = new OpenAPIHono<PosEnv>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        const errors = result.error.issues.map((issue) => ({ in: result.target, path: issue.path.join("."), message: issue.message }));
-        const first = errors[0];
-        throw new AppError("validation_failed", first ? `${first.in} ${first.path || "(root)"}: ${first.message}` : "Invalid request", { errors });
-      }
-    },
-  });
+  const app = new OpenAPIHono<PosEnv>({ defaultHook: validationHook });
 
   app.use("*", requestId());
   app.use("*", async (c, next) => {
@@ -138,6 +133,6 @@ export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
   app.notFound((c) => {
     throw new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`);
   });
-  app.onError(errorHandler(log));
+  app.onError(problemHandler({ log, internalDetail: "The agent failed to handle this request; the request id identifies it in its log" }));
   return app;
 }

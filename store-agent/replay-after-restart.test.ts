@@ -1,24 +1,11 @@
-import { afterEach, beforeEach, expect, it } from "vitest";
-import { FakeEdge } from "./testing/fake-edge.ts";
-import { location, sales, storeKey, tempDataDir } from "./testing/fixtures.ts";
+import { expect } from "vitest";
+import { sales } from "./testing/fixtures.ts";
 import { openReplay } from "./testing/replay-setup.ts";
-
-let dataDir: ReturnType<typeof tempDataDir>;
-let edge: FakeEdge;
-
-beforeEach(async () => {
-  dataDir = tempDataDir();
-  edge = await FakeEdge.start({ location, storeKey });
-});
-
-afterEach(async () => {
-  await edge.close();
-  dataDir.remove();
-});
+import { storeTest as it } from "./testing/store-test.ts";
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-it("resumes after a restart from the database alone, without resending what the edge acknowledged", async () => {
+it("resumes after a restart from the database alone, without resending what the edge acknowledged", async ({ dataDir, edge }) => {
   const first = await openReplay(dataDir.dir, edge.url);
   await first.outbox.recordMany(sales(1200));
   expect(await first.replayer.pushOnce()).toEqual({ kind: "pushed", sent: 500, deadLettered: 0 });
@@ -35,7 +22,7 @@ it("resumes after a restart from the database alone, without resending what the 
   expect(edge.applied.size).toBe(1200);
 });
 
-it("resends a batch whose answer was lost, with the same Idempotency-Key, and it counts once", async () => {
+it("resends a batch whose answer was lost, with the same Idempotency-Key, and it counts once", async ({ dataDir, edge }) => {
   const first = await openReplay(dataDir.dir, edge.url);
   await first.outbox.recordMany(sales(800));
   edge.faults.push("drop_after_apply");
@@ -60,7 +47,7 @@ it("resends a batch whose answer was lost, with the same Idempotency-Key, and it
   expect([...edge.applied.values()]).toEqual(range(1, 800));
 });
 
-it("survives repeated stops mid-drain: every transaction applied exactly once, in order", async () => {
+it("survives repeated stops mid-drain: every transaction applied exactly once, in order", async ({ dataDir, edge }) => {
   const setup = await openReplay(dataDir.dir, edge.url, { batchSize: 50 });
   await setup.outbox.recordMany(sales(1000));
   await setup.close();

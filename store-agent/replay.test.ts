@@ -1,29 +1,12 @@
 import { asc } from "drizzle-orm";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect } from "vitest";
 import { outbox as outboxTable } from "./db/schema.ts";
-import { FakeEdge } from "./testing/fake-edge.ts";
-import { location, sales, storeKey, tempDataDir } from "./testing/fixtures.ts";
-import { openReplay, type ReplaySetup } from "./testing/replay-setup.ts";
-
-let dataDir: ReturnType<typeof tempDataDir>;
-let edge: FakeEdge;
-let agent: ReplaySetup;
-
-beforeEach(async () => {
-  dataDir = tempDataDir();
-  edge = await FakeEdge.start({ location, storeKey });
-  agent = await openReplay(dataDir.dir, edge.url);
-});
-
-afterEach(async () => {
-  await agent.close();
-  await edge.close();
-  dataDir.remove();
-});
+import { sales } from "./testing/fixtures.ts";
+import { replayTest as it } from "./testing/store-test.ts";
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-it("pushes the backlog in sequence order, in batches of at most 500, each transaction once", async () => {
+it("pushes the backlog in sequence order, in batches of at most 500, each transaction once", async ({ edge, agent }) => {
   await agent.outbox.recordMany(sales(1234));
   await agent.replayer.drain();
 
@@ -41,7 +24,7 @@ it("pushes the backlog in sequence order, in batches of at most 500, each transa
   expect((await agent.outbox.backlog()).size).toBe(0);
 });
 
-it("never sends an acknowledged row again: later pushes carry only new rows", async () => {
+it("never sends an acknowledged row again: later pushes carry only new rows", async ({ edge, agent }) => {
   await agent.outbox.recordMany(sales(700));
   await agent.replayer.drain();
   await agent.replayer.drain();
@@ -54,7 +37,7 @@ it("never sends an acknowledged row again: later pushes carry only new rows", as
   expect(edge.sentSequences).toEqual(range(1, 703));
 });
 
-it("pushes in the background as sales arrive, in order", async () => {
+it("pushes in the background as sales arrive, in order", async ({ edge, agent }) => {
   agent.replayer.start();
   for (const batch of [sales(5, "T01"), sales(5, "T02"), sales(5, "T03")]) {
     for (const transaction of batch) {
@@ -67,7 +50,7 @@ it("pushes in the background as sales arrive, in order", async () => {
   expect(edge.sentSequences).toEqual(range(1, 15));
 });
 
-it("splits batches the edge refuses as too large, and keeps the order", async () => {
+it("splits batches the edge refuses as too large, and keeps the order", async ({ edge, agent }) => {
   await agent.outbox.recordMany(sales(600));
   edge.maxBatchBytes = 40_000;
   await agent.replayer.drain();
@@ -78,7 +61,7 @@ it("splits batches the edge refuses as too large, and keeps the order", async ()
   expect(edge.applied.size).toBe(600);
 });
 
-it("records the edge's high-water mark from its answers", async () => {
+it("records the edge's high-water mark from its answers", async ({ agent }) => {
   await agent.outbox.recordMany(sales(42));
   await agent.replayer.drain();
   const state = await agent.store.db.query.agentState.findFirst();

@@ -1,6 +1,7 @@
 import { maxStoreBatch, maxStoreBatchBytes, type StoreTransactionBatchResult } from "../shared/schemas/store-transactions.ts";
 import { recordPushFailure } from "./agent-state.ts";
-import { backoffDelay, defaultBackoff, sleep, type BackoffPolicy } from "./backoff.ts";
+import { backoffDelay, defaultBackoff, type BackoffPolicy } from "./backoff.ts";
+import { systemAgentClock, type AgentClock } from "./clock.ts";
 import type { AgentDatabase } from "./db/client.ts";
 import type { EdgeClient } from "./edge-client.ts";
 import { silentLogger, type Logger } from "./log.ts";
@@ -36,7 +37,8 @@ export interface ReplayerOptions {
   idlePollMs?: number;
   random?: () => number;
   log?: Logger;
-  clock?: () => number;
+  /** The time and the waits (backoff, idle poll); the system clock unless a test moves one by hand. */
+  clock?: AgentClock;
 }
 
 export class PushRefusedError extends Error {
@@ -72,7 +74,7 @@ export class Replayer {
   readonly #idlePollMs: number;
   readonly #random: () => number;
   readonly #log: Logger;
-  readonly #clock: () => number;
+  readonly #clock: AgentClock;
   #batchLimit: number;
   /** Pushes run one at a time, whether from the loop or from drain(). */
   #turn: Promise<unknown> = Promise.resolve();
@@ -91,7 +93,7 @@ export class Replayer {
     this.#idlePollMs = options.idlePollMs ?? 1_000;
     this.#random = options.random ?? Math.random;
     this.#log = options.log ?? silentLogger;
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = options.clock ?? systemAgentClock;
   }
 
   /** Starts pushing in the background until stop(). */
@@ -148,7 +150,7 @@ export class Replayer {
       }
       const delayMs = step.retryAfterMs ?? backoffDelay(attempt++, this.#backoff, this.#random);
       onProgress?.({ settled, remaining: (await this.#outbox.backlog()).size, waiting: { reason: step.reason, delayMs } });
-      await sleep(delayMs, signal);
+      await this.#clock.sleep(delayMs, signal);
     }
   }
 
@@ -175,7 +177,7 @@ export class Replayer {
       const delayMs = step.kind === "unavailable" && step.retryAfterMs !== undefined ? step.retryAfterMs : backoffDelay(attempt, this.#backoff, this.#random);
       attempt += 1;
       this.#log({ level: "warn", event: "push_retry", attempt, delayMs, ...(step.kind === "refused" ? { status: step.status, code: step.code, reason: step.detail } : { reason: step.reason }) });
-      await sleep(delayMs, signal);
+      await this.#clock.sleep(delayMs, signal);
     }
   }
 
@@ -184,16 +186,14 @@ export class Replayer {
       this.#nudged = false;
       return;
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, this.#idlePollMs);
-      this.#wake = done;
-      signal.addEventListener("abort", done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      }
-    });
+    if (signal.aborted) return;
+    // One signal for both ways out (stop, nudge), without AbortSignal.any: the loop's signal lives as long as the agent.
+    const woken = new AbortController();
+    const wake = () => woken.abort();
+    this.#wake = wake;
+    signal.addEventListener("abort", wake, { once: true });
+    await this.#clock.sleep(this.#idlePollMs, woken.signal);
+    signal.removeEventListener("abort", wake);
     this.#wake = null;
     this.#nudged = false;
   }
@@ -201,9 +201,9 @@ export class Replayer {
   async #push(signal?: AbortSignal): Promise<PushStep> {
     const batch = await this.#outbox.pending(this.#batchLimit, this.#maxBatchBytes);
     if (batch.length === 0) return { kind: "idle" };
-    const started = this.#clock();
+    const started = this.#clock.now();
     const outcome = await this.#edge.push(batch, signal);
-    const now = this.#clock();
+    const now = this.#clock.now();
     if (signal?.aborted && outcome.kind !== "ok") return { kind: "unavailable", reason: "stopped" };
 
     if (outcome.kind === "unavailable") {

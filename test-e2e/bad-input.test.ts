@@ -13,11 +13,14 @@ import {
   recordAtTerminal,
   waitForDrain,
   type Answer,
-  useEdgeAndAgent,
+  storeWithAgent,
+  useEdge,
 } from "./harness.ts";
 
 const sku = "TEE-RED-M";
-const rig = useEdgeAndAgent("bad-input", { edgePort: 18140, agentPort: 18141, stock: { [sku]: 30 } });
+const host = useEdge("bad-input");
+/** A store of its own for each test (a new tenant at the shared edge) and an agent with its own data dir. */
+const newStore = () => storeWithAgent(host.edge, "bad-input", { [sku]: 30 });
 
 /**
  * POSTs a large body the way a careful client does, with `Expect: 100-continue`:
@@ -43,8 +46,9 @@ function expectProblem(answer: Answer, status: number, code: string): void {
   expect(answer.body).toMatchObject({ status, type: expect.stringContaining(code), title: expect.any(String), detail: expect.any(String), instance: expect.any(String) });
 }
 
-describe("bad input, one step after another on the same store", () => {
+describe("bad input, each test on a store of its own", () => {
   it("the POS API answers malformed JSON, wrong types and missing lines with problem+json 400 and records nothing", async () => {
+    const rig = await newStore();
     const valid = posTransaction("T01-000001", "T01", [{ sku, qty: 1 }]);
     const transactions = `${rig.agent.url}/pos/v1/transactions`;
     expectProblem(await post(transactions, '{"transactionId": "T01-000001", "lines": ['), 400, "malformed_json");
@@ -72,34 +76,40 @@ describe("bad input, one step after another on the same store", () => {
   });
 
   it("a sale of a SKU nobody knows is recorded (201), reaches the edge and surfaces as an unknown_sku exception, not a refusal", async () => {
+    const rig = await newStore();
     const sale = posTransaction("T02-000001", "T02", [{ sku: "NOPE-404", qty: 2 }, { sku, qty: 1 }]);
     const answer = await recordAtTerminal(rig.agent.url, sale);
     expect(answer.status).toBe(201);
     const status = await waitForDrain(rig.agent.url, 30_000);
-    expect(status).toMatchObject({ deadLetters: 0, lastSequence: 2, edgeHighWaterMark: 2 });
+    expect(status).toMatchObject({ deadLetters: 0, lastSequence: 1, edgeHighWaterMark: 1 });
 
-    const unknown = (await edgeExceptions(rig.edge.url, rig.store.adminKey)).filter((e) => e.type === "unknown_sku");
+    const unknown = (await edgeExceptions(host.edge.url, rig.store.adminKey)).filter((e) => e.type === "unknown_sku");
     expect(unknown).toEqual([
       expect.objectContaining({ correlationId: sale.transactionId, subject: `sku:NOPE-404@${location}`, payload: { sku: "NOPE-404", location, transactionId: sale.transactionId, lines: [1] } }),
     ]);
     // Applied anyway: the physical sale happened.
-    expect((await edgePosEntries(rig.edge.url, rig.store.adminKey, "NOPE-404")).map((e) => [e.type, e.delta, e.reference])).toEqual([["pos_sale", -2, `pos:${sale.transactionId}:1`]]);
-    expect((await edgePosEntries(rig.edge.url, rig.store.adminKey, sku)).map((e) => e.reference)).toEqual(["pos:T01-000001:1", `pos:${sale.transactionId}:2`]);
+    expect((await edgePosEntries(host.edge.url, rig.store.adminKey, "NOPE-404")).map((e) => [e.type, e.delta, e.reference])).toEqual([["pos_sale", -2, `pos:${sale.transactionId}:1`]]);
+    expect((await edgePosEntries(host.edge.url, rig.store.adminKey, sku)).map((e) => e.reference)).toEqual([`pos:${sale.transactionId}:2`]);
   });
 
   it("the edge's store endpoint refuses bad keys, another store's key, oversized batches and malformed JSON with problem+json, changing nothing", async () => {
-    const endpoint = `${rig.edge.url}/v1/stores/${location}/transactions`;
+    const rig = await newStore();
+    // The store's own history so far: one sale, sequence 1, at the edge.
+    expect((await recordAtTerminal(rig.agent.url, posTransaction("T01-000001", "T01", [{ sku, qty: 1 }]))).status).toBe(201);
+    expect(await waitForDrain(rig.agent.url, 30_000)).toMatchObject({ lastSequence: 1, edgeHighWaterMark: 1 });
+
+    const endpoint = `${host.edge.url}/v1/stores/${location}/transactions`;
     const state = async () => ({
-      inventory: await edgeCall(rig.edge.url, "GET", `/v1/inventory/${sku}`, { key: rig.store.adminKey }),
-      ledger: await edgeLedger(rig.edge.url, rig.store.adminKey, sku),
+      inventory: await edgeCall(host.edge.url, "GET", `/v1/inventory/${sku}`, { key: rig.store.adminKey }),
+      ledger: await edgeLedger(host.edge.url, rig.store.adminKey, sku),
     });
     const before = await state();
-    // Sequences far above the store's (2): were any of them recorded, the edge would report a gap below them.
+    // Sequences far above the store's (1): were any of them recorded, the edge would report a gap below them.
     const batch = (count: number) => ({
       transactions: Array.from({ length: count }, (_, i) => ({ sequence: 10 + i, transaction: posTransaction(`BAD-${String(i).padStart(4, "0")}`, "T09", [{ sku, qty: 1 }]) })),
     });
     const as = (key: string) => ({ authorization: `Bearer ${key}` });
-    const readonlyKey = (await edgeCall<{ key: string }>(rig.edge.url, "POST", "/v1/keys", { key: rig.store.adminKey, body: { role: "readonly" } })).key;
+    const readonlyKey = (await edgeCall<{ key: string }>(host.edge.url, "POST", "/v1/keys", { key: rig.store.adminKey, body: { role: "readonly" } })).key;
 
     expectProblem(await post(endpoint, batch(1), as(`ssk_${rig.store.tenantId}_${"x".repeat(40)}`)), 401, "unauthorized");
     expectProblem(await post(endpoint, batch(1), as("not-a-key")), 401, "unauthorized");
@@ -121,7 +131,7 @@ describe("bad input, one step after another on the same store", () => {
     // And the store's own history goes on without a gap: nothing of the refused batches was received.
     const next = await recordAtTerminal(rig.agent.url, posTransaction("T01-000002", "T01", [{ sku, qty: 1 }]));
     expect(next.status).toBe(201);
-    expect(await waitForDrain(rig.agent.url, 30_000)).toMatchObject({ lastSequence: 3, edgeHighWaterMark: 3, edgeGaps: [], lastPushError: null });
-    expect((await edgePosEntries(rig.edge.url, rig.store.adminKey, sku)).map((e) => e.reference)).toEqual(["pos:T01-000001:1", "pos:T02-000001:2", "pos:T01-000002:1"]);
+    expect(await waitForDrain(rig.agent.url, 30_000)).toMatchObject({ lastSequence: 2, edgeHighWaterMark: 2, edgeGaps: [], lastPushError: null });
+    expect((await edgePosEntries(host.edge.url, rig.store.adminKey, sku)).map((e) => e.reference)).toEqual(["pos:T01-000001:1", "pos:T01-000002:1"]);
   });
 });

@@ -2,6 +2,7 @@ import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
 import { databaseFile } from "../store-agent/main.ts";
+import { unusedPort } from "../store-agent/testing/fixtures.ts";
 import {
   EdgeHost,
   expectAppliedExactlyOnce,
@@ -22,20 +23,23 @@ import {
 
 const skus = ["TEE-RED-M", "JEANS-32", "CAP-BLK", "SOCKS-3PK"];
 const terminalIds = ["T01", "T02", "T03", "T04"];
-const agentPort = 18121;
-const agentUrl = `http://127.0.0.1:${agentPort}`;
 
 let edgeDir: TempDir;
 let agentDir: TempDir;
 let edge: EdgeHost;
 let store: SeededStore;
 let agent: AgentHandle | null = null;
+/** The agent comes back on the port it had, as on a store PC: the terminals know one address. */
+let agentPort: number;
+let agentUrl: string;
 
 beforeAll(async () => {
   edgeDir = tempDir("crash-edge");
   agentDir = tempDir("crash-agent");
-  edge = new EdgeHost(18120, edgeDir.dir);
+  edge = new EdgeHost(edgeDir.dir);
   await edge.start();
+  agentPort = await unusedPort();
+  agentUrl = `http://127.0.0.1:${agentPort}`;
   store = await seedStore(edge.url, Object.fromEntries(skus.map((sku) => [sku, 100_000])));
 });
 

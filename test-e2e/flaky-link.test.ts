@@ -32,13 +32,12 @@ const seed = testSeed("flaky-link");
 beforeAll(async () => {
   edgeDir = tempDir("flaky-edge");
   agentDir = tempDir("flaky-agent");
-  edge = new EdgeHost(18130, edgeDir.dir);
+  edge = new EdgeHost(edgeDir.dir);
   await edge.start();
   store = await seedStore(edge.url, Object.fromEntries(skus.map((sku) => [sku, 10_000])));
   const schedule = seededRandom(seed);
   const weights: [FlakyAction, number][] = [["pass", 0.2], ["drop", 0.2], ["delay", 0.2], ["cut", 0.3], ["truncate", 0.1]];
   proxy = await FlakyProxy.start({
-    port: 18132,
     target: edge.url,
     schedule: () => {
       let roll = schedule();
@@ -46,7 +45,7 @@ beforeAll(async () => {
       return { action, delayMs: 100 + Math.floor(schedule() * 2_400) };
     },
   });
-  agent = await startAgentProcess({ edgeUrl: proxy.url, storeKey: store.storeKey, dataDir: agentDir.dir, port: 18131 });
+  agent = await startAgentProcess({ edgeUrl: proxy.url, storeKey: store.storeKey, dataDir: agentDir.dir });
 });
 
 afterAll(async () => {

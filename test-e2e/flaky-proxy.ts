@@ -1,4 +1,5 @@
 import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 
 /**
  * What the proxy does with one request:
@@ -20,8 +21,9 @@ export interface ProxiedRequest {
 }
 
 export interface FlakyProxyOptions {
-  port: number;
-  /** The edge's base URL, e.g. http://127.0.0.1:18130 */
+  /** 0 (the default): one the OS chooses. */
+  port?: number;
+  /** The edge's base URL, e.g. http://127.0.0.1:8787 */
   target: string;
   /** Chooses the action for the n-th request (from 0) while the proxy is not clean. */
   schedule: (n: number) => { action: FlakyAction; delayMs?: number };
@@ -40,7 +42,7 @@ function forwardable(headers: IncomingHttpHeaders): Record<string, string | stri
  * (seeded) schedule until `clean` is set, then forwards everything faithfully.
  *
  * @example
- * const proxy = await FlakyProxy.start({ port: 18132, target: edge.url, schedule: () => ({ action: "cut" }) });
+ * const proxy = await FlakyProxy.start({ target: edge.url, schedule: () => ({ action: "cut" }) });
  * proxy.clean = true;
  */
 export class FlakyProxy {
@@ -50,6 +52,7 @@ export class FlakyProxy {
   readonly #server: Server;
   readonly #upstream = new Agent({ keepAlive: true });
   #seen = 0;
+  #port = 0;
 
   private constructor(options: FlakyProxyOptions) {
     this.#options = options;
@@ -62,13 +65,14 @@ export class FlakyProxy {
     const proxy = new FlakyProxy(options);
     await new Promise<void>((resolve, reject) => {
       proxy.#server.once("error", reject);
-      proxy.#server.listen(options.port, "127.0.0.1", () => resolve());
+      proxy.#server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
     });
+    proxy.#port = (proxy.#server.address() as AddressInfo).port;
     return proxy;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.#options.port}`;
+    return `http://127.0.0.1:${this.#port}`;
   }
 
   /** Requests that matched `filter`, counted by action. */

@@ -1,20 +1,22 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, beforeAll, expect, onTestFinished } from "vitest";
 import { edgeCall } from "../scripts/edge-client.ts";
 import type { LocalEdge } from "../scripts/local-edge.ts";
 import { startMiniflareEdge } from "../scripts/miniflare-edge.ts";
-import type { LedgerEntry, SkuInventory } from "../shared/schemas/inventory.ts";
+import type { InventoryView, LedgerEntry } from "../shared/schemas/inventory.ts";
 import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
 import type { AgentStatus } from "../shared/schemas/store-agent.ts";
 import { spawnAgent, type AgentProcess } from "../store-agent/testing/agent-process.ts";
+import { unusedPort } from "../store-agent/testing/fixtures.ts";
 
 /*
  * Shared setup of the end-to-end tests: the real Worker in wrangler's
  * Miniflare (state persisted in a temp dir), a tenant made through the API,
  * the real agent as a child process with its libSQL file in a temp dir, and
- * terminals speaking HTTP to it. Fixed ports only in 18100–18199.
+ * terminals speaking HTTP to it. Every port is one the OS chose, so files
+ * can run side by side; randomized tests take their seed from testSeed().
  */
 
 export const platformKey = "e2e-platform-key-0123456789";
@@ -33,17 +35,22 @@ export function tempDir(label: string): TempDir {
 }
 
 /**
- * The edge on a fixed port with its Durable Object state in `stateDir`;
- * it can be stopped and started again on the same state (an outage).
+ * The edge with its Durable Object state in `stateDir`, on a port the OS
+ * chose at its first start; it can be stopped and started again on the same
+ * port and state (an outage), so an agent's edge URL stays valid.
  */
 export class EdgeHost {
-  readonly port: number;
   readonly stateDir: string;
+  #port: number | null = null;
   #edge: LocalEdge | null = null;
 
-  constructor(port: number, stateDir: string) {
-    this.port = port;
+  constructor(stateDir: string) {
     this.stateDir = stateDir;
+  }
+
+  get port(): number {
+    if (this.#port === null) throw new Error("the edge has no port before its first start");
+    return this.#port;
   }
 
   get url(): string {
@@ -56,7 +63,26 @@ export class EdgeHost {
 
   async start(): Promise<void> {
     if (this.#edge) return;
-    this.#edge = await startMiniflareEdge({ port: this.port, persistTo: this.stateDir, platformKey, output: "ignore", logLevel: "none" });
+    if (this.#port !== null) {
+      this.#edge = await this.#startOn(this.#port);
+      return;
+    }
+    // workerd cannot listen on port 0 and tell Miniflare's caller the port; so a free one, asked of the OS just before.
+    for (let attempt = 1; ; attempt++) {
+      const port = await unusedPort();
+      try {
+        this.#edge = await this.#startOn(port);
+        this.#port = port;
+        return;
+      } catch (error) {
+        // Another process took the port between the question and the listen.
+        if (attempt >= 3 || !/address already in use|EADDRINUSE/i.test(String(error))) throw error;
+      }
+    }
+  }
+
+  #startOn(port: number): Promise<LocalEdge> {
+    return startMiniflareEdge({ port, persistTo: this.stateDir, platformKey, output: "ignore", logLevel: "none" });
   }
 
   async stop(): Promise<void> {
@@ -77,13 +103,15 @@ export interface SeededStore {
   initial: Record<string, number>;
 }
 
+let tenantsSeeded = 0;
+
 /**
  * Through the edge API, as an operator would: a tenant (platform key), two
  * store locations, each SKU in the catalog with `onHand` at `location`, and
  * a store key per location.
  */
 export async function seedStore(url: string, stock: Record<string, number>): Promise<SeededStore> {
-  const tenantId = `e2e-${Date.now().toString(36)}`;
+  const tenantId = `e2e-${Date.now().toString(36)}-${++tenantsSeeded}`;
   const created = await edgeCall<{ adminKey: { key: string } }>(url, "POST", "/v1/tenants", { key: platformKey, body: { id: tenantId, name: "E2E Outfitters" } });
   const adminKey = created.adminKey.key;
   for (const id of [location, otherLocation]) await edgeCall(url, "PUT", `/v1/locations/${id}`, { key: adminKey, body: { type: "store", name: id } });
@@ -97,7 +125,7 @@ export async function seedStore(url: string, stock: Record<string, number>): Pro
 
 /** onHand of `sku` at `at`, as the edge reports it. */
 export async function edgeOnHand(url: string, adminKey: string, sku: string, at = location): Promise<number | undefined> {
-  const inventory = await edgeCall<SkuInventory>(url, "GET", `/v1/inventory/${sku}`, { key: adminKey });
+  const inventory = await edgeCall<InventoryView>(url, "GET", `/v1/inventory/${sku}`, { key: adminKey });
   return inventory.locations.find((stock) => stock.location === at)?.onHand;
 }
 
@@ -142,10 +170,19 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** E2E_SEED from the environment, or a fresh one; printed so that a failure can be replayed. */
+/** The seed of every randomized end-to-end test unless SHELFSYNC_E2E_SEED says otherwise: a run is repeatable by default. */
+export const defaultSeed = 20261201;
+
+/**
+ * SHELFSYNC_E2E_SEED from the environment (an integer), or the fixed
+ * default; printed, so that a failure names the seed that replays it.
+ * Timing (kills, delays) still varies from run to run; the choices do not.
+ */
 export function testSeed(label: string): number {
-  const seed = process.env.E2E_SEED ? Number(process.env.E2E_SEED) : Math.floor(Math.random() * 2 ** 31);
-  process.stdout.write(`[${label}] seed ${seed} (rerun with E2E_SEED=${seed})\n`);
+  const given = process.env.SHELFSYNC_E2E_SEED?.trim();
+  if (given && !/^-?\d+$/.test(given)) throw new Error(`SHELFSYNC_E2E_SEED must be an integer, not ${JSON.stringify(given)}`);
+  const seed = given ? Number(given) : defaultSeed;
+  process.stdout.write(`[${label}] seed ${seed}${given ? " (from SHELFSYNC_E2E_SEED)" : " (the default; SHELFSYNC_E2E_SEED=<integer> to try another)"}\n`);
   return seed;
 }
 
@@ -235,7 +272,8 @@ export interface AgentFlags {
   edgeUrl: string;
   storeKey: string;
   dataDir: string;
-  port: number;
+  /** 0 (the default): one the OS chooses; a crash test restarts the agent on the port it had. */
+  port?: number;
   maxBackoffSeconds?: number;
 }
 
@@ -247,7 +285,7 @@ export async function startAgentProcess(flags: AgentFlags): Promise<AgentHandle>
       "store-key": flags.storeKey,
       location,
       "data-dir": flags.dataDir,
-      port: String(flags.port),
+      port: String(flags.port ?? 0),
       host: "127.0.0.1",
       "max-backoff": String(flags.maxBackoffSeconds ?? 1),
       "pull-interval": "5",
@@ -276,19 +314,19 @@ export interface EdgeAndAgent {
  * before the agent starts: the store is offline from its first sale.
  * The returned object is filled in by beforeAll.
  */
-export function useEdgeAndAgent(label: string, options: { edgePort: number; agentPort: number; stock: Record<string, number>; edgeDownFirst?: boolean }): EdgeAndAgent {
+export function useEdgeAndAgent(label: string, options: { stock: Record<string, number>; edgeDownFirst?: boolean }): EdgeAndAgent {
   const rig = {} as EdgeAndAgent;
   let edgeDir: TempDir | undefined;
   let agentDir: TempDir | undefined;
   beforeAll(async () => {
     edgeDir = tempDir(`${label}-edge`);
     agentDir = tempDir(`${label}-agent`);
-    rig.edge = new EdgeHost(options.edgePort, edgeDir.dir);
+    rig.edge = new EdgeHost(edgeDir.dir);
     await rig.edge.start();
     rig.store = await seedStore(rig.edge.url, options.stock);
     // The link goes down: the edge stops; its Durable Object state stays in edgeDir.
     if (options.edgeDownFirst) await rig.edge.stop();
-    rig.agent = await startAgentProcess({ edgeUrl: rig.edge.url, storeKey: rig.store.storeKey, dataDir: agentDir.dir, port: options.agentPort });
+    rig.agent = await startAgentProcess({ edgeUrl: rig.edge.url, storeKey: rig.store.storeKey, dataDir: agentDir.dir });
   });
   afterAll(async () => {
     try {
@@ -300,6 +338,49 @@ export function useEdgeAndAgent(label: string, options: { edgePort: number; agen
     }
   });
   return rig;
+}
+
+/**
+ * Registers the file's beforeAll and afterAll: one edge on its own temporary
+ * state, for tests that each make their own store on it (storeWithAgent).
+ * The returned object is filled in by beforeAll.
+ */
+export function useEdge(label: string): { edge: EdgeHost } {
+  const host = {} as { edge: EdgeHost };
+  let edgeDir: TempDir | undefined;
+  beforeAll(async () => {
+    edgeDir = tempDir(`${label}-edge`);
+    host.edge = new EdgeHost(edgeDir.dir);
+    await host.edge.start();
+  });
+  afterAll(async () => {
+    try {
+      await host.edge?.stop();
+    } finally {
+      edgeDir?.remove();
+    }
+  });
+  return host;
+}
+
+/**
+ * Within a test: a store of its own at `edge` (a new tenant, seeded with
+ * `stock`) and an agent process with a data dir of its own, stopped and
+ * removed when the test ends. Nothing is left for the next test.
+ */
+export async function storeWithAgent(edge: EdgeHost, label: string, stock: Record<string, number>): Promise<{ store: SeededStore; agent: AgentHandle }> {
+  const store = await seedStore(edge.url, stock);
+  const agentDir = tempDir(`${label}-agent`);
+  let agent: AgentHandle | undefined;
+  onTestFinished(async () => {
+    try {
+      await agent?.stop();
+    } finally {
+      agentDir.remove();
+    }
+  });
+  agent = await startAgentProcess({ edgeUrl: edge.url, storeKey: store.storeKey, dataDir: agentDir.dir });
+  return { store, agent };
 }
 
 /** Waits until the agent reports nothing pending, and returns that status. */

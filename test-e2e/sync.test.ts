@@ -11,7 +11,7 @@ import {
   useEdgeAndAgent,
 } from "./harness.ts";
 
-const rig = useEdgeAndAgent("sync", { edgePort: 18100, agentPort: 18101, stock: { "TEE-RED-M": 40, "JEANS-32": 12, "CAP-BLK": 25 } });
+const rig = useEdgeAndAgent("sync", { stock: { "TEE-RED-M": 40, "JEANS-32": 12, "CAP-BLK": 25 } });
 
 it("puts every sale and return from the terminals into the edge's inventory and ledger, once, and the agent's backlog is 0", async () => {
   const transactions: PosTransaction[] = [

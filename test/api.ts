@@ -76,6 +76,22 @@ export async function setStock(tenant: TestTenant, sku: string, location: string
   return response.body;
 }
 
+/**
+ * A stocked tenant (see createStockedTenant) with one fresh SKU per argument,
+ * each set to its on-hand figure per location.
+ * @example const { tenant, skus: [a, b] } = await tenantWithStock({ "wh-1": 10 }, { "store-a": 1 });
+ */
+export async function tenantWithStock<T extends Record<string, number>[]>(...stock: T): Promise<{ tenant: TestTenant; skus: { [K in keyof T]: string } }> {
+  const tenant = await createStockedTenant();
+  const skus: string[] = [];
+  for (const onHandAt of stock) {
+    const sku = unique("sku");
+    for (const [location, onHand] of Object.entries(onHandAt)) await setStock(tenant, sku, location, onHand);
+    skus.push(sku);
+  }
+  return { tenant, skus: skus as { [K in keyof T]: string } };
+}
+
 export async function reserve(tenant: TestTenant, sku: string, body: Record<string, unknown>, idempotencyKey = unique("idem")) {
   return call("POST", `/v1/inventory/${sku}/reservations`, { key: tenant.adminKey, idempotencyKey, body: { reference: "order-1", channel: "web", ...body } });
 }

@@ -1,9 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { call, createStockedTenant, reserve, setStock, unique, type ApiResponse, type TestTenant } from "./api.ts";
+import { describe, expect, it } from "vitest";
+import { call, createStockedTenant, reserve, setStock, tenantWithStock, unique, type ApiResponse, type TestTenant } from "./api.ts";
 import { eventually } from "./fixtures-model.ts";
-import { expectProblem } from "./fixtures.ts";
+import { expectProblem, quietAccessLog } from "./fixtures.ts";
+import { availabilityIndex } from "../durable/objects.ts";
 
 interface Change {
   sku: string;
@@ -25,6 +26,11 @@ async function expectAvailability(tenant: TestTenant, sku: string, channel: stri
   return answer;
 }
 
+/** expectAvailability for each channel in turn, e.g. `{ web: 35, pos: 10 }`. */
+async function expectAvailabilities(tenant: TestTenant, sku: string, expected: Record<string, number>): Promise<void> {
+  for (const [channel, available] of Object.entries(expected)) await expectAvailability(tenant, sku, channel, available);
+}
+
 function changes(tenant: TestTenant, channel: string, query: { cursor?: string; limit?: number } = {}): Promise<ApiResponse> {
   const params = new URLSearchParams({ channel });
   if (query.cursor !== undefined) params.set("cursor", query.cursor);
@@ -43,13 +49,8 @@ async function putChannel(tenant: TestTenant, channel: string, rules: Record<str
 }
 
 describe("availability read model", () => {
-  // Hundreds of requests would print as many access-log lines; the Worker shares this isolate's console.
-  beforeEach(() => {
-    vi.spyOn(console, "log").mockImplementation(() => undefined);
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
+  // Hundreds of requests would print as many access-log lines.
+  quietAccessLog();
 
   it("shows each channel its pool less its buffer, capped by maxUnits and by maxPercent", async () => {
     const tenant = await createStockedTenant();
@@ -64,12 +65,7 @@ describe("availability read model", () => {
     await setStock(tenant, sku, "store-b", 7);
 
     // Pool wh-1 + store-a: 18 + 10 = 28 available; store-b only counts for web.
-    await expectAvailability(tenant, sku, "web", 35);
-    await expectAvailability(tenant, sku, "pos", 10);
-    await expectAvailability(tenant, sku, "buffered", 25);
-    await expectAvailability(tenant, sku, "capped-units", 5);
-    await expectAvailability(tenant, sku, "capped-percent", 8);
-    await expectAvailability(tenant, sku, "combined", 14);
+    await expectAvailabilities(tenant, sku, { web: 35, pos: 10, buffered: 25, "capped-units": 5, "capped-percent": 8, combined: 14 });
 
     // Pool down to 4 (wh-1: 4 - 2 safety; store-a: 10 - 8 reserved): now the caps no longer bind.
     expect((await reserve(tenant, sku, { qty: 8, channel: "pos", location: "store-a" })).status).toBe(201);
@@ -79,18 +75,11 @@ describe("availability read model", () => {
       body: { location: "wh-1", delta: -16, reason: "damaged", reference: "count-1" },
     });
     expect(adjusted.status).toBe(201);
-    await expectAvailability(tenant, sku, "web", 11);
-    await expectAvailability(tenant, sku, "pos", 2);
-    await expectAvailability(tenant, sku, "buffered", 1);
-    await expectAvailability(tenant, sku, "capped-units", 4);
-    await expectAvailability(tenant, sku, "capped-percent", 1);
-    await expectAvailability(tenant, sku, "combined", 1);
+    await expectAvailabilities(tenant, sku, { web: 11, pos: 2, buffered: 1, "capped-units": 4, "capped-percent": 1, combined: 1 });
   });
 
   it("returns an ETag, answers 304 to If-None-Match with it, and a new ETag after a change", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 6);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 6 });
     const first = await expectAvailability(tenant, sku, "web", 6);
     const etag = first.headers.get("etag");
     expect(etag).toMatch(/^"[^"]+"$/);
@@ -130,9 +119,7 @@ describe("availability read model", () => {
   });
 
   it("answers not_found for a SKU never stocked and unknown_channel for a channel that does not exist", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 2);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 2 });
     await expectAvailability(tenant, sku, "pos", 2);
 
     expectProblem(await availability(tenant, unique("never"), "pos"), 404, "not_found");
@@ -207,10 +194,8 @@ describe("availability read model", () => {
   });
 
   it("coalesces 100 rapid reservations on one SKU into far fewer publishes", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
     // Only wh-1 holds stock: pos (store-a) stays at 0, so every feed step of this tenant is a web change of this SKU.
-    await setStock(tenant, sku, "wh-1", 200);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "wh-1": 200 });
     await expectAvailability(tenant, sku, "web", 200);
     const seqOf = async () => changeList(await changes(tenant, "web")).find((change) => change.sku === sku)!.seq;
     const before = await seqOf();
@@ -229,7 +214,7 @@ describe("availability read model", () => {
     expect(publishes).toBeLessThanOrEqual(20);
 
     // The read model holds the SKU's latest version, and nothing else moved its sequence.
-    const stored = await runInDurableObject(env.AVAILABILITY_INDEX.getByName(tenant.id), (_instance, state) => ({
+    const stored = await runInDurableObject(availabilityIndex(env, tenant.id), (_instance, state) => ({
       version: state.storage.sql.exec<{ version: number }>("SELECT version FROM sku_figures WHERE sku = ?", sku).one().version,
       lastSeq: state.storage.sql.exec<{ last_seq: number }>("SELECT last_seq FROM index_meta").one().last_seq,
     }));
@@ -237,13 +222,7 @@ describe("availability read model", () => {
   });
 
   it("recomputes every SKU's figure for a channel when its rules change", async () => {
-    const tenant = await createStockedTenant();
-    const big = unique("sku");
-    const small = unique("sku");
-    await setStock(tenant, big, "wh-1", 10);
-    await setStock(tenant, big, "store-a", 5);
-    await setStock(tenant, big, "store-b", 5);
-    await setStock(tenant, small, "store-b", 3);
+    const { tenant, skus: [big, small] } = await tenantWithStock({ "wh-1": 10, "store-a": 5, "store-b": 5 }, { "store-b": 3 });
     await expectAvailability(tenant, big, "web", 20);
     await expectAvailability(tenant, small, "web", 3);
     const cursor = (await changes(tenant, "web")).body.nextCursor as string;

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call, createStockedTenant, reserve, setStock, unique, type ApiResponse, type TestTenant } from "./api.ts";
 import { httpLedger } from "./fixtures-model.ts";
-import { expectProblem } from "./fixtures.ts";
+import { expectProblem, quietAccessLog } from "./fixtures.ts";
 
 const attempts = 500;
 
@@ -29,13 +29,8 @@ async function reservationEntries(tenant: TestTenant, sku: string) {
 }
 
 describe("concurrent reservations", () => {
-  // 500 requests would print 500 access-log lines; the Worker runs in this isolate, so its console is this one.
-  beforeEach(() => {
-    vi.spyOn(console, "log").mockImplementation(() => undefined);
-  });
-  afterEach(() => {
-    vi.restoreAllMocks();
-  });
+  // 500 requests would print 500 access-log lines.
+  quietAccessLog();
 
   it("grants exactly the 200 available units of a one-location pool to 500 simultaneous reservations", async () => {
     const tenant = await createStockedTenant();

@@ -1,5 +1,5 @@
 import { vi } from "vitest";
-import { call, unique, type TestTenant } from "./api.ts";
+import { call, createStockedTenant, setStock, unique, type TestTenant } from "./api.ts";
 
 export interface Delivery {
   attempt: number;
@@ -54,6 +54,20 @@ export const webhookSecret = "whsec-0123456789abcdef";
 export async function configureWebhook(tenant: TestTenant, endpoint: RetailerEndpoint, secret = webhookSecret): Promise<void> {
   const put = await call("PUT", "/v1/settings/events", { key: tenant.adminKey, body: { url: endpoint.url, secret } });
   if (put.status !== 200) throw new Error(`event settings failed: ${JSON.stringify(put.body)}`);
+}
+
+/**
+ * A stocked tenant whose event webhook is a fresh retailer endpoint answering
+ * `status`, and a fresh SKU with 5 at wh-1, stocked after the webhook was set
+ * so that its events are delivered too.
+ */
+export async function tenantWithWebhook(status?: RetailerEndpoint["status"]) {
+  const tenant = await createStockedTenant();
+  const endpoint = retailerEndpoint(status);
+  await configureWebhook(tenant, endpoint);
+  const sku = unique("sku");
+  await setStock(tenant, sku, "wh-1", 5);
+  return { tenant, endpoint, sku };
 }
 
 /** The deliveries the endpoint answered 2xx, of one event type. */

@@ -3,10 +3,11 @@ import { describe, expect, it } from "vitest";
 import { EventOutbox } from "../durable/event-outbox.ts";
 import type { OrderProcess } from "../durable/order-process.ts";
 import { orderIdOf } from "../workers/orders/service.ts";
-import { call, createStockedTenant, setStock, unique, type TestTenant } from "./api.ts";
-import { configureWebhook, delivered, eventually, retailerEndpoint } from "./event-fixtures.ts";
+import { call, type TestTenant } from "./api.ts";
+import { delivered, eventually, tenantWithWebhook } from "./event-fixtures.ts";
 import { exceptionById, exceptionsOf, path, replay } from "./exception-fixtures.ts";
 import { orderBody, submitOrder } from "./order-api.ts";
+import { orderProcess } from "../durable/objects.ts";
 
 /** The event_delivery_failed exception of one order event, once the dead letter queue's consumer recorded it. */
 async function deadEvent(tenant: TestTenant, type: string, orderId: string): Promise<Record<string, any>> {
@@ -16,12 +17,8 @@ async function deadEvent(tenant: TestTenant, type: string, orderId: string): Pro
 
 describe("an event that fails every retry lands in the dead letter queue and becomes an exception", () => {
   it("records the event, its tenant, object, attempts and last failure; a replay sends it again and it is delivered", async () => {
-    const tenant = await createStockedTenant();
     let up = false;
-    const endpoint = retailerEndpoint(() => (up ? 200 : 503));
-    await configureWebhook(tenant, endpoint);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 5);
+    const { tenant, endpoint, sku } = await tenantWithWebhook(() => (up ? 200 : 503));
     const order = await submitOrder(tenant.adminKey, orderBody([[sku, 2]]));
 
     const exception = await deadEvent(tenant, "order.created", order.body.id);
@@ -55,11 +52,7 @@ describe("an event that fails every retry lands in the dead letter queue and bec
   });
 
   it("a replayed event that dies again opens its exception again, with the new failure", async () => {
-    const tenant = await createStockedTenant();
-    const endpoint = retailerEndpoint(() => 500);
-    await configureWebhook(tenant, endpoint);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 5);
+    const { tenant, endpoint, sku } = await tenantWithWebhook(() => 500);
     const order = await submitOrder(tenant.adminKey, orderBody([[sku, 1]]));
     const exception = await deadEvent(tenant, "order.reserved", order.body.id);
 
@@ -77,16 +70,12 @@ describe("an event that fails every retry lands in the dead letter queue and bec
 
 describe("a queue that refuses an event does not fail the change that made it", () => {
   it("the order is taken; its events become exceptions (stage enqueue), which a replay delivers", async () => {
-    const tenant = await createStockedTenant();
-    const endpoint = retailerEndpoint();
-    await configureWebhook(tenant, endpoint);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 5);
+    const { tenant, endpoint, sku } = await tenantWithWebhook();
     const body = orderBody([[sku, 2]]);
     const orderId = await orderIdOf(tenant.id, "web", body.externalId);
     // The order's object, before its first request, gets a queue that refuses every send.
     const refusing = { sendBatch: () => Promise.reject(new Error("Queue send failed: simulated outage")) };
-    await runInDurableObject(env.ORDER_PROCESS.getByName(`${tenant.id}/${orderId}`), (instance: OrderProcess) => {
+    await runInDurableObject(orderProcess(env, tenant.id, orderId), (instance: OrderProcess) => {
       Reflect.set(instance, "outbox", new EventOutbox(instance["db"], { ...env, EVENTS: refusing } as unknown as Env));
     });
 

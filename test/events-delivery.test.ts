@@ -3,11 +3,12 @@ import { describe, expect, it, vi } from "vitest";
 import { OutboundEvent } from "../shared/schemas/events.ts";
 import { handleEventBatch } from "../workers/events/consumer.ts";
 import worker from "../workers/index.ts";
-import { call, createKey, createStockedTenant, createTenant, setStock, unique } from "./api.ts";
-import { configureWebhook, delivered, eventually, expectedSignature, retailerEndpoint, webhookSecret } from "./event-fixtures.ts";
+import { call, createKey, createTenant, unique } from "./api.ts";
+import { configureWebhook, delivered, eventually, expectedSignature, retailerEndpoint, tenantWithWebhook, webhookSecret } from "./event-fixtures.ts";
 import { exceptionsOf } from "./exception-fixtures.ts";
 import { expectProblem } from "./fixtures.ts";
 import { cancel, fulfill, orderBody, submitOrder } from "./order-api.ts";
+import { eventWebhook } from "../durable/objects.ts";
 
 function orderCreated(tenantId: string, id = `evt_${unique("x").replace(/[^a-z0-9]/g, "")}`): OutboundEvent {
   return {
@@ -49,11 +50,7 @@ describe("the tenant's event webhook", () => {
 
 describe("outbound events are delivered to the tenant's webhook", () => {
   it("an order's events reach the configured URL, signed, each with its own id and the order as it then was", async () => {
-    const tenant = await createStockedTenant();
-    const endpoint = retailerEndpoint();
-    await configureWebhook(tenant, endpoint);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 5);
+    const { tenant, endpoint, sku } = await tenantWithWebhook();
 
     const order = await submitOrder(tenant.adminKey, orderBody([[sku, 3]]));
     await fulfill(tenant.adminKey, order.body.id, { location: "wh-1", lines: [{ sku, qty: 1 }], carrier: "UPS", tracking: "1Z999" });
@@ -80,11 +77,7 @@ describe("outbound events are delivered to the tenant's webhook", () => {
   });
 
   it("a received return is an order.returned event", async () => {
-    const tenant = await createStockedTenant();
-    const endpoint = retailerEndpoint();
-    await configureWebhook(tenant, endpoint);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 5);
+    const { tenant, endpoint, sku } = await tenantWithWebhook();
     const order = await submitOrder(tenant.adminKey, orderBody([[sku, 2]]));
     await fulfill(tenant.adminKey, order.body.id, { location: "wh-1", lines: [{ sku, qty: 2 }] });
     const opened = await call("POST", "/v1/returns", { key: tenant.adminKey, idempotencyKey: unique("idem"), body: { orderId: order.body.id, lines: [{ sku, qty: 1, reason: "too small" }] } });
@@ -99,11 +92,7 @@ describe("outbound events are delivered to the tenant's webhook", () => {
   });
 
   it("a delivery the endpoint refuses is retried until it takes it: same event, same id, no exception", async () => {
-    const tenant = await createStockedTenant();
-    const endpoint = retailerEndpoint((attempt) => (attempt <= 2 ? 503 : 200));
-    await configureWebhook(tenant, endpoint);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 5);
+    const { tenant, endpoint } = await tenantWithWebhook((attempt) => (attempt <= 2 ? 503 : 200));
     await eventually(() => delivered(endpoint).length > 0);
 
     const first = delivered(endpoint)[0]!;
@@ -144,7 +133,7 @@ describe("the queue consumer", () => {
   it("turns a dead message into one exception of its tenant, however often the dead letter queue delivers it", async () => {
     const tenant = await createTenant();
     const event = orderCreated(tenant.id);
-    await env.EVENT_WEBHOOK.getByName(tenant.id).recordFailure(event.id, { attempts: 11, reason: "HTTP 502 from erp.example.com" });
+    await eventWebhook(env, tenant.id).recordFailure(event.id, { attempts: 11, reason: "HTTP 502 from erp.example.com" });
 
     const first = await consume("shelfsync-events-dlq", [{ event, replayOf: null }]);
     const again = await consume("shelfsync-events-dlq", [{ event, replayOf: null }]);

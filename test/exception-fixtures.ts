@@ -21,6 +21,19 @@ export async function exceptionById(tenant: TestTenant, id: string): Promise<Rec
   return response.body;
 }
 
+/** A whole exception as listed just after the system opened it (no replay, no failure yet), with `fields` for the rest. */
+export function newlyOpened(fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    state: "open",
+    replays: 0,
+    lastFailure: null,
+    transitions: [{ at: expect.any(String), from: null, to: "open", by: "system", note: null }],
+    createdAt: expect.any(String),
+    updatedAt: expect.any(String),
+    ...fields,
+  };
+}
+
 /** Each transition as `from→to`, for compact assertions. */
 export function path(exception: Record<string, any>): string[] {
   return (exception.transitions as { from: string | null; to: string }[]).map((t) => `${t.from ?? "∅"}→${t.to}`);

@@ -1,15 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call, setStock, unique } from "./api.ts";
 import { exceptionsOf, path, replay } from "./exception-fixtures.ts";
-import { ledgerOf, orderBody, reservedOf, submitOrder } from "./order-api.ts";
+import { backorderedOrder, ledgerOf, reservedOf } from "./order-api.ts";
 
 describe("replaying a backorder exception retries the order's reservation", () => {
   it("reserves the order once stock arrived; replaying it again, with any key, has no second effect", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 1);
-    const created = await submitOrder(tenant.adminKey, orderBody([[sku, 2]]));
-    expect(created.body.status).toBe("backordered");
+    const { tenant, sku, order: backordered } = await backorderedOrder(2);
     const [exception] = await exceptionsOf(tenant, "?type=backorder");
     await setStock(tenant, sku, "store-b", 4);
 
@@ -19,7 +15,7 @@ describe("replaying a backorder exception retries the order's reservation", () =
     expect(first.body).toMatchObject({ outcome: "resolved", detail: expect.stringContaining("reserved at store-b"), exception: { id: exception!.id, state: "resolved", replays: 1 } });
     expect(path(first.body.exception)).toEqual(["∅→open", "open→retrying", "retrying→resolved"]);
     expect(first.body.exception.transitions[1]).toMatchObject({ by: expect.stringMatching(/^key:/), note: "stock arrived at store-b" });
-    const order = await call("GET", `/v1/orders/${created.body.id}`, { key: tenant.adminKey });
+    const order = await call("GET", `/v1/orders/${backordered.id}`, { key: tenant.adminKey });
     expect(order.body).toMatchObject({ status: "reserved", allocations: [{ sku, location: "store-b", qty: 2, held: 2 }] });
 
     const again = await replay(tenant.adminKey, exception!.id, "replay-2");
@@ -30,15 +26,12 @@ describe("replaying a backorder exception retries the order's reservation", () =
     expect(retried.body).toEqual(first.body);
     expect(await reservedOf(tenant, sku)).toBe(2);
     expect(await ledgerOf(tenant, sku, "reservation")).toHaveLength(1);
-    const events = (await call("GET", `/v1/orders/${created.body.id}`, { key: tenant.adminKey })).body.events as { type: string }[];
+    const events = (await call("GET", `/v1/orders/${backordered.id}`, { key: tenant.adminKey })).body.events as { type: string }[];
     expect(events.filter((event) => event.type === "retry")).toHaveLength(1);
   });
 
   it("a replay that falls short again leaves the exception open with the new failure; a later one reserves", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 1);
-    const created = await submitOrder(tenant.adminKey, orderBody([[sku, 3]]));
+    const { tenant, sku, order: backordered } = await backorderedOrder(3);
     const [exception] = await exceptionsOf(tenant, "?type=backorder");
     await setStock(tenant, sku, "store-a", 1);
 
@@ -60,17 +53,14 @@ describe("replaying a backorder exception retries the order's reservation", () =
 
     expect(reserved.body).toMatchObject({ outcome: "resolved", exception: { state: "resolved", replays: 2 } });
     expect(path(reserved.body.exception)).toEqual(["∅→open", "open→retrying", "retrying→open", "open→retrying", "retrying→resolved"]);
-    expect((await call("GET", `/v1/orders/${created.body.id}`, { key: tenant.adminKey })).body.status).toBe("reserved");
+    expect((await call("GET", `/v1/orders/${backordered.id}`, { key: tenant.adminKey })).body.status).toBe("reserved");
     expect(await reservedOf(tenant, sku)).toBe(3);
   });
 
   it("an order cancelled meanwhile has nothing left to reserve: the replay resolves the exception", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 1);
-    const created = await submitOrder(tenant.adminKey, orderBody([[sku, 2]]));
+    const { tenant, sku, order: backordered } = await backorderedOrder(2);
     const [exception] = await exceptionsOf(tenant, "?type=backorder");
-    expect((await call("POST", `/v1/orders/${created.body.id}/cancel`, { key: tenant.adminKey, idempotencyKey: unique("idem"), body: {} })).status).toBe(200);
+    expect((await call("POST", `/v1/orders/${backordered.id}/cancel`, { key: tenant.adminKey, idempotencyKey: unique("idem"), body: {} })).status).toBe(200);
 
     const answer = await replay(tenant.adminKey, exception!.id);
 

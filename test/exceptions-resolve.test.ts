@@ -4,6 +4,7 @@ import { call, createStockedTenant, setStock, unique, type TestTenant } from "./
 import { exceptionById, exceptionsOf, path, replay, resolve } from "./exception-fixtures.ts";
 import { expectProblem } from "./fixtures.ts";
 import { orderBody, reservedOf, submitOrder } from "./order-api.ts";
+import { exceptionQueue } from "../durable/objects.ts";
 
 /** A tenant with one backordered order and its backorder exception. */
 async function backordered(tenant: TestTenant) {
@@ -53,7 +54,7 @@ describe("resolving an exception closes it with a note", () => {
   it("a replay in flight holds the exception: another replay is a conflict; a person may still close it, and the replay's outcome then leaves it closed", async () => {
     const tenant = await createStockedTenant();
     const { exception } = await backordered(tenant);
-    const queue = env.EXCEPTION_QUEUE.getByName(tenant.id);
+    const queue = exceptionQueue(env, tenant.id);
     const claim = await queue.beginReplay(exception.id, "key:test", null);
     expect(claim).toMatchObject({ run: true, replay: 1, exception: { state: "retrying" } });
 

@@ -2,11 +2,37 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createStockedTenant, reserve, setStock, unique, type TestTenant } from "./api.ts";
-import { eventually, httpLedger, waitUntilPast } from "./fixtures-model.ts";
+import { ManualClock } from "../shared/clock.ts";
+import { useClock } from "./clock.ts";
+import { eventually, httpLedger } from "./fixtures-model.ts";
 import { expectProblem } from "./fixtures.ts";
+import { skuObject } from "../durable/objects.ts";
 
 function skuStub(tenant: TestTenant, sku: string) {
-  return env.SKU_INVENTORY.getByName(`${tenant.id}/${sku}`);
+  return skuObject(env, tenant.id, sku);
+}
+
+/** A SKU object on a clock of the test's: its TTLs run out when the test says so. */
+async function skuOnManualClock(tenant: TestTenant, sku: string): Promise<ManualClock> {
+  const clock = new ManualClock(Date.now());
+  await useClock(skuStub(tenant, sku), clock);
+  return clock;
+}
+
+/** A new SKU with 10 units at store-a, on a clock of the test's, and a 1-second reservation of `qty` of them there. */
+async function oneSecondReservation(qty: number) {
+  const tenant = await createStockedTenant();
+  const sku = unique("sku");
+  const clock = await skuOnManualClock(tenant, sku);
+  await setStock(tenant, sku, "store-a", 10);
+  const created = await reserve(tenant, sku, { qty, channel: "pos", location: "store-a", ttlSeconds: 1 });
+  expect(created.status).toBe(201);
+  return { tenant, sku, clock, created, id: created.body.id as string };
+}
+
+/** Moves `clock` past `expiresAt` (an ISO time from a reservation). */
+function passExpiry(clock: ManualClock, expiresAt: string): void {
+  clock.advance(Date.parse(expiresAt) - clock.now() + 1);
 }
 
 /**
@@ -31,15 +57,10 @@ async function expectClosedForGood(tenant: TestTenant, sku: string, reservationI
 
 describe("reservation expiry", () => {
   it("the object's alarm expires a reservation whose TTL ran out and gives its units back", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
-    const created = await reserve(tenant, sku, { qty: 3, channel: "pos", location: "store-a", ttlSeconds: 1 });
-    expect(created.status).toBe(201);
-    const id = created.body.id as string;
+    const { tenant, sku, clock, created, id } = await oneSecondReservation(3);
     expect(Date.parse(created.body.expiresAt) - Date.parse(created.body.createdAt)).toBe(1000);
 
-    await waitUntilPast(Date.parse(created.body.expiresAt));
+    passExpiry(clock, created.body.expiresAt);
     await runDurableObjectAlarm(skuStub(tenant, sku));
 
     expect(await storedState(tenant, sku, id)).toMatchObject({ status: "expired", reserved: 0 });
@@ -64,16 +85,11 @@ describe("reservation expiry", () => {
   });
 
   it("a read after the expiry time reports the reservation expired even before the alarm ran", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
-    const created = await reserve(tenant, sku, { qty: 4, channel: "pos", location: "store-a", ttlSeconds: 1 });
-    expect(created.status).toBe(201);
-    const id = created.body.id as string;
+    const { tenant, sku, clock, created, id } = await oneSecondReservation(4);
 
     // Take the alarm away, as if it were late: only the read path can expire the reservation now.
     await runInDurableObject(skuStub(tenant, sku), (_instance, state) => state.storage.deleteAlarm());
-    await waitUntilPast(Date.parse(created.body.expiresAt));
+    passExpiry(clock, created.body.expiresAt);
     expect(await storedState(tenant, sku, id)).toEqual({ status: "active", reserved: 4, alarm: null });
 
     const read = await call("GET", `/v1/inventory/${sku}/reservations/${id}`, { key: tenant.adminKey });
@@ -89,6 +105,7 @@ describe("reservation expiry", () => {
   it("units freed by expiry can be reserved again, and only then", async () => {
     const tenant = await createStockedTenant();
     const sku = unique("sku");
+    const clock = await skuOnManualClock(tenant, sku);
     await setStock(tenant, sku, "store-a", 3);
     const first = await reserve(tenant, sku, { qty: 3, channel: "pos", ttlSeconds: 1 });
     expect(first.status).toBe(201);
@@ -96,7 +113,7 @@ describe("reservation expiry", () => {
     const tooEarly = await reserve(tenant, sku, { qty: 1, channel: "pos" });
     expectProblem(tooEarly, 409, "insufficient_stock");
 
-    await waitUntilPast(Date.parse(first.body.expiresAt));
+    passExpiry(clock, first.body.expiresAt);
     await runDurableObjectAlarm(skuStub(tenant, sku));
     const again = await reserve(tenant, sku, { qty: 3, channel: "pos" });
     expect(again.status).toBe(201);

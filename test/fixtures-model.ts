@@ -141,11 +141,6 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
-/** Waits until the wall clock is past `epochMs` (a reservation's expiresAt): time has to pass for a TTL to run out. */
-export async function waitUntilPast(epochMs: number): Promise<void> {
-  while (Date.now() <= epochMs) await sleep(epochMs - Date.now() + 5);
-}
-
 /**
  * Polls `probe` until `accept` holds or `timeoutMs` passes, and returns the
  * last value either way, so the caller's assertion shows what was seen.

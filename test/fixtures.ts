@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { afterEach, beforeEach, expect, vi } from "vitest";
 import { call, type ApiResponse, type TestTenant } from "./api.ts";
 
 /**
@@ -20,6 +20,19 @@ export function expectProblem(response: ApiResponse, status: number, code: strin
   expect(response.body.detail).not.toBe("");
   expect(response.body.instance).not.toBe("");
   expect(response.body.instance).not.toBe("unknown");
+}
+
+/**
+ * Silences the access log for each test of the enclosing describe: the Worker
+ * runs in this isolate and logs one line a request to this console.
+ */
+export function quietAccessLog(): void {
+  beforeEach(() => {
+    vi.spyOn(console, "log").mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
 }
 
 /** What a reader can see of one SKU: its inventory answer and its whole ledger. */

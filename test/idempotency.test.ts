@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createStockedTenant, platformKey, reserve, setStock, unique, type ApiResponse, type TestTenant } from "./api.ts";
+import { call, createStockedTenant, platformKey, reserve, setStock, tenantWithStock, unique, type ApiResponse, type TestTenant } from "./api.ts";
 import { expectProblem, keyCount, skuState } from "./fixtures.ts";
 
 function adjust(tenant: TestTenant, sku: string, body: Record<string, unknown>, idempotencyKey?: string) {
@@ -16,10 +16,12 @@ function withoutInstance(response: ApiResponse) {
   return rest;
 }
 
-function expectReplayOf(replay: ApiResponse, first: ApiResponse) {
+/** `replay` is the stored answer to `first`: same status, marked replayed, carrying `body` (by default, first's). */
+function expectReplayOf(replay: ApiResponse, first: ApiResponse, body: unknown = first.body) {
   expect(first.headers.get("idempotent-replayed")).toBeNull();
   expect(replay.status).toBe(first.status);
   expect(replay.headers.get("idempotent-replayed")).toBe("true");
+  expect(replay.body).toEqual(body);
 }
 
 function countOf(entries: unknown[], type: string): number {
@@ -28,9 +30,7 @@ function countOf(entries: unknown[], type: string): number {
 
 describe("a retry with the same Idempotency-Key and body returns the first answer and has no second effect", () => {
   it("adjustment", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 10 });
     const key = unique("idem");
 
     const first = await adjust(tenant, sku, { delta: -3 }, key);
@@ -40,7 +40,6 @@ describe("a retry with the same Idempotency-Key and body returns the first answe
 
     const replay = await adjust(tenant, sku, { delta: -3 }, key);
     expectReplayOf(replay, first);
-    expect(replay.body).toEqual(first.body);
     expect(await skuState(tenant.adminKey, sku)).toEqual(afterFirst);
     expect(countOf(afterFirst.ledger, "adjustment")).toBe(1);
 
@@ -48,23 +47,19 @@ describe("a retry with the same Idempotency-Key and body returns the first answe
     await adjust(tenant, sku, { delta: 5 }, unique("idem"));
     const late = await adjust(tenant, sku, { delta: -3 }, key);
     expectReplayOf(late, first);
-    expect(late.body).toEqual(first.body);
     const state = await skuState(tenant.adminKey, sku);
     expect(state.inventory.body.totals.onHand).toBe(12);
     expect(countOf(state.ledger, "adjustment")).toBe(2);
   });
 
   it("reservation: same reservation id, units reserved once", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 10 });
     const key = unique("idem");
 
     const first = await reserve(tenant, sku, { qty: 4 }, key);
     expect(first.status).toBe(201);
     const replay = await reserve(tenant, sku, { qty: 4 }, key);
     expectReplayOf(replay, first);
-    expect(replay.body).toEqual(first.body);
 
     const state = await skuState(tenant.adminKey, sku);
     expect(state.inventory.body.totals).toEqual({ onHand: 10, safetyStock: 0, reserved: 4, available: 6 });
@@ -72,9 +67,7 @@ describe("a retry with the same Idempotency-Key and body returns the first answe
   });
 
   it("a refused reservation (insufficient_stock) is replayed identically even after stock arrives", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 2);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 2 });
     const key = unique("idem");
 
     const first = await reserve(tenant, sku, { qty: 5 }, key);
@@ -99,42 +92,23 @@ describe("a retry with the same Idempotency-Key and body returns the first answe
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
   });
 
-  it("commit: the units leave onHand once", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+  it.each([
+    { action: "commit", title: "commit: the units leave onHand once", status: "committed", onHand: 7 },
+    { action: "release", title: "release: the units come back once", status: "released", onHand: 10 },
+  ] as const)("$title", async ({ action, status, onHand }) => {
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 10 });
     const reservation = await reserve(tenant, sku, { qty: 3, location: "store-a" });
     const key = unique("idem");
 
-    const first = await close(tenant, sku, reservation.body.id, "commit", key);
+    const first = await close(tenant, sku, reservation.body.id, action, key);
     expect(first.status).toBe(200);
-    expect(first.body.status).toBe("committed");
-    const replay = await close(tenant, sku, reservation.body.id, "commit", key);
+    expect(first.body.status).toBe(status);
+    const replay = await close(tenant, sku, reservation.body.id, action, key);
     expectReplayOf(replay, first);
-    expect(replay.body).toEqual(first.body);
 
     const state = await skuState(tenant.adminKey, sku);
-    expect(state.inventory.body.totals).toEqual({ onHand: 7, safetyStock: 0, reserved: 0, available: 7 });
-    expect(countOf(state.ledger, "commit")).toBe(1);
-  });
-
-  it("release: the units come back once", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
-    const reservation = await reserve(tenant, sku, { qty: 3, location: "store-a" });
-    const key = unique("idem");
-
-    const first = await close(tenant, sku, reservation.body.id, "release", key);
-    expect(first.status).toBe(200);
-    expect(first.body.status).toBe("released");
-    const replay = await close(tenant, sku, reservation.body.id, "release", key);
-    expectReplayOf(replay, first);
-    expect(replay.body).toEqual(first.body);
-
-    const state = await skuState(tenant.adminKey, sku);
-    expect(state.inventory.body.totals).toEqual({ onHand: 10, safetyStock: 0, reserved: 0, available: 10 });
-    expect(countOf(state.ledger, "release")).toBe(1);
+    expect(state.inventory.body.totals).toEqual({ onHand, safetyStock: 0, reserved: 0, available: onHand });
+    expect(countOf(state.ledger, action)).toBe(1);
   });
 
   it("PUT stock with a key: a late replay does not overwrite later movements", async () => {
@@ -150,7 +124,6 @@ describe("a retry with the same Idempotency-Key and body returns the first answe
 
     const replay = await put();
     expectReplayOf(replay, first);
-    expect(replay.body).toEqual(first.body);
     const state = await skuState(tenant.adminKey, sku);
     expect(state.inventory.body.totals.onHand).toBe(8);
     expect(countOf(state.ledger, "snapshot")).toBe(1);
@@ -166,8 +139,7 @@ describe("a retry with the same Idempotency-Key and body returns the first answe
     expect(first.status).toBe(201);
     expect(first.body.key).toMatch(/^ssk_/);
     const replay = await create();
-    expectReplayOf(replay, first);
-    expect(replay.body).toEqual({ ...first.body, key: null });
+    expectReplayOf(replay, first, { ...first.body, key: null });
     expect(await keyCount(tenant)).toBe(before + 1);
 
     // The secret of the first answer is the key that exists.
@@ -184,8 +156,7 @@ describe("a retry with the same Idempotency-Key and body returns the first answe
     expect(first.status).toBe(201);
     expect(first.body.adminKey.key).toMatch(/^ssk_/);
     const replay = await create();
-    expectReplayOf(replay, first);
-    expect(replay.body).toEqual({ ...first.body, adminKey: { ...first.body.adminKey, key: null } });
+    expectReplayOf(replay, first, { ...first.body, adminKey: { ...first.body.adminKey, key: null } });
 
     const tenant = { id, adminKey: first.body.adminKey.key as string };
     expect(await keyCount(tenant)).toBe(1);
@@ -195,9 +166,7 @@ describe("a retry with the same Idempotency-Key and body returns the first answe
 
 describe("the same Idempotency-Key with a different request is 409 idempotency_conflict and changes nothing", () => {
   it("adjustment with another delta", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 10 });
     const key = unique("idem");
     expect((await adjust(tenant, sku, { delta: -3 }, key)).status).toBe(201);
     const before = await skuState(tenant.adminKey, sku);
@@ -208,9 +177,7 @@ describe("the same Idempotency-Key with a different request is 409 idempotency_c
   });
 
   it("reservation with another qty", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 10 });
     const key = unique("idem");
     expect((await reserve(tenant, sku, { qty: 2 }, key)).status).toBe(201);
     const before = await skuState(tenant.adminKey, sku);
@@ -221,9 +188,7 @@ describe("the same Idempotency-Key with a different request is 409 idempotency_c
   });
 
   it("commit and release: the key of one reservation used for another", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 10 });
     const one = await reserve(tenant, sku, { qty: 1, location: "store-a" });
     const two = await reserve(tenant, sku, { qty: 2, location: "store-a" });
     const key = unique("idem");
@@ -287,9 +252,7 @@ describe("the same Idempotency-Key with a different request is 409 idempotency_c
 
 describe("a POST without Idempotency-Key is 400 idempotency_key_required and changes nothing", () => {
   it("adjustment, reservation, commit and release", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 10 });
     const reservation = await reserve(tenant, sku, { qty: 2, location: "store-a" });
     const before = await skuState(tenant.adminKey, sku);
 

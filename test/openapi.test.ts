@@ -1,50 +1,85 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../workers/app.ts";
+
+interface Operation {
+  operationId?: string;
+  security?: Record<string, string[]>[];
+}
+
+interface OpenApiDocument {
+  openapi: string;
+  servers?: { url: string }[];
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+}
+
+/** Routes the app serves that are not API operations: the redirect to the docs and the docs page's script. */
+const notOperations = ["GET /", "GET /v1/docs/assets/*"];
+
+/** The operations anyone may call: a new one needs a reason to join them. */
+const publicOperations = ["getApiDocs", "getHealth", "getOpenApiDocument", "receiveShopifyWebhook"];
+
+async function servedDocument(): Promise<OpenApiDocument> {
+  const response = await SELF.fetch("https://edge.test/v1/openapi.json");
+  expect(response.status).toBe(200);
+  return (await response.json()) as OpenApiDocument;
+}
+
+/** Every "METHOD /path" the app routes, in OpenAPI's notation (`:sku` becomes `{sku}`); middleware is not a route. */
+function appRoutes(): string[] {
+  const routes = createApp()
+    .routes.filter((route) => route.method !== "ALL")
+    .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
+  return [...new Set(routes)].sort();
+}
+
+function operations(document: OpenApiDocument): (Operation & { route: string })[] {
+  return Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ ...operation, route: `${method.toUpperCase()} ${path}` })));
+}
 
 describe("API description", () => {
-  it("serves an OpenAPI 3.1 document generated from the schemas, with every v1 route", async () => {
-    const response = await SELF.fetch("https://edge.test/v1/openapi.json");
-    expect(response.status).toBe(200);
-    const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
-    expect(document.openapi).toBe("3.1.0");
-    for (const [path, method] of [
-      ["/v1/tenants", "post"],
-      ["/v1/keys", "post"],
-      ["/v1/locations/{location}", "put"],
-      ["/v1/channels/{channel}", "put"],
-      ["/v1/inventory/{sku}/locations/{location}", "put"],
-      ["/v1/inventory/{sku}/adjustments", "post"],
-      ["/v1/inventory/{sku}", "get"],
-      ["/v1/inventory/{sku}/ledger", "get"],
-      ["/v1/inventory/{sku}/reservations", "post"],
-      ["/v1/inventory/{sku}/reservations/{id}", "get"],
-      ["/v1/inventory/{sku}/reservations/{id}/commit", "post"],
-      ["/v1/inventory/{sku}/reservations/{id}/release", "post"],
-      ["/v1/availability/{sku}", "get"],
-      ["/v1/availability", "get"],
-      ["/v1/availability/changes", "get"],
-      ["/v1/stores/{location}/transactions", "post"],
-      ["/v1/stores/{location}/feed", "get"],
-      ["/v1/catalog/items/{sku}", "put"],
-      ["/v1/catalog/items/{sku}", "get"],
-      ["/v1/promotions/{id}", "put"],
-      ["/v1/promotions/{id}", "get"],
-      ["/v1/exceptions", "get"],
-      ["/v1/exceptions/{id}", "get"],
-      ["/v1/exceptions/{id}/replay", "post"],
-      ["/v1/exceptions/{id}/resolve", "post"],
-      ["/v1/settings/events", "put"],
-      ["/v1/settings/events", "get"],
-    ] as const) {
-      expect(document.paths[path]?.[method], `${method.toUpperCase()} ${path}`).toBeDefined();
-    }
-    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(["Problem", "Reservation", "CreateReservationRequest", "SkuInventory", "LedgerPage", "Exception", "ExceptionTransition", "ReplayAnswer", "ResolveExceptionRequest", "EventDeliveryFailedPayload", "OutboundEvent", "PutEventSettingsRequest"]));
+  it("documents every route the app serves, with its method, and no route it does not", async () => {
+    const document = await servedDocument();
+    const served = appRoutes();
+    // The derivation itself: every group of routes is there, so an empty or partial list cannot pass.
+    expect(served).toEqual(
+      expect.arrayContaining([
+        "POST /v1/tenants",
+        "PUT /v1/inventory/{sku}/locations/{location}",
+        "POST /v1/inventory/{sku}/reservations",
+        "GET /v1/availability/{sku}",
+        "POST /v1/stores/{location}/transactions",
+        "PUT /v1/catalog/items/{sku}",
+        "POST /v1/exceptions/{id}/replay",
+        "POST /v1/orders/{id}/fulfillments",
+        "POST /v1/returns/{id}/receive",
+        "PUT /v1/integrations/shopify",
+        "POST /v1/webhooks/shopify/{tenant}",
+        "PUT /v1/settings/events",
+        "GET /health",
+        ...notOperations,
+      ]),
+    );
+    const documented = operations(document).map((operation) => operation.route).sort();
+    expect(documented).toEqual(served.filter((route) => !notOperations.includes(route)));
   });
 
-  it("serves a docs page that loads that document", async () => {
-    const response = await SELF.fetch("https://edge.test/v1/docs");
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toContain("text/html");
-    expect(await response.text()).toContain("/v1/openapi.json");
+  it("gives every operation a unique camelCase operationId and an explicit security requirement", async () => {
+    const all = operations(await servedDocument());
+    const ids = all.map((operation) => operation.operationId);
+    expect(all.filter((operation) => !/^[a-z][A-Za-z0-9]*$/.test(operation.operationId ?? "")).map((operation) => operation.route)).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(all.filter((operation) => operation.security === undefined).map((operation) => operation.route)).toEqual([]);
+    const open = all.filter((operation) => operation.security?.length === 0).map((operation) => operation.operationId);
+    expect(open.sort()).toEqual(publicOperations);
+    expect(all.filter((operation) => operation.security?.length).every((operation) => operation.security?.some((requirement) => "bearer" in requirement))).toBe(true);
+  });
+
+  it("is OpenAPI 3.1 generated from the shared schemas, served relative to its own origin", async () => {
+    const document = await servedDocument();
+    expect(document.openapi).toBe("3.1.0");
+    expect(document.servers?.map((server) => server.url)).toEqual(["/"]);
+    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(["Problem", "Reservation", "CreateReservationRequest", "SkuInventory", "LedgerPage", "Exception", "ExceptionTransition", "ReplayAnswer", "ResolveExceptionRequest", "EventDeliveryFailedPayload", "OutboundEvent", "PutEventSettingsRequest"]));
   });
 });

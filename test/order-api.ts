@@ -1,7 +1,8 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
 import { CreateOrderRequest } from "../shared/schemas/orders.ts";
-import { call, unique, type ApiResponse, type TestTenant } from "./api.ts";
+import { call, createStockedTenant, setStock, tenantWithStock, unique, type ApiResponse, type TestTenant } from "./api.ts";
+import { orderProcess } from "../durable/objects.ts";
 
 /**
  * A canonical order on `web` (pool: wh-1, store-a, store-b, in that order)
@@ -31,6 +32,23 @@ export function cancel(key: string, orderId: string, body: unknown = {}, idempot
   return call("POST", `/v1/orders/${orderId}/cancel`, { key, body, idempotencyKey });
 }
 
+/** A stocked tenant with `stock` set (per SKU: `[location, onHand]` pairs) and an order of `lines` on web, reserved. */
+export async function reservedOrder(lines: [string, number][], stock: Record<string, [string, number][]>) {
+  const tenant = await createStockedTenant();
+  for (const [sku, at] of Object.entries(stock)) for (const [location, onHand] of at) await setStock(tenant, sku, location, onHand);
+  const created = await submitOrder(tenant.adminKey, orderBody(lines));
+  expect(created.body.status).toBe("reserved");
+  return { tenant, order: created.body };
+}
+
+/** A stocked tenant with a fresh SKU of which wh-1 holds 1, and an order of `qty` of it on web, backordered. */
+export async function backorderedOrder(qty = 2) {
+  const { tenant, skus: [sku] } = await tenantWithStock({ "wh-1": 1 });
+  const created = await submitOrder(tenant.adminKey, orderBody([[sku, qty]]));
+  expect(created.body.status).toBe("backordered");
+  return { tenant, sku, order: created.body };
+}
+
 /** Per location: onHand and reserved of one SKU, as its object reports them. */
 export async function figures(tenant: TestTenant, sku: string): Promise<Record<string, { onHand: number; reserved: number }>> {
   const response = await call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey });
@@ -57,7 +75,7 @@ export function allocationsOf(order: Record<string, any>): string[] {
 
 /** The order's Durable Object, reached as the Worker reaches it. */
 export function orderStub(tenant: TestTenant, orderId: string) {
-  return env.ORDER_PROCESS.getByName(`${tenant.id}/${orderId}`);
+  return orderProcess(env, tenant.id, orderId);
 }
 
 export function skus(count: number): string[] {

@@ -2,8 +2,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { OrderProcess } from "../durable/order-process.ts";
 import { orderIdOf } from "../workers/orders/service.ts";
-import { call, createStockedTenant, reserve, setStock, unique } from "./api.ts";
-import { canonical, figures, ledgerOf, orderBody, orderStub, reservedOf, submitOrder } from "./order-api.ts";
+import { call, reserve, setStock, tenantWithStock } from "./api.ts";
+import { backorderedOrder, canonical, figures, ledgerOf, orderBody, orderStub, reservedOf, submitOrder } from "./order-api.ts";
 
 async function exceptionsOf(key: string) {
   const response = await call("GET", "/v1/exceptions?type=backorder", { key });
@@ -13,10 +13,7 @@ async function exceptionsOf(key: string) {
 
 describe("an order that cannot be had is backordered, holding nothing", () => {
   it("a shortage found by routing reserves nothing, backorders the order and records a backorder exception", async () => {
-    const tenant = await createStockedTenant();
-    const [a, b] = [unique("sku"), unique("sku")];
-    await setStock(tenant, a, "wh-1", 10);
-    await setStock(tenant, b, "store-a", 1);
+    const { tenant, skus: [a, b] } = await tenantWithStock({ "wh-1": 10 }, { "store-a": 1 });
 
     const created = await submitOrder(tenant.adminKey, orderBody([[a, 2], [b, 3]]));
 
@@ -38,14 +35,12 @@ describe("an order that cannot be had is backordered, holding nothing", () => {
   });
 
   it("a line refused after others were reserved releases every reservation already taken (compensation)", async () => {
-    const tenant = await createStockedTenant();
-    const [a, b, c] = [unique("sku"), unique("sku"), unique("sku")];
-    for (const sku of [a, b, c]) await setStock(tenant, sku, "wh-1", 5);
+    const { tenant, skus: [a, b, c] } = await tenantWithStock({ "wh-1": 5 }, { "wh-1": 5 }, { "wh-1": 5 });
     const body = orderBody([[a, 2], [b, 2], [c, 2]]);
     const orderId = await orderIdOf(tenant.id, "web", body.externalId);
     // The order is routed and its plan written (every line available)...
     await runInDurableObject(orderStub(tenant, orderId), async (instance: OrderProcess) => {
-      expect(await instance["begin"]({ tenantId: tenant.id, orderId }, canonical(body))).toEqual({ ok: true });
+      expect(await instance["begin"](canonical(body))).toEqual({ ok: true });
     });
     // ...then another channel order takes c's stock before the order's reservations run.
     expect((await reserve(tenant, c, { qty: 5, location: "wh-1" })).status).toBe(201);
@@ -66,9 +61,7 @@ describe("an order that cannot be had is backordered, holding nothing", () => {
   });
 
   it("with the tenant's policy set to exception, the order goes in exception instead", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 1);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "wh-1": 1 });
     const settings = await call("PUT", "/v1/settings/orders", { key: tenant.adminKey, body: { shortagePolicy: "exception" } });
     expect(settings).toMatchObject({ status: 200, body: { shortagePolicy: "exception" } });
 
@@ -80,14 +73,10 @@ describe("an order that cannot be had is backordered, holding nothing", () => {
   });
 
   it("a backordered order is reserved by a retry once stock arrived", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 1);
-    const created = await submitOrder(tenant.adminKey, orderBody([[sku, 2]]));
-    expect(created.body.status).toBe("backordered");
+    const { tenant, sku, order } = await backorderedOrder(2);
     await setStock(tenant, sku, "store-b", 4);
 
-    const retried = await runInDurableObject(orderStub(tenant, created.body.id), (instance: OrderProcess) => instance.retry({ tenantId: tenant.id, orderId: created.body.id }));
+    const retried = await runInDurableObject(orderStub(tenant, order.id), (instance: OrderProcess) => instance.retry());
 
     expect(retried).toMatchObject({ ok: true, order: { status: "reserved", shortages: [], allocations: [{ sku, location: "store-b", qty: 2, held: 2 }] } });
     expect(await figures(tenant, sku)).toMatchObject({ "store-b": { reserved: 2 } });

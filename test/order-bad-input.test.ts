@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { orderIdOf } from "../workers/orders/service.ts";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call, createStockedTenant, setStock, tenantWithStock, unique } from "./api.ts";
 import { expectProblem } from "./fixtures.ts";
 import { cancel, fulfill, orderBody, reservedOf, submitOrder } from "./order-api.ts";
 
@@ -12,9 +12,8 @@ async function listed(key: string): Promise<unknown[]> {
 
 describe("orders refuse bad input with a problem, and nothing changes", () => {
   it("an unknown SKU (neither in the catalog nor ever stocked) is 422 unknown_sku; the order is not recorded", async () => {
-    const tenant = await createStockedTenant();
-    const [known, stranger] = [unique("sku"), unique("sku")];
-    await setStock(tenant, known, "wh-1", 10);
+    const { tenant, skus: [known] } = await tenantWithStock({ "wh-1": 10 });
+    const stranger = unique("sku");
     const body = orderBody([[known, 1], [stranger, 1]]);
 
     const refused = await submitOrder(tenant.adminKey, body);
@@ -38,9 +37,7 @@ describe("orders refuse bad input with a problem, and nothing changes", () => {
   });
 
   it("zero or negative quantities, a missing Idempotency-Key, an unknown channel or pickup location, a pickup outside the channel's pool", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-b", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-b": 10 });
 
     for (const qty of [0, -1, 1.5]) expectProblem(await submitOrder(tenant.adminKey, orderBody([[sku, qty]])), 400, "validation_failed");
     expectProblem(await submitOrder(tenant.adminKey, orderBody([])), 400, "validation_failed");

@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call, tenantWithStock, unique } from "./api.ts";
 import { expectProblem } from "./fixtures.ts";
-import { cancel, figures, fulfill, ledgerOf, orderBody, submitOrder } from "./order-api.ts";
-
-async function reservedOrder(lines: [string, number][], stock: Record<string, [string, number][]>) {
-  const tenant = await createStockedTenant();
-  for (const [sku, at] of Object.entries(stock)) for (const [location, onHand] of at) await setStock(tenant, sku, location, onHand);
-  const created = await submitOrder(tenant.adminKey, orderBody(lines));
-  expect(created.body.status).toBe("reserved");
-  return { tenant, order: created.body };
-}
+import { cancel, figures, fulfill, ledgerOf, orderBody, reservedOrder, submitOrder } from "./order-api.ts";
 
 describe("cancellation releases what is not fulfilled", () => {
   it("a partial cancel by lines releases those units only; a full cancel then releases the rest", async () => {
@@ -66,10 +58,7 @@ describe("cancellation releases what is not fulfilled", () => {
   });
 
   it("a backordered order can be cancelled, wholly or by lines, with nothing to release", async () => {
-    const tenant = await createStockedTenant();
-    const [a, b] = [unique("sku"), unique("sku")];
-    await setStock(tenant, a, "wh-1", 10);
-    await setStock(tenant, b, "wh-1", 1);
+    const { tenant, skus: [a, b] } = await tenantWithStock({ "wh-1": 10 }, { "wh-1": 1 });
     const created = await submitOrder(tenant.adminKey, orderBody([[a, 1], [b, 2]]));
     expect(created.body.status).toBe("backordered");
 

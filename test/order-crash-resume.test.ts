@@ -2,8 +2,9 @@ import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject 
 import { describe, expect, it } from "vitest";
 import { holdTtlSeconds, type OrderProcess } from "../durable/order-process.ts";
 import { orderIdOf } from "../workers/orders/service.ts";
-import { call, createStockedTenant, reserve, setStock, unique, type TestTenant } from "./api.ts";
+import { call, reserve, tenantWithStock, unique, type TestTenant } from "./api.ts";
 import { canonical, figures, ledgerOf, orderBody, orderStub } from "./order-api.ts";
+import { skuObject } from "../durable/objects.ts";
 
 const webRules = { locations: ["wh-1", "store-a", "store-b"], bufferUnits: 0, maxUnits: null, maxPercent: null };
 
@@ -29,15 +30,14 @@ function plannedSteps(tenant: TestTenant, orderId: string): Promise<PlannedStep[
 async function beginOnly(tenant: TestTenant, body: ReturnType<typeof orderBody>): Promise<string> {
   const orderId = await orderIdOf(tenant.id, "web", body.externalId);
   await runInDurableObject(orderStub(tenant, orderId), async (instance: OrderProcess) => {
-    expect(await instance["begin"]({ tenantId: tenant.id, orderId }, canonical(body))).toEqual({ ok: true });
+    expect(await instance["begin"](canonical(body))).toEqual({ ok: true });
   });
   return orderId;
 }
 
 /** What the order object would have sent for a reserve step, sent once: it reached the SKU object, then the order died. */
 async function reachedSkuBeforeCrash(tenant: TestTenant, orderId: string, step: PlannedStep): Promise<string> {
-  const { outcome } = await env.SKU_INVENTORY.getByName(`${tenant.id}/${step.sku}`).reserve(
-    { tenantId: tenant.id, sku: step.sku },
+  const { outcome } = await skuObject(env, tenant.id, step.sku).reserve(
     { qty: step.qty, channel: "web", rules: webRules, location: step.location, ttlSeconds: holdTtlSeconds, reference: `order:${orderId}` },
     { key: step.key, requestHash: step.key },
   );
@@ -47,10 +47,7 @@ async function reachedSkuBeforeCrash(tenant: TestTenant, orderId: string, step: 
 
 describe("an order object that dies between saga steps", () => {
   it("is resumed by its alarm: the reservation a crash left unrecorded is adopted, not taken twice", async () => {
-    const tenant = await createStockedTenant();
-    const [a, b] = [unique("sku"), unique("sku")];
-    await setStock(tenant, a, "wh-1", 10);
-    await setStock(tenant, b, "wh-1", 10);
+    const { tenant, skus: [a, b] } = await tenantWithStock({ "wh-1": 10 }, { "wh-1": 10 });
     const orderId = await beginOnly(tenant, orderBody([[a, 2], [b, 3]]));
     const steps = await plannedSteps(tenant, orderId);
     expect(steps.map((s) => [s.kind, s.state, s.sku, s.location, s.qty])).toEqual([
@@ -76,10 +73,7 @@ describe("an order object that dies between saga steps", () => {
   });
 
   it("is compensated by its alarm when a later line can no longer be had: no unit stays reserved for it", async () => {
-    const tenant = await createStockedTenant();
-    const [a, b] = [unique("sku"), unique("sku")];
-    await setStock(tenant, a, "wh-1", 10);
-    await setStock(tenant, b, "wh-1", 3);
+    const { tenant, skus: [a, b] } = await tenantWithStock({ "wh-1": 10 }, { "wh-1": 3 });
     const orderId = await beginOnly(tenant, orderBody([[a, 2], [b, 3]]));
     await reachedSkuBeforeCrash(tenant, orderId, (await plannedSteps(tenant, orderId))[0]!);
     await abortAllDurableObjects();
@@ -102,14 +96,12 @@ describe("an order object that dies between saga steps", () => {
   });
 
   it("commits a fulfilment a crash left recorded but not yet committed, once", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "wh-1": 10 });
     const created = await call("POST", "/v1/orders", { key: tenant.adminKey, idempotencyKey: unique("idem"), body: orderBody([[sku, 4]]) });
     const orderId = created.body.id as string;
     // The fulfilment is decided and written with its commit step; the object dies before calling the SKU.
     await runInDurableObject(orderStub(tenant, orderId), (instance: OrderProcess) =>
-      instance["decide"](() => instance["recordFulfillment"](instance["state"]()!, { location: "wh-1", lines: [{ sku, qty: 3 }] }, Date.now())),
+      instance["decide"](() => instance["operations"].fulfill(instance["order"].current(), { location: "wh-1", lines: [{ sku, qty: 3 }] }, Date.now())),
     );
     await abortAllDurableObjects();
     expect(await figures(tenant, sku)).toEqual({ "wh-1": { onHand: 10, reserved: 4 } });

@@ -1,17 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call, tenantWithStock } from "./api.ts";
 import { allocationsOf, figures, ledgerOf, orderBody, reservedOf, submitOrder } from "./order-api.ts";
 
 describe("an order is routed and reserved", () => {
   it("prefers one pool location that can ship every line, in the channel's priority order", async () => {
-    const tenant = await createStockedTenant();
-    const [a, b] = [unique("sku"), unique("sku")];
     // wh-1 (first in web's pool) lacks b; store-a has both; store-b has both too but comes later.
-    await setStock(tenant, a, "wh-1", 10);
-    await setStock(tenant, a, "store-a", 5);
-    await setStock(tenant, a, "store-b", 5);
-    await setStock(tenant, b, "store-a", 3);
-    await setStock(tenant, b, "store-b", 3);
+    const { tenant, skus: [a, b] } = await tenantWithStock({ "wh-1": 10, "store-a": 5, "store-b": 5 }, { "store-a": 3, "store-b": 3 });
 
     const created = await submitOrder(tenant.adminKey, orderBody([[a, 2], [b, 3]]));
 
@@ -33,12 +27,7 @@ describe("an order is routed and reserved", () => {
   });
 
   it("splits only when no location can ship everything: each line whole where possible, a line over locations only when none has it all", async () => {
-    const tenant = await createStockedTenant();
-    const [a, b, c] = [unique("sku"), unique("sku"), unique("sku")];
-    await setStock(tenant, a, "wh-1", 10);
-    await setStock(tenant, b, "store-a", 4);
-    await setStock(tenant, c, "wh-1", 2);
-    await setStock(tenant, c, "store-b", 3);
+    const { tenant, skus: [a, b, c] } = await tenantWithStock({ "wh-1": 10 }, { "store-a": 4 }, { "wh-1": 2, "store-b": 3 });
 
     const created = await submitOrder(tenant.adminKey, orderBody([[a, 5], [b, 4], [c, 4]]));
 
@@ -53,10 +42,7 @@ describe("an order is routed and reserved", () => {
   });
 
   it("reserves a pickup order at its store, even when another pool location has more", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 100);
-    await setStock(tenant, sku, "store-b", 2);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "wh-1": 100, "store-b": 2 });
 
     const created = await submitOrder(tenant.adminKey, orderBody([[sku, 2]], { delivery: { type: "pickup", location: "store-b" } }));
 
@@ -67,9 +53,7 @@ describe("an order is routed and reserved", () => {
   });
 
   it("sums lines of one SKU (at different prices) into one demand", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 5);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "wh-1": 5 });
     const body = orderBody([]);
     body.lines = [
       { sku, qty: 2, unitPrice: 1000 },
@@ -85,10 +69,8 @@ describe("an order is routed and reserved", () => {
   });
 
   it("respects the channel's buffer: units the channel may not have are not routed to it", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
+    const { tenant, skus: [sku] } = await tenantWithStock({ "wh-1": 5 });
     expect((await call("PUT", "/v1/channels/web", { key: tenant.adminKey, body: { locations: ["wh-1"], bufferUnits: 3 } })).status).toBe(200);
-    await setStock(tenant, sku, "wh-1", 5);
 
     const created = await submitOrder(tenant.adminKey, orderBody([[sku, 3]]));
 

@@ -1,15 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { orderIdOf } from "../workers/orders/service.ts";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call, tenantWithStock, unique } from "./api.ts";
 import { expectProblem } from "./fixtures.ts";
 import { ledgerOf, orderBody, reservedOf, submitOrder } from "./order-api.ts";
 
 describe("a re-sent order is a duplicate by its natural key", () => {
   it("answers the first order, whatever the Idempotency-Key, and reserves nothing more", async () => {
-    const tenant = await createStockedTenant();
-    const [a, b] = [unique("sku"), unique("sku")];
-    await setStock(tenant, a, "wh-1", 10);
-    await setStock(tenant, b, "wh-1", 10);
+    const { tenant, skus: [a, b] } = await tenantWithStock({ "wh-1": 10 }, { "wh-1": 10 });
     const body = orderBody([[a, 2], [b, 1]]);
 
     const first = await submitOrder(tenant.adminKey, body, unique("idem"));
@@ -31,9 +28,7 @@ describe("a re-sent order is a duplicate by its natural key", () => {
   });
 
   it("takes concurrent copies of one order once", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "wh-1": 10 });
     const body = orderBody([[sku, 3]]);
 
     const answers = await Promise.all(Array.from({ length: 6 }, () => submitOrder(tenant.adminKey, body, unique("idem"))));
@@ -46,9 +41,7 @@ describe("a re-sent order is a duplicate by its natural key", () => {
   });
 
   it("refuses an Idempotency-Key reused for another order; that order is not created", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "wh-1": 10 });
     const key = unique("idem");
     expect((await submitOrder(tenant.adminKey, orderBody([[sku, 1]]), key)).status).toBe(201);
     const other = orderBody([[sku, 2]]);

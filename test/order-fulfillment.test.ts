@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call, unique } from "./api.ts";
 import { expectProblem } from "./fixtures.ts";
-import { figures, fulfill, ledgerOf, orderBody, submitOrder } from "./order-api.ts";
-
-async function reservedOrder(lines: [string, number][], stock: Record<string, [string, number][]>) {
-  const tenant = await createStockedTenant();
-  for (const [sku, at] of Object.entries(stock)) for (const [location, onHand] of at) await setStock(tenant, sku, location, onHand);
-  const created = await submitOrder(tenant.adminKey, orderBody(lines));
-  expect(created.body.status).toBe("reserved");
-  return { tenant, order: created.body };
-}
+import { backorderedOrder, figures, fulfill, ledgerOf, reservedOrder } from "./order-api.ts";
 
 describe("fulfilments commit the order's reservations", () => {
   it("a partial fulfilment commits those units and keeps the rest reserved; the rest then fulfils the order", async () => {
@@ -90,13 +82,9 @@ describe("fulfilments commit the order's reservations", () => {
   });
 
   it("a backordered order has nothing to fulfil", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 1);
-    const created = await submitOrder(tenant.adminKey, orderBody([[sku, 2]]));
-    expect(created.body.status).toBe("backordered");
+    const { tenant, sku, order } = await backorderedOrder(2);
 
-    expectProblem(await fulfill(tenant.adminKey, created.body.id, { location: "wh-1", lines: [{ sku, qty: 1 }] }), 409, "not_reserved");
+    expectProblem(await fulfill(tenant.adminKey, order.id, { location: "wh-1", lines: [{ sku, qty: 1 }] }), 409, "not_reserved");
     expect(await figures(tenant, sku)).toEqual({ "wh-1": { onHand: 1, reserved: 0 } });
   });
 });

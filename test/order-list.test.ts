@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call, tenantWithStock } from "./api.ts";
 import { expectProblem } from "./fixtures.ts";
 import { cancel, fulfill, orderBody, submitOrder } from "./order-api.ts";
 
 describe("the tenant's order list", () => {
   it("filters by status and channel, pages by cursor, oldest first, and follows status changes", async () => {
-    const tenant = await createStockedTenant();
-    const [plenty, scarce] = [unique("sku"), unique("sku")];
-    await setStock(tenant, plenty, "store-a", 100);
-    await setStock(tenant, scarce, "store-a", 1);
+    const { tenant, skus: [plenty, scarce] } = await tenantWithStock({ "store-a": 100 }, { "store-a": 1 });
     const reserved = await submitOrder(tenant.adminKey, orderBody([[plenty, 1]]));
     const backordered = await submitOrder(tenant.adminKey, orderBody([[scarce, 5]]));
     const pickup = await submitOrder(tenant.adminKey, orderBody([[plenty, 2]], { channel: "pos", delivery: { type: "pickup", location: "store-a" } }));

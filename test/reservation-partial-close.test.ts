@@ -2,6 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, createStockedTenant, reserve, setStock, unique } from "./api.ts";
 import { figures, ledgerOf } from "./order-api.ts";
+import { skuObject } from "../durable/objects.ts";
 
 describe("a reservation committed or released in parts", () => {
   it("commits or releases only `qty` units, keeps the rest active, and closes when none is left", async () => {
@@ -10,15 +11,14 @@ describe("a reservation committed or released in parts", () => {
     await setStock(tenant, sku, "wh-1", 10);
     const created = await reserve(tenant, sku, { qty: 5, location: "wh-1", ttlSeconds: 600 });
     const id = created.body.id as string;
-    const object = env.SKU_INVENTORY.getByName(`${tenant.id}/${sku}`);
-    const scope = { tenantId: tenant.id, sku };
+    const object = skuObject(env, tenant.id, sku);
     const key = unique("idem");
 
-    const committed = await object.commit(scope, id, "web", { key, requestHash: key }, 2);
-    const replayed = await object.commit(scope, id, "web", { key, requestHash: key }, 2);
-    const released = await object.release(scope, id, "web", undefined, 1);
-    const tooMany = await object.commit(scope, id, "web", undefined, 3);
-    const rest = await object.commit(scope, id, null, undefined, 2);
+    const committed = await object.commit(id, "web", { key, requestHash: key }, 2);
+    const replayed = await object.commit(id, "web", { key, requestHash: key }, 2);
+    const released = await object.release(id, "web", undefined, 1);
+    const tooMany = await object.commit(id, "web", undefined, 3);
+    const rest = await object.commit(id, null, undefined, 2);
 
     expect(committed.outcome).toMatchObject({ ok: true, reservation: { status: "active", qty: 3, allocations: [{ location: "wh-1", qty: 3 }] } });
     expect(replayed).toEqual({ outcome: committed.outcome, replayed: true });

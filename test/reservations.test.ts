@@ -1,12 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { call, createStockedTenant, reserve, setStock, unique } from "./api.ts";
+import { call, createStockedTenant, reserve, setStock, tenantWithStock, unique } from "./api.ts";
 
 describe("reservations", () => {
   it("reserves against the channel pool in priority order and counts the units as reserved", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 3);
-    await setStock(tenant, sku, "store-a", 5);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "wh-1": 3, "store-a": 5 });
 
     const created = await reserve(tenant, sku, { qty: 4 });
     expect(created.status).toBe(201);
@@ -34,9 +31,7 @@ describe("reservations", () => {
   });
 
   it("commit takes the units off onHand; release gives them back", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 10 });
     const first = await reserve(tenant, sku, { qty: 2, location: "store-a" });
     const second = await reserve(tenant, sku, { qty: 3, location: "store-a" });
 

@@ -2,10 +2,11 @@ import { env } from "cloudflare:test";
 import type { IdempotencyInput } from "../durable/idempotency.ts";
 import type { ReturnableOrder } from "../durable/tenant-returns.ts";
 import { unique } from "./api.ts";
+import { tenantReturns } from "../durable/objects.ts";
 
 /** The tenant's returns object, reached directly as the Worker reaches it. */
 export function returnsOf(tenantId: string) {
-  return env.TENANT_RETURNS.getByName(tenantId);
+  return tenantReturns(env, tenantId);
 }
 
 export function idem(): IdempotencyInput {

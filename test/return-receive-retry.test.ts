@@ -10,7 +10,7 @@ async function setup() {
   await setStock(tenant, skuA, "store-a", 5);
   const order = shippedOrder(skuA, skuB);
   const returns = returnsOf(tenant.id);
-  const { outcome } = await returns.open(tenant.id, order, { orderId: order.id, lines: [{ sku: skuA, qty: 3, reason: "r" }] }, null, idem());
+  const { outcome } = await returns.open(order, { orderId: order.id, lines: [{ sku: skuA, qty: 3, reason: "r" }] }, null, idem());
   if (!outcome.ok) throw new Error(outcome.detail);
   return { tenant, skuA, returns, returnId: outcome.return.id };
 }
@@ -29,8 +29,8 @@ describe("a retried receipt restocks once", () => {
     const { tenant, skuA, returns, returnId } = await setup();
     const key = idem();
     const request = { location: "store-a", lines: [{ sku: skuA, qty: 2, disposition: "restock" as const }] };
-    const first = await returns.receive(tenant.id, returnId, request, key);
-    const retry = await returns.receive(tenant.id, returnId, request, key);
+    const first = await returns.receive(returnId, request, key);
+    const retry = await returns.receive(returnId, request, key);
     expect(first.replayed).toBe(false);
     expect(retry).toEqual({ outcome: first.outcome, replayed: true });
     expect(await restocks(tenant.adminKey, skuA)).toEqual({ onHand: 7, entries: 1 });
@@ -38,7 +38,7 @@ describe("a retried receipt restocks once", () => {
 
   it("an effect applied but not marked (a crash after the SKU answered) is replayed by the SKU, not applied again", async () => {
     const { tenant, skuA, returns, returnId } = await setup();
-    await returns.receive(tenant.id, returnId, { location: "store-a", lines: [{ sku: skuA, qty: 2, disposition: "restock" }] }, idem());
+    await returns.receive(returnId, { location: "store-a", lines: [{ sku: skuA, qty: 2, disposition: "restock" }] }, idem());
     await setEffects(returns, "UPDATE stock_effects SET state = 'pending'");
     await runDurableObjectAlarm(returns);
     expect(await restocks(tenant.adminKey, skuA)).toEqual({ onHand: 7, entries: 1 });

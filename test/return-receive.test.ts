@@ -10,7 +10,7 @@ async function openedReturn() {
   await setStock(tenant, skuB, "store-a", 5);
   const order = shippedOrder(skuA, skuB);
   const returns = returnsOf(tenant.id);
-  const { outcome } = await returns.open(tenant.id, order, { orderId: order.id, lines: [{ sku: skuA, qty: 3, reason: "wrong size" }, { sku: skuB, qty: 2, reason: "broken" }] }, null, idem());
+  const { outcome } = await returns.open(order, { orderId: order.id, lines: [{ sku: skuA, qty: 3, reason: "wrong size" }, { sku: skuB, qty: 2, reason: "broken" }] }, null, idem());
   if (!outcome.ok) throw new Error(outcome.detail);
   return { tenant, skuA, skuB, order, returns, returnId: outcome.return.id };
 }
@@ -21,7 +21,6 @@ describe("receiving a return applies each line's disposition", () => {
   it("restock puts the units back on hand with a return_restock adjustment; damaged and vendor_return move no stock", async () => {
     const { tenant, skuA, skuB, returns, returnId } = await openedReturn();
     const { outcome } = await returns.receive(
-      tenant.id,
       returnId,
       {
         location: "store-a",
@@ -67,9 +66,9 @@ describe("receiving a return applies each line's disposition", () => {
 
   it("receives in parts: partially_received until every line is in", async () => {
     const { tenant, skuA, skuB, returns, returnId } = await openedReturn();
-    const first = await returns.receive(tenant.id, returnId, { location: "store-b", lines: [{ sku: skuA, qty: 1, disposition: "restock" }] }, idem());
+    const first = await returns.receive(returnId, { location: "store-b", lines: [{ sku: skuA, qty: 1, disposition: "restock" }] }, idem());
     expect(first.outcome).toMatchObject({ ok: true, return: { status: "partially_received" } });
-    const second = await returns.receive(tenant.id, returnId, { location: "store-a", lines: [{ sku: skuA, qty: 2, disposition: "restock" }, { sku: skuB, qty: 2, disposition: "restock" }] }, idem());
+    const second = await returns.receive(returnId, { location: "store-a", lines: [{ sku: skuA, qty: 2, disposition: "restock" }, { sku: skuB, qty: 2, disposition: "restock" }] }, idem());
     expect(second.outcome).toMatchObject({ ok: true, return: { status: "received" } });
     const a = await skuState(tenant.adminKey, skuA);
     expect(a.inventory.body.locations).toEqual([
@@ -81,14 +80,14 @@ describe("receiving a return applies each line's disposition", () => {
   it("refuses more units than the return still expects, or a SKU not on it; nothing changes", async () => {
     const { tenant, skuA, skuB, returns, returnId } = await openedReturn();
     const before = await returns.getReturn(returnId);
-    const tooMany = await returns.receive(tenant.id, returnId, { location: "store-a", lines: [{ sku: skuA, qty: 2, disposition: "restock" }, { sku: skuA, qty: 2, disposition: "damaged" }] }, idem());
+    const tooMany = await returns.receive(returnId, { location: "store-a", lines: [{ sku: skuA, qty: 2, disposition: "restock" }, { sku: skuA, qty: 2, disposition: "damaged" }] }, idem());
     expect(tooMany.outcome).toEqual({ ok: false, code: "return_exceeds_open", detail: expect.any(String), extra: { sku: skuA, received: 4, expected: 3 } });
-    const stranger = await returns.receive(tenant.id, returnId, { location: "store-a", lines: [{ sku: skuB, qty: 1, disposition: "restock" }, { sku: "OTHER", qty: 1, disposition: "restock" }] }, idem());
+    const stranger = await returns.receive(returnId, { location: "store-a", lines: [{ sku: skuB, qty: 1, disposition: "restock" }, { sku: "OTHER", qty: 1, disposition: "restock" }] }, idem());
     expect(stranger.outcome).toMatchObject({ ok: false, code: "return_exceeds_open", extra: { sku: "OTHER", expected: 0 } });
     expect(await returns.getReturn(returnId)).toEqual(before);
     expect(stockOf(await skuState(tenant.adminKey, skuA))).toMatchObject({ onHand: 5 });
     expect(stockOf(await skuState(tenant.adminKey, skuB))).toMatchObject({ onHand: 5 });
-    const unknown = await returns.receive(tenant.id, "ret_missing", { location: "store-a", lines: [{ sku: skuA, qty: 1, disposition: "restock" }] }, idem());
+    const unknown = await returns.receive("ret_missing", { location: "store-a", lines: [{ sku: skuA, qty: 1, disposition: "restock" }] }, idem());
     expect(unknown.outcome).toMatchObject({ ok: false, code: "not_found" });
   });
 });

@@ -1,5 +1,6 @@
 import { SELF } from "cloudflare:test";
-import { call, unique, type ApiResponse, type TestTenant } from "./api.ts";
+import { expect } from "vitest";
+import { call, tenantWithStock, unique, type ApiResponse, type TestTenant } from "./api.ts";
 
 /**
  * Payloads in the shape of Shopify's REST webhooks (orders/create,
@@ -201,4 +202,30 @@ export async function connectShopify(tenant: TestTenant, channel = "web"): Promi
   const response = await call("PUT", "/v1/integrations/shopify", { key: tenant.adminKey, body: { webhookSecret: secret, channel } });
   if (response.status !== 200) throw new Error(`connect failed: ${response.status} ${JSON.stringify(response.body)}`);
   return secret;
+}
+
+/**
+ * A stocked tenant with its Shopify shop connected on `web`, the shop's
+ * webhook secret, and one fresh SKU per argument stocked as given (see tenantWithStock).
+ */
+export async function shopifyTenant<T extends Record<string, number>[]>(...stock: T) {
+  const { tenant, skus } = await tenantWithStock(...stock);
+  const secret = await connectShopify(tenant);
+  return { tenant, secret, skus };
+}
+
+/**
+ * A Shopify tenant sent an orders/create for one unit of a SKU it never
+ * stocked: the delivery is answered unmapped (unknown_sku) and recorded as the
+ * tenant's one webhook_unmapped exception, returned with the delivered body.
+ */
+export async function orderOfUnknownSku() {
+  const { tenant, secret } = await shopifyTenant();
+  const sku = unique("sku");
+  const body = toShopifyJson(shopifyOrder({ lines: [{ sku, quantity: 1, price: "19.99" }] }));
+  const delivered = await deliver(tenant.id, secret, { topic: "orders/create", body });
+  expect(delivered.body).toMatchObject({ status: "unmapped", summary: { reason: expect.stringContaining("unknown_sku") } });
+  const exceptions = await call("GET", "/v1/exceptions?type=webhook_unmapped", { key: tenant.adminKey });
+  expect(exceptions.body.exceptions).toHaveLength(1);
+  return { tenant, sku, body, exception: exceptions.body.exceptions[0] as Record<string, any> };
 }

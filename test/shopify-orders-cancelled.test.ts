@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call } from "./api.ts";
 import { skuState } from "./fixtures.ts";
-import { connectShopify, deliver, shopifyId, shopifyOrder, shopifyRefund, toShopifyJson } from "./shopify-fixtures.ts";
+import { deliver, shopifyId, shopifyOrder, shopifyRefund, shopifyTenant, toShopifyJson } from "./shopify-fixtures.ts";
 
 describe("orders/cancelled cancels the order found by its natural key", () => {
   it("releases the order's reservations and records the cause", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant, "web");
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 10);
+    const { tenant, secret, skus: [sku] } = await shopifyTenant({ "wh-1": 10 });
     const payload = shopifyOrder({ lines: [{ sku, quantity: 3, price: "12.00" }] });
     const created = await deliver(tenant.id, secret, { topic: "orders/create", body: toShopifyJson(payload) });
     expect((await skuState(tenant.adminKey, sku)).inventory.body.totals.reserved).toBe(3);
@@ -27,8 +24,7 @@ describe("orders/cancelled cancels the order found by its natural key", () => {
   });
 
   it("records the cancellation of an order Shelfsync never took as an exception", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant, "web");
+    const { tenant, secret } = await shopifyTenant();
     const response = await deliver(tenant.id, secret, { topic: "orders/cancelled", body: toShopifyJson(shopifyOrder({ cancelReason: "fraud", lines: [{ sku: "A", quantity: 1, price: "1.00" }] })) });
     expect(response.body).toMatchObject({ status: "unmapped", summary: { reason: expect.stringContaining("not_found") } });
   });
@@ -36,10 +32,7 @@ describe("orders/cancelled cancels the order found by its natural key", () => {
 
 describe("Shopify's refund of a cancelled order", () => {
   it("takes refunds/create cancel lines for units orders/cancelled already cancelled as done, not an exception", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant, "web");
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 10);
+    const { tenant, secret, skus: [sku] } = await shopifyTenant({ "wh-1": 10 });
     const id = shopifyId();
     const payload = shopifyOrder({ id, lines: [{ sku, quantity: 2, price: "12.00" }] });
     await deliver(tenant.id, secret, { topic: "orders/create", body: toShopifyJson(payload) });

@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { orderIdOf } from "../workers/orders/service.ts";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call, unique } from "./api.ts";
 import { skuState } from "./fixtures.ts";
-import { connectShopify, deliver, shopifyId, shopifyOrder, toShopifyJson } from "./shopify-fixtures.ts";
+import { deliver, shopifyId, shopifyOrder, shopifyTenant, toShopifyJson } from "./shopify-fixtures.ts";
 
 describe("orders/create becomes a canonical order on the connected channel, with its reservations", () => {
   it("maps Shopify's fields and reserves every line", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant, "web");
-    const [skuA, skuB] = [unique("sku"), unique("sku")];
-    await setStock(tenant, skuA, "wh-1", 10);
-    await setStock(tenant, skuB, "wh-1", 10);
+    const { tenant, secret, skus: [skuA, skuB] } = await shopifyTenant({ "wh-1": 10 }, { "wh-1": 10 });
     const id = shopifyId();
     const body = toShopifyJson(
       shopifyOrder({
@@ -51,10 +47,7 @@ describe("orders/create becomes a canonical order on the connected channel, with
   });
 
   it("records an order the order service refuses (a SKU it does not know) as an exception, nothing reserved", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant, "web");
-    const known = unique("sku");
-    await setStock(tenant, known, "wh-1", 10);
+    const { tenant, secret, skus: [known] } = await shopifyTenant({ "wh-1": 10 });
     const response = await deliver(tenant.id, secret, { topic: "orders/create", body: toShopifyJson(shopifyOrder({ lines: [{ sku: known, quantity: 1, price: "1.00" }, { sku: unique("never"), quantity: 1, price: "1.00" }] })) });
     expect(response.body).toMatchObject({ status: "unmapped", summary: { reason: expect.stringContaining("unknown_sku") } });
     expect((await skuState(tenant.adminKey, known)).inventory.body.totals.reserved).toBe(0);
@@ -65,10 +58,7 @@ describe("orders/create becomes a canonical order on the connected channel, with
 
 describe("a large Shopify order", () => {
   it("is taken even though its body is well over the API's usual 64 KiB", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant, "web");
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 500);
+    const { tenant, secret, skus: [sku] } = await shopifyTenant({ "wh-1": 500 });
     const body = toShopifyJson(shopifyOrder({ lines: Array.from({ length: 90 }, () => ({ sku, quantity: 2, price: "3.50", tax: "0.21" })) }));
     expect(body.length).toBeGreaterThan(64 * 1024);
     const response = await deliver(tenant.id, secret, { topic: "orders/create", body });

@@ -1,15 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call } from "./api.ts";
 import { skuState } from "./fixtures.ts";
 import { fulfill } from "./order-api.ts";
-import { connectShopify, deliver, shopifyId, shopifyOrder, shopifyRefund, toShopifyJson } from "./shopify-fixtures.ts";
+import { deliver, shopifyId, shopifyOrder, shopifyRefund, shopifyTenant, toShopifyJson } from "./shopify-fixtures.ts";
 
 describe("refunds/create takes the return path", () => {
   it("cancels refunded unshipped units, restocks returned ones where they shipped from, writes off no_restock ones, and refunds from the order's prices", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant, "web");
-    const [skuA, skuB, skuC] = [unique("sku"), unique("sku"), unique("sku")];
-    for (const sku of [skuA, skuB, skuC]) await setStock(tenant, sku, "wh-1", 10);
+    const { tenant, secret, skus: [skuA, skuB, skuC] } = await shopifyTenant({ "wh-1": 10 }, { "wh-1": 10 }, { "wh-1": 10 });
     const id = shopifyId();
     const created = await deliver(tenant.id, secret, {
       topic: "orders/create",
@@ -72,10 +69,7 @@ describe("refunds/create takes the return path", () => {
   });
 
   it("records a refund returning more than was shipped as an exception", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant, "web");
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 10);
+    const { tenant, secret, skus: [sku] } = await shopifyTenant({ "wh-1": 10 });
     const id = shopifyId();
     await deliver(tenant.id, secret, { topic: "orders/create", body: toShopifyJson(shopifyOrder({ id, lines: [{ sku, quantity: 2, price: "20.00" }] })) });
     const refunded = await deliver(tenant.id, secret, { topic: "refunds/create", body: toShopifyJson(shopifyRefund(id, [{ sku, quantity: 1, restockType: "return" }])) });

@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call } from "./api.ts";
 import { skuState } from "./fixtures.ts";
-import { connectShopify, deliver, shopifyOrder, toShopifyJson } from "./shopify-fixtures.ts";
+import { deliver, shopifyOrder, shopifyTenant, toShopifyJson } from "./shopify-fixtures.ts";
 
 describe("a repeated X-Shopify-Webhook-Id has no second effect", () => {
   it("answers duplicate to a redelivered orders/create: one order, units reserved once", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 10);
+    const { tenant, secret, skus: [sku] } = await shopifyTenant({ "wh-1": 10 });
     const body = toShopifyJson(shopifyOrder({ lines: [{ sku, quantity: 2, price: "25.00" }] }));
     const first = await deliver(tenant.id, secret, { topic: "orders/create", body });
     expect(first.body).toMatchObject({ status: "applied", summary: { orderId: expect.any(String) } });
@@ -27,8 +24,7 @@ describe("a repeated X-Shopify-Webhook-Id has no second effect", () => {
   });
 
   it("answers duplicate to a redelivered unmapped payload: one exception", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant);
+    const { tenant, secret } = await shopifyTenant();
     const body = toShopifyJson(shopifyOrder({ lines: [{ sku: null, quantity: 1, price: "5.00" }] }));
     const first = await deliver(tenant.id, secret, { topic: "orders/create", body });
     const again = await deliver(tenant.id, secret, { topic: "orders/create", body, webhookId: first.webhookId });
@@ -38,10 +34,7 @@ describe("a repeated X-Shopify-Webhook-Id has no second effect", () => {
   });
 
   it("handles concurrent deliveries of one webhook id once", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 10);
+    const { tenant, secret, skus: [sku] } = await shopifyTenant({ "wh-1": 10 });
     const body = toShopifyJson(shopifyOrder({ lines: [{ sku, quantity: 1, price: "25.00" }] }));
     const webhookId = crypto.randomUUID();
     const answers = await Promise.all(Array.from({ length: 5 }, () => deliver(tenant.id, secret, { topic: "orders/create", body, webhookId })));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { verifyShopifySignature } from "../workers/integrations/shopify/signature.ts";
+import { verifyShopifySignature } from "../shared/signatures.ts";
 import { call, createStockedTenant } from "./api.ts";
 import { expectProblem } from "./fixtures.ts";
 import { connectShopify, deliver, shopifySignature } from "./shopify-fixtures.ts";

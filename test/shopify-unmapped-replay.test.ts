@@ -1,19 +1,13 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { replayUnmappedShopifyWebhook } from "../workers/integrations/shopify/webhook.ts";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { setStock } from "./api.ts";
 import { skuState } from "./fixtures.ts";
-import { connectShopify, deliver, shopifyOrder, toShopifyJson } from "./shopify-fixtures.ts";
+import { orderOfUnknownSku } from "./shopify-fixtures.ts";
 
 describe("an unmapped webhook can be run again once the cause is fixed", () => {
   it("replays the stored payload: the order is taken, the exception's natural key is unchanged", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant);
-    const sku = unique("sku");
-    const body = toShopifyJson(shopifyOrder({ lines: [{ sku, quantity: 1, price: "19.99" }] }));
-    const first = await deliver(tenant.id, secret, { topic: "orders/create", body });
-    expect(first.body).toMatchObject({ status: "unmapped", summary: { reason: expect.stringContaining("unknown_sku") } });
-    const [exception] = (await call("GET", "/v1/exceptions?type=webhook_unmapped", { key: tenant.adminKey })).body.exceptions;
+    const { tenant, sku, exception } = await orderOfUnknownSku();
 
     await setStock(tenant, sku, "wh-1", 5);
     const replayed = await replayUnmappedShopifyWebhook(env, tenant.id, exception.payload);

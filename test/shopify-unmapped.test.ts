@@ -1,14 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { call, createStockedTenant, setStock, unique } from "./api.ts";
+import { call } from "./api.ts";
+import { newlyOpened } from "./exception-fixtures.ts";
 import { skuState } from "./fixtures.ts";
-import { connectShopify, deliver, shopifyOrder, shopifyRefund, toShopifyJson } from "./shopify-fixtures.ts";
+import { deliver, shopifyOrder, shopifyRefund, shopifyTenant, toShopifyJson } from "./shopify-fixtures.ts";
 
 describe("a signed payload that does not map becomes an exception, answered 200, nothing else changed", () => {
   it("records an orders/create with a line item without a SKU as webhook_unmapped, with its payload and the webhook id", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "wh-1", 10);
+    const { tenant, secret, skus: [sku] } = await shopifyTenant({ "wh-1": 10 });
     const before = await skuState(tenant.adminKey, sku);
     const body = toShopifyJson(shopifyOrder({ lines: [{ sku, quantity: 1, price: "19.99" }, { sku: null, quantity: 1, price: "5.00" }], shipping: "4.99" }));
 
@@ -18,27 +16,20 @@ describe("a signed payload that does not map becomes an exception, answered 200,
 
     const exceptions = await call("GET", "/v1/exceptions?type=webhook_unmapped", { key: tenant.adminKey });
     expect(exceptions.body.exceptions).toEqual([
-      {
+      newlyOpened({
         id: response.body.summary.exceptionId,
         type: "webhook_unmapped",
         subject: "shopify:orders/create",
         correlationId: response.webhookId,
-        state: "open",
-        replays: 0,
-        lastFailure: null,
-        transitions: [{ at: expect.any(String), from: null, to: "open", by: "system", note: null }],
-        createdAt: expect.any(String),
-        updatedAt: expect.any(String),
         payload: { source: "shopify", topic: "orders/create", webhookId: response.webhookId, reasons: [expect.stringContaining("line_items[1] has no SKU")], body },
-      },
+      }),
     ]);
     // The mappable line reserved nothing: the whole order waits for a person.
     expect(await skuState(tenant.adminKey, sku)).toEqual(before);
   });
 
   it("records a body that is not JSON, an order on an inexact amount, and a refund of an order Shelfsync never took", async () => {
-    const tenant = await createStockedTenant();
-    const secret = await connectShopify(tenant);
+    const { tenant, secret } = await shopifyTenant();
     const cases = [
       { topic: "orders/create", body: "{not json" },
       { topic: "orders/create", body: toShopifyJson(shopifyOrder({ lines: [{ sku: "A", quantity: 1, price: "1.005" }] })) },

@@ -4,13 +4,14 @@ import { describe, expect, it } from "vitest";
 import { posMovementKey, posReference, type StoreMovement } from "../durable/store-movements.ts";
 import type { TestTenant } from "./api.ts";
 import { catalogedSku, createStore, listExceptions, numbered, onHandAt, posEntries, posTransaction, sendBatch, txId } from "./store-fixtures.ts";
+import { skuObject, storeIngest } from "../durable/objects.ts";
 
 function skuStub(tenant: TestTenant, sku: string) {
-  return env.SKU_INVENTORY.getByName(`${tenant.id}/${sku}`);
+  return skuObject(env, tenant.id, sku);
 }
 
 function ingestStub(tenant: TestTenant, location: string) {
-  return env.STORE_INGEST.getByName(`${tenant.id}/${location}`);
+  return storeIngest(env, tenant.id, location);
 }
 
 function saleMovement(transactionId: string, line: number, qty: number): StoreMovement {
@@ -23,7 +24,7 @@ describe("a POS transaction counts exactly once across crashes", () => {
     const [shirt, socks] = [await catalogedSku(store, 10), await catalogedSku(store, 10)];
     const t = txId("T");
     // The first attempt reached the shirt's object with line 1 and then died.
-    const early = await skuStub(store.tenant, shirt).applyStoreMovements({ tenantId: store.tenant.id, sku: shirt }, [saleMovement(t, 1, 2)]);
+    const early = await skuStub(store.tenant, shirt).applyStoreMovements([saleMovement(t, 1, 2)]);
     expect(early).toMatchObject({ ok: true, outcomes: [{ applied: true }] });
 
     const response = await sendBatch(store.storeKey, "store-a", numbered(1, [posTransaction(t, [{ sku: shirt, qty: 2 }, { sku: socks, qty: 3 }])]));
@@ -79,10 +80,9 @@ describe("a POS transaction counts exactly once across crashes", () => {
     const store = await createStore();
     const sku = await catalogedSku(store, 10);
     const stub = skuStub(store.tenant, sku);
-    const scope = { tenantId: store.tenant.id, sku };
     const movement = saleMovement(txId("T"), 1, 1);
-    expect(await stub.applyStoreMovements(scope, [movement, movement])).toMatchObject({ outcomes: [{ applied: true }, { applied: false }] });
-    expect(await stub.applyStoreMovements(scope, [movement])).toMatchObject({ outcomes: [{ applied: false }] });
+    expect(await stub.applyStoreMovements([movement, movement])).toMatchObject({ outcomes: [{ applied: true }, { applied: false }] });
+    expect(await stub.applyStoreMovements([movement])).toMatchObject({ outcomes: [{ applied: false }] });
     expect(await onHandAt(store.tenant, sku)).toBe(9);
 
     await runInDurableObject(stub, async (_instance, state) => {

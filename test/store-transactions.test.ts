@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ExceptionPage } from "../shared/schemas/exceptions.ts";
 import { StoreTransactionBatchResult } from "../shared/schemas/store-transactions.ts";
 import { call, reserve, setStock, unique } from "./api.ts";
+import { newlyOpened } from "./exception-fixtures.ts";
 import { skuState } from "./fixtures.ts";
 import { catalogedSku, createStore, listExceptions, numbered, onHandAt, posEntries, posTransaction, sendBatch, txId } from "./store-fixtures.ts";
 
@@ -150,17 +151,11 @@ describe("POS transactions from a store", () => {
     expect(await onHandAt(store.tenant, sku)).toBe(3);
     const exceptions = ExceptionPage.parse({ exceptions: await listExceptions(store.tenant, "?type=reservations_short"), nextCursor: null }).exceptions;
     expect(exceptions).toEqual([
-      {
+      newlyOpened({
         id: expect.stringMatching(/^exc_/),
         type: "reservations_short",
         subject: `sku:${sku}@store-a`,
         correlationId: t,
-        state: "open",
-        replays: 0,
-        lastFailure: null,
-        transitions: [{ at: expect.any(String), from: null, to: "open", by: "system", note: null }],
-        createdAt: expect.any(String),
-        updatedAt: expect.any(String),
         payload: {
           sku,
           location: "store-a",
@@ -173,7 +168,7 @@ describe("POS transactions from a store", () => {
           // The older reservation keeps its cover; the newer one is short by one unit.
           reservations: [{ id: newer.body.id, channel: "pos", qty: 2, shortBy: 1, reference: "order-1" }],
         },
-      },
+      }),
     ]);
 
     // A replay opens no second exception.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createKey, createStockedTenant, platformKey, reserve, setStock, unique, type TestTenant } from "./api.ts";
+import { call, createKey, createStockedTenant, platformKey, reserve, setStock, tenantWithStock, unique, type TestTenant } from "./api.ts";
 import { expectProblem, keyCount, pollAvailability, skuState } from "./fixtures.ts";
 
 interface Keys {
@@ -22,18 +22,19 @@ async function keysOf(tenant: TestTenant): Promise<Keys> {
   };
 }
 
+/** A stocked tenant, a key of each role (see keysOf) and a fresh SKU stocked as given. */
+async function tenantWithKeys(stock: Record<string, number>) {
+  const { tenant, skus: [sku] } = await tenantWithStock(stock);
+  return { tenant, keys: await keysOf(tenant), sku };
+}
+
 /**
  * Two tenants with the same locations, channels and SKU name. A holds 15 of
  * the shared SKU and a reservation on it, plus a SKU of its own; B holds 3.
  */
 async function twoTenants() {
-  const a = await createStockedTenant();
+  const { tenant: a, skus: [shared, onlyA] } = await tenantWithStock({ "store-a": 10, "wh-1": 5 }, { "store-a": 7 });
   const b = await createStockedTenant();
-  const shared = unique("sku");
-  const onlyA = unique("sku");
-  await setStock(a, shared, "store-a", 10);
-  await setStock(a, shared, "wh-1", 5);
-  await setStock(a, onlyA, "store-a", 7);
   await setStock(b, shared, "store-a", 3);
   const reservation = await reserve(a, shared, { qty: 2, location: "store-a" });
   expect(reservation.status).toBe(201);
@@ -157,10 +158,7 @@ describe("tenant isolation: a key of tenant B reads and changes nothing of tenan
 
 describe("keys of one tenant act only within their role and binding", () => {
   it("a channel key bound to web cannot reserve on pos (403)", async () => {
-    const tenant = await createStockedTenant();
-    const keys = await keysOf(tenant);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, keys, sku } = await tenantWithKeys({ "store-a": 10 });
     const before = await skuState(tenant.adminKey, sku);
 
     expectProblem(await post(`/v1/inventory/${sku}/reservations`, keys.web, { qty: 1, channel: "pos", reference: "x" }), 403, "forbidden");
@@ -169,10 +167,7 @@ describe("keys of one tenant act only within their role and binding", () => {
   });
 
   it("a channel key bound to web cannot see, commit or release a pos reservation (404)", async () => {
-    const tenant = await createStockedTenant();
-    const keys = await keysOf(tenant);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, keys, sku } = await tenantWithKeys({ "store-a": 10 });
     const pos = await post(`/v1/inventory/${sku}/reservations`, keys.pos, { qty: 2, channel: "pos", reference: "till-1" });
     expect(pos.status).toBe(201);
     const before = await skuState(tenant.adminKey, sku);
@@ -186,10 +181,7 @@ describe("keys of one tenant act only within their role and binding", () => {
   });
 
   it("a store key bound to store-a cannot set stock or adjust at store-b (403)", async () => {
-    const tenant = await createStockedTenant();
-    const keys = await keysOf(tenant);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-b", 4);
+    const { tenant, keys, sku } = await tenantWithKeys({ "store-b": 4 });
     const before = await skuState(tenant.adminKey, sku);
 
     expectProblem(await call("PUT", `/v1/inventory/${sku}/locations/store-b`, { key: keys.store, body: { onHand: 99 } }), 403, "forbidden");
@@ -200,10 +192,7 @@ describe("keys of one tenant act only within their role and binding", () => {
   });
 
   it("a readonly key cannot write (403)", async () => {
-    const tenant = await createStockedTenant();
-    const keys = await keysOf(tenant);
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, keys, sku } = await tenantWithKeys({ "store-a": 10 });
     const reservation = await reserve(tenant, sku, { qty: 1 });
     const before = await skuState(tenant.adminKey, sku);
     const keysBefore = await keyCount(tenant);
@@ -234,9 +223,7 @@ describe("keys of one tenant act only within their role and binding", () => {
   });
 
   it("an unknown key, a malformed key or no Authorization header is 401 on every kind of route", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 10 });
     const before = await skuState(tenant.adminKey, sku);
     const unknownKey = `ssk_${tenant.id}_${"a".repeat(40)}`;
     const credentials: { key?: string; headers?: Record<string, string> }[] = [
@@ -271,9 +258,7 @@ describe("keys of one tenant act only within their role and binding", () => {
   });
 
   it("the platform key on tenant routes is 401", async () => {
-    const tenant = await createStockedTenant();
-    const sku = unique("sku");
-    await setStock(tenant, sku, "store-a", 10);
+    const { tenant, skus: [sku] } = await tenantWithStock({ "store-a": 10 });
     const before = await skuState(tenant.adminKey, sku);
 
     expectProblem(await call("GET", `/v1/inventory/${sku}`, { key: platformKey }), 401, "unauthorized");

@@ -1,11 +1,11 @@
-import { Scalar } from "@scalar/hono-api-reference";
 import { requestId } from "hono/request-id";
 import { AppError } from "../shared/errors.ts";
+import { problemHandler } from "../shared/problem.ts";
 import type { AppEnv } from "./env.ts";
+import { logLine } from "./log.ts";
 import { accessLog } from "./middleware/access-log.ts";
 import { bodySize } from "./middleware/body-size.ts";
 import { createRouter } from "./openapi.ts";
-import { handleError } from "./problem.ts";
 import { availabilityRoutes } from "./routes/availability.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -15,6 +15,7 @@ import { inventoryRoutes } from "./routes/inventory.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
 import { returnRoutes } from "./routes/returns.ts";
+import { serveOpenApiDocument, serviceRoutes } from "./routes/service.ts";
 import { storeRoutes } from "./routes/stores.ts";
 import { tenancyRoutes } from "./routes/tenancy.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
@@ -42,23 +43,13 @@ export function createApp() {
   app.route("/", returnRoutes);
   app.route("/", eventRoutes);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A tenant API key (ssk_…), or the platform key for POST /v1/tenants." });
-  app.doc31("/v1/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Shelfsync edge API",
-      version: "1.0.0",
-      description:
-        "Inventory per SKU, reservations, channel availability, store agents' POS transactions and feed, catalog, orders, returns, exceptions with replay, and outbound events to the tenant's webhook. Errors are RFC 9457 problem+json with a stable `code`.",
-    },
-  });
-  app.get("/v1/docs", Scalar({ url: "/v1/openapi.json", pageTitle: "Shelfsync API" }));
+  app.route("/", serviceRoutes);
+  serveOpenApiDocument(app);
   app.get("/", (c) => c.redirect("/v1/docs"));
-  app.get("/health", (c) => c.json({ ok: true }));
 
   app.notFound((c) => {
     throw new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`);
   });
-  app.onError(handleError);
+  app.onError(problemHandler({ log: logLine, internalDetail: "Something failed on our side; the request id identifies it in our logs" }));
   return app;
 }

@@ -4,7 +4,7 @@ import { AppError } from "../shared/errors.ts";
 import { parseApiKey, sha256Hex } from "../shared/ids.ts";
 import type { Channel, KeyRole, Location } from "../shared/schemas/tenancy.ts";
 import type { AppEnv } from "./env.ts";
-import { tenantRegistry } from "./objects.ts";
+import { tenantRegistry } from "../durable/objects.ts";
 
 export interface Access {
   principal: Principal;

@@ -11,6 +11,7 @@ export const ChannelAvailability = z
     updatedAt: Timestamp,
   })
   .openapi("ChannelAvailability");
+export type ChannelAvailability = z.infer<typeof ChannelAvailability>;
 
 export const AvailabilityQuery = z.object({ channel: ChannelId });
 
@@ -31,6 +32,7 @@ export const BulkAvailability = z
     unknown: z.array(Sku).openapi({ description: "SKUs with no stock recorded at any location." }),
   })
   .openapi("BulkAvailability");
+export type BulkAvailability = z.infer<typeof BulkAvailability>;
 
 export const AvailabilityChangesQuery = z.object({
   channel: ChannelId,
@@ -41,6 +43,7 @@ export const AvailabilityChangesQuery = z.object({
 export const AvailabilityChange = z
   .object({ sku: Sku, available: z.number().int(), seq: z.number().int(), updatedAt: Timestamp })
   .openapi("AvailabilityChange");
+export type AvailabilityChange = z.infer<typeof AvailabilityChange>;
 
 export const AvailabilityChanges = z
   .object({
@@ -50,8 +53,5 @@ export const AvailabilityChanges = z
     hasMore: z.boolean(),
   })
   .openapi("AvailabilityChanges");
-
-export type ChannelAvailability = z.infer<typeof ChannelAvailability>;
-export type BulkAvailability = z.infer<typeof BulkAvailability>;
-export type AvailabilityChange = z.infer<typeof AvailabilityChange>;
 export type AvailabilityChanges = z.infer<typeof AvailabilityChanges>;
+

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { LocationId, Sku, Timestamp } from "./common.ts";
-import { MinorUnits } from "./store-transactions.ts";
+import { LocationId, MinorUnits, Sku, Timestamp } from "./common.ts";
 
 export const Barcode = z.string().regex(/^[0-9A-Za-z-]{4,64}$/, "4-64 letters, digits or '-'").openapi({ example: "0012345678905" });
 
@@ -20,8 +19,10 @@ export const PutCatalogItemRequest = catalogItemFields
   .strict()
   .refine((item) => new Set(item.barcodes).size === item.barcodes.length, { message: "a barcode appears twice", path: ["barcodes"] })
   .openapi("PutCatalogItemRequest");
+export type PutCatalogItemRequest = z.infer<typeof PutCatalogItemRequest>;
 
 export const CatalogItem = catalogItemFields.extend({ sku: Sku, updatedAt: Timestamp }).openapi("CatalogItem");
+export type CatalogItem = z.infer<typeof CatalogItem>;
 
 export const PutPromotionRequest = z
   .object({
@@ -37,6 +38,7 @@ export const PutPromotionRequest = z
   .refine((p) => Date.parse(p.startsAt) < Date.parse(p.endsAt), { message: "endsAt must be after startsAt", path: ["endsAt"] })
   .refine((p) => new Set(p.skus).size === p.skus.length, { message: "a SKU appears twice", path: ["skus"] })
   .openapi("PutPromotionRequest");
+export type PutPromotionRequest = z.infer<typeof PutPromotionRequest>;
 
 export const Promotion = z
   .object({
@@ -50,6 +52,7 @@ export const Promotion = z
     updatedAt: Timestamp,
   })
   .openapi("Promotion");
+export type Promotion = z.infer<typeof Promotion>;
 
 export const StoreStock = z
   .object({
@@ -60,6 +63,7 @@ export const StoreStock = z
     updatedAt: Timestamp,
   })
   .openapi("StoreStock");
+export type StoreStock = z.infer<typeof StoreStock>;
 
 /** One entry of a store's feed: the latest state of one thing, in change order. */
 export const StoreFeedEntry = z
@@ -69,6 +73,7 @@ export const StoreFeedEntry = z
     z.object({ kind: z.literal("stock"), stock: StoreStock }),
   ])
   .openapi("StoreFeedEntry");
+export type StoreFeedEntry = z.infer<typeof StoreFeedEntry>;
 
 export const FeedCursor = z
   .string()
@@ -87,11 +92,5 @@ export const StoreFeedPage = z
     hasMore: z.boolean(),
   })
   .openapi("StoreFeedPage");
-
-export type PutCatalogItemRequest = z.infer<typeof PutCatalogItemRequest>;
-export type CatalogItem = z.infer<typeof CatalogItem>;
-export type PutPromotionRequest = z.infer<typeof PutPromotionRequest>;
-export type Promotion = z.infer<typeof Promotion>;
-export type StoreStock = z.infer<typeof StoreStock>;
-export type StoreFeedEntry = z.infer<typeof StoreFeedEntry>;
 export type StoreFeedPage = z.infer<typeof StoreFeedPage>;
+

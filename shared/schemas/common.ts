@@ -3,25 +3,29 @@ import { errorCodes } from "../errors.ts";
 
 const identifierPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export const Sku = z
-  .string()
-  .regex(identifierPattern, "1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit")
-  .openapi({ example: "TSHIRT-RED-M" });
+/** A SKU, location or channel id: safe in object names, URLs, ledger references and CSV without escaping. */
+function identifier(example: string) {
+  return z.string().regex(identifierPattern, "1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit").openapi({ example });
+}
 
-export const LocationId = z
-  .string()
-  .regex(identifierPattern, "1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit")
-  .openapi({ example: "store-001" });
-
-export const ChannelId = z
-  .string()
-  .regex(identifierPattern, "1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit")
-  .openapi({ example: "web" });
+export const Sku = identifier("TSHIRT-RED-M");
+export const LocationId = identifier("store-001");
+export const ChannelId = identifier("web");
 
 export const TenantId = z
   .string()
   .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, "1-40 lowercase letters, digits or '-', not starting or ending with '-'")
   .openapi({ example: "acme-retail" });
+
+/** Money is always an integer number of minor units (cents) in the transaction's currency. */
+export const MinorUnits = z.number().int().min(0).max(1_000_000_000_00);
+
+/** What one line of a sale or an order costs, in minor units: the same fields at the till and on a channel. */
+export const LineAmounts = {
+  unitPrice: MinorUnits,
+  discount: MinorUnits.default(0),
+  tax: MinorUnits.default(0),
+};
 
 /** Units of stock: whole, positive, and bounded so sums stay exact. */
 export const Quantity = z.number().int().min(1).max(1_000_000).openapi({ example: 2 });

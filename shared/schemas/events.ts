@@ -8,6 +8,7 @@ import { OrderStatus } from "./orders.ts";
  * handled and drops a repeat.
  */
 export const EventType = z.enum(["order.created", "order.reserved", "order.fulfilled", "order.cancelled", "order.returned", "availability.changed"]);
+export type EventType = z.infer<typeof EventType>;
 
 const Units = z.object({ sku: Sku, qty: z.number().int() });
 
@@ -57,9 +58,11 @@ export const OutboundEvent = z
     }),
   ])
   .openapi("OutboundEvent");
+export type OutboundEvent = z.infer<typeof OutboundEvent>;
 
 /** A message on the `shelfsync-events` queue: the event, and the exception whose replay sent it again, if any. */
 export const EventMessage = z.object({ event: OutboundEvent, replayOf: z.string().nullable() });
+export type EventMessage = z.infer<typeof EventMessage>;
 
 export const PutEventSettingsRequest = z
   .object({
@@ -72,6 +75,7 @@ export const PutEventSettingsRequest = z
   })
   .strict()
   .openapi("PutEventSettingsRequest");
+export type PutEventSettingsRequest = z.infer<typeof PutEventSettingsRequest>;
 
 export const EventSettings = z
   .object({
@@ -84,9 +88,5 @@ export const EventSettings = z
     updatedAt: Timestamp,
   })
   .openapi("EventSettings");
-
-export type EventType = z.infer<typeof EventType>;
-export type OutboundEvent = z.infer<typeof OutboundEvent>;
-export type EventMessage = z.infer<typeof EventMessage>;
-export type PutEventSettingsRequest = z.infer<typeof PutEventSettingsRequest>;
 export type EventSettings = z.infer<typeof EventSettings>;
+

@@ -7,6 +7,7 @@ import { OutboundEvent } from "./events.ts";
  * physical sale, so what would have been a refusal becomes an exception.
  */
 export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "webhook_unmapped", "backorder", "event_delivery_failed"]);
+export type ExceptionType = z.infer<typeof ExceptionType>;
 
 /**
  * Everything starts `open`. A replay makes it `retrying` while the failed step
@@ -14,6 +15,7 @@ export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "webho
  * new failure in `lastFailure`). A person closes it as `resolved` or `ignored`.
  */
 export const ExceptionState = z.enum(["open", "retrying", "resolved", "ignored"]);
+export type ExceptionState = z.infer<typeof ExceptionState>;
 
 export const ShortReservation = z
   .object({
@@ -24,6 +26,7 @@ export const ShortReservation = z
     reference: z.string(),
   })
   .openapi("ShortReservation");
+export type ShortReservation = z.infer<typeof ShortReservation>;
 
 export const ReservationsShortPayload = z
   .object({
@@ -38,6 +41,7 @@ export const ReservationsShortPayload = z
     reservations: z.array(ShortReservation).openapi({ description: "The active reservations at the location that stock no longer covers; the oldest keep their cover first." }),
   })
   .openapi("ReservationsShortPayload");
+export type ReservationsShortPayload = z.infer<typeof ReservationsShortPayload>;
 
 export const UnknownSkuPayload = z
   .object({
@@ -47,6 +51,7 @@ export const UnknownSkuPayload = z
     lines: z.array(z.number().int()).openapi({ description: "The POS lines (1-based) with this code; their movements were applied anyway." }),
   })
   .openapi("UnknownSkuPayload");
+export type UnknownSkuPayload = z.infer<typeof UnknownSkuPayload>;
 
 export const WebhookUnmappedPayload = z
   .object({
@@ -57,6 +62,7 @@ export const WebhookUnmappedPayload = z
     body: z.string().openapi({ description: "The payload exactly as it arrived (its signature was valid)." }),
   })
   .openapi("WebhookUnmappedPayload");
+export type WebhookUnmappedPayload = z.infer<typeof WebhookUnmappedPayload>;
 
 export const BackorderPayload = z
   .object({
@@ -68,6 +74,7 @@ export const BackorderPayload = z
     shortages: z.array(z.object({ sku: z.string(), requested: z.number().int(), available: z.number().int() })),
   })
   .openapi("BackorderPayload");
+export type BackorderPayload = z.infer<typeof BackorderPayload>;
 
 export const EventDeliveryFailedPayload = z
   .object({
@@ -79,6 +86,7 @@ export const EventDeliveryFailedPayload = z
     lastError: z.string().nullable().openapi({ description: "The last failure, e.g. `HTTP 503 from erp.example.com`." }),
   })
   .openapi("EventDeliveryFailedPayload");
+export type EventDeliveryFailedPayload = z.infer<typeof EventDeliveryFailedPayload>;
 
 export const ExceptionTransition = z
   .object({
@@ -89,10 +97,12 @@ export const ExceptionTransition = z
     note: z.string().nullable(),
   })
   .openapi("ExceptionTransition");
+export type ExceptionTransition = z.infer<typeof ExceptionTransition>;
 
 export const ExceptionFailure = z
   .object({ at: Timestamp, reason: z.string().openapi({ example: "still short: 2 of TSHIRT-RED-M requested, 1 available" }) })
   .openapi("ExceptionFailure");
+export type ExceptionFailure = z.infer<typeof ExceptionFailure>;
 
 const exceptionBase = {
   id: z.string().openapi({ example: "exc_0w3x9q2k4m6n8p1r3t5v" }),
@@ -115,6 +125,7 @@ export const ExceptionRecord = z
     z.object({ ...exceptionBase, type: z.literal("event_delivery_failed"), payload: EventDeliveryFailedPayload }),
   ])
   .openapi("Exception");
+export type ExceptionRecord = z.infer<typeof ExceptionRecord>;
 
 export const ExceptionsQuery = z.object({
   type: ExceptionType.optional(),
@@ -122,10 +133,12 @@ export const ExceptionsQuery = z.object({
   cursor: Cursor.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+export type ExceptionsQuery = z.infer<typeof ExceptionsQuery>;
 
 export const ExceptionPage = z
   .object({ exceptions: z.array(ExceptionRecord), nextCursor: z.string().nullable() })
   .openapi("ExceptionPage");
+export type ExceptionPage = z.infer<typeof ExceptionPage>;
 
 export const ExceptionId = z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example: "exc_0w3x9q2k4m6n8p1r3t5v" });
 
@@ -137,6 +150,7 @@ export const ReplayExceptionRequest = z
   .object({ note: Note.optional().openapi({ description: "Why it is replayed; kept on the transition." }) })
   .strict()
   .openapi("ReplayExceptionRequest");
+export type ReplayExceptionRequest = z.infer<typeof ReplayExceptionRequest>;
 
 export const ResolveExceptionRequest = z
   .object({
@@ -145,6 +159,7 @@ export const ResolveExceptionRequest = z
   })
   .strict()
   .openapi("ResolveExceptionRequest");
+export type ResolveExceptionRequest = z.infer<typeof ResolveExceptionRequest>;
 
 /**
  * What a replay did. `resolved`: the step worked; `failed`: it failed again
@@ -154,6 +169,7 @@ export const ResolveExceptionRequest = z
  * exception was resolved or ignored before, nothing ran.
  */
 export const ReplayOutcome = z.enum(["resolved", "failed", "enqueued", "already_closed"]);
+export type ReplayOutcome = z.infer<typeof ReplayOutcome>;
 
 export const ReplayAnswer = z
   .object({
@@ -162,21 +178,5 @@ export const ReplayAnswer = z
     exception: ExceptionRecord,
   })
   .openapi("ReplayAnswer");
-
-export type ExceptionType = z.infer<typeof ExceptionType>;
-export type ExceptionState = z.infer<typeof ExceptionState>;
-export type ShortReservation = z.infer<typeof ShortReservation>;
-export type ReservationsShortPayload = z.infer<typeof ReservationsShortPayload>;
-export type UnknownSkuPayload = z.infer<typeof UnknownSkuPayload>;
-export type WebhookUnmappedPayload = z.infer<typeof WebhookUnmappedPayload>;
-export type BackorderPayload = z.infer<typeof BackorderPayload>;
-export type ExceptionRecord = z.infer<typeof ExceptionRecord>;
-export type ExceptionsQuery = z.infer<typeof ExceptionsQuery>;
-export type ExceptionPage = z.infer<typeof ExceptionPage>;
-export type EventDeliveryFailedPayload = z.infer<typeof EventDeliveryFailedPayload>;
-export type ExceptionTransition = z.infer<typeof ExceptionTransition>;
-export type ExceptionFailure = z.infer<typeof ExceptionFailure>;
-export type ReplayExceptionRequest = z.infer<typeof ReplayExceptionRequest>;
-export type ResolveExceptionRequest = z.infer<typeof ResolveExceptionRequest>;
-export type ReplayOutcome = z.infer<typeof ReplayOutcome>;
 export type ReplayAnswer = z.infer<typeof ReplayAnswer>;
+

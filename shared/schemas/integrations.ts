@@ -8,6 +8,7 @@ export const PutShopifyIntegrationRequest = z
   })
   .strict()
   .openapi("PutShopifyIntegrationRequest");
+export type PutShopifyIntegrationRequest = z.infer<typeof PutShopifyIntegrationRequest>;
 
 export const ShopifyIntegration = z
   .object({
@@ -17,8 +18,10 @@ export const ShopifyIntegration = z
     updatedAt: Timestamp,
   })
   .openapi("ShopifyIntegration");
+export type ShopifyIntegration = z.infer<typeof ShopifyIntegration>;
 
 export const ShopifyWebhookStatus = z.enum(["applied", "unmapped", "ignored", "duplicate"]);
+export type ShopifyWebhookStatus = z.infer<typeof ShopifyWebhookStatus>;
 
 export const ShopifyWebhookAnswer = z
   .object({
@@ -31,6 +34,7 @@ export const ShopifyWebhookAnswer = z
     summary: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).openapi({ description: "What it did, e.g. the order id." }),
   })
   .openapi("ShopifyWebhookAnswer");
+export type ShopifyWebhookAnswer = z.infer<typeof ShopifyWebhookAnswer>;
 
 export const ShopifyWebhookHeaders = z.object({
   "x-shopify-hmac-sha256": z.string().optional().openapi({ description: "base64(HMAC-SHA256(raw body, webhook secret)); a missing or wrong one is 401." }),
@@ -38,7 +42,3 @@ export const ShopifyWebhookHeaders = z.object({
   "x-shopify-webhook-id": z.string().optional().openapi({ description: "A repeated id has no second effect.", example: "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043" }),
 });
 
-export type PutShopifyIntegrationRequest = z.infer<typeof PutShopifyIntegrationRequest>;
-export type ShopifyIntegration = z.infer<typeof ShopifyIntegration>;
-export type ShopifyWebhookStatus = z.infer<typeof ShopifyWebhookStatus>;
-export type ShopifyWebhookAnswer = z.infer<typeof ShopifyWebhookAnswer>;

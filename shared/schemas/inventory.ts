@@ -9,6 +9,7 @@ export const SetStockRequest = z
   })
   .strict()
   .openapi("SetStockRequest");
+export type SetStockRequest = z.infer<typeof SetStockRequest>;
 
 export const AdjustmentRequest = z
   .object({
@@ -25,6 +26,7 @@ export const AdjustmentRequest = z
   })
   .strict()
   .openapi("AdjustmentRequest");
+export type AdjustmentRequest = z.infer<typeof AdjustmentRequest>;
 
 export const LocationStock = z
   .object({
@@ -35,8 +37,10 @@ export const LocationStock = z
     available: z.number().int().openapi({ description: "max(0, onHand - safetyStock - reserved)" }),
   })
   .openapi("LocationStock");
+export type LocationStock = z.infer<typeof LocationStock>;
 
-export const SkuInventory = z
+/** One SKU's figures per location and in total (named SkuInventory in the OpenAPI document). */
+export const InventoryView = z
   .object({
     sku: Sku,
     version: z.number().int().openapi({ description: "Increases with every movement of this SKU." }),
@@ -44,6 +48,7 @@ export const SkuInventory = z
     totals: z.object({ onHand: z.number().int(), safetyStock: z.number().int(), reserved: z.number().int(), available: z.number().int() }),
   })
   .openapi("SkuInventory");
+export type InventoryView = z.infer<typeof InventoryView>;
 
 export const defaultReservationTtlSeconds = 900;
 
@@ -57,8 +62,10 @@ export const CreateReservationRequest = z
   })
   .strict()
   .openapi("CreateReservationRequest");
+export type CreateReservationRequest = z.infer<typeof CreateReservationRequest>;
 
 export const ReservationStatus = z.enum(["active", "committed", "released", "expired"]);
+export type ReservationStatus = z.infer<typeof ReservationStatus>;
 
 export const Reservation = z
   .object({
@@ -74,12 +81,14 @@ export const Reservation = z
     closedAt: Timestamp.nullable(),
   })
   .openapi("Reservation");
+export type Reservation = z.infer<typeof Reservation>;
 
 /**
  * pos_sale takes units off a store's onHand; pos_return and pos_void put them back.
  * write_off records units written off (a damaged return) with no figure moving.
  */
 export const LedgerEntryType = z.enum(["snapshot", "adjustment", "reservation", "commit", "release", "expiry", "write_off", "pos_sale", "pos_return", "pos_void"]);
+export type LedgerEntryType = z.infer<typeof LedgerEntryType>;
 
 export const LedgerEntry = z
   .object({
@@ -96,6 +105,7 @@ export const LedgerEntry = z
     at: Timestamp,
   })
   .openapi("LedgerEntry");
+export type LedgerEntry = z.infer<typeof LedgerEntry>;
 
 export const LedgerQuery = z.object({
   cursor: Cursor.optional(),
@@ -105,14 +115,5 @@ export const LedgerQuery = z.object({
 export const LedgerPage = z
   .object({ entries: z.array(LedgerEntry), nextCursor: z.string().nullable() })
   .openapi("LedgerPage");
-
-export type SetStockRequest = z.infer<typeof SetStockRequest>;
-export type AdjustmentRequest = z.infer<typeof AdjustmentRequest>;
-export type LocationStock = z.infer<typeof LocationStock>;
-export type SkuInventory = z.infer<typeof SkuInventory>;
-export type CreateReservationRequest = z.infer<typeof CreateReservationRequest>;
-export type ReservationStatus = z.infer<typeof ReservationStatus>;
-export type Reservation = z.infer<typeof Reservation>;
-export type LedgerEntryType = z.infer<typeof LedgerEntryType>;
-export type LedgerEntry = z.infer<typeof LedgerEntry>;
 export type LedgerPage = z.infer<typeof LedgerPage>;
+

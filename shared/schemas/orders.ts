@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ChannelId, Cursor, LocationId, Quantity, Sku, Timestamp } from "./common.ts";
-import { MinorUnits } from "./store-transactions.ts";
+import { ChannelId, Cursor, LineAmounts, LocationId, MinorUnits, Quantity, Sku, Timestamp } from "./common.ts";
 
 /** Plain values only: details cross Durable Object RPC, whose types refuse `unknown`. */
 const Details = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]));
@@ -9,12 +8,11 @@ export const OrderLine = z
   .object({
     sku: Sku,
     qty: Quantity,
-    unitPrice: MinorUnits,
-    discount: MinorUnits.default(0),
-    tax: MinorUnits.default(0),
+    ...LineAmounts,
   })
   .strict()
   .openapi("OrderLine");
+export type OrderLine = z.infer<typeof OrderLine>;
 
 export const Address = z
   .object({
@@ -35,6 +33,7 @@ export const Delivery = z
     z.object({ type: z.literal("pickup"), location: LocationId }).strict(),
   ])
   .openapi("Delivery");
+export type Delivery = z.infer<typeof Delivery>;
 
 /**
  * The canonical order every channel's order becomes. (tenant, channel,
@@ -56,8 +55,10 @@ export const CreateOrderRequest = z
   })
   .strict()
   .openapi("CreateOrderRequest");
+export type CreateOrderRequest = z.infer<typeof CreateOrderRequest>;
 
 export const OrderStatus = z.enum(["received", "reserved", "partially_fulfilled", "fulfilled", "cancelled", "backordered", "in_exception"]);
+export type OrderStatus = z.infer<typeof OrderStatus>;
 
 export const Allocation = z
   .object({
@@ -68,6 +69,7 @@ export const Allocation = z
     held: z.number().int().openapi({ description: "Of those, units still reserved: not yet fulfilled or cancelled." }),
   })
   .openapi("Allocation");
+export type Allocation = z.infer<typeof Allocation>;
 
 /**
  * What happens to an order when some line cannot be reserved (after every
@@ -75,10 +77,12 @@ export const Allocation = z
  * `exception`. Either way a `backorder` exception is recorded.
  */
 export const ShortagePolicy = z.enum(["backorder", "exception"]);
+export type ShortagePolicy = z.infer<typeof ShortagePolicy>;
 
 export const Shortage = z
   .object({ sku: Sku, requested: z.number().int(), available: z.number().int().openapi({ description: "Units the channel could have had when the order was routed." }) })
   .openapi("Shortage");
+export type Shortage = z.infer<typeof Shortage>;
 
 export const OrderEvent = z
   .object({
@@ -90,6 +94,7 @@ export const OrderEvent = z
     detail: Details.optional(),
   })
   .openapi("OrderEvent");
+export type OrderEvent = z.infer<typeof OrderEvent>;
 
 export const Order = z
   .object({
@@ -109,6 +114,7 @@ export const Order = z
     updatedAt: Timestamp,
   })
   .openapi("Order");
+export type Order = z.infer<typeof Order>;
 
 export const FulfillmentRequest = z
   .object({
@@ -119,6 +125,7 @@ export const FulfillmentRequest = z
   })
   .strict()
   .openapi("FulfillmentRequest");
+export type FulfillmentRequest = z.infer<typeof FulfillmentRequest>;
 
 export const CancelOrderRequest = z
   .object({
@@ -127,10 +134,12 @@ export const CancelOrderRequest = z
   })
   .strict()
   .openapi("CancelOrderRequest");
+export type CancelOrderRequest = z.infer<typeof CancelOrderRequest>;
 
 export const OrderSummary = z
   .object({ id: z.string(), channel: ChannelId, externalId: z.string(), status: OrderStatus, createdAt: Timestamp, updatedAt: Timestamp })
   .openapi("OrderSummary");
+export type OrderSummary = z.infer<typeof OrderSummary>;
 
 export const OrdersQuery = z.object({
   status: OrderStatus.optional(),
@@ -138,12 +147,16 @@ export const OrdersQuery = z.object({
   cursor: Cursor.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
+export type OrdersQuery = z.infer<typeof OrdersQuery>;
 
 export const OrderPage = z.object({ orders: z.array(OrderSummary), nextCursor: z.string().nullable() }).openapi("OrderPage");
+export type OrderPage = z.infer<typeof OrderPage>;
 
 export const OrderSettings = z.object({ shortagePolicy: ShortagePolicy.default("backorder") }).strict().openapi("OrderSettings");
+export type OrderSettings = z.infer<typeof OrderSettings>;
 
 export const ReturnDisposition = z.enum(["restock", "damaged", "vendor_return"]);
+export type ReturnDisposition = z.infer<typeof ReturnDisposition>;
 
 export const CreateReturnRequest = z
   .object({
@@ -156,6 +169,7 @@ export const CreateReturnRequest = z
   })
   .strict()
   .openapi("CreateReturnRequest");
+export type CreateReturnRequest = z.infer<typeof CreateReturnRequest>;
 
 export const ReceiveReturnRequest = z
   .object({
@@ -164,6 +178,7 @@ export const ReceiveReturnRequest = z
   })
   .strict()
   .openapi("ReceiveReturnRequest");
+export type ReceiveReturnRequest = z.infer<typeof ReceiveReturnRequest>;
 
 export const ReturnStatus = z.enum(["open", "partially_received", "received"]);
 
@@ -195,23 +210,5 @@ export const Return = z
     createdAt: Timestamp,
   })
   .openapi("Return");
-
-export type OrderLine = z.infer<typeof OrderLine>;
-export type Delivery = z.infer<typeof Delivery>;
-export type CreateOrderRequest = z.infer<typeof CreateOrderRequest>;
-export type OrderStatus = z.infer<typeof OrderStatus>;
-export type Allocation = z.infer<typeof Allocation>;
-export type OrderEvent = z.infer<typeof OrderEvent>;
-export type Order = z.infer<typeof Order>;
-export type FulfillmentRequest = z.infer<typeof FulfillmentRequest>;
-export type ShortagePolicy = z.infer<typeof ShortagePolicy>;
-export type Shortage = z.infer<typeof Shortage>;
-export type OrderSummary = z.infer<typeof OrderSummary>;
-export type OrdersQuery = z.infer<typeof OrdersQuery>;
-export type OrderPage = z.infer<typeof OrderPage>;
-export type OrderSettings = z.infer<typeof OrderSettings>;
-export type CancelOrderRequest = z.infer<typeof CancelOrderRequest>;
-export type ReturnDisposition = z.infer<typeof ReturnDisposition>;
-export type CreateReturnRequest = z.infer<typeof CreateReturnRequest>;
-export type ReceiveReturnRequest = z.infer<typeof ReceiveReturnRequest>;
 export type Return = z.infer<typeof Return>;
+

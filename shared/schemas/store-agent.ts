@@ -32,6 +32,7 @@ export const PosItem = z
     updatedAt: Timestamp,
   })
   .openapi("PosItem");
+export type PosItem = z.infer<typeof PosItem>;
 
 const LinkError = z.object({ at: Timestamp, message: z.string(), status: z.number().int().optional(), code: z.string().optional() });
 
@@ -55,6 +56,5 @@ export const AgentStatus = z
     feedCursor: z.string().nullable(),
   })
   .openapi("AgentStatus");
-
-export type PosItem = z.infer<typeof PosItem>;
 export type AgentStatus = z.infer<typeof AgentStatus>;
+

@@ -1,19 +1,15 @@
 import { z } from "@hono/zod-openapi";
-import { LocationId, Timestamp } from "./common.ts";
-
-/** Money is always an integer number of minor units (cents) in the transaction's currency. */
-export const MinorUnits = z.number().int().min(0).max(1_000_000_000_00);
+import { LineAmounts, LocationId, Timestamp } from "./common.ts";
 
 export const PosLine = z
   .object({
     sku: z.string().min(1).max(64).openapi({ description: "The SKU or a barcode the terminal scanned; an unknown one is still recorded." }),
     qty: z.number().int().min(1).max(10_000),
-    unitPrice: MinorUnits,
-    discount: MinorUnits.default(0),
-    tax: MinorUnits.default(0),
+    ...LineAmounts,
   })
   .strict()
   .openapi("PosLine");
+export type PosLine = z.infer<typeof PosLine>;
 
 export const PosTender = z
   .object({
@@ -22,6 +18,7 @@ export const PosTender = z
   })
   .strict()
   .openapi("PosTender");
+export type PosTender = z.infer<typeof PosTender>;
 
 /**
  * A POS transaction as the terminal records it. `transactionId` is the
@@ -43,6 +40,27 @@ export const PosTransaction = z
   })
   .strict()
   .openapi("PosTransaction");
+export type PosTransaction = z.infer<typeof PosTransaction>;
+
+/** The transaction id of something that failed validation, if it has a valid one: a rejection is remembered under it. */
+export function transactionIdOf(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || !("transactionId" in value)) return null;
+  const parsed = PosTransaction.shape.transactionId.safeParse(value.transactionId);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * A rejection's `reason`: the first three problems found, as the edge words
+ * them (and repeats them word for word on a resend).
+ *
+ * @example
+ * describeIssues(error) // "lines.0.qty: Too small: expected number to be >=1"
+ */
+export function describeIssues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 3).map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  const more = error.issues.length - shown.length;
+  return shown.join("; ") + (more > 0 ? ` (and ${more} more)` : "");
+}
 
 export const maxStoreBatch = 500;
 
@@ -59,11 +77,13 @@ export const StoreTransactionEnvelope = z
     transaction: z.unknown().openapi({ description: "A PosTransaction; an invalid one is rejected alone, not the batch." }),
   })
   .strict();
+export type StoreTransactionEnvelope = z.infer<typeof StoreTransactionEnvelope>;
 
 export const StoreTransactionBatch = z
   .object({ transactions: z.array(StoreTransactionEnvelope).min(1).max(maxStoreBatch) })
   .strict()
   .openapi("StoreTransactionBatch");
+export type StoreTransactionBatch = z.infer<typeof StoreTransactionBatch>;
 
 export const StoreTransactionResult = z
   .object({
@@ -77,6 +97,7 @@ export const StoreTransactionResult = z
     reason: z.string().optional().openapi({ description: "The first problems found, e.g. `lines.0.qty: Too small: expected number to be >=1`." }),
   })
   .openapi("StoreTransactionResult");
+export type StoreTransactionResult = z.infer<typeof StoreTransactionResult>;
 
 export const StoreTransactionBatchResult = z
   .object({
@@ -88,6 +109,7 @@ export const StoreTransactionBatchResult = z
       .openapi({ description: `Missing sequence ranges (inclusive) between the high-water mark and the highest sequence received; at most ${maxReportedGaps}, the lowest first.` }),
   })
   .openapi("StoreTransactionBatchResult");
+export type StoreTransactionBatchResult = z.infer<typeof StoreTransactionBatchResult>;
 
 export const PosTransactionReceipt = z
   .object({
@@ -97,12 +119,5 @@ export const PosTransactionReceipt = z
     recordedAt: Timestamp,
   })
   .openapi("PosTransactionReceipt");
-
-export type PosLine = z.infer<typeof PosLine>;
-export type PosTender = z.infer<typeof PosTender>;
-export type PosTransaction = z.infer<typeof PosTransaction>;
-export type StoreTransactionEnvelope = z.infer<typeof StoreTransactionEnvelope>;
-export type StoreTransactionBatch = z.infer<typeof StoreTransactionBatch>;
-export type StoreTransactionResult = z.infer<typeof StoreTransactionResult>;
-export type StoreTransactionBatchResult = z.infer<typeof StoreTransactionBatchResult>;
 export type PosTransactionReceipt = z.infer<typeof PosTransactionReceipt>;
+

@@ -8,14 +8,17 @@ export const CreateTenantRequest = z
   })
   .strict()
   .openapi("CreateTenantRequest");
+export type CreateTenantRequest = z.infer<typeof CreateTenantRequest>;
 
 export const Tenant = z
   .object({ id: TenantId, name: z.string(), createdAt: Timestamp })
   .openapi("Tenant");
+export type Tenant = z.infer<typeof Tenant>;
 
 export const KeyRole = z.enum(["admin", "channel", "store", "erp", "readonly"]).openapi({
   description: "admin: everything in the tenant; channel: reservations and availability of one channel; store: one location's stock; erp: stock snapshots and adjustments; readonly: reads.",
 });
+export type KeyRole = z.infer<typeof KeyRole>;
 
 export const CreateKeyRequest = z
   .object({
@@ -32,6 +35,7 @@ export const CreateKeyRequest = z
     if (value.role !== "store" && value.location) ctx.addIssue({ code: "custom", path: ["location"], message: "only store keys are bound to a location" });
   })
   .openapi("CreateKeyRequest");
+export type CreateKeyRequest = z.infer<typeof CreateKeyRequest>;
 
 export const ApiKey = z
   .object({
@@ -46,6 +50,7 @@ export const ApiKey = z
     }),
   })
   .openapi("ApiKey");
+export type ApiKey = z.infer<typeof ApiKey>;
 
 export const CreateTenantResponse = z
   .object({ tenant: Tenant, adminKey: ApiKey })
@@ -60,10 +65,12 @@ export const PutLocationRequest = z
   })
   .strict()
   .openapi("PutLocationRequest");
+export type PutLocationRequest = z.infer<typeof PutLocationRequest>;
 
 export const Location = z
   .object({ id: LocationId, type: LocationType, name: z.string().nullable(), updatedAt: Timestamp })
   .openapi("Location");
+export type Location = z.infer<typeof Location>;
 
 export const ChannelRules = z
   .object({
@@ -73,6 +80,7 @@ export const ChannelRules = z
     maxPercent: z.number().int().min(0).max(100).nullable().default(null).openapi({ description: "At most this percent of the pool's available units offered at once." }),
   })
   .strict();
+export type ChannelRules = z.infer<typeof ChannelRules>;
 
 export const PutChannelRequest = ChannelRules.superRefine((value, ctx) => {
   if (new Set(value.locations).size !== value.locations.length) {
@@ -81,13 +89,5 @@ export const PutChannelRequest = ChannelRules.superRefine((value, ctx) => {
 }).openapi("PutChannelRequest");
 
 export const Channel = ChannelRules.extend({ id: ChannelId, version: z.number().int(), updatedAt: Timestamp }).openapi("Channel");
-
-export type CreateTenantRequest = z.infer<typeof CreateTenantRequest>;
-export type Tenant = z.infer<typeof Tenant>;
-export type KeyRole = z.infer<typeof KeyRole>;
-export type CreateKeyRequest = z.infer<typeof CreateKeyRequest>;
-export type ApiKey = z.infer<typeof ApiKey>;
-export type PutLocationRequest = z.infer<typeof PutLocationRequest>;
-export type Location = z.infer<typeof Location>;
-export type ChannelRules = z.infer<typeof ChannelRules>;
 export type Channel = z.infer<typeof Channel>;
+

@@ -1,7 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { StoreFeedEntry, StoreFeedPage } from "../../shared/schemas/catalog.ts";
-import { PosTransaction, StoreTransactionBatch, type StoreTransactionResult } from "../../shared/schemas/store-transactions.ts";
+import { StoreFeedQuery, type StoreFeedEntry, type StoreFeedPage, type StoreStock } from "../../shared/schemas/catalog.ts";
+import {
+  describeIssues,
+  maxReportedGaps,
+  maxStoreBatch,
+  maxStoreBatchBytes,
+  PosTransaction,
+  StoreTransactionBatch,
+  transactionIdOf,
+  type StoreTransactionBatchResult,
+  type StoreTransactionResult,
+} from "../../shared/schemas/store-transactions.ts";
 
 export interface ReceivedBatch {
   idempotencyKey: string | undefined;
@@ -9,7 +19,7 @@ export interface ReceivedBatch {
   transactionIds: string[];
   bytes: number;
   /** What the fake did with it. */
-  answer: "results" | "failed" | "dropped_after_apply" | "too_large" | "unauthorized";
+  answer: "results" | "failed" | "dropped_after_apply" | "too_large" | "unauthorized" | "invalid";
 }
 
 export interface FakeEdgeOptions {
@@ -17,13 +27,35 @@ export interface FakeEdgeOptions {
   storeKey: string;
   /** Listen on this port (0: any free one). */
   port?: number;
+  /** The most entries a feed page carries, whatever `limit` the client asks for. */
   feedPageSize?: number;
 }
 
+/** The answer a transaction id got the first time: a resend of a rejected one gets the rejection again. */
+type FirstAnswer = { status: "accepted" } | { status: "rejected"; code: string; reason: string };
+
+/** One entry of the feed at its latest state, and where it sits. */
+interface FeedRow {
+  /** Its position in its source (the catalog, or the stock): one half of the cursor. */
+  seq: number;
+  /** When it changed, across both sources: the order pages interleave them in. */
+  at: number;
+  entry: StoreFeedEntry;
+}
+
 /**
- * A test double of the edge's two store endpoints, over real HTTP. It keeps
- * what a real edge must: every transaction id applied once, for good, and
- * the store's high-water mark and gaps. Faults are queued per request.
+ * A test double of the edge's two store endpoints, over real HTTP, held to
+ * the same contract suite as the real edge (store-agent/testing/store-protocol-contract.ts):
+ * every transaction id answered once and for good (accepted, then duplicate;
+ * rejected, then the same rejection), the high-water mark and gaps, and a
+ * feed with two-part cursors (catalog position-stock position) that carries
+ * each item, promotion and stock figure once, at its latest state. An
+ * accepted sale moves the stock it publishes. Faults are queued per request.
+ *
+ * @example
+ * const edge = await FakeEdge.start({ location: "store-001", storeKey });
+ * edge.publish({ kind: "item", item }, { kind: "stock", stock });
+ * edge.faults.push("503");
  */
 export class FakeEdge {
   readonly location: string;
@@ -31,24 +63,32 @@ export class FakeEdge {
   readonly batches: ReceivedBatch[] = [];
   /** Transaction id → sequence, in the order first applied. */
   readonly applied = new Map<string, number>();
-  readonly feedEntries: StoreFeedEntry[] = [];
   /** The cursor of every feed request, in order (null: from the start). */
   readonly feedCursors: (string | null)[] = [];
   /** Each queued fault answers one push request instead of the normal answer. */
   readonly faults: ("503" | "drop_after_apply" | "reset")[] = [];
   /** A push body over this many bytes is answered 413. */
-  maxBatchBytes = Number.POSITIVE_INFINITY;
-  /** Return a reason to reject a transaction for good. */
+  maxBatchBytes = maxStoreBatchBytes;
+  /** Return a reason to reject a transaction for good (the real edge rejects only invalid ones). */
   reject: (transaction: PosTransaction) => { code: string; reason: string } | null = () => null;
-  #received = new Set<number>();
-  #server: Server;
-  #feedPageSize: number;
+  readonly #answers = new Map<string, FirstAnswer>();
+  /** Received sequence numbers above the high-water mark. */
+  readonly #received = new Set<number>();
+  #highWaterMark = 0;
+  /** Items and promotions by `item:<sku>` / `promotion:<id>`; stock by `<sku>@<location>`. */
+  readonly #catalog = new Map<string, FeedRow>();
+  readonly #stock = new Map<string, FeedRow>();
+  #catalogSeq = 0;
+  #stockSeq = 0;
+  #changes = 0;
+  readonly #server: Server;
+  readonly #feedPageSize: number;
   port = 0;
 
   private constructor(options: FakeEdgeOptions) {
     this.location = options.location;
     this.storeKey = options.storeKey;
-    this.#feedPageSize = options.feedPageSize ?? 100;
+    this.#feedPageSize = options.feedPageSize ?? Number.POSITIVE_INFINITY;
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         res.writeHead(500).end(String(error));
@@ -75,6 +115,23 @@ export class FakeEdge {
     return this.batches.flatMap((b) => b.sequences);
   }
 
+  /**
+   * Changes the catalog or the stock, as an operator or a sale elsewhere
+   * would: an entry replaces the earlier state of the same item, promotion or
+   * (SKU, location), and moves to the end of the feed. Stock of another
+   * location is served too, as a misbehaving edge would.
+   */
+  publish(...entries: StoreFeedEntry[]): void {
+    for (const entry of entries) {
+      if (entry.kind === "stock") {
+        this.#stock.set(`${entry.stock.sku}@${entry.stock.location}`, { seq: ++this.#stockSeq, at: ++this.#changes, entry });
+      } else {
+        const key = entry.kind === "item" ? `item:${entry.item.sku}` : `promotion:${entry.promotion.id}`;
+        this.#catalog.set(key, { seq: ++this.#catalogSeq, at: ++this.#changes, entry });
+      }
+    }
+  }
+
   async close(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -90,21 +147,19 @@ export class FakeEdge {
 
     if (req.method === "GET" && url.pathname === `${base}/feed`) {
       if (!authorized) return problem(res, 401, "unauthorized");
-      const cursor = url.searchParams.get("cursor");
-      this.feedCursors.push(cursor);
-      const start = Number(cursor ?? "0");
-      const entries = this.feedEntries.slice(start, start + this.#feedPageSize);
-      const end = start + entries.length;
-      const page: StoreFeedPage = { entries, nextCursor: String(end), hasMore: end < this.feedEntries.length };
-      return send(res, 200, page);
+      const query = StoreFeedQuery.safeParse({ cursor: url.searchParams.get("cursor") ?? undefined, limit: url.searchParams.get("limit") ?? undefined });
+      if (!query.success) return problem(res, 400, "validation_failed", describeIssues(query.error));
+      this.feedCursors.push(query.data.cursor ?? null);
+      return send(res, 200, this.#feedPage(query.data.cursor ?? "0-0", Math.min(query.data.limit, this.#feedPageSize)));
     }
     if (req.method !== "POST" || url.pathname !== `${base}/transactions`) return problem(res, 404, "not_found");
 
-    const batch = StoreTransactionBatch.parse(JSON.parse(text));
+    const body = parseJson(text);
+    const envelopes = Array.isArray((body as { transactions?: unknown } | undefined)?.transactions) ? ((body as { transactions: unknown[] }).transactions as Record<string, unknown>[]) : [];
     const received: ReceivedBatch = {
       idempotencyKey: req.headers["idempotency-key"] as string | undefined,
-      sequences: batch.transactions.map((t) => t.sequence),
-      transactionIds: batch.transactions.map((t) => (t.transaction as { transactionId: string }).transactionId),
+      sequences: envelopes.map((t) => Number(t?.sequence)),
+      transactionIds: envelopes.map((t) => String((t?.transaction as { transactionId?: unknown } | undefined)?.transactionId)),
       bytes: Buffer.byteLength(text),
       answer: "results",
     };
@@ -113,9 +168,18 @@ export class FakeEdge {
       received.answer = "unauthorized";
       return problem(res, 401, "unauthorized");
     }
-    if (received.bytes > this.maxBatchBytes) {
+    if (received.bytes > this.maxBatchBytes || envelopes.length > maxStoreBatch) {
       received.answer = "too_large";
       return problem(res, 413, "payload_too_large");
+    }
+    if (body === undefined) {
+      received.answer = "invalid";
+      return problem(res, 400, "malformed_json");
+    }
+    const batch = StoreTransactionBatch.safeParse(body);
+    if (!batch.success) {
+      received.answer = "invalid";
+      return problem(res, 400, "validation_failed", describeIssues(batch.error));
     }
     const fault = this.faults.shift();
     if (fault === "503") {
@@ -128,46 +192,95 @@ export class FakeEdge {
       return;
     }
 
-    const results: StoreTransactionResult[] = batch.transactions.map(({ sequence, transaction }) => {
-      this.#received.add(sequence);
-      const parsed = PosTransaction.safeParse(transaction);
-      if (!parsed.success) return { sequence, transactionId: null, status: "rejected", code: "validation_failed", reason: parsed.error.issues[0]?.message };
-      const { transactionId } = parsed.data;
-      if (this.applied.has(transactionId)) return { sequence, transactionId, status: "duplicate" };
-      const rejection = this.reject(parsed.data);
-      if (rejection) return { sequence, transactionId, status: "rejected", ...rejection };
-      this.applied.set(transactionId, sequence);
-      return { sequence, transactionId, status: "accepted" };
-    });
+    const results = batch.data.transactions.map(({ sequence, transaction }) => this.#ingest(sequence, transaction));
+    const answer: StoreTransactionBatchResult = { location: this.location, results, ...this.#progress(batch.data.transactions.map((t) => t.sequence)) };
     if (fault === "drop_after_apply") {
       received.answer = "dropped_after_apply";
       req.socket.destroy();
       return;
     }
-    send(res, 200, { location: this.location, results, ...this.#progress() });
+    send(res, 200, answer);
   }
 
-  #progress(): { highWaterMark: number; gaps: { from: number; to: number }[] } {
-    let highWaterMark = 0;
-    while (this.#received.has(highWaterMark + 1)) highWaterMark += 1;
-    const gaps: { from: number; to: number }[] = [];
-    const max = Math.max(0, ...this.#received);
-    let from: number | null = null;
-    for (let s = highWaterMark + 1; s <= max + 1; s++) {
-      if (!this.#received.has(s) && s <= max) from ??= s;
-      else if (from !== null) {
-        gaps.push({ from, to: s - 1 });
-        from = null;
-      }
+  /** One transaction, as the edge's store ingest decides it: an id's first answer stands for good. */
+  #ingest(sequence: number, transaction: unknown): StoreTransactionResult {
+    const parsed = PosTransaction.safeParse(transaction);
+    const transactionId = parsed.success ? parsed.data.transactionId : transactionIdOf(transaction);
+    const first = transactionId === null ? undefined : this.#answers.get(transactionId);
+    if (first) return first.status === "rejected" ? { sequence, transactionId, ...first } : { sequence, transactionId, status: "duplicate" };
+
+    const rejection = parsed.success ? this.reject(parsed.data) : { code: "validation_failed", reason: describeIssues(parsed.error) };
+    if (rejection) {
+      // Without a valid id there is nothing to remember it by; validating it again gives the same answer.
+      if (transactionId !== null) this.#answers.set(transactionId, { status: "rejected", ...rejection });
+      return { sequence, transactionId, status: "rejected", ...rejection };
     }
-    return { highWaterMark, gaps };
+    const sale = parsed.data!;
+    this.#answers.set(sale.transactionId, { status: "accepted" });
+    this.applied.set(sale.transactionId, sequence);
+    this.#moveStock(sale);
+    return { sequence, transactionId: sale.transactionId, status: "accepted" };
+  }
+
+  /** A sale takes its units off the location's stock; a return or a void puts them back. What is held back (onHand − available) stays. */
+  #moveStock(transaction: PosTransaction): void {
+    for (const line of transaction.lines) {
+      const current = this.#stock.get(`${line.sku}@${this.location}`)?.entry;
+      const was: StoreStock = current?.kind === "stock" ? current.stock : { sku: line.sku, location: this.location, onHand: 0, available: 0, updatedAt: "" };
+      const onHand = was.onHand + (transaction.type === "sale" ? -line.qty : line.qty);
+      const held = was.onHand - was.available;
+      this.publish({ kind: "stock", stock: { ...was, onHand, available: Math.max(0, onHand - held), updatedAt: new Date().toISOString() } });
+    }
+  }
+
+  /**
+   * Records the sequences received and answers the high-water mark (every
+   * number up to it received) and the gaps above it, the lowest first.
+   */
+  #progress(sequences: number[]): Pick<StoreTransactionBatchResult, "highWaterMark" | "gaps"> {
+    for (const sequence of sequences) if (sequence > this.#highWaterMark) this.#received.add(sequence);
+    while (this.#received.delete(this.#highWaterMark + 1)) this.#highWaterMark += 1;
+    const gaps: StoreTransactionBatchResult["gaps"] = [];
+    let expected = this.#highWaterMark + 1;
+    for (const sequence of [...this.#received].sort((a, b) => a - b)) {
+      if (sequence > expected) gaps.push({ from: expected, to: sequence - 1 });
+      if (gaps.length === maxReportedGaps) break;
+      expected = sequence + 1;
+    }
+    return { highWaterMark: this.#highWaterMark, gaps };
+  }
+
+  /** Both sources after their half of the cursor, interleaved in change order, at most `limit`. */
+  #feedPage(cursor: string, limit: number): StoreFeedPage {
+    let [catalogAt, stockAt] = cursor.split("-").map(Number) as [number, number];
+    const after = (rows: Map<string, FeedRow>, seq: number) => [...rows.values()].filter((row) => row.seq > seq).sort((a, b) => a.seq - b.seq);
+    const catalog = after(this.#catalog, catalogAt);
+    const stock = after(this.#stock, stockAt);
+    const page = [...catalog, ...stock].sort((a, b) => a.at - b.at).slice(0, limit);
+    for (const row of page) {
+      if (row.entry.kind === "stock") stockAt = row.seq;
+      else catalogAt = row.seq;
+    }
+    return { entries: page.map((row) => row.entry), nextCursor: `${catalogAt}-${stockAt}`, hasMore: page.length < catalog.length + stock.length };
   }
 }
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
-function problem(res: ServerResponse, status: number, code: string): void {
-  res.writeHead(status, { "content-type": "application/problem+json" }).end(JSON.stringify({ type: `https://shelfsync.dev/problems/${code}`, title: code, status, detail: code, code, instance: "fake" }));
+function problem(res: ServerResponse, status: number, code: string, detail = code): void {
+  res
+    .writeHead(status, { "content-type": "application/problem+json" })
+    .end(JSON.stringify({ type: `https://shelfsync.dev/problems/${code}`, title: code, status, detail, code, instance: "fake" }));
 }

@@ -1,6 +1,6 @@
 import { EventMessage, type OutboundEvent } from "../../shared/schemas/events.ts";
 import { logLine } from "../log.ts";
-import { eventWebhook, exceptionQueue } from "../objects.ts";
+import { eventWebhook, exceptionQueue } from "../../durable/objects.ts";
 
 /** The queue every outbound event goes through, and where those that fail every retry end up. */
 export const eventsQueue = "shelfsync-events";

@@ -4,7 +4,7 @@ import type { EventMessage } from "../../shared/schemas/events.ts";
 import type { BackorderPayload, ExceptionRecord, ReservationsShortPayload, UnknownSkuPayload } from "../../shared/schemas/exceptions.ts";
 import { replayUnmappedShopifyWebhook } from "../integrations/shopify/webhook.ts";
 import { logLine } from "../log.ts";
-import { catalogStore, exceptionQueue, skuObject } from "../objects.ts";
+import { catalogStore, exceptionQueue, skuObject } from "../../durable/objects.ts";
 import { getOrder, retryOrder } from "../orders/service.ts";
 
 export interface ReplayRequest {
@@ -92,9 +92,8 @@ async function retryBackorder(env: Env, tenantId: string, payload: BackorderPayl
  * call (release it, reserve elsewhere), so a shortage that remains stays open.
  */
 async function recheckShortage(env: Env, tenantId: string, payload: ReservationsShortPayload): Promise<StepOutcome> {
-  const scope = { tenantId, sku: payload.sku };
   const sku = skuObject(env, tenantId, payload.sku);
-  const inventory = await sku.getInventory(scope);
+  const inventory = await sku.getInventory();
   const here = inventory.ok ? inventory.inventory.locations.find((l) => l.location === payload.location) : undefined;
   const onHand = here?.onHand ?? 0;
   const safetyStock = here?.safetyStock ?? 0;
@@ -102,7 +101,7 @@ async function recheckShortage(env: Env, tenantId: string, payload: Reservations
   const uncovered = Math.max(0, reserved - Math.max(0, onHand - safetyStock));
   const stillHeld = await Promise.all(
     payload.reservations.map(async ({ id }) => {
-      const found = await sku.getReservation(scope, id, null);
+      const found = await sku.getReservation(id, null);
       if (!found.ok || found.reservation.status !== "active") return 0;
       return found.reservation.allocations.filter((a) => a.location === payload.location).reduce((total, a) => total + a.qty, 0);
     }),

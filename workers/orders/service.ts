@@ -3,7 +3,7 @@ import type { OrderOutcome } from "../../durable/order-process.ts";
 import { fail, type Result } from "../../shared/errors.ts";
 import { sha256Hex } from "../../shared/ids.ts";
 import type { CancelOrderRequest, CreateOrderRequest, FulfillmentRequest, Order, OrderPage, OrdersQuery } from "../../shared/schemas/orders.ts";
-import { orderIndex, orderProcess } from "../objects.ts";
+import { orderIndex, orderProcess } from "../../durable/objects.ts";
 
 /** An order, or why not. */
 export type OrderResult = Result<{ order: Order }>;
@@ -46,7 +46,7 @@ export async function submitOrder(env: Env, tenantId: string, order: CreateOrder
     const claim = await orderIndex(env, tenantId).claimKey(idempotency, orderId);
     if (!claim.ok) return claim;
   }
-  return orderProcess(env, tenantId, orderId).submit({ tenantId, orderId }, order);
+  return orderProcess(env, tenantId, orderId).submit(order);
 }
 
 /**
@@ -55,7 +55,7 @@ export async function submitOrder(env: Env, tenantId: string, order: CreateOrder
  */
 export async function getOrder(env: Env, tenantId: string, orderId: string, onlyChannel: string | null = null): Promise<OrderResult> {
   if (!orderIdPattern.test(orderId)) return fail("not_found", `No order ${orderId}`);
-  return orderProcess(env, tenantId, orderId).get({ tenantId, orderId }, onlyChannel);
+  return orderProcess(env, tenantId, orderId).get(onlyChannel);
 }
 
 /**
@@ -72,7 +72,7 @@ export async function fulfillOrder(
   onlyChannel: string | null = null,
 ): Promise<OrderAnswer> {
   if (!orderIdPattern.test(orderId)) return fail("not_found", `No order ${orderId}`);
-  return answer(await orderProcess(env, tenantId, orderId).fulfill({ tenantId, orderId }, request, onlyChannel, idempotency));
+  return answer(await orderProcess(env, tenantId, orderId).fulfill(request, onlyChannel, idempotency));
 }
 
 /**
@@ -89,7 +89,7 @@ export async function cancelOrder(
   onlyChannel: string | null = null,
 ): Promise<OrderAnswer> {
   if (!orderIdPattern.test(orderId)) return fail("not_found", `No order ${orderId}`);
-  return answer(await orderProcess(env, tenantId, orderId).cancel({ tenantId, orderId }, request, onlyChannel, idempotency));
+  return answer(await orderProcess(env, tenantId, orderId).cancel(request, onlyChannel, idempotency));
 }
 
 /**
@@ -99,7 +99,7 @@ export async function cancelOrder(
  */
 export async function retryOrder(env: Env, tenantId: string, orderId: string): Promise<OrderAnswer> {
   if (!orderIdPattern.test(orderId)) return fail("not_found", `No order ${orderId}`);
-  return orderProcess(env, tenantId, orderId).retry({ tenantId, orderId });
+  return orderProcess(env, tenantId, orderId).retry();
 }
 
 /** A page of the tenant's orders, oldest first, filtered by status and channel. */

@@ -1,7 +1,7 @@
 import type { IdempotencyInput, Idempotent } from "../../durable/idempotency.ts";
 import type { ReturnableOrder, ReturnResult } from "../../durable/tenant-returns.ts";
 import type { CreateReturnRequest, Order, ReceiveReturnRequest } from "../../shared/schemas/orders.ts";
-import { tenantReturns } from "../objects.ts";
+import { tenantReturns } from "../../durable/objects.ts";
 import { getOrder } from "../orders/service.ts";
 
 /** The part of an order a return reads: its lines' amounts and the units fulfilled. */
@@ -29,10 +29,10 @@ export async function openReturn(
 ): Promise<Idempotent<ReturnResult>> {
   const found = await getOrder(env, tenantId, request.orderId);
   if (!found.ok) return { outcome: found, replayed: false };
-  return tenantReturns(env, tenantId).open(tenantId, returnableOf(found.order), request, options.externalKey ?? null, options.idempotency);
+  return tenantReturns(env, tenantId).open(returnableOf(found.order), request, options.externalKey ?? null, options.idempotency);
 }
 
 /** Records units of a return arriving at a location, and applies their stock effects. */
 export async function receiveReturn(env: Env, tenantId: string, returnId: string, request: ReceiveReturnRequest, idempotency?: IdempotencyInput): Promise<Idempotent<ReturnResult>> {
-  return tenantReturns(env, tenantId).receive(tenantId, returnId, request, idempotency);
+  return tenantReturns(env, tenantId).receive(returnId, request, idempotency);
 }

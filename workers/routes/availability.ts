@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { AppError } from "../../shared/errors.ts";
 import { sha256Hex } from "../../shared/ids.ts";
@@ -6,41 +6,31 @@ import { AvailabilityChanges, AvailabilityChangesQuery, AvailabilityQuery, BulkA
 import { Sku } from "../../shared/schemas/common.ts";
 import { authorize } from "../auth.ts";
 import type { AppEnv } from "../env.ts";
-import { availabilityIndex } from "../objects.ts";
-import { createRouter, json, problems, security } from "../openapi.ts";
+import { availabilityIndex } from "../../durable/objects.ts";
+import { createRouter, json, routesOf } from "../openapi.ts";
 
 const pollers = ["admin", "channel", "erp", "readonly"] as const;
 
-const single = createRoute({
-  method: "get",
-  path: "/v1/availability/{sku}",
-  tags: ["Availability"],
+const availability = routesOf("Availability");
+
+const single = availability.get("/v1/availability/{sku}", "getAvailability", {
   summary: "What a channel may sell of one SKU (ETag; 304 on If-None-Match)",
   description: "Served from the availability read model, which trails the SKU objects by at most the publish delay (200 ms by default) plus one internal call.",
-  security,
   request: { params: z.object({ sku: Sku }), query: AvailabilityQuery },
-  responses: { 200: json(ChannelAvailability, "The channel's availability"), 304: { description: "Not modified since the ETag you sent" }, ...problems },
+  responses: { 200: json(ChannelAvailability, "The channel's availability"), 304: { description: "Not modified since the ETag you sent" } },
 });
 
-const bulk = createRoute({
-  method: "get",
-  path: "/v1/availability",
-  tags: ["Availability"],
+const bulk = availability.get("/v1/availability", "getBulkAvailability", {
   summary: "What a channel may sell of many SKUs, in one call",
-  security,
   request: { query: BulkAvailabilityQuery },
-  responses: { 200: json(BulkAvailability, "The channel's availability per SKU"), ...problems },
+  responses: { 200: json(BulkAvailability, "The channel's availability per SKU") },
 });
 
-const changes = createRoute({
-  method: "get",
-  path: "/v1/availability/changes",
-  tags: ["Availability"],
+const changes = availability.get("/v1/availability/changes", "listAvailabilityChanges", {
   summary: "Every SKU whose availability on the channel changed since the cursor",
   description: "Start without a cursor to get every SKU once; then pass nextCursor back. A SKU that changed several times appears once, with its latest figure.",
-  security,
   request: { query: AvailabilityChangesQuery },
-  responses: { 200: json(AvailabilityChanges, "A page of changes"), ...problems },
+  responses: { 200: json(AvailabilityChanges, "A page of changes") },
 });
 
 async function channelAccess(c: Context<AppEnv>, channel: string) {

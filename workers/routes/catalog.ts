@@ -1,53 +1,39 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { CatalogItem, Promotion, PromotionId, PutCatalogItemRequest, PutPromotionRequest } from "../../shared/schemas/catalog.ts";
 import { IdempotencyKeyHeader, Sku } from "../../shared/schemas/common.ts";
 import { authorize } from "../auth.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
-import { catalogStore } from "../objects.ts";
-import { body, createRouter, json, problems, security } from "../openapi.ts";
+import { catalogStore } from "../../durable/objects.ts";
+import { body, createRouter, json, routesOf } from "../openapi.ts";
 
 const writers = ["admin", "erp"] as const;
 const readers = ["admin", "erp", "store", "readonly"] as const;
 
-const putItem = createRoute({
-  method: "put",
-  path: "/v1/catalog/items/{sku}",
-  tags: ["Catalog"],
+const catalog = routesOf("Catalog");
+
+const putItem = catalog.put("/v1/catalog/items/{sku}", "upsertCatalogItem", {
   summary: "Create or replace a catalog item: name, barcodes, price",
   description: "A barcode belongs to one SKU at a time (409 conflict if another SKU has it). A PUT that changes nothing keeps the item's place in the store feed.",
-  security,
   request: { params: z.object({ sku: Sku }), headers: IdempotencyKeyHeader, body: body(PutCatalogItemRequest) },
-  responses: { 200: json(CatalogItem, "The item"), ...problems },
+  responses: { 200: json(CatalogItem, "The item") },
 });
 
-const readItem = createRoute({
-  method: "get",
-  path: "/v1/catalog/items/{sku}",
-  tags: ["Catalog"],
+const readItem = catalog.get("/v1/catalog/items/{sku}", "getCatalogItem", {
   summary: "Read a catalog item",
-  security,
   request: { params: z.object({ sku: Sku }) },
-  responses: { 200: json(CatalogItem, "The item"), ...problems },
+  responses: { 200: json(CatalogItem, "The item") },
 });
 
-const putPromotion = createRoute({
-  method: "put",
-  path: "/v1/promotions/{id}",
-  tags: ["Catalog"],
+const putPromotion = catalog.put("/v1/promotions/{id}", "upsertPromotion", {
   summary: "Create or replace a promotion: SKUs, percent or amount off, date range",
-  security,
   request: { params: z.object({ id: PromotionId }), headers: IdempotencyKeyHeader, body: body(PutPromotionRequest) },
-  responses: { 200: json(Promotion, "The promotion"), ...problems },
+  responses: { 200: json(Promotion, "The promotion") },
 });
 
-const readPromotion = createRoute({
-  method: "get",
-  path: "/v1/promotions/{id}",
-  tags: ["Catalog"],
+const readPromotion = catalog.get("/v1/promotions/{id}", "getPromotion", {
   summary: "Read a promotion",
-  security,
   request: { params: z.object({ id: PromotionId }) },
-  responses: { 200: json(Promotion, "The promotion"), ...problems },
+  responses: { 200: json(Promotion, "The promotion") },
 });
 
 export const catalogRoutes = createRouter()

@@ -1,35 +1,28 @@
-import { createRoute } from "@hono/zod-openapi";
 import type { EventSettingsView } from "../../durable/event-webhook.ts";
 import { AppError } from "../../shared/errors.ts";
 import { EventSettings, PutEventSettingsRequest } from "../../shared/schemas/events.ts";
 import { authorize } from "../auth.ts";
-import { eventWebhook } from "../objects.ts";
-import { body, createRouter, json, problems, security } from "../openapi.ts";
+import { eventWebhook } from "../../durable/objects.ts";
+import { body, createRouter, json, routesOf } from "../openapi.ts";
 
 const signature = 'Shelfsync-Signature: sha256=<hex HMAC-SHA256(secret, Shelfsync-Timestamp + "." + raw body)>';
 
-const putSettings = createRoute({
-  method: "put",
-  path: "/v1/settings/events",
-  tags: ["Events"],
+const events = routesOf("Events");
+
+const putSettings = events.put("/v1/settings/events", "setEventSettings", {
   summary: "Where the tenant's events go: a webhook URL and its signing secret (tenant admin)",
   description: [
     "Every event (order.created, order.reserved, order.fulfilled, order.cancelled, order.returned, availability.changed) is POSTed to `url` as JSON (an OutboundEvent), with `Shelfsync-Event-Id`, `Shelfsync-Event-Type`, `Shelfsync-Timestamp` and `" + signature + "`.",
     "Delivery is at least once: answer 2xx once stored, and drop an event id seen before. Anything else is retried with exponential backoff; an event that fails every retry becomes an `event_delivery_failed` exception, which a replay sends again.",
     "The secret is stored and never shown again in clear.",
   ].join(" "),
-  security,
   request: { body: body(PutEventSettingsRequest) },
-  responses: { 200: json(EventSettings, "The webhook, secret masked"), ...problems },
+  responses: { 200: json(EventSettings, "The webhook, secret masked") },
 });
 
-const readSettings = createRoute({
-  method: "get",
-  path: "/v1/settings/events",
-  tags: ["Events"],
+const readSettings = events.get("/v1/settings/events", "getEventSettings", {
   summary: "The tenant's event webhook, secret masked (tenant admin)",
-  security,
-  responses: { 200: json(EventSettings, "The webhook, secret masked"), ...problems },
+  responses: { 200: json(EventSettings, "The webhook, secret masked") },
 });
 
 function view(settings: EventSettingsView): EventSettings {

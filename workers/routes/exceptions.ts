@@ -1,4 +1,3 @@
-import { createRoute } from "@hono/zod-openapi";
 import { IdempotencyKeyHeader } from "../../shared/schemas/common.ts";
 import {
   ExceptionPage,
@@ -12,55 +11,41 @@ import {
 import { authorize } from "../auth.ts";
 import { replayException } from "../exceptions/replay.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
-import { exceptionQueue } from "../objects.ts";
-import { body, createRouter, json, problems, security } from "../openapi.ts";
+import { exceptionQueue } from "../../durable/objects.ts";
+import { body, createRouter, json, routesOf } from "../openapi.ts";
 
 const readers = ["admin", "readonly"] as const;
 
-const list = createRoute({
-  method: "get",
-  path: "/v1/exceptions",
-  tags: ["Exceptions"],
+const exceptions = routesOf("Exceptions");
+
+const list = exceptions.get("/v1/exceptions", "listExceptions", {
   summary: "What a person should look at, oldest first: reservations a store sale left short, unknown SKUs, …",
   description: "Filter by `type` and `state`; page with `cursor` (the previous page's `nextCursor`).",
-  security,
   request: { query: ExceptionsQuery },
-  responses: { 200: json(ExceptionPage, "A page of exceptions"), ...problems },
+  responses: { 200: json(ExceptionPage, "A page of exceptions") },
 });
 
-const read = createRoute({
-  method: "get",
-  path: "/v1/exceptions/{id}",
-  tags: ["Exceptions"],
+const read = exceptions.get("/v1/exceptions/{id}", "getException", {
   summary: "One exception, with every change of its state",
-  security,
   request: { params: ExceptionParams },
-  responses: { 200: json(ExceptionRecord, "The exception"), ...problems },
+  responses: { 200: json(ExceptionRecord, "The exception") },
 });
 
-const replay = createRoute({
-  method: "post",
-  path: "/v1/exceptions/{id}/replay",
-  tags: ["Exceptions"],
+const replay = exceptions.post("/v1/exceptions/{id}/replay", "replayException", {
   summary: "Run the failed step again (tenant admin)",
   description: [
     "backorder: a new reservation attempt for the order; webhook_unmapped: the stored Shopify payload, as it arrived, on the current mapping; reservations_short: re-checks whether the store's stock covers the reservations again (moving them elsewhere is a person's call); unknown_sku: re-checks the catalog; event_delivery_failed: hands the event (same id) to the queue again, and the exception is resolved once it is delivered.",
     "The exception is `retrying` while the step runs, then `resolved`, or `open` again with `lastFailure` saying why. A replay of a resolved or ignored exception runs nothing and answers `already_closed`, whatever its Idempotency-Key: two replays have one effect. A replay while another runs is 409 `conflict`.",
   ].join(" "),
-  security,
   request: { params: ExceptionParams, headers: IdempotencyKeyHeader, body: { content: { "application/json": { schema: ReplayExceptionRequest } }, required: false } },
-  responses: { 200: json(ReplayAnswer, "What the replay did, and the exception after it"), ...problems },
+  responses: { 200: json(ReplayAnswer, "What the replay did, and the exception after it") },
 });
 
-const resolve = createRoute({
-  method: "post",
-  path: "/v1/exceptions/{id}/resolve",
-  tags: ["Exceptions"],
+const resolve = exceptions.post("/v1/exceptions/{id}/resolve", "resolveException", {
   summary: "Close an exception with a note, as resolved or ignored (tenant admin)",
   description: "Nothing runs: the note records what a person did about it. An exception already resolved or ignored is 409 `conflict`.",
-  security,
   request: { params: ExceptionParams, headers: IdempotencyKeyHeader, body: body(ResolveExceptionRequest) },
-  responses: { 200: json(ExceptionRecord, "The closed exception"), ...problems },
+  responses: { 200: json(ExceptionRecord, "The closed exception") },
 });
 
 export const exceptionRoutes = createRouter()

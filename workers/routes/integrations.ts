@@ -1,29 +1,22 @@
-import { createRoute } from "@hono/zod-openapi";
 import type { ShopifySettingsView } from "../../durable/shopify-integration.ts";
 import { AppError } from "../../shared/errors.ts";
 import { PutShopifyIntegrationRequest, ShopifyIntegration } from "../../shared/schemas/integrations.ts";
 import { authorize } from "../auth.ts";
-import { shopifyIntegration } from "../objects.ts";
-import { body, createRouter, json, problems, security } from "../openapi.ts";
+import { shopifyIntegration } from "../../durable/objects.ts";
+import { body, createRouter, json, routesOf } from "../openapi.ts";
 
-const putShopify = createRoute({
-  method: "put",
-  path: "/v1/integrations/shopify",
-  tags: ["Integrations"],
+const integrations = routesOf("Integrations");
+
+const putShopify = integrations.put("/v1/integrations/shopify", "connectShopify", {
   summary: "Connect the tenant's Shopify shop: the webhook secret and the channel its orders arrive on (tenant admin)",
   description: "Point the shop's orders/create, orders/cancelled and refunds/create webhooks at `webhookUrl`. The secret is stored and never shown again in clear.",
-  security,
   request: { body: body(PutShopifyIntegrationRequest) },
-  responses: { 200: json(ShopifyIntegration, "The connection, secret masked"), ...problems },
+  responses: { 200: json(ShopifyIntegration, "The connection, secret masked") },
 });
 
-const readShopify = createRoute({
-  method: "get",
-  path: "/v1/integrations/shopify",
-  tags: ["Integrations"],
+const readShopify = integrations.get("/v1/integrations/shopify", "getShopifyIntegration", {
   summary: "The tenant's Shopify connection, secret masked (tenant admin)",
-  security,
-  responses: { 200: json(ShopifyIntegration, "The connection, secret masked"), ...problems },
+  responses: { 200: json(ShopifyIntegration, "The connection, secret masked") },
 });
 
 function view(tenantId: string, settings: ShopifySettingsView): ShopifyIntegration {

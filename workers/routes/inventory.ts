@@ -1,53 +1,39 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { AppError } from "../../shared/errors.ts";
 import { IdempotencyKeyHeader, LocationId, Sku } from "../../shared/schemas/common.ts";
-import { AdjustmentRequest, LedgerPage, LedgerQuery, SetStockRequest, SkuInventory } from "../../shared/schemas/inventory.ts";
+import { AdjustmentRequest, LedgerPage, LedgerQuery, SetStockRequest, InventoryView } from "../../shared/schemas/inventory.ts";
 import { authorize } from "../auth.ts";
-import { skuObject } from "../objects.ts";
+import { skuObject } from "../../durable/objects.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
-import { body, createRouter, json, problems, security } from "../openapi.ts";
+import { body, createRouter, json, routesOf } from "../openapi.ts";
 
 const writers = ["admin", "erp", "store"] as const;
 const readers = ["admin", "erp", "store", "readonly"] as const;
 
-const setStock = createRoute({
-  method: "put",
-  path: "/v1/inventory/{sku}/locations/{location}",
-  tags: ["Inventory"],
+const inventory = routesOf("Inventory");
+
+const setStock = inventory.put("/v1/inventory/{sku}/locations/{location}", "setStock", {
   summary: "Set a location's onHand and safetyStock (ERP snapshot)",
-  security,
   request: { params: z.object({ sku: Sku, location: LocationId }), headers: IdempotencyKeyHeader, body: body(SetStockRequest) },
-  responses: { 200: json(SkuInventory, "The SKU after the snapshot"), ...problems },
+  responses: { 200: json(InventoryView, "The SKU after the snapshot") },
 });
 
-const adjust = createRoute({
-  method: "post",
-  path: "/v1/inventory/{sku}/adjustments",
-  tags: ["Inventory"],
+const adjust = inventory.post("/v1/inventory/{sku}/adjustments", "adjustStock", {
   summary: "Adjust a location's onHand by a delta, with a reason and a reference",
-  security,
   request: { params: z.object({ sku: Sku }), headers: IdempotencyKeyHeader, body: body(AdjustmentRequest) },
-  responses: { 201: json(SkuInventory, "The SKU after the adjustment"), ...problems },
+  responses: { 201: json(InventoryView, "The SKU after the adjustment") },
 });
 
-const read = createRoute({
-  method: "get",
-  path: "/v1/inventory/{sku}",
-  tags: ["Inventory"],
+const read = inventory.get("/v1/inventory/{sku}", "getInventory", {
   summary: "Per-location figures, totals and version of a SKU",
-  security,
   request: { params: z.object({ sku: Sku }) },
-  responses: { 200: json(SkuInventory, "The SKU"), ...problems },
+  responses: { 200: json(InventoryView, "The SKU") },
 });
 
-const readLedger = createRoute({
-  method: "get",
-  path: "/v1/inventory/{sku}/ledger",
-  tags: ["Inventory"],
+const readLedger = inventory.get("/v1/inventory/{sku}/ledger", "getLedger", {
   summary: "The SKU's append-only movement ledger, oldest first, by cursor",
-  security,
   request: { params: z.object({ sku: Sku }), query: LedgerQuery },
-  responses: { 200: json(LedgerPage, "A page of ledger entries"), ...problems },
+  responses: { 200: json(LedgerPage, "A page of ledger entries") },
 });
 
 export const inventoryRoutes = createRouter()
@@ -58,7 +44,7 @@ export const inventoryRoutes = createRouter()
     if (!access.location) throw new AppError("unknown_location", `No location ${location}; create it with PUT /v1/locations/${location}`);
     const idempotency = await idempotencyOf(c, input, { required: false });
     const stub = skuObject(c.env, access.principal.tenantId, sku);
-    const { inventory } = settle(c, await stub.setStock({ tenantId: access.principal.tenantId, sku }, { location, ...input }, idempotency));
+    const { inventory } = settle(c, await stub.setStock({ location, ...input }, idempotency));
     return c.json(inventory, 200);
   })
   .openapi(adjust, async (c) => {
@@ -68,14 +54,14 @@ export const inventoryRoutes = createRouter()
     if (!access.location) throw new AppError("unknown_location", `No location ${input.location}`);
     const idempotency = await idempotencyOf(c, input, { required: true });
     const stub = skuObject(c.env, access.principal.tenantId, sku);
-    const { inventory } = settle(c, await stub.adjust({ tenantId: access.principal.tenantId, sku }, input, idempotency));
+    const { inventory } = settle(c, await stub.adjust(input, idempotency));
     return c.json(inventory, 201);
   })
   .openapi(read, async (c) => {
     const { sku } = c.req.valid("param");
     const { principal } = await authorize(c, { roles: readers });
     const stub = skuObject(c.env, principal.tenantId, sku);
-    const { inventory } = unwrap(await stub.getInventory({ tenantId: principal.tenantId, sku }));
+    const { inventory } = unwrap(await stub.getInventory());
     return c.json(inventory, 200);
   })
   .openapi(readLedger, async (c) => {
@@ -83,5 +69,5 @@ export const inventoryRoutes = createRouter()
     const { cursor, limit } = c.req.valid("query");
     const { principal } = await authorize(c, { roles: readers });
     const stub = skuObject(c.env, principal.tenantId, sku);
-    return c.json(await stub.getLedger({ tenantId: principal.tenantId, sku }, Number(cursor ?? 0), limit), 200);
+    return c.json(await stub.getLedger(Number(cursor ?? 0), limit), 200);
   });

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { AppError } from "../../shared/errors.ts";
 import { IdempotencyKeyHeader } from "../../shared/schemas/common.ts";
@@ -6,87 +6,61 @@ import { CancelOrderRequest, CreateOrderRequest, FulfillmentRequest, Order, Orde
 import { authorize } from "../auth.ts";
 import type { AppEnv } from "../env.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
-import { orderIndex } from "../objects.ts";
+import { orderIndex } from "../../durable/objects.ts";
 import { cancelOrder, fulfillOrder, getOrder, listOrders, submitOrder, type OrderAnswer } from "../orders/service.ts";
-import { body, createRouter, json, problems, security } from "../openapi.ts";
+import { body, createRouter, json, routesOf } from "../openapi.ts";
 
 /** Channel keys act on their own channel's orders only; another channel's order is not_found to them. */
 const writers = ["admin", "channel"] as const;
 const readers = [...writers, "readonly"] as const;
 const OrderParams = z.object({ id: z.string().min(1).max(64).openapi({ example: "ord_3f1c0d9a8b7e6f5a4c3b2a1d0e" }) });
 
-const create = createRoute({
-  method: "post",
-  path: "/v1/orders",
-  tags: ["Orders"],
+const orders = routesOf("Orders");
+
+const create = orders.post("/v1/orders", "createOrder", {
   summary: "Take a channel order: route it, reserve every line, or backorder it",
   description:
     "Routing: a pickup reserves at its location (in the channel's pool); a shipped order goes to the first pool location (priority order) that can supply every line, else each line to the first location that has it all, split only when none has. If a line cannot be had, every reservation taken is released and the order is `backordered` (or `in_exception`, per the tenant's order settings). The natural key (channel, externalId) makes a re-sent order a duplicate: it answers the order as it now is, with `Idempotent-Replayed: true`, whatever its Idempotency-Key.",
-  security,
   request: { headers: IdempotencyKeyHeader, body: body(CreateOrderRequest) },
-  responses: { 201: json(Order, "The order, reserved, backordered or in exception"), ...problems },
+  responses: { 201: json(Order, "The order, reserved, backordered or in exception") },
 });
 
-const list = createRoute({
-  method: "get",
-  path: "/v1/orders",
-  tags: ["Orders"],
+const list = orders.get("/v1/orders", "listOrders", {
   summary: "The tenant's orders, oldest first, by status and channel",
   description: "A channel key sees its channel's orders only. The list follows each order within moments of its change.",
-  security,
   request: { query: OrdersQuery },
-  responses: { 200: json(OrderPage, "A page of orders"), ...problems },
+  responses: { 200: json(OrderPage, "A page of orders") },
 });
 
-const read = createRoute({
-  method: "get",
-  path: "/v1/orders/{id}",
-  tags: ["Orders"],
+const read = orders.get("/v1/orders/{id}", "getOrder", {
   summary: "An order with its allocations, fulfilled and cancelled units, and every transition",
-  security,
   request: { params: OrderParams },
-  responses: { 200: json(Order, "The order"), ...problems },
+  responses: { 200: json(Order, "The order") },
 });
 
-const fulfill = createRoute({
-  method: "post",
-  path: "/v1/orders/{id}/fulfillments",
-  tags: ["Orders"],
+const fulfill = orders.post("/v1/orders/{id}/fulfillments", "fulfillOrder", {
   summary: "Record units shipped or collected at a location: their reservations are committed",
   description:
     "Only units the order holds at that location: otherwise 409 `not_reserved` and nothing changes. A fulfilment of part of a reservation commits those units and leaves the rest reserved.",
-  security,
   request: { params: OrderParams, headers: IdempotencyKeyHeader, body: body(FulfillmentRequest) },
-  responses: { 200: json(Order, "The order after the fulfilment"), ...problems },
+  responses: { 200: json(Order, "The order after the fulfilment") },
 });
 
-const cancel = createRoute({
-  method: "post",
-  path: "/v1/orders/{id}/cancel",
-  tags: ["Orders"],
+const cancel = orders.post("/v1/orders/{id}/cancel", "cancelOrder", {
   summary: "Cancel some or all unfulfilled units: their reservations are released",
-  security,
   request: { params: OrderParams, headers: IdempotencyKeyHeader, body: body(CancelOrderRequest) },
-  responses: { 200: json(Order, "The order after the cancellation"), ...problems },
+  responses: { 200: json(Order, "The order after the cancellation") },
 });
 
-const readSettings = createRoute({
-  method: "get",
-  path: "/v1/settings/orders",
-  tags: ["Orders"],
+const readSettings = orders.get("/v1/settings/orders", "getOrderSettings", {
   summary: "The tenant's order settings",
-  security,
-  responses: { 200: json(OrderSettings, "The settings"), ...problems },
+  responses: { 200: json(OrderSettings, "The settings") },
 });
 
-const putSettings = createRoute({
-  method: "put",
-  path: "/v1/settings/orders",
-  tags: ["Orders"],
+const putSettings = orders.put("/v1/settings/orders", "setOrderSettings", {
   summary: "Set the tenant's order settings: what a shortage makes of an order (backorder or exception)",
-  security,
   request: { body: body(OrderSettings) },
-  responses: { 200: json(OrderSettings, "The settings"), ...problems },
+  responses: { 200: json(OrderSettings, "The settings") },
 });
 
 /** The order of an answer, with `Idempotent-Replayed: true` when the write had already happened. */

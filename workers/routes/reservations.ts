@@ -1,54 +1,40 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { AppError } from "../../shared/errors.ts";
 import { IdempotencyKeyHeader, Sku } from "../../shared/schemas/common.ts";
 import { CreateReservationRequest, Reservation } from "../../shared/schemas/inventory.ts";
 import { authorize } from "../auth.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
-import { skuObject } from "../objects.ts";
-import { body, createRouter, json, problems, security } from "../openapi.ts";
+import { skuObject } from "../../durable/objects.ts";
+import { body, createRouter, json, routesOf } from "../openapi.ts";
 
 const reservers = ["admin", "channel"] as const;
 const ReservationParams = z.object({ sku: Sku, id: z.string().min(1).max(64) });
 
-const create = createRoute({
-  method: "post",
-  path: "/v1/inventory/{sku}/reservations",
-  tags: ["Reservations"],
+const reservations = routesOf("Reservations");
+
+const create = reservations.post("/v1/inventory/{sku}/reservations", "createReservation", {
   summary: "Reserve units for a channel, at a location or against the channel's pool",
   description: "Granted only if the channel may have the units now (its pool less buffer, within its caps). Expires after ttlSeconds unless committed or released.",
-  security,
   request: { params: z.object({ sku: Sku }), headers: IdempotencyKeyHeader, body: body(CreateReservationRequest) },
-  responses: { 201: json(Reservation, "The reservation"), ...problems },
+  responses: { 201: json(Reservation, "The reservation") },
 });
 
-const read = createRoute({
-  method: "get",
-  path: "/v1/inventory/{sku}/reservations/{id}",
-  tags: ["Reservations"],
+const read = reservations.get("/v1/inventory/{sku}/reservations/{id}", "getReservation", {
   summary: "Read a reservation",
-  security,
   request: { params: ReservationParams },
-  responses: { 200: json(Reservation, "The reservation"), ...problems },
+  responses: { 200: json(Reservation, "The reservation") },
 });
 
-const commit = createRoute({
-  method: "post",
-  path: "/v1/inventory/{sku}/reservations/{id}/commit",
-  tags: ["Reservations"],
+const commit = reservations.post("/v1/inventory/{sku}/reservations/{id}/commit", "commitReservation", {
   summary: "Commit a reservation: its units leave onHand",
-  security,
   request: { params: ReservationParams, headers: IdempotencyKeyHeader },
-  responses: { 200: json(Reservation, "The committed reservation"), ...problems },
+  responses: { 200: json(Reservation, "The committed reservation") },
 });
 
-const release = createRoute({
-  method: "post",
-  path: "/v1/inventory/{sku}/reservations/{id}/release",
-  tags: ["Reservations"],
+const release = reservations.post("/v1/inventory/{sku}/reservations/{id}/release", "releaseReservation", {
   summary: "Release a reservation: its units become available again",
-  security,
   request: { params: ReservationParams, headers: IdempotencyKeyHeader },
-  responses: { 200: json(Reservation, "The released reservation"), ...problems },
+  responses: { 200: json(Reservation, "The released reservation") },
 });
 
 export const reservationRoutes = createRouter()
@@ -60,26 +46,26 @@ export const reservationRoutes = createRouter()
     if (input.location !== undefined && !access.location) throw new AppError("unknown_location", `No location ${input.location}`);
     const idempotency = await idempotencyOf(c, input, { required: true });
     const { tenantId } = access.principal;
-    const result = await skuObject(c.env, tenantId, sku).reserve({ tenantId, sku }, { ...input, rules: access.channel }, idempotency);
+    const result = await skuObject(c.env, tenantId, sku).reserve({ ...input, rules: access.channel }, idempotency);
     return c.json(settle(c, result).reservation, 201);
   })
   .openapi(read, async (c) => {
     const { sku, id } = c.req.valid("param");
     const { principal } = await authorize(c, { roles: [...reservers, "readonly"] });
-    const result = await skuObject(c.env, principal.tenantId, sku).getReservation({ tenantId: principal.tenantId, sku }, id, principal.channel);
+    const result = await skuObject(c.env, principal.tenantId, sku).getReservation(id, principal.channel);
     return c.json(unwrap(result).reservation, 200);
   })
   .openapi(commit, async (c) => {
     const { sku, id } = c.req.valid("param");
     const { principal } = await authorize(c, { roles: reservers });
     const idempotency = await idempotencyOf(c, {}, { required: true });
-    const result = await skuObject(c.env, principal.tenantId, sku).commit({ tenantId: principal.tenantId, sku }, id, principal.channel, idempotency);
+    const result = await skuObject(c.env, principal.tenantId, sku).commit(id, principal.channel, idempotency);
     return c.json(settle(c, result).reservation, 200);
   })
   .openapi(release, async (c) => {
     const { sku, id } = c.req.valid("param");
     const { principal } = await authorize(c, { roles: reservers });
     const idempotency = await idempotencyOf(c, {}, { required: true });
-    const result = await skuObject(c.env, principal.tenantId, sku).release({ tenantId: principal.tenantId, sku }, id, principal.channel, idempotency);
+    const result = await skuObject(c.env, principal.tenantId, sku).release(id, principal.channel, idempotency);
     return c.json(settle(c, result).reservation, 200);
   });

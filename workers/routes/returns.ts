@@ -1,60 +1,46 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { AppError } from "../../shared/errors.ts";
 import { IdempotencyKeyHeader } from "../../shared/schemas/common.ts";
 import { CreateReturnRequest, ReceiveReturnRequest, Return } from "../../shared/schemas/orders.ts";
 import { authorize } from "../auth.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
-import { tenantReturns } from "../objects.ts";
-import { body, createRouter, json, problems, security } from "../openapi.ts";
+import { tenantReturns } from "../../durable/objects.ts";
+import { body, createRouter, json, routesOf } from "../openapi.ts";
 import { openReturn, receiveReturn } from "../returns/service.ts";
 
 const ReturnParams = z.object({ id: z.string().min(1).max(64).openapi({ example: "ret_0w3x9q2k4m6n8p1r3t5v" }) });
 
-const open = createRoute({
-  method: "post",
-  path: "/v1/returns",
-  tags: ["Returns"],
+const returns = routesOf("Returns");
+
+const open = returns.post("/v1/returns", "openReturn", {
   summary: "Open a return (RMA) against an order's fulfilled lines",
   description:
     "Each SKU may ask for no more than was fulfilled and not already returned, across all the order's returns; otherwise 409 return_exceeds_fulfilled and nothing changes. Idempotency-Key required.",
-  security,
   request: { headers: IdempotencyKeyHeader, body: body(CreateReturnRequest) },
-  responses: { 201: json(Return, "The return, open"), ...problems },
+  responses: { 201: json(Return, "The return, open") },
 });
 
-const receive = createRoute({
-  method: "post",
-  path: "/v1/returns/{id}/receive",
-  tags: ["Returns"],
+const receive = returns.post("/v1/returns/{id}/receive", "receiveReturn", {
   summary: "Record units of a return arriving at a location, with a disposition per line",
   description: [
     "restock: the units come back to the location's onHand through the SKU (ledger: adjustment, reason return_restock, reference return:<id>:receipt:<n>:line:<i>).",
     "damaged: written off, a write_off ledger entry and no stock change. vendor_return: recorded on the return, no stock change.",
     "Every unit received earns its refund (see Return.refund). More units than the return still expects: 409 return_exceeds_open, nothing changed. Idempotency-Key required; a retry never restocks twice.",
   ].join(" "),
-  security,
   request: { params: ReturnParams, headers: IdempotencyKeyHeader, body: body(ReceiveReturnRequest) },
-  responses: { 201: json(Return, "The return after the receipt"), ...problems },
+  responses: { 201: json(Return, "The return after the receipt") },
 });
 
-const read = createRoute({
-  method: "get",
-  path: "/v1/returns/{id}",
-  tags: ["Returns"],
+const read = returns.get("/v1/returns/{id}", "getReturn", {
   summary: "A return: its lines, what was received, its refund, state and events",
-  security,
   request: { params: ReturnParams },
-  responses: { 200: json(Return, "The return"), ...problems },
+  responses: { 200: json(Return, "The return") },
 });
 
-const list = createRoute({
-  method: "get",
-  path: "/v1/returns",
-  tags: ["Returns"],
+const list = returns.get("/v1/returns", "listReturns", {
   summary: "The returns of one order, oldest first",
-  security,
   request: { query: z.object({ orderId: z.string().min(1).max(64) }) },
-  responses: { 200: json(z.object({ returns: z.array(Return) }), "The order's returns"), ...problems },
+  responses: { 200: json(z.object({ returns: z.array(Return) }), "The order's returns") },
 });
 
 export const returnRoutes = createRouter()

@@ -1,23 +1,23 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { CatalogChange } from "../../durable/catalog-store.ts";
 import type { LocationStockChange } from "../../durable/availability-index.ts";
 import { AppError } from "../../shared/errors.ts";
+import { validationHook } from "../../shared/problem.ts";
 import { StoreFeedPage, StoreFeedQuery, type StoreFeedEntry } from "../../shared/schemas/catalog.ts";
 import { LocationId } from "../../shared/schemas/common.ts";
 import { maxStoreBatch, maxStoreBatchBytes, StoreTransactionBatch, StoreTransactionBatchResult } from "../../shared/schemas/store-transactions.ts";
 import { authorize } from "../auth.ts";
 import type { AppEnv } from "../env.ts";
-import { availabilityIndex, catalogStore, storeIngest } from "../objects.ts";
-import { body, createRouter, json, problems, security, validationHook } from "../openapi.ts";
+import { availabilityIndex, catalogStore, storeIngest } from "../../durable/objects.ts";
+import { body, createRouter, json, routesOf } from "../openapi.ts";
 
 const storeRoles = ["admin", "store"] as const;
 const StoreParams = z.object({ location: LocationId });
 
-const postTransactions = createRoute({
-  method: "post",
-  path: "/v1/stores/{location}/transactions",
-  tags: ["Stores"],
+const stores = routesOf("Stores");
+
+const postTransactions = stores.post("/v1/stores/{location}/transactions", "pushStoreTransactions", {
   summary: "A batch of POS transactions from the store's agent",
   description: [
     `At most ${maxStoreBatch} transactions and ${maxStoreBatchBytes} bytes (413 payload_too_large above).`,
@@ -25,21 +25,16 @@ const postTransactions = createRoute({
     "A sale is never refused: it may take onHand below zero; if it leaves reservations at the location uncovered, or names a SKU the catalog does not know, it is applied and an exception is recorded (GET /v1/exceptions).",
     "Safe to resend as often as needed: transaction ids are remembered for good. No Idempotency-Key is needed.",
   ].join(" "),
-  security,
   request: { params: StoreParams, body: body(StoreTransactionBatch) },
-  responses: { 200: json(StoreTransactionBatchResult, "The answer per transaction, the high-water mark and the gaps"), ...problems },
+  responses: { 200: json(StoreTransactionBatchResult, "The answer per transaction, the high-water mark and the gaps") },
 });
 
-const readFeed = createRoute({
-  method: "get",
-  path: "/v1/stores/{location}/feed",
-  tags: ["Stores"],
+const readFeed = stores.get("/v1/stores/{location}/feed", "getStoreFeed", {
   summary: "Catalog items, promotions and the location's stock, changed since the cursor",
   description:
     "Start without a cursor to get everything once; then pass nextCursor back, at once while hasMore, later for what changed since. Each item, promotion and SKU appears once per page run, with its latest state, in change order.",
-  security,
   request: { params: StoreParams, query: StoreFeedQuery },
-  responses: { 200: json(StoreFeedPage, "A page of the feed"), ...problems },
+  responses: { 200: json(StoreFeedPage, "A page of the feed") },
 });
 
 async function storeAccess(c: Context<AppEnv>, location: string) {
@@ -56,7 +51,7 @@ export const storeRoutes = createRouter()
       const { transactions } = c.req.valid("json");
       const { principal } = await storeAccess(c, location);
       const { tenantId } = principal;
-      return c.json(await storeIngest(c.env, tenantId, location).ingest({ tenantId, location }, transactions), 200);
+      return c.json(await storeIngest(c.env, tenantId, location).ingest(transactions), 200);
     },
     (result) => {
       const oversized = !result.success && result.target === "json" && result.error.issues.some((issue) => issue.code === "too_big" && issue.path.join(".") === "transactions");

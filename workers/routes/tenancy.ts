@@ -1,95 +1,61 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { formatApiKey, newId, newKeySecret, sha256Hex } from "../../shared/ids.ts";
 import { ChannelId, IdempotencyKeyHeader, LocationId } from "../../shared/schemas/common.ts";
 import { ApiKey, Channel, CreateKeyRequest, CreateTenantRequest, CreateTenantResponse, Location, PutChannelRequest, PutLocationRequest, Tenant } from "../../shared/schemas/tenancy.ts";
 import { authorize, requirePlatformKey } from "../auth.ts";
 import { idempotencyOf, settle } from "../idempotency.ts";
-import { availabilityIndex, platformDirectory } from "../objects.ts";
-import { body, createRouter, json, problems, security } from "../openapi.ts";
+import { availabilityIndex, platformDirectory } from "../../durable/objects.ts";
+import { body, createRouter, json, routesOf } from "../openapi.ts";
 
-const createTenant = createRoute({
-  method: "post",
-  path: "/v1/tenants",
-  tags: ["Tenancy"],
+const tenancy = routesOf("Tenancy");
+
+const createTenant = tenancy.post("/v1/tenants", "createTenant", {
   summary: "Create a tenant (platform key); its admin key is in the answer, once",
-  security,
   request: { headers: IdempotencyKeyHeader, body: body(CreateTenantRequest) },
-  responses: { 201: json(CreateTenantResponse, "The tenant and its admin key"), ...problems },
+  responses: { 201: json(CreateTenantResponse, "The tenant and its admin key") },
 });
 
-const listTenants = createRoute({
-  method: "get",
-  path: "/v1/tenants",
-  tags: ["Tenancy"],
+const listTenants = tenancy.get("/v1/tenants", "listTenants", {
   summary: "Every tenant of the platform (platform key)",
-  security,
-  responses: { 200: json(z.object({ tenants: z.array(Tenant) }), "The tenants"), ...problems },
+  responses: { 200: json(z.object({ tenants: z.array(Tenant) }), "The tenants") },
 });
 
-const readTenant = createRoute({
-  method: "get",
-  path: "/v1/tenant",
-  tags: ["Tenancy"],
+const readTenant = tenancy.get("/v1/tenant", "getCurrentTenant", {
   summary: "The tenant of the calling key",
-  security,
-  responses: { 200: json(Tenant, "The tenant"), ...problems },
+  responses: { 200: json(Tenant, "The tenant") },
 });
 
-const createKey = createRoute({
-  method: "post",
-  path: "/v1/keys",
-  tags: ["Tenancy"],
+const createKey = tenancy.post("/v1/keys", "createApiKey", {
   summary: "Create an API key with a role (tenant admin); the secret is in the answer, once",
-  security,
   request: { headers: IdempotencyKeyHeader, body: body(CreateKeyRequest) },
-  responses: { 201: json(ApiKey, "The key"), ...problems },
+  responses: { 201: json(ApiKey, "The key") },
 });
 
-const listKeys = createRoute({
-  method: "get",
-  path: "/v1/keys",
-  tags: ["Tenancy"],
+const listKeys = tenancy.get("/v1/keys", "listApiKeys", {
   summary: "The tenant's keys, without secrets",
-  security,
-  responses: { 200: json(z.object({ keys: z.array(ApiKey) }), "The keys"), ...problems },
+  responses: { 200: json(z.object({ keys: z.array(ApiKey) }), "The keys") },
 });
 
-const putLocation = createRoute({
-  method: "put",
-  path: "/v1/locations/{location}",
-  tags: ["Tenancy"],
+const putLocation = tenancy.put("/v1/locations/{location}", "upsertLocation", {
   summary: "Create or update a location (store, warehouse, 3pl)",
-  security,
   request: { params: z.object({ location: LocationId }), headers: IdempotencyKeyHeader, body: body(PutLocationRequest) },
-  responses: { 200: json(Location, "The location"), ...problems },
+  responses: { 200: json(Location, "The location") },
 });
 
-const listLocations = createRoute({
-  method: "get",
-  path: "/v1/locations",
-  tags: ["Tenancy"],
+const listLocations = tenancy.get("/v1/locations", "listLocations", {
   summary: "The tenant's locations",
-  security,
-  responses: { 200: json(z.object({ locations: z.array(Location) }), "The locations"), ...problems },
+  responses: { 200: json(z.object({ locations: z.array(Location) }), "The locations") },
 });
 
-const putChannel = createRoute({
-  method: "put",
-  path: "/v1/channels/{channel}",
-  tags: ["Tenancy"],
+const putChannel = tenancy.put("/v1/channels/{channel}", "upsertChannel", {
   summary: "Create or update a channel: its pool of locations (in priority order), buffer and caps",
-  security,
   request: { params: z.object({ channel: ChannelId }), headers: IdempotencyKeyHeader, body: body(PutChannelRequest) },
-  responses: { 200: json(Channel, "The channel"), ...problems },
+  responses: { 200: json(Channel, "The channel") },
 });
 
-const listChannels = createRoute({
-  method: "get",
-  path: "/v1/channels",
-  tags: ["Tenancy"],
+const listChannels = tenancy.get("/v1/channels", "listChannels", {
   summary: "The tenant's channels",
-  security,
-  responses: { 200: json(z.object({ channels: z.array(Channel) }), "The channels"), ...problems },
+  responses: { 200: json(z.object({ channels: z.array(Channel) }), "The channels") },
 });
 
 async function mintKey(tenantId: string) {
@@ -147,7 +113,7 @@ export const tenancyRoutes = createRouter()
     const idempotency = await idempotencyOf(c, rules, { required: false });
     const saved = settle(c, await registry.putChannel(channel, rules, idempotency)).channel;
     // The read model recomputes the channel's figures; PUT is safe to retry if this fails.
-    await availabilityIndex(c.env, principal.tenantId).putChannel(principal.tenantId, channel, rules);
+    await availabilityIndex(c.env, principal.tenantId).putChannel(channel, rules);
     return c.json(saved, 200);
   })
   .openapi(listChannels, async (c) => {

@@ -1,15 +1,14 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import { TenantId } from "../../shared/schemas/common.ts";
 import { ShopifyWebhookAnswer, ShopifyWebhookHeaders } from "../../shared/schemas/integrations.ts";
 import { handleShopifyWebhook } from "../integrations/shopify/webhook.ts";
 import { unwrap } from "../idempotency.ts";
-import { shopifyIntegration } from "../objects.ts";
-import { createRouter, json, problems } from "../openapi.ts";
+import { shopifyIntegration } from "../../durable/objects.ts";
+import { createRouter, json, routesOf } from "../openapi.ts";
 
-const shopifyWebhook = createRoute({
-  method: "post",
-  path: "/v1/webhooks/shopify/{tenant}",
-  tags: ["Webhooks"],
+const webhooks = routesOf("Webhooks");
+
+const shopifyWebhook = webhooks.post("/v1/webhooks/shopify/{tenant}", "receiveShopifyWebhook", {
   summary: "Shopify's signed webhooks: orders/create, orders/cancelled, refunds/create",
   description: [
     "No API key: the request is authenticated by X-Shopify-Hmac-Sha256, base64(HMAC-SHA256(raw body, the tenant's webhook secret)), checked in constant time over the bytes as they arrived. A missing or wrong signature is 401 and changes nothing.",
@@ -17,8 +16,10 @@ const shopifyWebhook = createRoute({
     "orders/create becomes a canonical order on the connected channel; orders/cancelled cancels it; refunds/create cancels refunded unshipped units and returns shipped ones (restock_type return: restocked where they shipped from; no_restock: written off).",
     "A payload that does not map (e.g. a line item without a SKU) is recorded as a `webhook_unmapped` exception and answered 200 `unmapped`, so that Shopify does not retry it for hours and then drop the subscription; a person replays or resolves it from the exception queue. Other topics are answered 200 `ignored`.",
   ].join(" "),
+  // No API key: the HMAC signature header authenticates the request (see the description).
+  security: [],
   request: { params: z.object({ tenant: TenantId }), headers: ShopifyWebhookHeaders },
-  responses: { 200: json(ShopifyWebhookAnswer, "Handled: applied, unmapped, ignored or duplicate"), ...problems },
+  responses: { 200: json(ShopifyWebhookAnswer, "Handled: applied, unmapped, ignored or duplicate") },
 });
 
 export const webhookRoutes = createRouter().openapi(shopifyWebhook, async (c) => {

@@ -1,6 +1,6 @@
 import type { SettledState, WebhookSummary } from "../../../durable/shopify-integration.ts";
 import type { WebhookUnmappedPayload } from "../../../shared/schemas/exceptions.ts";
-import { exceptionQueue, shopifyIntegration } from "../../objects.ts";
+import { exceptionQueue, shopifyIntegration } from "../../../durable/objects.ts";
 import { mapShopifyCancellation, mapShopifyOrder } from "./order.ts";
 import { parseShopifyJson, type JsonValue } from "./payload.ts";
 import { mapShopifyRefund } from "./refund.ts";

@@ -1,0 +1,121 @@
+/**
+ * Every Durable Object's name, built and parsed in one place. A name says
+ * whose object it is: the tenant, and for objects of which a tenant has many,
+ * the SKU, store or order after a slash. An object reads its identity from its
+ * own name (`ctx.id.name`), so callers never pass it again and cannot
+ * contradict it. Tenant ids cannot hold a slash (shared/schemas/common.ts), so
+ * the first slash separates the tenant from the rest.
+ */
+
+/** The one platform directory's name. */
+const platformName = "platform";
+
+export interface TenantIdentity {
+  tenantId: string;
+}
+
+export interface SkuIdentity extends TenantIdentity {
+  sku: string;
+}
+
+export interface StoreIdentity extends TenantIdentity {
+  location: string;
+}
+
+export interface OrderIdentity extends TenantIdentity {
+  orderId: string;
+}
+
+function joined(tenantId: string, key: string): string {
+  return `${tenantId}/${key}`;
+}
+
+function split(name: string): [tenantId: string, key: string] {
+  const at = name.indexOf("/");
+  if (at <= 0 || at === name.length - 1) throw new Error(`"${name}" is not a <tenant>/<key> object name`);
+  return [name.slice(0, at), name.slice(at + 1)];
+}
+
+/** Turns an object's own name back into its identity; each object class names its parser in its set-up. */
+export const parseName = {
+  tenant(name: string): TenantIdentity {
+    if (name.length === 0 || name.includes("/")) throw new Error(`"${name}" is not a tenant object name`);
+    return { tenantId: name };
+  },
+  sku(name: string): SkuIdentity {
+    const [tenantId, sku] = split(name);
+    return { tenantId, sku };
+  },
+  store(name: string): StoreIdentity {
+    const [tenantId, location] = split(name);
+    return { tenantId, location };
+  },
+  order(name: string): OrderIdentity {
+    const [tenantId, orderId] = split(name);
+    return { tenantId, orderId };
+  },
+  platform(name: string): Record<string, never> {
+    if (name !== platformName) throw new Error(`"${name}" is not the platform directory's name`);
+    return {};
+  },
+};
+
+/** The Durable Object that owns one tenant's SKU. */
+export function skuObject(env: Env, tenantId: string, sku: string) {
+  return env.SKU_INVENTORY.getByName(joined(tenantId, sku));
+}
+
+/** The object that serializes one store's POS transactions into inventory. */
+export function storeIngest(env: Env, tenantId: string, location: string) {
+  return env.STORE_INGEST.getByName(joined(tenantId, location));
+}
+
+/** The Durable Object of one order: its state machine, its saga log and its reservations. */
+export function orderProcess(env: Env, tenantId: string, orderId: string) {
+  return env.ORDER_PROCESS.getByName(joined(tenantId, orderId));
+}
+
+/** The availability read model of one tenant. */
+export function availabilityIndex(env: Env, tenantId: string) {
+  return env.AVAILABILITY_INDEX.getByName(tenantId);
+}
+
+/** The registry (keys, locations, channels) of one tenant. */
+export function tenantRegistry(env: Env, tenantId: string) {
+  return env.TENANT_REGISTRY.getByName(tenantId);
+}
+
+/** The platform operator's directory of tenants (a single object). */
+export function platformDirectory(env: Env) {
+  return env.PLATFORM_DIRECTORY.getByName(platformName);
+}
+
+/** The catalog (items, barcodes, prices, promotions) of one tenant, and its feed. */
+export function catalogStore(env: Env, tenantId: string) {
+  return env.CATALOG_STORE.getByName(tenantId);
+}
+
+/** The exceptions of one tenant: what a person should look at. */
+export function exceptionQueue(env: Env, tenantId: string) {
+  return env.EXCEPTION_QUEUE.getByName(tenantId);
+}
+
+/** The Shopify connection of one tenant: its webhook secret, channel and handled webhook ids. */
+export function shopifyIntegration(env: Env, tenantId: string) {
+  return env.SHOPIFY_INTEGRATION.getByName(tenantId);
+}
+
+/** The returns (RMAs) of one tenant, and per order the units already returned. */
+export function tenantReturns(env: Env, tenantId: string) {
+  return env.TENANT_RETURNS.getByName(tenantId);
+}
+
+/** The list of one tenant's orders (by status and channel) and its order settings. */
+export function orderIndex(env: Env, tenantId: string) {
+  return env.ORDER_INDEX.getByName(tenantId);
+}
+
+/** The tenant's event webhook (URL, signing secret) and the failures of events still being retried. */
+export function eventWebhook(env: Env, tenantId: string) {
+  return env.EVENT_WEBHOOK.getByName(tenantId);
+}

@@ -1,0 +1,108 @@
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import { AppError } from "../../shared/errors.ts";
+import type { AppEnv } from "../env.ts";
+import { createRouter, json } from "../openapi.ts";
+
+/**
+ * Where the docs page loads Scalar's browser bundle from: this Worker's static assets, never a CDN,
+ * so the page works on a network that reaches nothing but the edge. scripts/docs-assets.ts copies
+ * the bundle from the npm package to the same path under ./public (npm install runs it).
+ */
+export const docsScriptPath = "/v1/docs/assets/scalar-api-reference.js";
+
+const tags = [
+  { name: "Tenancy", description: "Tenants, API keys and their roles, locations and channels." },
+  { name: "Inventory", description: "Stock per SKU and location: snapshots, adjustments and the movement ledger." },
+  { name: "Reservations", description: "Units held for a channel until committed, released or expired." },
+  { name: "Availability", description: "What each channel may sell, from the availability read model." },
+  { name: "Stores", description: "The store agent's protocol: POS transactions in, the store's feed out." },
+  { name: "Catalog", description: "Items, barcodes, prices and promotions." },
+  { name: "Orders", description: "Channel orders: routing, reservation, fulfilment and cancellation." },
+  { name: "Returns", description: "Returns (RMAs) against fulfilled order lines, their receipts and refunds." },
+  { name: "Exceptions", description: "What a person should look at, and the replay of the failed step." },
+  { name: "Integrations", description: "Connections to other platforms (Shopify)." },
+  { name: "Webhooks", description: "Inbound webhooks, authenticated by the platform's signature instead of an API key." },
+  { name: "Events", description: "Outbound events to the tenant's webhook." },
+  { name: "Service", description: "Health, this document and its docs page: no key needed." },
+];
+
+const openApiDocument = createRoute({
+  method: "get",
+  path: "/v1/openapi.json",
+  operationId: "getOpenApiDocument",
+  tags: ["Service"],
+  summary: "This OpenAPI 3.1 document, generated from the routes' zod schemas",
+  security: [],
+  responses: { 200: json(z.record(z.string(), z.unknown()), "The OpenAPI document") },
+});
+
+const docsPage = createRoute({
+  method: "get",
+  path: "/v1/docs",
+  operationId: "getApiDocs",
+  tags: ["Service"],
+  summary: "The API reference page (Scalar), rendering /v1/openapi.json; every script it loads comes from this Worker",
+  security: [],
+  responses: { 200: { content: { "text/html": { schema: z.string() } }, description: "The HTML page" } },
+});
+
+const health = createRoute({
+  method: "get",
+  path: "/health",
+  operationId: "getHealth",
+  tags: ["Service"],
+  summary: "Whether the Worker answers (for uptime monitors)",
+  security: [],
+  responses: { 200: json(z.object({ ok: z.literal(true) }), "The Worker is up") },
+});
+
+const scalarPage = Scalar<AppEnv>({
+  url: "/v1/openapi.json",
+  pageTitle: "Shelfsync API",
+  cdn: docsScriptPath,
+  // Offline: the system's fonts instead of fonts.scalar.com, and no usage reports to Scalar.
+  withDefaultFonts: false,
+  telemetry: false,
+});
+
+/** Health, the docs page and the page's script: the routes that are not the business API. */
+export const serviceRoutes = createRouter()
+  .openapi(health, (c) => c.json({ ok: true as const }, 200))
+  .openapi(docsPage, async (c, next) => (await scalarPage(c, next)) ?? c.notFound())
+  .get("/v1/docs/assets/*", async (c) => {
+    const asset = await c.env.ASSETS.fetch(c.req.raw);
+    if (asset.status === 404) throw new AppError("not_found", `No docs asset at ${c.req.path}`);
+    return asset;
+  });
+
+/**
+ * Serves GET /v1/openapi.json, the document of every route `app` has when it is first asked for:
+ * call it once the route groups are mounted.
+ *
+ * The one server is "/", relative: a client resolves it against the URL it fetched the document
+ * from, so the document is the same on every host (local, staging, production) and the committed
+ * generated client can be checked against it byte for byte.
+ */
+export function serveOpenApiDocument(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "A tenant API key (ssk_…), or the platform key for POST and GET /v1/tenants.",
+  });
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  app.openapi(openApiDocument, (c) => {
+    document ??= app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "Shelfsync edge API",
+        version: "1.0.0",
+        description:
+          "Inventory per SKU, reservations, channel availability, store agents' POS transactions and feed, catalog, orders, returns, exceptions with replay, and outbound events to the tenant's webhook. Errors are RFC 9457 problem+json with a stable `code`.",
+      },
+      servers: [{ url: "/", description: "The origin this document was fetched from" }],
+      tags,
+    });
+    return c.json(document, 200);
+  });
+}
