@@ -170,7 +170,8 @@ export abstract class ShelfsyncObject<TSchema extends Record<string, unknown>, T
   /** When the oldest idempotency record may be pruned, or null when there is none. */
   protected idempotencyPruneAt(): number | null {
     if (!this.keepsIdempotencyKeys) return null;
-    this.oldestKeyAt ??= oldestIdempotencyKey(this.db);
+    // null is a fact (no record kept), not a gap in what this object knows: only undefined reads again.
+    if (this.oldestKeyAt === undefined) this.oldestKeyAt = oldestIdempotencyKey(this.db);
     return this.oldestKeyAt === null ? null : this.oldestKeyAt + idempotencyRetentionMs;
   }
 
