@@ -2,6 +2,8 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export const testPlatformKey = "test-platform-key-0123456789";
+/** Seals connection credentials in tests: 32 bytes, base64, as CONNECTION_CREDENTIALS_KEY must be. */
+export const testCredentialsKey = "dGVzdC1jcmVkZW50aWFscy1rZXktMzItYnl0ZXMhISE=";
 
 /**
  * Two projects: "edge" runs the Worker and its Durable Objects inside workerd
@@ -17,7 +19,7 @@ export default defineConfig({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
               // Event deliveries are retried at once, not after 10 s, 20 s, …
-              bindings: { PLATFORM_ADMIN_KEY: testPlatformKey, EVENT_RETRY_BASE_SECONDS: "0" },
+              bindings: { PLATFORM_ADMIN_KEY: testPlatformKey, CONNECTION_CREDENTIALS_KEY: testCredentialsKey, EVENT_RETRY_BASE_SECONDS: "0" },
               // wrangler.toml's consumers, but batches go out at once: a test should not wait seconds per attempt.
               queueConsumers: {
                 "shelfsync-events": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10, deadLetterQueue: "shelfsync-events-dlq" },

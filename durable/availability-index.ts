@@ -6,13 +6,13 @@ import type { StoreStock } from "../shared/schemas/catalog.ts";
 import type { ChannelRules } from "../shared/schemas/tenancy.ts";
 import { EventOutbox } from "./event-outbox.ts";
 import migrations from "./migrations/availability-index/migrations.js";
-import { parseName, type TenantIdentity } from "./objects.ts";
+import { channelConnection, parseName, type TenantIdentity } from "./objects.ts";
 import { chunks } from "./paging.ts";
 import * as schema from "./schema/availability-index.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
-const { skuFigures, channelRules, channelAvailability, locationStock } = schema;
+const { channelWatchers, skuFigures, channelRules, channelAvailability, locationStock } = schema;
 
 /** How soon the alarm flushes events again after the queue and the exception queue both failed. */
 const eventRetryMs = 5_000;
@@ -34,6 +34,8 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
   private readonly statements: ReturnType<typeof prepareStatements>;
   /** The last change-feed sequence number given out. */
   private readonly meta = singleRow(this.db, schema.indexMeta);
+  /** The connections of each channel, read once (undefined: not read yet). */
+  private watchers: Map<string, string[]> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.tenant });
@@ -48,6 +50,7 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
   /** Called by a SKU object with its figures at `version`; older versions are ignored. */
   async publishSku(sku: string, version: number, figures: StockFigures[]): Promise<void> {
     const now = this.now();
+    const changed = new Set<string>();
     this.transaction(() => {
       const current = this.db.select({ version: skuFigures.version }).from(skuFigures).where(eq(skuFigures.sku, sku)).get();
       if (current && current.version >= version) return;
@@ -56,10 +59,11 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
         .values({ sku, version, locations: figures, updatedAt: now })
         .onConflictDoUpdate({ target: skuFigures.sku, set: { version, locations: figures, updatedAt: now } })
         .run();
-      for (const rules of this.db.select().from(channelRules).all()) this.recompute(rules.channel, rules, sku, figures, now);
+      for (const rules of this.db.select().from(channelRules).all()) if (this.recompute(rules.channel, rules, sku, figures, now)) changed.add(rules.channel);
       for (const stock of figures) this.recordLocationStock(sku, stock, now);
     });
     await this.flushEvents();
+    await this.nudgeWatchers(changed);
   }
 
   /** Called when a channel's rules change: every SKU's figure for it is recomputed. */
@@ -74,6 +78,15 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
       for (const row of this.db.select().from(skuFigures).all()) this.recompute(channel, rules, row.sku, row.locations, now);
     });
     await this.flushEvents();
+    await this.nudgeWatchers(new Set([channel]));
+  }
+
+  /** A connection starts (or, `watching` false, stops) publishing `channel`'s availability; it is nudged once at once, to catch up. */
+  async watch(channel: string, connectionId: string, watching: boolean): Promise<void> {
+    if (watching) this.db.insert(channelWatchers).values({ channel, connectionId }).onConflictDoNothing().run();
+    else this.db.delete(channelWatchers).where(and(eq(channelWatchers.channel, channel), eq(channelWatchers.connectionId, connectionId))).run();
+    this.watchers = undefined;
+    if (watching) await this.nudgeWatchers(new Set([channel]));
   }
 
   /** Flushes events a refused send (and a failed exception record) left staged. */
@@ -156,14 +169,31 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
     if (!(await this.outbox.flush())) await this.wakeBy(this.now() + eventRetryMs);
   }
 
-  private recompute(channel: string, rules: ChannelRules, sku: string, figures: StockFigures[], now: number): void {
+  /**
+   * Tells the connections of each changed channel to read its change feed.
+   * A nudge that fails is not retried here: the connection reads its feed on
+   * its own alarm too, so a lost nudge delays it, never loses a change.
+   */
+  private async nudgeWatchers(channels: Set<string>): Promise<void> {
+    if (channels.size === 0) return;
+    if (!this.watchers) {
+      this.watchers = new Map();
+      for (const { channel, connectionId } of this.db.select().from(channelWatchers).all()) this.watchers.set(channel, [...(this.watchers.get(channel) ?? []), connectionId]);
+    }
+    const watchers = this.watchers;
+    const nudges = [...channels].flatMap((channel) => (watchers.get(channel) ?? []).map((id) => channelConnection(this.env, this.identity.tenantId, id).nudge()));
+    await Promise.allSettled(nudges);
+  }
+
+  /** Returns whether the channel's figure for the SKU changed. */
+  private recompute(channel: string, rules: ChannelRules, sku: string, figures: StockFigures[], now: number): boolean {
     const available = channelAvailable(rules, figures);
     const current = this.db
       .select({ available: channelAvailability.available })
       .from(channelAvailability)
       .where(and(eq(channelAvailability.channel, channel), eq(channelAvailability.sku, sku)))
       .get();
-    if (current && current.available === available) return;
+    if (current && current.available === available) return false;
     const seq = this.nextSeq();
     this.db
       .insert(channelAvailability)
@@ -171,6 +201,7 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
       .onConflictDoUpdate({ target: [channelAvailability.channel, channelAvailability.sku], set: { available, seq, updatedAt: now } })
       .run();
     this.outbox.stage({ type: "availability.changed", tenantId: this.identity.tenantId, subject: `sku:${sku}@${channel}`, data: { sku, channel, available, seq } }, now);
+    return true;
   }
 
   private nextSeq(): number {

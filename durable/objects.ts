@@ -26,6 +26,10 @@ export interface OrderIdentity extends TenantIdentity {
   orderId: string;
 }
 
+export interface ConnectionIdentity extends TenantIdentity {
+  connectionId: string;
+}
+
 function joined(tenantId: string, key: string): string {
   return `${tenantId}/${key}`;
 }
@@ -54,6 +58,10 @@ export const parseName = {
     const [tenantId, orderId] = split(name);
     return { tenantId, orderId };
   },
+  connection(name: string): ConnectionIdentity {
+    const [tenantId, connectionId] = split(name);
+    return { tenantId, connectionId };
+  },
   platform(name: string): Record<string, never> {
     if (name !== platformName) throw new Error(`"${name}" is not the platform directory's name`);
     return {};
@@ -73,6 +81,11 @@ export function storeIngest(env: Env, tenantId: string, location: string) {
 /** The Durable Object of one order: its state machine, its saga log and its reservations. */
 export function orderProcess(env: Env, tenantId: string, orderId: string) {
   return env.ORDER_PROCESS.getByName(joined(tenantId, orderId));
+}
+
+/** One connection of a tenant to a channel's remote (a Shopify shop): what it pushes there and how far it got. */
+export function channelConnection(env: Env, tenantId: string, connectionId: string) {
+  return env.CHANNEL_CONNECTION.getByName(joined(tenantId, connectionId));
 }
 
 /** The availability read model of one tenant. */

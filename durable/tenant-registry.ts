@@ -8,7 +8,15 @@ import { parseName, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/tenant-registry.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 
-const { tenant, apiKeys, locations, channels } = schema;
+const { tenant, apiKeys, locations, channels, connections } = schema;
+
+/** A connection as the tenant's list of them knows it. */
+export interface ConnectionEntry {
+  id: string;
+  type: string;
+  channel: string;
+  enabled: boolean;
+}
 
 export interface Principal {
   tenantId: string;
@@ -120,6 +128,16 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
 
   async listChannels(): Promise<Channel[]> {
     return this.db.select().from(channels).orderBy(asc(channels.id)).all().map(toChannel);
+  }
+
+  /** Lists a connection under the tenant (or updates its entry): its own object holds the rest. */
+  async recordConnection(entry: ConnectionEntry): Promise<void> {
+    const values = { ...entry, updatedAt: this.now() };
+    this.db.insert(connections).values(values).onConflictDoUpdate({ target: connections.id, set: values }).run();
+  }
+
+  async listConnections(): Promise<ConnectionEntry[]> {
+    return this.db.select({ id: connections.id, type: connections.type, channel: connections.channel, enabled: connections.enabled }).from(connections).orderBy(asc(connections.id)).all();
   }
 
   private tenantRow() {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { demoStore, seedDemo, type Demo } from "./demo-seed.ts";
 import { startLocalAgent, type LocalAgent } from "./local-agent.ts";
@@ -20,6 +20,10 @@ const devVars = join(projectRoot, ".dev.vars");
 function platformKey(): string {
   if (!existsSync(devVars)) {
     writeFileSync(devVars, `PLATFORM_ADMIN_KEY=${randomBytes(24).toString("hex")}\n`, { mode: 0o600 });
+  }
+  // The key that seals connection credentials, added to a .dev.vars made before connections existed.
+  if (!/^CONNECTION_CREDENTIALS_KEY=/m.test(readFileSync(devVars, "utf8"))) {
+    appendFileSync(devVars, `CONNECTION_CREDENTIALS_KEY=${randomBytes(32).toString("base64")}\n`);
   }
   const match = /^PLATFORM_ADMIN_KEY=(.+)$/m.exec(readFileSync(devVars, "utf8"));
   if (!match) throw new Error(`${devVars} has no PLATFORM_ADMIN_KEY line; see .dev.vars.example`);

@@ -2,7 +2,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { bindLocation, clearHeartbeat, recordHeartbeat } from "./agent-state.ts";
-import type { BackoffPolicy } from "./backoff.ts";
+import type { BackoffPolicy } from "../shared/backoff.ts";
 import { systemAgentClock, type AgentClock } from "./clock.ts";
 import { openAgentDatabase, type AgentDatabase } from "./db/client.ts";
 import { EdgeClient } from "./edge-client.ts";

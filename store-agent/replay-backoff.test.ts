@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { backoffDelay, defaultBackoff } from "./backoff.ts";
+import { backoffDelay, defaultBackoff } from "../shared/backoff.ts";
 import { Outbox } from "./outbox.ts";
 import { PushRefusedError, type DrainProgress } from "./replayer.ts";
 import { readAgentStatus } from "./status.ts";

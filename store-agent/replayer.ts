@@ -1,6 +1,6 @@
 import { maxStoreBatch, maxStoreBatchBytes, type StoreTransactionBatchResult } from "../shared/schemas/store-transactions.ts";
 import { recordPushFailure } from "./agent-state.ts";
-import { backoffDelay, defaultBackoff, type BackoffPolicy } from "./backoff.ts";
+import { backoffDelay, defaultBackoff, type BackoffPolicy } from "../shared/backoff.ts";
 import { systemAgentClock, type AgentClock } from "./clock.ts";
 import type { AgentDatabase } from "./db/client.ts";
 import type { EdgeClient } from "./edge-client.ts";

@@ -20,6 +20,8 @@ import { unusedPort } from "../store-agent/testing/fixtures.ts";
  */
 
 export const platformKey = "e2e-platform-key-0123456789";
+/** Seals connection credentials at the edge under test (32 bytes, base64). */
+export const credentialsKey = "ZTJlLWNyZWRlbnRpYWxzLWtleS0zMi1ieXRlcyEhISE=";
 export const location = "store-001";
 export const otherLocation = "store-002";
 
@@ -82,7 +84,7 @@ export class EdgeHost {
   }
 
   #startOn(port: number): Promise<LocalEdge> {
-    return startMiniflareEdge({ port, persistTo: this.stateDir, platformKey, output: "ignore", logLevel: "none" });
+    return startMiniflareEdge({ port, persistTo: this.stateDir, platformKey, vars: { CONNECTION_CREDENTIALS_KEY: credentialsKey }, output: "ignore", logLevel: "none" });
   }
 
   async stop(): Promise<void> {

@@ -8,6 +8,7 @@ import { bodySize } from "./middleware/body-size.ts";
 import { createRouter } from "./openapi.ts";
 import { availabilityRoutes } from "./routes/availability.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
+import { connectionRoutes } from "./routes/connections.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { exceptionRoutes } from "./routes/exceptions.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
@@ -42,6 +43,7 @@ export function createApp() {
   app.route("/", webhookRoutes);
   app.route("/", returnRoutes);
   app.route("/", eventRoutes);
+  app.route("/", connectionRoutes);
 
   app.route("/", serviceRoutes);
   serveOpenApiDocument(app);

@@ -2,6 +2,7 @@ import { createApp } from "./app.ts";
 import { handleEventBatch } from "./events/consumer.ts";
 
 export { AvailabilityIndex } from "../durable/availability-index.ts";
+export { ChannelConnection } from "../durable/channel-connection.ts";
 export { CatalogStore } from "../durable/catalog-store.ts";
 export { EventWebhook } from "../durable/event-webhook.ts";
 export { ExceptionQueue } from "../durable/exception-queue.ts";

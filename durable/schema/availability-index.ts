@@ -51,3 +51,13 @@ export const locationStock = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.location, table.sku] }), index("location_stock_feed").on(table.location, table.seq)],
 );
+
+/** The connections that publish a channel's availability elsewhere: told (nudged) when its figures change. */
+export const channelWatchers = sqliteTable(
+  "channel_watchers",
+  {
+    channel: text("channel").notNull(),
+    connectionId: text("connection_id").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.channel, table.connectionId] })],
+);

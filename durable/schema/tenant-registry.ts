@@ -35,3 +35,12 @@ export const channels = sqliteTable("channels", {
   version: integer("version").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/** The tenant's connections to channel remotes, for listing them; each one's configuration lives in its own object. */
+export const connections = sqliteTable("connections", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  channel: text("channel").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -693,6 +693,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/connections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A connection, credentials masked */
+        get: operations["getConnection"];
+        /**
+         * Connect a channel to its remote (a Shopify shop): its availability is pushed there and kept there (tenant admin)
+         * @description The connection publishes the availability of `channel` (its pool, less its buffer, within its caps) to the remote location `locations.pool`, every change coalesced per SKU and sent within the shop's cost budget. Credentials are write-only: stored encrypted, shown masked. `settings.baseUrl` points the connection at another host (https, or http to localhost) for tests and sandboxes. PUT again to change it: another channel starts over from that channel's current availability; new credentials lift a rejection.
+         */
+        put: operations["putConnection"];
+        post?: never;
+        /** Stop a connection; its configuration and history stay, and a PUT resumes it (tenant admin) */
+        delete: operations["disableConnection"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/connections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's connections, credentials masked */
+        get: operations["listConnections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/connections/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the connection is doing: pending SKUs, the remote's budget, writes, throttling, sync lag, last error */
+        get: operations["getConnectionStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1314,6 +1370,36 @@ export interface components {
             /** @enum {string} */
             type: "event_delivery_failed";
             payload: components["schemas"]["EventDeliveryFailedPayload"];
+        } | {
+            /** @example exc_0w3x9q2k4m6n8p1r3t5v */
+            id: string;
+            /**
+             * @description What it is about, e.g. `sku:TSHIRT-RED-M@store-001`.
+             * @example sku:TSHIRT-RED-M@store-001
+             */
+            subject: string;
+            /** @description The id that traces it to its cause: the POS transaction id, the order's external id, the webhook id or the event id. */
+            correlationId: string | null;
+            /** @enum {string} */
+            state: "open" | "retrying" | "resolved" | "ignored";
+            /** @description How many replays were started. */
+            replays: number;
+            lastFailure: components["schemas"]["ExceptionFailure"];
+            /** @description Every change of state, oldest first, with who made it and their note. */
+            transitions: components["schemas"]["ExceptionTransition"][];
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "channel_sku_unmapped";
+            payload: components["schemas"]["ChannelSkuUnmappedPayload"];
         };
         /** @description Why the latest replay (or redelivery) failed; null if none failed. */
         ExceptionFailure: {
@@ -1624,6 +1710,21 @@ export interface components {
                 /** @description The change feed's sequence number: a later one supersedes an earlier. */
                 seq: number;
             };
+        };
+        /** @description The remote has no item for the SKU, so its availability is not pushed (and not retried in a loop). Create the item there, then replay: the SKU is looked up and pushed again. */
+        ChannelSkuUnmappedPayload: {
+            /**
+             * @description The connection that could not publish the SKU's availability.
+             * @example shopify-main
+             */
+            connection: string;
+            /** @enum {string} */
+            remote: "shopify";
+            /** @example web */
+            channel: string;
+            sku: string;
+            /** @example Shopify has no product variant with this SKU */
+            reason: string;
         };
         ReplayAnswer: {
             /** @enum {string} */
@@ -1961,6 +2062,118 @@ export interface components {
             url: string;
             /** @description Signs each delivery (HMAC-SHA256). Stored, never shown again in clear. */
             secret: string;
+        };
+        Connection: {
+            /** @example shopify-main */
+            id: string;
+            /** @enum {string} */
+            type: "shopify";
+            /** @example web */
+            channel: string;
+            settings: components["schemas"]["ShopifyConnectionSettings"];
+            /** @description Masked: only the last 4 characters of each secret show. */
+            credentials: {
+                /** @example ••••••••3f9a */
+                accessToken: string;
+            };
+            locations: components["schemas"]["ShopifyLocations"];
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+        };
+        ShopifyConnectionSettings: {
+            /** @example acme-retail.myshopify.com */
+            shopDomain: string;
+            /** @default 2026-04 */
+            apiVersion?: string;
+            /**
+             * Format: uri
+             * @description Send Admin API calls here instead of https://<shopDomain> (tests, sandboxes).
+             * @example https://acme-retail.myshopify.com
+             */
+            baseUrl?: string;
+        };
+        ShopifyLocations: {
+            /** @example gid://shopify/Location/68231790836 */
+            pool: string;
+        };
+        PutConnectionRequest: components["schemas"]["PutShopifyConnectionRequest"];
+        PutShopifyConnectionRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "shopify";
+            /**
+             * @description The Shelfsync channel whose availability this connection publishes; it must exist.
+             * @example web
+             */
+            channel: string;
+            settings: components["schemas"]["ShopifyConnectionSettings"];
+            credentials: components["schemas"]["ShopifyCredentials"];
+            locations: components["schemas"]["ShopifyLocations"];
+            /** @default true */
+            enabled?: boolean;
+        };
+        ShopifyCredentials: {
+            /** @description The Admin API access token (scopes write_inventory, read_products). Write-only: stored encrypted, shown masked. */
+            accessToken: string;
+        };
+        ConnectionList: {
+            connections: components["schemas"]["Connection"][];
+        };
+        ConnectionStatus: {
+            /** @example shopify-main */
+            id: string;
+            /**
+             * @description syncing: changes are being pushed; idle: the remote holds every value; throttled: waiting for the remote's budget; failing: the last push failed and is retried with backoff; credentials_rejected: the remote refused the credentials, nothing is pushed until they change; disabled: switched off.
+             * @enum {string}
+             */
+            state: "syncing" | "idle" | "throttled" | "failing" | "credentials_rejected" | "disabled";
+            pending: {
+                /** @description SKUs whose latest availability the remote has not confirmed yet. */
+                skus: number;
+                /** @description How long the oldest of them has waited; null when none waits. */
+                oldestAgeSeconds: number | null;
+            };
+            budget: {
+                /** @description The remote's bucket size, as it last reported it (Shopify: maximumAvailable cost points). */
+                limit: number | null;
+                remaining: number | null;
+                /** @description Points restored per second. */
+                restoreRate: number | null;
+                usedLastMinute: number;
+            };
+            lastHour: {
+                remoteWrites: number;
+                skusConfirmed: number;
+                /** @description Answers in which the remote said to slow down (THROTTLED, 429). */
+                throttled: number;
+            };
+            /** @description Over the last hour: from the availability change in Shelfsync to the remote confirming that value. */
+            syncLagMs: {
+                p50: number | null;
+                p99: number | null;
+                samples: number;
+            };
+            lastError: {
+                /**
+                 * Format: date-time
+                 * @example 2026-11-23T19:30:00.000Z
+                 */
+                at: string;
+                message: string;
+            } | null;
+            /** @description How far in the channel's availability change feed the connection has read. */
+            cursor: string;
         };
     };
     responses: never;
@@ -4509,7 +4722,7 @@ export interface operations {
     listExceptions: {
         parameters: {
             query?: {
-                type?: "reservations_short" | "unknown_sku" | "webhook_unmapped" | "backorder" | "event_delivery_failed";
+                type?: "reservations_short" | "unknown_sku" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped";
                 state?: "open" | "retrying" | "resolved" | "ignored";
                 cursor?: string;
                 limit?: number;
@@ -6369,6 +6582,487 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EventSettings"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized: missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized: missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutConnectionRequest"];
+            };
+        };
+        responses: {
+            /** @description The connection, credentials masked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description The connection, created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized: missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disableConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connection, disabled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized: missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listConnections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connections */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionList"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized: missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConnectionStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connection's status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionStatus"];
                 };
             };
             /** @description validation_failed, malformed_json or idempotency_key_required */

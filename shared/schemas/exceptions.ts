@@ -6,7 +6,7 @@ import { OutboundEvent } from "./events.ts";
  * Something the platform did but a person should look at: it never refuses a
  * physical sale, so what would have been a refusal becomes an exception.
  */
-export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "webhook_unmapped", "backorder", "event_delivery_failed"]);
+export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped"]);
 export type ExceptionType = z.infer<typeof ExceptionType>;
 
 /**
@@ -88,6 +88,19 @@ export const EventDeliveryFailedPayload = z
   .openapi("EventDeliveryFailedPayload");
 export type EventDeliveryFailedPayload = z.infer<typeof EventDeliveryFailedPayload>;
 
+export const ChannelSkuUnmappedPayload = z
+  .object({
+    connection: z.string().openapi({ description: "The connection that could not publish the SKU's availability.", example: "shopify-main" }),
+    remote: z.literal("shopify"),
+    channel: ChannelId,
+    sku: z.string(),
+    reason: z.string().openapi({ example: "Shopify has no product variant with this SKU" }),
+  })
+  .openapi("ChannelSkuUnmappedPayload", {
+    description: "The remote has no item for the SKU, so its availability is not pushed (and not retried in a loop). Create the item there, then replay: the SKU is looked up and pushed again.",
+  });
+export type ChannelSkuUnmappedPayload = z.infer<typeof ChannelSkuUnmappedPayload>;
+
 export const ExceptionTransition = z
   .object({
     at: Timestamp,
@@ -123,6 +136,7 @@ export const ExceptionRecord = z
     z.object({ ...exceptionBase, type: z.literal("webhook_unmapped"), payload: WebhookUnmappedPayload }),
     z.object({ ...exceptionBase, type: z.literal("backorder"), payload: BackorderPayload }),
     z.object({ ...exceptionBase, type: z.literal("event_delivery_failed"), payload: EventDeliveryFailedPayload }),
+    z.object({ ...exceptionBase, type: z.literal("channel_sku_unmapped"), payload: ChannelSkuUnmappedPayload }),
   ])
   .openapi("Exception");
 export type ExceptionRecord = z.infer<typeof ExceptionRecord>;

@@ -1,4 +1,4 @@
-import type { BackoffPolicy } from "../backoff.ts";
+import type { BackoffPolicy } from "../../shared/backoff.ts";
 import type { AgentDatabase } from "../db/client.ts";
 import { EdgeClient } from "../edge-client.ts";
 import type { Logger } from "../log.ts";

@@ -4,7 +4,7 @@ import type { EventMessage } from "../../shared/schemas/events.ts";
 import type { BackorderPayload, ExceptionRecord, ReservationsShortPayload, UnknownSkuPayload } from "../../shared/schemas/exceptions.ts";
 import { replayUnmappedShopifyWebhook } from "../integrations/shopify/webhook.ts";
 import { logLine } from "../log.ts";
-import { catalogStore, exceptionQueue, skuObject } from "../../durable/objects.ts";
+import { catalogStore, channelConnection, exceptionQueue, skuObject } from "../../durable/objects.ts";
 import { getOrder, retryOrder } from "../orders/service.ts";
 
 export interface ReplayRequest {
@@ -55,6 +55,10 @@ async function runStep(env: Env, tenantId: string, exception: ExceptionRecord): 
       return recheckShortage(env, tenantId, exception.payload);
     case "unknown_sku":
       return recheckUnknownSku(env, tenantId, exception.payload);
+    case "channel_sku_unmapped": {
+      const { confirmed, detail } = await channelConnection(env, tenantId, exception.payload.connection).retrySku(exception.payload.sku);
+      return { outcome: confirmed ? "resolved" : "failed", detail };
+    }
     case "event_delivery_failed": {
       const message: EventMessage = { event: exception.payload.event, replayOf: exception.id };
       try {

@@ -24,6 +24,7 @@ const tags = [
   { name: "Integrations", description: "Connections to other platforms (Shopify)." },
   { name: "Webhooks", description: "Inbound webhooks, authenticated by the platform's signature instead of an API key." },
   { name: "Events", description: "Outbound events to the tenant's webhook." },
+  { name: "Connections", description: "Channels pushed out to their remotes (Shopify): availability kept there within the remote's budget." },
   { name: "Service", description: "Health, this document and its docs page: no key needed." },
 ];
 

@@ -5,6 +5,7 @@ export interface BackoffPolicy {
   capMs: number;
 }
 
+/** The store agent's replayer: a first retry within half a second, never more than 30 s apart. */
 export const defaultBackoff: BackoffPolicy = { baseMs: 500, capMs: 30_000 };
 
 /**

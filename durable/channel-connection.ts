@@ -1,0 +1,235 @@
+import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
+import type { Connection, ConnectionStatus, PutConnectionRequest, ShopifyCredentials } from "../shared/schemas/connections.ts";
+import { maskSecret } from "../shared/signatures.ts";
+import { initialBucket } from "./connectors/cost-bucket.ts";
+import { ShopifyPush, type PushStep } from "./connectors/shopify-push.ts";
+import { openCredentials, sealCredentials } from "./credentials.ts";
+import migrations from "./migrations/channel-connection/migrations.js";
+import { availabilityIndex, parseName, type ConnectionIdentity } from "./objects.ts";
+import * as schema from "./schema/channel-connection.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
+import { singleRow } from "./single-row.ts";
+
+const { remoteSkus, activity } = schema;
+
+/** Change-feed entries read per page, and pages per run of the alarm. */
+const feedPage = 1_000;
+const feedPagesPerRun = 20;
+/** One run of the alarm pushes for at most this long, then sets the alarm to go on. */
+const runBudgetMs = 20_000;
+/** A nudge waits this long before the push, so that a burst of changes goes out as one write. */
+const coalesceMs = 100;
+/** While enabled, the connection reads its feed at least this often, in case a nudge was lost. */
+const catchUpMs = 60_000;
+const activityRetentionMs = 60 * 60_000;
+
+/**
+ * One per connection (named `<tenant>/<connectionId>`): a channel's
+ * availability, pushed to a remote (Shopify) and kept there.
+ *
+ * It reads its channel's availability change feed by cursor into one row per
+ * SKU (`remote_skus`), so changes coalesce: only the latest value of a SKU is
+ * wanted, and a SKU whose value the remote already confirmed is not sent
+ * again. The push itself (budget, batches, retries) is ./connectors/shopify-push.ts.
+ * The availability index nudges the object when its channel changes; the
+ * alarm also reads the feed every minute, so a lost nudge costs a minute,
+ * never a change.
+ */
+export class ChannelConnection extends ShelfsyncObject<typeof schema, ConnectionIdentity> {
+  private readonly row = singleRow(this.db, schema.connection);
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, { schema, migrations, identity: parseName.connection });
+  }
+
+  /** Creates or replaces the connection. A new channel starts its feed from the beginning; new credentials lift a rejection. */
+  async configure(input: PutConnectionRequest): Promise<{ connection: Connection; created: boolean }> {
+    const now = this.now();
+    const current = this.row.get();
+    const sealed = await sealCredentials(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, input.credentials);
+    const channelChanged = current !== undefined && current.channel !== input.channel;
+    this.transaction(() => {
+      this.row.put({
+        type: input.type,
+        channel: input.channel,
+        settings: input.settings,
+        sealedCredentials: sealed,
+        maskedCredentials: maskAll(input.credentials),
+        locations: input.locations,
+        enabled: input.enabled,
+        createdAt: current?.createdAt ?? now,
+        updatedAt: now,
+        cursor: channelChanged ? 0 : (current?.cursor ?? 0),
+        state: input.enabled ? "syncing" : "disabled",
+        lastError: null,
+        lastErrorAt: null,
+        failures: 0,
+        bucket: current?.bucket ?? null,
+        writeCost: current?.writeCost ?? null,
+        batches: current?.batches ?? 0,
+      });
+      // Another channel or another remote location: nothing the remote confirmed is known to hold.
+      if (channelChanged) this.db.delete(remoteSkus).run();
+      else if (current && current.locations.pool !== input.locations.pool) this.db.update(remoteSkus).set({ remote: null, pending: true }).run();
+      this.db.delete(schema.inFlight).run();
+    });
+    if (input.enabled) await this.wakeAt(now);
+    return { connection: this.view()!, created: current === undefined };
+  }
+
+  async get(): Promise<Connection | null> {
+    return this.view();
+  }
+
+  /** Stops pushing; the configuration and what the remote confirmed stay, for a later PUT to resume. */
+  async disable(): Promise<Connection | null> {
+    if (!this.row.get()) return null;
+    this.row.put({ ...this.row.get()!, enabled: false, state: "disabled", updatedAt: this.now() });
+    return this.view();
+  }
+
+  /** The channel changed: push soon, after a short wait that lets a burst coalesce. */
+  async nudge(): Promise<void> {
+    const current = this.row.get();
+    if (current?.enabled && current.state !== "credentials_rejected") await this.wakeBy(this.now() + coalesceMs);
+  }
+
+  async status(): Promise<ConnectionStatus | null> {
+    const current = this.row.get();
+    if (!current) return null;
+    const now = this.now();
+    const hourAgo = now - activityRetentionMs;
+    const pending = this.db
+      .select({ skus: sql<number>`count(*)`, oldest: sql<number | null>`min(${remoteSkus.changedAt})` })
+      .from(remoteSkus)
+      .where(and(eq(remoteSkus.pending, true), eq(remoteSkus.unmapped, false)))
+      .get()!;
+    const total = (kind: (typeof activity.$inferSelect)["kind"], since: number) =>
+      this.db.select({ n: sql<number>`coalesce(sum(${activity.amount}), 0)` }).from(activity).where(and(eq(activity.kind, kind), gte(activity.at, since))).get()!.n;
+    const lags = this.db
+      .select({ lag: activity.lagMs })
+      .from(activity)
+      .where(and(eq(activity.kind, "confirm"), gte(activity.at, hourAgo)))
+      .orderBy(asc(activity.lagMs))
+      .all()
+      .map((row) => row.lag ?? 0);
+    const bucket = current.bucket;
+    return {
+      id: this.identity.connectionId,
+      state: current.state,
+      pending: { skus: pending.skus, oldestAgeSeconds: pending.oldest === null ? null : Math.max(0, (now - pending.oldest) / 1000) },
+      budget: {
+        limit: bucket?.maximumAvailable ?? null,
+        remaining: bucket ? Math.floor(Math.min(bucket.maximumAvailable, bucket.currentlyAvailable + (bucket.restoreRate * (now - bucket.at)) / 1000)) : null,
+        restoreRate: bucket?.restoreRate ?? null,
+        usedLastMinute: total("cost", now - 60_000),
+      },
+      lastHour: { remoteWrites: total("write", hourAgo), skusConfirmed: total("confirm", hourAgo), throttled: total("throttled", hourAgo) },
+      syncLagMs: { p50: percentile(lags, 0.5), p99: percentile(lags, 0.99), samples: lags.length },
+      lastError: current.lastError === null ? null : { at: new Date(current.lastErrorAt!).toISOString(), message: current.lastError },
+      cursor: String(current.cursor),
+    };
+  }
+
+  /**
+   * Pushes one SKU again now: an exception's replay, after the SKU was
+   * created on the remote. Resolved once the remote confirms its value.
+   */
+  async retrySku(sku: string): Promise<{ confirmed: boolean; detail: string }> {
+    return this.serialized(async () => {
+      const current = this.row.get();
+      if (!current?.enabled) return { confirmed: false, detail: `connection ${this.identity.connectionId} is disabled` };
+      const row = this.db.select().from(remoteSkus).where(eq(remoteSkus.sku, sku)).get();
+      if (!row) return { confirmed: false, detail: `${sku} has no availability on channel ${current.channel}` };
+      this.db.update(remoteSkus).set({ unmapped: false, remoteId: null, pending: true }).where(eq(remoteSkus.sku, sku)).run();
+      const push = await this.push(current);
+      const outcome = await push.pushSkus([sku], this.now() + runBudgetMs);
+      const after = this.db.select().from(remoteSkus).where(eq(remoteSkus.sku, sku)).get()!;
+      if (!after.pending) return { confirmed: true, detail: `Shopify confirmed ${after.remote} available for ${sku}` };
+      return { confirmed: false, detail: after.unmapped ? `Shopify still has no variant with SKU ${sku}` : describe(outcome) };
+    });
+  }
+
+  protected override async onAlarm(): Promise<number | null> {
+    return this.serialized(async () => {
+      const current = this.row.get();
+      if (!current?.enabled || current.state === "credentials_rejected") return null;
+      const now = this.now();
+      this.db.delete(activity).where(lt(activity.at, now - activityRetentionMs)).run();
+      await this.readFeed(current.channel);
+      const push = await this.push(this.row.get()!);
+      const step = await push.pushPending(now + runBudgetMs);
+      if (step.kind === "stopped") return null;
+      return step.kind === "idle" ? now + catchUpMs : step.wakeAt;
+    });
+  }
+
+  /** Reads the channel's changes after the cursor into remote_skus: the latest value of a SKU wins. */
+  private async readFeed(channel: string): Promise<void> {
+    const index = availabilityIndex(this.env, this.identity.tenantId);
+    for (let page = 0; page < feedPagesPerRun; page++) {
+      const cursor = this.row.get()!.cursor;
+      const { changes, nextCursor, hasMore } = await index.changes(channel, cursor, feedPage);
+      this.transaction(() => {
+        for (const change of changes) {
+          const changedAt = Date.parse(change.updatedAt);
+          this.db
+            .insert(remoteSkus)
+            .values({ sku: change.sku, wanted: change.available, wantedSeq: change.seq, changedAt, remoteId: null, unmapped: false, remote: null, confirmedAt: null, pending: true })
+            .onConflictDoUpdate({
+              target: remoteSkus.sku,
+              set: { wanted: change.available, wantedSeq: change.seq, changedAt, pending: sql`${remoteSkus.remote} IS NOT ${change.available}` },
+              setWhere: lt(remoteSkus.wantedSeq, change.seq),
+            })
+            .run();
+        }
+        this.row.put({ ...this.row.get()!, cursor: Number(nextCursor) });
+      });
+      if (!hasMore) return;
+    }
+  }
+
+  private async push(current: typeof schema.connection.$inferSelect): Promise<ShopifyPush> {
+    const credentials = await openCredentials<ShopifyCredentials>(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, current.sealedCredentials);
+    return new ShopifyPush({
+      db: this.db,
+      transaction: (run) => this.transaction(run),
+      env: this.env,
+      identity: this.identity,
+      connection: current,
+      credentials,
+      now: () => this.now(),
+      bucket: current.bucket ?? initialBucket(this.now()),
+    });
+  }
+
+  private view(): Connection | null {
+    const row = this.row.get();
+    if (!row) return null;
+    return {
+      id: this.identity.connectionId,
+      type: row.type,
+      channel: row.channel,
+      settings: row.settings,
+      credentials: { accessToken: row.maskedCredentials.accessToken ?? "" },
+      locations: row.locations,
+      enabled: row.enabled,
+      createdAt: new Date(row.createdAt).toISOString(),
+      updatedAt: new Date(row.updatedAt).toISOString(),
+    };
+  }
+}
+
+function maskAll(credentials: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(credentials).map(([name, secret]) => [name, maskSecret(secret)]));
+}
+
+/** The value below which a share `q` of the sorted `values` lie (nearest rank); null for none. */
+function percentile(sorted: number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+function describe(step: PushStep): string {
+  return step.kind === "idle" ? "nothing left to push" : `not confirmed yet: ${step.reason}`;
+}

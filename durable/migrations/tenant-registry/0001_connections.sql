@@ -1,0 +1,7 @@
+CREATE TABLE `connections` (
+	`id` text PRIMARY KEY NOT NULL,
+	`type` text NOT NULL,
+	`channel` text NOT NULL,
+	`enabled` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);

@@ -1,0 +1,86 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { ConnectionState, ShopifyConnectionSettings, ShopifyLocations } from "../../shared/schemas/connections.ts";
+import type { BucketState } from "../connectors/cost-bucket.ts";
+
+/**
+ * The connection itself (one row): its configuration, its credentials sealed
+ * (durable/credentials.ts), how far it has read its channel's availability
+ * change feed, and what it last heard of the remote's budget.
+ */
+export const connection = sqliteTable("connection", {
+  id: integer("id").primaryKey(),
+  type: text("type", { enum: ["shopify"] }).notNull(),
+  channel: text("channel").notNull(),
+  settings: text("settings", { mode: "json" }).$type<ShopifyConnectionSettings>().notNull(),
+  sealedCredentials: text("sealed_credentials").notNull(),
+  /** The credentials as GET shows them: each secret's last four characters. */
+  maskedCredentials: text("masked_credentials", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  locations: text("locations", { mode: "json" }).$type<ShopifyLocations>().notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  /** The last change-feed sequence number read into remote_skus. */
+  cursor: integer("cursor").notNull(),
+  state: text("state").$type<ConnectionState>().notNull(),
+  lastError: text("last_error"),
+  lastErrorAt: integer("last_error_at"),
+  /** Transient failures in a row: the backoff grows with them. */
+  failures: integer("failures").notNull(),
+  bucket: text("bucket", { mode: "json" }).$type<BucketState>(),
+  /** What a set call last cost, as the remote counted it (requestedQueryCost). */
+  writeCost: integer("write_cost"),
+  /** Writes given a key so far: each new write's idempotency key includes its number. */
+  batches: integer("batches").notNull(),
+});
+
+/**
+ * One row per SKU of the channel: the availability Shelfsync wants on the
+ * remote (the latest of the change feed: changes coalesce here) and what the
+ * remote last confirmed. A SKU is pending while they differ.
+ */
+export const remoteSkus = sqliteTable(
+  "remote_skus",
+  {
+    sku: text("sku").primaryKey(),
+    wanted: integer("wanted").notNull(),
+    wantedSeq: integer("wanted_seq").notNull(),
+    /** When Shelfsync's availability took the value now wanted (epoch ms): the start of its sync lag. */
+    changedAt: integer("changed_at").notNull(),
+    /** The remote's id for the SKU (Shopify: its inventory item); null until looked up. */
+    remoteId: text("remote_id"),
+    /** The remote has no item with this SKU: it waits in the exception queue instead of being retried. */
+    unmapped: integer("unmapped", { mode: "boolean" }).notNull(),
+    /** The value the remote last confirmed; null when unknown. */
+    remote: integer("remote"),
+    confirmedAt: integer("confirmed_at"),
+    pending: integer("pending", { mode: "boolean" }).notNull(),
+  },
+  (table) => [index("remote_skus_pending").on(table.pending, table.wantedSeq)],
+);
+
+/**
+ * The remote write in flight, written before it is sent: after a crash or a
+ * lost answer it is sent again exactly as it was, under the same key, so the
+ * remote applies it once.
+ */
+export const inFlight = sqliteTable("in_flight", {
+  key: text("key").primaryKey(),
+  quantities: text("quantities", { mode: "json" })
+    .$type<{ sku: string; remoteId: string; quantity: number; changeFromQuantity: number | null; wantedSeq: number; changedAt: number }[]>()
+    .notNull(),
+  createdAt: integer("created_at").notNull(),
+  tries: integer("tries").notNull(),
+});
+
+/** What the connection did, for its status: kept an hour. */
+export const activity = sqliteTable(
+  "activity",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    kind: text("kind", { enum: ["write", "confirm", "throttled", "cost"] }).notNull(),
+    amount: integer("amount").notNull(),
+    lagMs: integer("lag_ms"),
+  },
+  (table) => [index("activity_kind_at").on(table.kind, table.at)],
+);

@@ -1,0 +1,136 @@
+import { z } from "@hono/zod-openapi";
+import { ChannelId, Timestamp } from "./common.ts";
+
+const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * Where a connection sends its calls instead of the platform's own host:
+ * tests, the demo and sandboxes. HTTPS, or plain HTTP to this machine only,
+ * so a credential never crosses a network in clear.
+ */
+export const RemoteBaseUrl = z
+  .string()
+  .max(500)
+  .url()
+  .refine((text) => {
+    const url = new URL(text);
+    return url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname));
+  }, "https, or http to 127.0.0.1 / localhost only")
+  .refine((text) => new URL(text).pathname.replace(/\/+$/, "") === "" && !new URL(text).search, "a base URL: scheme, host and port, no path or query")
+  .openapi({ example: "https://acme-retail.myshopify.com" });
+
+/** Shopify Admin GraphQL versions this connector speaks: compare-and-swap with `changeFromQuantity` and `@idempotent` are required from 2026-04. */
+export const ShopifyApiVersion = z
+  .string()
+  .regex(/^\d{4}-(01|04|07|10)$/, "a Shopify API version such as 2026-04")
+  .refine((version) => version >= "2026-04", "2026-04 or later")
+  .default("2026-04");
+
+export const ShopifyConnectionSettings = z
+  .object({
+    shopDomain: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,60}\.myshopify\.com$/, "the shop's <name>.myshopify.com domain")
+      .openapi({ example: "acme-retail.myshopify.com" }),
+    apiVersion: ShopifyApiVersion,
+    baseUrl: RemoteBaseUrl.optional().openapi({ description: "Send Admin API calls here instead of https://<shopDomain> (tests, sandboxes)." }),
+  })
+  .strict()
+  .openapi("ShopifyConnectionSettings");
+export type ShopifyConnectionSettings = z.infer<typeof ShopifyConnectionSettings>;
+
+export const ShopifyCredentials = z
+  .object({
+    accessToken: z.string().min(8).max(512).openapi({ description: "The Admin API access token (scopes write_inventory, read_products). Write-only: stored encrypted, shown masked." }),
+  })
+  .strict()
+  .openapi("ShopifyCredentials");
+export type ShopifyCredentials = z.infer<typeof ShopifyCredentials>;
+
+/**
+ * Which remote location receives which Shelfsync availability. `pool`: the
+ * channel's availability (its pool, less its buffer, within its caps) goes to
+ * that one remote location.
+ */
+export const ShopifyLocations = z
+  .object({
+    pool: z
+      .string()
+      .regex(/^gid:\/\/shopify\/Location\/\d{1,20}$/, "a Shopify location id: gid://shopify/Location/<number>")
+      .openapi({ example: "gid://shopify/Location/68231790836" }),
+  })
+  .strict()
+  .openapi("ShopifyLocations");
+export type ShopifyLocations = z.infer<typeof ShopifyLocations>;
+
+export const PutShopifyConnectionRequest = z
+  .object({
+    type: z.literal("shopify"),
+    channel: ChannelId.openapi({ description: "The Shelfsync channel whose availability this connection publishes; it must exist." }),
+    settings: ShopifyConnectionSettings,
+    credentials: ShopifyCredentials,
+    locations: ShopifyLocations,
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .openapi("PutShopifyConnectionRequest");
+
+export const PutConnectionRequest = z.discriminatedUnion("type", [PutShopifyConnectionRequest]).openapi("PutConnectionRequest");
+export type PutConnectionRequest = z.infer<typeof PutConnectionRequest>;
+
+export const ConnectionId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "1-63 lowercase letters, digits or '-', starting with a letter or digit")
+  .openapi({ example: "shopify-main" });
+
+export const Connection = z
+  .object({
+    id: ConnectionId,
+    type: z.literal("shopify"),
+    channel: ChannelId,
+    settings: ShopifyConnectionSettings,
+    credentials: z.object({ accessToken: z.string().openapi({ example: "••••••••3f9a" }) }).openapi({ description: "Masked: only the last 4 characters of each secret show." }),
+    locations: ShopifyLocations,
+    enabled: z.boolean(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi("Connection");
+export type Connection = z.infer<typeof Connection>;
+
+export const ConnectionList = z.object({ connections: z.array(Connection) }).openapi("ConnectionList");
+export type ConnectionList = z.infer<typeof ConnectionList>;
+
+export const ConnectionState = z.enum(["syncing", "idle", "throttled", "failing", "credentials_rejected", "disabled"]).openapi({
+  description:
+    "syncing: changes are being pushed; idle: the remote holds every value; throttled: waiting for the remote's budget; failing: the last push failed and is retried with backoff; credentials_rejected: the remote refused the credentials, nothing is pushed until they change; disabled: switched off.",
+});
+export type ConnectionState = z.infer<typeof ConnectionState>;
+
+export const ConnectionStatus = z
+  .object({
+    id: ConnectionId,
+    state: ConnectionState,
+    pending: z.object({
+      skus: z.number().int().openapi({ description: "SKUs whose latest availability the remote has not confirmed yet." }),
+      oldestAgeSeconds: z.number().nullable().openapi({ description: "How long the oldest of them has waited; null when none waits." }),
+    }),
+    budget: z.object({
+      limit: z.number().nullable().openapi({ description: "The remote's bucket size, as it last reported it (Shopify: maximumAvailable cost points)." }),
+      remaining: z.number().nullable(),
+      restoreRate: z.number().nullable().openapi({ description: "Points restored per second." }),
+      usedLastMinute: z.number(),
+    }),
+    lastHour: z.object({
+      remoteWrites: z.number().int(),
+      skusConfirmed: z.number().int(),
+      throttled: z.number().int().openapi({ description: "Answers in which the remote said to slow down (THROTTLED, 429)." }),
+    }),
+    syncLagMs: z
+      .object({ p50: z.number().nullable(), p99: z.number().nullable(), samples: z.number().int() })
+      .openapi({ description: "Over the last hour: from the availability change in Shelfsync to the remote confirming that value." }),
+    lastError: z.object({ at: Timestamp, message: z.string() }).nullable(),
+    cursor: z.string().openapi({ description: "How far in the channel's availability change feed the connection has read." }),
+  })
+  .openapi("ConnectionStatus");
+export type ConnectionStatus = z.infer<typeof ConnectionStatus>;

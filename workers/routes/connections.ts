@@ -1,0 +1,90 @@
+import { z } from "@hono/zod-openapi";
+import { availabilityIndex, channelConnection, tenantRegistry } from "../../durable/objects.ts";
+import { AppError } from "../../shared/errors.ts";
+import { Connection, ConnectionId, ConnectionList, ConnectionStatus, PutConnectionRequest } from "../../shared/schemas/connections.ts";
+import { authorize } from "../auth.ts";
+import { body, createRouter, json, routesOf } from "../openapi.ts";
+
+const connections = routesOf("Connections");
+const ConnectionParams = z.object({ id: ConnectionId });
+const readers = ["admin", "readonly"] as const;
+
+const put = connections.put("/v1/connections/{id}", "putConnection", {
+  summary: "Connect a channel to its remote (a Shopify shop): its availability is pushed there and kept there (tenant admin)",
+  description: [
+    "The connection publishes the availability of `channel` (its pool, less its buffer, within its caps) to the remote location `locations.pool`,",
+    "every change coalesced per SKU and sent within the shop's cost budget. Credentials are write-only: stored encrypted, shown masked.",
+    "`settings.baseUrl` points the connection at another host (https, or http to localhost) for tests and sandboxes.",
+    "PUT again to change it: another channel starts over from that channel's current availability; new credentials lift a rejection.",
+  ].join(" "),
+  request: { params: ConnectionParams, body: body(PutConnectionRequest) },
+  responses: { 200: json(Connection, "The connection, credentials masked"), 201: json(Connection, "The connection, created") },
+});
+
+const list = connections.get("/v1/connections", "listConnections", {
+  summary: "The tenant's connections, credentials masked",
+  responses: { 200: json(ConnectionList, "The connections") },
+});
+
+const read = connections.get("/v1/connections/{id}", "getConnection", {
+  summary: "A connection, credentials masked",
+  request: { params: ConnectionParams },
+  responses: { 200: json(Connection, "The connection") },
+});
+
+const status = connections.get("/v1/connections/{id}/status", "getConnectionStatus", {
+  summary: "What the connection is doing: pending SKUs, the remote's budget, writes, throttling, sync lag, last error",
+  request: { params: ConnectionParams },
+  responses: { 200: json(ConnectionStatus, "The connection's status") },
+});
+
+const disable = connections.delete("/v1/connections/{id}", "disableConnection", {
+  summary: "Stop a connection; its configuration and history stay, and a PUT resumes it (tenant admin)",
+  request: { params: ConnectionParams },
+  responses: { 200: json(Connection, "The connection, disabled") },
+});
+
+function notFound(id: string): never {
+  throw new AppError("not_found", `No connection ${id}`);
+}
+
+export const connectionRoutes = createRouter()
+  .openapi(put, async (c) => {
+    const { id } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const access = await authorize(c, { roles: ["admin"], channel: input.channel });
+    if (!access.channel) throw new AppError("unknown_channel", `No channel ${input.channel}; create it with PUT /v1/channels/${input.channel}`);
+    const { tenantId } = access.principal;
+    const object = channelConnection(c.env, tenantId, id);
+    const before = await object.get();
+    const { connection, created } = await object.configure(input);
+    const index = availabilityIndex(c.env, tenantId);
+    if (before && before.channel !== input.channel) await index.watch(before.channel, id, false);
+    await tenantRegistry(c.env, tenantId).recordConnection({ id, type: connection.type, channel: connection.channel, enabled: connection.enabled });
+    await index.watch(connection.channel, id, connection.enabled);
+    return c.json(connection, created ? 201 : 200);
+  })
+  .openapi(list, async (c) => {
+    const { principal } = await authorize(c, { roles: readers });
+    const entries = await tenantRegistry(c.env, principal.tenantId).listConnections();
+    const found = await Promise.all(entries.map((entry) => channelConnection(c.env, principal.tenantId, entry.id).get()));
+    return c.json({ connections: found.filter((connection) => connection !== null) }, 200);
+  })
+  .openapi(read, async (c) => {
+    const { id } = c.req.valid("param");
+    const { principal } = await authorize(c, { roles: readers });
+    return c.json((await channelConnection(c.env, principal.tenantId, id).get()) ?? notFound(id), 200);
+  })
+  .openapi(status, async (c) => {
+    const { id } = c.req.valid("param");
+    const { principal } = await authorize(c, { roles: readers });
+    return c.json((await channelConnection(c.env, principal.tenantId, id).status()) ?? notFound(id), 200);
+  })
+  .openapi(disable, async (c) => {
+    const { id } = c.req.valid("param");
+    const { principal } = await authorize(c, { roles: ["admin"] });
+    const connection = (await channelConnection(c.env, principal.tenantId, id).disable()) ?? notFound(id);
+    await tenantRegistry(c.env, principal.tenantId).recordConnection({ id, type: connection.type, channel: connection.channel, enabled: false });
+    await availabilityIndex(c.env, principal.tenantId).watch(connection.channel, id, false);
+    return c.json(connection, 200);
+  });
