@@ -87,9 +87,10 @@ export async function setAvailable(
 /** The inventory item of each SKU that a product variant of the shop carries; SKUs Shopify does not know are left out. */
 export async function inventoryItemsOf(target: ShopifyTarget, skus: string[]): Promise<ShopifyAnswer<Map<string, string>>> {
   const query = skus.map((sku) => `sku:${JSON.stringify(sku)}`).join(" OR ");
+  // A page as large as the SKUs asked for: a connection's cost is `first` times its nodes'.
   const answer = await call<{ productVariants: { nodes: { sku: string | null; inventoryItem: { id: string } }[] } }>(target, variantsBySkuDocument, {
     query,
-    first: maxQuantitiesPerCall,
+    first: Math.min(skus.length, maxQuantitiesPerCall),
   });
   if (!answer.ok) return answer;
   const wanted = new Set(skus);

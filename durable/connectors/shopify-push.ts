@@ -49,7 +49,10 @@ export class ShopifyPush {
   private readonly locationId: string;
   private bucket: BucketState;
   private writeCost: number;
-  private lookupCost = defaultCallCost;
+  /** What looking up one SKU costs: a variant and its inventory item are objects (plus 2 for the connection). */
+  private lookupCostPerSku = 2;
+  /** What reading one item's level back costs (Shopify: the item, its level and its quantities are objects). */
+  private readCostPerItem = 3;
 
   constructor(private readonly options: ShopifyPushOptions) {
     this.db = options.db;
@@ -93,17 +96,19 @@ export class ShopifyPush {
         .from(remoteSkus)
         .where(and(eq(remoteSkus.pending, true), eq(remoteSkus.unmapped, false), isNull(remoteSkus.remoteId)))
         .orderBy(asc(remoteSkus.wantedSeq))
-        .limit(skusPerLookup)
+        // No more than the bucket can ever hold: a call above its size would be throttled however long it waited.
+        .limit(Math.max(1, Math.min(skusPerLookup, Math.floor((this.bucket.maximumAvailable - 2) / this.lookupCostPerSku))))
         .all()
         .map((row) => row.sku);
       if (skus.length === 0) return { kind: "idle" };
-      const wait = this.waitForBudget(this.lookupCost);
+      const cost = 2 + this.lookupCostPerSku * skus.length;
+      const wait = this.waitForBudget(cost);
       if (wait) return wait;
       const answer = await inventoryItemsOf(this.target, skus);
-      const failed = this.settleCall(answer, this.lookupCost);
+      const failed = this.settleCall(answer, cost);
       if (failed) return failed;
       if (!answer.ok) return { kind: "idle" };
-      if (answer.cost !== null) this.lookupCost = answer.cost;
+      if (answer.cost !== null) this.lookupCostPerSku = Math.max(1, Math.ceil((answer.cost - 2) / skus.length));
       const missing = skus.filter((sku) => !answer.data.has(sku));
       this.options.transaction(() => {
         for (const [sku, id] of answer.data) this.db.update(remoteSkus).set({ remoteId: id }).where(eq(remoteSkus.sku, sku)).run();
@@ -179,16 +184,7 @@ export class ShopifyPush {
     const invalidItems = byIndex("INVALID_INVENTORY_ITEM");
     // The same key is still being applied: ask again shortly, with the same call.
     if (userErrors.some((e) => e.code === "IDEMPOTENCY_CONCURRENT_REQUEST")) return { kind: "wait", wakeAt: now + 1_000, reason: "Shopify is still applying this write" };
-    if (stale.length > 0) {
-      const levels = await availableAt(this.target, stale.map((q) => q.remoteId), this.locationId);
-      this.settleCall(levels, this.lookupCost);
-      if (levels.ok) {
-        for (const q of stale) {
-          const remote = levels.data.get(q.remoteId) ?? null;
-          this.db.update(remoteSkus).set({ remote, pending: true }).where(eq(remoteSkus.sku, q.sku)).run();
-        }
-      }
-    }
+    if (stale.length > 0) await this.readBack(stale);
     if (invalidItems.length > 0) {
       const skus = invalidItems.map((q) => q.sku);
       this.db.update(remoteSkus).set({ unmapped: true, remoteId: null }).where(inArray(remoteSkus.sku, skus)).run();
@@ -200,6 +196,22 @@ export class ShopifyPush {
     // Not something a retry of the same values fixes (an invalid location, a scope): back off, and say why.
     const failures = this.fail(`Shopify refused the write: ${other.map((e) => `${e.code ?? "error"}: ${e.message}`).join("; ")}`);
     return { kind: "wait", wakeAt: now + backoffDelay(failures, { baseMs: 1_000, capMs: maxBackoffMs }), reason: other[0]!.message };
+  }
+
+  /**
+   * Someone else changed these quantities on Shopify: forget what was
+   * confirmed, then read the current ones back if the bucket allows it now,
+   * so the next write compares against them. Unread (no budget, a failed
+   * read), the next write sets Shelfsync's value without a compare.
+   */
+  private async readBack(stale: InFlightRow["quantities"]): Promise<void> {
+    this.db.update(remoteSkus).set({ remote: null, pending: true }).where(inArray(remoteSkus.sku, stale.map((q) => q.sku))).run();
+    const cost = this.readCostPerItem * stale.length;
+    if (cost > this.bucket.maximumAvailable || this.waitForBudget(cost)) return;
+    const levels = await availableAt(this.target, stale.map((q) => q.remoteId), this.locationId);
+    if (this.settleCall(levels, cost) || !levels.ok) return;
+    if (levels.cost !== null) this.readCostPerItem = Math.max(1, Math.ceil(levels.cost / stale.length));
+    for (const q of stale) this.db.update(remoteSkus).set({ remote: levels.data.get(q.remoteId) ?? null }).where(eq(remoteSkus.sku, q.sku)).run();
   }
 
   /**

@@ -1,0 +1,181 @@
+import { onTestFinished, describe, expect, it } from "vitest";
+import { edgeCall, edgeRequest } from "../scripts/edge-client.ts";
+import type { BulkAvailability } from "../shared/schemas/availability.ts";
+import type { ConnectionStatus } from "../shared/schemas/connections.ts";
+import type { ExceptionRecord } from "../shared/schemas/exceptions.ts";
+import { FakeShopifyAdmin, type FakeShopifyAdminOptions } from "./fakes/shopify-admin.ts";
+import { location, seededRandom, seedStore, testSeed, useEdge, waitFor, type EdgeHost, type SeededStore } from "./harness.ts";
+
+/*
+ * A connection from a real edge (Miniflare) to a Shopify test server that
+ * speaks Admin GraphQL and enforces its cost bucket: Shelfsync's web channel
+ * availability must end up on Shopify, within the budget, once per change.
+ */
+
+const rig = useEdge("connection-shopify");
+const connectionId = "shopify-main";
+
+interface ShopRig {
+  store: SeededStore;
+  shop: FakeShopifyAdmin;
+  pool: string;
+}
+
+/** A tenant whose `web` channel is store-001's stock, a shop with a variant per SKU (but `without`), and a connection between them. */
+async function connectedShop(edge: EdgeHost, stock: Record<string, number>, options: { shop?: FakeShopifyAdminOptions; without?: string[]; accessToken?: string } = {}): Promise<ShopRig> {
+  const shop = await FakeShopifyAdmin.start(options.shop);
+  onTestFinished(() => shop.close());
+  const store = await seedStore(edge.url, stock);
+  await edgeCall(edge.url, "PUT", "/v1/channels/web", { key: store.adminKey, body: { locations: [location], bufferUnits: 0 } });
+  const pool = shop.addLocation("Online store");
+  for (const sku of Object.keys(stock)) if (!options.without?.includes(sku)) shop.addVariant(sku);
+  await putConnection(edge, store, shop, pool, options.accessToken ?? shop.accessToken);
+  return { store, shop, pool };
+}
+
+function putConnection(edge: EdgeHost, store: SeededStore, shop: FakeShopifyAdmin, pool: string, accessToken: string) {
+  return edgeCall(edge.url, "PUT", `/v1/connections/${connectionId}`, {
+    key: store.adminKey,
+    body: { type: "shopify", channel: "web", settings: { shopDomain: "e2e-outfitters.myshopify.com", apiVersion: "2026-04", baseUrl: shop.url }, credentials: { accessToken }, locations: { pool }, enabled: true },
+  });
+}
+
+function status(edge: EdgeHost, store: SeededStore): Promise<ConnectionStatus> {
+  return edgeCall<ConnectionStatus>(edge.url, "GET", `/v1/connections/${connectionId}/status`, { key: store.adminKey });
+}
+
+async function channelAvailability(edge: EdgeHost, store: SeededStore, skus: string[]): Promise<Map<string, number>> {
+  const figures = new Map<string, number>();
+  for (let i = 0; i < skus.length; i += 500) {
+    const page = await edgeCall<BulkAvailability>(edge.url, "GET", `/v1/availability?channel=web&skus=${skus.slice(i, i + 500).join(",")}`, { key: store.adminKey });
+    for (const row of page.items) figures.set(row.sku, row.available);
+  }
+  return figures;
+}
+
+/**
+ * Waits until the web channel's availability of every SKU is `expected`, Shopify holds the same, and the
+ * connection has nothing pending.
+ */
+async function converged({ store, shop, pool }: ShopRig, edge: EdgeHost, expected: Record<string, number>, timeoutMs = 60_000): Promise<void> {
+  const skus = Object.keys(expected);
+  await waitFor(`Shopify to hold the web channel's availability of ${skus.length} SKUs`, timeoutMs, async () => {
+    const channel = await channelAvailability(edge, store, skus);
+    if (skus.some((sku) => channel.get(sku) !== expected[sku] || shop.available(sku, pool) !== expected[sku])) return undefined;
+    return (await status(edge, store)).pending.skus === 0 ? true : undefined;
+  });
+}
+
+function setStock(edge: EdgeHost, store: SeededStore, sku: string, onHand: number) {
+  return edgeCall(edge.url, "PUT", `/v1/inventory/${sku}/locations/${location}`, { key: store.adminKey, body: { onHand } });
+}
+
+const skusOf = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(4, "0")}`);
+
+describe("a Shopify connection", () => {
+  it("publishes the channel's availability and keeps it there as stock moves, within the cost bucket", async () => {
+    const random = seededRandom(testSeed("connection-shopify"));
+    const stock = Object.fromEntries(skusOf(60, "CONV").map((sku) => [sku, Math.floor(random() * 50)]));
+    const skus = Object.keys(stock);
+    const rig0 = await connectedShop(rig.edge, stock);
+    await converged(rig0, rig.edge, stock);
+    for (let round = 0; round < 3; round++) {
+      for (const sku of skus.filter(() => random() < 0.5)) {
+        stock[sku] = Math.floor(random() * 50);
+        await setStock(rig.edge, rig0.store, sku, stock[sku]);
+      }
+      await converged(rig0, rig.edge, stock);
+    }
+    const after = await status(rig.edge, rig0.store);
+    expect(rig0.shop.stats.violations).toBe(0);
+    expect(rig0.shop.violations).toEqual([]);
+    expect(after).toMatchObject({ state: expect.stringMatching(/^(idle|syncing)$/), pending: { skus: 0, oldestAgeSeconds: null }, lastError: null });
+    expect(after.lastHour.skusConfirmed).toBeGreaterThanOrEqual(skus.length);
+    expect(after.lastHour.remoteWrites).toBe(rig0.shop.stats.writes);
+    expect(after.syncLagMs.samples).toBeGreaterThan(0);
+    expect(after.syncLagMs.p99).toBeGreaterThanOrEqual(after.syncLagMs.p50!);
+  });
+
+  it("coalesces: a thousand changes of one SKU within a couple of seconds make a handful of writes", async () => {
+    const shopRig = await connectedShop(rig.edge, { HOT: 500 });
+    await converged(shopRig, rig.edge, { HOT: 500 });
+    const writesBefore = shopRig.shop.stats.writes;
+    let next = 0;
+    const adjust = async () => {
+      while (next < 1_000) {
+        const i = next++;
+        const answer = await edgeRequest(rig.edge.url, "POST", "/v1/inventory/HOT/adjustments", { key: shopRig.store.adminKey, body: { location, delta: i % 2 === 0 ? -1 : 2, reason: "count", reference: `burst-${i}` } });
+        expect(answer.status).toBe(201);
+      }
+    };
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 32 }, adjust));
+    const burstMs = Date.now() - started;
+    await converged(shopRig, rig.edge, { HOT: 1_000 });
+    const writes = shopRig.shop.stats.writes - writesBefore;
+    // The read model publishes at most every 200 ms and the connection waits 100 ms after a nudge: a few writes a second.
+    expect(writes, `${writes} writes for 1,000 changes in ${burstMs} ms`).toBeLessThanOrEqual(Math.max(5, Math.ceil(burstMs / 100)));
+    expect(shopRig.shop.stats.violations).toBe(0);
+  });
+
+  it("sends a write whose answer was lost again under the same key, and Shopify applies it once", async () => {
+    const shopRig = await connectedShop(rig.edge, { LOST: 10 });
+    await converged(shopRig, rig.edge, { LOST: 10 });
+    shopRig.shop.injectFault({ kind: "cut-after-apply" });
+    await setStock(rig.edge, shopRig.store, "LOST", 7);
+    await converged(shopRig, rig.edge, { LOST: 7 });
+    const uses = shopRig.shop.idempotencyKeys.filter((use) => JSON.stringify(use.input).includes('"quantity":7'));
+    expect(uses.map((use) => use.outcome)).toEqual(["applied", "replayed"]);
+    expect(uses[1]!.key).toBe(uses[0]!.key);
+    expect(uses[1]!.input).toEqual(uses[0]!.input);
+    expect(shopRig.shop.adjustments.filter((adjustment) => adjustment.idempotencyKey === uses[0]!.key)).toHaveLength(1);
+  });
+
+  it("reads back a quantity someone changed on Shopify (stale changeFromQuantity) and sets Shelfsync's value", async () => {
+    const shopRig = await connectedShop(rig.edge, { STALE: 10 });
+    await converged(shopRig, rig.edge, { STALE: 10 });
+    shopRig.shop.setQuantity("STALE", shopRig.pool, 3);
+    await setStock(rig.edge, shopRig.store, "STALE", 12);
+    await converged(shopRig, rig.edge, { STALE: 12 });
+    const outcomes = shopRig.shop.idempotencyKeys.map((use) => use.outcome);
+    expect(outcomes).toContain("refused");
+    expect(outcomes.at(-1)).toBe("applied");
+  });
+
+  it("turns a SKU Shopify does not have into an exception, and pushes it once the replay finds it", async () => {
+    const shopRig = await connectedShop(rig.edge, { KNOWN: 5, MISSING: 8 }, { without: ["MISSING"] });
+    await converged(shopRig, rig.edge, { KNOWN: 5 });
+    const exception = await waitFor("the channel_sku_unmapped exception", 30_000, async () => {
+      const page = await edgeCall<{ exceptions: ExceptionRecord[] }>(rig.edge.url, "GET", "/v1/exceptions?type=channel_sku_unmapped", { key: shopRig.store.adminKey });
+      return page.exceptions[0];
+    });
+    expect(exception).toMatchObject({ type: "channel_sku_unmapped", state: "open", payload: { connection: connectionId, sku: "MISSING", channel: "web", remote: "shopify" } });
+    expect((await status(rig.edge, shopRig.store)).pending.skus).toBe(0);
+
+    shopRig.shop.addVariant("MISSING");
+    const replay = await edgeCall<{ outcome: string }>(rig.edge.url, "POST", `/v1/exceptions/${exception.id}/replay`, { key: shopRig.store.adminKey, body: {} });
+    expect(replay).toMatchObject({ outcome: "resolved" });
+    expect(shopRig.shop.available("MISSING", shopRig.pool)).toBe(8);
+  });
+
+  it("stays inside a small bucket with hundreds of SKUs: zero throttled answers", async () => {
+    const stock = Object.fromEntries(skusOf(300, "BUDGET").map((sku, i) => [sku, i % 17]));
+    const shopRig = await connectedShop(rig.edge, stock, { shop: { maximumAvailable: 200, restoreRate: 50 } });
+    await converged(shopRig, rig.edge, stock, 90_000);
+    expect(shopRig.shop.stats).toMatchObject({ violations: 0, throttled: 0 });
+    const budget = (await status(rig.edge, shopRig.store)).budget;
+    expect(budget).toMatchObject({ limit: 200, restoreRate: 50 });
+  });
+
+  it("stops and says why when Shopify refuses the token, and resumes with new credentials", async () => {
+    const shopRig = await connectedShop(rig.edge, { CRED: 4 }, { accessToken: "shpat_revoked_00000000" });
+    const refused = await waitFor("the connection to report the refusal", 30_000, async () => {
+      const current = await status(rig.edge, shopRig.store);
+      return current.state === "credentials_rejected" ? current : undefined;
+    });
+    expect(refused.lastError?.message).toMatch(/access token/);
+    expect(shopRig.shop.stats.writes).toBe(0);
+    await putConnection(rig.edge, shopRig.store, shopRig.shop, shopRig.pool, shopRig.shop.accessToken);
+    await converged(shopRig, rig.edge, { CRED: 4 });
+  });
+});
