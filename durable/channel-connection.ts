@@ -19,8 +19,6 @@ const feedPagesPerRun = 20;
 const runBudgetMs = 20_000;
 /** A nudge waits this long before the push, so that a burst of changes goes out as one write. */
 const coalesceMs = 100;
-/** While enabled, the connection reads its feed at least this often, in case a nudge was lost. */
-const catchUpMs = 60_000;
 const activityRetentionMs = 60 * 60_000;
 
 /**
@@ -150,6 +148,12 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     });
   }
 
+  /**
+   * Reads the feed, then pushes. A run cut short (the instance died waiting
+   * for Shopify) is run again by the runtime, which retries an alarm that did
+   * not finish; the write it left in `in_flight` goes out again first, under
+   * its key.
+   */
   protected override async onAlarm(): Promise<number | null> {
     return this.serialized(async () => {
       const current = this.row.get();
@@ -160,7 +164,7 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       const push = await this.push(this.row.get()!);
       const step = await push.pushPending(now + runBudgetMs);
       if (step.kind === "stopped") return null;
-      return step.kind === "idle" ? now + catchUpMs : step.wakeAt;
+      return step.kind === "idle" ? now + this.catchUpMs() : step.wakeAt;
     });
   }
 
@@ -201,6 +205,11 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       now: () => this.now(),
       bucket: current.bucket ?? initialBucket(this.now()),
     });
+  }
+
+  /** While enabled, the connection reads its feed at least this often, in case a nudge was lost. */
+  private catchUpMs(): number {
+    return Number(this.env.CONNECTION_CATCH_UP_SECONDS) * 1000;
   }
 
   private view(): Connection | null {

@@ -131,6 +131,23 @@ describe("a Shopify connection", () => {
     expect(shopRig.shop.adjustments.filter((adjustment) => adjustment.idempotencyKey === uses[0]!.key)).toHaveLength(1);
   });
 
+  it("loses nothing and applies nothing twice when the edge dies while a write is unanswered", async () => {
+    const shopRig = await connectedShop(rig.edge, { CRASH: 10 });
+    await converged(shopRig, rig.edge, { CRASH: 10 });
+    // Shopify applies the write, and the answer never comes: the process dies waiting for it.
+    shopRig.shop.injectFault({ kind: "hang", apply: true });
+    await setStock(rig.edge, shopRig.store, "CRASH", 4);
+    await waitFor("Shopify to apply the write", 15_000, async () => (shopRig.shop.available("CRASH", shopRig.pool) === 4 ? true : undefined));
+    await rig.edge.stop();
+    await rig.edge.start();
+    // Nothing else changes: the connection's own alarm sends the write again.
+    await converged(shopRig, rig.edge, { CRASH: 4 });
+    const uses = shopRig.shop.idempotencyKeys.filter((use) => JSON.stringify(use.input).includes('"quantity":4'));
+    expect(uses.map((use) => use.outcome)).toEqual(["applied", "replayed"]);
+    expect(new Set(uses.map((use) => use.key)).size).toBe(1);
+    expect(shopRig.shop.adjustments.filter((adjustment) => adjustment.idempotencyKey === uses[0]!.key)).toHaveLength(1);
+  });
+
   it("reads back a quantity someone changed on Shopify (stale changeFromQuantity) and sets Shelfsync's value", async () => {
     const shopRig = await connectedShop(rig.edge, { STALE: 10 });
     await converged(shopRig, rig.edge, { STALE: 10 });
