@@ -28,6 +28,8 @@ export interface ShopifyDelivery {
   body: Uint8Array;
   signature: string | null;
   webhookId: string;
+  /** What a repeat is recognised by: the delivery's X-Shopify-Event-Id, or its webhook id when it has none. */
+  deliveryId: string;
   topic: string;
 }
 
@@ -69,19 +71,19 @@ export class ShopifyIntegration extends ShelfsyncObject<typeof schema, TenantIde
     if (!current || !(await verifyShopifySignature(current.webhookSecret, delivery.body, delivery.signature))) {
       return fail("unauthorized", "The X-Shopify-Hmac-Sha256 signature is missing or does not match the body");
     }
-    if (!delivery.webhookId || !delivery.topic || delivery.webhookId.length > 255) {
+    if (!delivery.webhookId || !delivery.topic || delivery.webhookId.length > 255 || delivery.deliveryId.length > 255) {
       return fail("validation_failed", "X-Shopify-Webhook-Id and X-Shopify-Topic are required");
     }
     const now = this.now();
     return this.transaction((): Admission => {
-      const seen = this.db.select().from(webhooks).where(eq(webhooks.id, delivery.webhookId)).get();
+      const seen = this.db.select().from(webhooks).where(eq(webhooks.id, delivery.deliveryId)).get();
       if (seen && seen.state !== "processing") return { ok: true, duplicate: true, state: seen.state, summary: seen.summary ?? {} };
       if (seen && now - seen.receivedAt < processingLeaseMs) {
-        return fail("conflict", `Webhook ${delivery.webhookId} is being handled by another delivery; retry later`);
+        return fail("conflict", `Webhook ${delivery.deliveryId} is being handled by another delivery; retry later`);
       }
       this.db
         .insert(webhooks)
-        .values({ id: delivery.webhookId, topic: delivery.topic, state: "processing", summary: null, receivedAt: now, settledAt: null })
+        .values({ id: delivery.deliveryId, topic: delivery.topic, state: "processing", summary: null, receivedAt: now, settledAt: null })
         .onConflictDoUpdate({ target: webhooks.id, set: { receivedAt: now } })
         .run();
       return { ok: true, duplicate: false, channel: current.channel };
@@ -89,15 +91,15 @@ export class ShopifyIntegration extends ShelfsyncObject<typeof schema, TenantIde
   }
 
   /** Records what a delivery did; a redelivery of its id gets this answer. */
-  async settle(webhookId: string, state: SettledState, summary: WebhookSummary): Promise<void> {
+  async settle(deliveryId: string, state: SettledState, summary: WebhookSummary): Promise<void> {
     const now = this.now();
-    this.db.update(webhooks).set({ state, summary, settledAt: now }).where(eq(webhooks.id, webhookId)).run();
+    this.db.update(webhooks).set({ state, summary, settledAt: now }).where(eq(webhooks.id, deliveryId)).run();
     await this.wakeBy(now + webhookRetentionMs);
   }
 
   /** Lets a delivery that failed on our side be handled again by Shopify's retry, at once. */
-  async release(webhookId: string): Promise<void> {
-    this.db.delete(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.state, "processing"))).run();
+  async release(deliveryId: string): Promise<void> {
+    this.db.delete(webhooks).where(and(eq(webhooks.id, deliveryId), eq(webhooks.state, "processing"))).run();
   }
 
   /** Forgets webhook ids past their retention, then wakes for the next oldest. */

@@ -175,6 +175,8 @@ export interface Delivery {
   topic: string;
   body: string;
   webhookId?: string;
+  /** X-Shopify-Event-Id; none when omitted (older deliveries). */
+  eventId?: string;
   signature?: string | null;
 }
 
@@ -189,6 +191,7 @@ export async function deliver(tenantId: string, secret: string, delivery: Delive
     "x-shopify-api-version": "2026-10",
     "x-shopify-triggered-at": new Date().toISOString(),
   };
+  if (delivery.eventId) headers["x-shopify-event-id"] = delivery.eventId;
   const signature = delivery.signature === undefined ? await shopifySignature(secret, delivery.body) : delivery.signature;
   if (signature !== null) headers["x-shopify-hmac-sha256"] = signature;
   const response = await SELF.fetch(`https://edge.test/v1/webhooks/shopify/${tenantId}`, { method: "POST", headers, body: delivery.body });

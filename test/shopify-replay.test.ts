@@ -23,6 +23,19 @@ describe("a repeated X-Shopify-Webhook-Id has no second effect", () => {
     expect(await skuState(tenant.adminKey, sku)).toEqual(afterFirst);
   });
 
+  it("recognises one event delivered under two webhook ids (two subscriptions) by its X-Shopify-Event-Id", async () => {
+    const { tenant, secret, skus: [sku] } = await shopifyTenant({ "wh-1": 10 });
+    const body = toShopifyJson(shopifyOrder({ lines: [{ sku, quantity: 3, price: "25.00" }] }));
+    const eventId = crypto.randomUUID();
+    const first = await deliver(tenant.id, secret, { topic: "orders/create", body, eventId });
+    expect(first.body).toMatchObject({ status: "applied" });
+    const afterFirst = await skuState(tenant.adminKey, sku);
+    const second = await deliver(tenant.id, secret, { topic: "orders/create", body, eventId });
+    expect(second.webhookId).not.toBe(first.webhookId);
+    expect(second.body).toEqual({ webhookId: second.webhookId, topic: "orders/create", status: "duplicate", summary: { ...first.body.summary, first: "applied" } });
+    expect(await skuState(tenant.adminKey, sku)).toEqual(afterFirst);
+  });
+
   it("answers duplicate to a redelivered unmapped payload: one exception", async () => {
     const { tenant, secret } = await shopifyTenant();
     const body = toShopifyJson(shopifyOrder({ lines: [{ sku: null, quantity: 1, price: "5.00" }] }));

@@ -605,7 +605,7 @@ export interface paths {
         put?: never;
         /**
          * Shopify's signed webhooks: orders/create, orders/cancelled, refunds/create
-         * @description No API key: the request is authenticated by X-Shopify-Hmac-Sha256, base64(HMAC-SHA256(raw body, the tenant's webhook secret)), checked in constant time over the bytes as they arrived. A missing or wrong signature is 401 and changes nothing. Each X-Shopify-Webhook-Id takes effect once: a redelivery within 30 days answers `duplicate` and changes nothing; after that, the order's natural key (channel + Shopify order id) and the refund id still make it a no-op. orders/create becomes a canonical order on the connected channel; orders/cancelled cancels it; refunds/create cancels refunded unshipped units and returns shipped ones (restock_type return: restocked where they shipped from; no_restock: written off). A payload that does not map (e.g. a line item without a SKU) is recorded as a `webhook_unmapped` exception and answered 200 `unmapped`, so that Shopify does not retry it for hours and then drop the subscription; a person replays or resolves it from the exception queue. Other topics are answered 200 `ignored`.
+         * @description No API key: the request is authenticated by X-Shopify-Hmac-Sha256, base64(HMAC-SHA256(raw body, the tenant's webhook secret)), checked in constant time over the bytes as they arrived. A missing or wrong signature is 401 and changes nothing. Each X-Shopify-Event-Id (Shopify's key for spotting duplicates; X-Shopify-Webhook-Id when a delivery has none) takes effect once: a redelivery, or the same event delivered to a second subscription, within 30 days answers `duplicate` and changes nothing; after that, the order's natural key (channel + Shopify order id) and the refund id still make it a no-op. orders/create becomes a canonical order on the connected channel; orders/cancelled cancels it; refunds/create cancels refunded unshipped units and returns shipped ones (restock_type return: restocked where they shipped from; no_restock: written off). A payload that does not map (e.g. a line item without a SKU) is recorded as a `webhook_unmapped` exception and answered 200 `unmapped`, so that Shopify does not retry it for hours and then drop the subscription; a person replays or resolves it from the exception queue. Other topics are answered 200 `ignored`.
          */
         post: operations["receiveShopifyWebhook"];
         delete?: never;
@@ -5987,8 +5987,10 @@ export interface operations {
                 /** @description base64(HMAC-SHA256(raw body, webhook secret)); a missing or wrong one is 401. */
                 "x-shopify-hmac-sha256"?: string;
                 "x-shopify-topic"?: string;
-                /** @description A repeated id has no second effect. */
+                /** @description Required. Recognises a repeat when the delivery has no X-Shopify-Event-Id. */
                 "x-shopify-webhook-id"?: string;
+                /** @description Shopify's key for duplicates: a repeated event id has no second effect, whatever its webhook id. */
+                "x-shopify-event-id"?: string;
             };
             path: {
                 tenant: string;

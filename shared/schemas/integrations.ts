@@ -39,6 +39,7 @@ export type ShopifyWebhookAnswer = z.infer<typeof ShopifyWebhookAnswer>;
 export const ShopifyWebhookHeaders = z.object({
   "x-shopify-hmac-sha256": z.string().optional().openapi({ description: "base64(HMAC-SHA256(raw body, webhook secret)); a missing or wrong one is 401." }),
   "x-shopify-topic": z.string().optional().openapi({ example: "orders/create" }),
-  "x-shopify-webhook-id": z.string().optional().openapi({ description: "A repeated id has no second effect.", example: "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043" }),
+  "x-shopify-webhook-id": z.string().optional().openapi({ description: "Required. Recognises a repeat when the delivery has no X-Shopify-Event-Id.", example: "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043" }),
+  "x-shopify-event-id": z.string().optional().openapi({ description: "Shopify's key for duplicates: a repeated event id has no second effect, whatever its webhook id.", example: "98880550-7158-44d4-b7cd-2c97c8a091b5" }),
 });
 
