@@ -35,6 +35,8 @@ const activityRetentionMs = 60 * 60_000;
  */
 export class ChannelConnection extends ShelfsyncObject<typeof schema, ConnectionIdentity> {
   private readonly row = singleRow(this.db, schema.connection);
+  /** Not before this (epoch ms) may a nudge bring the next push forward: a backoff or a refilling bucket set it. */
+  private notBefore = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.connection });
@@ -42,7 +44,12 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
 
   /** Creates or replaces the connection. A new channel starts its feed from the beginning; new credentials lift a rejection. */
   async configure(input: PutConnectionRequest): Promise<{ connection: Connection; created: boolean }> {
+    return this.serialized(() => this.replaceConfiguration(input));
+  }
+
+  private async replaceConfiguration(input: PutConnectionRequest): Promise<{ connection: Connection; created: boolean }> {
     const now = this.now();
+    this.notBefore = 0;
     const current = this.row.get();
     const sealed = await sealCredentials(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, input.credentials);
     const channelChanged = current !== undefined && current.channel !== input.channel;
@@ -81,15 +88,17 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
 
   /** Stops pushing; the configuration and what the remote confirmed stay, for a later PUT to resume. */
   async disable(): Promise<Connection | null> {
-    if (!this.row.get()) return null;
-    this.row.put({ ...this.row.get()!, enabled: false, state: "disabled", updatedAt: this.now() });
-    return this.view();
+    return this.serialized(async () => {
+      if (!this.row.get()) return null;
+      this.row.put({ ...this.row.get()!, enabled: false, state: "disabled", updatedAt: this.now() });
+      return this.view();
+    });
   }
 
   /** The channel changed: push soon, after a short wait that lets a burst coalesce. */
   async nudge(): Promise<void> {
     const current = this.row.get();
-    if (current?.enabled && current.state !== "credentials_rejected") await this.wakeBy(this.now() + coalesceMs);
+    if (current?.enabled && current.state !== "credentials_rejected") await this.wakeBy(Math.max(this.now() + coalesceMs, this.notBefore));
   }
 
   async status(): Promise<ConnectionStatus | null> {
@@ -164,6 +173,7 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       const push = await this.push(this.row.get()!);
       const step = await push.pushPending(now + runBudgetMs);
       if (step.kind === "stopped") return null;
+      this.notBefore = step.kind === "wait" ? step.wakeAt : 0;
       return step.kind === "idle" ? now + this.catchUpMs() : step.wakeAt;
     });
   }
