@@ -53,6 +53,8 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     const current = this.row.get();
     const sealed = await sealCredentials(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, input.credentials);
     const channelChanged = current !== undefined && current.channel !== input.channel;
+    const shopChanged = current !== undefined && (current.settings.shopDomain !== input.settings.shopDomain || current.settings.baseUrl !== input.settings.baseUrl);
+    const locationChanged = current !== undefined && current.locations.pool !== input.locations.pool;
     this.transaction(() => {
       this.row.put({
         type: input.type,
@@ -73,10 +75,12 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
         writeCost: current?.writeCost ?? null,
         batches: current?.batches ?? 0,
       });
-      // Another channel or another remote location: nothing the remote confirmed is known to hold.
+      // Another channel: its feed from the start. Another shop: its own item ids, its own figures.
+      // Another location: nothing confirmed there. The write in flight only goes on if none of them changed.
       if (channelChanged) this.db.delete(remoteSkus).run();
-      else if (current && current.locations.pool !== input.locations.pool) this.db.update(remoteSkus).set({ remote: null, pending: true }).run();
-      this.db.delete(schema.inFlight).run();
+      else if (shopChanged) this.forgetRemote(true);
+      else if (locationChanged) this.forgetRemote(false);
+      if (channelChanged || shopChanged || locationChanged) this.db.delete(schema.inFlight).run();
     });
     if (input.enabled) await this.wakeAt(now);
     return { connection: this.view()!, created: current === undefined };
@@ -84,6 +88,33 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
 
   async get(): Promise<Connection | null> {
     return this.view();
+  }
+
+  /**
+   * Forgets what the remote confirmed and pushes every SKU again, looked up
+   * afresh: for a shop whose figures changed behind Shelfsync's back (restored,
+   * edited by hand, emptied).
+   */
+  async resync(): Promise<Connection | null> {
+    return this.serialized(async () => {
+      const current = this.row.get();
+      if (!current) return null;
+      this.transaction(() => {
+        this.forgetRemote(true);
+        this.db.delete(schema.inFlight).run();
+      });
+      this.notBefore = 0;
+      if (current.enabled) await this.wakeAt(this.now());
+      return this.view();
+    });
+  }
+
+  /** Every SKU pending again without a confirmed value (and, with `items`, without its remote id, to be looked up again). */
+  private forgetRemote(items: boolean): void {
+    this.db
+      .update(remoteSkus)
+      .set(items ? { remote: null, confirmedAt: null, pending: true, remoteId: null, unmapped: false } : { remote: null, confirmedAt: null, pending: true })
+      .run();
   }
 
   /** Stops pushing; the configuration and what the remote confirmed stay, for a later PUT to resume. */

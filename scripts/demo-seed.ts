@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import type { Connection, PutConnectionRequest } from "../shared/schemas/connections.ts";
+import { maskSecret } from "../shared/signatures.ts";
+import { FakeShopifyAdmin, type AppliedAdjustment } from "../test-e2e/fakes/shopify-admin.ts";
 import { edgeCall, edgeRequest } from "./edge-client.ts";
 
 export interface DemoKeys {
@@ -24,10 +27,16 @@ export interface Demo {
   /** True when this run created the tenant (a fresh state, or a keys file that was gone). */
   createdTenant: boolean;
   orders: DemoOrder[];
+  /** What this run did to the demo connection: created it, PUT it again because it pointed elsewhere, or found it as wanted. */
+  connection: "created" | "updated" | "found";
 }
 
 /** The demo store that gets a store agent. */
 export const demoStore = "store-001";
+/** The demo's connection: the web channel's availability, pushed to the sandbox shop. */
+export const demoConnection = "shopify-demo";
+/** Fixed, so that a re-run finds the connection's credentials unchanged. */
+const sandboxToken = "shpat_shelfsync_demo_sandbox";
 
 const locations = [
   { id: "wh-east", type: "warehouse", name: "East DC" },
@@ -61,9 +70,10 @@ const orders: { externalId: string; lines: [string, number][]; then?: "fulfil" |
  * The demo, created where missing and left alone where present: the tenant
  * (locations, channels, keys, stock) unless the keys file says it exists and
  * its admin key still works; a store key for the agent; catalog items for
- * the SKUs; a few orders in different states. Safe to run at every start.
+ * the SKUs; a few orders in different states; the connection of the web
+ * channel to the sandbox `shop`. Safe to run at every start.
  */
-export async function seedDemo(url: string, platformKey: string, keysFile: string): Promise<Demo> {
+export async function seedDemo(url: string, platformKey: string, keysFile: string, shop: DemoShop): Promise<Demo> {
   const { keys, createdTenant } = await demoTenant(url, platformKey, keysFile);
   for (const { sku, name, barcode, price } of skus) {
     // A PUT that changes nothing keeps the item's place in the store feed.
@@ -71,7 +81,121 @@ export async function seedDemo(url: string, platformKey: string, keysFile: strin
   }
   const placed: DemoOrder[] = [];
   for (const plan of orders) placed.push(await demoOrder(url, keys.web, plan));
-  return { keys, createdTenant, orders: placed };
+  return { keys, createdTenant, orders: placed, connection: await demoShopConnection(url, keys.admin, shop) };
+}
+
+/**
+ * The demo connection, PUT when it is missing or points elsewhere than this
+ * sandbox (another port, location or token); found as wanted, it is left
+ * alone, enabled or not, so that a re-run changes nothing.
+ */
+async function demoShopConnection(url: string, admin: string, shop: DemoShop): Promise<Demo["connection"]> {
+  const path = `/v1/connections/${demoConnection}`;
+  const found = await edgeRequest<Connection>(url, "GET", path, { key: admin });
+  if (found.status !== 200 && found.status !== 404) throw new Error(`GET ${path} answered ${found.status}: ${JSON.stringify(found.body)}`);
+  const current = found.status === 200 ? found.body : null;
+  const wanted: PutConnectionRequest = {
+    type: "shopify",
+    channel: "web",
+    settings: { shopDomain: "shelfsync-demo.myshopify.com", apiVersion: "2026-04", baseUrl: shop.url },
+    credentials: { accessToken: shop.accessToken },
+    locations: { pool: shop.pool },
+    enabled: current?.enabled ?? true,
+  };
+  if (
+    current &&
+    current.channel === wanted.channel &&
+    current.settings.shopDomain === wanted.settings.shopDomain &&
+    current.settings.apiVersion === wanted.settings.apiVersion &&
+    current.settings.baseUrl === wanted.settings.baseUrl &&
+    current.credentials.accessToken === maskSecret(shop.accessToken) &&
+    current.locations.pool === wanted.locations.pool
+  ) {
+    return "found";
+  }
+  await edgeCall(url, "PUT", path, { key: admin, body: wanted });
+  return current ? "updated" : "created";
+}
+
+export interface DemoShop {
+  /** The connection's `baseUrl`. */
+  url: string;
+  accessToken: string;
+  /** The sandbox location that receives the web channel's availability. */
+  pool: string;
+  /** False when the shop started empty, for want of a state file. */
+  restored: boolean;
+  /** The shop's `available` for a SKU at the pool. */
+  available(sku: string): number;
+  /** Stops the server, its stock saved. */
+  stop(): Promise<void>;
+}
+
+interface DemoShopState {
+  pool: string;
+  items: Record<string, { inventoryItemId: string; available: number }>;
+}
+
+/**
+ * The sandbox marketplace of `npm start`: the Shopify Admin test server on a
+ * loopback port, with one location and a variant per demo SKU. Its stock is
+ * saved to `stateFile` after every write and when it stops, as a real shop
+ * keeps its inventory: after a restart it holds what the demo connection last
+ * confirmed there, and the connection, which sends only what differs from
+ * that, is right to send nothing. `onWrite` hears of every write applied.
+ */
+export async function startDemoShop(port: number, stateFile: string, onWrite: (line: string) => void): Promise<DemoShop> {
+  const saved = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as DemoShopState) : null;
+  let shop: FakeShopifyAdmin;
+  try {
+    shop = await FakeShopifyAdmin.start({ port, accessToken: sandboxToken });
+  } catch (error) {
+    throw new Error(`the Shopify sandbox cannot listen on 127.0.0.1:${port} (${String(error)}); set SHELFSYNC_SHOP_PORT`);
+  }
+  // The test server numbers its ids in creation order: the same order gives the same ids, which the connection has stored.
+  const pool = shop.addLocation("Shelfsync demo");
+  const order = [...Object.keys(saved?.items ?? {}), ...skus.map((s) => s.sku).filter((sku) => !saved?.items[sku])];
+  const items = new Map(order.map((sku) => [sku, shop.addVariant(sku)]));
+  const mismatch = saved && (saved.pool !== pool || Object.entries(saved.items).some(([sku, item]) => items.get(sku) !== item.inventoryItemId));
+  if (mismatch) {
+    await shop.close();
+    throw new Error(`${stateFile} names other ids than the sandbox gives; remove it to start the sandbox empty`);
+  }
+  for (const [sku, item] of Object.entries(saved?.items ?? {})) shop.setQuantity(sku, pool, item.available);
+  const skuOf = new Map([...items].map(([sku, item]) => [item, sku]));
+  const save = () => {
+    const state: DemoShopState = { pool, items: Object.fromEntries([...items].map(([sku, inventoryItemId]) => [sku, { inventoryItemId, available: shop.available(sku, pool) }])) };
+    writeFileSync(`${stateFile}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+    renameSync(`${stateFile}.tmp`, stateFile);
+  };
+  save();
+  let seen = 0;
+  const watch = setInterval(() => {
+    const adjustments = shop.adjustments;
+    if (adjustments.length === seen) return;
+    for (const adjustment of adjustments.slice(seen)) onWrite(describeWrite(adjustment, skuOf));
+    seen = adjustments.length;
+    save();
+  }, 250);
+  return {
+    url: shop.url,
+    accessToken: shop.accessToken,
+    pool,
+    restored: saved !== null,
+    available: (sku) => shop.available(sku, pool),
+    stop: async () => {
+      clearInterval(watch);
+      save();
+      await shop.close();
+    },
+  };
+}
+
+/** `TSHIRT-RED-M 0 → 124, CAP-BLK 0 → 290`: the `available` quantities one write set. */
+function describeWrite(adjustment: AppliedAdjustment, skuOf: Map<string, string>): string {
+  const changes = adjustment.changes.filter((c) => c.name === "available");
+  const shown = changes.slice(0, 5).map((c) => `${skuOf.get(c.inventoryItemId) ?? c.inventoryItemId} ${c.quantityAfterChange - c.delta} → ${c.quantityAfterChange}`);
+  return `${shown.join(", ")}${changes.length > 5 ? `, and ${changes.length - 5} more` : ""}`;
 }
 
 async function demoTenant(url: string, platformKey: string, keysFile: string): Promise<{ keys: DemoKeys; createdTenant: boolean }> {

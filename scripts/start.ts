@@ -1,20 +1,26 @@
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { demoStore, seedDemo, type Demo } from "./demo-seed.ts";
+import type { ChannelAvailability } from "../shared/schemas/availability.ts";
+import { edgeCall } from "./edge-client.ts";
+import { demoConnection, demoStore, seedDemo, startDemoShop, type Demo } from "./demo-seed.ts";
 import { startLocalAgent, type LocalAgent } from "./local-agent.ts";
 import { projectRoot, startLocalEdge } from "./local-edge.ts";
 
 /**
  * `npm start`: the edge in local workerd with state persisted under
- * .wrangler/state, the demo tenant and its orders if not there yet, a store
- * agent for the demo store with its libSQL file beside the edge's state, and
- * the URLs and keys. Ctrl-C stops the agent, then the edge.
+ * .wrangler/state, a Shopify sandbox (the Admin API test server) with its
+ * stock saved beside it, the demo tenant, its orders and its connection to
+ * the sandbox if not there yet, a store agent for the demo store with its
+ * libSQL file beside the edge's state, and the URLs and keys. Ctrl-C stops
+ * the agent, the edge, then the sandbox.
  */
 const port = Number(process.env.SHELFSYNC_EDGE_PORT ?? 8787);
 const agentPort = Number(process.env.SHELFSYNC_AGENT_PORT ?? 8788);
+const shopPort = Number(process.env.SHELFSYNC_SHOP_PORT ?? 8789);
 const stateDir = join(projectRoot, ".wrangler", "state");
 const agentDir = join(stateDir, `agent-${demoStore}`);
+const shopState = join(stateDir, "shopify-sandbox.json");
 const devVars = join(projectRoot, ".dev.vars");
 
 function platformKey(): string {
@@ -32,7 +38,12 @@ function platformKey(): string {
 
 const key = platformKey();
 mkdirSync(stateDir, { recursive: true });
-const edge = await startLocalEdge({ port, persistTo: stateDir, platformKey: key, output: "inherit", logLevel: "warn" });
+// Before the edge, so that the connection never wakes to find its shop missing.
+const shop = await startDemoShop(shopPort, shopState, (line) => process.stdout.write(`[shopify sandbox] set available: ${line}\n`));
+const edge = await startLocalEdge({ port, persistTo: stateDir, platformKey: key, output: "inherit", logLevel: "warn" }).catch(async (error: unknown) => {
+  await shop.stop();
+  throw error;
+});
 let agent: LocalAgent | null = null;
 let stopping = false;
 const stop = async (code = 0) => {
@@ -40,6 +51,8 @@ const stop = async (code = 0) => {
   stopping = true;
   await agent?.stop();
   await edge.stop();
+  // Last, so that it saves every write the connection made before the edge stopped.
+  await shop.stop();
   process.exit(code);
 };
 process.on("SIGINT", () => void stop());
@@ -47,7 +60,7 @@ process.on("SIGTERM", () => void stop());
 
 let demo: Demo;
 try {
-  demo = await seedDemo(edge.url, key, join(stateDir, "shelfsync-demo-keys.json"));
+  demo = await seedDemo(edge.url, key, join(stateDir, "shelfsync-demo-keys.json"), shop);
   // A new tenant's store expects sequence 1 first: the agent file of an earlier tenant goes aside.
   if (demo.createdTenant && existsSync(agentDir)) renameSync(agentDir, `${agentDir}.old-${Date.now()}`);
   agent = await startLocalAgent({
@@ -66,6 +79,14 @@ try {
 const { keys, orders } = demo;
 const pos = `${agent.url}/pos/v1`;
 const width = Math.max(...orders.map((o) => o.status.length));
+const watched = "TSHIRT-RED-M";
+const web = await edgeCall<ChannelAvailability>(edge.url, "GET", `/v1/availability/${watched}?channel=web`, { key: keys.web });
+const connectionStatus = `${edge.url}/v1/connections/${demoConnection}/status`;
+const connectionNote = {
+  created: "created now",
+  updated: "PUT again: it pointed elsewhere",
+  found: shop.restored ? "found as it was" : "found as it was, but the sandbox started empty: a SKU goes out again when its availability next changes",
+}[demo.connection];
 process.stdout.write(`
 Shelfsync is running.
 
@@ -92,12 +113,24 @@ Shelfsync is running.
   Demo orders (web)
 ${orders.map((o) => `    ${o.externalId}    ${o.status.padEnd(width)}  ${o.id}`).join("\n")}
 
+  Shopify sandbox  ${shop.url}   (a test server speaking Shopify's Admin GraphQL API)
+    location     ${shop.pool}   (receives the web channel's availability)
+    access token ${shop.accessToken}
+    stock        ${shopState}   (kept across runs, like a real shop's)
+    ${watched} ${shop.available(watched)} available now; the web channel may sell ${web.available}
+  Connection     ${demoConnection}: channel web → the sandbox (${connectionNote})
+    status       ${connectionStatus}
+
 Try:
   curl -s ${edge.url}/v1/inventory/TSHIRT-RED-M -H "Authorization: Bearer ${keys.readonly}"
   curl -s "${edge.url}/v1/availability/TSHIRT-RED-M?channel=web" -H "Authorization: Bearer ${keys.web}"
   curl -s ${edge.url}/v1/orders -H "Authorization: Bearer ${keys.admin}"
   curl -s ${pos}/status
   curl -s ${pos}/items/TSHIRT-RED-M
+  curl -s ${connectionStatus} -H "Authorization: Bearer ${keys.admin}"
+  curl -s "${shop.url}/sandbox/levels?sku=${watched}"
 
-Ctrl-C stops the agent and the edge; state stays in ${stateDir}.
+Each write the connection makes to the sandbox is logged below as "[shopify sandbox] set available: …".
+Ctrl-C stops the agent, the edge and the sandbox; state stays in ${stateDir}.
+SHELFSYNC_EDGE_PORT, SHELFSYNC_AGENT_PORT and SHELFSYNC_SHOP_PORT change the ports.
 `);

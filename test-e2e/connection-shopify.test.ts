@@ -184,6 +184,30 @@ describe("a Shopify connection", () => {
     expect(budget).toMatchObject({ limit: 200, restoreRate: 50 });
   });
 
+  it("repopulates a shop emptied behind its back when asked to resync, and a new shop when the connection moves there", async () => {
+    const stock = { MOVE_A: 6, MOVE_B: 9 };
+    const shopRig = await connectedShop(rig.edge, stock);
+    await converged(shopRig, rig.edge, stock);
+    for (const sku of Object.keys(stock)) shopRig.shop.setQuantity(sku, shopRig.pool, 0);
+    const resync = await edgeRequest(rig.edge.url, "POST", `/v1/connections/${connectionId}/resync`, { key: shopRig.store.adminKey });
+    expect(resync.status).toBe(202);
+    await converged(shopRig, rig.edge, stock);
+
+    // Another shop: its own item ids, its own figures; nothing is taken for confirmed there.
+    const next = await FakeShopifyAdmin.start();
+    onTestFinished(() => next.close());
+    const pool = next.addLocation("New store");
+    // Items of its own first, so that the old shop's item ids name other items here.
+    for (const sku of ["ELSEWHERE-1", "ELSEWHERE-2", "ELSEWHERE-3"]) next.addVariant(sku);
+    for (const sku of Object.keys(stock)) next.addVariant(sku);
+    await putConnection(rig.edge, shopRig.store, next, pool, next.accessToken);
+    await converged({ ...shopRig, shop: next, pool }, rig.edge, stock);
+    expect(next.stats.violations).toBe(0);
+    expect(["ELSEWHERE-1", "ELSEWHERE-2", "ELSEWHERE-3"].map((sku) => next.available(sku, pool))).toEqual([0, 0, 0]);
+    const unmapped = await edgeCall<{ exceptions: unknown[] }>(rig.edge.url, "GET", "/v1/exceptions?type=channel_sku_unmapped", { key: shopRig.store.adminKey });
+    expect(unmapped.exceptions).toEqual([]);
+  });
+
   it("stops and says why when Shopify refuses the token, and resumes with new credentials", async () => {
     const shopRig = await connectedShop(rig.edge, { CRED: 4 }, { accessToken: "shpat_revoked_00000000" });
     const refused = await waitFor("the connection to report the refusal", 30_000, async () => {

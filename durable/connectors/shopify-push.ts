@@ -12,6 +12,12 @@ const { connection, remoteSkus, inFlight, activity } = schema;
 
 /** Until the remote has said what a call costs: Shopify counts a mutation as 10 points. */
 const defaultCallCost = 10;
+/** User errors about one quantity's item, and what the exception says of them. */
+const itemRefusals: Record<string, string> = {
+  INVALID_INVENTORY_ITEM: "Shopify refused the inventory item (INVALID_INVENTORY_ITEM)",
+  ITEM_NOT_STOCKED_AT_LOCATION: "The item is not stocked at the connection's Shopify location (ITEM_NOT_STOCKED_AT_LOCATION): stock it there, then replay",
+};
+
 /** The longest wait after transient failures in a row. */
 const maxBackoffMs = 5 * 60_000;
 
@@ -181,17 +187,18 @@ export class ShopifyPush {
     }
     const byIndex = (code: string) => userErrors.filter((e) => e.code === code).map((e) => batch.quantities[Number(e.field?.[2])]).filter((q) => q !== undefined);
     const stale = byIndex("CHANGE_FROM_QUANTITY_STALE");
-    const invalidItems = byIndex("INVALID_INVENTORY_ITEM");
     // The same key is still being applied: ask again shortly, with the same call.
     if (userErrors.some((e) => e.code === "IDEMPOTENCY_CONCURRENT_REQUEST")) return { kind: "wait", wakeAt: now + 1_000, reason: "Shopify is still applying this write" };
     if (stale.length > 0) await this.readBack(stale);
-    if (invalidItems.length > 0) {
-      const skus = invalidItems.map((q) => q.sku);
+    // A SKU whose item Shopify refuses cannot be set until a person acts there: an exception, and the rest goes on.
+    for (const [code, reason] of Object.entries(itemRefusals)) {
+      const skus = byIndex(code).map((q) => q.sku);
+      if (skus.length === 0) continue;
       this.db.update(remoteSkus).set({ unmapped: true, remoteId: null }).where(inArray(remoteSkus.sku, skus)).run();
-      await this.reportUnmapped(skus, "Shopify refused the inventory item (INVALID_INVENTORY_ITEM)");
+      await this.reportUnmapped(skus, reason);
     }
     this.db.delete(inFlight).where(eq(inFlight.key, batch.key)).run();
-    const other = userErrors.filter((e) => !["CHANGE_FROM_QUANTITY_STALE", "INVALID_INVENTORY_ITEM"].includes(e.code ?? ""));
+    const other = userErrors.filter((e) => e.code !== "CHANGE_FROM_QUANTITY_STALE" && !((e.code ?? "") in itemRefusals));
     if (other.length === 0) return { kind: "idle" };
     // Not something a retry of the same values fixes (an invalid location, a scope): back off, and say why.
     const failures = this.fail(`Shopify refused the write: ${other.map((e) => `${e.code ?? "error"}: ${e.message}`).join("; ")}`);

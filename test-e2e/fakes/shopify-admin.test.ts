@@ -10,7 +10,7 @@ import {
   type QuantityToSet,
   type ShopifyTarget,
 } from "../../durable/connectors/shopify-admin.ts";
-import { FakeShopifyAdmin, fakeApiVersion, type FakeShopifyAdminOptions } from "./shopify-admin.ts";
+import { FakeShopifyAdmin, fakeApiVersion, type FakeShopifyAdminOptions, type SandboxLevel } from "./shopify-admin.ts";
 
 interface GraphqlAnswer {
   status: number;
@@ -92,7 +92,8 @@ describe("the client's own documents", () => {
         ['odd "sku" \\ 2', other],
       ]),
     );
-    expect(found.ok && found.cost).toBe(2 + 250 * 2);
+    // The page is sized to the 3 SKUs asked: 2 for the connection, plus 2 per item (a variant and its inventory item).
+    expect(found.ok && found.cost).toBe(2 + 3 * 2);
   });
 
   it("parses and validates each document against the schema", async () => {
@@ -273,6 +274,36 @@ describe("the HTTP surface", () => {
     expect(answer.body.data).toBeUndefined();
     expect(answer.body.errors).toMatchObject([{ message: expect.stringContaining("price") }]);
     expect(answer.body.extensions?.cost.throttleStatus.currentlyAvailable).toBe(1000);
+  });
+});
+
+describe("the sandbox window", () => {
+  it("lists every level, or one SKU's, without a token, outside stats and faults", async () => {
+    shop.addVariant("SKU-2");
+    shop.injectFault({ kind: "status", status: 503 });
+    const levels = async (query = "") => {
+      const response = await fetch(`${shop.url}/sandbox/levels${query}`);
+      return { status: response.status, body: (await response.json()) as { levels: SandboxLevel[] } };
+    };
+    expect(await levels()).toEqual({
+      status: 200,
+      body: {
+        levels: [
+          { sku: "SKU-1", inventoryItemId: item, locationId: location, available: 5, onHand: 5 },
+          { sku: "SKU-2", inventoryItemId: expect.stringMatching(/^gid:\/\/shopify\/InventoryItem\//), locationId: location, available: 0, onHand: 0 },
+        ],
+      },
+    });
+    expect((await levels("?sku=SKU-1")).body.levels).toEqual([expect.objectContaining({ sku: "SKU-1", available: 5 })]);
+    expect((await levels("?sku=NONE")).body.levels).toEqual([]);
+    expect((await fetch(`${shop.url}/sandbox/levels`, { method: "POST" })).status).toBe(405);
+    expect(shop.stats.calls).toBe(0);
+    expect((await post(variantsBySkuDocument, { query: "sku:SKU-1", first: 1 })).status).toBe(503);
+  });
+
+  it("listens on the port asked for", async () => {
+    const taken = Number(new URL(shop.url).port);
+    await expect(FakeShopifyAdmin.start({ port: taken })).rejects.toThrow(/EADDRINUSE/);
   });
 });
 

@@ -49,6 +49,8 @@ export interface FakeShopifyAdminOptions {
   maxInputSize?: number;
   /** HTTP status of a THROTTLED answer: sources disagree between 200 and 429. */
   throttledStatus?: 200 | 429;
+  /** The loopback port to listen on; 0, the default, lets the OS choose. */
+  port?: number;
 }
 
 /**
@@ -107,6 +109,15 @@ export interface AppliedAdjustment {
   at: number;
 }
 
+/** One item at one location, as `GET /sandbox/levels` lists it. */
+export interface SandboxLevel {
+  sku: string | null;
+  inventoryItemId: string;
+  locationId: string;
+  available: number;
+  onHand: number;
+}
+
 export interface ThrottleStatus {
   maximumAvailable: number;
   currentlyAvailable: number;
@@ -163,6 +174,9 @@ interface HttpAnswer {
  * 1000-point query cap, 250-item input arrays and pages), the 2026-04 rules
  * (`@idempotent` and `changeFromQuantity` required) and compare-and-swap, and
  * counts every limit a client breaks. State and faults are set from the test.
+ * Outside the Admin API, `GET /sandbox/levels[?sku=…]` lists every item's
+ * `available` and `on_hand` at every location, without a token: a window for
+ * people (`npm start`'s sandbox), neither counted in `stats` nor met by faults.
  *
  * @example
  * const shop = await FakeShopifyAdmin.start({ restoreRate: 100 });
@@ -177,6 +191,7 @@ interface HttpAnswer {
 export class FakeShopifyAdmin {
   readonly accessToken: string;
   readonly #server: Server;
+  readonly #requestedPort: number;
   readonly #now: () => number;
   readonly #costModel: CostModel;
   readonly #maxQueryCost: number;
@@ -203,6 +218,7 @@ export class FakeShopifyAdmin {
     this.#maxQueryCost = options.maxQueryCost ?? 1000;
     this.#maxInputSize = options.maxInputSize ?? 250;
     this.#throttledStatus = options.throttledStatus ?? 200;
+    this.#requestedPort = options.port ?? 0;
     const maximumAvailable = options.maximumAvailable ?? 1000;
     this.#bucket = { maximumAvailable, restoreRate: options.restoreRate ?? 100, available: maximumAvailable, at: this.#now() };
     this.#rootValue = {
@@ -222,7 +238,7 @@ export class FakeShopifyAdmin {
     const fake = new FakeShopifyAdmin(options);
     await new Promise<void>((resolve, reject) => {
       fake.#server.once("error", reject);
-      fake.#server.listen(0, "127.0.0.1", () => resolve());
+      fake.#server.listen(fake.#requestedPort, "127.0.0.1", () => resolve());
     });
     fake.#port = (fake.#server.address() as AddressInfo).port;
     return fake;
@@ -305,7 +321,24 @@ export class FakeShopifyAdmin {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  /** Every item at every location, or one SKU's; the sandbox window, not Shopify's API. */
+  levels(sku?: string): SandboxLevel[] {
+    return this.#variants
+      .filter((variant) => sku === undefined || variant.sku === sku)
+      .flatMap((variant) =>
+        [...this.#locations.keys()].map((locationId) => {
+          const level = this.#level(variant.itemId, locationId);
+          return { sku: variant.sku, inventoryItemId: variant.itemId, locationId, available: quantityOf(level, "available"), onHand: quantityOf(level, "on_hand") };
+        }),
+      );
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://fake");
+    if (url.pathname === "/sandbox/levels") {
+      if (req.method !== "GET") return send(res, { status: 405, body: { errors: "Method Not Allowed" } });
+      return send(res, { status: 200, body: { levels: this.levels(url.searchParams.get("sku") ?? undefined) } });
+    }
     this.#stats.calls += 1;
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

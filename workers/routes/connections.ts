@@ -38,6 +38,13 @@ const status = connections.get("/v1/connections/{id}/status", "getConnectionStat
   responses: { 200: json(ConnectionStatus, "The connection's status") },
 });
 
+const resync = connections.post("/v1/connections/{id}/resync", "resyncConnection", {
+  summary: "Push every SKU's availability again, looked up afresh: for a shop whose figures changed behind Shelfsync's back (tenant admin)",
+  description: "What the remote confirmed is forgotten; every SKU goes out again without a compare. Repeating it changes nothing more than doing it once.",
+  request: { params: ConnectionParams },
+  responses: { 202: json(Connection, "The connection; the push has started") },
+});
+
 const disable = connections.delete("/v1/connections/{id}", "disableConnection", {
   summary: "Stop a connection; its configuration and history stay, and a PUT resumes it (tenant admin)",
   request: { params: ConnectionParams },
@@ -79,6 +86,11 @@ export const connectionRoutes = createRouter()
     const { id } = c.req.valid("param");
     const { principal } = await authorize(c, { roles: readers });
     return c.json((await channelConnection(c.env, principal.tenantId, id).status()) ?? notFound(id), 200);
+  })
+  .openapi(resync, async (c) => {
+    const { id } = c.req.valid("param");
+    const { principal } = await authorize(c, { roles: ["admin"] });
+    return c.json((await channelConnection(c.env, principal.tenantId, id).resync()) ?? notFound(id), 202);
   })
   .openapi(disable, async (c) => {
     const { id } = c.req.valid("param");
