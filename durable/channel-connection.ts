@@ -2,7 +2,8 @@ import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
 import type { Connection, ConnectionStatus, PutConnectionRequest, ShopifyCredentials } from "../shared/schemas/connections.ts";
 import { maskSecret } from "../shared/signatures.ts";
 import { initialBucket } from "./connectors/cost-bucket.ts";
-import { ShopifyPush, type PushStep } from "./connectors/shopify-push.ts";
+import { PushLedger, type ConnectorPush, type PushStep } from "./connectors/push-ledger.ts";
+import { ShopifyPush } from "./connectors/shopify-push.ts";
 import { openCredentials, sealCredentials } from "./credentials.ts";
 import migrations from "./migrations/channel-connection/migrations.js";
 import { availabilityIndex, parseName, type ConnectionIdentity } from "./objects.ts";
@@ -234,18 +235,11 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     }
   }
 
-  private async push(current: typeof schema.connection.$inferSelect): Promise<ShopifyPush> {
+  /** The push of the connection's remote, with its credentials opened for this run. */
+  private async push(current: typeof schema.connection.$inferSelect): Promise<ConnectorPush> {
     const credentials = await openCredentials<ShopifyCredentials>(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, current.sealedCredentials);
-    return new ShopifyPush({
-      db: this.db,
-      transaction: (run) => this.transaction(run),
-      env: this.env,
-      identity: this.identity,
-      connection: current,
-      credentials,
-      now: () => this.now(),
-      bucket: current.bucket ?? initialBucket(this.now()),
-    });
+    const ledger = new PushLedger({ db: this.db, transaction: (run) => this.transaction(run), env: this.env, identity: this.identity, connection: current, now: () => this.now() });
+    return new ShopifyPush(ledger, credentials, current.bucket ?? initialBucket(this.now()));
   }
 
   /** While enabled, the connection reads its feed at least this often, in case a nudge was lost. */

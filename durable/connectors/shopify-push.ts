@@ -1,43 +1,23 @@
-import { and, asc, eq, inArray, isNull } from "drizzle-orm";
-import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { backoffDelay } from "../../shared/backoff.ts";
+import { eq, inArray, isNull } from "drizzle-orm";
 import { sha256Hex } from "../../shared/ids.ts";
-import type { ConnectionState, ShopifyCredentials } from "../../shared/schemas/connections.ts";
-import { exceptionQueue, type ConnectionIdentity } from "../objects.ts";
+import type { ShopifyConnectionSettings, ShopifyCredentials, ShopifyLocations } from "../../shared/schemas/connections.ts";
 import * as schema from "../schema/channel-connection.ts";
 import { affordableAt, spend, type BucketState } from "./cost-bucket.ts";
+import type { ConnectorPush, PushLedger, PushStep } from "./push-ledger.ts";
 import { availableAt, inventoryItemsOf, maxQuantitiesPerCall, setAvailable, skusPerLookup, type ShopifyAnswer, type ShopifyTarget, type ShopifyUserError } from "./shopify-admin.ts";
 
-const { connection, remoteSkus, inFlight, activity } = schema;
+const { remoteSkus, inFlight } = schema;
 
 /** Until the remote has said what a call costs: Shopify counts a mutation as 10 points. */
 const defaultCallCost = 10;
+
 /** User errors about one quantity's item, and what the exception says of them. */
 const itemRefusals: Record<string, string> = {
   INVALID_INVENTORY_ITEM: "Shopify refused the inventory item (INVALID_INVENTORY_ITEM)",
   ITEM_NOT_STOCKED_AT_LOCATION: "The item is not stocked at the connection's Shopify location (ITEM_NOT_STOCKED_AT_LOCATION): stock it there, then replay",
 };
 
-/** The longest wait after transient failures in a row. */
-const maxBackoffMs = 5 * 60_000;
-
-/** Where a run of the push stopped: nothing left, or when to go on (and why). */
-export type PushStep = { kind: "idle" } | { kind: "wait"; wakeAt: number; reason: string } | { kind: "stopped"; reason: string };
-
-type ConnectionRow = typeof connection.$inferSelect;
 type InFlightRow = typeof inFlight.$inferSelect;
-
-export interface ShopifyPushOptions {
-  db: DrizzleSqliteDODatabase<typeof schema>;
-  /** The object's SQLite transaction. */
-  transaction: <T>(run: () => T) => T;
-  env: Env;
-  identity: ConnectionIdentity;
-  connection: ConnectionRow;
-  credentials: ShopifyCredentials;
-  bucket: BucketState;
-  now: () => number;
-}
 
 /**
  * One run of a Shopify connection's push: looks up the inventory item of new
@@ -49,8 +29,8 @@ export interface ShopifyPushOptions {
  * is the value Shopify last confirmed (null when unknown); a stale one is
  * read back and the SKU pushed again.
  */
-export class ShopifyPush {
-  private readonly db: ShopifyPushOptions["db"];
+export class ShopifyPush implements ConnectorPush {
+  private readonly db: PushLedger["db"];
   private readonly target: ShopifyTarget;
   private readonly locationId: string;
   private bucket: BucketState;
@@ -60,13 +40,17 @@ export class ShopifyPush {
   /** What reading one item's level back costs (Shopify: the item, its level and its quantities are objects). */
   private readCostPerItem = 3;
 
-  constructor(private readonly options: ShopifyPushOptions) {
-    this.db = options.db;
-    const { settings } = options.connection;
-    this.target = { baseUrl: settings.baseUrl ?? `https://${settings.shopDomain}`, apiVersion: settings.apiVersion, accessToken: options.credentials.accessToken, now: options.now };
-    this.locationId = options.connection.locations.pool;
-    this.bucket = options.bucket;
-    this.writeCost = options.connection.writeCost ?? defaultCallCost;
+  constructor(
+    private readonly ledger: PushLedger,
+    credentials: ShopifyCredentials,
+    bucket: BucketState,
+  ) {
+    this.db = ledger.db;
+    const settings = ledger.connection.settings as ShopifyConnectionSettings;
+    this.target = { baseUrl: settings.baseUrl ?? `https://${settings.shopDomain}`, apiVersion: settings.apiVersion, accessToken: credentials.accessToken, now: () => ledger.now() };
+    this.locationId = (ledger.connection.locations as ShopifyLocations).pool;
+    this.bucket = bucket;
+    this.writeCost = ledger.connection.writeCost ?? defaultCallCost;
   }
 
   /** Pushes what is pending until nothing is, the budget runs short, or `deadline` passes. */
@@ -81,12 +65,12 @@ export class ShopifyPush {
 
   private async run(deadline: number, next: () => InFlightRow | null): Promise<PushStep> {
     for (;;) {
-      if (this.options.now() > deadline) return { kind: "wait", wakeAt: this.options.now(), reason: "more to push" };
+      if (this.ledger.now() > deadline) return { kind: "wait", wakeAt: this.ledger.now(), reason: "more to push" };
       const lookedUp = await this.lookUpNewSkus();
       if (lookedUp.kind !== "idle") return lookedUp;
       const batch = this.inFlightRow() ?? next();
       if (!batch) {
-        this.setState("idle");
+        this.ledger.setState("idle");
         return { kind: "idle" };
       }
       const sent = await this.send(batch);
@@ -97,15 +81,9 @@ export class ShopifyPush {
   /** Finds the inventory item of pending SKUs not looked up yet; SKUs Shopify does not have become exceptions. */
   private async lookUpNewSkus(): Promise<PushStep> {
     for (;;) {
-      const skus = this.db
-        .select({ sku: remoteSkus.sku })
-        .from(remoteSkus)
-        .where(and(eq(remoteSkus.pending, true), eq(remoteSkus.unmapped, false), isNull(remoteSkus.remoteId)))
-        .orderBy(asc(remoteSkus.wantedSeq))
-        // No more than the bucket can ever hold: a call above its size would be throttled however long it waited.
-        .limit(Math.max(1, Math.min(skusPerLookup, Math.floor((this.bucket.maximumAvailable - 2) / this.lookupCostPerSku))))
-        .all()
-        .map((row) => row.sku);
+      // No more than the bucket can ever hold: a call above its size would be throttled however long it waited.
+      const fit = Math.max(1, Math.min(skusPerLookup, Math.floor((this.bucket.maximumAvailable - 2) / this.lookupCostPerSku)));
+      const skus = this.ledger.pending(fit, [isNull(remoteSkus.remoteId)]).map((row) => row.sku);
       if (skus.length === 0) return { kind: "idle" };
       const cost = 2 + this.lookupCostPerSku * skus.length;
       const wait = this.waitForBudget(cost);
@@ -115,30 +93,19 @@ export class ShopifyPush {
       if (failed) return failed;
       if (!answer.ok) return { kind: "idle" };
       if (answer.cost !== null) this.lookupCostPerSku = Math.max(1, Math.ceil((answer.cost - 2) / skus.length));
-      const missing = skus.filter((sku) => !answer.data.has(sku));
-      this.options.transaction(() => {
+      this.ledger.options.transaction(() => {
         for (const [sku, id] of answer.data) this.db.update(remoteSkus).set({ remoteId: id }).where(eq(remoteSkus.sku, sku)).run();
-        if (missing.length > 0) this.db.update(remoteSkus).set({ unmapped: true }).where(inArray(remoteSkus.sku, missing)).run();
       });
-      if (missing.length > 0) await this.reportUnmapped(missing, "Shopify has no product variant with this SKU");
+      await this.ledger.unmapped(skus.filter((sku) => !answer.data.has(sku)), "Shopify has no product variant with this SKU");
     }
   }
 
   /** The next call: up to 250 pending SKUs (or only `only`), oldest change first, written to in_flight before it goes. */
   private nextBatch(only: string[] | null): InFlightRow | null {
-    const conditions = [eq(remoteSkus.pending, true), eq(remoteSkus.unmapped, false)];
-    if (only) conditions.push(inArray(remoteSkus.sku, only));
-    const rows = this.db
-      .select()
-      .from(remoteSkus)
-      .where(and(...conditions))
-      .orderBy(asc(remoteSkus.wantedSeq))
-      .limit(maxQuantitiesPerCall)
-      .all()
-      .filter((row) => row.remoteId !== null);
+    const rows = this.ledger.pending(maxQuantitiesPerCall, [only ? inArray(remoteSkus.sku, only) : undefined]).filter((row) => row.remoteId !== null);
     if (rows.length === 0) return null;
     const quantities = rows.map((row) => ({ sku: row.sku, remoteId: row.remoteId!, quantity: row.wanted, changeFromQuantity: row.remote, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
-    const row: InFlightRow = { key: "", quantities, createdAt: this.options.now(), tries: 0 };
+    const row: InFlightRow = { key: "", quantities, createdAt: this.ledger.now(), tries: 0 };
     return row;
   }
 
@@ -156,8 +123,8 @@ export class ShopifyPush {
     }
     this.db.update(inFlight).set({ tries: batch.tries + 1 }).where(eq(inFlight.key, batch.key)).run();
     const quantities = batch.quantities.map(({ remoteId, quantity, changeFromQuantity }) => ({ inventoryItemId: remoteId, locationId: this.locationId, quantity, changeFromQuantity }));
-    const answer = await setAvailable(this.target, quantities, batch.key, `gid://shelfsync/Connection/${this.options.identity.connectionId}`);
-    this.record("write", 1);
+    const answer = await setAvailable(this.target, quantities, batch.key, `gid://shelfsync/Connection/${this.ledger.options.identity.connectionId}`);
+    this.ledger.record("write", 1);
     const failed = this.settleCall(answer, this.writeCost);
     if (failed) return failed;
     if (!answer.ok) return { kind: "idle" };
@@ -172,17 +139,10 @@ export class ShopifyPush {
    * (a new key: the same key would only repeat this answer).
    */
   private async settleWrite(batch: InFlightRow, userErrors: ShopifyUserError[]): Promise<PushStep> {
-    const now = this.options.now();
+    const now = this.ledger.now();
     if (userErrors.length === 0) {
-      this.options.transaction(() => {
-        for (const q of batch.quantities) {
-          const current = this.db.select({ wanted: remoteSkus.wanted }).from(remoteSkus).where(eq(remoteSkus.sku, q.sku)).get();
-          this.db.update(remoteSkus).set({ remote: q.quantity, confirmedAt: now, pending: current?.wanted !== q.quantity }).where(eq(remoteSkus.sku, q.sku)).run();
-          this.db.insert(activity).values({ at: now, kind: "confirm", amount: 1, lagMs: Math.max(0, now - q.changedAt) }).run();
-        }
-        this.db.delete(inFlight).where(eq(inFlight.key, batch.key)).run();
-      });
-      this.setState("syncing");
+      this.ledger.confirm(batch.quantities, () => this.db.delete(inFlight).where(eq(inFlight.key, batch.key)).run());
+      this.ledger.setState("syncing");
       return { kind: "idle" };
     }
     const byIndex = (code: string) => userErrors.filter((e) => e.code === code).map((e) => batch.quantities[Number(e.field?.[2])]).filter((q) => q !== undefined);
@@ -191,18 +151,13 @@ export class ShopifyPush {
     if (userErrors.some((e) => e.code === "IDEMPOTENCY_CONCURRENT_REQUEST")) return { kind: "wait", wakeAt: now + 1_000, reason: "Shopify is still applying this write" };
     if (stale.length > 0) await this.readBack(stale);
     // A SKU whose item Shopify refuses cannot be set until a person acts there: an exception, and the rest goes on.
-    for (const [code, reason] of Object.entries(itemRefusals)) {
-      const skus = byIndex(code).map((q) => q.sku);
-      if (skus.length === 0) continue;
-      this.db.update(remoteSkus).set({ unmapped: true, remoteId: null }).where(inArray(remoteSkus.sku, skus)).run();
-      await this.reportUnmapped(skus, reason);
-    }
+    for (const [code, reason] of Object.entries(itemRefusals)) await this.ledger.unmapped(byIndex(code).map((q) => q.sku), reason);
     this.db.delete(inFlight).where(eq(inFlight.key, batch.key)).run();
     const other = userErrors.filter((e) => e.code !== "CHANGE_FROM_QUANTITY_STALE" && !((e.code ?? "") in itemRefusals));
     if (other.length === 0) return { kind: "idle" };
     // Not something a retry of the same values fixes (an invalid location, a scope): back off, and say why.
-    const failures = this.fail(`Shopify refused the write: ${other.map((e) => `${e.code ?? "error"}: ${e.message}`).join("; ")}`);
-    return { kind: "wait", wakeAt: now + backoffDelay(failures, { baseMs: 1_000, capMs: maxBackoffMs }), reason: other[0]!.message };
+    const retryAt = this.ledger.fail(`Shopify refused the write: ${other.map((e) => `${e.code ?? "error"}: ${e.message}`).join("; ")}`);
+    return { kind: "wait", wakeAt: retryAt, reason: other[0]!.message };
   }
 
   /**
@@ -227,34 +182,32 @@ export class ShopifyPush {
    * null when it was answered.
    */
   private settleCall<T>(answer: ShopifyAnswer<T>, estimatedCost: number): PushStep | null {
-    const now = this.options.now();
+    const now = this.ledger.now();
     if ("bucket" in answer && answer.bucket) this.bucket = answer.bucket;
-    this.record("cost", answer.ok ? (answer.cost ?? estimatedCost) : estimatedCost);
-    this.saveBucket();
+    this.ledger.record("cost", answer.ok ? (answer.cost ?? estimatedCost) : estimatedCost);
+    this.ledger.save({ bucket: this.bucket, writeCost: this.writeCost });
     if (answer.ok) return null;
     switch (answer.kind) {
       case "throttled": {
         // Shopify says the bucket is short: believe it, and wait until it refills.
         if (!answer.bucket) this.bucket = { ...this.bucket, currentlyAvailable: 0, at: now };
-        this.saveBucket();
-        this.record("throttled", 1);
-        this.setState("throttled");
+        this.ledger.save({ bucket: this.bucket, writeCost: this.writeCost });
+        this.ledger.record("throttled", 1);
+        this.ledger.setState("throttled");
         return { kind: "wait", wakeAt: affordableAt(this.bucket, estimatedCost, now), reason: "throttled by Shopify" };
       }
       case "rejected":
-        this.fail(answer.message, "credentials_rejected");
+        this.ledger.fail(answer.message, "credentials_rejected");
         return { kind: "stopped", reason: answer.message };
       case "transient":
-      case "invalid": {
-        const failures = this.fail(answer.message);
-        return { kind: "wait", wakeAt: now + backoffDelay(failures, { baseMs: 1_000, capMs: maxBackoffMs }), reason: answer.message };
-      }
+      case "invalid":
+        return { kind: "wait", wakeAt: this.ledger.fail(answer.message), reason: answer.message };
     }
   }
 
   /** Null when the bucket holds `cost` now (and spends it), else when it will. */
   private waitForBudget(cost: number): PushStep | null {
-    const now = this.options.now();
+    const now = this.ledger.now();
     const at = affordableAt(this.bucket, cost, now);
     if (at > now) return { kind: "wait", wakeAt: at, reason: "waiting for Shopify's cost bucket" };
     this.bucket = spend(this.bucket, cost, now);
@@ -263,45 +216,11 @@ export class ShopifyPush {
 
   /** The call's `@idempotent` key, from Shelfsync's own changes it carries: a UUID-shaped digest. */
   private async keyOf(batch: InFlightRow): Promise<string> {
-    const seq = this.options.connection.batches + 1;
-    this.db.update(connection).set({ batches: seq }).where(eq(connection.id, 1)).run();
-    this.options.connection.batches = seq;
+    const seq = this.ledger.connection.batches + 1;
+    this.ledger.save({ batches: seq });
     const content = batch.quantities.map((q) => `${q.sku}@${q.wantedSeq}=${q.quantity}`).join(",");
-    const hex = await sha256Hex(`${this.options.identity.tenantId}/${this.options.identity.connectionId}#${seq}:${content}`);
+    const { tenantId, connectionId } = this.ledger.options.identity;
+    const hex = await sha256Hex(`${tenantId}/${connectionId}#${seq}:${content}`);
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-  }
-
-  private async reportUnmapped(skus: string[], reason: string): Promise<void> {
-    const { tenantId, connectionId } = this.options.identity;
-    const { channel } = this.options.connection;
-    await exceptionQueue(this.options.env, tenantId).record(
-      skus.map((sku) => ({
-        naturalKey: `channel_sku_unmapped:${connectionId}:${sku}`,
-        type: "channel_sku_unmapped" as const,
-        subject: `sku:${sku}@${connectionId}`,
-        correlationId: null,
-        payload: { connection: connectionId, remote: "shopify" as const, channel, sku, reason },
-      })),
-    );
-  }
-
-  private fail(message: string, state: ConnectionState = "failing"): number {
-    const failures = this.options.connection.failures + 1;
-    this.options.connection.failures = failures;
-    this.db.update(connection).set({ state, lastError: message.slice(0, 500), lastErrorAt: this.options.now(), failures }).where(eq(connection.id, 1)).run();
-    return failures;
-  }
-
-  private setState(state: ConnectionState): void {
-    this.options.connection.failures = 0;
-    this.db.update(connection).set({ state, failures: 0 }).where(eq(connection.id, 1)).run();
-  }
-
-  private saveBucket(): void {
-    this.db.update(connection).set({ bucket: this.bucket, writeCost: this.writeCost }).where(eq(connection.id, 1)).run();
-  }
-
-  private record(kind: (typeof activity.$inferSelect)["kind"], amount: number): void {
-    this.db.insert(activity).values({ at: this.options.now(), kind, amount, lagMs: null }).run();
   }
 }

@@ -1,0 +1,127 @@
+import { and, asc, eq, gte, inArray, type SQL } from "drizzle-orm";
+import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
+import { backoffDelay } from "../../shared/backoff.ts";
+import type { ConnectionState } from "../../shared/schemas/connections.ts";
+import { exceptionQueue, type ConnectionIdentity } from "../objects.ts";
+import * as schema from "../schema/channel-connection.ts";
+
+const { connection, remoteSkus, activity } = schema;
+
+/** Where a run of a push stopped: nothing left, or when to go on (and why), or stopped until a person acts. */
+export type PushStep = { kind: "idle" } | { kind: "wait"; wakeAt: number; reason: string } | { kind: "stopped"; reason: string };
+
+/** One run of a remote's push: everything pending, or only some SKUs (an exception's replay). */
+export interface ConnectorPush {
+  pushPending(deadline: number): Promise<PushStep>;
+  pushSkus(skus: string[], deadline: number): Promise<PushStep>;
+}
+
+export type ConnectionRow = typeof connection.$inferSelect;
+export type RemoteSkuRow = typeof remoteSkus.$inferSelect;
+export type Remote = ConnectionRow["type"];
+
+/** The longest wait after transient failures in a row. */
+const maxBackoffMs = 5 * 60_000;
+
+export interface PushLedgerOptions {
+  db: DrizzleSqliteDODatabase<typeof schema>;
+  /** The object's SQLite transaction. */
+  transaction: <T>(run: () => T) => T;
+  env: Env;
+  identity: ConnectionIdentity;
+  connection: ConnectionRow;
+  now: () => number;
+}
+
+/**
+ * What every remote's push records in the connection's storage, the same
+ * way: the SKUs it confirmed (with their sync lag), the ones the remote does
+ * not know (exceptions), its calls, throttled answers and failures, and the
+ * connection's state. The remote-specific part (calls, budgets) is the push
+ * class of each remote.
+ */
+export class PushLedger {
+  readonly db: PushLedgerOptions["db"];
+
+  constructor(readonly options: PushLedgerOptions) {
+    this.db = options.db;
+  }
+
+  get connection(): ConnectionRow {
+    return this.options.connection;
+  }
+
+  now(): number {
+    return this.options.now();
+  }
+
+  /** Pending SKUs the remote is not known to lack, oldest change first; `where` narrows them. */
+  pending(limit: number, where: (SQL | undefined)[] = []): RemoteSkuRow[] {
+    return this.db
+      .select()
+      .from(remoteSkus)
+      .where(and(eq(remoteSkus.pending, true), eq(remoteSkus.unmapped, false), ...where))
+      .orderBy(asc(remoteSkus.wantedSeq))
+      .limit(limit)
+      .all();
+  }
+
+  /** The remote confirmed `quantity` for each SKU: pending only if Shelfsync wants another value since. */
+  confirm(confirmed: { sku: string; quantity: number; changedAt: number }[], also?: () => void): void {
+    const now = this.now();
+    this.options.transaction(() => {
+      for (const q of confirmed) {
+        const current = this.db.select({ wanted: remoteSkus.wanted }).from(remoteSkus).where(eq(remoteSkus.sku, q.sku)).get();
+        this.db.update(remoteSkus).set({ remote: q.quantity, confirmedAt: now, pending: current?.wanted !== q.quantity }).where(eq(remoteSkus.sku, q.sku)).run();
+        this.db.insert(activity).values({ at: now, kind: "confirm", amount: 1, lagMs: Math.max(0, now - q.changedAt) }).run();
+      }
+      also?.();
+    });
+  }
+
+  /** The remote has no item for these SKUs: not retried in a loop, an exception for a person (its replay pushes them again). */
+  async unmapped(skus: string[], reason: string): Promise<void> {
+    if (skus.length === 0) return;
+    this.db.update(remoteSkus).set({ unmapped: true, remoteId: null }).where(inArray(remoteSkus.sku, skus)).run();
+    const { tenantId, connectionId } = this.options.identity;
+    const { channel, type } = this.connection;
+    await exceptionQueue(this.options.env, tenantId).record(
+      skus.map((sku) => ({
+        naturalKey: `channel_sku_unmapped:${connectionId}:${sku}`,
+        type: "channel_sku_unmapped" as const,
+        subject: `sku:${sku}@${connectionId}`,
+        correlationId: null,
+        payload: { connection: connectionId, remote: type, channel, sku, reason },
+      })),
+    );
+  }
+
+  /** A failure: recorded with the state it leaves; returns when to try again (backoff with jitter, growing with failures in a row). */
+  fail(message: string, state: ConnectionState = "failing"): number {
+    const failures = this.connection.failures + 1;
+    this.connection.failures = failures;
+    this.db.update(connection).set({ state, lastError: message.slice(0, 500), lastErrorAt: this.now(), failures }).where(eq(connection.id, 1)).run();
+    return this.now() + backoffDelay(failures, { baseMs: 1_000, capMs: maxBackoffMs });
+  }
+
+  setState(state: ConnectionState): void {
+    this.connection.failures = 0;
+    this.db.update(connection).set({ state, failures: 0 }).where(eq(connection.id, 1)).run();
+  }
+
+  /** Saves columns of the connection's row that the push keeps (its budget, call costs, write numbers). */
+  save(values: Partial<Pick<ConnectionRow, "bucket" | "writeCost" | "batches">>): void {
+    Object.assign(this.connection, values);
+    this.db.update(connection).set(values).where(eq(connection.id, 1)).run();
+  }
+
+  record(kind: (typeof activity.$inferSelect)["kind"], amount: number): void {
+    this.db.insert(activity).values({ at: this.now(), kind, amount, lagMs: null }).run();
+  }
+
+  /** How many of `kind` were recorded since `since` (e.g. feeds submitted in the last hour). */
+  recorded(kind: (typeof activity.$inferSelect)["kind"], since: number): { count: number; oldest: number | null } {
+    const rows = this.db.select({ at: activity.at }).from(activity).where(and(eq(activity.kind, kind), gte(activity.at, since))).orderBy(asc(activity.at)).all();
+    return { count: rows.length, oldest: rows[0]?.at ?? null };
+  }
+}
