@@ -1,9 +1,10 @@
 import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
-import type { Connection, ConnectionStatus, PutConnectionRequest, ShopifyCredentials } from "../shared/schemas/connections.ts";
+import type { Connection, ConnectionStatus, PutConnectionRequest, ShopifyConnectionSettings, ShopifyCredentials, WalmartConnectionSettings, WalmartCredentials } from "../shared/schemas/connections.ts";
 import { maskSecret } from "../shared/signatures.ts";
 import { initialBucket } from "./connectors/cost-bucket.ts";
 import { PushLedger, type ConnectorPush, type PushStep } from "./connectors/push-ledger.ts";
 import { ShopifyPush } from "./connectors/shopify-push.ts";
+import { WalmartPush, type TokenHolder } from "./connectors/walmart-push.ts";
 import { openCredentials, sealCredentials } from "./credentials.ts";
 import migrations from "./migrations/channel-connection/migrations.js";
 import { availabilityIndex, parseName, type ConnectionIdentity } from "./objects.ts";
@@ -24,7 +25,7 @@ const activityRetentionMs = 60 * 60_000;
 
 /**
  * One per connection (named `<tenant>/<connectionId>`): a channel's
- * availability, pushed to a remote (Shopify) and kept there.
+ * availability, pushed to a remote (a Shopify shop, a Walmart seller account) and kept there.
  *
  * It reads its channel's availability change feed by cursor into one row per
  * SKU (`remote_skus`), so changes coalesce: only the latest value of a SKU is
@@ -38,6 +39,8 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
   private readonly row = singleRow(this.db, schema.connection);
   /** Not before this (epoch ms) may a nudge bring the next push forward: a backoff or a refilling bucket set it. */
   private notBefore = 0;
+  /** A Walmart access token (15 minutes), in memory only. */
+  private readonly walmartTokens: TokenHolder = { token: null };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.connection });
@@ -51,10 +54,11 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
   private async replaceConfiguration(input: PutConnectionRequest): Promise<{ connection: Connection; created: boolean }> {
     const now = this.now();
     this.notBefore = 0;
+    this.walmartTokens.token = null;
     const current = this.row.get();
     const sealed = await sealCredentials(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, input.credentials);
     const channelChanged = current !== undefined && current.channel !== input.channel;
-    const shopChanged = current !== undefined && (current.settings.shopDomain !== input.settings.shopDomain || current.settings.baseUrl !== input.settings.baseUrl);
+    const shopChanged = current !== undefined && remoteOf(current.type, current.settings) !== remoteOf(input.type, input.settings);
     const locationChanged = current !== undefined && current.locations.pool !== input.locations.pool;
     this.transaction(() => {
       this.row.put({
@@ -184,8 +188,9 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       const push = await this.push(current);
       const outcome = await push.pushSkus([sku], this.now() + runBudgetMs);
       const after = this.db.select().from(remoteSkus).where(eq(remoteSkus.sku, sku)).get()!;
-      if (!after.pending) return { confirmed: true, detail: `Shopify confirmed ${after.remote} available for ${sku}` };
-      return { confirmed: false, detail: after.unmapped ? `Shopify still has no variant with SKU ${sku}` : describe(outcome) };
+      const remote = current.type === "shopify" ? "Shopify" : "Walmart";
+      if (!after.pending) return { confirmed: true, detail: `${remote} confirmed ${after.remote} available for ${sku}` };
+      return { confirmed: false, detail: after.unmapped ? `${remote} still has no item with SKU ${sku}` : describe(outcome) };
     });
   }
 
@@ -237,8 +242,9 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
 
   /** The push of the connection's remote, with its credentials opened for this run. */
   private async push(current: typeof schema.connection.$inferSelect): Promise<ConnectorPush> {
-    const credentials = await openCredentials<ShopifyCredentials>(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, current.sealedCredentials);
+    const credentials = await openCredentials<ShopifyCredentials & WalmartCredentials>(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, current.sealedCredentials);
     const ledger = new PushLedger({ db: this.db, transaction: (run) => this.transaction(run), env: this.env, identity: this.identity, connection: current, now: () => this.now() });
+    if (current.type === "walmart") return new WalmartPush(ledger, credentials, this.walmartTokens);
     return new ShopifyPush(ledger, credentials, current.bucket ?? initialBucket(this.now()));
   }
 
@@ -250,18 +256,25 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
   private view(): Connection | null {
     const row = this.row.get();
     if (!row) return null;
-    return {
+    const base = {
       id: this.identity.connectionId,
-      type: row.type,
       channel: row.channel,
-      settings: row.settings,
-      credentials: { accessToken: row.maskedCredentials.accessToken ?? "" },
       locations: row.locations,
       enabled: row.enabled,
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
     };
+    const secrets = row.maskedCredentials;
+    // The row's settings were validated for its type when they were stored.
+    return row.type === "shopify"
+      ? { ...base, type: "shopify", settings: row.settings as ShopifyConnectionSettings, credentials: { accessToken: secrets.accessToken ?? "" } }
+      : { ...base, type: "walmart", settings: row.settings as WalmartConnectionSettings, credentials: { clientId: secrets.clientId ?? "", clientSecret: secrets.clientSecret ?? "" } };
   }
+}
+
+/** Which remote account a connection's settings name: another one means other item ids and other figures. */
+function remoteOf(type: string, settings: ShopifyConnectionSettings | WalmartConnectionSettings): string {
+  return "shopDomain" in settings ? `${type}:${settings.shopDomain}:${settings.baseUrl ?? ""}` : `${type}:${settings.baseUrl ?? ""}`;
 }
 
 function maskAll(credentials: Record<string, string>): Record<string, string> {

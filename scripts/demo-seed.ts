@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import type { Connection, PutConnectionRequest } from "../shared/schemas/connections.ts";
+import type { Connection } from "../shared/schemas/connections.ts";
 import { maskSecret } from "../shared/signatures.ts";
 import { FakeShopifyAdmin, type AppliedAdjustment } from "../test-e2e/fakes/shopify-admin.ts";
 import { edgeCall, edgeRequest } from "./edge-client.ts";
@@ -94,8 +94,8 @@ async function demoShopConnection(url: string, admin: string, shop: DemoShop): P
   const found = await edgeRequest<Connection>(url, "GET", path, { key: admin });
   if (found.status !== 200 && found.status !== 404) throw new Error(`GET ${path} answered ${found.status}: ${JSON.stringify(found.body)}`);
   const current = found.status === 200 ? found.body : null;
-  const wanted: PutConnectionRequest = {
-    type: "shopify",
+  const wanted = {
+    type: "shopify" as const,
     channel: "web",
     settings: { shopDomain: "shelfsync-demo.myshopify.com", apiVersion: "2026-04", baseUrl: shop.url },
     credentials: { accessToken: shop.accessToken },
@@ -103,7 +103,7 @@ async function demoShopConnection(url: string, admin: string, shop: DemoShop): P
     enabled: current?.enabled ?? true,
   };
   if (
-    current &&
+    current?.type === "shopify" &&
     current.channel === wanted.channel &&
     current.settings.shopDomain === wanted.settings.shopDomain &&
     current.settings.apiVersion === wanted.settings.apiVersion &&

@@ -62,6 +62,36 @@ describe("connections", () => {
     expect(again.body).toMatchObject({ locations: { pool: "gid://shopify/Location/1" }, createdAt: created.body.createdAt });
   });
 
+  it("to Walmart mask both secrets and take Walmart's defaults", async () => {
+    const tenant = await createStockedTenant();
+    const clientSecret = "wm-secret-0123456789abcdefXYZW";
+    const created = await putConnection(tenant, "walmart-main", {
+      type: "walmart",
+      channel: "web",
+      settings: { baseUrl: "http://127.0.0.1:9" },
+      credentials: { clientId: "wm-client-0123456789", clientSecret },
+      locations: { pool: "10001234567" },
+      enabled: false,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      type: "walmart",
+      settings: { baseUrl: "http://127.0.0.1:9", serviceName: "Walmart Marketplace", feedThreshold: 100, inventoryCallsPerMinute: 300 },
+      credentials: { clientId: "••••••••6789", clientSecret: "••••••••XYZW" },
+      locations: { pool: "10001234567" },
+    });
+    expect(JSON.stringify(created.body)).not.toContain(clientSecret.slice(0, -4));
+    const badNode = await putConnection(tenant, "walmart-main", {
+      type: "walmart",
+      channel: "web",
+      settings: {},
+      credentials: { clientId: "wm-client-0123456789", clientSecret },
+      locations: { pool: "node 1" },
+    });
+    expectProblem(badNode, 400, "validation_failed");
+    expect(badNode.body.errors).toEqual([expect.objectContaining({ path: "locations.pool" })]);
+  });
+
   it("refuse bad settings with a problem and store nothing", async () => {
     const tenant = await createStockedTenant();
     const cases: [string, unknown, number, string][] = [

@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { ConnectionState, ShopifyConnectionSettings, ShopifyLocations } from "../../shared/schemas/connections.ts";
+import type { ConnectionState, ShopifyConnectionSettings, WalmartConnectionSettings } from "../../shared/schemas/connections.ts";
 import type { BucketState } from "../connectors/cost-bucket.ts";
 
 /**
@@ -9,13 +9,13 @@ import type { BucketState } from "../connectors/cost-bucket.ts";
  */
 export const connection = sqliteTable("connection", {
   id: integer("id").primaryKey(),
-  type: text("type", { enum: ["shopify"] }).notNull(),
+  type: text("type", { enum: ["shopify", "walmart"] }).notNull(),
   channel: text("channel").notNull(),
-  settings: text("settings", { mode: "json" }).$type<ShopifyConnectionSettings>().notNull(),
+  settings: text("settings", { mode: "json" }).$type<ShopifyConnectionSettings | WalmartConnectionSettings>().notNull(),
   sealedCredentials: text("sealed_credentials").notNull(),
   /** The credentials as GET shows them: each secret's last four characters. */
   maskedCredentials: text("masked_credentials", { mode: "json" }).$type<Record<string, string>>().notNull(),
-  locations: text("locations", { mode: "json" }).$type<ShopifyLocations>().notNull(),
+  locations: text("locations", { mode: "json" }).$type<{ pool: string }>().notNull(),
   enabled: integer("enabled", { mode: "boolean" }).notNull(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
@@ -70,6 +70,8 @@ export const inFlight = sqliteTable("in_flight", {
     .notNull(),
   createdAt: integer("created_at").notNull(),
   tries: integer("tries").notNull(),
+  /** What the remote calls the write once it took it (Walmart: the bulk feed's id), to follow it up. */
+  remoteRef: text("remote_ref"),
 });
 
 /** What the connection did, for its status: kept an hour. */
@@ -78,7 +80,7 @@ export const activity = sqliteTable(
   {
     seq: integer("seq").primaryKey({ autoIncrement: true }),
     at: integer("at").notNull(),
-    kind: text("kind", { enum: ["write", "confirm", "throttled", "cost"] }).notNull(),
+    kind: text("kind", { enum: ["write", "confirm", "throttled", "cost", "feed"] }).notNull(),
     amount: integer("amount").notNull(),
     lagMs: integer("lag_ms"),
   },

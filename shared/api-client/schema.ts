@@ -703,8 +703,8 @@ export interface paths {
         /** A connection, credentials masked */
         get: operations["getConnection"];
         /**
-         * Connect a channel to its remote (a Shopify shop): its availability is pushed there and kept there (tenant admin)
-         * @description The connection publishes the availability of `channel` (its pool, less its buffer, within its caps) to the remote location `locations.pool`, every change coalesced per SKU and sent within the shop's cost budget. Credentials are write-only: stored encrypted, shown masked. `settings.baseUrl` points the connection at another host (https, or http to localhost) for tests and sandboxes. PUT again to change it: another channel starts over from that channel's current availability; new credentials lift a rejection.
+         * Connect a channel to its remote (a Shopify shop, a Walmart seller account): its availability is pushed there and kept there (tenant admin)
+         * @description The connection publishes the availability of `channel` (its pool, less its buffer, within its caps) to the remote location `locations.pool` (a Shopify location, a Walmart ship node), every change coalesced per SKU and sent within the remote's budget (Shopify's cost bucket; Walmart's pace of single updates and its 10 inventory feeds an hour). Credentials are write-only: stored encrypted, shown masked. `settings.baseUrl` points the connection at another host (https, or http to localhost) for tests and sandboxes. PUT again to change it: another channel starts over from that channel's current availability; new credentials lift a rejection.
          */
         put: operations["putConnection"];
         post?: never;
@@ -1739,7 +1739,7 @@ export interface components {
              */
             connection: string;
             /** @enum {string} */
-            remote: "shopify";
+            remote: "shopify" | "walmart";
             /** @example web */
             channel: string;
             sku: string;
@@ -2086,17 +2086,8 @@ export interface components {
         Connection: {
             /** @example shopify-main */
             id: string;
-            /** @enum {string} */
-            type: "shopify";
             /** @example web */
             channel: string;
-            settings: components["schemas"]["ShopifyConnectionSettings"];
-            /** @description Masked: only the last 4 characters of each secret show. */
-            credentials: {
-                /** @example ••••••••3f9a */
-                accessToken: string;
-            };
-            locations: components["schemas"]["ShopifyLocations"];
             enabled: boolean;
             /**
              * Format: date-time
@@ -2108,6 +2099,49 @@ export interface components {
              * @example 2026-11-23T19:30:00.000Z
              */
             updatedAt: string;
+            /** @enum {string} */
+            type: "shopify";
+            settings: components["schemas"]["ShopifyConnectionSettings"];
+            credentials: {
+                /**
+                 * @description Masked: only the last 4 characters of the token show.
+                 * @example ••••••••3f9a
+                 */
+                accessToken: string;
+            };
+            locations: components["schemas"]["ShopifyLocations"];
+        } | {
+            /** @example shopify-main */
+            id: string;
+            /** @example web */
+            channel: string;
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "walmart";
+            settings: components["schemas"]["WalmartConnectionSettings"];
+            credentials: {
+                /**
+                 * @description Masked: only the last 4 characters of the client id show.
+                 * @example ••••••••3f9a
+                 */
+                clientId: string;
+                /**
+                 * @description Masked: only the last 4 characters of the client secret show.
+                 * @example ••••••••3f9a
+                 */
+                clientSecret: string;
+            };
+            locations: components["schemas"]["WalmartLocations"];
         };
         ShopifyConnectionSettings: {
             /** @example acme-retail.myshopify.com */
@@ -2125,7 +2159,34 @@ export interface components {
             /** @example gid://shopify/Location/68231790836 */
             pool: string;
         };
-        PutConnectionRequest: components["schemas"]["PutShopifyConnectionRequest"];
+        WalmartConnectionSettings: {
+            /**
+             * Format: uri
+             * @description Send calls here instead of https://marketplace.walmartapis.com (the sandbox, tests).
+             * @example https://acme-retail.myshopify.com
+             */
+            baseUrl?: string;
+            /**
+             * @description Sent as WM_SVC.NAME.
+             * @default Walmart Marketplace
+             */
+            serviceName?: string;
+            /**
+             * @description More SKUs pending than this go out in one bulk inventory feed (at most 10 an hour); fewer, one PUT /v3/inventory each.
+             * @default 100
+             */
+            feedThreshold?: number;
+            /**
+             * @description The pace of single-SKU updates. Walmart does not publish this limit for Marketplace US: set it to your account's.
+             * @default 300
+             */
+            inventoryCallsPerMinute?: number;
+        };
+        WalmartLocations: {
+            /** @example 10001234567 */
+            pool: string;
+        };
+        PutConnectionRequest: components["schemas"]["PutShopifyConnectionRequest"] | components["schemas"]["PutWalmartConnectionRequest"];
         PutShopifyConnectionRequest: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -2147,6 +2208,28 @@ export interface components {
             /** @description The Admin API access token (scopes write_inventory, read_products). Write-only: stored encrypted, shown masked. */
             accessToken: string;
         };
+        PutWalmartConnectionRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "walmart";
+            /**
+             * @description The Shelfsync channel whose availability this connection publishes; it must exist.
+             * @example web
+             */
+            channel: string;
+            settings: components["schemas"]["WalmartConnectionSettings"];
+            credentials: components["schemas"]["WalmartCredentials"];
+            locations: components["schemas"]["WalmartLocations"];
+            /** @default true */
+            enabled?: boolean;
+        };
+        WalmartCredentials: {
+            clientId: string;
+            /** @description Write-only: stored encrypted, shown masked. */
+            clientSecret: string;
+        };
         ConnectionList: {
             connections: components["schemas"]["Connection"][];
         };
@@ -2165,7 +2248,7 @@ export interface components {
                 oldestAgeSeconds: number | null;
             };
             budget: {
-                /** @description The remote's bucket size, as it last reported it (Shopify: maximumAvailable cost points). */
+                /** @description The remote's bucket size (Shopify: maximumAvailable cost points, as it last reported it; Walmart: single updates a minute). */
                 limit: number | null;
                 remaining: number | null;
                 /** @description Points restored per second. */

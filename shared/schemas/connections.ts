@@ -75,7 +75,57 @@ export const PutShopifyConnectionRequest = z
   .strict()
   .openapi("PutShopifyConnectionRequest");
 
-export const PutConnectionRequest = z.discriminatedUnion("type", [PutShopifyConnectionRequest]).openapi("PutConnectionRequest");
+export const WalmartConnectionSettings = z
+  .object({
+    baseUrl: RemoteBaseUrl.optional().openapi({ description: "Send calls here instead of https://marketplace.walmartapis.com (the sandbox, tests)." }),
+    serviceName: z.string().min(1).max(100).default("Walmart Marketplace").openapi({ description: "Sent as WM_SVC.NAME." }),
+    feedThreshold: z
+      .number()
+      .int()
+      .min(1)
+      .max(50_000)
+      .default(100)
+      .openapi({ description: "More SKUs pending than this go out in one bulk inventory feed (at most 10 an hour); fewer, one PUT /v3/inventory each." }),
+    inventoryCallsPerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(300)
+      .openapi({ description: "The pace of single-SKU updates. Walmart does not publish this limit for Marketplace US: set it to your account's." }),
+  })
+  .strict()
+  .openapi("WalmartConnectionSettings");
+export type WalmartConnectionSettings = z.infer<typeof WalmartConnectionSettings>;
+
+export const WalmartCredentials = z
+  .object({
+    clientId: z.string().min(8).max(256),
+    clientSecret: z.string().min(8).max(512).openapi({ description: "Write-only: stored encrypted, shown masked." }),
+  })
+  .strict()
+  .openapi("WalmartCredentials");
+export type WalmartCredentials = z.infer<typeof WalmartCredentials>;
+
+/** `pool`: the ship node that receives the channel's availability. */
+export const WalmartLocations = z
+  .object({ pool: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a Walmart ship node id").openapi({ example: "10001234567" }) })
+  .strict()
+  .openapi("WalmartLocations");
+
+export const PutWalmartConnectionRequest = z
+  .object({
+    type: z.literal("walmart"),
+    channel: ChannelId.openapi({ description: "The Shelfsync channel whose availability this connection publishes; it must exist." }),
+    settings: WalmartConnectionSettings,
+    credentials: WalmartCredentials,
+    locations: WalmartLocations,
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .openapi("PutWalmartConnectionRequest");
+
+export const PutConnectionRequest = z.discriminatedUnion("type", [PutShopifyConnectionRequest, PutWalmartConnectionRequest]).openapi("PutConnectionRequest");
 export type PutConnectionRequest = z.infer<typeof PutConnectionRequest>;
 
 export const ConnectionId = z
@@ -83,18 +133,26 @@ export const ConnectionId = z
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "1-63 lowercase letters, digits or '-', starting with a letter or digit")
   .openapi({ example: "shopify-main" });
 
+const connectionBase = { id: ConnectionId, channel: ChannelId, enabled: z.boolean(), createdAt: Timestamp, updatedAt: Timestamp };
+const masked = (name: string) => z.string().openapi({ description: `Masked: only the last 4 characters of the ${name} show.`, example: "••••••••3f9a" });
+
 export const Connection = z
-  .object({
-    id: ConnectionId,
-    type: z.literal("shopify"),
-    channel: ChannelId,
-    settings: ShopifyConnectionSettings,
-    credentials: z.object({ accessToken: z.string().openapi({ example: "••••••••3f9a" }) }).openapi({ description: "Masked: only the last 4 characters of each secret show." }),
-    locations: ShopifyLocations,
-    enabled: z.boolean(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  })
+  .discriminatedUnion("type", [
+    z.object({
+      ...connectionBase,
+      type: z.literal("shopify"),
+      settings: ShopifyConnectionSettings,
+      credentials: z.object({ accessToken: masked("token") }),
+      locations: ShopifyLocations,
+    }),
+    z.object({
+      ...connectionBase,
+      type: z.literal("walmart"),
+      settings: WalmartConnectionSettings,
+      credentials: z.object({ clientId: masked("client id"), clientSecret: masked("client secret") }),
+      locations: WalmartLocations,
+    }),
+  ])
   .openapi("Connection");
 export type Connection = z.infer<typeof Connection>;
 
@@ -116,7 +174,7 @@ export const ConnectionStatus = z
       oldestAgeSeconds: z.number().nullable().openapi({ description: "How long the oldest of them has waited; null when none waits." }),
     }),
     budget: z.object({
-      limit: z.number().nullable().openapi({ description: "The remote's bucket size, as it last reported it (Shopify: maximumAvailable cost points)." }),
+      limit: z.number().nullable().openapi({ description: "The remote's bucket size (Shopify: maximumAvailable cost points, as it last reported it; Walmart: single updates a minute)." }),
       remaining: z.number().nullable(),
       restoreRate: z.number().nullable().openapi({ description: "Points restored per second." }),
       usedLastMinute: z.number(),

@@ -10,10 +10,10 @@ const ConnectionParams = z.object({ id: ConnectionId });
 const readers = ["admin", "readonly"] as const;
 
 const put = connections.put("/v1/connections/{id}", "putConnection", {
-  summary: "Connect a channel to its remote (a Shopify shop): its availability is pushed there and kept there (tenant admin)",
+  summary: "Connect a channel to its remote (a Shopify shop, a Walmart seller account): its availability is pushed there and kept there (tenant admin)",
   description: [
-    "The connection publishes the availability of `channel` (its pool, less its buffer, within its caps) to the remote location `locations.pool`,",
-    "every change coalesced per SKU and sent within the shop's cost budget. Credentials are write-only: stored encrypted, shown masked.",
+    "The connection publishes the availability of `channel` (its pool, less its buffer, within its caps) to the remote location `locations.pool` (a Shopify location, a Walmart ship node),",
+    "every change coalesced per SKU and sent within the remote's budget (Shopify's cost bucket; Walmart's pace of single updates and its 10 inventory feeds an hour). Credentials are write-only: stored encrypted, shown masked.",
     "`settings.baseUrl` points the connection at another host (https, or http to localhost) for tests and sandboxes.",
     "PUT again to change it: another channel starts over from that channel's current availability; new credentials lift a rejection.",
   ].join(" "),

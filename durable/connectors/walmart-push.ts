@@ -1,0 +1,193 @@
+import { eq, inArray } from "drizzle-orm";
+import type { WalmartConnectionSettings, WalmartCredentials } from "../../shared/schemas/connections.ts";
+import * as schema from "../schema/channel-connection.ts";
+import { affordableAt, spend, type BucketState } from "./cost-bucket.ts";
+import type { ConnectorPush, PushLedger, PushStep } from "./push-ledger.ts";
+import { feedStatus, fetchToken, setInventory, submitInventoryFeed, type WalmartAnswer, type WalmartTarget, type WalmartToken } from "./walmart-api.ts";
+
+const { remoteSkus, inFlight } = schema;
+
+/** Walmart's published limits for inventory feeds: 10 an hour, 50,000 items each. */
+const feedsPerHour = 10;
+const maxFeedItems = 50_000;
+const hourMs = 60 * 60_000;
+/** A token is renewed this long before it expires. */
+const tokenMarginMs = 60_000;
+
+type InFlightRow = typeof inFlight.$inferSelect;
+
+/** The connection object's token, kept in memory only: a restart asks for a new one. */
+export interface TokenHolder {
+  token: WalmartToken | null;
+}
+
+/**
+ * One run of a Walmart connection's push. A few pending SKUs go out one
+ * `PUT /v3/inventory` each, paced by `inventoryCallsPerMinute`; more than
+ * `feedThreshold` go out as one MP_INVENTORY feed (at most 10 an hour, as
+ * Walmart allows), followed until processed and settled per item. Values
+ * are absolute, so a call or feed sent twice (after a crash before its
+ * answer was stored) sets the same figures twice: idempotent in effect. A
+ * feed in flight is stored before it is submitted and its id once Walmart
+ * gives one; an item Walmart does not know becomes an exception.
+ */
+export class WalmartPush implements ConnectorPush {
+  private readonly target: WalmartTarget;
+  private readonly settings: WalmartConnectionSettings;
+  private readonly shipNode: string;
+  private bucket: BucketState;
+
+  constructor(
+    private readonly ledger: PushLedger,
+    credentials: WalmartCredentials,
+    private readonly tokens: TokenHolder,
+  ) {
+    this.settings = ledger.connection.settings as WalmartConnectionSettings;
+    this.target = { baseUrl: this.settings.baseUrl ?? "https://marketplace.walmartapis.com", serviceName: this.settings.serviceName, ...credentials };
+    this.shipNode = ledger.connection.locations.pool;
+    const restoreRate = this.settings.inventoryCallsPerMinute / 60;
+    const saved = ledger.connection.bucket;
+    this.bucket = saved && saved.restoreRate === restoreRate ? saved : { maximumAvailable: this.settings.inventoryCallsPerMinute, currentlyAvailable: this.settings.inventoryCallsPerMinute, restoreRate, at: ledger.now() };
+  }
+
+  pushPending(deadline: number): Promise<PushStep> {
+    return this.run(deadline, null);
+  }
+
+  pushSkus(skus: string[], deadline: number): Promise<PushStep> {
+    return this.run(deadline, skus);
+  }
+
+  private async run(deadline: number, only: string[] | null): Promise<PushStep> {
+    for (;;) {
+      const now = this.ledger.now();
+      if (now > deadline) return { kind: "wait", wakeAt: now, reason: "more to push" };
+      const token = await this.token();
+      if (typeof token !== "string") return token;
+      const feed = this.ledger.db.select().from(inFlight).limit(1).get();
+      if (feed && !only) {
+        const step = await this.followFeed(token, feed);
+        if (step.kind !== "idle") return step;
+        continue;
+      }
+      const where = only ? [inArray(remoteSkus.sku, only)] : [];
+      const pending = this.ledger.pending(maxFeedItems, where);
+      if (pending.length === 0) {
+        this.ledger.setState("idle");
+        return { kind: "idle" };
+      }
+      const step = !only && pending.length > this.settings.feedThreshold && this.feedsLeft() > 0 ? await this.submitFeed(token, pending) : await this.putOne(token, pending[0]!);
+      if (step.kind !== "idle") return step;
+    }
+  }
+
+  /** A token valid for a while yet, asked for when there is none; or how the run stops. */
+  private async token(): Promise<string | PushStep> {
+    const now = this.ledger.now();
+    if (this.tokens.token && this.tokens.token.expiresAt - tokenMarginMs > now) return this.tokens.token.value;
+    const answer = await fetchToken(this.target, now);
+    if (!answer.ok) return this.failed(answer);
+    this.tokens.token = answer.data;
+    return answer.data.value;
+  }
+
+  /** One SKU's quantity at the ship node, paced by the calls-per-minute budget. */
+  private async putOne(token: string, row: { sku: string; wanted: number; changedAt: number }): Promise<PushStep> {
+    const now = this.ledger.now();
+    const at = affordableAt(this.bucket, 1, now);
+    if (at > now) return { kind: "wait", wakeAt: at, reason: "pacing single-SKU updates to inventoryCallsPerMinute" };
+    this.bucket = spend(this.bucket, 1, now);
+    const answer = await setInventory(this.target, token, row.sku, this.shipNode, row.wanted);
+    this.ledger.record("write", 1);
+    this.ledger.save({ bucket: this.bucket });
+    if (answer.ok) {
+      this.ledger.confirm([{ sku: row.sku, quantity: row.wanted, changedAt: row.changedAt }]);
+      this.ledger.setState("syncing");
+      return { kind: "idle" };
+    }
+    if (answer.kind === "notFound") {
+      await this.ledger.unmapped([row.sku], "Walmart has no item with this SKU");
+      return { kind: "idle" };
+    }
+    return this.failed(answer);
+  }
+
+  /** Feeds Walmart still allows this hour. */
+  private feedsLeft(): number {
+    return feedsPerHour - this.ledger.recorded("feed", this.ledger.now() - hourMs).count;
+  }
+
+  /** Stores the feed's items, then submits it; its id is stored with them, and it is followed up by the next runs. */
+  private async submitFeed(token: string, pending: { sku: string; wanted: number; wantedSeq: number; changedAt: number }[]): Promise<PushStep> {
+    const quantities = pending.map((row) => ({ sku: row.sku, remoteId: row.sku, quantity: row.wanted, changeFromQuantity: null, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
+    const row: InFlightRow = { key: `feed-${this.ledger.connection.batches + 1}`, quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: null };
+    this.ledger.save({ batches: this.ledger.connection.batches + 1 });
+    this.ledger.db.insert(inFlight).values(row).run();
+    return this.followFeed(token, row);
+  }
+
+  /**
+   * A feed not yet taken by Walmart (a crash before its id was stored) is
+   * submitted (again); a taken one is polled, then settled item by item.
+   */
+  private async followFeed(token: string, row: InFlightRow): Promise<PushStep> {
+    const now = this.ledger.now();
+    if (row.remoteRef === null) {
+      if (this.feedsLeft() <= 0) {
+        const oldest = this.ledger.recorded("feed", now - hourMs).oldest ?? now;
+        return { kind: "wait", wakeAt: oldest + hourMs, reason: "Walmart allows 10 inventory feeds an hour" };
+      }
+      const submitted = await submitInventoryFeed(this.target, token, this.shipNode, row.quantities.map((q) => ({ sku: q.sku, amount: q.quantity })));
+      this.ledger.record("feed", 1);
+      if (!submitted.ok) return this.failed(submitted);
+      this.ledger.db.update(inFlight).set({ remoteRef: submitted.data }).where(eq(inFlight.key, row.key)).run();
+      return { kind: "wait", wakeAt: now + 1_000, reason: `feed ${submitted.data} submitted` };
+    }
+    const answer = await feedStatus(this.target, token, row.remoteRef);
+    if (!answer.ok && answer.kind === "notFound") {
+      // Walmart does not know the feed (any more): its items are still pending and go out again.
+      this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run();
+      return { kind: "idle" };
+    }
+    if (!answer.ok) return this.failed(answer);
+    const status = answer.data;
+    if (status.feedStatus === "RECEIVED" || status.feedStatus === "INPROGRESS") {
+      this.ledger.db.update(inFlight).set({ tries: row.tries + 1 }).where(eq(inFlight.key, row.key)).run();
+      // Walmart takes up to 30 minutes: poll soon, then less and less often.
+      return { kind: "wait", wakeAt: now + Math.min(60_000, 1_000 * 2 ** row.tries), reason: `feed ${row.remoteRef} is ${status.feedStatus}` };
+    }
+    const items = new Map((status.itemDetails?.itemIngestionStatus ?? []).map((item) => [item.sku, item]));
+    const succeeded = row.quantities.filter((q) => items.get(q.sku)?.ingestionStatus === "SUCCESS");
+    const refused = row.quantities.filter((q) => items.get(q.sku)?.ingestionStatus === "DATA_ERROR");
+    this.ledger.confirm(succeeded, () => this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run());
+    for (const q of refused) {
+      const error = items.get(q.sku)?.ingestionErrors?.ingestionError?.[0];
+      await this.ledger.unmapped([q.sku], `Walmart refused it in feed ${row.remoteRef}: ${error?.code ?? "DATA_ERROR"} ${error?.description ?? ""}`.trim());
+    }
+    // Items neither confirmed nor refused (a system error, a timeout) stay pending and go out again.
+    if (status.feedStatus === "ERROR" && succeeded.length === 0) return { kind: "wait", wakeAt: this.ledger.fail(`feed ${row.remoteRef} ended in ERROR`), reason: "feed error" };
+    this.ledger.setState("syncing");
+    return { kind: "idle" };
+  }
+
+  private failed(answer: Exclude<WalmartAnswer<unknown>, { ok: true }>): PushStep {
+    const now = this.ledger.now();
+    switch (answer.kind) {
+      case "throttled":
+        this.bucket = { ...this.bucket, currentlyAvailable: 0, at: now };
+        this.ledger.save({ bucket: this.bucket });
+        this.ledger.record("throttled", 1);
+        this.ledger.setState("throttled");
+        return { kind: "wait", wakeAt: now + (answer.retryAfterMs ?? 60_000), reason: answer.message };
+      case "unauthorized":
+        // The token was not taken (expired early, revoked): the next call asks for another.
+        this.tokens.token = null;
+        return { kind: "wait", wakeAt: this.ledger.fail(answer.message), reason: answer.message };
+      case "rejected":
+        this.ledger.fail(answer.message, "credentials_rejected");
+        return { kind: "stopped", reason: answer.message };
+      default:
+        return { kind: "wait", wakeAt: this.ledger.fail(answer.message), reason: answer.message };
+    }
+  }
+}

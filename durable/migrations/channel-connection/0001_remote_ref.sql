@@ -1,0 +1,1 @@
+ALTER TABLE `in_flight` ADD `remote_ref` text;

@@ -1,0 +1,156 @@
+import { describe, expect, it, onTestFinished } from "vitest";
+import { edgeCall } from "../scripts/edge-client.ts";
+import type { BulkAvailability } from "../shared/schemas/availability.ts";
+import type { ConnectionStatus } from "../shared/schemas/connections.ts";
+import type { ExceptionRecord } from "../shared/schemas/exceptions.ts";
+import { FakeWalmart, type FakeWalmartOptions } from "./fakes/walmart.ts";
+import { location, seedStore, useEdge, waitFor, type EdgeHost, type SeededStore } from "./harness.ts";
+
+/*
+ * A connection from a real edge (Miniflare) to a Walmart Marketplace test
+ * server that enforces its limits (10 inventory feeds an hour, a pace for
+ * single updates, 15-minute tokens): the web channel's availability must end
+ * up at the ship node, one PUT per SKU for a few changes, one feed for many.
+ */
+
+const rig = useEdge("connection-walmart");
+const connectionId = "walmart-main";
+
+interface WalmartRig {
+  store: SeededStore;
+  walmart: FakeWalmart;
+  shipNode: string;
+}
+
+interface ConnectionOptions {
+  feedThreshold?: number;
+  clientSecret?: string;
+}
+
+/** A tenant whose `web` channel is store-001's stock, a Walmart seller with an item per SKU (but `without`), and a connection between them. */
+async function connectedSeller(edge: EdgeHost, stock: Record<string, number>, options: { walmart?: FakeWalmartOptions; without?: string[]; connection?: ConnectionOptions } = {}): Promise<WalmartRig> {
+  const walmart = await FakeWalmart.start({ inventoryCallsPerMinute: 600, inventoryBurst: 600, ...options.walmart });
+  onTestFinished(() => walmart.close());
+  const store = await seedStore(edge.url, stock);
+  await edgeCall(edge.url, "PUT", "/v1/channels/web", { key: store.adminKey, body: { locations: [location], bufferUnits: 0 } });
+  for (const sku of Object.keys(stock)) if (!options.without?.includes(sku)) walmart.addItem(sku);
+  // Every SKU in the channel's figures before the connection starts: its first push sees them all at once.
+  await waitFor("the web channel's figures of every SKU", 30_000, async () => {
+    const page = await edgeCall<BulkAvailability>(edge.url, "GET", `/v1/availability?channel=web&skus=${Object.keys(stock).join(",")}`, { key: store.adminKey });
+    return page.items.length === Object.keys(stock).length ? true : undefined;
+  });
+  const rig0 = { store, walmart, shipNode: walmart.defaultShipNode };
+  await putConnection(edge, rig0, options.connection ?? {});
+  return rig0;
+}
+
+function putConnection(edge: EdgeHost, { store, walmart, shipNode }: WalmartRig, options: ConnectionOptions) {
+  return edgeCall(edge.url, "PUT", `/v1/connections/${connectionId}`, {
+    key: store.adminKey,
+    body: {
+      type: "walmart",
+      channel: "web",
+      settings: { baseUrl: walmart.url, feedThreshold: options.feedThreshold ?? 20, inventoryCallsPerMinute: 600 },
+      credentials: { clientId: walmart.clientId, clientSecret: options.clientSecret ?? walmart.clientSecret },
+      locations: { pool: shipNode },
+      enabled: true,
+    },
+  });
+}
+
+function status(edge: EdgeHost, store: SeededStore): Promise<ConnectionStatus> {
+  return edgeCall<ConnectionStatus>(edge.url, "GET", `/v1/connections/${connectionId}/status`, { key: store.adminKey });
+}
+
+/** Waits until the web channel's availability of every SKU is `expected`, Walmart holds the same, and nothing is pending. */
+async function converged({ store, walmart, shipNode }: WalmartRig, edge: EdgeHost, expected: Record<string, number>, timeoutMs = 60_000): Promise<void> {
+  const skus = Object.keys(expected);
+  await waitFor(`Walmart to hold the web channel's availability of ${skus.length} SKUs`, timeoutMs, async () => {
+    for (let i = 0; i < skus.length; i += 500) {
+      const page = await edgeCall<BulkAvailability>(edge.url, "GET", `/v1/availability?channel=web&skus=${skus.slice(i, i + 500).join(",")}`, { key: store.adminKey });
+      if (page.items.some((row) => row.available !== expected[row.sku])) return undefined;
+    }
+    if (skus.some((sku) => walmart.quantity(sku, shipNode) !== expected[sku])) return undefined;
+    return (await status(edge, store)).pending.skus === 0 ? true : undefined;
+  });
+}
+
+function setStock(edge: EdgeHost, store: SeededStore, sku: string, onHand: number) {
+  return edgeCall(edge.url, "PUT", `/v1/inventory/${sku}/locations/${location}`, { key: store.adminKey, body: { onHand } });
+}
+
+const skusOf = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(4, "0")}`);
+
+describe("a Walmart connection", () => {
+  it("sends many SKUs in one MP_INVENTORY feed and a few as single updates, within Walmart's limits", async () => {
+    const stock = Object.fromEntries(skusOf(150, "WM").map((sku, i) => [sku, (i * 7) % 40]));
+    const seller = await connectedSeller(rig.edge, stock);
+    await converged(seller, rig.edge, stock);
+    expect(seller.walmart.stats).toMatchObject({ feedsSubmitted: 1, itemsApplied: 150, violations: 0 });
+
+    for (const sku of ["WM-0001", "WM-0002", "WM-0003"]) {
+      stock[sku] = stock[sku]! + 5;
+      await setStock(rig.edge, seller.store, sku, stock[sku]);
+    }
+    await converged(seller, rig.edge, stock);
+    expect(seller.walmart.stats.feedsSubmitted).toBe(1);
+    expect(seller.walmart.stats.inventoryWrites).toBeGreaterThanOrEqual(3);
+    expect(seller.walmart.stats.violations).toBe(0);
+    const after = await status(rig.edge, seller.store);
+    expect(after).toMatchObject({ lastError: null, lastHour: { throttled: 0 } });
+    expect(after.lastHour.skusConfirmed).toBeGreaterThanOrEqual(153);
+  });
+
+  it("never submits more than 10 feeds an hour: further bursts go out as single updates", async () => {
+    const stock = Object.fromEntries(skusOf(4, "BURST").map((sku) => [sku, 1]));
+    const seller = await connectedSeller(rig.edge, stock, { connection: { feedThreshold: 2 } });
+    await converged(seller, rig.edge, stock);
+    for (let burst = 2; burst <= 12; burst++) {
+      for (const sku of Object.keys(stock)) {
+        stock[sku] = burst;
+        await setStock(rig.edge, seller.store, sku, burst);
+      }
+      await converged(seller, rig.edge, stock);
+    }
+    expect(seller.walmart.stats.feedsSubmitted).toBe(10);
+    expect(seller.walmart.stats.violations).toBe(0);
+    expect(seller.walmart.violations).toEqual([]);
+  });
+
+  it("turns items Walmart does not have into exceptions, in a feed or by a single update, and pushes them once the replay finds them", async () => {
+    const stock = Object.fromEntries(skusOf(30, "ITEM").map((sku) => [sku, 3]));
+    const seller = await connectedSeller(rig.edge, stock, { without: ["ITEM-0007", "ITEM-0019"] });
+    const known = Object.fromEntries(Object.entries(stock).filter(([sku]) => sku !== "ITEM-0007" && sku !== "ITEM-0019"));
+    await converged(seller, rig.edge, known);
+    // A new SKU, alone: a single update, which Walmart answers 404.
+    await setStock(rig.edge, seller.store, "ITEM-NEW", 2);
+    const exceptions = await waitFor("three channel_sku_unmapped exceptions", 30_000, async () => {
+      const page = await edgeCall<{ exceptions: ExceptionRecord[] }>(rig.edge.url, "GET", "/v1/exceptions?type=channel_sku_unmapped", { key: seller.store.adminKey });
+      return page.exceptions.length === 3 ? page.exceptions : undefined;
+    });
+    const reasons = Object.fromEntries(exceptions.map((e) => [(e.payload as { sku: string }).sku, (e.payload as { reason: string }).reason]));
+    expect(reasons).toEqual({
+      "ITEM-0007": expect.stringContaining("feed"),
+      "ITEM-0019": expect.stringContaining("feed"),
+      "ITEM-NEW": "Walmart has no item with this SKU",
+    });
+    expect(exceptions.every((e) => e.type === "channel_sku_unmapped" && e.payload.remote === "walmart")).toBe(true);
+
+    seller.walmart.addItem("ITEM-0007");
+    const replay = await edgeCall<{ outcome: string }>(rig.edge.url, "POST", `/v1/exceptions/${exceptions.find((e) => reasons["ITEM-0007"] && (e.payload as { sku: string }).sku === "ITEM-0007")!.id}/replay`, { key: seller.store.adminKey, body: {} });
+    expect(replay).toMatchObject({ outcome: "resolved" });
+    expect(seller.walmart.quantity("ITEM-0007", seller.shipNode)).toBe(3);
+    expect(seller.walmart.stats.violations).toBe(0);
+  });
+
+  it("stops and says why when Walmart refuses the client credentials, and resumes with new ones", async () => {
+    const seller = await connectedSeller(rig.edge, { CRED: 6 }, { connection: { clientSecret: "not-the-secret-0000" } });
+    const refused = await waitFor("the connection to report the refusal", 30_000, async () => {
+      const current = await status(rig.edge, seller.store);
+      return current.state === "credentials_rejected" ? current : undefined;
+    });
+    expect(refused.lastError?.message).toMatch(/client id and secret/);
+    await putConnection(rig.edge, seller, {});
+    await converged(seller, rig.edge, { CRED: 6 });
+  });
+});
