@@ -1,8 +1,8 @@
 import { onTestFinished, describe, expect, it } from "vitest";
 import { edgeCall, edgeRequest } from "../scripts/edge-client.ts";
-import type { BulkAvailability } from "../shared/schemas/availability.ts";
 import type { ConnectionStatus } from "../shared/schemas/connections.ts";
 import type { ExceptionRecord } from "../shared/schemas/exceptions.ts";
+import { connectionStatus, converged as convergedOn, setStock, skusOf } from "./connection-fixtures.ts";
 import { FakeShopifyAdmin, type FakeShopifyAdminOptions } from "./fakes/shopify-admin.ts";
 import { location, seededRandom, seedStore, testSeed, useEdge, waitFor, type EdgeHost, type SeededStore } from "./harness.ts";
 
@@ -41,36 +41,13 @@ function putConnection(edge: EdgeHost, store: SeededStore, shop: FakeShopifyAdmi
 }
 
 function status(edge: EdgeHost, store: SeededStore): Promise<ConnectionStatus> {
-  return edgeCall<ConnectionStatus>(edge.url, "GET", `/v1/connections/${connectionId}/status`, { key: store.adminKey });
+  return connectionStatus(edge, store, connectionId);
 }
 
-async function channelAvailability(edge: EdgeHost, store: SeededStore, skus: string[]): Promise<Map<string, number>> {
-  const figures = new Map<string, number>();
-  for (let i = 0; i < skus.length; i += 500) {
-    const page = await edgeCall<BulkAvailability>(edge.url, "GET", `/v1/availability?channel=web&skus=${skus.slice(i, i + 500).join(",")}`, { key: store.adminKey });
-    for (const row of page.items) figures.set(row.sku, row.available);
-  }
-  return figures;
+/** Waits until the web channel's availability of every SKU is `expected`, the shop holds the same, and nothing is pending. */
+function converged({ store, shop, pool }: ShopRig, edge: EdgeHost, expected: Record<string, number>, timeoutMs = 60_000): Promise<void> {
+  return convergedOn(edge, store, connectionId, expected, (sku) => shop.available(sku, pool), timeoutMs);
 }
-
-/**
- * Waits until the web channel's availability of every SKU is `expected`, Shopify holds the same, and the
- * connection has nothing pending.
- */
-async function converged({ store, shop, pool }: ShopRig, edge: EdgeHost, expected: Record<string, number>, timeoutMs = 60_000): Promise<void> {
-  const skus = Object.keys(expected);
-  await waitFor(`Shopify to hold the web channel's availability of ${skus.length} SKUs`, timeoutMs, async () => {
-    const channel = await channelAvailability(edge, store, skus);
-    if (skus.some((sku) => channel.get(sku) !== expected[sku] || shop.available(sku, pool) !== expected[sku])) return undefined;
-    return (await status(edge, store)).pending.skus === 0 ? true : undefined;
-  });
-}
-
-function setStock(edge: EdgeHost, store: SeededStore, sku: string, onHand: number) {
-  return edgeCall(edge.url, "PUT", `/v1/inventory/${sku}/locations/${location}`, { key: store.adminKey, body: { onHand } });
-}
-
-const skusOf = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(4, "0")}`);
 
 describe("a Shopify connection", () => {
   it("publishes the channel's availability and keeps it there as stock moves, within the cost bucket", async () => {

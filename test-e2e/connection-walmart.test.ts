@@ -1,8 +1,8 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { edgeCall } from "../scripts/edge-client.ts";
-import type { BulkAvailability } from "../shared/schemas/availability.ts";
 import type { ConnectionStatus } from "../shared/schemas/connections.ts";
 import type { ExceptionRecord } from "../shared/schemas/exceptions.ts";
+import { connectionStatus, converged as convergedOn, setStock, skusOf, webAvailability } from "./connection-fixtures.ts";
 import { FakeWalmart, type FakeWalmartOptions } from "./fakes/walmart.ts";
 import { location, seedStore, useEdge, waitFor, type EdgeHost, type SeededStore } from "./harness.ts";
 
@@ -35,10 +35,7 @@ async function connectedSeller(edge: EdgeHost, stock: Record<string, number>, op
   await edgeCall(edge.url, "PUT", "/v1/channels/web", { key: store.adminKey, body: { locations: [location], bufferUnits: 0 } });
   for (const sku of Object.keys(stock)) if (!options.without?.includes(sku)) walmart.addItem(sku);
   // Every SKU in the channel's figures before the connection starts: its first push sees them all at once.
-  await waitFor("the web channel's figures of every SKU", 30_000, async () => {
-    const page = await edgeCall<BulkAvailability>(edge.url, "GET", `/v1/availability?channel=web&skus=${Object.keys(stock).join(",")}`, { key: store.adminKey });
-    return page.items.length === Object.keys(stock).length ? true : undefined;
-  });
+  await waitFor("the web channel's figures of every SKU", 30_000, async () => ((await webAvailability(edge, store, Object.keys(stock))).size === Object.keys(stock).length ? true : undefined));
   const rig0 = { store, walmart, shipNode: walmart.defaultShipNode };
   await putConnection(edge, rig0, options.connection ?? {});
   return rig0;
@@ -59,27 +56,13 @@ function putConnection(edge: EdgeHost, { store, walmart, shipNode }: WalmartRig,
 }
 
 function status(edge: EdgeHost, store: SeededStore): Promise<ConnectionStatus> {
-  return edgeCall<ConnectionStatus>(edge.url, "GET", `/v1/connections/${connectionId}/status`, { key: store.adminKey });
+  return connectionStatus(edge, store, connectionId);
 }
 
 /** Waits until the web channel's availability of every SKU is `expected`, Walmart holds the same, and nothing is pending. */
-async function converged({ store, walmart, shipNode }: WalmartRig, edge: EdgeHost, expected: Record<string, number>, timeoutMs = 60_000): Promise<void> {
-  const skus = Object.keys(expected);
-  await waitFor(`Walmart to hold the web channel's availability of ${skus.length} SKUs`, timeoutMs, async () => {
-    for (let i = 0; i < skus.length; i += 500) {
-      const page = await edgeCall<BulkAvailability>(edge.url, "GET", `/v1/availability?channel=web&skus=${skus.slice(i, i + 500).join(",")}`, { key: store.adminKey });
-      if (page.items.some((row) => row.available !== expected[row.sku])) return undefined;
-    }
-    if (skus.some((sku) => walmart.quantity(sku, shipNode) !== expected[sku])) return undefined;
-    return (await status(edge, store)).pending.skus === 0 ? true : undefined;
-  });
+function converged({ store, walmart, shipNode }: WalmartRig, edge: EdgeHost, expected: Record<string, number>, timeoutMs = 60_000): Promise<void> {
+  return convergedOn(edge, store, connectionId, expected, (sku) => walmart.quantity(sku, shipNode), timeoutMs);
 }
-
-function setStock(edge: EdgeHost, store: SeededStore, sku: string, onHand: number) {
-  return edgeCall(edge.url, "PUT", `/v1/inventory/${sku}/locations/${location}`, { key: store.adminKey, body: { onHand } });
-}
-
-const skusOf = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(4, "0")}`);
 
 describe("a Walmart connection", () => {
   it("sends many SKUs in one MP_INVENTORY feed and a few as single updates, within Walmart's limits", async () => {

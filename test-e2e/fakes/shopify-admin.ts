@@ -6,7 +6,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   executeSync,
   getArgumentValues,
@@ -22,6 +21,7 @@ import {
 } from "graphql";
 import { inputLimitError, shopifyCostModel, type CostModel, type LimitKind } from "./shopify-admin-limits.ts";
 import { adminSchema as schema, fakeApiVersion, idempotentDirective, parseGid, parseSkuQuery, servedVersion } from "./shopify-admin-schema.ts";
+import { listenOnLoopback } from "./loopback.ts";
 
 export { fakeApiVersion };
 
@@ -236,11 +236,7 @@ export class FakeShopifyAdmin {
 
   static async start(options: FakeShopifyAdminOptions = {}): Promise<FakeShopifyAdmin> {
     const fake = new FakeShopifyAdmin(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.#server.once("error", reject);
-      fake.#server.listen(fake.#requestedPort, "127.0.0.1", () => resolve());
-    });
-    fake.#port = (fake.#server.address() as AddressInfo).port;
+    fake.#port = await listenOnLoopback(fake.#server, fake.#requestedPort);
     return fake;
   }
 

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { FakeFault } from "./shopify-admin.ts";
 import { badRequest, bucket, feedListEntry, feedStatusBody, feedTypes, header, isRecord, notAllowed, page, parseFeedFile, quantityError, readUpload, send, skuNotFound, takeToken, walmartErrors } from "./walmart-wire.ts";
 import type { Bucket, FakeWalmartFeed, FeedLine, FeedStatus, FeedType, HttpAnswer, IngestionError, ItemIngestion, ParsedFeed, Upload } from "./walmart-wire.ts";
+import { listenOnLoopback } from "./loopback.ts";
 
 export type { FakeFault, FakeWalmartFeed, FeedStatus, FeedType, IngestionError, ItemIngestion };
 
@@ -131,11 +131,7 @@ export class FakeWalmart {
 
   static async start(options: FakeWalmartOptions = {}): Promise<FakeWalmart> {
     const fake = new FakeWalmart(options);
-    await new Promise<void>((resolve, reject) => {
-      fake.#server.once("error", reject);
-      fake.#server.listen(fake.#requestedPort, "127.0.0.1", () => resolve());
-    });
-    fake.#port = (fake.#server.address() as AddressInfo).port;
+    fake.#port = await listenOnLoopback(fake.#server, fake.#requestedPort);
     return fake;
   }
 
