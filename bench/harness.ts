@@ -26,15 +26,15 @@ export interface BenchEdge {
  * The edge (see hostLabel), its logs discarded, on `stateDir`, which outlives it: stopping it and
  * starting it again on the same folder takes the edge offline and brings it back with its state.
  */
-export function startEdgeOn(port: number, stateDir: string, config?: string): Promise<LocalEdge> {
+export function startEdgeOn(port: number, stateDir: string, config?: string, vars?: Record<string, string>): Promise<LocalEdge> {
   const start = benchHost === "miniflare" ? startMiniflareEdge : startLocalEdge;
-  return start({ port, persistTo: stateDir, platformKey: benchPlatformKey, logLevel: "none", output: "ignore", config });
+  return start({ port, persistTo: stateDir, platformKey: benchPlatformKey, logLevel: "none", output: "ignore", config, vars });
 }
 
-/** A fresh local edge (see hostLabel), its logs discarded, on an empty state folder. */
-export async function startBenchEdge(port: number, config?: string): Promise<BenchEdge> {
+/** A fresh local edge (see hostLabel), its logs discarded, on an empty state folder; `vars` win over the config's. */
+export async function startBenchEdge(port: number, config?: string, vars?: Record<string, string>): Promise<BenchEdge> {
   const stateDir = mkdtempSync(join(tmpdir(), "shelfsync-bench-"));
-  const edge = await startEdgeOn(port, stateDir, config);
+  const edge = await startEdgeOn(port, stateDir, config, vars);
   return {
     edge,
     async close() {

@@ -1,8 +1,9 @@
 import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
-import type { Connection, ConnectionStatus, PutConnectionRequest, ShopifyConnectionSettings, ShopifyCredentials, WalmartConnectionSettings, WalmartCredentials } from "../shared/schemas/connections.ts";
+import type { Connection, ConnectionStatus, PutConnectionRequest, ShopifyConnectionSettings, ShopifyCredentials, WalmartConnectionSettings, WalmartCredentials, AmazonConnectionSettings, AmazonCredentials } from "../shared/schemas/connections.ts";
 import { maskSecret } from "../shared/signatures.ts";
 import { initialBucket } from "./connectors/cost-bucket.ts";
 import { PushLedger, type ConnectorPush, type PushStep } from "./connectors/push-ledger.ts";
+import { AmazonPush, type TokenHolder as AmazonTokenHolder } from "./connectors/amazon-push.ts";
 import { ShopifyPush } from "./connectors/shopify-push.ts";
 import { WalmartPush, type TokenHolder } from "./connectors/walmart-push.ts";
 import { openCredentials, sealCredentials } from "./credentials.ts";
@@ -19,6 +20,8 @@ const feedPage = 1_000;
 const feedPagesPerRun = 20;
 /** One run of the alarm pushes for at most this long, then sets the alarm to go on. */
 const runBudgetMs = 20_000;
+/** The longest single wait an exception's replay sits through for its SKU's answer. */
+const replayWaitMs = 5_000;
 /** A nudge waits this long before the push, so that a burst of changes goes out as one write. */
 const coalesceMs = 100;
 const activityRetentionMs = 60 * 60_000;
@@ -39,8 +42,9 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
   private readonly row = singleRow(this.db, schema.connection);
   /** Not before this (epoch ms) may a nudge bring the next push forward: a backoff or a refilling bucket set it. */
   private notBefore = 0;
-  /** A Walmart access token (15 minutes), in memory only. */
+  /** A Walmart access token (15 minutes) or an Amazon LWA one (an hour), in memory only. */
   private readonly walmartTokens: TokenHolder = { token: null };
+  private readonly amazonTokens: AmazonTokenHolder = { token: null };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.connection });
@@ -55,6 +59,7 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     const now = this.now();
     this.notBefore = 0;
     this.walmartTokens.token = null;
+    this.amazonTokens.token = null;
     const current = this.row.get();
     const sealed = await sealCredentials(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, input.credentials);
     const channelChanged = current !== undefined && current.channel !== input.channel;
@@ -186,9 +191,15 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       if (!row) return { confirmed: false, detail: `${sku} has no availability on channel ${current.channel}` };
       this.db.update(remoteSkus).set({ unmapped: false, remoteId: null, pending: true }).where(eq(remoteSkus.sku, sku)).run();
       const push = await this.push(current);
-      const outcome = await push.pushSkus([sku], this.now() + runBudgetMs);
+      const deadline = this.now() + runBudgetMs;
+      let outcome = await push.pushSkus([sku], deadline);
+      // A short wait (a budget refilling, an accepted patch to read back) is waited out here: a replay wants the answer.
+      while (outcome.kind === "wait" && outcome.wakeAt < deadline && outcome.wakeAt - this.now() <= replayWaitMs) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, outcome.kind === "wait" ? outcome.wakeAt - this.now() : 0)));
+        outcome = await push.pushSkus([sku], deadline);
+      }
       const after = this.db.select().from(remoteSkus).where(eq(remoteSkus.sku, sku)).get()!;
-      const remote = current.type === "shopify" ? "Shopify" : "Walmart";
+      const remote = { shopify: "Shopify", walmart: "Walmart", amazon: "Amazon" }[current.type];
       if (!after.pending) return { confirmed: true, detail: `${remote} confirmed ${after.remote} available for ${sku}` };
       return { confirmed: false, detail: after.unmapped ? `${remote} still has no item with SKU ${sku}` : describe(outcome) };
     });
@@ -242,10 +253,16 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
 
   /** The push of the connection's remote, with its credentials opened for this run. */
   private async push(current: typeof schema.connection.$inferSelect): Promise<ConnectorPush> {
-    const credentials = await openCredentials<ShopifyCredentials & WalmartCredentials>(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, current.sealedCredentials);
+    const credentials = await openCredentials<ShopifyCredentials & WalmartCredentials & AmazonCredentials>(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, current.sealedCredentials);
     const ledger = new PushLedger({ db: this.db, transaction: (run) => this.transaction(run), env: this.env, identity: this.identity, connection: current, now: () => this.now() });
-    if (current.type === "walmart") return new WalmartPush(ledger, credentials, this.walmartTokens);
-    return new ShopifyPush(ledger, credentials, current.bucket ?? initialBucket(this.now()));
+    switch (current.type) {
+      case "walmart":
+        return new WalmartPush(ledger, credentials, this.walmartTokens);
+      case "amazon":
+        return new AmazonPush(ledger, credentials, this.amazonTokens);
+      case "shopify":
+        return new ShopifyPush(ledger, credentials, current.bucket ?? initialBucket(this.now()));
+    }
   }
 
   /** While enabled, the connection reads its feed at least this often, in case a nudge was lost. */
@@ -264,17 +281,29 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
     };
-    const secrets = row.maskedCredentials;
+    const secrets = (name: string) => row.maskedCredentials[name] ?? "";
     // The row's settings were validated for its type when they were stored.
-    return row.type === "shopify"
-      ? { ...base, type: "shopify", settings: row.settings as ShopifyConnectionSettings, credentials: { accessToken: secrets.accessToken ?? "" } }
-      : { ...base, type: "walmart", settings: row.settings as WalmartConnectionSettings, credentials: { clientId: secrets.clientId ?? "", clientSecret: secrets.clientSecret ?? "" } };
+    switch (row.type) {
+      case "shopify":
+        return { ...base, type: "shopify", settings: row.settings as ShopifyConnectionSettings, credentials: { accessToken: secrets("accessToken") } };
+      case "walmart":
+        return { ...base, type: "walmart", settings: row.settings as WalmartConnectionSettings, credentials: { clientId: secrets("clientId"), clientSecret: secrets("clientSecret") } };
+      case "amazon":
+        return {
+          ...base,
+          type: "amazon",
+          settings: row.settings as AmazonConnectionSettings,
+          credentials: { refreshToken: secrets("refreshToken"), clientId: secrets("clientId"), clientSecret: secrets("clientSecret") },
+        };
+    }
   }
 }
 
 /** Which remote account a connection's settings name: another one means other item ids and other figures. */
-function remoteOf(type: string, settings: ShopifyConnectionSettings | WalmartConnectionSettings): string {
-  return "shopDomain" in settings ? `${type}:${settings.shopDomain}:${settings.baseUrl ?? ""}` : `${type}:${settings.baseUrl ?? ""}`;
+function remoteOf(type: string, settings: ShopifyConnectionSettings | WalmartConnectionSettings | AmazonConnectionSettings): string {
+  if ("shopDomain" in settings) return `${type}:${settings.shopDomain}:${settings.baseUrl ?? ""}`;
+  if ("sellerId" in settings) return `${type}:${settings.sellerId}:${settings.marketplaceIds.join(",")}:${settings.baseUrl ?? settings.region}`;
+  return `${type}:${settings.baseUrl ?? ""}`;
 }
 
 function maskAll(credentials: Record<string, string>): Record<string, string> {

@@ -92,6 +92,36 @@ describe("connections", () => {
     expect(badNode.body.errors).toEqual([expect.objectContaining({ path: "locations.pool" })]);
   });
 
+  it("to Amazon mask every secret and take the region's endpoints unless told others", async () => {
+    const tenant = await createStockedTenant();
+    const refreshToken = "Atzr|IwEBIA-refresh-token-0123456789-ABCD";
+    const created = await putConnection(tenant, "amazon-main", {
+      type: "amazon",
+      channel: "web",
+      settings: { sellerId: "A2EUQ1WTGCTBG2", marketplaceIds: ["ATVPDKIKX0DER"], region: "na" },
+      credentials: { refreshToken, clientId: "amzn1.application-oa2-client.0123456789", clientSecret: "amzn1.oa2-cs.v1.secret-0123456789WXYZ" },
+      locations: { pool: "DEFAULT" },
+      enabled: false,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      type: "amazon",
+      settings: { sellerId: "A2EUQ1WTGCTBG2", marketplaceIds: ["ATVPDKIKX0DER"], region: "na", feedThreshold: 100 },
+      credentials: { refreshToken: "••••••••ABCD", clientId: "••••••••6789", clientSecret: "••••••••WXYZ" },
+      locations: { pool: "DEFAULT" },
+    });
+    expect(JSON.stringify(created.body)).not.toContain(refreshToken.slice(0, -4));
+    const badToken = await putConnection(tenant, "amazon-main", {
+      type: "amazon",
+      channel: "web",
+      settings: { sellerId: "A2EUQ1WTGCTBG2", marketplaceIds: ["ATVPDKIKX0DER"], region: "na", tokenUrl: "http://lwa.example.com/auth/o2/token" },
+      credentials: { refreshToken, clientId: "amzn1.application-oa2-client.0123456789", clientSecret: "amzn1.oa2-cs.v1.secret-0123456789WXYZ" },
+      locations: { pool: "DEFAULT" },
+    });
+    expectProblem(badToken, 400, "validation_failed");
+    expect(badToken.body.errors).toEqual([expect.objectContaining({ path: "settings.tokenUrl" })]);
+  });
+
   it("refuse bad settings with a problem and store nothing", async () => {
     const tenant = await createStockedTenant();
     const cases: [string, unknown, number, string][] = [
@@ -100,7 +130,7 @@ describe("connections", () => {
       ["an API version before 2026-04", shopifyConnection({ settings: { shopDomain: "acme-test.myshopify.com", apiVersion: "2025-10" } }), 400, "validation_failed"],
       ["a shop that is not a myshopify.com domain", shopifyConnection({ settings: { shopDomain: "acme.example.com" } }), 400, "validation_failed"],
       ["a location that is not a Shopify location id", shopifyConnection({ locations: { pool: "68231790836" } }), 400, "validation_failed"],
-      ["a remote type not offered", shopifyConnection({ type: "amazon" }), 400, "validation_failed"],
+      ["a remote type not offered", shopifyConnection({ type: "ebay" }), 400, "validation_failed"],
       ["no credentials", { ...shopifyConnection(), credentials: undefined }, 400, "validation_failed"],
       ["an unknown field", { ...shopifyConnection(), webhookSecret: "x" }, 400, "validation_failed"],
       ["a channel the tenant does not have", shopifyConnection({ channel: "nowhere" }), 422, "unknown_channel"],

@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { ConnectionState, ShopifyConnectionSettings, WalmartConnectionSettings } from "../../shared/schemas/connections.ts";
+import type { AmazonConnectionSettings, ConnectionState, ShopifyConnectionSettings, WalmartConnectionSettings } from "../../shared/schemas/connections.ts";
 import type { BucketState } from "../connectors/cost-bucket.ts";
 
 /**
@@ -9,9 +9,9 @@ import type { BucketState } from "../connectors/cost-bucket.ts";
  */
 export const connection = sqliteTable("connection", {
   id: integer("id").primaryKey(),
-  type: text("type", { enum: ["shopify", "walmart"] }).notNull(),
+  type: text("type", { enum: ["shopify", "walmart", "amazon"] }).notNull(),
   channel: text("channel").notNull(),
-  settings: text("settings", { mode: "json" }).$type<ShopifyConnectionSettings | WalmartConnectionSettings>().notNull(),
+  settings: text("settings", { mode: "json" }).$type<ShopifyConnectionSettings | WalmartConnectionSettings | AmazonConnectionSettings>().notNull(),
   sealedCredentials: text("sealed_credentials").notNull(),
   /** The credentials as GET shows them: each secret's last four characters. */
   maskedCredentials: text("masked_credentials", { mode: "json" }).$type<Record<string, string>>().notNull(),
@@ -31,6 +31,8 @@ export const connection = sqliteTable("connection", {
   writeCost: integer("write_cost"),
   /** Writes given a key so far: each new write's idempotency key includes its number. */
   batches: integer("batches").notNull(),
+  /** A remote with a rate per operation (Amazon): each operation's token bucket as last spent. */
+  rateBuckets: text("rate_buckets", { mode: "json" }).$type<Record<string, BucketState>>(),
 });
 
 /**
@@ -80,7 +82,7 @@ export const activity = sqliteTable(
   {
     seq: integer("seq").primaryKey({ autoIncrement: true }),
     at: integer("at").notNull(),
-    kind: text("kind", { enum: ["write", "confirm", "throttled", "cost", "feed"] }).notNull(),
+    kind: text("kind", { enum: ["write", "confirm", "throttled", "cost", "feed", "read", "feed-document", "feed-poll", "feed-result"] }).notNull(),
     amount: integer("amount").notNull(),
     lagMs: integer("lag_ms"),
   },

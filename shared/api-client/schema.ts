@@ -1739,7 +1739,7 @@ export interface components {
              */
             connection: string;
             /** @enum {string} */
-            remote: "shopify" | "walmart";
+            remote: "shopify" | "walmart" | "amazon";
             /** @example web */
             channel: string;
             sku: string;
@@ -2142,6 +2142,43 @@ export interface components {
                 clientSecret: string;
             };
             locations: components["schemas"]["WalmartLocations"];
+        } | {
+            /** @example shopify-main */
+            id: string;
+            /** @example web */
+            channel: string;
+            enabled: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "amazon";
+            settings: components["schemas"]["AmazonConnectionSettings"];
+            credentials: {
+                /**
+                 * @description Masked: only the last 4 characters of the refresh token show.
+                 * @example ••••••••3f9a
+                 */
+                refreshToken: string;
+                /**
+                 * @description Masked: only the last 4 characters of the client id show.
+                 * @example ••••••••3f9a
+                 */
+                clientId: string;
+                /**
+                 * @description Masked: only the last 4 characters of the client secret show.
+                 * @example ••••••••3f9a
+                 */
+                clientSecret: string;
+            };
+            locations: components["schemas"]["AmazonLocations"];
         };
         ShopifyConnectionSettings: {
             /** @example acme-retail.myshopify.com */
@@ -2186,7 +2223,42 @@ export interface components {
             /** @example 10001234567 */
             pool: string;
         };
-        PutConnectionRequest: components["schemas"]["PutShopifyConnectionRequest"] | components["schemas"]["PutWalmartConnectionRequest"];
+        AmazonConnectionSettings: {
+            /** @example A2EUQ1WTGCTBG2 */
+            sellerId: string;
+            /**
+             * @example [
+             *       "ATVPDKIKX0DER"
+             *     ]
+             */
+            marketplaceIds: string[];
+            /**
+             * @description The SP-API region of the marketplaces: its endpoint and its LWA token endpoint.
+             * @enum {string}
+             */
+            region: "na" | "eu" | "fe";
+            /**
+             * Format: uri
+             * @description Send SP-API calls here instead of the region's endpoint (the sandbox, tests).
+             * @example https://acme-retail.myshopify.com
+             */
+            baseUrl?: string;
+            /**
+             * Format: uri
+             * @description Exchange the refresh token here instead of the region's LWA endpoint.
+             */
+            tokenUrl?: string;
+            /**
+             * @description More SKUs pending than this go out in one JSON_LISTINGS_FEED (at most 5 every 5 minutes); fewer, one patchListingsItem each.
+             * @default 100
+             */
+            feedThreshold?: number;
+        };
+        AmazonLocations: {
+            /** @example DEFAULT */
+            pool: string;
+        };
+        PutConnectionRequest: components["schemas"]["PutShopifyConnectionRequest"] | components["schemas"]["PutWalmartConnectionRequest"] | components["schemas"]["PutAmazonConnectionRequest"];
         PutShopifyConnectionRequest: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -2228,6 +2300,29 @@ export interface components {
         WalmartCredentials: {
             clientId: string;
             /** @description Write-only: stored encrypted, shown masked. */
+            clientSecret: string;
+        };
+        PutAmazonConnectionRequest: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "amazon";
+            /**
+             * @description The Shelfsync channel whose availability this connection publishes; it must exist.
+             * @example web
+             */
+            channel: string;
+            settings: components["schemas"]["AmazonConnectionSettings"];
+            credentials: components["schemas"]["AmazonCredentials"];
+            locations: components["schemas"]["AmazonLocations"];
+            /** @default true */
+            enabled?: boolean;
+        };
+        AmazonCredentials: {
+            /** @description The LWA refresh token of the seller's authorization. Write-only: stored encrypted, shown masked. */
+            refreshToken: string;
+            clientId: string;
             clientSecret: string;
         };
         ConnectionList: {

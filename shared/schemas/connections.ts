@@ -125,7 +125,75 @@ export const PutWalmartConnectionRequest = z
   .strict()
   .openapi("PutWalmartConnectionRequest");
 
-export const PutConnectionRequest = z.discriminatedUnion("type", [PutShopifyConnectionRequest, PutWalmartConnectionRequest]).openapi("PutConnectionRequest");
+export const amazonRegions = {
+  na: { baseUrl: "https://sellingpartnerapi-na.amazon.com", tokenUrl: "https://api.amazon.com/auth/o2/token" },
+  eu: { baseUrl: "https://sellingpartnerapi-eu.amazon.com", tokenUrl: "https://api.amazon.co.uk/auth/o2/token" },
+  fe: { baseUrl: "https://sellingpartnerapi-fe.amazon.com", tokenUrl: "https://api.amazon.co.jp/auth/o2/token" },
+} as const;
+
+export const AmazonConnectionSettings = z
+  .object({
+    sellerId: z.string().regex(/^[A-Z0-9]{5,20}$/, "the seller (merchant) id, e.g. A2EUQ1WTGCTBG2").openapi({ example: "A2EUQ1WTGCTBG2" }),
+    marketplaceIds: z
+      .array(z.string().regex(/^[A-Z0-9]{5,20}$/, "a marketplace id, e.g. ATVPDKIKX0DER"))
+      .min(1)
+      .max(20)
+      .openapi({ example: ["ATVPDKIKX0DER"] }),
+    region: z.enum(["na", "eu", "fe"]).openapi({ description: "The SP-API region of the marketplaces: its endpoint and its LWA token endpoint." }),
+    baseUrl: RemoteBaseUrl.optional().openapi({ description: "Send SP-API calls here instead of the region's endpoint (the sandbox, tests)." }),
+    tokenUrl: z
+      .string()
+      .max(500)
+      .url()
+      .refine((text) => {
+        const url = new URL(text);
+        return url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname));
+      }, "https, or http to 127.0.0.1 / localhost only")
+      .optional()
+      .openapi({ description: "Exchange the refresh token here instead of the region's LWA endpoint." }),
+    feedThreshold: z
+      .number()
+      .int()
+      .min(1)
+      .max(25_000)
+      .default(100)
+      .openapi({ description: "More SKUs pending than this go out in one JSON_LISTINGS_FEED (at most 5 every 5 minutes); fewer, one patchListingsItem each." }),
+  })
+  .strict()
+  .openapi("AmazonConnectionSettings");
+export type AmazonConnectionSettings = z.infer<typeof AmazonConnectionSettings>;
+
+export const AmazonCredentials = z
+  .object({
+    refreshToken: z.string().min(8).max(2048).openapi({ description: "The LWA refresh token of the seller's authorization. Write-only: stored encrypted, shown masked." }),
+    clientId: z.string().min(8).max(256),
+    clientSecret: z.string().min(8).max(512),
+  })
+  .strict()
+  .openapi("AmazonCredentials");
+export type AmazonCredentials = z.infer<typeof AmazonCredentials>;
+
+/** `pool`: the `fulfillment_channel_code` whose quantity is the channel's availability. */
+export const AmazonLocations = z
+  .object({ pool: z.string().regex(/^[A-Z0-9_]{1,40}$/, "a fulfillment channel code, e.g. DEFAULT").openapi({ example: "DEFAULT" }) })
+  .strict()
+  .openapi("AmazonLocations");
+
+export const PutAmazonConnectionRequest = z
+  .object({
+    type: z.literal("amazon"),
+    channel: ChannelId.openapi({ description: "The Shelfsync channel whose availability this connection publishes; it must exist." }),
+    settings: AmazonConnectionSettings,
+    credentials: AmazonCredentials,
+    locations: AmazonLocations,
+    enabled: z.boolean().default(true),
+  })
+  .strict()
+  .openapi("PutAmazonConnectionRequest");
+
+export const PutConnectionRequest = z
+  .discriminatedUnion("type", [PutShopifyConnectionRequest, PutWalmartConnectionRequest, PutAmazonConnectionRequest])
+  .openapi("PutConnectionRequest");
 export type PutConnectionRequest = z.infer<typeof PutConnectionRequest>;
 
 export const ConnectionId = z
@@ -151,6 +219,13 @@ export const Connection = z
       settings: WalmartConnectionSettings,
       credentials: z.object({ clientId: masked("client id"), clientSecret: masked("client secret") }),
       locations: WalmartLocations,
+    }),
+    z.object({
+      ...connectionBase,
+      type: z.literal("amazon"),
+      settings: AmazonConnectionSettings,
+      credentials: z.object({ refreshToken: masked("refresh token"), clientId: masked("client id"), clientSecret: masked("client secret") }),
+      locations: AmazonLocations,
     }),
   ])
   .openapi("Connection");

@@ -91,7 +91,7 @@ export type EventDeliveryFailedPayload = z.infer<typeof EventDeliveryFailedPaylo
 export const ChannelSkuUnmappedPayload = z
   .object({
     connection: z.string().openapi({ description: "The connection that could not publish the SKU's availability.", example: "shopify-main" }),
-    remote: z.enum(["shopify", "walmart"]),
+    remote: z.enum(["shopify", "walmart", "amazon"]),
     channel: ChannelId,
     sku: z.string(),
     reason: z.string().openapi({ example: "Shopify has no product variant with this SKU" }),

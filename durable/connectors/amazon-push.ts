@@ -1,0 +1,283 @@
+import { eq, inArray, isNull, like } from "drizzle-orm";
+import { amazonRegions, type AmazonConnectionSettings, type AmazonCredentials } from "../../shared/schemas/connections.ts";
+import * as schema from "../schema/channel-connection.ts";
+import {
+  createFeed,
+  createFeedDocument,
+  feedResult,
+  fetchToken,
+  getFeed,
+  getListing,
+  listingsFeed,
+  patchQuantity,
+  uploadFeedDocument,
+  type AmazonAnswer,
+  type AmazonTarget,
+  type AmazonToken,
+} from "./amazon-api.ts";
+import { affordableAt, spend } from "./cost-bucket.ts";
+import type { ConnectorPush, PushLedger, PushStep, RemoteSkuRow } from "./push-ledger.ts";
+
+const { remoteSkus, inFlight, activity } = schema;
+
+type Kind = (typeof activity.$inferSelect)["kind"];
+type InFlightRow = typeof inFlight.$inferSelect;
+
+/**
+ * Amazon's published rates (REFERENCE.md §2) as token buckets, saved with
+ * the connection after every call, so a restart does not forget what was
+ * spent: patchListingsItem 5/s burst 5 per seller;
+ * getListingsItem 5/s (the sources disagree on its burst: the smaller, 5);
+ * the Feeds API's createFeed 0.0083/s burst 15, createFeedDocument 0.5/15,
+ * getFeed 2/15, getFeedDocument 0.0222/10.
+ */
+const rates: Partial<Record<Kind, { rate: number; burst: number }>> = {
+  write: { rate: 5, burst: 5 },
+  read: { rate: 5, burst: 5 },
+  feed: { rate: 0.0083, burst: 15 },
+  "feed-document": { rate: 0.5, burst: 15 },
+  "feed-poll": { rate: 2, burst: 15 },
+  "feed-result": { rate: 0.0222, burst: 10 },
+};
+/** JSON_LISTINGS_FEED's own limit: 5 submissions every 5 minutes per region. */
+const listingsFeedsPerWindow = 5;
+const listingsFeedWindowMs = 5 * 60_000;
+const maxFeedMessages = 25_000;
+/** A patch Amazon accepted is read back after this; still not visible after `patchGiveUpMs`, it goes out again. */
+const readBackAfterMs = 1_000;
+const patchGiveUpMs = 5 * 60_000;
+const tokenMarginMs = 5 * 60_000;
+
+export interface TokenHolder {
+  token: AmazonToken | null;
+}
+
+/**
+ * One run of an Amazon connection's push. A SKU's product type is read from
+ * its listing once (a SKU without a listing becomes an exception). A few
+ * pending SKUs go out as one patchListingsItem each (`merge` on
+ * fulfillment_availability for the pool's fulfillment channel code); ACCEPTED
+ * only means queued, so each is read back before it counts as confirmed. More
+ * than `feedThreshold` go out as one JSON_LISTINGS_FEED, confirmed from its
+ * processing report. Every call waits for its rate's bucket: Amazon never
+ * has to throttle the connection. Values are absolute, so anything sent again
+ * after a crash sets the same figures.
+ */
+export class AmazonPush implements ConnectorPush {
+  private readonly target: AmazonTarget;
+  private readonly settings: AmazonConnectionSettings;
+  private readonly channelCode: string;
+
+  constructor(
+    private readonly ledger: PushLedger,
+    credentials: AmazonCredentials,
+    private readonly tokens: TokenHolder,
+  ) {
+    this.settings = ledger.connection.settings as AmazonConnectionSettings;
+    const region = amazonRegions[this.settings.region];
+    this.target = {
+      baseUrl: this.settings.baseUrl ?? region.baseUrl,
+      tokenUrl: this.settings.tokenUrl ?? region.tokenUrl,
+      sellerId: this.settings.sellerId,
+      marketplaceIds: this.settings.marketplaceIds,
+      ...credentials,
+    };
+    this.channelCode = ledger.connection.locations.pool;
+  }
+
+  pushPending(deadline: number): Promise<PushStep> {
+    return this.run(deadline, null);
+  }
+
+  pushSkus(skus: string[], deadline: number): Promise<PushStep> {
+    return this.run(deadline, skus);
+  }
+
+  private async run(deadline: number, only: string[] | null): Promise<PushStep> {
+    for (;;) {
+      if (this.ledger.now() > deadline) return { kind: "wait", wakeAt: this.ledger.now(), reason: "more to push" };
+      const token = await this.token();
+      if (typeof token !== "string") return token;
+      const feed = only ? undefined : this.ledger.db.select().from(inFlight).where(like(inFlight.key, "feed-%")).get();
+      if (feed) {
+        const step = await this.followFeed(token, feed);
+        if (step.kind !== "idle") return step;
+        continue;
+      }
+      const patches = this.ledger.db.select().from(inFlight).where(like(inFlight.key, "patch-%")).all();
+      const readBack = await this.readBack(token, patches);
+      if (readBack) return readBack;
+      const lookedUp = await this.lookUp(token, only);
+      if (lookedUp) return lookedUp;
+      const sent = new Set(this.ledger.db.select({ key: inFlight.key, quantities: inFlight.quantities }).from(inFlight).all().flatMap((row) => row.quantities.map((q) => q.sku)));
+      const pending = this.ledger.pending(maxFeedMessages, [only ? inArray(remoteSkus.sku, only) : undefined]).filter((row) => row.remoteId !== null && !sent.has(row.sku));
+      if (pending.length === 0) {
+        if (sent.size > 0) return { kind: "wait", wakeAt: this.ledger.now() + readBackAfterMs, reason: "waiting for Amazon to apply accepted patches" };
+        this.ledger.setState("idle");
+        return { kind: "idle" };
+      }
+      const step = !only && pending.length > this.settings.feedThreshold && this.feedAllowed() ? await this.submitFeed(token, pending) : await this.patch(token, pending[0]!);
+      if (step) return step;
+    }
+  }
+
+  private async token(): Promise<string | PushStep> {
+    const now = this.ledger.now();
+    if (this.tokens.token && this.tokens.token.expiresAt - tokenMarginMs > now) return this.tokens.token.value;
+    const answer = await fetchToken(this.target, now);
+    if (!answer.ok) return this.failed(answer);
+    this.tokens.token = answer.data;
+    return answer.data.value;
+  }
+
+  /** Null when a call of `kind` may go now (its token is spent and saved, the call recorded), else when it may. */
+  private budget(kind: Kind, what: string): PushStep | null {
+    const limit = rates[kind]!;
+    const now = this.ledger.now();
+    const buckets = this.ledger.connection.rateBuckets ?? {};
+    const bucket = buckets[kind] ?? { maximumAvailable: limit.burst, currentlyAvailable: limit.burst, restoreRate: limit.rate, at: now };
+    const at = affordableAt(bucket, 1, now);
+    if (at > now) return { kind: "wait", wakeAt: at, reason: `pacing ${what} to Amazon's rate` };
+    this.ledger.save({ rateBuckets: { ...buckets, [kind]: spend(bucket, 1, now) } });
+    this.ledger.record(kind, 1);
+    return null;
+  }
+
+  /** Reads the product type of new SKUs from their listings; a SKU without a listing becomes an exception. */
+  private async lookUp(token: string, only: string[] | null): Promise<PushStep | null> {
+    for (const row of this.ledger.pending(50, [isNull(remoteSkus.remoteId), only ? inArray(remoteSkus.sku, only) : undefined])) {
+      const wait = this.budget("read", "listing reads");
+      if (wait) return wait;
+      const listing = await getListing(this.target, token, row.sku, "summaries");
+      if (!listing.ok && listing.kind === "notFound") {
+        await this.ledger.unmapped([row.sku], "Amazon has no listing for this SKU");
+        continue;
+      }
+      if (!listing.ok) return this.failed(listing);
+      const summaries = listing.data.summaries ?? [];
+      const productType = (summaries.find((s) => this.settings.marketplaceIds.includes(s.marketplaceId)) ?? summaries[0])?.productType;
+      if (!productType) {
+        await this.ledger.unmapped([row.sku], "Amazon's listing of this SKU names no product type");
+        continue;
+      }
+      this.ledger.db.update(remoteSkus).set({ remoteId: productType }).where(eq(remoteSkus.sku, row.sku)).run();
+    }
+    return null;
+  }
+
+  /** One SKU by patchListingsItem; accepted, it waits in in_flight to be read back. */
+  private async patch(token: string, row: RemoteSkuRow): Promise<PushStep | null> {
+    const wait = this.budget("write", "patches");
+    if (wait) return wait;
+    const answer = await patchQuantity(this.target, token, row.sku, row.remoteId!, this.channelCode, row.wanted);
+    if (!answer.ok) return answer.kind === "notFound" ? (await this.ledger.unmapped([row.sku], "Amazon has no listing for this SKU"), null) : this.failed(answer);
+    if (answer.data.status !== "ACCEPTED") {
+      const issues = (answer.data.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`).join("; ");
+      await this.ledger.unmapped([row.sku], `Amazon refused the patch (${answer.data.status}): ${issues || "no issue given"}`);
+      return null;
+    }
+    const quantities = [{ sku: row.sku, remoteId: row.remoteId!, quantity: row.wanted, changeFromQuantity: null, wantedSeq: row.wantedSeq, changedAt: row.changedAt }];
+    this.ledger.db.insert(inFlight).values({ key: `patch-${row.sku}`, quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: answer.data.submissionId }).onConflictDoNothing().run();
+    this.ledger.setState("syncing");
+    return null;
+  }
+
+  /** Reads accepted patches back: confirmed once the listing shows the quantity, sent again if it never does. */
+  private async readBack(token: string, patches: InFlightRow[]): Promise<PushStep | null> {
+    const now = this.ledger.now();
+    for (const row of patches.filter((p) => now - p.createdAt >= readBackAfterMs)) {
+      const q = row.quantities[0]!;
+      const wait = this.budget("read", "listing reads");
+      if (wait) return wait;
+      const listing = await getListing(this.target, token, q.sku, "fulfillmentAvailability");
+      if (!listing.ok) return this.failed(listing);
+      const shown = listing.data.fulfillmentAvailability?.find((f) => f.fulfillmentChannelCode === this.channelCode)?.quantity;
+      if (shown === q.quantity) this.ledger.confirm([q], () => this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run());
+      else if (now - row.createdAt > patchGiveUpMs) this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run();
+    }
+    return null;
+  }
+
+  private feedAllowed(): boolean {
+    return this.ledger.recorded("feed", this.ledger.now() - listingsFeedWindowMs).count < listingsFeedsPerWindow;
+  }
+
+  /** Stores the feed's messages, then uploads and submits the document; its feed id is stored once Amazon gives one. */
+  private async submitFeed(token: string, pending: RemoteSkuRow[]): Promise<PushStep | null> {
+    const quantities = pending.map((row) => ({ sku: row.sku, remoteId: row.remoteId!, quantity: row.wanted, changeFromQuantity: null, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
+    const row: InFlightRow = { key: `feed-${this.ledger.connection.batches + 1}`, quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: null };
+    this.ledger.save({ batches: this.ledger.connection.batches + 1 });
+    this.ledger.db.insert(inFlight).values(row).run();
+    const step = await this.followFeed(token, row);
+    return step.kind === "idle" ? null : step;
+  }
+
+  /** Submits a feed not yet taken (again, after a crash), or polls a taken one and settles it from its processing report. */
+  private async followFeed(token: string, row: InFlightRow): Promise<PushStep> {
+    const now = this.ledger.now();
+    if (row.remoteRef === null) {
+      if (!this.feedAllowed()) {
+        const oldest = this.ledger.recorded("feed", now - listingsFeedWindowMs).oldest ?? now;
+        return { kind: "wait", wakeAt: oldest + listingsFeedWindowMs, reason: "Amazon allows 5 JSON_LISTINGS_FEED submissions every 5 minutes" };
+      }
+      const documentWait = this.budget("feed-document", "feed documents");
+      if (documentWait) return documentWait;
+      const document = await createFeedDocument(this.target, token);
+      if (!document.ok) return this.failed(document);
+      const messages = row.quantities.map((q, index) => ({ messageId: index + 1, sku: q.sku, productType: q.remoteId, quantity: q.quantity }));
+      const uploaded = await uploadFeedDocument(document.data.url, listingsFeed(this.settings.sellerId, this.channelCode, messages), this.target.timeoutMs);
+      if (!uploaded.ok) return this.failed(uploaded);
+      const feedWait = this.budget("feed", "feed submissions");
+      if (feedWait) return feedWait;
+      const feedId = await createFeed(this.target, token, document.data.feedDocumentId);
+      if (!feedId.ok) return this.failed(feedId);
+      this.ledger.db.update(inFlight).set({ remoteRef: feedId.data }).where(eq(inFlight.key, row.key)).run();
+      return { kind: "wait", wakeAt: now + 1_000, reason: `feed ${feedId.data} submitted` };
+    }
+    const pollWait = this.budget("feed-poll", "feed polls");
+    if (pollWait) return pollWait;
+    const state = await getFeed(this.target, token, row.remoteRef);
+    if (!state.ok) return this.failed(state);
+    const { processingStatus, resultFeedDocumentId } = state.data;
+    if (processingStatus === "IN_QUEUE" || processingStatus === "IN_PROGRESS") {
+      this.ledger.db.update(inFlight).set({ tries: row.tries + 1 }).where(eq(inFlight.key, row.key)).run();
+      return { kind: "wait", wakeAt: now + Math.min(60_000, 1_000 * 2 ** row.tries), reason: `feed ${row.remoteRef} is ${processingStatus}` };
+    }
+    if (processingStatus !== "DONE" || !resultFeedDocumentId) {
+      // Cancelled or fatal: nothing of it is known to have applied; its SKUs are still pending.
+      this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run();
+      return { kind: "wait", wakeAt: this.ledger.fail(`feed ${row.remoteRef} ended ${processingStatus}`), reason: processingStatus };
+    }
+    const resultWait = this.budget("feed-result", "feed reports");
+    if (resultWait) return resultWait;
+    const report = await feedResult(this.target, token, resultFeedDocumentId);
+    if (!report.ok) return this.failed(report);
+    const errors = new Map<number, string>();
+    for (const issue of report.data.issues ?? []) if (issue.severity === "ERROR") errors.set(issue.messageId, `${issue.code}: ${issue.message}`);
+    const accepted = row.quantities.filter((_, index) => !errors.has(index + 1));
+    this.ledger.confirm(accepted, () => this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run());
+    for (const [messageId, message] of errors) await this.ledger.unmapped([row.quantities[messageId - 1]!.sku], `Amazon refused it in feed ${row.remoteRef}: ${message}`);
+    this.ledger.setState("syncing");
+    return { kind: "idle" };
+  }
+
+  private failed(answer: Exclude<AmazonAnswer<unknown>, { ok: true }>): PushStep {
+    const now = this.ledger.now();
+    switch (answer.kind) {
+      case "throttled":
+        // Amazon's bucket is emptier than ours: start ours over from empty.
+        this.ledger.save({ rateBuckets: Object.fromEntries(Object.entries(this.ledger.connection.rateBuckets ?? {}).map(([kind, bucket]) => [kind, { ...bucket, currentlyAvailable: 0, at: now }])) });
+        this.ledger.record("throttled", 1);
+        this.ledger.setState("throttled");
+        return { kind: "wait", wakeAt: now + 1_000, reason: answer.message };
+      case "unauthorized":
+        this.tokens.token = null;
+        return { kind: "wait", wakeAt: this.ledger.fail(answer.message), reason: answer.message };
+      case "rejected":
+        this.ledger.fail(answer.message, "credentials_rejected");
+        return { kind: "stopped", reason: answer.message };
+      default:
+        return { kind: "wait", wakeAt: this.ledger.fail(answer.message), reason: answer.message };
+    }
+  }
+}
