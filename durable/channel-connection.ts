@@ -222,7 +222,9 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       const step = await push.pushPending(now + runBudgetMs);
       if (step.kind === "stopped") return null;
       this.notBefore = step.kind === "wait" ? step.wakeAt : 0;
-      return step.kind === "idle" ? now + this.catchUpMs() : step.wakeAt;
+      const due = push.nextDue?.() ?? null;
+      const next = step.kind === "idle" ? now + this.catchUpMs() : step.wakeAt;
+      return due === null ? next : Math.max(now, Math.min(next, due));
     });
   }
 

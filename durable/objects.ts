@@ -7,6 +7,8 @@
  * the first slash separates the tenant from the rest.
  */
 
+import { sha256Hex } from "../shared/ids.ts";
+
 /** The one platform directory's name. */
 const platformName = "platform";
 
@@ -76,6 +78,17 @@ export function skuObject(env: Env, tenantId: string, sku: string) {
 /** The object that serializes one store's POS transactions into inventory. */
 export function storeIngest(env: Env, tenantId: string, location: string) {
   return env.STORE_INGEST.getByName(joined(tenantId, location));
+}
+
+/**
+ * The order id of a natural key: the same (tenant, channel, externalId)
+ * always names the same order object, so a re-sent order finds the first.
+ *
+ * @example
+ * await orderIdOf("acme", "web", "SHOP-10042") // "ord_3f1c…" (26 hex digits)
+ */
+export async function orderIdOf(tenantId: string, channel: string, externalId: string): Promise<string> {
+  return `ord_${(await sha256Hex(JSON.stringify([tenantId, channel, externalId]))).slice(0, 26)}`;
 }
 
 /** The Durable Object of one order: its state machine, its saga log and its reservations. */

@@ -25,6 +25,7 @@ interface WalmartRig {
 interface ConnectionOptions {
   feedThreshold?: number;
   clientSecret?: string;
+  orderPollSeconds?: number;
 }
 
 /** A tenant whose `web` channel is store-001's stock, a Walmart seller with an item per SKU (but `without`), and a connection between them. */
@@ -47,7 +48,7 @@ function putConnection(edge: EdgeHost, { store, walmart, shipNode }: WalmartRig,
     body: {
       type: "walmart",
       channel: "web",
-      settings: { baseUrl: walmart.url, feedThreshold: options.feedThreshold ?? 20, inventoryCallsPerMinute: 600 },
+      settings: { baseUrl: walmart.url, feedThreshold: options.feedThreshold ?? 20, inventoryCallsPerMinute: 600, orderPollSeconds: options.orderPollSeconds ?? 60 },
       credentials: { clientId: walmart.clientId, clientSecret: options.clientSecret ?? walmart.clientSecret },
       locations: { pool: shipNode },
       enabled: true,
@@ -124,6 +125,47 @@ describe("a Walmart connection", () => {
     expect(replay).toMatchObject({ outcome: "resolved" });
     expect(seller.walmart.quantity("ITEM-0007", seller.shipNode)).toBe(3);
     expect(seller.walmart.stats.violations).toBe(0);
+  });
+
+  it("takes Walmart's new orders onto the channel once, acknowledges them only once recorded, and cancels what Walmart cancels", async () => {
+    const stock = { "ORD-A": 10, "ORD-B": 5 };
+    const walmart = await FakeWalmart.start({ inventoryCallsPerMinute: 600, inventoryBurst: 600 });
+    onTestFinished(() => walmart.close());
+    const first = walmart.addOrder({ lines: [{ sku: "ORD-A", qty: 2, unitPrice: 19.99, tax: 1.6 }] });
+    const second = walmart.addOrder({ lines: [{ sku: "ORD-B", qty: 1, unitPrice: 5 }, { sku: "ORD-A", qty: 1, unitPrice: 19.99 }] });
+    const unmappable = walmart.addOrder({ lines: [{ sku: "NOT-IN-SHELFSYNC", qty: 1, unitPrice: 3 }] });
+    const store = await seedStore(rig.edge.url, stock);
+    await edgeCall(rig.edge.url, "PUT", "/v1/channels/web", { key: store.adminKey, body: { locations: [location], bufferUnits: 0 } });
+    for (const sku of Object.keys(stock)) walmart.addItem(sku);
+    const seller = { store, walmart, shipNode: walmart.defaultShipNode };
+    await putConnection(rig.edge, seller, { orderPollSeconds: 10 });
+
+    type OrderList = { orders: { id: string; externalId: string; status: string }[] };
+    const listed = await waitFor("Walmart's two orders on the web channel", 30_000, async () => {
+      const page = await edgeCall<OrderList>(rig.edge.url, "GET", "/v1/orders?channel=web", { key: store.adminKey });
+      return page.orders.length === 2 ? page.orders : undefined;
+    });
+    expect(listed.map((order) => [order.externalId, order.status]).sort()).toEqual([
+      [first.purchaseOrderId, "reserved"],
+      [second.purchaseOrderId, "reserved"],
+    ].sort());
+    await waitFor("both acknowledged", 10_000, async () => (walmart.order(first.purchaseOrderId).acknowledged && walmart.order(second.purchaseOrderId).acknowledged ? true : undefined));
+    expect([first, second].map((order) => walmart.acknowledgedInTime(order.purchaseOrderId))).toEqual([true, true]);
+    expect(walmart.order(unmappable.purchaseOrderId).acknowledged).toBe(false);
+    expect((await status(rig.edge, store)).lastError?.message).toContain(unmappable.purchaseOrderId);
+    const inventory = await edgeCall<{ totals: { reserved: number } }>(rig.edge.url, "GET", "/v1/inventory/ORD-A", { key: store.adminKey });
+    expect(inventory.totals.reserved).toBe(3);
+
+    walmart.cancelOrder(second.purchaseOrderId);
+    const cancelled = await waitFor("the cancelled order cancelled in Shelfsync", 40_000, async () => {
+      const page = await edgeCall<OrderList>(rig.edge.url, "GET", "/v1/orders?channel=web&status=cancelled", { key: store.adminKey });
+      return page.orders.length === 1 ? page.orders[0] : undefined;
+    });
+    expect(cancelled.externalId).toBe(second.purchaseOrderId);
+    expect((await edgeCall<{ totals: { reserved: number } }>(rig.edge.url, "GET", "/v1/inventory/ORD-A", { key: store.adminKey })).totals.reserved).toBe(2);
+    // Listed again at every poll: still two orders, each recorded once.
+    expect((await edgeCall<OrderList>(rig.edge.url, "GET", "/v1/orders?channel=web", { key: store.adminKey })).orders).toHaveLength(2);
+    expect(walmart.stats.violations).toBe(0);
   });
 
   it("stops and says why when Walmart refuses the client credentials, and resumes with new ones", async () => {

@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { EventOutbox } from "../durable/event-outbox.ts";
 import type { OrderProcess } from "../durable/order-process.ts";
-import { orderIdOf } from "../workers/orders/service.ts";
+import { orderIdOf } from "../durable/objects.ts";
 import { call, type TestTenant } from "./api.ts";
 import { delivered, eventually, tenantWithWebhook } from "./event-fixtures.ts";
 import { exceptionById, exceptionsOf, path, replay } from "./exception-fixtures.ts";

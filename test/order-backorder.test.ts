@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { OrderProcess } from "../durable/order-process.ts";
-import { orderIdOf } from "../workers/orders/service.ts";
+import { orderIdOf } from "../durable/objects.ts";
 import { call, reserve, setStock, tenantWithStock } from "./api.ts";
 import { backorderedOrder, canonical, figures, ledgerOf, orderBody, orderStub, reservedOf, submitOrder } from "./order-api.ts";
 

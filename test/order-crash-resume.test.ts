@@ -1,7 +1,7 @@
 import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { holdTtlSeconds, type OrderProcess } from "../durable/order-process.ts";
-import { orderIdOf } from "../workers/orders/service.ts";
+import { orderIdOf } from "../durable/objects.ts";
 import { call, reserve, tenantWithStock, unique, type TestTenant } from "./api.ts";
 import { canonical, figures, ledgerOf, orderBody, orderStub } from "./order-api.ts";
 import { skuObject } from "../durable/objects.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { orderIdOf } from "../workers/orders/service.ts";
+import { orderIdOf } from "../durable/objects.ts";
 import { call, tenantWithStock, unique } from "./api.ts";
 import { expectProblem } from "./fixtures.ts";
 import { ledgerOf, orderBody, reservedOf, submitOrder } from "./order-api.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { orderIdOf } from "../workers/orders/service.ts";
+import { orderIdOf } from "../durable/objects.ts";
 import { call, unique } from "./api.ts";
 import { skuState } from "./fixtures.ts";
 import { deliver, shopifyId, shopifyOrder, shopifyTenant, toShopifyJson } from "./shopify-fixtures.ts";

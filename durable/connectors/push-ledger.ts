@@ -14,6 +14,8 @@ export type PushStep = { kind: "idle" } | { kind: "wait"; wakeAt: number; reason
 export interface ConnectorPush {
   pushPending(deadline: number): Promise<PushStep>;
   pushSkus(skus: string[], deadline: number): Promise<PushStep>;
+  /** When the remote needs the connection again with nothing to push (e.g. to list new orders); null: not before a change. */
+  nextDue?(): number | null;
 }
 
 export type ConnectionRow = typeof connection.$inferSelect;
@@ -110,7 +112,7 @@ export class PushLedger {
   }
 
   /** Saves columns of the connection's row that the push keeps (its budget, call costs, write numbers). */
-  save(values: Partial<Pick<ConnectionRow, "bucket" | "writeCost" | "batches" | "rateBuckets">>): void {
+  save(values: Partial<Pick<ConnectionRow, "bucket" | "writeCost" | "batches" | "rateBuckets" | "ordersCheckedAt">>): void {
     Object.assign(this.connection, values);
     this.db.update(connection).set(values).where(eq(connection.id, 1)).run();
   }

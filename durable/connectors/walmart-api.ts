@@ -69,6 +69,40 @@ export async function submitInventoryFeed(target: WalmartTarget, token: string, 
   return answer.ok ? { ok: true, data: answer.data.feedId } : answer;
 }
 
+/** An order as GET /v3/orders lists it: the fields the canonical order needs. */
+export interface WalmartOrder {
+  purchaseOrderId: string;
+  customerOrderId: string;
+  customerEmailId?: string;
+  orderDate: number | string;
+  shippingInfo: { postalAddress: { name: string; address1: string; address2?: string | null; city: string; state?: string; postalCode?: string; country: string } };
+  orderLines: {
+    orderLine: {
+      lineNumber: string;
+      item: { sku: string; productName?: string };
+      charges?: { charge: { chargeType: string; chargeAmount: { currency: string; amount: number | string }; tax?: { taxAmount: { amount: number | string } } | null }[] };
+      orderLineQuantity: { amount: string | number };
+    }[];
+  };
+}
+
+/**
+ * One page of orders: `query` filters the first page (status, dates, limit);
+ * a later page is asked for by the cursor the previous one gave, which
+ * carries the filters itself.
+ */
+export async function listOrders(target: WalmartTarget, token: string, query: Record<string, string>, cursor: string | null): Promise<WalmartAnswer<{ orders: WalmartOrder[]; nextCursor: string | null }>> {
+  const search = cursor === null ? `?${new URLSearchParams(query)}` : cursor.startsWith("?") ? cursor : `?${new URLSearchParams({ nextCursor: cursor })}`;
+  const answer = await call<{ list?: { meta?: { nextCursor?: string | null }; elements?: { order?: WalmartOrder[] } } }>(target, token, "GET", `/v3/orders${search}`, {});
+  if (!answer.ok) return answer.kind === "notFound" ? { ok: true, data: { orders: [], nextCursor: null } } : answer;
+  return { ok: true, data: { orders: answer.data?.list?.elements?.order ?? [], nextCursor: answer.data?.list?.meta?.nextCursor || null } };
+}
+
+/** Tells Walmart the order is taken; allowed again on an acknowledged order. */
+export function acknowledgeOrder(target: WalmartTarget, token: string, purchaseOrderId: string): Promise<WalmartAnswer<unknown>> {
+  return call(target, token, "POST", `/v3/orders/${encodeURIComponent(purchaseOrderId)}/acknowledge`, {});
+}
+
 /** Item details come in pages of at most this many. */
 const detailPage = 50;
 

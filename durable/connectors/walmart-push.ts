@@ -4,6 +4,7 @@ import * as schema from "../schema/channel-connection.ts";
 import { affordableAt, spend, type BucketState } from "./cost-bucket.ts";
 import type { ConnectorPush, PushLedger, PushStep } from "./push-ledger.ts";
 import { feedStatus, fetchToken, setInventory, submitInventoryFeed, type WalmartAnswer, type WalmartTarget, type WalmartToken } from "./walmart-api.ts";
+import { WalmartOrders } from "./walmart-orders.ts";
 
 const { remoteSkus, inFlight } = schema;
 
@@ -50,8 +51,18 @@ export class WalmartPush implements ConnectorPush {
     this.bucket = saved && saved.restoreRate === restoreRate ? saved : { maximumAvailable: this.settings.inventoryCallsPerMinute, currentlyAvailable: this.settings.inventoryCallsPerMinute, restoreRate, at: ledger.now() };
   }
 
-  pushPending(deadline: number): Promise<PushStep> {
+  async pushPending(deadline: number): Promise<PushStep> {
+    if (this.settings.pullOrders && (this.nextDue() ?? Number.POSITIVE_INFINITY) <= this.ledger.now()) {
+      const token = await this.token();
+      if (typeof token !== "string") return token;
+      const stopped = await new WalmartOrders(this.ledger, this.target).pull(token, (message) => ({ kind: "wait", wakeAt: this.ledger.fail(message), reason: message }));
+      if (stopped) return stopped;
+    }
     return this.run(deadline, null);
+  }
+
+  nextDue(): number | null {
+    return this.settings.pullOrders ? (this.ledger.connection.ordersCheckedAt ?? 0) + this.settings.orderPollSeconds * 1000 : null;
   }
 
   pushSkus(skus: string[], deadline: number): Promise<PushStep> {

@@ -31,6 +31,8 @@ export const connection = sqliteTable("connection", {
   writeCost: integer("write_cost"),
   /** Writes given a key so far: each new write's idempotency key includes its number. */
   batches: integer("batches").notNull(),
+  /** When the remote's orders were last listed (epoch ms): the next listing asks for what changed since. */
+  ordersCheckedAt: integer("orders_checked_at"),
   /** A remote with a rate per operation (Amazon): each operation's token bucket as last spent. */
   rateBuckets: text("rate_buckets", { mode: "json" }).$type<Record<string, BucketState>>(),
 });

@@ -2218,6 +2218,16 @@ export interface components {
              * @default 300
              */
             inventoryCallsPerMinute?: number;
+            /**
+             * @description Take Walmart's new orders onto the channel (acknowledged once recorded), and cancel those Walmart cancels.
+             * @default true
+             */
+            pullOrders?: boolean;
+            /**
+             * @description How often new orders are listed; Walmart wants them acknowledged within 4 hours.
+             * @default 60
+             */
+            orderPollSeconds?: number;
         };
         WalmartLocations: {
             /** @example 10001234567 */

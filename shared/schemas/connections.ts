@@ -93,6 +93,8 @@ export const WalmartConnectionSettings = z
       .max(10_000)
       .default(300)
       .openapi({ description: "The pace of single-SKU updates. Walmart does not publish this limit for Marketplace US: set it to your account's." }),
+    pullOrders: z.boolean().default(true).openapi({ description: "Take Walmart's new orders onto the channel (acknowledged once recorded), and cancel those Walmart cancels." }),
+    orderPollSeconds: z.number().int().min(10).max(3_600).default(60).openapi({ description: "How often new orders are listed; Walmart wants them acknowledged within 4 hours." }),
   })
   .strict()
   .openapi("WalmartConnectionSettings");

@@ -316,3 +316,146 @@ describe("faults", () => {
     await expect(FakeWalmart.start({ port: taken })).rejects.toThrow(/EADDRINUSE/);
   });
 });
+
+describe("orders", () => {
+  interface OrdersPage {
+    list: { meta: { totalCount: number; limit: number; nextCursor?: string }; elements: { order: { purchaseOrderId: string; orderLines: { orderLine: { orderLineStatuses: { orderLineStatus: { status: string }[] } }[] } }[] } };
+  }
+  const listOrders = async (query: string) => {
+    const read = await call("GET", `/v3/orders${query}`);
+    expect(read.status).toBe(200);
+    return (read.body as unknown as OrdersPage).list;
+  };
+  const ids = (list: OrdersPage["list"]) => list.elements.order.map((o) => o.purchaseOrderId);
+  const seed = (purchaseOrderId: string, minutesAgo = 0) =>
+    walmart.addOrder({ purchaseOrderId, orderDate: clock - minutesAgo * 60_000, lines: [{ sku: "SKU-1", qty: 2, unitPrice: 19.99, tax: 3.3 }, { sku: "SKU-2", qty: 1, unitPrice: 5 }] });
+  const shipment = (lineNumber: string, amount: number, trackingNumber = "1Z999") => ({
+    lineNumber,
+    orderLineStatuses: { orderLineStatus: [{ status: "Shipped", statusQuantity: { unitOfMeasurement: "EACH", amount: String(amount) }, trackingInfo: { shipDateTime: clock, carrierName: { carrier: "UPS" }, methodCode: "Standard", trackingNumber } }] },
+  });
+  const ship = (id: string, ...lines: object[]) => call("POST", `/v3/orders/${id}/shipping`, { body: { orderShipment: { orderLines: { orderLine: lines } } } });
+
+  it("builds a documented-shape order in Created from a seed", () => {
+    const order = seed("PO-1");
+    expect(order).toMatchObject({ purchaseOrderId: "PO-1", customerOrderId: expect.any(String), customerEmailId: expect.stringContaining("@"), orderDate: clock, shippingInfo: { methodCode: "Standard", postalAddress: { country: "USA" } } });
+    expect(order.orderLines.orderLine[0]).toEqual({
+      lineNumber: "1",
+      item: { productName: "Product SKU-1", sku: "SKU-1" },
+      charges: { charge: [{ chargeType: "PRODUCT", chargeName: "ItemPrice", chargeAmount: { currency: "USD", amount: 39.98 }, tax: { taxName: "Tax1", taxAmount: { currency: "USD", amount: 3.3 } } }] },
+      orderLineQuantity: { unitOfMeasurement: "EACH", amount: "2" },
+      statusDate: clock,
+      orderLineStatuses: { orderLineStatus: [{ status: "Created", statusQuantity: { unitOfMeasurement: "EACH", amount: "2" } }] },
+    });
+    expect(order.orderLines.orderLine[1]?.charges.charge[0]).not.toHaveProperty("tax");
+    expect(() => seed("PO-1")).toThrow(/exists/);
+  });
+
+  it("lists Created orders oldest first, paging by nextCursor with the first call's filters", async () => {
+    seed("PO-NEW", 10);
+    seed("PO-OLD", 50);
+    seed("PO-MID", 30);
+    seed("PO-ACK", 40);
+    seed("PO-STALE", 8 * 24 * 60); // before the default createdStartDate (7 days)
+    expect((await call("POST", "/v3/orders/PO-ACK/acknowledge")).status).toBe(200);
+
+    const first = await listOrders("?status=Created&limit=2");
+    expect(ids(first)).toEqual(["PO-OLD", "PO-MID"]);
+    expect(first.meta).toMatchObject({ totalCount: 3, limit: 2, nextCursor: expect.stringContaining("hasMoreElements=true") });
+    // The cursor carries status=Created and limit=2: a conflicting filter beside it is ignored.
+    const second = await listOrders(`?nextCursor=${encodeURIComponent(first.meta.nextCursor!)}&status=Shipped`);
+    expect(ids(second)).toEqual(["PO-NEW"]);
+    expect(second.meta).not.toHaveProperty("nextCursor");
+    // Walmart's documented form: the cursor appended to the path.
+    expect(ids(await listOrders(first.meta.nextCursor!))).toEqual(["PO-NEW"]);
+
+    expect(ids(await listOrders("?status=Acknowledged"))).toEqual(["PO-ACK"]);
+    expect(ids(await listOrders(`?createdStartDate=${new Date(clock - 9 * 86_400_000).toISOString()}`))).toEqual(["PO-STALE", "PO-OLD", "PO-ACK", "PO-MID", "PO-NEW"]);
+    expect(ids(await listOrders(`?lastModifiedStartDate=${clock - 1}`))).toEqual(["PO-ACK"]);
+    expect((await listOrders("")).meta.limit).toBe(100);
+    for (const bad of ["?limit=201", "?limit=0", "?status=Open", "?createdStartDate=yesterday", "?nextCursor=%3FpoIndex%3D999"]) {
+      expect((await call("GET", `/v3/orders${bad}`)).status, bad).toBe(400);
+    }
+  });
+
+  it("acknowledges: Created lines become Acknowledged, twice is fine, in time is told; shipped or cancelled → 400, unknown → 404", async () => {
+    seed("PO-1", 60);
+    seed("PO-LATE", 5 * 60);
+    seed("PO-X");
+    const acked = await call("POST", "/v3/orders/PO-1/acknowledge");
+    expect(acked.status).toBe(200);
+    const statuses = (acked.body as unknown as { order: OrdersPage["list"]["elements"]["order"][number] }).order.orderLines.orderLine.map((l) => l.orderLineStatuses.orderLineStatus.map((s) => s.status));
+    expect(statuses).toEqual([["Acknowledged"], ["Acknowledged"]]);
+    const at = clock;
+    clock += 1_000;
+    expect((await call("POST", "/v3/orders/PO-1/acknowledge")).status).toBe(200);
+    expect(walmart.order("PO-1")).toMatchObject({ acknowledged: true, acknowledgedAt: at, acknowledgedInTime: true });
+    expect(ids(await listOrders("?status=Created"))).toEqual(["PO-LATE", "PO-X"]);
+
+    expect((await call("POST", "/v3/orders/PO-LATE/acknowledge")).status).toBe(200);
+    expect(walmart.acknowledgedInTime("PO-LATE")).toBe(false);
+    expect(walmart.acknowledgedInTime("PO-X")).toBe(false);
+
+    walmart.cancelOrder("PO-X");
+    const cancelled = await call("POST", "/v3/orders/PO-X/acknowledge");
+    expect(cancelled.status).toBe(400);
+    expect(codes(cancelled)).toEqual(["INVALID_REQUEST_CONTENT.GMP_ORDER_API"]);
+    expect(walmart.order("PO-X")).toMatchObject({ acknowledged: false, lines: [{ statuses: [{ status: "Cancelled", quantity: 2 }] }, { statuses: [{ status: "Cancelled", quantity: 1 }] }] });
+    expect(ids(await listOrders("?status=Cancelled"))).toEqual(["PO-X"]);
+
+    expect((await ship("PO-1", shipment("2", 1))).status).toBe(200);
+    expect((await call("POST", "/v3/orders/PO-1/acknowledge")).status).toBe(400);
+    expect((await call("POST", "/v3/orders/NOPE/acknowledge")).status).toBe(404);
+    expect((await call("GET", "/v3/orders/PO-1/acknowledge")).status).toBe(405);
+  });
+
+  it("ships: records tracking per line, partial then the rest; more than ordered → 400 with nothing applied; unknown → 404", async () => {
+    seed("PO-1");
+    await call("POST", "/v3/orders/PO-1/acknowledge");
+    clock += 60_000;
+    const shipped = await ship("PO-1", shipment("1", 1, "T-1"), shipment("2", 1, "T-2"));
+    expect(shipped.status).toBe(200);
+    expect(shipped.body).toMatchObject({ order: { purchaseOrderId: "PO-1", orderLines: { orderLine: [{ statusDate: clock }, {}] } } });
+    expect(walmart.order("PO-1").lines.map((l) => l.statuses)).toEqual([
+      [{ status: "Acknowledged", quantity: 1 }, { status: "Shipped", quantity: 1 }],
+      [{ status: "Shipped", quantity: 1 }],
+    ]);
+    expect(walmart.order("PO-1").shipments).toEqual([
+      { at: clock, lineNumber: "1", quantity: 1, trackingInfo: { shipDateTime: clock, carrierName: { carrier: "UPS" }, methodCode: "Standard", trackingNumber: "T-1" } },
+      { at: clock, lineNumber: "2", quantity: 1, trackingInfo: expect.objectContaining({ trackingNumber: "T-2" }) },
+    ]);
+
+    const over = await ship("PO-1", shipment("1", 1, "T-3"), shipment("2", 1, "T-4"));
+    expect(over.status).toBe(400);
+    expect(walmart.order("PO-1").shipments).toHaveLength(2);
+    expect((await ship("PO-1", shipment("1", 2))).status).toBe(400);
+    expect((await ship("PO-1", shipment("9", 1))).status).toBe(400);
+    expect((await ship("PO-1", { lineNumber: "1", orderLineStatuses: { orderLineStatus: [{ status: "Shipped", statusQuantity: { unitOfMeasurement: "EACH", amount: "1" } }] } })).status).toBe(400);
+    expect((await ship("PO-1", shipment("1", 1, "T-5"))).status).toBe(200);
+    expect(walmart.order("PO-1").lines[0]?.statuses).toEqual([{ status: "Shipped", quantity: 1 }, { status: "Shipped", quantity: 1 }]);
+    expect(ids(await listOrders("?status=Shipped"))).toEqual(["PO-1"]);
+    expect((await call("GET", "/v3/orders/PO-1")).body).toMatchObject({ order: { purchaseOrderId: "PO-1" } });
+    expect((await ship("NOPE", shipment("1", 1))).status).toBe(404);
+  });
+
+  it("rate limits GET /v3/orders as configured: 429, Retry-After and a violation", async () => {
+    await walmart.close();
+    await startWalmart({ ordersCallsPerMinute: 6, ordersBurst: 2 });
+    seed("PO-1");
+    await listOrders("");
+    await listOrders("");
+    const throttled = await call("GET", "/v3/orders");
+    expect(throttled).toMatchObject({ status: 429, retryAfter: "10" });
+    expect(codes(throttled)).toEqual(["REQUEST_THRESHOLD_VIOLATED.GMP_GATEWAY_API"]);
+    expect(walmart.violations.map((v) => v.kind)).toEqual(["orders_rate_limited"]);
+    // Acknowledging is not in that bucket.
+    expect((await call("POST", "/v3/orders/PO-1/acknowledge")).status).toBe(200);
+    clock += 10_000;
+    expect(ids(await listOrders(""))).toEqual(["PO-1"]);
+  });
+
+  it("refuses past the default bucket of 20", async () => {
+    for (let n = 0; n < 20; n += 1) await listOrders("");
+    expect((await call("GET", "/v3/orders")).status).toBe(429);
+    expect(walmart.stats.violations).toBe(1);
+  });
+});

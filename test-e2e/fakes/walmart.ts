@@ -4,8 +4,12 @@ import type { FakeFault } from "./shopify-admin.ts";
 import { badRequest, bucket, feedListEntry, feedStatusBody, feedTypes, header, isRecord, notAllowed, page, parseFeedFile, quantityError, readUpload, send, skuNotFound, takeToken, walmartErrors } from "./walmart-wire.ts";
 import type { Bucket, FakeWalmartFeed, FeedLine, FeedStatus, FeedType, HttpAnswer, IngestionError, ItemIngestion, ParsedFeed, Upload } from "./walmart-wire.ts";
 import { listenOnLoopback } from "./loopback.ts";
+import { WalmartOrders } from "./walmart-orders.ts";
+import type { FakeWalmartOrder, WalmartOrder, WalmartOrderSeed } from "./walmart-orders.ts";
 
 export type { FakeFault, FakeWalmartFeed, FeedStatus, FeedType, IngestionError, ItemIngestion };
+export type { FakeWalmartOrder, LineStatus, WalmartOrder, WalmartOrderLine, WalmartOrderSeed, WalmartShipment, WalmartTrackingInfo } from "./walmart-orders.ts";
+export { walmartOrder } from "./walmart-orders.ts";
 
 const tokenLifetimeSeconds = 900;
 const hourMs = 3_600_000;
@@ -36,6 +40,9 @@ export interface FakeWalmartOptions {
   /** `POST /v3/token` refill rate and burst; generous by default. */
   tokenCallsPerMinute?: number;
   tokenBurst?: number;
+  /** `GET /v3/orders` refill rate and burst; Walmart's number is [U], 20 a minute (burst 20) by default. */
+  ordersCallsPerMinute?: number;
+  ordersBurst?: number;
 }
 
 export interface FakeWalmartStats {
@@ -52,7 +59,7 @@ export interface FakeWalmartStats {
   tokensIssued: number;
 }
 
-export type ViolationKind = "inventory_rate_limited" | "token_rate_limited" | "feed_rate_limited" | "feed_too_large" | "feed_too_many_items";
+export type ViolationKind = "inventory_rate_limited" | "token_rate_limited" | "orders_rate_limited" | "feed_rate_limited" | "feed_too_large" | "feed_too_many_items";
 
 export interface Violation {
   kind: ViolationKind;
@@ -72,7 +79,8 @@ interface FeedRecord {
 
 /**
  * A loopback HTTP server for one Walmart Marketplace (US) seller: the token
- * call, single-SKU inventory, and the two bulk inventory feeds, with the
+ * call, single-SKU inventory, the two bulk inventory feeds and the orders
+ * calls (list, get, acknowledge, ship: see `walmart-orders.ts`), with the
  * documented limits (15-minute tokens, 10 feeds an hour, 5 MB, 50,000 items)
  * and a configurable bucket for `PUT /v3/inventory`. Feeds are processed on
  * the server's clock, lazily: whatever is due is applied, in submission
@@ -99,6 +107,8 @@ export class FakeWalmart {
   readonly #maxFeedItems: number;
   readonly #inventoryBucket: Bucket;
   readonly #tokenBucket: Bucket;
+  readonly #ordersBucket: Bucket;
+  readonly #orders: WalmartOrders;
   readonly #tokens = new Map<string, number>();
   readonly #items = new Set<string>();
   readonly #nodes = new Set<string>();
@@ -123,6 +133,8 @@ export class FakeWalmart {
     this.#maxFeedItems = options.maxFeedItems ?? 50_000;
     this.#inventoryBucket = bucket(options.inventoryCallsPerMinute ?? 300, options.inventoryBurst ?? 300, this.#now());
     this.#tokenBucket = bucket(options.tokenCallsPerMinute ?? 1000, options.tokenBurst ?? 1000, this.#now());
+    this.#ordersBucket = bucket(options.ordersCallsPerMinute ?? 20, options.ordersBurst ?? 20, this.#now());
+    this.#orders = new WalmartOrders(this.#now, () => this.#throttle(this.#ordersBucket, "orders_rate_limited", "GET /v3/orders"));
     this.#server = createServer((req, res) => {
       // A bug in the fake answers 500 with its message rather than passing for a network fault.
       this.#handle(req, res).catch((error: unknown) => (res.headersSent ? res.socket?.destroy() : send(res, { status: 500, body: walmartErrors("FAKE_BUG", String(error), undefined, "SYSTEM") })));
@@ -163,6 +175,31 @@ export class FakeWalmart {
   setQuantity(sku: string, amount: number, shipNode = this.defaultShipNode): void {
     this.#settle();
     this.#quantities.set(this.#key(sku, shipNode), amount);
+  }
+
+  /** Seeds an order: a documented-shape one as is, or one built by `walmartOrder` from a seed (in Created). */
+  addOrder(order: WalmartOrder | WalmartOrderSeed): WalmartOrder {
+    return this.#orders.add(order);
+  }
+
+  /** Cancels every unshipped quantity of the order (the customer or Walmart cancels). */
+  cancelOrder(purchaseOrderId: string): void {
+    this.#orders.cancel(purchaseOrderId);
+  }
+
+  /** The order now: statuses per line, acknowledgement, shipments. Throws on an unknown id. */
+  order(purchaseOrderId: string): FakeWalmartOrder {
+    return this.#orders.view(purchaseOrderId);
+  }
+
+  /** Every order's purchaseOrderId, oldest first. */
+  get orderIds(): string[] {
+    return this.#orders.ids();
+  }
+
+  /** Whether the order was acknowledged within 4 hours of its orderDate, on the fake's clock. */
+  acknowledgedInTime(purchaseOrderId: string): boolean {
+    return this.#orders.view(purchaseOrderId).acknowledgedInTime;
   }
 
   /** The next `times` requests meet this fault, in the order injected. */
@@ -223,9 +260,12 @@ export class FakeWalmart {
     const correlationId = header(req, "WM_QOS.CORRELATION_ID");
     if (correlationId) this.#correlationIds.push(correlationId);
     if (url.pathname === "/v3/token") return method === "POST" ? this.#token(req, raw) : notAllowed();
+    if (url.pathname === "/v3/orders" || url.pathname.startsWith("/v3/orders/")) {
+      return this.#authenticate(req) ?? this.#orders.answer(method, url, raw) ?? notFound(url);
+    }
     const feedId = /^\/v3\/feeds\/([^/]+)$/.exec(url.pathname)?.[1];
     if (url.pathname !== "/v3/inventory" && url.pathname !== "/v3/feeds" && feedId === undefined) {
-      return { status: 404, body: walmartErrors("CONTENT_NOT_FOUND.GMP_GATEWAY_API", `No resource at ${url.pathname}.`, undefined, "REQUEST") };
+      return notFound(url);
     }
     const refused = this.#authenticate(req);
     if (refused) return refused;
@@ -411,4 +451,8 @@ export class FakeWalmart {
     if (!this.#nodes.has(shipNode)) throw new Error(`no ship node ${shipNode}`);
     return `${sku}\u0000${shipNode}`;
   }
+}
+
+function notFound(url: URL): HttpAnswer {
+  return { status: 404, body: walmartErrors("CONTENT_NOT_FOUND.GMP_GATEWAY_API", `No resource at ${url.pathname}.`, undefined, "REQUEST") };
 }

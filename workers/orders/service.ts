@@ -1,9 +1,8 @@
 import type { IdempotencyInput } from "../../durable/idempotency.ts";
 import type { OrderOutcome } from "../../durable/order-process.ts";
 import { fail, type Result } from "../../shared/errors.ts";
-import { sha256Hex } from "../../shared/ids.ts";
 import type { CancelOrderRequest, CreateOrderRequest, FulfillmentRequest, Order, OrderPage, OrdersQuery } from "../../shared/schemas/orders.ts";
-import { orderIndex, orderProcess } from "../../durable/objects.ts";
+import { orderIdOf, orderIndex, orderProcess } from "../../durable/objects.ts";
 
 /** An order, or why not. */
 export type OrderResult = Result<{ order: Order }>;
@@ -15,17 +14,6 @@ export type OrderResult = Result<{ order: Order }>;
 export type OrderAnswer = Result<{ order: Order; replayed: boolean }>;
 
 const orderIdPattern = /^ord_[0-9a-f]{26}$/;
-
-/**
- * The order id of a natural key: the same (tenant, channel, externalId)
- * always names the same order object, so a re-sent order finds the first.
- *
- * @example
- * await orderIdOf("acme", "web", "SHOP-10042") // "ord_3f1c…" (26 hex digits)
- */
-export async function orderIdOf(tenantId: string, channel: string, externalId: string): Promise<string> {
-  return `ord_${(await sha256Hex(JSON.stringify([tenantId, channel, externalId]))).slice(0, 26)}`;
-}
 
 /**
  * Takes a canonical order: routes it, reserves every line in its SKU's object

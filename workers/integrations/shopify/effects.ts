@@ -2,7 +2,8 @@ import type { WebhookSummary } from "../../../durable/shopify-integration.ts";
 import type { Failure } from "../../../shared/errors.ts";
 import { canonicalJson, sha256Hex } from "../../../shared/ids.ts";
 import type { CancelOrderRequest, CreateOrderRequest, Order, Return } from "../../../shared/schemas/orders.ts";
-import { cancelOrder, getOrder, orderIdOf, submitOrder } from "../../orders/service.ts";
+import { orderIdOf } from "../../../durable/objects.ts";
+import { cancelOrder, getOrder, submitOrder } from "../../orders/service.ts";
 import { openReturn, receiveReturn } from "../../returns/service.ts";
 import type { RefundUnits, ShopifyRefundPlan } from "./refund.ts";
 

@@ -1,0 +1,1 @@
+ALTER TABLE `connection` ADD `orders_checked_at` integer;
