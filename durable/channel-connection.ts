@@ -1,5 +1,15 @@
 import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
-import type { Connection, ConnectionStatus, PutConnectionRequest, ShopifyConnectionSettings, ShopifyCredentials, WalmartConnectionSettings, WalmartCredentials, AmazonConnectionSettings, AmazonCredentials } from "../shared/schemas/connections.ts";
+import type {
+  AmazonConnectionSettings,
+  AmazonCredentials,
+  Connection,
+  ConnectionStatus,
+  PutConnectionRequest,
+  ShopifyConnectionSettings,
+  ShopifyCredentials,
+  WalmartConnectionSettings,
+  WalmartCredentials,
+} from "../shared/schemas/connections.ts";
 import { maskSecret } from "../shared/signatures.ts";
 import { initialBucket } from "./connectors/cost-bucket.ts";
 import { PushLedger, type ConnectorPush, type PushStep } from "./connectors/push-ledger.ts";
@@ -28,12 +38,14 @@ const activityRetentionMs = 60 * 60_000;
 
 /**
  * One per connection (named `<tenant>/<connectionId>`): a channel's
- * availability, pushed to a remote (a Shopify shop, a Walmart seller account) and kept there.
+ * availability, pushed to a remote (a Shopify shop, a Walmart or Amazon
+ * seller account) and kept there; for Walmart, also its orders taken in.
  *
  * It reads its channel's availability change feed by cursor into one row per
  * SKU (`remote_skus`), so changes coalesce: only the latest value of a SKU is
  * wanted, and a SKU whose value the remote already confirmed is not sent
- * again. The push itself (budget, batches, retries) is ./connectors/shopify-push.ts.
+ * again. The push itself (budget, batches, retries) is each remote's class in
+ * ./connectors/, on what they share (./connectors/push-ledger.ts).
  * The availability index nudges the object when its channel changes; the
  * alarm also reads the feed every minute, so a lost nudge costs a minute,
  * never a change.
