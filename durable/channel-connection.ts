@@ -139,6 +139,23 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       .run();
   }
 
+  /**
+   * A fulfilment recorded in Shelfsync, to confirm to the remote the order
+   * came from (Walmart): kept once per event, sent by the next push. False
+   * when the order is not one this connection took from its remote.
+   */
+  async recordShipment(eventId: string, shipment: { externalId: string; lines: { sku: string; qty: number }[]; carrier: string | null; tracking: string | null }): Promise<boolean> {
+    const known = this.db.select({ id: schema.remoteOrders.externalId }).from(schema.remoteOrders).where(eq(schema.remoteOrders.externalId, shipment.externalId)).get();
+    if (!known) return false;
+    this.db
+      .insert(schema.shipments)
+      .values({ eventId, ...shipment, state: "pending", reason: null, createdAt: this.now(), settledAt: null })
+      .onConflictDoNothing()
+      .run();
+    if (this.row.get()?.enabled) await this.wakeBy(Math.max(this.now() + coalesceMs, this.notBefore));
+    return true;
+  }
+
   /** Stops pushing; the configuration and what the remote confirmed stay, for a later PUT to resume. */
   async disable(): Promise<Connection | null> {
     return this.serialized(async () => {

@@ -127,7 +127,7 @@ describe("a Walmart connection", () => {
     expect(seller.walmart.stats.violations).toBe(0);
   });
 
-  it("takes Walmart's new orders onto the channel once, acknowledges them only once recorded, and cancels what Walmart cancels", async () => {
+  it("takes Walmart's new orders onto the channel once, acknowledges them only once recorded, cancels what Walmart cancels, and confirms shipments once", async () => {
     const stock = { "ORD-A": 10, "ORD-B": 5 };
     const walmart = await FakeWalmart.start({ inventoryCallsPerMinute: 600, inventoryBurst: 600 });
     onTestFinished(() => walmart.close());
@@ -165,6 +165,20 @@ describe("a Walmart connection", () => {
     expect((await edgeCall<{ totals: { reserved: number } }>(rig.edge.url, "GET", "/v1/inventory/ORD-A", { key: store.adminKey })).totals.reserved).toBe(2);
     // Listed again at every poll: still two orders, each recorded once.
     expect((await edgeCall<OrderList>(rig.edge.url, "GET", "/v1/orders?channel=web", { key: store.adminKey })).orders).toHaveLength(2);
+
+    // Shipped in Shelfsync: confirmed to Walmart once, with its carrier and tracking number.
+    const shelfsyncId = listed.find((order) => order.externalId === first.purchaseOrderId)!.id;
+    await edgeCall(rig.edge.url, "POST", `/v1/orders/${shelfsyncId}/fulfillments`, {
+      key: store.adminKey,
+      body: { location, lines: [{ sku: "ORD-A", qty: 2 }], carrier: "UPS", tracking: "1Z999AA10123456784" },
+    });
+    const shipments = await waitFor("the shipment confirmed to Walmart", 30_000, async () => {
+      const shipped = walmart.order(first.purchaseOrderId).shipments;
+      return shipped.length > 0 ? shipped : undefined;
+    });
+    expect(shipments).toEqual([expect.objectContaining({ quantity: 2, trackingInfo: expect.objectContaining({ trackingNumber: "1Z999AA10123456784", carrierName: { carrier: "UPS" } }) })]);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(walmart.order(first.purchaseOrderId).shipments).toHaveLength(1);
     expect(walmart.stats.violations).toBe(0);
   });
 

@@ -82,6 +82,7 @@ export interface WalmartOrder {
       item: { sku: string; productName?: string };
       charges?: { charge: { chargeType: string; chargeAmount: { currency: string; amount: number | string }; tax?: { taxAmount: { amount: number | string } } | null }[] };
       orderLineQuantity: { amount: string | number };
+      orderLineStatuses?: { orderLineStatus: { status: string; statusQuantity: { amount: string | number } }[] };
     }[];
   };
 }
@@ -101,6 +102,44 @@ export async function listOrders(target: WalmartTarget, token: string, query: Re
 /** Tells Walmart the order is taken; allowed again on an acknowledged order. */
 export function acknowledgeOrder(target: WalmartTarget, token: string, purchaseOrderId: string): Promise<WalmartAnswer<unknown>> {
   return call(target, token, "POST", `/v3/orders/${encodeURIComponent(purchaseOrderId)}/acknowledge`, {});
+}
+
+/** One order as Walmart holds it now (its line statuses say what was shipped). */
+export async function getOrder(target: WalmartTarget, token: string, purchaseOrderId: string): Promise<WalmartAnswer<WalmartOrder>> {
+  const answer = await call<{ order: WalmartOrder }>(target, token, "GET", `/v3/orders/${encodeURIComponent(purchaseOrderId)}`, {});
+  return answer.ok ? { ok: true, data: answer.data.order } : answer;
+}
+
+export interface ShippedLine {
+  lineNumber: string;
+  qty: number;
+  carrier: string;
+  tracking: string;
+  /** Epoch ms, as Walmart's order dates are. */
+  shippedAt: number;
+}
+
+/** Confirms units of order lines shipped, with the carrier and tracking number. */
+export function shipOrderLines(target: WalmartTarget, token: string, purchaseOrderId: string, lines: ShippedLine[]): Promise<WalmartAnswer<unknown>> {
+  const body = {
+    orderShipment: {
+      orderLines: {
+        orderLine: lines.map((line) => ({
+          lineNumber: line.lineNumber,
+          orderLineStatuses: {
+            orderLineStatus: [
+              {
+                status: "Shipped",
+                statusQuantity: { unitOfMeasurement: "EACH", amount: String(line.qty) },
+                trackingInfo: { shipDateTime: line.shippedAt, carrierName: { carrier: line.carrier }, methodCode: "Standard", trackingNumber: line.tracking },
+              },
+            ],
+          },
+        })),
+      },
+    },
+  };
+  return call(target, token, "POST", `/v3/orders/${encodeURIComponent(purchaseOrderId)}/shipping`, { body: JSON.stringify(body), headers: { "content-type": "application/json" } });
 }
 
 /** Item details come in pages of at most this many. */

@@ -1,6 +1,7 @@
 import { CreateOrderRequest } from "../../shared/schemas/orders.ts";
 import { describeIssues } from "../../shared/schemas/store-transactions.ts";
 import { orderIdOf, orderProcess } from "../objects.ts";
+import { remoteOrders } from "../schema/channel-connection.ts";
 import type { PushLedger, PushStep } from "./push-ledger.ts";
 import { acknowledgeOrder, listOrders, type WalmartOrder, type WalmartTarget } from "./walmart-api.ts";
 
@@ -60,7 +61,12 @@ export class WalmartOrders {
     }
     const request = parsed.data;
     const answer = await orderProcess(this.ledger.options.env, tenantId, await orderIdOf(tenantId, request.channel, request.externalId)).submit(request);
-    if (answer.ok) return true;
+    if (answer.ok) {
+      // Its lines, to confirm shipments against later (kept as first recorded).
+      const lines = order.orderLines.orderLine.map((line) => ({ lineNumber: line.lineNumber, sku: line.item.sku, qty: Math.max(1, Number(line.orderLineQuantity.amount)), shipped: 0 }));
+      this.ledger.db.insert(remoteOrders).values({ externalId: order.purchaseOrderId, lines, recordedAt: this.ledger.now() }).onConflictDoNothing().run();
+      return true;
+    }
     this.ledger.fail(`Walmart order ${order.purchaseOrderId} was not recorded (${answer.code}: ${answer.detail}); it stays unacknowledged`);
     return false;
   }

@@ -5,6 +5,7 @@ import { affordableAt, spend, type BucketState } from "./cost-bucket.ts";
 import type { ConnectorPush, PushLedger, PushStep } from "./push-ledger.ts";
 import { feedStatus, fetchToken, setInventory, submitInventoryFeed, type WalmartAnswer, type WalmartTarget, type WalmartToken } from "./walmart-api.ts";
 import { WalmartOrders } from "./walmart-orders.ts";
+import { WalmartShipments } from "./walmart-shipments.ts";
 
 const { remoteSkus, inFlight } = schema;
 
@@ -56,6 +57,12 @@ export class WalmartPush implements ConnectorPush {
       const token = await this.token();
       if (typeof token !== "string") return token;
       const stopped = await new WalmartOrders(this.ledger, this.target).pull(token, (message) => ({ kind: "wait", wakeAt: this.ledger.fail(message), reason: message }));
+      if (stopped) return stopped;
+    }
+    if (this.ledger.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get()) {
+      const token = await this.token();
+      if (typeof token !== "string") return token;
+      const stopped = await new WalmartShipments(this.ledger, this.target).send(token, (message) => ({ kind: "wait", wakeAt: this.ledger.fail(message), reason: message }));
       if (stopped) return stopped;
     }
     return this.run(deadline, null);

@@ -90,3 +90,27 @@ export const activity = sqliteTable(
   },
   (table) => [index("activity_kind_at").on(table.kind, table.at)],
 );
+
+/** The remote's orders this connection recorded (Walmart), with what was shipped of each line: shipments are confirmed against them. */
+export const remoteOrders = sqliteTable("remote_orders", {
+  externalId: text("external_id").primaryKey(),
+  lines: text("lines", { mode: "json" }).$type<{ lineNumber: string; sku: string; qty: number; shipped: number }[]>().notNull(),
+  recordedAt: integer("recorded_at").notNull(),
+});
+
+/** Fulfilments recorded in Shelfsync, to confirm to the remote once each (keyed by the order.fulfilled event). */
+export const shipments = sqliteTable(
+  "shipments",
+  {
+    eventId: text("event_id").primaryKey(),
+    externalId: text("external_id").notNull(),
+    lines: text("lines", { mode: "json" }).$type<{ sku: string; qty: number }[]>().notNull(),
+    carrier: text("carrier"),
+    tracking: text("tracking"),
+    state: text("state", { enum: ["pending", "confirmed", "refused"] }).notNull(),
+    reason: text("reason"),
+    createdAt: integer("created_at").notNull(),
+    settledAt: integer("settled_at"),
+  },
+  (table) => [index("shipments_state").on(table.state, table.createdAt)],
+);

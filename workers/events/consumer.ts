@@ -1,6 +1,6 @@
 import { EventMessage, type OutboundEvent } from "../../shared/schemas/events.ts";
 import { logLine } from "../log.ts";
-import { eventWebhook, exceptionQueue } from "../../durable/objects.ts";
+import { channelConnection, eventWebhook, exceptionQueue, tenantRegistry } from "../../durable/objects.ts";
 
 /** The queue every outbound event goes through, and where those that fail every retry end up. */
 export const eventsQueue = "shelfsync-events";
@@ -20,6 +20,17 @@ const maxRetryDelaySeconds = 3_600;
 export async function handleEventBatch(batch: MessageBatch, env: Env): Promise<void> {
   const handle = batch.queue === deadEventsQueue ? recordDeadEvent : deliverEvent;
   await Promise.all(batch.messages.map((message) => handle(message, env)));
+}
+
+/**
+ * Hands a fulfilment to the connections of the order's channel that confirm
+ * shipments to their remote (Walmart), each once per event. A failure fails
+ * the delivery: the queue retries the whole event.
+ */
+async function forwardFulfillment(env: Env, event: Extract<OutboundEvent, { type: "order.fulfilled" }>): Promise<void> {
+  const { channel, externalId, lines, carrier, tracking } = event.data;
+  const connections = (await tenantRegistry(env, event.tenantId).listConnections()).filter((c) => c.channel === channel && c.type === "walmart" && c.enabled);
+  await Promise.all(connections.map((c) => channelConnection(env, event.tenantId, c.id).recordShipment(event.id, { externalId, lines, carrier, tracking })));
 }
 
 /**
@@ -54,6 +65,7 @@ async function deliverEvent(message: Message, env: Env): Promise<void> {
   const backoff = { delaySeconds: retryDelaySeconds(message.attempts, Number(env.EVENT_RETRY_BASE_SECONDS)) };
   let outcome: string;
   try {
+    if (event.type === "order.fulfilled") await forwardFulfillment(env, event);
     const target = await eventWebhook(env, event.tenantId).sign(body, timestamp);
     if (!target) {
       outcome = "acknowledged without delivery: no event webhook is configured";
