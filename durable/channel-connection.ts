@@ -156,6 +156,16 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     return true;
   }
 
+  /** Reads one of the remote's orders again, records and acknowledges it: a `channel_order_unmapped` exception's replay. */
+  async retryOrder(externalId: string): Promise<{ recorded: boolean; detail: string }> {
+    return this.serialized(async () => {
+      const current = this.row.get();
+      if (!current?.enabled || current.type !== "walmart") return { recorded: false, detail: `connection ${this.identity.connectionId} is not an enabled Walmart connection` };
+      const push = (await this.push(current)) as WalmartPush;
+      return push.retryOrder(externalId);
+    });
+  }
+
   /** Stops pushing; the configuration and what the remote confirmed stay, for a later PUT to resume. */
   async disable(): Promise<Connection | null> {
     return this.serialized(async () => {

@@ -152,7 +152,11 @@ describe("a Walmart connection", () => {
     await waitFor("both acknowledged", 10_000, async () => (walmart.order(first.purchaseOrderId).acknowledged && walmart.order(second.purchaseOrderId).acknowledged ? true : undefined));
     expect([first, second].map((order) => walmart.acknowledgedInTime(order.purchaseOrderId))).toEqual([true, true]);
     expect(walmart.order(unmappable.purchaseOrderId).acknowledged).toBe(false);
-    expect((await status(rig.edge, store)).lastError?.message).toContain(unmappable.purchaseOrderId);
+    const unmapped = await waitFor("the channel_order_unmapped exception", 20_000, async () => {
+      const page = await edgeCall<{ exceptions: ExceptionRecord[] }>(rig.edge.url, "GET", "/v1/exceptions?type=channel_order_unmapped", { key: store.adminKey });
+      return page.exceptions.length === 1 ? page.exceptions[0] : undefined;
+    });
+    expect(unmapped.payload).toMatchObject({ remote: "walmart", externalId: unmappable.purchaseOrderId, reason: expect.stringContaining("NOT-IN-SHELFSYNC") });
     const inventory = await edgeCall<{ totals: { reserved: number } }>(rig.edge.url, "GET", "/v1/inventory/ORD-A", { key: store.adminKey });
     expect(inventory.totals.reserved).toBe(3);
 
@@ -165,6 +169,13 @@ describe("a Walmart connection", () => {
     expect((await edgeCall<{ totals: { reserved: number } }>(rig.edge.url, "GET", "/v1/inventory/ORD-A", { key: store.adminKey })).totals.reserved).toBe(2);
     // Listed again at every poll: still two orders, each recorded once.
     expect((await edgeCall<OrderList>(rig.edge.url, "GET", "/v1/orders?channel=web", { key: store.adminKey })).orders).toHaveLength(2);
+
+    // The SKU exists now: the replay reads the order again, records it and acknowledges it.
+    await setStock(rig.edge, store, "NOT-IN-SHELFSYNC", 4);
+    const replay = await edgeCall<{ outcome: string }>(rig.edge.url, "POST", `/v1/exceptions/${unmapped.id}/replay`, { key: store.adminKey, body: {} });
+    expect(replay).toMatchObject({ outcome: "resolved" });
+    expect(walmart.order(unmappable.purchaseOrderId).acknowledged).toBe(true);
+    expect((await edgeCall<OrderList>(rig.edge.url, "GET", "/v1/orders?channel=web", { key: store.adminKey })).orders).toHaveLength(3);
 
     // Shipped in Shelfsync: confirmed to Walmart once, with its carrier and tracking number.
     const shelfsyncId = listed.find((order) => order.externalId === first.purchaseOrderId)!.id;

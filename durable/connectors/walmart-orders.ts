@@ -1,9 +1,9 @@
 import { CreateOrderRequest } from "../../shared/schemas/orders.ts";
 import { describeIssues } from "../../shared/schemas/store-transactions.ts";
-import { orderIdOf, orderProcess } from "../objects.ts";
+import { exceptionQueue, orderIdOf, orderProcess } from "../objects.ts";
 import { remoteOrders } from "../schema/channel-connection.ts";
 import type { PushLedger, PushStep } from "./push-ledger.ts";
-import { acknowledgeOrder, listOrders, type WalmartOrder, type WalmartTarget } from "./walmart-api.ts";
+import { acknowledgeOrder, getOrder, listOrders, type WalmartOrder, type WalmartTarget } from "./walmart-api.ts";
 
 /** Orders listed per page (Walmart allows up to 200). */
 const pageSize = 100;
@@ -31,8 +31,7 @@ export class WalmartOrders {
       const page = await listOrders(this.target, token, { status: "Created", limit: String(pageSize) }, cursor);
       if (!page.ok) return failed(`listing Walmart's new orders: ${page.message}`);
       for (const order of page.data.orders) {
-        const recorded = await this.record(order);
-        if (!recorded) continue;
+        if (await this.record(order)) continue;
         const acknowledged = await acknowledgeOrder(this.target, token, order.purchaseOrderId);
         if (!acknowledged.ok) return failed(`acknowledging Walmart order ${order.purchaseOrderId}: ${acknowledged.message}`);
       }
@@ -51,24 +50,53 @@ export class WalmartOrders {
     return null;
   }
 
-  /** Records the order; false when it cannot be (an unknown SKU, no such channel): it stays unacknowledged, and says why. */
-  private async record(order: WalmartOrder): Promise<boolean> {
+  /** Reads one order again and records and acknowledges it: an exception's replay, once its cause is fixed. */
+  async retry(token: string, purchaseOrderId: string): Promise<{ recorded: boolean; detail: string }> {
+    const order = await getOrder(this.target, token, purchaseOrderId);
+    if (!order.ok) return { recorded: false, detail: `Walmart did not give order ${purchaseOrderId}: ${order.message}` };
+    const refusal = await this.record(order.data);
+    if (refusal) return { recorded: false, detail: refusal };
+    const acknowledged = await acknowledgeOrder(this.target, token, purchaseOrderId);
+    if (!acknowledged.ok) return { recorded: false, detail: `recorded, but Walmart did not take the acknowledgement: ${acknowledged.message}` };
+    return { recorded: true, detail: `Walmart order ${purchaseOrderId} recorded and acknowledged` };
+  }
+
+  /**
+   * Records the order; when it cannot be (an unknown SKU, a field out of
+   * range) it stays unacknowledged and becomes a `channel_order_unmapped`
+   * exception (once: its natural key is the order), and the reason is answered.
+   */
+  private async record(order: WalmartOrder): Promise<string | null> {
+    const refusal = await this.submit(order);
+    if (refusal) await this.reportUnmapped(order.purchaseOrderId, refusal);
+    return refusal;
+  }
+
+  private async reportUnmapped(purchaseOrderId: string, reason: string): Promise<void> {
+    const { tenantId, connectionId } = this.ledger.options.identity;
+    const { channel } = this.ledger.connection;
+    await exceptionQueue(this.ledger.options.env, tenantId).record([
+      {
+        naturalKey: `channel_order_unmapped:${connectionId}:${purchaseOrderId}`,
+        type: "channel_order_unmapped",
+        subject: `order:${purchaseOrderId}@${connectionId}`,
+        correlationId: purchaseOrderId,
+        payload: { connection: connectionId, remote: "walmart", channel, externalId: purchaseOrderId, reason },
+      },
+    ]);
+  }
+
+  private async submit(order: WalmartOrder): Promise<string | null> {
     const { tenantId } = this.ledger.options.identity;
     const parsed = CreateOrderRequest.safeParse(toCanonical(this.ledger.connection.channel, order));
-    if (!parsed.success) {
-      this.ledger.fail(`Walmart order ${order.purchaseOrderId} does not map (${describeIssues(parsed.error)}); it stays unacknowledged`);
-      return false;
-    }
+    if (!parsed.success) return `does not map: ${describeIssues(parsed.error)}`;
     const request = parsed.data;
     const answer = await orderProcess(this.ledger.options.env, tenantId, await orderIdOf(tenantId, request.channel, request.externalId)).submit(request);
-    if (answer.ok) {
-      // Its lines, to confirm shipments against later (kept as first recorded).
-      const lines = order.orderLines.orderLine.map((line) => ({ lineNumber: line.lineNumber, sku: line.item.sku, qty: Math.max(1, Number(line.orderLineQuantity.amount)), shipped: 0 }));
-      this.ledger.db.insert(remoteOrders).values({ externalId: order.purchaseOrderId, lines, recordedAt: this.ledger.now() }).onConflictDoNothing().run();
-      return true;
-    }
-    this.ledger.fail(`Walmart order ${order.purchaseOrderId} was not recorded (${answer.code}: ${answer.detail}); it stays unacknowledged`);
-    return false;
+    if (!answer.ok) return `${answer.code}: ${answer.detail}`;
+    // Its lines, to confirm shipments against later (kept as first recorded).
+    const lines = order.orderLines.orderLine.map((line) => ({ lineNumber: line.lineNumber, sku: line.item.sku, qty: Math.max(1, Number(line.orderLineQuantity.amount)), shipped: 0 }));
+    this.ledger.db.insert(remoteOrders).values({ externalId: order.purchaseOrderId, lines, recordedAt: this.ledger.now() }).onConflictDoNothing().run();
+    return null;
   }
 
   private async cancel(order: WalmartOrder): Promise<void> {

@@ -68,6 +68,13 @@ export class WalmartPush implements ConnectorPush {
     return this.run(deadline, null);
   }
 
+  /** One of Walmart's orders read, recorded and acknowledged again (an exception's replay). */
+  async retryOrder(purchaseOrderId: string): Promise<{ recorded: boolean; detail: string }> {
+    const token = await this.token();
+    if (typeof token !== "string") return { recorded: false, detail: token.kind === "idle" ? "no token" : token.reason };
+    return new WalmartOrders(this.ledger, this.target).retry(token, purchaseOrderId);
+  }
+
   nextDue(): number | null {
     return this.settings.pullOrders ? (this.ledger.connection.ordersCheckedAt ?? 0) + this.settings.orderPollSeconds * 1000 : null;
   }

@@ -1420,6 +1420,36 @@ export interface components {
             /** @enum {string} */
             type: "channel_sku_unmapped";
             payload: components["schemas"]["ChannelSkuUnmappedPayload"];
+        } | {
+            /** @example exc_0w3x9q2k4m6n8p1r3t5v */
+            id: string;
+            /**
+             * @description What it is about, e.g. `sku:TSHIRT-RED-M@store-001`.
+             * @example sku:TSHIRT-RED-M@store-001
+             */
+            subject: string;
+            /** @description The id that traces it to its cause: the POS transaction id, the order's external id, the webhook id or the event id. */
+            correlationId: string | null;
+            /** @enum {string} */
+            state: "open" | "retrying" | "resolved" | "ignored";
+            /** @description How many replays were started. */
+            replays: number;
+            lastFailure: components["schemas"]["ExceptionFailure"];
+            /** @description Every change of state, oldest first, with who made it and their note. */
+            transitions: components["schemas"]["ExceptionTransition"][];
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "channel_order_unmapped";
+            payload: components["schemas"]["ChannelOrderUnmappedPayload"];
         };
         /** @description Why the latest replay (or redelivery) failed; null if none failed. */
         ExceptionFailure: {
@@ -1744,6 +1774,19 @@ export interface components {
             channel: string;
             sku: string;
             /** @example Shopify has no product variant with this SKU */
+            reason: string;
+        };
+        /** @description A remote's order that could not be recorded: it stays unacknowledged there. Fix the cause (add the SKU), then replay: the order is read again, recorded and acknowledged. */
+        ChannelOrderUnmappedPayload: {
+            /** @example walmart-main */
+            connection: string;
+            /** @enum {string} */
+            remote: "walmart";
+            /** @example web */
+            channel: string;
+            /** @description The remote's order id (Walmart: the purchase order id). */
+            externalId: string;
+            /** @example unknown_sku: Neither the catalog nor the inventory knows NOT-IN-SHELFSYNC */
             reason: string;
         };
         ReplayAnswer: {
@@ -4930,7 +4973,7 @@ export interface operations {
     listExceptions: {
         parameters: {
             query?: {
-                type?: "reservations_short" | "unknown_sku" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped";
+                type?: "reservations_short" | "unknown_sku" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped";
                 state?: "open" | "retrying" | "resolved" | "ignored";
                 cursor?: string;
                 limit?: number;

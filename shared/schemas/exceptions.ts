@@ -6,7 +6,7 @@ import { OutboundEvent } from "./events.ts";
  * Something the platform did but a person should look at: it never refuses a
  * physical sale, so what would have been a refusal becomes an exception.
  */
-export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped"]);
+export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped"]);
 export type ExceptionType = z.infer<typeof ExceptionType>;
 
 /**
@@ -101,6 +101,19 @@ export const ChannelSkuUnmappedPayload = z
   });
 export type ChannelSkuUnmappedPayload = z.infer<typeof ChannelSkuUnmappedPayload>;
 
+export const ChannelOrderUnmappedPayload = z
+  .object({
+    connection: z.string().openapi({ example: "walmart-main" }),
+    remote: z.literal("walmart"),
+    channel: ChannelId,
+    externalId: z.string().openapi({ description: "The remote's order id (Walmart: the purchase order id)." }),
+    reason: z.string().openapi({ example: "unknown_sku: Neither the catalog nor the inventory knows NOT-IN-SHELFSYNC" }),
+  })
+  .openapi("ChannelOrderUnmappedPayload", {
+    description: "A remote's order that could not be recorded: it stays unacknowledged there. Fix the cause (add the SKU), then replay: the order is read again, recorded and acknowledged.",
+  });
+export type ChannelOrderUnmappedPayload = z.infer<typeof ChannelOrderUnmappedPayload>;
+
 export const ExceptionTransition = z
   .object({
     at: Timestamp,
@@ -137,6 +150,7 @@ export const ExceptionRecord = z
     z.object({ ...exceptionBase, type: z.literal("backorder"), payload: BackorderPayload }),
     z.object({ ...exceptionBase, type: z.literal("event_delivery_failed"), payload: EventDeliveryFailedPayload }),
     z.object({ ...exceptionBase, type: z.literal("channel_sku_unmapped"), payload: ChannelSkuUnmappedPayload }),
+    z.object({ ...exceptionBase, type: z.literal("channel_order_unmapped"), payload: ChannelOrderUnmappedPayload }),
   ])
   .openapi("Exception");
 export type ExceptionRecord = z.infer<typeof ExceptionRecord>;

@@ -59,6 +59,10 @@ async function runStep(env: Env, tenantId: string, exception: ExceptionRecord): 
       const { confirmed, detail } = await channelConnection(env, tenantId, exception.payload.connection).retrySku(exception.payload.sku);
       return { outcome: confirmed ? "resolved" : "failed", detail };
     }
+    case "channel_order_unmapped": {
+      const { recorded, detail } = await channelConnection(env, tenantId, exception.payload.connection).retryOrder(exception.payload.externalId);
+      return { outcome: recorded ? "resolved" : "failed", detail };
+    }
     case "event_delivery_failed": {
       const message: EventMessage = { event: exception.payload.event, replayOf: exception.id };
       try {
