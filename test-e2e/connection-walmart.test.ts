@@ -177,7 +177,9 @@ describe("a Walmart connection", () => {
     expect(walmart.order(unmappable.purchaseOrderId).acknowledged).toBe(true);
     expect((await edgeCall<OrderList>(rig.edge.url, "GET", "/v1/orders?channel=web", { key: store.adminKey })).orders).toHaveLength(3);
 
-    // Shipped in Shelfsync: confirmed to Walmart once, with its carrier and tracking number.
+    // Shipped in Shelfsync: confirmed to Walmart once, with its carrier and tracking number,
+    // although Walmart's answer to the first confirmation is lost (applied, then the connection cut).
+    walmart.injectFault({ kind: "cut-after-apply" }, 1, /\/shipping$/);
     const shelfsyncId = listed.find((order) => order.externalId === first.purchaseOrderId)!.id;
     await edgeCall(rig.edge.url, "POST", `/v1/orders/${shelfsyncId}/fulfillments`, {
       key: store.adminKey,
@@ -188,7 +190,12 @@ describe("a Walmart connection", () => {
       return shipped.length > 0 ? shipped : undefined;
     });
     expect(shipments).toEqual([expect.objectContaining({ quantity: 2, trackingInfo: expect.objectContaining({ trackingNumber: "1Z999AA10123456784", carrierName: { carrier: "UPS" } }) })]);
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // The lost answer was seen, and the confirmation sent again was recognised as landed rather than refused.
+    const settled = await waitFor("the confirmation retried and settled", 30_000, async () => {
+      const current = await status(rig.edge, store);
+      return current.state === "idle" && current.lastError?.message.includes("shipment") ? current : undefined;
+    });
+    expect(settled.lastError?.message).toMatch(/^confirming shipment /);
     expect(walmart.order(first.purchaseOrderId).shipments).toHaveLength(1);
     expect(walmart.stats.violations).toBe(0);
   });

@@ -300,6 +300,13 @@ describe("faults", () => {
     expect(walmart.quantity("SKU-1")).toBe(6);
   });
 
+  it("meets only the requests whose path matches, when a fault names one", async () => {
+    walmart.injectFault({ kind: "status", status: 503 }, 1, /^\/v3\/feeds$/);
+    expect((await putInventory("SKU-1", 3)).status).toBe(200);
+    expect((await call("GET", "/v3/feeds")).status).toBe(503);
+    expect((await call("GET", "/v3/feeds")).status).toBe(200);
+  });
+
   it("hangs, with or without applying, until the client gives up", async () => {
     walmart.injectFault({ kind: "hang" });
     walmart.injectFault({ kind: "hang", apply: true });

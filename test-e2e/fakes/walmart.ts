@@ -116,7 +116,7 @@ export class FakeWalmart {
   readonly #feeds: FeedRecord[] = [];
   readonly #correlationIds: string[] = [];
   readonly #violations: Violation[] = [];
-  readonly #faults: FakeFault[] = [];
+  readonly #faults: { fault: FakeFault; path: RegExp | undefined }[] = [];
   readonly #stats: FakeWalmartStats = { calls: 0, inventoryWrites: 0, feedsSubmitted: 0, itemsApplied: 0, violations: 0, tokensIssued: 0 };
   #port = 0;
 
@@ -202,9 +202,9 @@ export class FakeWalmart {
     return this.#orders.view(purchaseOrderId).acknowledgedInTime;
   }
 
-  /** The next `times` requests meet this fault, in the order injected. */
-  injectFault(fault: FakeFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.#faults.push(fault);
+  /** The next `times` requests (only those whose path matches `path`, when given) meet this fault, in the order injected. */
+  injectFault(fault: FakeFault, times = 1, path?: RegExp): void {
+    for (let i = 0; i < times; i += 1) this.#faults.push({ fault, path });
   }
 
   get stats(): FakeWalmartStats {
@@ -237,7 +237,7 @@ export class FakeWalmart {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
-    const fault = this.#faults.shift();
+    const fault = this.#takeFault(new URL(req.url ?? "/", "http://fake").pathname);
     if (fault?.kind === "status") return send(res, { status: fault.status, body: walmartErrors("SYSTEM_ERROR.GMP_GATEWAY_API", `fake fault: HTTP ${fault.status}`, undefined, "SYSTEM") });
     // A hung request keeps its socket open until close() destroys every connection.
     if (fault?.kind === "hang" && !fault.apply) return;
@@ -250,6 +250,12 @@ export class FakeWalmart {
       return;
     }
     send(res, answer);
+  }
+
+  /** The first fault injected for this path, removed from the queue. */
+  #takeFault(pathname: string): FakeFault | undefined {
+    const index = this.#faults.findIndex(({ path }) => path === undefined || path.test(pathname));
+    return index === -1 ? undefined : this.#faults.splice(index, 1)[0]!.fault;
   }
 
   /** Runs one request to its answer synchronously, so requests never interleave: each one is atomic. */
