@@ -246,7 +246,7 @@ export class AmazonPush implements ConnectorPush {
     if (processingStatus !== "DONE" || !resultFeedDocumentId) {
       // Cancelled or fatal: nothing of it is known to have applied; its SKUs are still pending.
       this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run();
-      return { kind: "wait", wakeAt: this.ledger.fail(`feed ${row.remoteRef} ended ${processingStatus}`), reason: processingStatus };
+      return this.ledger.retryLater(`feed ${row.remoteRef} ended ${processingStatus}`, processingStatus);
     }
     const resultWait = this.budget("feed-result", "feed reports");
     if (resultWait) return resultWait;
@@ -267,17 +267,14 @@ export class AmazonPush implements ConnectorPush {
       case "throttled":
         // Amazon's bucket is emptier than ours: start ours over from empty.
         this.ledger.save({ rateBuckets: Object.fromEntries(Object.entries(this.ledger.connection.rateBuckets ?? {}).map(([kind, bucket]) => [kind, { ...bucket, currentlyAvailable: 0, at: now }])) });
-        this.ledger.record("throttled", 1);
-        this.ledger.setState("throttled");
-        return { kind: "wait", wakeAt: now + 1_000, reason: answer.message };
+        return this.ledger.throttled(now + 1_000, answer.message);
       case "unauthorized":
         this.tokens.token = null;
-        return { kind: "wait", wakeAt: this.ledger.fail(answer.message), reason: answer.message };
+        return this.ledger.retryLater(answer.message);
       case "rejected":
-        this.ledger.fail(answer.message, "credentials_rejected");
-        return { kind: "stopped", reason: answer.message };
+        return this.ledger.credentialsRejected(answer.message);
       default:
-        return { kind: "wait", wakeAt: this.ledger.fail(answer.message), reason: answer.message };
+        return this.ledger.retryLater(answer.message);
     }
   }
 }

@@ -106,6 +106,24 @@ export class PushLedger {
     return this.now() + backoffDelay(failures, { baseMs: 1_000, capMs: maxBackoffMs });
   }
 
+  /** A failed call: recorded, and the run waits out the backoff before trying again. */
+  retryLater(message: string, reason = message): PushStep {
+    return { kind: "wait", wakeAt: this.fail(message), reason };
+  }
+
+  /** The remote refused the credentials: the connection stops until new ones are saved. */
+  credentialsRejected(message: string): PushStep {
+    this.fail(message, "credentials_rejected");
+    return { kind: "stopped", reason: message };
+  }
+
+  /** The remote throttled a call: counted, the state says so, and the run waits until `wakeAt`. */
+  throttled(wakeAt: number, reason: string): PushStep {
+    this.record("throttled", 1);
+    this.setState("throttled");
+    return { kind: "wait", wakeAt, reason };
+  }
+
   setState(state: ConnectionState): void {
     this.connection.failures = 0;
     this.db.update(connection).set({ state, failures: 0 }).where(eq(connection.id, 1)).run();

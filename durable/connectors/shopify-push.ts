@@ -156,8 +156,7 @@ export class ShopifyPush implements ConnectorPush {
     const other = userErrors.filter((e) => e.code !== "CHANGE_FROM_QUANTITY_STALE" && !((e.code ?? "") in itemRefusals));
     if (other.length === 0) return { kind: "idle" };
     // Not something a retry of the same values fixes (an invalid location, a scope): back off, and say why.
-    const retryAt = this.ledger.fail(`Shopify refused the write: ${other.map((e) => `${e.code ?? "error"}: ${e.message}`).join("; ")}`);
-    return { kind: "wait", wakeAt: retryAt, reason: other[0]!.message };
+    return this.ledger.retryLater(`Shopify refused the write: ${other.map((e) => `${e.code ?? "error"}: ${e.message}`).join("; ")}`, other[0]!.message);
   }
 
   /**
@@ -192,16 +191,13 @@ export class ShopifyPush implements ConnectorPush {
         // Shopify says the bucket is short: believe it, and wait until it refills.
         if (!answer.bucket) this.bucket = { ...this.bucket, currentlyAvailable: 0, at: now };
         this.ledger.save({ bucket: this.bucket, writeCost: this.writeCost });
-        this.ledger.record("throttled", 1);
-        this.ledger.setState("throttled");
-        return { kind: "wait", wakeAt: affordableAt(this.bucket, estimatedCost, now), reason: "throttled by Shopify" };
+        return this.ledger.throttled(affordableAt(this.bucket, estimatedCost, now), "throttled by Shopify");
       }
       case "rejected":
-        this.ledger.fail(answer.message, "credentials_rejected");
-        return { kind: "stopped", reason: answer.message };
+        return this.ledger.credentialsRejected(answer.message);
       case "transient":
       case "invalid":
-        return { kind: "wait", wakeAt: this.ledger.fail(answer.message), reason: answer.message };
+        return this.ledger.retryLater(answer.message);
     }
   }
 

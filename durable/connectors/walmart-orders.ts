@@ -24,16 +24,16 @@ export class WalmartOrders {
   ) {}
 
   /** Lists, records and acknowledges new orders, then applies cancellations; null when done, else how the run stops. */
-  async pull(token: string, failed: (message: string) => PushStep): Promise<PushStep | null> {
+  async pull(token: string): Promise<PushStep | null> {
     const now = this.ledger.now();
     const since = this.ledger.connection.ordersCheckedAt;
     for (let cursor: string | null = null, first = true; first || cursor; first = false) {
       const page = await listOrders(this.target, token, { status: "Created", limit: String(pageSize) }, cursor);
-      if (!page.ok) return failed(`listing Walmart's new orders: ${page.message}`);
+      if (!page.ok) return this.ledger.retryLater(`listing Walmart's new orders: ${page.message}`);
       for (const order of page.data.orders) {
         if (await this.record(order)) continue;
         const acknowledged = await acknowledgeOrder(this.target, token, order.purchaseOrderId);
-        if (!acknowledged.ok) return failed(`acknowledging Walmart order ${order.purchaseOrderId}: ${acknowledged.message}`);
+        if (!acknowledged.ok) return this.ledger.retryLater(`acknowledging Walmart order ${order.purchaseOrderId}: ${acknowledged.message}`);
       }
       cursor = page.data.nextCursor;
     }
@@ -41,7 +41,7 @@ export class WalmartOrders {
       const start = new Date(since - cancellationOverlapMs).toISOString();
       for (let cursor: string | null = null, first = true; first || cursor; first = false) {
         const page = await listOrders(this.target, token, { status: "Cancelled", lastModifiedStartDate: start, limit: String(pageSize) }, cursor);
-        if (!page.ok) return failed(`listing Walmart's cancelled orders: ${page.message}`);
+        if (!page.ok) return this.ledger.retryLater(`listing Walmart's cancelled orders: ${page.message}`);
         for (const order of page.data.orders) await this.cancel(order);
         cursor = page.data.nextCursor;
       }

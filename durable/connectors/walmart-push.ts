@@ -56,13 +56,13 @@ export class WalmartPush implements ConnectorPush {
     if (this.settings.pullOrders && (this.nextDue() ?? Number.POSITIVE_INFINITY) <= this.ledger.now()) {
       const token = await this.token();
       if (typeof token !== "string") return token;
-      const stopped = await new WalmartOrders(this.ledger, this.target).pull(token, (message) => ({ kind: "wait", wakeAt: this.ledger.fail(message), reason: message }));
+      const stopped = await new WalmartOrders(this.ledger, this.target).pull(token);
       if (stopped) return stopped;
     }
     if (this.ledger.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get()) {
       const token = await this.token();
       if (typeof token !== "string") return token;
-      const stopped = await new WalmartShipments(this.ledger, this.target).send(token, (message) => ({ kind: "wait", wakeAt: this.ledger.fail(message), reason: message }));
+      const stopped = await new WalmartShipments(this.ledger, this.target).send(token);
       if (stopped) return stopped;
     }
     return this.run(deadline, null);
@@ -190,7 +190,7 @@ export class WalmartPush implements ConnectorPush {
       await this.ledger.unmapped([q.sku], `Walmart refused it in feed ${row.remoteRef}: ${error?.code ?? "DATA_ERROR"} ${error?.description ?? ""}`.trim());
     }
     // Items neither confirmed nor refused (a system error, a timeout) stay pending and go out again.
-    if (status.feedStatus === "ERROR" && succeeded.length === 0) return { kind: "wait", wakeAt: this.ledger.fail(`feed ${row.remoteRef} ended in ERROR`), reason: "feed error" };
+    if (status.feedStatus === "ERROR" && succeeded.length === 0) return this.ledger.retryLater(`feed ${row.remoteRef} ended in ERROR`, "feed error");
     this.ledger.setState("syncing");
     return { kind: "idle" };
   }
@@ -201,18 +201,15 @@ export class WalmartPush implements ConnectorPush {
       case "throttled":
         this.bucket = { ...this.bucket, currentlyAvailable: 0, at: now };
         this.ledger.save({ bucket: this.bucket });
-        this.ledger.record("throttled", 1);
-        this.ledger.setState("throttled");
-        return { kind: "wait", wakeAt: now + (answer.retryAfterMs ?? 60_000), reason: answer.message };
+        return this.ledger.throttled(now + (answer.retryAfterMs ?? 60_000), answer.message);
       case "unauthorized":
         // The token was not taken (expired early, revoked): the next call asks for another.
         this.tokens.token = null;
-        return { kind: "wait", wakeAt: this.ledger.fail(answer.message), reason: answer.message };
+        return this.ledger.retryLater(answer.message);
       case "rejected":
-        this.ledger.fail(answer.message, "credentials_rejected");
-        return { kind: "stopped", reason: answer.message };
+        return this.ledger.credentialsRejected(answer.message);
       default:
-        return { kind: "wait", wakeAt: this.ledger.fail(answer.message), reason: answer.message };
+        return this.ledger.retryLater(answer.message);
     }
   }
 }

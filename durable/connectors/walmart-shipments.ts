@@ -20,7 +20,7 @@ export class WalmartShipments {
   ) {}
 
   /** Sends every pending confirmation; null when done, else how the run stops. */
-  async send(token: string, failed: (message: string) => PushStep): Promise<PushStep | null> {
+  async send(token: string): Promise<PushStep | null> {
     const pending = this.ledger.db.select().from(shipments).where(eq(shipments.state, "pending")).orderBy(asc(shipments.createdAt)).all();
     for (const shipment of pending) {
       const order = this.ledger.db.select().from(remoteOrders).where(eq(remoteOrders.externalId, shipment.externalId)).get();
@@ -48,7 +48,7 @@ export class WalmartShipments {
         this.settle(shipment, "refused", answer.message);
         continue;
       }
-      return failed(`confirming shipment ${shipment.eventId} of Walmart order ${shipment.externalId}: ${answer.message}`);
+      return this.ledger.retryLater(`confirming shipment ${shipment.eventId} of Walmart order ${shipment.externalId}: ${answer.message}`);
     }
     return null;
   }

@@ -63,17 +63,24 @@ export const ShopifyLocations = z
   .openapi("ShopifyLocations");
 export type ShopifyLocations = z.infer<typeof ShopifyLocations>;
 
-export const PutShopifyConnectionRequest = z
-  .object({
-    type: z.literal("shopify"),
-    channel: ChannelId.openapi({ description: "The Shelfsync channel whose availability this connection publishes; it must exist." }),
-    settings: ShopifyConnectionSettings,
-    credentials: ShopifyCredentials,
-    locations: ShopifyLocations,
-    enabled: z.boolean().default(true),
-  })
-  .strict()
-  .openapi("PutShopifyConnectionRequest");
+/** The body of `PUT /v1/connections/{id}` for one remote: its type, the channel it publishes, and the remote's own parts. */
+function connectionRequest<Type extends string, Settings extends z.ZodType, Credentials extends z.ZodType, Locations extends z.ZodType>(
+  type: Type,
+  parts: { settings: Settings; credentials: Credentials; locations: Locations },
+) {
+  return z
+    .object({
+      type: z.literal(type),
+      channel: ChannelId.openapi({ description: "The Shelfsync channel whose availability this connection publishes; it must exist." }),
+      settings: parts.settings,
+      credentials: parts.credentials,
+      locations: parts.locations,
+      enabled: z.boolean().default(true),
+    })
+    .strict();
+}
+
+export const PutShopifyConnectionRequest = connectionRequest("shopify", { settings: ShopifyConnectionSettings, credentials: ShopifyCredentials, locations: ShopifyLocations }).openapi("PutShopifyConnectionRequest");
 
 export const WalmartConnectionSettings = z
   .object({
@@ -115,17 +122,7 @@ export const WalmartLocations = z
   .strict()
   .openapi("WalmartLocations");
 
-export const PutWalmartConnectionRequest = z
-  .object({
-    type: z.literal("walmart"),
-    channel: ChannelId.openapi({ description: "The Shelfsync channel whose availability this connection publishes; it must exist." }),
-    settings: WalmartConnectionSettings,
-    credentials: WalmartCredentials,
-    locations: WalmartLocations,
-    enabled: z.boolean().default(true),
-  })
-  .strict()
-  .openapi("PutWalmartConnectionRequest");
+export const PutWalmartConnectionRequest = connectionRequest("walmart", { settings: WalmartConnectionSettings, credentials: WalmartCredentials, locations: WalmartLocations }).openapi("PutWalmartConnectionRequest");
 
 export const amazonRegions = {
   na: { baseUrl: "https://sellingpartnerapi-na.amazon.com", tokenUrl: "https://api.amazon.com/auth/o2/token" },
@@ -181,17 +178,7 @@ export const AmazonLocations = z
   .strict()
   .openapi("AmazonLocations");
 
-export const PutAmazonConnectionRequest = z
-  .object({
-    type: z.literal("amazon"),
-    channel: ChannelId.openapi({ description: "The Shelfsync channel whose availability this connection publishes; it must exist." }),
-    settings: AmazonConnectionSettings,
-    credentials: AmazonCredentials,
-    locations: AmazonLocations,
-    enabled: z.boolean().default(true),
-  })
-  .strict()
-  .openapi("PutAmazonConnectionRequest");
+export const PutAmazonConnectionRequest = connectionRequest("amazon", { settings: AmazonConnectionSettings, credentials: AmazonCredentials, locations: AmazonLocations }).openapi("PutAmazonConnectionRequest");
 
 export const PutConnectionRequest = z
   .discriminatedUnion("type", [PutShopifyConnectionRequest, PutWalmartConnectionRequest, PutAmazonConnectionRequest])
