@@ -141,18 +141,25 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
 
   /**
    * A fulfilment recorded in Shelfsync, to confirm to the remote the order
-   * came from (Walmart): kept once per event, sent by the next push. False
-   * when the order is not one this connection took from its remote.
+   * came from: kept once per event, sent by the next push. False when the
+   * order is not one this connection took from its remote (Walmart) or the
+   * connection does not confirm shipments (Shopify's `confirmShipments`;
+   * Shopify's orders arrive by webhook, the caller checked the channel).
    */
   async recordShipment(eventId: string, shipment: { externalId: string; lines: { sku: string; qty: number }[]; carrier: string | null; tracking: string | null }): Promise<boolean> {
-    const known = this.db.select({ id: schema.remoteOrders.externalId }).from(schema.remoteOrders).where(eq(schema.remoteOrders.externalId, shipment.externalId)).get();
-    if (!known) return false;
+    const current = this.row.get();
+    if (!current) return false;
+    const taken =
+      current.type === "shopify"
+        ? (current.settings as ShopifyConnectionSettings).confirmShipments
+        : this.db.select({ id: schema.remoteOrders.externalId }).from(schema.remoteOrders).where(eq(schema.remoteOrders.externalId, shipment.externalId)).get() !== undefined;
+    if (!taken) return false;
     this.db
       .insert(schema.shipments)
-      .values({ eventId, ...shipment, state: "pending", reason: null, createdAt: this.now(), settledAt: null })
+      .values({ eventId, ...shipment, state: "pending", reason: null, attempt: null, createdAt: this.now(), settledAt: null })
       .onConflictDoNothing()
       .run();
-    if (this.row.get()?.enabled) await this.wakeBy(Math.max(this.now() + coalesceMs, this.notBefore));
+    if (current.enabled) await this.wakeBy(Math.max(this.now() + coalesceMs, this.notBefore));
     return true;
   }
 

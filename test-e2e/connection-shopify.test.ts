@@ -5,6 +5,7 @@ import type { ExceptionRecord } from "../shared/schemas/exceptions.ts";
 import { connectionStatus, converged as convergedOn, setStock, skusOf } from "./connection-fixtures.ts";
 import { FakeShopifyAdmin, type FakeShopifyAdminOptions } from "./fakes/shopify-admin.ts";
 import { location, seededRandom, seedStore, testSeed, useEdge, waitFor, type EdgeHost, type SeededStore } from "./harness.ts";
+import { shopifyId, shopifyOrder, shopifySignature, toShopifyJson } from "../test/shopify-payloads.ts";
 
 /*
  * A connection from a real edge (Miniflare) to a Shopify test server that
@@ -47,6 +48,34 @@ function status(edge: EdgeHost, store: SeededStore): Promise<ConnectionStatus> {
 /** Waits until the web channel's availability of every SKU is `expected`, the shop holds the same, and nothing is pending. */
 function converged({ store, shop, pool }: ShopRig, edge: EdgeHost, expected: Record<string, number>, timeoutMs = 60_000): Promise<void> {
   return convergedOn(edge, store, connectionId, expected, (sku) => shop.available(sku, pool), timeoutMs);
+}
+
+/** The tenant's Shopify webhooks bring the shop's orders onto `web`: the orders whose fulfilments the connection confirms. */
+async function receiveShopifyOrders(edge: EdgeHost, store: SeededStore): Promise<string> {
+  const webhookSecret = `shpss_e2e_${Date.now().toString(36)}`;
+  await edgeCall(edge.url, "PUT", "/v1/integrations/shopify", { key: store.adminKey, body: { webhookSecret, channel: "web" } });
+  return webhookSecret;
+}
+
+/** Delivers orders/create for `lines` as Shopify would (signed raw body); returns Shelfsync's order id. */
+async function shopifyOrderArrives(edge: EdgeHost, store: SeededStore, secret: string, id: string, lines: { sku: string; quantity: number }[]): Promise<string> {
+  const body = toShopifyJson(shopifyOrder({ id, lines: lines.map((line) => ({ ...line, price: "10.00" })) }));
+  const response = await fetch(`${edge.url}/v1/webhooks/shopify/${store.tenantId}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-shopify-topic": "orders/create",
+      "x-shopify-webhook-id": crypto.randomUUID(),
+      "x-shopify-event-id": crypto.randomUUID(),
+      "x-shopify-shop-domain": "e2e-outfitters.myshopify.com",
+      "x-shopify-triggered-at": new Date().toISOString(),
+      "x-shopify-hmac-sha256": await shopifySignature(secret, body),
+    },
+    body,
+  });
+  const answer = (await response.json()) as { status: string; summary: { orderId: string } };
+  expect(answer.status, JSON.stringify(answer)).toBe("applied");
+  return answer.summary.orderId;
 }
 
 describe("a Shopify connection", () => {
@@ -183,6 +212,44 @@ describe("a Shopify connection", () => {
     expect(["ELSEWHERE-1", "ELSEWHERE-2", "ELSEWHERE-3"].map((sku) => next.available(sku, pool))).toEqual([0, 0, 0]);
     const unmapped = await edgeCall<{ exceptions: unknown[] }>(rig.edge.url, "GET", "/v1/exceptions?type=channel_sku_unmapped", { key: shopRig.store.adminKey });
     expect(unmapped.exceptions).toEqual([]);
+  });
+
+  it("confirms each fulfilment of a Shopify order to the shop once, with carrier and tracking, though the shop's answer to one is lost", async () => {
+    const shopRig = await connectedShop(rig.edge, { SHIP: 10 });
+    const { shop, store } = shopRig;
+    const secret = await receiveShopifyOrders(rig.edge, store);
+    const remoteId = shopifyId();
+    shop.orders.add(remoteId, [{ sku: "SHIP", qty: 3 }]);
+    const orderId = await shopifyOrderArrives(rig.edge, store, secret, remoteId, [{ sku: "SHIP", quantity: 3 }]);
+
+    // Shopify ships the first fulfilment, and its answer never arrives (the connection is cut after it applied).
+    shop.injectFault({ kind: "cut-after-apply" }, 1, /fulfillmentCreate/);
+    const fulfil = (qty: number, tracking: string) =>
+      edgeCall(rig.edge.url, "POST", `/v1/orders/${orderId}/fulfillments`, { key: store.adminKey, body: { location, lines: [{ sku: "SHIP", qty }], carrier: "UPS", tracking } });
+    await fulfil(1, "1Z999AA10123456784");
+    await fulfil(1, "1Z999AA10123456785");
+    // Confirmations go out in the order they were recorded: the second is sent only once the first is settled.
+    await waitFor("both fulfilments on Shopify", 30_000, async () => (shop.orders.fulfillments.some((f) => f.number === "1Z999AA10123456785") ? true : undefined));
+    expect(shop.orders.fulfillments.map(({ lines, company, number, notifyCustomer }) => ({ lines, company, number, notifyCustomer }))).toEqual([
+      { lines: [{ sku: "SHIP", qty: 1 }], company: "UPS", number: "1Z999AA10123456784", notifyCustomer: true },
+      { lines: [{ sku: "SHIP", qty: 1 }], company: "UPS", number: "1Z999AA10123456785", notifyCustomer: true },
+    ]);
+    // Shipped once each: a unit is still to ship.
+    expect(shop.orders.remaining(remoteId, "SHIP")).toBe(1);
+    // The cut answer was seen (a failure on record), and the retry recognised the fulfilment as landed.
+    expect((await status(rig.edge, store)).lastError?.message).toMatch(/no answer from Shopify/);
+
+    // An order the shop does not know: not confirmed, and the connection says why.
+    const stranger = shopifyId();
+    const strangerId = await shopifyOrderArrives(rig.edge, store, secret, stranger, [{ sku: "SHIP", quantity: 1 }]);
+    await edgeCall(rig.edge.url, "POST", `/v1/orders/${strangerId}/fulfillments`, { key: store.adminKey, body: { location, lines: [{ sku: "SHIP", qty: 1 }], carrier: "UPS", tracking: "1Z999AA10123456786" } });
+    const refused = await waitFor("the refusal on the connection's status", 30_000, async () => {
+      const current = await status(rig.edge, store);
+      return current.lastError?.message.includes(`Shopify has no order ${stranger}`) ? current : undefined;
+    });
+    expect(refused.lastError?.message).toMatch(/not confirmed/);
+    expect(shop.orders.fulfillments).toHaveLength(2);
+    expect(shop.stats.violations).toBe(0);
   });
 
   it("stops and says why when Shopify refuses the token, and resumes with new credentials", async () => {

@@ -30,12 +30,13 @@ export interface ShopifyUserError {
  * bucket); `rejected`: the credentials or the app's scopes were refused,
  * nothing will work until they change; `transient`: 5xx, a timeout, a
  * dropped connection, worth retrying as it was; `invalid`: the remote says
- * the request itself is wrong, retrying it as it is would not help.
+ * the request itself is wrong, retrying it as it is would not help;
+ * `denied`: the token is good but lacks this call's scope (ACCESS_DENIED).
  */
 export type ShopifyAnswer<T> =
   | { ok: true; data: T; bucket: BucketState | null; cost: number | null }
   | { ok: false; kind: "throttled"; bucket: BucketState | null; message: string }
-  | { ok: false; kind: "rejected" | "transient" | "invalid"; message: string };
+  | { ok: false; kind: "rejected" | "denied" | "transient" | "invalid"; message: string };
 
 /**
  * The mutation that sets absolute `available` quantities. From API version
@@ -63,6 +64,40 @@ export const availableAtLocationDocument = `query AvailableAtLocation($ids: [ID!
     }
   }
 }`;
+
+/** An order's open work: its fulfillment orders and what each line item has left to ship. */
+export const fulfillmentOrdersDocument = `query FulfillmentOrders($id: ID!, $orders: Int!, $items: Int!) {
+  order(id: $id) {
+    fulfillmentOrders(first: $orders) {
+      nodes { id status lineItems(first: $items) { nodes { id sku remainingQuantity } } }
+    }
+  }
+}`;
+
+/** Ships fulfillment order line items with tracking information. Shopify documents no idempotency key for it. */
+export const fulfillmentCreateDocument = `mutation CreateFulfillment($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id status }
+    userErrors { field message }
+  }
+}`;
+
+/** Fulfillment orders, and line items of each, read per order: enough for an order split over a few locations. */
+export const fulfillmentOrdersPerRead = 5;
+export const lineItemsPerFulfillmentOrder = 50;
+
+export interface OpenLineItem {
+  fulfillmentOrderId: string;
+  id: string;
+  sku: string | null;
+  remainingQuantity: number;
+}
+
+export interface FulfillmentToCreate {
+  lineItemsByFulfillmentOrder: { fulfillmentOrderId: string; fulfillmentOrderLineItems: { id: string; quantity: number }[] }[];
+  notifyCustomer: boolean;
+  trackingInfo?: { company?: string; number?: string };
+}
 
 /** At most this many quantities (or ids) in one call: Shopify caps every input array at 250. */
 export const maxQuantitiesPerCall = 250;
@@ -111,6 +146,29 @@ export async function availableAt(target: ShopifyTarget, inventoryItemIds: strin
   return { ...answer, data: levels };
 }
 
+/** The line items of the order's fulfillment orders that can still ship (open or in progress); null when Shopify has no such order. */
+export async function openLineItems(target: ShopifyTarget, orderId: string): Promise<ShopifyAnswer<OpenLineItem[] | null>> {
+  type Node = { id: string; status: string; lineItems: { nodes: { id: string; sku: string | null; remainingQuantity: number }[] } };
+  const answer = await call<{ order: { fulfillmentOrders: { nodes: Node[] } } | null }>(target, fulfillmentOrdersDocument, {
+    id: `gid://shopify/Order/${orderId}`,
+    orders: fulfillmentOrdersPerRead,
+    items: lineItemsPerFulfillmentOrder,
+  });
+  if (!answer.ok) return answer;
+  if (!answer.data.order) return { ...answer, data: null };
+  const open = answer.data.order.fulfillmentOrders.nodes.filter((fo) => fo.status === "OPEN" || fo.status === "IN_PROGRESS");
+  return { ...answer, data: open.flatMap((fo) => fo.lineItems.nodes.map((item) => ({ fulfillmentOrderId: fo.id, ...item }))) };
+}
+
+/** Creates one fulfillment; the user errors say why Shopify refused it (nothing shipped then). */
+export async function createFulfillment(target: ShopifyTarget, fulfillment: FulfillmentToCreate): Promise<ShopifyAnswer<{ fulfillmentId: string | null; userErrors: { message: string }[] }>> {
+  const answer = await call<{ fulfillmentCreate: { fulfillment: { id: string } | null; userErrors: { message: string }[] } | null }>(target, fulfillmentCreateDocument, { fulfillment });
+  if (!answer.ok) return answer;
+  const payload = answer.data.fulfillmentCreate;
+  if (!payload) return { ok: false, kind: "invalid", message: "fulfillmentCreate answered null" };
+  return { ...answer, data: { fulfillmentId: payload.fulfillment?.id ?? null, userErrors: payload.userErrors } };
+}
+
 interface GraphqlBody<T> {
   data?: T;
   errors?: { message: string; extensions?: { code?: string } }[];
@@ -142,7 +200,7 @@ async function call<T>(target: ShopifyTarget, query: string, variables: object):
   // Throttling is told by the error code; some answers carry HTTP 429 as well.
   if (response.status === 429 || body?.errors?.some((error) => error.extensions?.code === "THROTTLED")) return { ok: false, kind: "throttled", bucket, message: "THROTTLED" };
   if (!body) return { ok: false, kind: "transient", message: `HTTP ${response.status} from Shopify with a body that is not JSON` };
-  if (body.errors?.some((error) => error.extensions?.code === "ACCESS_DENIED")) return { ok: false, kind: "rejected", message: body.errors[0]!.message };
+  if (body.errors?.some((error) => error.extensions?.code === "ACCESS_DENIED")) return { ok: false, kind: "denied", message: body.errors[0]!.message };
   if (response.status >= 400 || body.errors?.length || !body.data) {
     return { ok: false, kind: "invalid", message: body.errors?.map((error) => error.message).join("; ") || `HTTP ${response.status} from Shopify` };
   }

@@ -4,6 +4,7 @@ import type { ShopifyConnectionSettings, ShopifyCredentials, ShopifyLocations } 
 import * as schema from "../schema/channel-connection.ts";
 import { affordableAt, spend, type BucketState } from "./cost-bucket.ts";
 import type { ConnectorPush, PushLedger, PushStep } from "./push-ledger.ts";
+import { ShopifyShipments, type ShopifyBudget } from "./shopify-shipments.ts";
 import { availableAt, inventoryItemsOf, maxQuantitiesPerCall, setAvailable, skusPerLookup, type ShopifyAnswer, type ShopifyTarget, type ShopifyUserError } from "./shopify-admin.ts";
 
 const { remoteSkus, inFlight } = schema;
@@ -29,7 +30,7 @@ type InFlightRow = typeof inFlight.$inferSelect;
  * is the value Shopify last confirmed (null when unknown); a stale one is
  * read back and the SKU pushed again.
  */
-export class ShopifyPush implements ConnectorPush {
+export class ShopifyPush implements ConnectorPush, ShopifyBudget {
   private readonly db: PushLedger["db"];
   private readonly target: ShopifyTarget;
   private readonly locationId: string;
@@ -53,8 +54,13 @@ export class ShopifyPush implements ConnectorPush {
     this.writeCost = ledger.connection.writeCost ?? defaultCallCost;
   }
 
-  /** Pushes what is pending until nothing is, the budget runs short, or `deadline` passes. */
+  /** Confirms pending shipments, then pushes what is pending until nothing is, the budget runs short, or `deadline` passes. */
   async pushPending(deadline: number): Promise<PushStep> {
+    const settings = this.ledger.connection.settings as ShopifyConnectionSettings;
+    if (settings.confirmShipments && this.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get()) {
+      const stopped = await new ShopifyShipments(this.ledger, this.target, this, settings.notifyCustomer).send();
+      if (stopped) return stopped;
+    }
     return this.run(deadline, () => this.nextBatch(null));
   }
 
@@ -180,7 +186,7 @@ export class ShopifyPush implements ConnectorPush {
    * the run stops if the call failed (throttled, rejected, transient), or
    * null when it was answered.
    */
-  private settleCall<T>(answer: ShopifyAnswer<T>, estimatedCost: number): PushStep | null {
+  settleCall<T>(answer: ShopifyAnswer<T>, estimatedCost: number): PushStep | null {
     const now = this.ledger.now();
     if ("bucket" in answer && answer.bucket) this.bucket = answer.bucket;
     this.ledger.record("cost", answer.ok ? (answer.cost ?? estimatedCost) : estimatedCost);
@@ -194,6 +200,7 @@ export class ShopifyPush implements ConnectorPush {
         return this.ledger.throttled(affordableAt(this.bucket, estimatedCost, now), "throttled by Shopify");
       }
       case "rejected":
+      case "denied":
         return this.ledger.credentialsRejected(answer.message);
       case "transient":
       case "invalid":
@@ -202,7 +209,7 @@ export class ShopifyPush implements ConnectorPush {
   }
 
   /** Null when the bucket holds `cost` now (and spends it), else when it will. */
-  private waitForBudget(cost: number): PushStep | null {
+  waitForBudget(cost: number): PushStep | null {
     const now = this.ledger.now();
     const at = affordableAt(this.bucket, cost, now);
     if (at > now) return { kind: "wait", wakeAt: at, reason: "waiting for Shopify's cost bucket" };

@@ -1,9 +1,9 @@
 import { asc, eq } from "drizzle-orm";
 import { remoteOrders, shipments } from "../schema/channel-connection.ts";
 import type { PushLedger, PushStep } from "./push-ledger.ts";
+import { allocateUnits, settleShipment, type Shipment } from "./shipment-plan.ts";
 import { getOrder, shipOrderLines, type ShippedLine, type WalmartTarget } from "./walmart-api.ts";
 
-type Shipment = typeof shipments.$inferSelect;
 type RemoteLine = (typeof remoteOrders.$inferSelect)["lines"][number];
 
 /**
@@ -75,25 +75,12 @@ export class WalmartShipments {
   }
 
   private settle(shipment: Shipment, state: "confirmed" | "refused", reason: string | null): void {
-    this.ledger.db.update(shipments).set({ state, reason, settledAt: this.ledger.now() }).where(eq(shipments.eventId, shipment.eventId)).run();
-    if (state === "refused") this.ledger.fail(`shipment ${shipment.eventId} of Walmart order ${shipment.externalId} not confirmed: ${reason}`);
+    settleShipment(this.ledger, shipment, state, reason, "Walmart");
   }
 }
 
 /** Each SKU's units over the order's lines of that SKU with units left to ship, in line order; null if they do not fit. */
 function allocate(lines: RemoteLine[], shipped: { sku: string; qty: number }[]): { lineNumber: string; qty: number }[] | null {
-  const left = new Map(lines.map((line) => [line.lineNumber, line.qty - line.shipped]));
-  const plan = new Map<string, number>();
-  for (const { sku, qty } of shipped) {
-    let remaining = qty;
-    for (const line of lines.filter((l) => l.sku === sku)) {
-      const take = Math.min(remaining, left.get(line.lineNumber)!);
-      if (take <= 0) continue;
-      left.set(line.lineNumber, left.get(line.lineNumber)! - take);
-      plan.set(line.lineNumber, (plan.get(line.lineNumber) ?? 0) + take);
-      remaining -= take;
-    }
-    if (remaining > 0) return null;
-  }
-  return [...plan].map(([lineNumber, qty]) => ({ lineNumber, qty }));
+  const plan = allocateUnits(lines.map((line) => ({ id: line.lineNumber, sku: line.sku, left: line.qty - line.shipped })), shipped);
+  return plan && plan.map(({ id, qty }) => ({ lineNumber: id, qty }));
 }

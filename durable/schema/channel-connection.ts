@@ -91,7 +91,7 @@ export const activity = sqliteTable(
   (table) => [index("activity_kind_at").on(table.kind, table.at)],
 );
 
-/** The remote's orders this connection recorded (Walmart), with what was shipped of each line: shipments are confirmed against them. */
+/** The remote's orders this connection recorded (Walmart; Shopify's arrive by webhook and are not kept here), with what was shipped of each line: shipments are confirmed against them. */
 export const remoteOrders = sqliteTable("remote_orders", {
   externalId: text("external_id").primaryKey(),
   lines: text("lines", { mode: "json" }).$type<{ lineNumber: string; sku: string; qty: number; shipped: number }[]>().notNull(),
@@ -109,6 +109,8 @@ export const shipments = sqliteTable(
     tracking: text("tracking"),
     state: text("state", { enum: ["pending", "confirmed", "refused"] }).notNull(),
     reason: text("reason"),
+    /** What the remote had left to ship of each SKU when the confirmation was last sent: a retry whose answer was lost is recognised against it. */
+    attempt: text("attempt", { mode: "json" }).$type<Record<string, number>>(),
     createdAt: integer("created_at").notNull(),
     settledAt: integer("settled_at"),
   },

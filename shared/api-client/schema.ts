@@ -2234,6 +2234,16 @@ export interface components {
              * @example https://acme-retail.myshopify.com
              */
             baseUrl?: string;
+            /**
+             * @description Confirm each fulfilment of the channel's Shopify orders (those the tenant's Shopify webhook brings onto this channel) to the shop with fulfillmentCreate, carrier and tracking number included. Needs the write_merchant_managed_fulfillment_orders scope.
+             * @default true
+             */
+            confirmShipments?: boolean;
+            /**
+             * @description Whether Shopify sends the customer its shipping confirmation when a fulfilment is confirmed.
+             * @default true
+             */
+            notifyCustomer?: boolean;
         };
         ShopifyLocations: {
             /** @example gid://shopify/Location/68231790836 */
@@ -2330,7 +2340,7 @@ export interface components {
             enabled?: boolean;
         };
         ShopifyCredentials: {
-            /** @description The Admin API access token (scopes write_inventory, read_products). Write-only: stored encrypted, shown masked. */
+            /** @description The Admin API access token (scopes write_inventory, read_products; write_merchant_managed_fulfillment_orders to confirm shipments). Write-only: stored encrypted, shown masked. */
             accessToken: string;
         };
         PutWalmartConnectionRequest: {

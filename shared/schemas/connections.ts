@@ -34,6 +34,11 @@ export const ShopifyConnectionSettings = z
       .openapi({ example: "acme-retail.myshopify.com" }),
     apiVersion: ShopifyApiVersion,
     baseUrl: RemoteBaseUrl.optional().openapi({ description: "Send Admin API calls here instead of https://<shopDomain> (tests, sandboxes)." }),
+    confirmShipments: z.boolean().default(true).openapi({
+      description:
+        "Confirm each fulfilment of the channel's Shopify orders (those the tenant's Shopify webhook brings onto this channel) to the shop with fulfillmentCreate, carrier and tracking number included. Needs the write_merchant_managed_fulfillment_orders scope.",
+    }),
+    notifyCustomer: z.boolean().default(true).openapi({ description: "Whether Shopify sends the customer its shipping confirmation when a fulfilment is confirmed." }),
   })
   .strict()
   .openapi("ShopifyConnectionSettings");
@@ -41,7 +46,7 @@ export type ShopifyConnectionSettings = z.infer<typeof ShopifyConnectionSettings
 
 export const ShopifyCredentials = z
   .object({
-    accessToken: z.string().min(8).max(512).openapi({ description: "The Admin API access token (scopes write_inventory, read_products). Write-only: stored encrypted, shown masked." }),
+    accessToken: z.string().min(8).max(512).openapi({ description: "The Admin API access token (scopes write_inventory, read_products; write_merchant_managed_fulfillment_orders to confirm shipments). Write-only: stored encrypted, shown masked." }),
   })
   .strict()
   .openapi("ShopifyCredentials");

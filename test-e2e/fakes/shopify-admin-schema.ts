@@ -15,11 +15,15 @@ type Query {
   productVariants(first: Int!, after: String, query: String): ProductVariantConnection!
   nodes(ids: [ID!]!): [Node]!
   node(id: ID!): Node
+  order(id: ID!): Order
 }
 
 type Mutation {
   inventorySetQuantities(input: InventorySetQuantitiesInput!): InventorySetQuantitiesPayload
+  fulfillmentCreate(fulfillment: FulfillmentInput!, message: String): FulfillmentCreatePayload
 }
+
+scalar URL
 
 type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
 type ProductVariantConnection { nodes: [ProductVariant!]! pageInfo: PageInfo! }
@@ -78,6 +82,37 @@ type InventoryAdjustmentGroup implements Node {
   referenceDocumentUri: String
   changes(inventoryItemIds: [ID!], locationIds: [ID!], quantityNames: [String!]): [InventoryChange!]!
 }
+
+type Order implements Node {
+  id: ID!
+  name: String!
+  fulfillmentOrders(first: Int, after: String, query: String): FulfillmentOrderConnection!
+}
+
+type FulfillmentOrderConnection { nodes: [FulfillmentOrder!]! pageInfo: PageInfo! }
+enum FulfillmentOrderStatus { OPEN IN_PROGRESS CLOSED CANCELLED INCOMPLETE ON_HOLD SCHEDULED }
+type FulfillmentOrder implements Node {
+  id: ID!
+  status: FulfillmentOrderStatus!
+  lineItems(first: Int, after: String): FulfillmentOrderLineItemConnection!
+}
+type FulfillmentOrderLineItemConnection { nodes: [FulfillmentOrderLineItem!]! pageInfo: PageInfo! }
+type FulfillmentOrderLineItem implements Node { id: ID! sku: String totalQuantity: Int! remainingQuantity: Int! }
+
+input FulfillmentInput {
+  lineItemsByFulfillmentOrder: [FulfillmentOrderLineItemsInput!]!
+  notifyCustomer: Boolean = false
+  trackingInfo: FulfillmentTrackingInput
+}
+input FulfillmentOrderLineItemsInput { fulfillmentOrderId: ID! fulfillmentOrderLineItems: [FulfillmentOrderLineItemInput!] }
+input FulfillmentOrderLineItemInput { id: ID! quantity: Int! }
+input FulfillmentTrackingInput { company: String number: String url: URL numbers: [String!] urls: [URL!] }
+
+enum FulfillmentStatus { SUCCESS CANCELLED ERROR FAILURE OPEN PENDING }
+type FulfillmentTrackingInfo { company: String number: String url: URL }
+type Fulfillment implements Node { id: ID! status: FulfillmentStatus! trackingInfo(first: Int): [FulfillmentTrackingInfo!]! }
+type UserError { field: [String!] message: String! }
+type FulfillmentCreatePayload { fulfillment: Fulfillment userErrors: [UserError!]! }
 
 type InventoryChange {
   name: String!

@@ -3,6 +3,8 @@ import { affordableAt, spend, type BucketState } from "../../durable/connectors/
 import {
   availableAt,
   availableAtLocationDocument,
+  createFulfillment,
+  openLineItems,
   inventoryItemsOf,
   setAvailable,
   setAvailableDocument,
@@ -376,5 +378,35 @@ describe("faults", () => {
     expect(shop.available(item, location)).toBe(7);
     expect(await write("cut")).toMatchObject({ ok: true, data: { userErrors: [] } });
     expect(shop.stats).toMatchObject({ writes: 1, replays: 1 });
+  });
+});
+
+describe("the fake shop's orders and fulfillments", () => {
+  it("lists what is left to ship, ships it once per call with tracking, and refuses more than is left, shipping nothing", async () => {
+    shop.orders.add("5001", [
+      { sku: "SKU-1", qty: 3 },
+      { sku: "SKU-2", qty: 1 },
+    ]);
+    const open = await openLineItems(target(), "5001");
+    if (!open.ok || !open.data) throw new Error(`no open line items: ${JSON.stringify(open)}`);
+    expect(open.data.map(({ sku, remainingQuantity }) => ({ sku, remainingQuantity }))).toEqual([
+      { sku: "SKU-1", remainingQuantity: 3 },
+      { sku: "SKU-2", remainingQuantity: 1 },
+    ]);
+    // The read is charged as Shopify's rules count it: the order, 5 fulfillment orders of 50 line items each.
+    expect(open.cost).toBe(3 + 5 * 53);
+    const line = open.data[0]!;
+    const ship = (quantity: number) =>
+      createFulfillment(target(), {
+        lineItemsByFulfillmentOrder: [{ fulfillmentOrderId: line.fulfillmentOrderId, fulfillmentOrderLineItems: [{ id: line.id, quantity }] }],
+        notifyCustomer: false,
+        trackingInfo: { company: "UPS", number: "1Z1" },
+      });
+    expect(await ship(2)).toMatchObject({ ok: true, data: { fulfillmentId: expect.stringMatching(/^gid:\/\/shopify\/Fulfillment\//), userErrors: [] } });
+    expect(await ship(2)).toMatchObject({ ok: true, data: { fulfillmentId: null, userErrors: [{ message: "Invalid fulfillment order line item quantity requested." }] } });
+    expect(shop.orders.remaining("5001", "SKU-1")).toBe(1);
+    expect(shop.orders.fulfillments).toEqual([expect.objectContaining({ lines: [{ sku: "SKU-1", qty: 2 }], company: "UPS", number: "1Z1", notifyCustomer: false })]);
+    expect(await openLineItems(target(), "9999")).toMatchObject({ ok: true, data: null });
+    expect(shop.stats.violations).toBe(0);
   });
 });

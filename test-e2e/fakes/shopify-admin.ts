@@ -22,6 +22,7 @@ import {
 import { inputLimitError, shopifyCostModel, type CostModel, type LimitKind } from "./shopify-admin-limits.ts";
 import { adminSchema as schema, fakeApiVersion, idempotentDirective, parseGid, parseSkuQuery, servedVersion } from "./shopify-admin-schema.ts";
 import { listenOnLoopback } from "./loopback.ts";
+import { ShopOrders } from "./shopify-orders.ts";
 
 export { fakeApiVersion };
 
@@ -205,9 +206,11 @@ export class FakeShopifyAdmin {
   readonly #keyUses: IdempotencyKeyUse[] = [];
   readonly #violations: Violation[] = [];
   readonly #adjustments: AppliedAdjustment[] = [];
-  readonly #faults: FakeFault[] = [];
+  readonly #faults: { fault: FakeFault; bodyMatch: RegExp | undefined }[] = [];
   readonly #stats: FakeShopifyStats = { calls: 0, writes: 0, replays: 0, throttled: 0, violations: 0 };
   readonly #rootValue: object;
+  /** The shop's orders and fulfillments (`addOrder`, `orders.fulfillments`). */
+  readonly orders: ShopOrders;
   #nextId = 1;
   #port = 0;
 
@@ -221,7 +224,9 @@ export class FakeShopifyAdmin {
     this.#requestedPort = options.port ?? 0;
     const maximumAvailable = options.maximumAvailable ?? 1000;
     this.#bucket = { maximumAvailable, restoreRate: options.restoreRate ?? 100, available: maximumAvailable, at: this.#now() };
+    this.orders = new ShopOrders(() => this.#nextId++, this.#now);
     this.#rootValue = {
+      ...this.orders.resolvers(),
       productVariants: (args: { first: number; after?: string | null; query?: string | null }) => this.#productVariants(args),
       nodes: (args: { ids: string[] }) => args.ids.map((id) => this.#node(id)),
       node: (args: { id: string }) => this.#node(args.id),
@@ -277,9 +282,9 @@ export class FakeShopifyAdmin {
     setQuantityOf(this.#level(this.#itemId(skuOrItemId), this.#knownLocation(locationId)), name, quantity);
   }
 
-  /** The next `times` requests meet this fault, in the order injected. */
-  injectFault(fault: FakeFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.#faults.push(fault);
+  /** The next `times` requests (with `bodyMatch`, only those whose body matches it, e.g. /fulfillmentCreate/) meet this fault, in the order injected. */
+  injectFault(fault: FakeFault, times = 1, bodyMatch?: RegExp): void {
+    for (let i = 0; i < times; i += 1) this.#faults.push({ fault, bodyMatch });
   }
 
   /** The bucket as the next answer would report it, refilled up to now. */
@@ -338,11 +343,13 @@ export class FakeShopifyAdmin {
     this.#stats.calls += 1;
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const fault = this.#faults.shift();
+    const rawBody = Buffer.concat(chunks).toString("utf8");
+    const faultAt = this.#faults.findIndex((f) => !f.bodyMatch || f.bodyMatch.test(rawBody));
+    const fault = faultAt < 0 ? undefined : this.#faults.splice(faultAt, 1)[0]!.fault;
     if (fault?.kind === "status") return send(res, { status: fault.status, body: { errors: `fake fault: HTTP ${fault.status}` } });
     // A hung request keeps its socket open until close() destroys every connection.
     if (fault?.kind === "hang" && !fault.apply) return;
-    const answer = this.#answer(req, Buffer.concat(chunks).toString("utf8"));
+    const answer = this.#answer(req, rawBody);
     if (fault?.kind === "hang") return;
     if (fault?.kind === "cut-after-apply") {
       req.socket.destroy();

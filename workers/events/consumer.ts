@@ -1,6 +1,6 @@
 import { EventMessage, type OutboundEvent } from "../../shared/schemas/events.ts";
 import { logLine } from "../log.ts";
-import { channelConnection, eventWebhook, exceptionQueue, tenantRegistry } from "../../durable/objects.ts";
+import { channelConnection, eventWebhook, exceptionQueue, shopifyIntegration, tenantRegistry } from "../../durable/objects.ts";
 
 /** The queue every outbound event goes through, and where those that fail every retry end up. */
 export const eventsQueue = "shelfsync-events";
@@ -24,12 +24,16 @@ export async function handleEventBatch(batch: MessageBatch, env: Env): Promise<v
 
 /**
  * Hands a fulfilment to the connections of the order's channel that confirm
- * shipments to their remote (Walmart), each once per event. A failure fails
- * the delivery: the queue retries the whole event.
+ * shipments to their remote, each once per event: Walmart's (which keep the
+ * orders they took), and Shopify's when the tenant's Shopify webhook brings
+ * its orders onto that channel. A failure fails the delivery: the queue
+ * retries the whole event.
  */
 async function forwardFulfillment(env: Env, event: Extract<OutboundEvent, { type: "order.fulfilled" }>): Promise<void> {
   const { channel, externalId, lines, carrier, tracking } = event.data;
-  const connections = (await tenantRegistry(env, event.tenantId).listConnections()).filter((c) => c.channel === channel && c.type === "walmart" && c.enabled);
+  const candidates = (await tenantRegistry(env, event.tenantId).listConnections()).filter((c) => c.channel === channel && c.enabled);
+  const shopifyOrders = candidates.some((c) => c.type === "shopify") && (await shopifyIntegration(env, event.tenantId).getSettings())?.channel === channel;
+  const connections = candidates.filter((c) => c.type === "walmart" || (c.type === "shopify" && shopifyOrders));
   await Promise.all(connections.map((c) => channelConnection(env, event.tenantId, c.id).recordShipment(event.id, { externalId, lines, carrier, tracking })));
 }
 
