@@ -173,6 +173,29 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     });
   }
 
+  /**
+   * Sends a refused shipment confirmation again now: a
+   * `channel_shipment_refused` exception's replay, once its cause is fixed on
+   * the remote. Resolved when the remote takes it.
+   */
+  async retryShipment(eventId: string): Promise<{ confirmed: boolean; detail: string }> {
+    return this.serialized(async () => {
+      const current = this.row.get();
+      if (!current?.enabled) return { confirmed: false, detail: `connection ${this.identity.connectionId} is disabled` };
+      const shipment = this.db.select().from(schema.shipments).where(eq(schema.shipments.eventId, eventId)).get();
+      if (!shipment) return { confirmed: false, detail: `connection ${this.identity.connectionId} has no shipment of event ${eventId}` };
+      if (shipment.state === "confirmed") return { confirmed: true, detail: `already confirmed for order ${shipment.externalId}` };
+      this.db.update(schema.shipments).set({ state: "pending", reason: null, settledAt: null }).where(eq(schema.shipments.eventId, eventId)).run();
+      const push = await this.push(current);
+      const step = await this.waitingOutShortWaits(async () => (await push.confirmShipments?.()) ?? { kind: "idle" }, this.now() + runBudgetMs);
+      const after = this.db.select().from(schema.shipments).where(eq(schema.shipments.eventId, eventId)).get()!;
+      if (after.state === "confirmed") return { confirmed: true, detail: `order ${after.externalId}: the remote took the shipment` };
+      if (after.state === "refused") return { confirmed: false, detail: after.reason ?? "refused again" };
+      // Still pending (a budget, a failure): the next push sends it; the replay reports why not now.
+      return { confirmed: false, detail: step.kind !== "idle" ? `not sent yet: ${step.reason}` : "not sent yet" };
+    });
+  }
+
   /** Stops pushing; the configuration and what the remote confirmed stay, for a later PUT to resume. */
   async disable(): Promise<Connection | null> {
     return this.serialized(async () => {
@@ -238,17 +261,22 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       this.db.update(remoteSkus).set({ unmapped: false, remoteId: null, pending: true }).where(eq(remoteSkus.sku, sku)).run();
       const push = await this.push(current);
       const deadline = this.now() + runBudgetMs;
-      let outcome = await push.pushSkus([sku], deadline);
-      // A short wait (a budget refilling, an accepted patch to read back) is waited out here: a replay wants the answer.
-      while (outcome.kind === "wait" && outcome.wakeAt < deadline && outcome.wakeAt - this.now() <= replayWaitMs) {
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, outcome.kind === "wait" ? outcome.wakeAt - this.now() : 0)));
-        outcome = await push.pushSkus([sku], deadline);
-      }
+      const outcome = await this.waitingOutShortWaits(() => push.pushSkus([sku], deadline), deadline);
       const after = this.db.select().from(remoteSkus).where(eq(remoteSkus.sku, sku)).get()!;
       const remote = { shopify: "Shopify", walmart: "Walmart", amazon: "Amazon" }[current.type];
       if (!after.pending) return { confirmed: true, detail: `${remote} confirmed ${after.remote} available for ${sku}` };
       return { confirmed: false, detail: after.unmapped ? `${remote} still has no item with SKU ${sku}` : describe(outcome) };
     });
+  }
+
+  /** Runs `step` again after each short wait (a budget refilling, an accepted patch to read back): a replay wants the answer. */
+  private async waitingOutShortWaits(step: () => Promise<PushStep>, deadline: number): Promise<PushStep> {
+    let outcome = await step();
+    while (outcome.kind === "wait" && outcome.wakeAt < deadline && outcome.wakeAt - this.now() <= replayWaitMs) {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, outcome.kind === "wait" ? outcome.wakeAt - this.now() : 0)));
+      outcome = await step();
+    }
+    return outcome;
   }
 
   /**

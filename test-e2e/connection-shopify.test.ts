@@ -239,16 +239,24 @@ describe("a Shopify connection", () => {
     // The cut answer was seen (a failure on record), and the retry recognised the fulfilment as landed.
     expect((await status(rig.edge, store)).lastError?.message).toMatch(/no answer from Shopify/);
 
-    // An order the shop does not know: not confirmed, and the connection says why.
+    // An order the shop does not know: not confirmed, the connection says why, and a person gets an exception.
     const stranger = shopifyId();
     const strangerId = await shopifyOrderArrives(rig.edge, store, secret, stranger, [{ sku: "SHIP", quantity: 1 }]);
     await edgeCall(rig.edge.url, "POST", `/v1/orders/${strangerId}/fulfillments`, { key: store.adminKey, body: { location, lines: [{ sku: "SHIP", qty: 1 }], carrier: "UPS", tracking: "1Z999AA10123456786" } });
-    const refused = await waitFor("the refusal on the connection's status", 30_000, async () => {
-      const current = await status(rig.edge, store);
-      return current.lastError?.message.includes(`Shopify has no order ${stranger}`) ? current : undefined;
+    const exception = await waitFor("the channel_shipment_refused exception", 30_000, async () => {
+      const page = await edgeCall<{ exceptions: ExceptionRecord[] }>(rig.edge.url, "GET", "/v1/exceptions?type=channel_shipment_refused", { key: store.adminKey });
+      return page.exceptions[0];
     });
-    expect(refused.lastError?.message).toMatch(/not confirmed/);
+    expect(exception).toMatchObject({ state: "open", correlationId: stranger, payload: { connection: connectionId, remote: "shopify", channel: "web", externalId: stranger, reason: `Shopify has no order ${stranger}` } });
+    expect((await status(rig.edge, store)).lastError?.message).toMatch(/not confirmed: Shopify has no order/);
     expect(shop.orders.fulfillments).toHaveLength(2);
+
+    // The order exists on Shopify now: the replay sends the confirmation, and Shopify takes it.
+    shop.orders.add(stranger, [{ sku: "SHIP", qty: 1 }]);
+    const replay = await edgeCall<{ outcome: string }>(rig.edge.url, "POST", `/v1/exceptions/${exception.id}/replay`, { key: store.adminKey, body: {} });
+    expect(replay, JSON.stringify(replay)).toMatchObject({ outcome: "resolved" });
+    expect(shop.orders.remaining(stranger, "SHIP")).toBe(0);
+    expect(shop.orders.fulfillments.at(-1)).toMatchObject({ number: "1Z999AA10123456786", lines: [{ sku: "SHIP", qty: 1 }] });
     expect(shop.stats.violations).toBe(0);
   });
 

@@ -84,7 +84,7 @@ export class EdgeHost {
   }
 
   #startOn(port: number): Promise<LocalEdge> {
-    return startMiniflareEdge({ port, persistTo: this.stateDir, platformKey, vars: { CONNECTION_CREDENTIALS_KEY: credentialsKey, CONNECTION_CATCH_UP_SECONDS: "2" }, output: "ignore", logLevel: "none" });
+    return startMiniflareEdge({ port, persistTo: this.stateDir, platformKey, vars: { CONNECTION_CREDENTIALS_KEY: credentialsKey, CONNECTION_CATCH_UP_SECONDS: "2" }, output: process.env.E2E_EDGE_LOG ? "inherit" : "ignore", logLevel: process.env.E2E_EDGE_LOG ? "info" : "none" });
   }
 
   async stop(): Promise<void> {

@@ -16,6 +16,8 @@ export interface ConnectorPush {
   pushSkus(skus: string[], deadline: number): Promise<PushStep>;
   /** When the remote needs the connection again with nothing to push (e.g. to list new orders); null: not before a change. */
   nextDue?(): number | null;
+  /** Sends pending shipment confirmations (remotes that take them); null when none is left pending. */
+  confirmShipments?(): Promise<PushStep | null>;
 }
 
 export type ConnectionRow = typeof connection.$inferSelect;

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { exceptionQueue } from "../objects.ts";
 import { shipments } from "../schema/channel-connection.ts";
 import type { PushLedger } from "./push-ledger.ts";
 
@@ -33,8 +34,33 @@ export function allocateUnits(lines: ShippableLine[], shipped: { sku: string; qt
   return [...plan].map(([id, qty]) => ({ id, qty }));
 }
 
-/** A shipment settled: confirmed, or refused with the reason (kept on the row and as the connection's last error). */
-export function settleShipment(ledger: PushLedger, shipment: Shipment, state: "confirmed" | "refused", reason: string | null, remote: string): void {
-  ledger.db.update(shipments).set({ state, reason, settledAt: ledger.now() }).where(eq(shipments.eventId, shipment.eventId)).run();
-  if (state === "refused") ledger.fail(`shipment ${shipment.eventId} of ${remote} order ${shipment.externalId} not confirmed: ${reason}`);
+/** The remote took the shipment. */
+export function confirmShipment(ledger: PushLedger, shipment: Shipment): void {
+  ledger.db.update(shipments).set({ state: "confirmed", reason: null, settledAt: ledger.now() }).where(eq(shipments.eventId, shipment.eventId)).run();
+}
+
+/**
+ * The remote will not take the shipment: the reason is kept on the row, as
+ * the connection's last error, and as a `channel_shipment_refused` exception
+ * (recorded first, so that a crash in between loses no refusal; its natural
+ * key is the event, so a second report is the same exception).
+ */
+export async function refuseShipment(ledger: PushLedger, shipment: Shipment, reason: string, remote: string): Promise<void> {
+  await reportRefused(ledger, shipment, reason);
+  ledger.db.update(shipments).set({ state: "refused", reason, settledAt: ledger.now() }).where(eq(shipments.eventId, shipment.eventId)).run();
+  ledger.fail(`shipment ${shipment.eventId} of ${remote} order ${shipment.externalId} not confirmed: ${reason}`);
+}
+
+async function reportRefused(ledger: PushLedger, shipment: Shipment, reason: string): Promise<void> {
+  const { tenantId, connectionId } = ledger.options.identity;
+  const { channel, type } = ledger.connection;
+  await exceptionQueue(ledger.options.env, tenantId).record([
+    {
+      naturalKey: `channel_shipment_refused:${connectionId}:${shipment.eventId}`,
+      type: "channel_shipment_refused",
+      subject: `order:${shipment.externalId}@${connectionId}`,
+      correlationId: shipment.externalId,
+      payload: { connection: connectionId, remote: type, channel, externalId: shipment.externalId, eventId: shipment.eventId, reason },
+    },
+  ]);
 }

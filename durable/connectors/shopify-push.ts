@@ -56,12 +56,16 @@ export class ShopifyPush implements ConnectorPush, ShopifyBudget {
 
   /** Confirms pending shipments, then pushes what is pending until nothing is, the budget runs short, or `deadline` passes. */
   async pushPending(deadline: number): Promise<PushStep> {
-    const settings = this.ledger.connection.settings as ShopifyConnectionSettings;
-    if (settings.confirmShipments && this.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get()) {
-      const stopped = await new ShopifyShipments(this.ledger, this.target, this, settings.notifyCustomer).send();
-      if (stopped) return stopped;
-    }
+    const stopped = await this.confirmShipments();
+    if (stopped) return stopped;
     return this.run(deadline, () => this.nextBatch(null));
+  }
+
+  /** Sends the pending shipment confirmations; null when none is left pending, else how the run stops. */
+  async confirmShipments(): Promise<PushStep | null> {
+    const settings = this.ledger.connection.settings as ShopifyConnectionSettings;
+    if (!settings.confirmShipments || !this.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get()) return null;
+    return new ShopifyShipments(this.ledger, this.target, this, settings.notifyCustomer).send();
   }
 
   /** Pushes these SKUs only (a replay), until confirmed or stopped. */
@@ -208,10 +212,10 @@ export class ShopifyPush implements ConnectorPush, ShopifyBudget {
     }
   }
 
-  /** Null when the bucket holds `cost` now (and spends it), else when it will. */
-  waitForBudget(cost: number): PushStep | null {
+  /** Null when the bucket holds `cost` (plus `reserve`, kept for a call to follow) now, and spends `cost`; else when it will. */
+  waitForBudget(cost: number, reserve = 0): PushStep | null {
     const now = this.ledger.now();
-    const at = affordableAt(this.bucket, cost, now);
+    const at = affordableAt(this.bucket, cost + reserve, now);
     if (at > now) return { kind: "wait", wakeAt: at, reason: "waiting for Shopify's cost bucket" };
     this.bucket = spend(this.bucket, cost, now);
     return null;

@@ -2,12 +2,12 @@ import { asc, eq } from "drizzle-orm";
 import { shipments } from "../schema/channel-connection.ts";
 import type { PushLedger, PushStep } from "./push-ledger.ts";
 import { createFulfillment, fulfillmentOrdersPerRead, lineItemsPerFulfillmentOrder, openLineItems, type ShopifyAnswer, type ShopifyTarget } from "./shopify-admin.ts";
-import { allocateUnits, settleShipment, type Shipment } from "./shipment-plan.ts";
+import { allocateUnits, confirmShipment, refuseShipment, type Shipment } from "./shipment-plan.ts";
 
 /** The connection's budget, as the Shopify push keeps it: every call here is paid from the same cost bucket. */
 export interface ShopifyBudget {
-  /** Null when the bucket holds `cost` now (and spends it), else how the run waits. */
-  waitForBudget(cost: number): PushStep | null;
+  /** Null when the bucket holds `cost` (plus `reserve`, for a call to follow) now, and spends `cost`; else how the run waits. */
+  waitForBudget(cost: number, reserve?: number): PushStep | null;
   /** Records an answer's bucket and cost; how the run stops when the call failed, else null. */
   settleCall<T>(answer: ShopifyAnswer<T>, estimatedCost: number): PushStep | null;
 }
@@ -46,21 +46,22 @@ export class ShopifyShipments {
   }
 
   private async confirmOne(shipment: Shipment): Promise<PushStep | null> {
-    if (!/^\d{1,20}$/.test(shipment.externalId)) return this.refuse(shipment, "not a Shopify order id");
-    const waitToRead = this.budget.waitForBudget(readCost);
+    if (!/^\d{1,20}$/.test(shipment.externalId)) return await this.refuse(shipment, "not a Shopify order id");
+    // The read and the fulfilment that follows it, paid for together: a read alone would be read again after the wait for the write.
+    const waitToRead = this.budget.waitForBudget(readCost, createCost);
     if (waitToRead) return waitToRead;
     const open = await openLineItems(this.target, shipment.externalId);
-    if (!open.ok && open.kind === "denied") return this.refuse(shipment, `Shopify denied reading the order: ${open.message}`);
+    if (!open.ok && open.kind === "denied") return await this.refuse(shipment, `Shopify denied reading the order: ${open.message}`);
     const readFailed = this.budget.settleCall(open, readCost);
     if (readFailed || !open.ok) return readFailed;
-    if (open.data === null) return this.refuse(shipment, `Shopify has no order ${shipment.externalId}`);
+    if (open.data === null) return await this.refuse(shipment, `Shopify has no order ${shipment.externalId}`);
     const left = leftBySku(open.data);
-    if (shipment.attempt && shipment.lines.every(({ sku, qty }) => (left.get(sku) ?? 0) <= (shipment.attempt![sku] ?? 0) - qty)) return this.settle(shipment, "confirmed", null);
+    if (shipment.attempt && shipment.lines.every(({ sku, qty }) => (left.get(sku) ?? 0) <= (shipment.attempt![sku] ?? 0) - qty)) return this.confirm(shipment);
     const plan = allocateUnits(
       open.data.map((item) => ({ id: item.id, sku: item.sku, left: item.remainingQuantity })),
       shipment.lines,
     );
-    if (!plan) return this.refuse(shipment, "more units than the Shopify order has left to ship");
+    if (!plan) return await this.refuse(shipment, "more units than the Shopify order has left to ship");
     const waitToSend = this.budget.waitForBudget(createCost);
     if (waitToSend) return waitToSend;
     const attempt = Object.fromEntries(shipment.lines.map(({ sku }) => [sku, left.get(sku) ?? 0]));
@@ -77,19 +78,20 @@ export class ShopifyShipments {
       ...(Object.keys(tracking).length > 0 ? { trackingInfo: tracking } : {}),
     });
     this.ledger.record("write", 1);
-    if (!answer.ok && answer.kind === "denied") return this.refuse(shipment, `Shopify denied the fulfillment: ${answer.message}`);
+    if (!answer.ok && answer.kind === "denied") return await this.refuse(shipment, `Shopify denied the fulfillment: ${answer.message}`);
     const sendFailed = this.budget.settleCall(answer, createCost);
     if (sendFailed || !answer.ok) return sendFailed;
-    if (answer.data.userErrors.length > 0) return this.refuse(shipment, `Shopify refused the fulfillment: ${answer.data.userErrors.map((e) => e.message).join("; ")}`);
-    return this.settle(shipment, "confirmed", null);
+    if (answer.data.userErrors.length > 0) return await this.refuse(shipment, `Shopify refused the fulfillment: ${answer.data.userErrors.map((e) => e.message).join("; ")}`);
+    return this.confirm(shipment);
   }
 
-  private refuse(shipment: Shipment, reason: string): null {
-    return this.settle(shipment, "refused", reason);
+  private async refuse(shipment: Shipment, reason: string): Promise<null> {
+    await refuseShipment(this.ledger, shipment, reason, "Shopify");
+    return null;
   }
 
-  private settle(shipment: Shipment, state: "confirmed" | "refused", reason: string | null): null {
-    settleShipment(this.ledger, shipment, state, reason, "Shopify");
+  private confirm(shipment: Shipment): null {
+    confirmShipment(this.ledger, shipment);
     return null;
   }
 }

@@ -59,13 +59,17 @@ export class WalmartPush implements ConnectorPush {
       const stopped = await new WalmartOrders(this.ledger, this.target).pull(token);
       if (stopped) return stopped;
     }
-    if (this.ledger.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get()) {
-      const token = await this.token();
-      if (typeof token !== "string") return token;
-      const stopped = await new WalmartShipments(this.ledger, this.target).send(token);
-      if (stopped) return stopped;
-    }
+    const stopped = await this.confirmShipments();
+    if (stopped) return stopped;
     return this.run(deadline, null);
+  }
+
+  /** Sends the pending shipment confirmations; null when none is left pending, else how the run stops. */
+  async confirmShipments(): Promise<PushStep | null> {
+    if (!this.ledger.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get()) return null;
+    const token = await this.token();
+    if (typeof token !== "string") return token;
+    return new WalmartShipments(this.ledger, this.target).send(token);
   }
 
   /** One of Walmart's orders read, recorded and acknowledged again (an exception's replay). */

@@ -1,7 +1,7 @@
 import { asc, eq } from "drizzle-orm";
 import { remoteOrders, shipments } from "../schema/channel-connection.ts";
 import type { PushLedger, PushStep } from "./push-ledger.ts";
-import { allocateUnits, settleShipment, type Shipment } from "./shipment-plan.ts";
+import { allocateUnits, confirmShipment, refuseShipment, type Shipment } from "./shipment-plan.ts";
 import { getOrder, shipOrderLines, type ShippedLine, type WalmartTarget } from "./walmart-api.ts";
 
 type RemoteLine = (typeof remoteOrders.$inferSelect)["lines"][number];
@@ -25,16 +25,16 @@ export class WalmartShipments {
     for (const shipment of pending) {
       const order = this.ledger.db.select().from(remoteOrders).where(eq(remoteOrders.externalId, shipment.externalId)).get();
       if (!order) {
-        this.settle(shipment, "refused", "not an order this connection took from Walmart");
+        await this.refuse(shipment, "not an order this connection took from Walmart");
         continue;
       }
       if (!shipment.carrier || !shipment.tracking) {
-        this.settle(shipment, "refused", "Walmart needs a carrier and a tracking number: record the fulfilment with both");
+        await this.refuse(shipment, "Walmart needs a carrier and a tracking number: record the fulfilment with both");
         continue;
       }
       const plan = allocate(order.lines, shipment.lines);
       if (!plan) {
-        this.settle(shipment, "refused", "more units than the Walmart order has left to ship");
+        await this.refuse(shipment, "more units than the Walmart order has left to ship");
         continue;
       }
       const shippedAt = this.ledger.now();
@@ -45,7 +45,7 @@ export class WalmartShipments {
         continue;
       }
       if (answer.kind === "invalid" || answer.kind === "notFound") {
-        this.settle(shipment, "refused", answer.message);
+        await this.refuse(shipment, answer.message);
         continue;
       }
       return this.ledger.retryLater(`confirming shipment ${shipment.eventId} of Walmart order ${shipment.externalId}: ${answer.message}`);
@@ -70,12 +70,12 @@ export class WalmartShipments {
     const updated = lines.map((line) => ({ ...line, shipped: line.shipped + (plan.find((p) => p.lineNumber === line.lineNumber)?.qty ?? 0) }));
     this.ledger.options.transaction(() => {
       this.ledger.db.update(remoteOrders).set({ lines: updated }).where(eq(remoteOrders.externalId, shipment.externalId)).run();
-      this.settle(shipment, "confirmed", null);
+      confirmShipment(this.ledger, shipment);
     });
   }
 
-  private settle(shipment: Shipment, state: "confirmed" | "refused", reason: string | null): void {
-    settleShipment(this.ledger, shipment, state, reason, "Walmart");
+  private refuse(shipment: Shipment, reason: string): Promise<void> {
+    return refuseShipment(this.ledger, shipment, reason, "Walmart");
   }
 }
 

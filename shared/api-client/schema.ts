@@ -1450,6 +1450,36 @@ export interface components {
             /** @enum {string} */
             type: "channel_order_unmapped";
             payload: components["schemas"]["ChannelOrderUnmappedPayload"];
+        } | {
+            /** @example exc_0w3x9q2k4m6n8p1r3t5v */
+            id: string;
+            /**
+             * @description What it is about, e.g. `sku:TSHIRT-RED-M@store-001`.
+             * @example sku:TSHIRT-RED-M@store-001
+             */
+            subject: string;
+            /** @description The id that traces it to its cause: the POS transaction id, the order's external id, the webhook id or the event id. */
+            correlationId: string | null;
+            /** @enum {string} */
+            state: "open" | "retrying" | "resolved" | "ignored";
+            /** @description How many replays were started. */
+            replays: number;
+            lastFailure: components["schemas"]["ExceptionFailure"];
+            /** @description Every change of state, oldest first, with who made it and their note. */
+            transitions: components["schemas"]["ExceptionTransition"][];
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "channel_shipment_refused";
+            payload: components["schemas"]["ChannelShipmentRefusedPayload"];
         };
         /** @description Why the latest replay (or redelivery) failed; null if none failed. */
         ExceptionFailure: {
@@ -1787,6 +1817,21 @@ export interface components {
             /** @description The remote's order id (Walmart: the purchase order id). */
             externalId: string;
             /** @example unknown_sku: Neither the catalog nor the inventory knows NOT-IN-SHELFSYNC */
+            reason: string;
+        };
+        /** @description A fulfilment recorded in Shelfsync that the remote would not take (no such order there, more units than it has left to ship, no tracking number). Fix the cause on the remote, then replay: the confirmation is sent again, and the exception is resolved once the remote takes it. */
+        ChannelShipmentRefusedPayload: {
+            /** @example shopify-main */
+            connection: string;
+            /** @enum {string} */
+            remote: "shopify" | "walmart" | "amazon";
+            /** @example web */
+            channel: string;
+            /** @description The remote's order id the fulfilment belongs to. */
+            externalId: string;
+            /** @description The order.fulfilled event whose fulfilment was refused. */
+            eventId: string;
+            /** @example Walmart needs a carrier and a tracking number: record the fulfilment with both */
             reason: string;
         };
         ReplayAnswer: {
@@ -4983,7 +5028,7 @@ export interface operations {
     listExceptions: {
         parameters: {
             query?: {
-                type?: "reservations_short" | "unknown_sku" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped";
+                type?: "reservations_short" | "unknown_sku" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused";
                 state?: "open" | "retrying" | "resolved" | "ignored";
                 cursor?: string;
                 limit?: number;

@@ -6,7 +6,7 @@ import { OutboundEvent } from "./events.ts";
  * Something the platform did but a person should look at: it never refuses a
  * physical sale, so what would have been a refusal becomes an exception.
  */
-export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped"]);
+export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused"]);
 export type ExceptionType = z.infer<typeof ExceptionType>;
 
 /**
@@ -114,6 +114,20 @@ export const ChannelOrderUnmappedPayload = z
   });
 export type ChannelOrderUnmappedPayload = z.infer<typeof ChannelOrderUnmappedPayload>;
 
+export const ChannelShipmentRefusedPayload = z
+  .object({
+    connection: z.string().openapi({ example: "shopify-main" }),
+    remote: z.enum(["shopify", "walmart", "amazon"]),
+    channel: ChannelId,
+    externalId: z.string().openapi({ description: "The remote's order id the fulfilment belongs to." }),
+    eventId: z.string().openapi({ description: "The order.fulfilled event whose fulfilment was refused." }),
+    reason: z.string().openapi({ example: "Walmart needs a carrier and a tracking number: record the fulfilment with both" }),
+  })
+  .openapi("ChannelShipmentRefusedPayload", {
+    description: "A fulfilment recorded in Shelfsync that the remote would not take (no such order there, more units than it has left to ship, no tracking number). Fix the cause on the remote, then replay: the confirmation is sent again, and the exception is resolved once the remote takes it.",
+  });
+export type ChannelShipmentRefusedPayload = z.infer<typeof ChannelShipmentRefusedPayload>;
+
 export const ExceptionTransition = z
   .object({
     at: Timestamp,
@@ -151,6 +165,7 @@ export const ExceptionRecord = z
     z.object({ ...exceptionBase, type: z.literal("event_delivery_failed"), payload: EventDeliveryFailedPayload }),
     z.object({ ...exceptionBase, type: z.literal("channel_sku_unmapped"), payload: ChannelSkuUnmappedPayload }),
     z.object({ ...exceptionBase, type: z.literal("channel_order_unmapped"), payload: ChannelOrderUnmappedPayload }),
+    z.object({ ...exceptionBase, type: z.literal("channel_shipment_refused"), payload: ChannelShipmentRefusedPayload }),
   ])
   .openapi("Exception");
 export type ExceptionRecord = z.infer<typeof ExceptionRecord>;

@@ -63,6 +63,10 @@ async function runStep(env: Env, tenantId: string, exception: ExceptionRecord): 
       const { recorded, detail } = await channelConnection(env, tenantId, exception.payload.connection).retryOrder(exception.payload.externalId);
       return { outcome: recorded ? "resolved" : "failed", detail };
     }
+    case "channel_shipment_refused": {
+      const { confirmed, detail } = await channelConnection(env, tenantId, exception.payload.connection).retryShipment(exception.payload.eventId);
+      return { outcome: confirmed ? "resolved" : "failed", detail };
+    }
     case "event_delivery_failed": {
       const message: EventMessage = { event: exception.payload.event, replayOf: exception.id };
       try {
