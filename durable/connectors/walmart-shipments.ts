@@ -1,10 +1,10 @@
 import { asc, eq } from "drizzle-orm";
 import { remoteOrders, shipments } from "../schema/channel-connection.ts";
 import type { PushLedger, PushStep } from "./push-ledger.ts";
+import { afterShipping, allocate, type RemoteLine } from "./shipment-plan.ts";
 import { getOrder, shipOrderLines, type ShippedLine, type WalmartTarget } from "./walmart-api.ts";
 
 type Shipment = typeof shipments.$inferSelect;
-type RemoteLine = (typeof remoteOrders.$inferSelect)["lines"][number];
 
 /**
  * Fulfilments recorded in Shelfsync, confirmed to Walmart once each: the
@@ -67,7 +67,7 @@ export class WalmartShipments {
   }
 
   private confirm(shipment: Shipment, lines: RemoteLine[], plan: { lineNumber: string; qty: number }[]): void {
-    const updated = lines.map((line) => ({ ...line, shipped: line.shipped + (plan.find((p) => p.lineNumber === line.lineNumber)?.qty ?? 0) }));
+    const updated = afterShipping(lines, plan);
     this.ledger.options.transaction(() => {
       this.ledger.db.update(remoteOrders).set({ lines: updated }).where(eq(remoteOrders.externalId, shipment.externalId)).run();
       this.settle(shipment, "confirmed", null);
@@ -78,22 +78,4 @@ export class WalmartShipments {
     this.ledger.db.update(shipments).set({ state, reason, settledAt: this.ledger.now() }).where(eq(shipments.eventId, shipment.eventId)).run();
     if (state === "refused") this.ledger.fail(`shipment ${shipment.eventId} of Walmart order ${shipment.externalId} not confirmed: ${reason}`);
   }
-}
-
-/** Each SKU's units over the order's lines of that SKU with units left to ship, in line order; null if they do not fit. */
-function allocate(lines: RemoteLine[], shipped: { sku: string; qty: number }[]): { lineNumber: string; qty: number }[] | null {
-  const left = new Map(lines.map((line) => [line.lineNumber, line.qty - line.shipped]));
-  const plan = new Map<string, number>();
-  for (const { sku, qty } of shipped) {
-    let remaining = qty;
-    for (const line of lines.filter((l) => l.sku === sku)) {
-      const take = Math.min(remaining, left.get(line.lineNumber)!);
-      if (take <= 0) continue;
-      left.set(line.lineNumber, left.get(line.lineNumber)! - take);
-      plan.set(line.lineNumber, (plan.get(line.lineNumber) ?? 0) + take);
-      remaining -= take;
-    }
-    if (remaining > 0) return null;
-  }
-  return [...plan].map(([lineNumber, qty]) => ({ lineNumber, qty }));
 }

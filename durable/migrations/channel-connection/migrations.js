@@ -4,6 +4,7 @@ import m0001 from './0001_remote_ref.sql';
 import m0002 from './0002_rate_buckets.sql';
 import m0003 from './0003_orders_checked_at.sql';
 import m0004 from './0004_shipments.sql';
+import m0005 from './0005_amazon_orders.sql';
 
   export default {
     journal,
@@ -12,7 +13,8 @@ import m0004 from './0004_shipments.sql';
 m0001,
 m0002,
 m0003,
-m0004
+m0004,
+m0005
     }
   }
   
