@@ -9,7 +9,7 @@ import type { HttpAnswer } from "./walmart-wire.ts";
  */
 
 /** The operations with a usage plan, plus the per-application and the feed-type buckets. */
-export type Operation = "patchListingsItem" | "getListingsItem" | "createFeedDocument" | "getFeedDocument" | "createFeed" | "getFeed";
+export type Operation = "patchListingsItem" | "getListingsItem" | "createFeedDocument" | "getFeedDocument" | "createFeed" | "getFeed" | "searchOrders" | "getOrder" | "confirmShipment";
 
 export type BucketName = Operation | "patchListingsItem/application" | "JSON_LISTINGS_FEED";
 
@@ -23,6 +23,7 @@ export interface Rate {
  * REFERENCE.md §2. getListingsItem: the model says 5/10, the docs page 5/100/5; 5/10 is used.
  * The application-wide patch plan (500/s) states no burst; 500 is assumed. The
  * JSON_LISTINGS_FEED limit (5 per 5 minutes) is modelled as a bucket of 5 refilled at 1/60 s.
+ * Orders: searchOrders 0.0056/20 and getOrder 0.5/30 (orders_2026-01-01.json), confirmShipment 2/10 (ordersV0.json).
  */
 export const defaultRates: Record<BucketName, Rate> = {
   patchListingsItem: { rate: 5, burst: 5 },
@@ -33,11 +34,14 @@ export const defaultRates: Record<BucketName, Rate> = {
   createFeed: { rate: 0.0083, burst: 15 },
   getFeed: { rate: 2, burst: 15 },
   JSON_LISTINGS_FEED: { rate: 5 / 300, burst: 5 },
+  searchOrders: { rate: 0.0056, burst: 20 },
+  getOrder: { rate: 0.5, burst: 30 },
+  confirmShipment: { rate: 2, burst: 10 },
 };
 
 export interface Route {
   operation: Operation;
-  /** Path parameters, decoded: sellerId and sku, or feedId / feedDocumentId. */
+  /** Path parameters, decoded: sellerId and sku, or feedId / feedDocumentId, or orderId. */
   params: string[];
 }
 
@@ -48,6 +52,9 @@ const routes: { method: string; pattern: RegExp; operation: Operation }[] = [
   { method: "GET", pattern: /^\/feeds\/2021-06-30\/documents\/([^/]+)$/, operation: "getFeedDocument" },
   { method: "POST", pattern: /^\/feeds\/2021-06-30\/feeds$/, operation: "createFeed" },
   { method: "GET", pattern: /^\/feeds\/2021-06-30\/feeds\/([^/]+)$/, operation: "getFeed" },
+  { method: "GET", pattern: /^\/orders\/2026-01-01\/orders$/, operation: "searchOrders" },
+  { method: "GET", pattern: /^\/orders\/2026-01-01\/orders\/([^/]+)$/, operation: "getOrder" },
+  { method: "POST", pattern: /^\/orders\/v0\/orders\/([^/]+)\/shipmentConfirmation$/, operation: "confirmShipment" },
 ];
 
 export function spRoute(method: string, pathname: string): Route | null {
