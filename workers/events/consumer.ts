@@ -22,14 +22,18 @@ export async function handleEventBatch(batch: MessageBatch, env: Env): Promise<v
   await Promise.all(batch.messages.map((message) => handle(message, env)));
 }
 
+/** Remotes whose connections confirm shipments of the orders they took. */
+const shippingRemotes: ReadonlySet<string> = new Set(["walmart", "amazon"]);
+
 /**
  * Hands a fulfilment to the connections of the order's channel that confirm
- * shipments to their remote (Walmart), each once per event. A failure fails
- * the delivery: the queue retries the whole event.
+ * shipments to their remote (Walmart, Amazon), each once per event; a
+ * connection that did not take the order ignores it. A failure fails the
+ * delivery: the queue retries the whole event.
  */
 async function forwardFulfillment(env: Env, event: Extract<OutboundEvent, { type: "order.fulfilled" }>): Promise<void> {
   const { channel, externalId, lines, carrier, tracking } = event.data;
-  const connections = (await tenantRegistry(env, event.tenantId).listConnections()).filter((c) => c.channel === channel && c.type === "walmart" && c.enabled);
+  const connections = (await tenantRegistry(env, event.tenantId).listConnections()).filter((c) => c.channel === channel && shippingRemotes.has(c.type) && c.enabled);
   await Promise.all(connections.map((c) => channelConnection(env, event.tenantId, c.id).recordShipment(event.id, { externalId, lines, carrier, tracking })));
 }
 
