@@ -114,12 +114,17 @@ export class AmazonOrderBook {
   readonly #records = new Map<string, OrderRecord>();
   /** Shipment confirmations that applied. */
   confirmations = 0;
+  /** searchOrders calls answered 200 (pages). */
+  searches = 0;
+  /** getOrder calls answered 200. */
+  reads = 0;
+  readonly #listed = new Map<string, number>();
   #seq = 0;
 
   /** `defaults` are the seller and marketplace an order belongs to when its seed names none. */
   constructor(
     now: () => number,
-    private readonly defaults: { sellerId: string; marketplaceId: string; listingLagMs: number },
+    private readonly defaults: { sellerId: string; marketplaceId: string; listingLagMs: number; pageLimit: number },
   ) {
     this.#now = now;
   }
@@ -159,6 +164,17 @@ export class AmazonOrderBook {
     this.#update(record, "UNSHIPPED");
   }
 
+  /** Any other change Amazon makes (an address corrected, say): the status stays, the order counts as updated. */
+  touch(orderId: string): void {
+    const record = this.#record(orderId);
+    this.#update(record, record.status);
+  }
+
+  /** How many times searchOrders has served the order. */
+  timesListed(orderId: string): number {
+    return this.#listed.get(orderId) ?? 0;
+  }
+
   /** The buyer or Amazon cancels an order nothing of which shipped. */
   cancel(orderId: string): void {
     const record = this.#record(orderId);
@@ -186,6 +202,7 @@ export class AmazonOrderBook {
       const included = listParam(url, "includedData");
       const unknown = included.find((name) => !datasets.includes(name));
       if (unknown) return invalidInput(`includedData: ${unknown} is not a dataset.`);
+      this.reads += 1;
       return { status: 200, body: { order: this.#wire(record, included) } };
     }
     return this.#confirm(record, raw);
@@ -225,7 +242,10 @@ export class AmazonOrderBook {
       )
       .sort((a, b) => time(a) - time(b) || a.seq - b.seq)
       .filter((record) => !after || time(record) > after[0] || (time(record) === after[0] && record.seq > after[1]));
-    const served = matching.slice(0, limit);
+    // A page may hold fewer than maxResultsPerPage (a maximum): `pageLimit` makes tests page with few orders.
+    const served = matching.slice(0, Math.min(limit, this.defaults.pageLimit));
+    for (const record of served) this.#listed.set(record.orderId, this.timesListed(record.orderId) + 1);
+    this.searches += 1;
     const body: Record<string, unknown> = { orders: served.map((record) => this.#wire(record, included)) };
     if (matching.length > served.length) {
       const last = served.at(-1)!;

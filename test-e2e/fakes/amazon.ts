@@ -52,6 +52,8 @@ export interface FakeAmazonOptions {
   rates?: Partial<Record<BucketName, Rate>>;
   /** Server-clock ms: a searchOrders without an explicit bound lists orders updated before now minus this (default 2 minutes). */
   listingLagMs?: number;
+  /** At most this many orders on one page of searchOrders, whatever maxResultsPerPage asks (default 100). */
+  searchPageLimit?: number;
 }
 
 export interface FakeAmazonStats {
@@ -170,7 +172,7 @@ export class FakeAmazon {
     this.#patchVisibleAfterMs = options.patchVisibleAfterMs ?? 100;
     this.#feedProcessingMs = options.feedProcessingMs ?? 1000;
     this.#rates = { ...defaultRates, ...options.rates };
-    this.orders = new AmazonOrderBook(this.#now, { sellerId: this.seller.sellerId, marketplaceId: this.marketplaceId, listingLagMs: options.listingLagMs ?? defaultListingLagMs });
+    this.orders = new AmazonOrderBook(this.#now, { sellerId: this.seller.sellerId, marketplaceId: this.marketplaceId, listingLagMs: options.listingLagMs ?? defaultListingLagMs, pageLimit: options.searchPageLimit ?? 100 });
     this.#server = createServer((req, res) => {
       // A bug in the fake answers 500 with its message rather than passing for a network fault.
       this.#handle(req, res).catch((error: unknown) => (res.headersSent ? res.socket?.destroy() : send(res, spError(500, "InternalFailure", String(error)))));
