@@ -39,7 +39,8 @@ const activityRetentionMs = 60 * 60_000;
 /**
  * One per connection (named `<tenant>/<connectionId>`): a channel's
  * availability, pushed to a remote (a Shopify shop, a Walmart or Amazon
- * seller account) and kept there; for Walmart, also its orders taken in.
+ * seller account) and kept there; for Walmart and Amazon, also their orders
+ * taken in and the shipments of those orders confirmed back.
  *
  * It reads its channel's availability change feed by cursor into one row per
  * SKU (`remote_skus`), so changes coalesce: only the latest value of a SKU is
@@ -96,6 +97,8 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
         bucket: current?.bucket ?? null,
         writeCost: current?.writeCost ?? null,
         batches: current?.batches ?? 0,
+        // Another seller or channel: its orders are listed from the look-back again.
+        ...(channelChanged || shopChanged ? { ordersAfter: null, ordersPageToken: null } : {}),
       });
       // Another channel: its feed from the start. Another shop: its own item ids, its own figures.
       // Another location: nothing confirmed there. The write in flight only goes on if none of them changed.
@@ -142,8 +145,8 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
   /**
    * A fulfilment recorded in Shelfsync, to confirm to the remote the order
    * came from: kept once per event, sent by the next push. False when the
-   * order is not one this connection took from its remote (Walmart) or the
-   * connection does not confirm shipments (Shopify's `confirmShipments`;
+   * order is not one this connection took from its remote (Walmart, Amazon)
+   * or the connection does not confirm shipments (Shopify's `confirmShipments`;
    * Shopify's orders arrive by webhook, the caller checked the channel).
    */
   async recordShipment(eventId: string, shipment: { externalId: string; lines: { sku: string; qty: number }[]; carrier: string | null; tracking: string | null }): Promise<boolean> {
@@ -163,12 +166,12 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     return true;
   }
 
-  /** Reads one of the remote's orders again, records and acknowledges it: a `channel_order_unmapped` exception's replay. */
+  /** Reads one of the remote's orders again and records it (and acknowledges it, on Walmart): a `channel_order_unmapped` exception's replay. */
   async retryOrder(externalId: string): Promise<{ recorded: boolean; detail: string }> {
     return this.serialized(async () => {
       const current = this.row.get();
-      if (!current?.enabled || current.type !== "walmart") return { recorded: false, detail: `connection ${this.identity.connectionId} is not an enabled Walmart connection` };
-      const push = (await this.push(current)) as WalmartPush;
+      if (!current?.enabled || current.type === "shopify") return { recorded: false, detail: `connection ${this.identity.connectionId} is not an enabled Walmart or Amazon connection` };
+      const push = (await this.push(current)) as WalmartPush | AmazonPush;
       return push.retryOrder(externalId);
     });
   }

@@ -106,7 +106,7 @@ describe("connections", () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       type: "amazon",
-      settings: { sellerId: "A2EUQ1WTGCTBG2", marketplaceIds: ["ATVPDKIKX0DER"], region: "na", feedThreshold: 100 },
+      settings: { sellerId: "A2EUQ1WTGCTBG2", marketplaceIds: ["ATVPDKIKX0DER"], region: "na", feedThreshold: 100, pullOrders: true, orderPollSeconds: 180, orderLookbackHours: 24 },
       credentials: { refreshToken: "••••••••ABCD", clientId: "••••••••6789", clientSecret: "••••••••WXYZ" },
       locations: { pool: "DEFAULT" },
     });
@@ -120,6 +120,15 @@ describe("connections", () => {
     });
     expectProblem(badToken, 400, "validation_failed");
     expect(badToken.body.errors).toEqual([expect.objectContaining({ path: "settings.tokenUrl" })]);
+    const badPoll = await putConnection(tenant, "amazon-main", {
+      type: "amazon",
+      channel: "web",
+      settings: { sellerId: "A2EUQ1WTGCTBG2", marketplaceIds: ["ATVPDKIKX0DER"], region: "na", orderPollSeconds: 5, orderLookbackHours: 721 },
+      credentials: { refreshToken, clientId: "amzn1.application-oa2-client.0123456789", clientSecret: "amzn1.oa2-cs.v1.secret-0123456789WXYZ" },
+      locations: { pool: "DEFAULT" },
+    });
+    expectProblem(badPoll, 400, "validation_failed");
+    expect(badPoll.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(["settings.orderLookbackHours", "settings.orderPollSeconds"]);
   });
 
   it("refuse bad settings with a problem and store nothing", async () => {

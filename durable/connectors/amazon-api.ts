@@ -1,8 +1,10 @@
 /**
  * Amazon Selling Partner API calls a connection makes (REFERENCE.md §2): an
  * LWA access token from the seller's refresh token (an hour), a listing's
- * product type and fulfillment availability, patchListingsItem, and the
- * JSON_LISTINGS_FEED flow of the Feeds API 2021-06-30.
+ * product type and fulfillment availability, patchListingsItem, the
+ * JSON_LISTINGS_FEED flow of the Feeds API 2021-06-30, and orders:
+ * searchOrders and getOrder (Orders API v2026-01-01) and confirmShipment
+ * (Orders API v0, which v2026-01-01 has no replacement for).
  */
 
 export interface AmazonTarget {
@@ -132,6 +134,82 @@ export async function feedResult(target: AmazonTarget, token: string, documentId
   } catch {
     return { ok: false, kind: "transient", message: "the processing report is not JSON" };
   }
+}
+
+/** Money as the Orders API v2026-01-01 gives it: a decimal string and its currency. */
+export interface AmazonMoney {
+  amount: string;
+  currencyCode: string;
+}
+
+export type FulfillmentStatus = "PENDING_AVAILABILITY" | "PENDING" | "UNSHIPPED" | "PARTIALLY_SHIPPED" | "SHIPPED" | "CANCELLED" | "UNFULFILLABLE";
+
+/**
+ * An order as searchOrders and getOrder (v2026-01-01) give it, with the
+ * fields the connection uses (amzn/selling-partner-api-models
+ * models/orders-api-model/orders_2026-01-01.json, definitions Order,
+ * OrderItem, ItemProduct, ItemProceeds, OrderFulfillment, Recipient, OrderPackage).
+ */
+export interface AmazonOrder {
+  orderId: string;
+  createdTime: string;
+  lastUpdatedTime: string;
+  salesChannel: { channelName: string; marketplaceId?: string };
+  recipient?: {
+    deliveryAddress?: { name?: string; addressLine1?: string; addressLine2?: string; city?: string; stateOrRegion?: string; postalCode?: string; countryCode?: string };
+  };
+  fulfillment?: { fulfillmentStatus: FulfillmentStatus; fulfilledBy?: string };
+  orderItems: {
+    orderItemId: string;
+    quantityOrdered: number;
+    product: { sellerSku?: string; price?: { unitPrice?: AmazonMoney } };
+    proceeds?: { proceedsTotal?: AmazonMoney; breakdowns?: { type: string; subtotal: AmazonMoney }[] };
+    fulfillment?: { quantityFulfilled?: number; quantityUnfulfilled?: number };
+  }[];
+  packages?: { packageReferenceId: string; carrier?: string; trackingNumber?: string; packageItems?: { orderItemId: string; quantity: number }[] }[];
+}
+
+export interface OrderPage {
+  orders: AmazonOrder[];
+  nextToken: string | null;
+  /** Orders updated before this were listed: the next listing's `lastUpdatedAfter`. */
+  lastUpdatedBefore: string | null;
+}
+
+/**
+ * One page of searchOrders: the seller's merchant-fulfilled orders in the
+ * connection's marketplaces updated at or after `lastUpdatedAfter`. A later
+ * page repeats the same parameters with the token the previous one gave.
+ */
+export async function searchOrders(target: AmazonTarget, token: string, lastUpdatedAfter: string, paginationToken: string | null, includedData: string[]): Promise<AmazonAnswer<OrderPage>> {
+  const query = new URLSearchParams({ lastUpdatedAfter, marketplaceIds: target.marketplaceIds.join(","), fulfilledBy: "MERCHANT", maxResultsPerPage: "100", includedData: includedData.join(",") });
+  if (paginationToken) query.set("paginationToken", paginationToken);
+  const answer = await call<{ orders: AmazonOrder[]; pagination?: { nextToken?: string }; lastUpdatedBefore?: string }>(`${target.baseUrl}/orders/2026-01-01/orders?${query}`, token, "GET", {}, target.timeoutMs);
+  if (!answer.ok) return answer;
+  return { ok: true, data: { orders: answer.data.orders ?? [], nextToken: answer.data.pagination?.nextToken || null, lastUpdatedBefore: answer.data.lastUpdatedBefore ?? null } };
+}
+
+/** One order as Amazon holds it now (its items always come with it). */
+export async function getOrder(target: AmazonTarget, token: string, orderId: string, includedData: string[]): Promise<AmazonAnswer<AmazonOrder>> {
+  const query = new URLSearchParams({ includedData: includedData.join(",") });
+  const answer = await call<{ order: AmazonOrder }>(`${target.baseUrl}/orders/2026-01-01/orders/${encodeURIComponent(orderId)}?${query}`, token, "GET", {}, target.timeoutMs);
+  return answer.ok ? { ok: true, data: answer.data.order } : answer;
+}
+
+export interface PackageDetail {
+  /** Seller-supplied, unique within the order; only positive numbers are supported. */
+  packageReferenceId: string;
+  carrierCode: string;
+  trackingNumber: string;
+  /** ISO 8601. */
+  shipDate: string;
+  orderItems: { orderItemId: string; quantity: number }[];
+}
+
+/** confirmShipment (Orders API v0, 2 requests a second, burst 10): one package of the order shipped; 204 when taken. */
+export function confirmShipment(target: AmazonTarget, token: string, orderId: string, marketplaceId: string, packageDetail: PackageDetail): Promise<AmazonAnswer<null>> {
+  const body = { marketplaceId, packageDetail };
+  return call(`${target.baseUrl}/orders/v0/orders/${encodeURIComponent(orderId)}/shipmentConfirmation`, token, "POST", { body: JSON.stringify(body), headers: { "content-type": "application/json" } }, target.timeoutMs, false);
 }
 
 async function call<T>(url: string, token: string | null, method: string, init: { body?: string; headers?: Record<string, string> }, timeoutMs?: number, json = true): Promise<AmazonAnswer<T>> {

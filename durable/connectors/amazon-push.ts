@@ -15,7 +15,9 @@ import {
   type AmazonTarget,
   type AmazonToken,
 } from "./amazon-api.ts";
-import { affordableAt, spend } from "./cost-bucket.ts";
+import { AmazonOrders, type AmazonCalls } from "./amazon-orders.ts";
+import { AmazonShipments } from "./amazon-shipments.ts";
+import { affordableAt, spend, type BucketState } from "./cost-bucket.ts";
 import type { ConnectorPush, PushLedger, PushStep, RemoteSkuRow } from "./push-ledger.ts";
 
 const { remoteSkus, inFlight, activity } = schema;
@@ -29,7 +31,8 @@ type InFlightRow = typeof inFlight.$inferSelect;
  * spent: patchListingsItem 5/s burst 5 per seller;
  * getListingsItem 5/s (the sources disagree on its burst: the smaller, 5);
  * the Feeds API's createFeed 0.0083/s burst 15, createFeedDocument 0.5/15,
- * getFeed 2/15, getFeedDocument 0.0222/10.
+ * getFeed 2/15, getFeedDocument 0.0222/10; the Orders API's searchOrders
+ * 0.0056/20 and getOrder 0.5/30 (v2026-01-01), confirmShipment 2/10 (v0).
  */
 const rates: Partial<Record<Kind, { rate: number; burst: number }>> = {
   write: { rate: 5, burst: 5 },
@@ -38,6 +41,9 @@ const rates: Partial<Record<Kind, { rate: number; burst: number }>> = {
   "feed-document": { rate: 0.5, burst: 15 },
   "feed-poll": { rate: 2, burst: 15 },
   "feed-result": { rate: 0.0222, burst: 10 },
+  "order-search": { rate: 0.0056, burst: 20 },
+  "order-read": { rate: 0.5, burst: 30 },
+  "ship-confirm": { rate: 2, burst: 10 },
 };
 /** JSON_LISTINGS_FEED's own limit: 5 submissions every 5 minutes per region. */
 const listingsFeedsPerWindow = 5;
@@ -53,7 +59,9 @@ export interface TokenHolder {
 }
 
 /**
- * One run of an Amazon connection's push. A SKU's product type is read from
+ * One run of an Amazon connection's push, which also takes orders in
+ * (./amazon-orders.ts) and confirms their shipments (./amazon-shipments.ts).
+ * A SKU's product type is read from
  * its listing once (a SKU without a listing becomes an exception). A few
  * pending SKUs go out as one patchListingsItem each (`merge` on
  * fulfillment_availability for the pool's fulfillment channel code); ACCEPTED
@@ -85,8 +93,40 @@ export class AmazonPush implements ConnectorPush {
     this.channelCode = ledger.connection.locations.pool;
   }
 
-  pushPending(deadline: number): Promise<PushStep> {
+  /** Orders first (when due), then shipments to confirm, then stock. */
+  async pushPending(deadline: number): Promise<PushStep> {
+    if (this.settings.pullOrders && (this.nextDue() ?? Number.POSITIVE_INFINITY) <= this.ledger.now()) {
+      const token = await this.token();
+      if (typeof token !== "string") return token;
+      const stopped = await new AmazonOrders(this.ledger, this.calls()).pull(token);
+      if (stopped) return stopped;
+    }
+    const stopped = await this.confirmShipments();
+    if (stopped) return stopped;
     return this.run(deadline, null);
+  }
+
+  /** Sends the pending shipment confirmations; null when none is left pending, else how the run stops. */
+  async confirmShipments(): Promise<PushStep | null> {
+    if (!this.ledger.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get()) return null;
+    const token = await this.token();
+    if (typeof token !== "string") return token;
+    return new AmazonShipments(this.ledger, this.calls()).send(token);
+  }
+
+  /** One of Amazon's orders read and recorded again (an exception's replay). */
+  async retryOrder(orderId: string): Promise<{ recorded: boolean; detail: string }> {
+    const token = await this.token();
+    if (typeof token !== "string") return { recorded: false, detail: token.kind === "idle" ? "no token" : token.reason };
+    return new AmazonOrders(this.ledger, this.calls()).retry(token, orderId);
+  }
+
+  /** When orders are to be searched next: the poll (or now, for a listing cut short between pages), once the searchOrders bucket holds a token. */
+  nextDue(): number | null {
+    if (!this.settings.pullOrders) return null;
+    const { ordersCheckedAt, ordersPageToken } = this.ledger.connection;
+    const due = ordersPageToken ? this.ledger.now() : (ordersCheckedAt ?? 0) + this.settings.orderPollSeconds * 1000;
+    return Math.max(due, affordableAt(this.bucket("order-search"), 1, this.ledger.now()));
   }
 
   pushSkus(skus: string[], deadline: number): Promise<PushStep> {
@@ -130,17 +170,26 @@ export class AmazonPush implements ConnectorPush {
     return answer.data.value;
   }
 
+  /** The operation's bucket as last spent (full the first time). */
+  private bucket(kind: Kind): BucketState {
+    const limit = rates[kind]!;
+    return this.ledger.connection.rateBuckets?.[kind] ?? { maximumAvailable: limit.burst, currentlyAvailable: limit.burst, restoreRate: limit.rate, at: this.ledger.now() };
+  }
+
   /** Null when a call of `kind` may go now (its token is spent and saved, the call recorded), else when it may. */
   private budget(kind: Kind, what: string): PushStep | null {
-    const limit = rates[kind]!;
     const now = this.ledger.now();
-    const buckets = this.ledger.connection.rateBuckets ?? {};
-    const bucket = buckets[kind] ?? { maximumAvailable: limit.burst, currentlyAvailable: limit.burst, restoreRate: limit.rate, at: now };
+    const bucket = this.bucket(kind);
     const at = affordableAt(bucket, 1, now);
     if (at > now) return { kind: "wait", wakeAt: at, reason: `pacing ${what} to Amazon's rate` };
-    this.ledger.save({ rateBuckets: { ...buckets, [kind]: spend(bucket, 1, now) } });
+    this.ledger.save({ rateBuckets: { ...this.ledger.connection.rateBuckets, [kind]: spend(bucket, 1, now) } });
     this.ledger.record(kind, 1);
     return null;
+  }
+
+  /** What the order and shipment classes call through: this push's target, budget and failure handling. */
+  private calls(): AmazonCalls {
+    return { target: this.target, budget: (kind, what) => this.budget(kind, what), failed: (answer) => this.failed(answer) };
   }
 
   /** Reads the product type of new SKUs from their listings; a SKU without a listing becomes an exception. */

@@ -132,7 +132,7 @@ export class PushLedger {
   }
 
   /** Saves columns of the connection's row that the push keeps (its budget, call costs, write numbers). */
-  save(values: Partial<Pick<ConnectionRow, "bucket" | "writeCost" | "batches" | "rateBuckets" | "ordersCheckedAt">>): void {
+  save(values: Partial<Pick<ConnectionRow, "bucket" | "writeCost" | "batches" | "rateBuckets" | "ordersCheckedAt" | "ordersAfter" | "ordersPageToken">>): void {
     Object.assign(this.connection, values);
     this.db.update(connection).set(values).where(eq(connection.id, 1)).run();
   }

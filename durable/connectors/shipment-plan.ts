@@ -5,6 +5,14 @@ import type { PushLedger } from "./push-ledger.ts";
 
 export type Shipment = typeof shipments.$inferSelect;
 
+/** A recorded order's line (Walmart: its line number; Amazon: its order item id) and the units shipped of it so far. */
+export interface RemoteLine {
+  lineNumber: string;
+  sku: string;
+  qty: number;
+  shipped: number;
+}
+
 /** A line of the remote's order that units can ship against: its id there, its SKU, and the units it has left to ship. */
 export interface ShippableLine {
   id: string;
@@ -34,8 +42,25 @@ export function allocateUnits(lines: ShippableLine[], shipped: { sku: string; qt
   return [...plan].map(([id, qty]) => ({ id, qty }));
 }
 
+/**
+ * `allocateUnits` over a recorded order's lines.
+ *
+ * @example
+ * allocate([{ lineNumber: "1", sku: "A", qty: 2, shipped: 1 }, { lineNumber: "2", sku: "A", qty: 3, shipped: 0 }], [{ sku: "A", qty: 2 }]);
+ * // [{ lineNumber: "1", qty: 1 }, { lineNumber: "2", qty: 1 }]
+ */
+export function allocate(lines: RemoteLine[], shipped: { sku: string; qty: number }[]): { lineNumber: string; qty: number }[] | null {
+  const plan = allocateUnits(lines.map((line) => ({ id: line.lineNumber, sku: line.sku, left: line.qty - line.shipped })), shipped);
+  return plan && plan.map(({ id, qty }) => ({ lineNumber: id, qty }));
+}
+
+/** The lines after `plan`'s units shipped. */
+export function afterShipping(lines: RemoteLine[], plan: { lineNumber: string; qty: number }[]): RemoteLine[] {
+  return lines.map((line) => ({ ...line, shipped: line.shipped + (plan.find((p) => p.lineNumber === line.lineNumber)?.qty ?? 0) }));
+}
+
 /** The remote took the shipment. */
-export function confirmShipment(ledger: PushLedger, shipment: Shipment): void {
+export function shipmentConfirmed(ledger: PushLedger, shipment: Shipment): void {
   ledger.db.update(shipments).set({ state: "confirmed", reason: null, settledAt: ledger.now() }).where(eq(shipments.eventId, shipment.eventId)).run();
 }
 
@@ -45,7 +70,7 @@ export function confirmShipment(ledger: PushLedger, shipment: Shipment): void {
  * (recorded first, so that a crash in between loses no refusal; its natural
  * key is the event, so a second report is the same exception).
  */
-export async function refuseShipment(ledger: PushLedger, shipment: Shipment, reason: string, remote: string): Promise<void> {
+export async function shipmentRefused(ledger: PushLedger, shipment: Shipment, reason: string, remote: string): Promise<void> {
   await reportRefused(ledger, shipment, reason);
   ledger.db.update(shipments).set({ state: "refused", reason, settledAt: ledger.now() }).where(eq(shipments.eventId, shipment.eventId)).run();
   ledger.fail(`shipment ${shipment.eventId} of ${remote} order ${shipment.externalId} not confirmed: ${reason}`);

@@ -2,7 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import { shipments } from "../schema/channel-connection.ts";
 import type { PushLedger, PushStep } from "./push-ledger.ts";
 import { createFulfillment, fulfillmentOrdersPerRead, lineItemsPerFulfillmentOrder, openLineItems, type ShopifyAnswer, type ShopifyTarget } from "./shopify-admin.ts";
-import { allocateUnits, confirmShipment, refuseShipment, type Shipment } from "./shipment-plan.ts";
+import { allocateUnits, shipmentConfirmed, shipmentRefused, type Shipment } from "./shipment-plan.ts";
 
 /** The connection's budget, as the Shopify push keeps it: every call here is paid from the same cost bucket. */
 export interface ShopifyBudget {
@@ -86,12 +86,12 @@ export class ShopifyShipments {
   }
 
   private async refuse(shipment: Shipment, reason: string): Promise<null> {
-    await refuseShipment(this.ledger, shipment, reason, "Shopify");
+    await shipmentRefused(this.ledger, shipment, reason, "Shopify");
     return null;
   }
 
   private confirm(shipment: Shipment): null {
-    confirmShipment(this.ledger, shipment);
+    shipmentConfirmed(this.ledger, shipment);
     return null;
   }
 }

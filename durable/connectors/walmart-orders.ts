@@ -1,7 +1,5 @@
-import { CreateOrderRequest } from "../../shared/schemas/orders.ts";
-import { describeIssues } from "../../shared/schemas/store-transactions.ts";
-import { exceptionQueue, orderIdOf, orderProcess } from "../objects.ts";
-import { remoteOrders } from "../schema/channel-connection.ts";
+import type { CreateOrderRequest } from "../../shared/schemas/orders.ts";
+import { ChannelOrders } from "./channel-orders.ts";
 import type { PushLedger, PushStep } from "./push-ledger.ts";
 import { acknowledgeOrder, getOrder, listOrders, type WalmartOrder, type WalmartTarget } from "./walmart-api.ts";
 
@@ -18,10 +16,14 @@ const cancellationOverlapMs = 5 * 60_000;
  * is acknowledged then, once. Orders Walmart cancelled are cancelled.
  */
 export class WalmartOrders {
+  private readonly orders: ChannelOrders;
+
   constructor(
     private readonly ledger: PushLedger,
     private readonly target: WalmartTarget,
-  ) {}
+  ) {
+    this.orders = new ChannelOrders(ledger, "walmart");
+  }
 
   /** Lists, records and acknowledges new orders, then applies cancellations; null when done, else how the run stops. */
   async pull(token: string): Promise<PushStep | null> {
@@ -66,46 +68,14 @@ export class WalmartOrders {
    * range) it stays unacknowledged and becomes a `channel_order_unmapped`
    * exception (once: its natural key is the order), and the reason is answered.
    */
-  private async record(order: WalmartOrder): Promise<string | null> {
-    const refusal = await this.submit(order);
-    if (refusal) await this.reportUnmapped(order.purchaseOrderId, refusal);
-    return refusal;
-  }
-
-  private async reportUnmapped(purchaseOrderId: string, reason: string): Promise<void> {
-    const { tenantId, connectionId } = this.ledger.options.identity;
-    const { channel } = this.ledger.connection;
-    await exceptionQueue(this.ledger.options.env, tenantId).record([
-      {
-        naturalKey: `channel_order_unmapped:${connectionId}:${purchaseOrderId}`,
-        type: "channel_order_unmapped",
-        subject: `order:${purchaseOrderId}@${connectionId}`,
-        correlationId: purchaseOrderId,
-        payload: { connection: connectionId, remote: "walmart", channel, externalId: purchaseOrderId, reason },
-      },
-    ]);
-  }
-
-  private async submit(order: WalmartOrder): Promise<string | null> {
-    const { tenantId } = this.ledger.options.identity;
-    const parsed = CreateOrderRequest.safeParse(toCanonical(this.ledger.connection.channel, order));
-    if (!parsed.success) return `does not map: ${describeIssues(parsed.error)}`;
-    const request = parsed.data;
-    const answer = await orderProcess(this.ledger.options.env, tenantId, await orderIdOf(tenantId, request.channel, request.externalId)).submit(request);
-    if (!answer.ok) return `${answer.code}: ${answer.detail}`;
-    // Its lines, to confirm shipments against later (kept as first recorded).
+  private record(order: WalmartOrder): Promise<string | null> {
+    // Its lines, to confirm shipments against later.
     const lines = order.orderLines.orderLine.map((line) => ({ lineNumber: line.lineNumber, sku: line.item.sku, qty: Math.max(1, Number(line.orderLineQuantity.amount)), shipped: 0 }));
-    this.ledger.db.insert(remoteOrders).values({ externalId: order.purchaseOrderId, lines, recordedAt: this.ledger.now() }).onConflictDoNothing().run();
-    return null;
+    return this.orders.record(order.purchaseOrderId, toCanonical(this.ledger.connection.channel, order), lines);
   }
 
-  private async cancel(order: WalmartOrder): Promise<void> {
-    const { tenantId } = this.ledger.options.identity;
-    const orderId = await orderIdOf(tenantId, this.ledger.connection.channel, order.purchaseOrderId);
-    const process = orderProcess(this.ledger.options.env, tenantId, orderId);
-    const known = await process.get(null);
-    if (!known.ok || known.order.status === "cancelled" || known.order.status === "fulfilled") return;
-    await process.cancel({ reason: "cancelled on Walmart" }, null, { key: `walmart-cancel:${order.purchaseOrderId}`, requestHash: `walmart-cancel:${order.purchaseOrderId}` });
+  private cancel(order: WalmartOrder): Promise<void> {
+    return this.orders.cancel(order.purchaseOrderId);
   }
 }
 

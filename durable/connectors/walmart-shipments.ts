@@ -1,10 +1,8 @@
 import { asc, eq } from "drizzle-orm";
 import { remoteOrders, shipments } from "../schema/channel-connection.ts";
 import type { PushLedger, PushStep } from "./push-ledger.ts";
-import { allocateUnits, confirmShipment, refuseShipment, type Shipment } from "./shipment-plan.ts";
+import { afterShipping, allocate, shipmentConfirmed, shipmentRefused, type RemoteLine, type Shipment } from "./shipment-plan.ts";
 import { getOrder, shipOrderLines, type ShippedLine, type WalmartTarget } from "./walmart-api.ts";
-
-type RemoteLine = (typeof remoteOrders.$inferSelect)["lines"][number];
 
 /**
  * Fulfilments recorded in Shelfsync, confirmed to Walmart once each: the
@@ -67,20 +65,14 @@ export class WalmartShipments {
   }
 
   private confirm(shipment: Shipment, lines: RemoteLine[], plan: { lineNumber: string; qty: number }[]): void {
-    const updated = lines.map((line) => ({ ...line, shipped: line.shipped + (plan.find((p) => p.lineNumber === line.lineNumber)?.qty ?? 0) }));
+    const updated = afterShipping(lines, plan);
     this.ledger.options.transaction(() => {
       this.ledger.db.update(remoteOrders).set({ lines: updated }).where(eq(remoteOrders.externalId, shipment.externalId)).run();
-      confirmShipment(this.ledger, shipment);
+      shipmentConfirmed(this.ledger, shipment);
     });
   }
 
   private refuse(shipment: Shipment, reason: string): Promise<void> {
-    return refuseShipment(this.ledger, shipment, reason, "Walmart");
+    return shipmentRefused(this.ledger, shipment, reason, "Walmart");
   }
-}
-
-/** Each SKU's units over the order's lines of that SKU with units left to ship, in line order; null if they do not fit. */
-function allocate(lines: RemoteLine[], shipped: { sku: string; qty: number }[]): { lineNumber: string; qty: number }[] | null {
-  const plan = allocateUnits(lines.map((line) => ({ id: line.lineNumber, sku: line.sku, left: line.qty - line.shipped })), shipped);
-  return plan && plan.map(({ id, qty }) => ({ lineNumber: id, qty }));
 }

@@ -35,6 +35,10 @@ export const connection = sqliteTable("connection", {
   ordersCheckedAt: integer("orders_checked_at"),
   /** A remote with a rate per operation (Amazon): each operation's token bucket as last spent. */
   rateBuckets: text("rate_buckets", { mode: "json" }).$type<Record<string, BucketState>>(),
+  /** Amazon: the next listing asks for orders updated at or after this (ISO 8601), the previous listing's `lastUpdatedBefore`. */
+  ordersAfter: text("orders_after"),
+  /** Amazon: a listing cut short between pages goes on from this page token (it expires after 24 hours). */
+  ordersPageToken: text("orders_page_token"),
 });
 
 /**
@@ -84,18 +88,24 @@ export const activity = sqliteTable(
   {
     seq: integer("seq").primaryKey({ autoIncrement: true }),
     at: integer("at").notNull(),
-    kind: text("kind", { enum: ["write", "confirm", "throttled", "cost", "feed", "read", "feed-document", "feed-poll", "feed-result"] }).notNull(),
+    kind: text("kind", { enum: ["write", "confirm", "throttled", "cost", "feed", "read", "feed-document", "feed-poll", "feed-result", "order-search", "order-read", "ship-confirm"] }).notNull(),
     amount: integer("amount").notNull(),
     lagMs: integer("lag_ms"),
   },
   (table) => [index("activity_kind_at").on(table.kind, table.at)],
 );
 
-/** The remote's orders this connection recorded (Walmart; Shopify's arrive by webhook and are not kept here), with what was shipped of each line: shipments are confirmed against them. */
+/**
+ * The remote's orders this connection recorded, with what was shipped of each
+ * line (Walmart: its line number; Amazon: its order item id): shipments are
+ * confirmed against them. Shopify's orders arrive by webhook and are not kept here.
+ */
 export const remoteOrders = sqliteTable("remote_orders", {
   externalId: text("external_id").primaryKey(),
   lines: text("lines", { mode: "json" }).$type<{ lineNumber: string; sku: string; qty: number; shipped: number }[]>().notNull(),
   recordedAt: integer("recorded_at").notNull(),
+  /** Amazon: the marketplace the order was placed in, which its shipment confirmation names. */
+  marketplaceId: text("marketplace_id"),
 });
 
 /** Fulfilments recorded in Shelfsync, to confirm to the remote once each (keyed by the order.fulfilled event). */
@@ -113,6 +123,10 @@ export const shipments = sqliteTable(
     attempt: text("attempt", { mode: "json" }).$type<Record<string, number>>(),
     createdAt: integer("created_at").notNull(),
     settledAt: integer("settled_at"),
+    /** Amazon: the package reference id, fixed before the first send so that a repeat names the same package. */
+    packageRef: text("package_ref"),
+    /** Amazon: when the confirmation was last sent without a known answer; a pending one sent before is read back first. */
+    sentAt: integer("sent_at"),
   },
   (table) => [index("shipments_state").on(table.state, table.createdAt)],
 );

@@ -1806,15 +1806,15 @@ export interface components {
             /** @example Shopify has no product variant with this SKU */
             reason: string;
         };
-        /** @description A remote's order that could not be recorded: it stays unacknowledged there. Fix the cause (add the SKU), then replay: the order is read again, recorded and acknowledged. */
+        /** @description A remote's order that could not be recorded (on Walmart it stays unacknowledged). Fix the cause (add the SKU), then replay: the order is read again and recorded (and acknowledged, on Walmart). */
         ChannelOrderUnmappedPayload: {
             /** @example walmart-main */
             connection: string;
             /** @enum {string} */
-            remote: "walmart";
+            remote: "walmart" | "amazon";
             /** @example web */
             channel: string;
-            /** @description The remote's order id (Walmart: the purchase order id). */
+            /** @description The remote's order id (Walmart: the purchase order id; Amazon: the order id). */
             externalId: string;
             /** @example unknown_sku: Neither the catalog nor the inventory knows NOT-IN-SHELFSYNC */
             reason: string;
@@ -2361,6 +2361,21 @@ export interface components {
              * @default 100
              */
             feedThreshold?: number;
+            /**
+             * @description Take the seller's merchant-fulfilled orders onto the channel (searchOrders), cancel those Amazon cancels, and confirm their shipments (confirmShipment).
+             * @default true
+             */
+            pullOrders?: boolean;
+            /**
+             * @description How often orders updated since the last listing are searched. searchOrders allows 0.0056 requests a second (burst 20): a shorter poll is paced to that rate.
+             * @default 180
+             */
+            orderPollSeconds?: number;
+            /**
+             * @description The first listing takes orders updated this many hours before the connection first lists (0: only orders updated from then on).
+             * @default 24
+             */
+            orderLookbackHours?: number;
         };
         AmazonLocations: {
             /** @example DEFAULT */

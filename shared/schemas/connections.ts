@@ -162,6 +162,24 @@ export const AmazonConnectionSettings = z
       .max(25_000)
       .default(100)
       .openapi({ description: "More SKUs pending than this go out in one JSON_LISTINGS_FEED (at most 5 every 5 minutes); fewer, one patchListingsItem each." }),
+    pullOrders: z
+      .boolean()
+      .default(true)
+      .openapi({ description: "Take the seller's merchant-fulfilled orders onto the channel (searchOrders), cancel those Amazon cancels, and confirm their shipments (confirmShipment)." }),
+    orderPollSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(3_600)
+      .default(180)
+      .openapi({ description: "How often orders updated since the last listing are searched. searchOrders allows 0.0056 requests a second (burst 20): a shorter poll is paced to that rate." }),
+    orderLookbackHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(720)
+      .default(24)
+      .openapi({ description: "The first listing takes orders updated this many hours before the connection first lists (0: only orders updated from then on)." }),
   })
   .strict()
   .openapi("AmazonConnectionSettings");

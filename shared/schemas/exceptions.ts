@@ -104,13 +104,13 @@ export type ChannelSkuUnmappedPayload = z.infer<typeof ChannelSkuUnmappedPayload
 export const ChannelOrderUnmappedPayload = z
   .object({
     connection: z.string().openapi({ example: "walmart-main" }),
-    remote: z.literal("walmart"),
+    remote: z.enum(["walmart", "amazon"]),
     channel: ChannelId,
-    externalId: z.string().openapi({ description: "The remote's order id (Walmart: the purchase order id)." }),
+    externalId: z.string().openapi({ description: "The remote's order id (Walmart: the purchase order id; Amazon: the order id)." }),
     reason: z.string().openapi({ example: "unknown_sku: Neither the catalog nor the inventory knows NOT-IN-SHELFSYNC" }),
   })
   .openapi("ChannelOrderUnmappedPayload", {
-    description: "A remote's order that could not be recorded: it stays unacknowledged there. Fix the cause (add the SKU), then replay: the order is read again, recorded and acknowledged.",
+    description: "A remote's order that could not be recorded (on Walmart it stays unacknowledged). Fix the cause (add the SKU), then replay: the order is read again and recorded (and acknowledged, on Walmart).",
   });
 export type ChannelOrderUnmappedPayload = z.infer<typeof ChannelOrderUnmappedPayload>;
 

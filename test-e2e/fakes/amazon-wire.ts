@@ -4,12 +4,14 @@ import type { HttpAnswer } from "./walmart-wire.ts";
 /**
  * The fake Amazon SP-API's wire, both ways: its routes, the SP-API and LWA
  * error bodies, the quantity patches it understands, the JSON_LISTINGS_FEED
- * document and the processing report. No state here; `amazon.ts` decides
- * what a parsed request does.
+ * document and the processing report, and what the order operations
+ * carry (searchOrders' parameters and page token, confirmShipment's
+ * package). No state here; `amazon.ts` and `amazon-orders.ts` decide what a
+ * parsed request does.
  */
 
 /** The operations with a usage plan, plus the per-application and the feed-type buckets. */
-export type Operation = "patchListingsItem" | "getListingsItem" | "createFeedDocument" | "getFeedDocument" | "createFeed" | "getFeed";
+export type Operation = "patchListingsItem" | "getListingsItem" | "createFeedDocument" | "getFeedDocument" | "createFeed" | "getFeed" | "searchOrders" | "getOrder" | "confirmShipment";
 
 export type BucketName = Operation | "patchListingsItem/application" | "JSON_LISTINGS_FEED";
 
@@ -23,6 +25,7 @@ export interface Rate {
  * REFERENCE.md §2. getListingsItem: the model says 5/10, the docs page 5/100/5; 5/10 is used.
  * The application-wide patch plan (500/s) states no burst; 500 is assumed. The
  * JSON_LISTINGS_FEED limit (5 per 5 minutes) is modelled as a bucket of 5 refilled at 1/60 s.
+ * Orders: searchOrders 0.0056/20 and getOrder 0.5/30 (orders_2026-01-01.json), confirmShipment 2/10 (ordersV0.json).
  */
 export const defaultRates: Record<BucketName, Rate> = {
   patchListingsItem: { rate: 5, burst: 5 },
@@ -33,11 +36,14 @@ export const defaultRates: Record<BucketName, Rate> = {
   createFeed: { rate: 0.0083, burst: 15 },
   getFeed: { rate: 2, burst: 15 },
   JSON_LISTINGS_FEED: { rate: 5 / 300, burst: 5 },
+  searchOrders: { rate: 0.0056, burst: 20 },
+  getOrder: { rate: 0.5, burst: 30 },
+  confirmShipment: { rate: 2, burst: 10 },
 };
 
 export interface Route {
   operation: Operation;
-  /** Path parameters, decoded: sellerId and sku, or feedId / feedDocumentId. */
+  /** Path parameters, decoded: sellerId and sku, or feedId / feedDocumentId, or orderId. */
   params: string[];
 }
 
@@ -48,6 +54,9 @@ const routes: { method: string; pattern: RegExp; operation: Operation }[] = [
   { method: "GET", pattern: /^\/feeds\/2021-06-30\/documents\/([^/]+)$/, operation: "getFeedDocument" },
   { method: "POST", pattern: /^\/feeds\/2021-06-30\/feeds$/, operation: "createFeed" },
   { method: "GET", pattern: /^\/feeds\/2021-06-30\/feeds\/([^/]+)$/, operation: "getFeed" },
+  { method: "GET", pattern: /^\/orders\/2026-01-01\/orders$/, operation: "searchOrders" },
+  { method: "GET", pattern: /^\/orders\/2026-01-01\/orders\/([^/]+)$/, operation: "getOrder" },
+  { method: "POST", pattern: /^\/orders\/v0\/orders\/([^/]+)\/shipmentConfirmation$/, operation: "confirmShipment" },
 ];
 
 export function spRoute(method: string, pathname: string): Route | null {
@@ -253,4 +262,103 @@ export function parseJson(raw: Buffer): unknown {
   } catch {
     return undefined;
   }
+}
+
+/* Orders (searchOrders, getOrder v2026-01-01; confirmShipment v0): what the requests carry, read as the models state it. */
+
+/** An explicit lastUpdatedBefore / createdBefore must be at least two minutes before the request (the model). */
+export const boundLagMs = 2 * 60_000;
+const maxMarketplaceIds = 50;
+const statuses: readonly string[] = ["PENDING_AVAILABILITY", "PENDING", "UNSHIPPED", "PARTIALLY_SHIPPED", "SHIPPED", "CANCELLED", "UNFULFILLABLE"];
+export const datasets: readonly string[] = ["BUYER", "RECIPIENT", "PROCEEDS", "EXPENSE", "PROMOTION", "CANCELLATION", "FULFILLMENT", "PACKAGES", "TAX", "PAYMENT", "FULFILLMENT_ORDERS"];
+
+export interface AmazonPackage {
+  packageReferenceId: string;
+  carrierCode: string;
+  trackingNumber: string;
+  shipDate: string;
+  /** The fake's clock when confirmShipment applied. */
+  at: number;
+  items: { orderItemId: string; quantity: number }[];
+}
+
+/** The filters of a listing; a page token carries them, so a later page is checked against the first. */
+export interface SearchQuery {
+  field: "created" | "lastUpdated";
+  after: number;
+  bound: number;
+  marketplaceIds: string[];
+  statuses: string[];
+  fulfilledBy: string[];
+}
+
+export interface PageToken {
+  query: SearchQuery;
+  /** The (time, seq) of the last order served: the next page starts after it. */
+  last: [number, number];
+  issuedAt: number;
+}
+
+/** An array query parameter: comma-separated (Swagger 2.0's default collection format). */
+export function listParam(url: URL, name: string): string[] {
+  return (url.searchParams.get(name) ?? "").split(",").filter((value) => value !== "");
+}
+
+/** searchOrders' date and filter parameters, as the model states their rules; a string says what is wrong. */
+export function readQuery(url: URL, now: number, listingLagMs: number): SearchQuery | string {
+  const date = (name: string): number | null | string => {
+    const text = url.searchParams.get(name);
+    if (text === null) return null;
+    const ms = Date.parse(text);
+    return /^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(ms) ? ms : `${name} must be an ISO 8601 date-time.`;
+  };
+  const values = Object.fromEntries(["createdAfter", "createdBefore", "lastUpdatedAfter", "lastUpdatedBefore"].map((name) => [name, date(name)]));
+  const wrong = Object.values(values).find((value) => typeof value === "string");
+  if (typeof wrong === "string") return wrong;
+  const { createdAfter, createdBefore, lastUpdatedAfter, lastUpdatedBefore } = values as Record<string, number | null>;
+  if ((createdAfter === null) === (lastUpdatedAfter === null)) return "Exactly one of createdAfter and lastUpdatedAfter is required.";
+  const field = createdAfter !== null ? "created" : "lastUpdated";
+  if (field === "created" && lastUpdatedBefore !== null) return "lastUpdatedBefore may not be given with createdAfter.";
+  if (field === "lastUpdated" && createdBefore !== null) return "createdBefore may not be given with lastUpdatedAfter.";
+  const after = (createdAfter ?? lastUpdatedAfter)!;
+  const before = (field === "created" ? createdBefore : lastUpdatedBefore) ?? null;
+  if (before !== null && (before < after || before > now - boundLagMs)) return `${field}Before must be at or after ${field}After and at least two minutes before the request.`;
+  const marketplaceIds = listParam(url, "marketplaceIds");
+  if (marketplaceIds.length > maxMarketplaceIds) return `marketplaceIds lists at most ${maxMarketplaceIds}.`;
+  const wanted = listParam(url, "fulfillmentStatuses");
+  const badStatus = wanted.find((status) => !statuses.includes(status));
+  if (badStatus) return `fulfillmentStatuses: ${badStatus} is not a status.`;
+  const fulfilledBy = listParam(url, "fulfilledBy");
+  if (fulfilledBy.some((by) => by !== "MERCHANT" && by !== "AMAZON")) return "fulfilledBy takes MERCHANT and AMAZON.";
+  return { field, after, bound: before ?? now - listingLagMs, marketplaceIds, statuses: wanted, fulfilledBy };
+}
+
+export function readToken(text: string): PageToken | null {
+  try {
+    const token = JSON.parse(Buffer.from(text, "base64url").toString("utf8")) as PageToken;
+    return isRecord(token) && isRecord(token.query) && Array.isArray(token.last) ? token : null;
+  } catch {
+    return null;
+  }
+}
+
+export function sameFilters(a: SearchQuery, b: SearchQuery): boolean {
+  return a.field === b.field && a.after === b.after && [a.marketplaceIds, a.statuses, a.fulfilledBy].every((list, i) => list.join(",") === [b.marketplaceIds, b.statuses, b.fulfilledBy][i]!.join(","));
+}
+
+/** ordersV0.json `PackageDetail`: packageReferenceId (positive numeric), carrierCode, trackingNumber, shipDate, orderItems required. */
+export function readPackage(value: unknown): Omit<AmazonPackage, "at"> | string {
+  if (!isRecord(value)) return "packageDetail is required.";
+  const { packageReferenceId, carrierCode, trackingNumber, shipDate, orderItems } = value;
+  if (typeof packageReferenceId !== "string" || !/^[1-9]\d{0,17}$/.test(packageReferenceId)) return "packageDetail.packageReferenceId must be a positive number (as a string).";
+  if (typeof carrierCode !== "string" || carrierCode === "") return "packageDetail.carrierCode is required.";
+  if (typeof trackingNumber !== "string" || trackingNumber === "") return "packageDetail.trackingNumber is required.";
+  if (typeof shipDate !== "string" || !/^\d{4}-\d{2}-\d{2}T/.test(shipDate) || Number.isNaN(Date.parse(shipDate))) return "packageDetail.shipDate must be an ISO 8601 date-time.";
+  if (!Array.isArray(orderItems) || orderItems.length === 0) return "packageDetail.orderItems must list at least one order item.";
+  const items: { orderItemId: string; quantity: number }[] = [];
+  for (const item of orderItems as unknown[]) {
+    if (!isRecord(item) || typeof item["orderItemId"] !== "string" || !Number.isInteger(item["quantity"]) || (item["quantity"] as number) < 1) return "each of packageDetail.orderItems needs orderItemId and a quantity of 1 or more.";
+    items.push({ orderItemId: item["orderItemId"], quantity: item["quantity"] as number });
+  }
+  return { packageReferenceId, carrierCode, trackingNumber, shipDate, items };
 }

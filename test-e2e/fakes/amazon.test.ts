@@ -237,3 +237,129 @@ describe("faults", () => {
     expect(amazon.quantity(seller.sellerId, "SKU-1")).toBe(6);
   });
 });
+
+describe("orders: searchOrders, getOrder, confirmShipment", () => {
+  const search = (query: Record<string, string>) => call("GET", `/orders/2026-01-01/orders?${new URLSearchParams(query)}`);
+  const sinceHourAgo = () => ({ lastUpdatedAfter: new Date(clock - 3_600_000).toISOString(), marketplaceIds: marketplace, includedData: "RECIPIENT,FULFILLMENT,PROCEEDS" });
+  const confirm = (orderId: string, packageDetail: Record<string, unknown>, marketplaceId = marketplace) =>
+    call("POST", `/orders/v0/orders/${orderId}/shipmentConfirmation`, { marketplaceId, packageDetail });
+  const packageOf = (orderItemId: string, quantity: number, packageReferenceId = "1") => ({ packageReferenceId, carrierCode: "UPS", trackingNumber: "1Z999", shipDate: new Date(clock).toISOString(), orderItems: [{ orderItemId, quantity }] });
+  const ordersOf = (a: Answer) => a.body["orders"] as { orderId: string; fulfillment?: { fulfillmentStatus: string }; recipient?: unknown; orderItems: { proceeds?: { breakdowns: { type: string; subtotal: { amount: string } }[] } }[] }[];
+
+  it("lists orders updated before now minus two minutes, with the datasets asked for, and says up to when", async () => {
+    const paid = amazon.orders.add({ items: [{ sku: "SKU-1", qty: 2, unitPrice: "19.99", tax: "3.20", shipping: "4.99" }] });
+    const pending = amazon.orders.add({ status: "PENDING", items: [{ sku: "SKU-2", qty: 1, unitPrice: "5.00" }] });
+    expect(ordersOf(await search(sinceHourAgo()))).toEqual([]);
+    clock += 120_001;
+    const listed = await search(sinceHourAgo());
+    expect(listed).toMatchObject({ status: 200, rateLimit: "0.0056", body: { lastUpdatedBefore: new Date(clock - 120_000).toISOString() } });
+    const [first, second] = ordersOf(listed);
+    expect(first).toMatchObject({ orderId: paid.orderId, fulfillment: { fulfillmentStatus: "UNSHIPPED" }, recipient: { deliveryAddress: { countryCode: "US" } } });
+    expect(first!.orderItems[0]!.proceeds!.breakdowns.map((b) => [b.type, b.subtotal.amount])).toEqual([["ITEM", "39.98"], ["SHIPPING", "4.99"], ["TAX", "3.20"]]);
+    expect(second).toMatchObject({ orderId: pending.orderId, fulfillment: { fulfillmentStatus: "PENDING" } });
+    expect(second).not.toHaveProperty("recipient");
+    const bare = ordersOf(await search({ lastUpdatedAfter: new Date(clock - 3_600_000).toISOString() }))[0]!;
+    expect(bare).not.toHaveProperty("fulfillment");
+
+    // Paid: an update, listed by the next search from the previous bound.
+    amazon.orders.pay(pending.orderId);
+    clock += 120_001;
+    const next = await search({ ...sinceHourAgo(), lastUpdatedAfter: listed.body["lastUpdatedBefore"] as string });
+    expect(ordersOf(next).map((o) => [o.orderId, o.fulfillment?.fulfillmentStatus])).toEqual([[pending.orderId, "UNSHIPPED"]]);
+  });
+
+  it("refuses a search without exactly one of createdAfter and lastUpdatedAfter, or with a bound less than two minutes old", async () => {
+    const now = new Date(clock).toISOString();
+    expect(codes(await search({ marketplaceIds: marketplace }))).toEqual(["InvalidInput"]);
+    expect((await search({ createdAfter: now, lastUpdatedAfter: now })).status).toBe(400);
+    expect((await search({ lastUpdatedAfter: new Date(clock - 600_000).toISOString(), lastUpdatedBefore: new Date(clock - 60_000).toISOString() })).status).toBe(400);
+    expect((await search({ lastUpdatedAfter: "yesterday" })).status).toBe(400);
+    expect((await search({ lastUpdatedAfter: now, maxResultsPerPage: "101" })).status).toBe(400);
+  });
+
+  it("pages by paginationToken, which must come with the same filters and expires after 24 hours", async () => {
+    const ids = Array.from({ length: 5 }, (_, i) => amazon.orders.add({ items: [{ sku: `SKU-${i}`, qty: 1, unitPrice: "1.00" }] }).orderId);
+    clock += 120_001;
+    const query = { ...sinceHourAgo(), maxResultsPerPage: "2" };
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await search(token ? { ...query, paginationToken: token } : query);
+      expect(page.status).toBe(200);
+      seen.push(...ordersOf(page).map((o) => o.orderId));
+      token = (page.body["pagination"] as { nextToken?: string } | undefined)?.nextToken;
+      pages += 1;
+    } while (token);
+    expect([pages, seen]).toEqual([3, ids]);
+
+    const first = await search(query);
+    const nextToken = (first.body["pagination"] as { nextToken: string }).nextToken;
+    expect((await search({ ...query, marketplaceIds: "A1F83G8C2ARO7P", paginationToken: nextToken })).status).toBe(400);
+    expect((await search({ ...query, maxResultsPerPage: "100", paginationToken: nextToken })).status).toBe(200);
+    clock += 24 * 3_600_000 + 1;
+    accessToken = await issueToken();
+    const expired = await search({ ...query, paginationToken: nextToken });
+    expect(expired).toMatchObject({ status: 400, body: { errors: [{ code: "InvalidInput", message: expect.stringContaining("expired") }] } });
+  });
+
+  it("confirms a shipment with 204, shows its package on getOrder, and refuses too many units, a repeated package, a pending or unknown order", async () => {
+    const order = amazon.orders.add({ items: [{ sku: "SKU-1", qty: 3, unitPrice: "10.00" }] });
+    const itemId = order.items[0]!.orderItemId;
+    const shipped = await confirm(order.orderId, packageOf(itemId, 2));
+    expect(shipped).toMatchObject({ status: 204, rateLimit: "2" });
+    expect(amazon.orders.view(order.orderId)).toMatchObject({ status: "PARTIALLY_SHIPPED", items: [{ shipped: 2 }], packages: [{ packageReferenceId: "1", carrierCode: "UPS", trackingNumber: "1Z999" }] });
+    const read = await call("GET", `/orders/2026-01-01/orders/${order.orderId}?includedData=PACKAGES,FULFILLMENT`);
+    expect(read).toMatchObject({ status: 200, rateLimit: "0.5", body: { order: { fulfillment: { fulfillmentStatus: "PARTIALLY_SHIPPED" }, packages: [{ packageReferenceId: "1", carrier: "UPS", trackingNumber: "1Z999", packageItems: [{ orderItemId: itemId, quantity: 2 }] }] } } });
+
+    expect(codes(await confirm(order.orderId, packageOf(itemId, 2, "2")))).toEqual(["InvalidInput"]);
+    expect((await confirm(order.orderId, packageOf(itemId, 1, "1"))).status).toBe(400);
+    expect((await confirm(order.orderId, packageOf("999", 1, "2"))).status).toBe(400);
+    expect((await confirm(order.orderId, { ...packageOf(itemId, 1, "2"), carrierCode: "" })).status).toBe(400);
+    expect((await confirm(order.orderId, packageOf(itemId, 1, "X"))).status).toBe(400);
+    expect((await confirm(order.orderId, packageOf(itemId, 1, "2"), "A1F83G8C2ARO7P")).status).toBe(400);
+    expect((await confirm("114-0000000-0000000", packageOf(itemId, 1, "2"))).status).toBe(404);
+    const pending = amazon.orders.add({ status: "PENDING", items: [{ sku: "SKU-2", qty: 1, unitPrice: "1.00" }] });
+    expect((await confirm(pending.orderId, packageOf(pending.items[0]!.orderItemId, 1))).status).toBe(400);
+    expect((await call("GET", "/orders/2026-01-01/orders/114-0000000-0000000")).status).toBe(404);
+
+    expect((await confirm(order.orderId, packageOf(itemId, 1, "2"))).status).toBe(204);
+    expect(amazon.orders.view(order.orderId)).toMatchObject({ status: "SHIPPED", items: [{ shipped: 3 }] });
+    expect(amazon.orders.confirmations).toBe(2);
+  });
+
+  it("cancels an order, an update the next search lists as CANCELLED", async () => {
+    const order = amazon.orders.add({ items: [{ sku: "SKU-1", qty: 1, unitPrice: "10.00" }] });
+    clock += 1_000;
+    amazon.orders.cancel(order.orderId);
+    clock += 120_001;
+    expect(ordersOf(await search(sinceHourAgo())).map((o) => o.fulfillment?.fulfillmentStatus)).toEqual(["CANCELLED"]);
+    expect((await confirm(order.orderId, packageOf(order.items[0]!.orderItemId, 1))).status).toBe(400);
+  });
+
+  it("refuses the 21st quick search and the 11th quick confirmation with 429, counting each violation", async () => {
+    for (let n = 1; n <= 20; n += 1) expect((await search(sinceHourAgo())).status).toBe(200);
+    const throttled = await search(sinceHourAgo());
+    expect(throttled.status).toBe(429);
+    expect(codes(throttled)).toEqual(["QuotaExceeded"]);
+    clock += 179_000;
+    expect((await search(sinceHourAgo())).status).toBe(200);
+
+    const order = amazon.orders.add({ items: [{ sku: "SKU-1", qty: 20, unitPrice: "1.00" }] });
+    for (let n = 1; n <= 10; n += 1) expect((await confirm(order.orderId, packageOf(order.items[0]!.orderItemId, 1, String(n)))).status).toBe(204);
+    expect((await confirm(order.orderId, packageOf(order.items[0]!.orderItemId, 1, "11"))).status).toBe(429);
+    expect(amazon.violations.map((v) => v.bucket)).toEqual(["searchOrders", "confirmShipment"]);
+    expect(amazon.stats.violations).toBe(2);
+  });
+
+  it("cuts the connection after applying a confirmation when told to, only on the path given", async () => {
+    const order = amazon.orders.add({ items: [{ sku: "SKU-1", qty: 2, unitPrice: "1.00" }] });
+    amazon.injectFault({ kind: "cut-after-apply" }, 1, /\/shipmentConfirmation$/);
+    amazon.injectFault({ kind: "status", status: 503 }, 1, /\/shipmentConfirmation$/);
+    expect((await getItem("SKU-1")).status).toBe(200);
+    await expect(confirm(order.orderId, packageOf(order.items[0]!.orderItemId, 1))).rejects.toThrow();
+    expect(amazon.orders.view(order.orderId).items[0]!.shipped).toBe(1);
+    expect((await confirm(order.orderId, packageOf(order.items[0]!.orderItemId, 1, "2"))).status).toBe(503);
+    expect(amazon.orders.view(order.orderId).items[0]!.shipped).toBe(1);
+  });
+});

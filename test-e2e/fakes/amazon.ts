@@ -19,6 +19,7 @@ import {
   spRoute,
 } from "./amazon-wire.ts";
 import type { AvailabilityUpdate, BucketName, FeedMessage, Issue, ParsedFeedDocument, Rate, ReportIssue, Route } from "./amazon-wire.ts";
+import { AmazonOrderBook, defaultListingLagMs } from "./amazon-orders.ts";
 import { listenOnLoopback } from "./loopback.ts";
 
 export type { BucketName, FakeFault, Rate };
@@ -49,6 +50,10 @@ export interface FakeAmazonOptions {
   feedProcessingMs?: number;
   /** Overrides of the usage plans (defaults: `defaultRates`). */
   rates?: Partial<Record<BucketName, Rate>>;
+  /** Server-clock ms: a searchOrders without an explicit bound lists orders updated before now minus this (default 2 minutes). */
+  listingLagMs?: number;
+  /** At most this many orders on one page of searchOrders, whatever maxResultsPerPage asks (default 100). */
+  searchPageLimit?: number;
 }
 
 export interface FakeAmazonStats {
@@ -116,8 +121,9 @@ interface FeedRecord {
 /**
  * A loopback HTTP server playing both Login with Amazon (`POST /auth/o2/token`)
  * and one SP-API region endpoint: listings items (patch and get), the Feeds
- * API 2021-06-30 with JSON_LISTINGS_FEED, and the presigned upload/download
- * URLs of feed documents. Usage plans are token buckets per seller (and one
+ * API 2021-06-30 with JSON_LISTINGS_FEED, the presigned upload/download
+ * URLs of feed documents, and orders (searchOrders, getOrder, confirmShipment:
+ * `orders`, in ./amazon-orders.ts). Usage plans are token buckets per seller (and one
  * per application for patchListingsItem) on the server's clock. ACCEPTED
  * patches and feeds settle lazily, before any request or read, so no timer runs.
  *
@@ -145,7 +151,9 @@ export class FakeAmazon {
   readonly #documents = new Map<string, FeedDocument>();
   readonly #feeds: FeedRecord[] = [];
   readonly #violations: Violation[] = [];
-  readonly #faults: FakeFault[] = [];
+  readonly #faults: { fault: FakeFault; path: RegExp | undefined }[] = [];
+  /** The sellers' orders: add, pay and cancel them, and read what was shipped. */
+  readonly orders: AmazonOrderBook;
   readonly #stats: FakeAmazonStats = { calls: 0, patches: 0, feedsCreated: 0, messagesApplied: 0, violations: 0, tokensIssued: 0 };
   #nextFeedId = 50_001_019_000;
   #port = 0;
@@ -164,6 +172,7 @@ export class FakeAmazon {
     this.#patchVisibleAfterMs = options.patchVisibleAfterMs ?? 100;
     this.#feedProcessingMs = options.feedProcessingMs ?? 1000;
     this.#rates = { ...defaultRates, ...options.rates };
+    this.orders = new AmazonOrderBook(this.#now, { sellerId: this.seller.sellerId, marketplaceId: this.marketplaceId, listingLagMs: options.listingLagMs ?? defaultListingLagMs, pageLimit: options.searchPageLimit ?? 100 });
     this.#server = createServer((req, res) => {
       // A bug in the fake answers 500 with its message rather than passing for a network fault.
       this.#handle(req, res).catch((error: unknown) => (res.headersSent ? res.socket?.destroy() : send(res, spError(500, "InternalFailure", String(error)))));
@@ -206,9 +215,9 @@ export class FakeAmazon {
     this.#listing(sellerId, sku).availability.set(channelCode, quantity);
   }
 
-  /** The next `times` requests meet this fault, in the order injected. */
-  injectFault(fault: FakeFault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.#faults.push(fault);
+  /** The next `times` requests (only those whose path matches `path`, when given) meet this fault, in the order injected. */
+  injectFault(fault: FakeFault, times = 1, path?: RegExp): void {
+    for (let i = 0; i < times; i += 1) this.#faults.push({ fault, path });
   }
 
   get stats(): FakeAmazonStats {
@@ -236,7 +245,9 @@ export class FakeAmazon {
     this.#stats.calls += 1;
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const fault = this.#faults.shift();
+    const pathname = new URL(req.url ?? "/", "http://fake").pathname;
+    const index = this.#faults.findIndex(({ path }) => path === undefined || path.test(pathname));
+    const fault = index === -1 ? undefined : this.#faults.splice(index, 1)[0]!.fault;
     if (fault?.kind === "status") return send(res, spError(fault.status, "InternalFailure", `fake fault: HTTP ${fault.status}`));
     // A hung request keeps its socket open until close() destroys every connection.
     if (fault?.kind === "hang" && !fault.apply) return;
@@ -288,6 +299,10 @@ export class FakeAmazon {
         return this.#createFeed(sellerId, raw);
       case "getFeed":
         return this.#getFeed(sellerId, first);
+      case "searchOrders":
+      case "getOrder":
+      case "confirmShipment":
+        return this.orders.answer(route.operation, sellerId, route.params, url, raw);
     }
   }
 

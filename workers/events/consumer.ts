@@ -22,18 +22,21 @@ export async function handleEventBatch(batch: MessageBatch, env: Env): Promise<v
   await Promise.all(batch.messages.map((message) => handle(message, env)));
 }
 
+/** Remotes whose connections take orders themselves and confirm shipments of those. */
+const shippingRemotes: ReadonlySet<string> = new Set(["walmart", "amazon"]);
+
 /**
  * Hands a fulfilment to the connections of the order's channel that confirm
- * shipments to their remote, each once per event: Walmart's (which keep the
- * orders they took), and Shopify's when the tenant's Shopify webhook brings
- * its orders onto that channel. A failure fails the delivery: the queue
- * retries the whole event.
+ * shipments to their remote, each once per event: Walmart's and Amazon's
+ * (a connection that did not take the order ignores it), and Shopify's when
+ * the tenant's Shopify webhook brings its orders onto that channel. A
+ * failure fails the delivery: the queue retries the whole event.
  */
 async function forwardFulfillment(env: Env, event: Extract<OutboundEvent, { type: "order.fulfilled" }>): Promise<void> {
   const { channel, externalId, lines, carrier, tracking } = event.data;
   const candidates = (await tenantRegistry(env, event.tenantId).listConnections()).filter((c) => c.channel === channel && c.enabled);
   const shopifyOrders = candidates.some((c) => c.type === "shopify") && (await shopifyIntegration(env, event.tenantId).getSettings())?.channel === channel;
-  const connections = candidates.filter((c) => c.type === "walmart" || (c.type === "shopify" && shopifyOrders));
+  const connections = candidates.filter((c) => shippingRemotes.has(c.type) || (c.type === "shopify" && shopifyOrders));
   await Promise.all(connections.map((c) => channelConnection(env, event.tenantId, c.id).recordShipment(event.id, { externalId, lines, carrier, tracking })));
 }
 

@@ -4,7 +4,7 @@ import m0001 from './0001_remote_ref.sql';
 import m0002 from './0002_rate_buckets.sql';
 import m0003 from './0003_orders_checked_at.sql';
 import m0004 from './0004_shipments.sql';
-import m0005 from './0005_shipment_attempt.sql';
+import m0005 from './0005_orders_and_shipments.sql';
 
   export default {
     journal,
