@@ -28,6 +28,12 @@ export interface OrderIdentity extends TenantIdentity {
   orderId: string;
 }
 
+/** A remote application (e.g. an Amazon SP-API app) above every tenant that calls the remote as it. */
+export interface ApplicationIdentity {
+  remote: string;
+  application: string;
+}
+
 export interface ConnectionIdentity extends TenantIdentity {
   connectionId: string;
 }
@@ -63,6 +69,11 @@ export const parseName = {
   connection(name: string): ConnectionIdentity {
     const [tenantId, connectionId] = split(name);
     return { tenantId, connectionId };
+  },
+  application(name: string): ApplicationIdentity {
+    const at = name.indexOf(":");
+    if (at <= 0 || at === name.length - 1) throw new Error(`"${name}" is not a <remote>:<application> object name`);
+    return { remote: name.slice(0, at), application: name.slice(at + 1) };
   },
   platform(name: string): Record<string, never> {
     if (name !== platformName) throw new Error(`"${name}" is not the platform directory's name`);
@@ -109,6 +120,15 @@ export function availabilityIndex(env: Env, tenantId: string) {
 /** The registry (keys, locations, channels) of one tenant. */
 export function tenantRegistry(env: Env, tenantId: string) {
   return env.TENANT_REGISTRY.getByName(tenantId);
+}
+
+/**
+ * The budget one remote application shares across every tenant (Amazon's
+ * per-application rates): named by the remote and a digest of the
+ * application's client id, which stays out of object names.
+ */
+export async function applicationBudget(env: Env, remote: string, clientId: string) {
+  return env.APPLICATION_BUDGET.getByName(`${remote}:${(await sha256Hex(clientId)).slice(0, 32)}`);
 }
 
 /** The platform operator's directory of tenants (a single object). */

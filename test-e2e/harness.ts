@@ -43,11 +43,14 @@ export function tempDir(label: string): TempDir {
  */
 export class EdgeHost {
   readonly stateDir: string;
+  /** Worker variables over wrangler.toml's, e.g. a smaller application budget for a test. */
+  readonly #vars: Record<string, string>;
   #port: number | null = null;
   #edge: LocalEdge | null = null;
 
-  constructor(stateDir: string) {
+  constructor(stateDir: string, vars: Record<string, string> = {}) {
     this.stateDir = stateDir;
+    this.#vars = vars;
   }
 
   get port(): number {
@@ -84,7 +87,7 @@ export class EdgeHost {
   }
 
   #startOn(port: number): Promise<LocalEdge> {
-    return startMiniflareEdge({ port, persistTo: this.stateDir, platformKey, vars: { CONNECTION_CREDENTIALS_KEY: credentialsKey, CONNECTION_CATCH_UP_SECONDS: "2" }, output: process.env.E2E_EDGE_LOG ? "inherit" : "ignore", logLevel: process.env.E2E_EDGE_LOG ? "info" : "none" });
+    return startMiniflareEdge({ port, persistTo: this.stateDir, platformKey, vars: { CONNECTION_CREDENTIALS_KEY: credentialsKey, CONNECTION_CATCH_UP_SECONDS: "2", ...this.#vars }, output: process.env.E2E_EDGE_LOG ? "inherit" : "ignore", logLevel: process.env.E2E_EDGE_LOG ? "info" : "none" });
   }
 
   async stop(): Promise<void> {
@@ -347,12 +350,12 @@ export function useEdgeAndAgent(label: string, options: { stock: Record<string, 
  * state, for tests that each make their own store on it (storeWithAgent).
  * The returned object is filled in by beforeAll.
  */
-export function useEdge(label: string): { edge: EdgeHost } {
+export function useEdge(label: string, vars: Record<string, string> = {}): { edge: EdgeHost } {
   const host = {} as { edge: EdgeHost };
   let edgeDir: TempDir | undefined;
   beforeAll(async () => {
     edgeDir = tempDir(`${label}-edge`);
-    host.edge = new EdgeHost(edgeDir.dir);
+    host.edge = new EdgeHost(edgeDir.dir, vars);
     await host.edge.start();
   });
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { createApp } from "./app.ts";
 import { handleEventBatch } from "./events/consumer.ts";
 
+export { ApplicationBudget } from "../durable/application-budget.ts";
 export { AvailabilityIndex } from "../durable/availability-index.ts";
 export { ChannelConnection } from "../durable/channel-connection.ts";
 export { CatalogStore } from "../durable/catalog-store.ts";

@@ -17,7 +17,8 @@ import {
 } from "./amazon-api.ts";
 import { AmazonOrders, type AmazonCalls } from "./amazon-orders.ts";
 import { AmazonShipments } from "./amazon-shipments.ts";
-import { affordableAt, spend, type BucketState } from "./cost-bucket.ts";
+import { applicationBudget } from "../objects.ts";
+import { affordableAt, availableAt, spend, type BucketState } from "./cost-bucket.ts";
 import type { ConnectorPush, PushLedger, PushStep, RemoteSkuRow } from "./push-ledger.ts";
 
 const { remoteSkus, inFlight, activity } = schema;
@@ -75,6 +76,8 @@ export class AmazonPush implements ConnectorPush {
   private readonly target: AmazonTarget;
   private readonly settings: AmazonConnectionSettings;
   private readonly channelCode: string;
+  /** Patches the application's shared budget granted this run and not sent yet. */
+  private applicationPatches = 0;
 
   constructor(
     private readonly ledger: PushLedger,
@@ -156,7 +159,7 @@ export class AmazonPush implements ConnectorPush {
         this.ledger.setState("idle");
         return { kind: "idle" };
       }
-      const step = !only && pending.length > this.settings.feedThreshold && this.feedAllowed() ? await this.submitFeed(token, pending) : await this.patch(token, pending[0]!);
+      const step = !only && pending.length > this.settings.feedThreshold && this.feedAllowed() ? await this.submitFeed(token, pending) : await this.patch(token, pending[0]!, pending.length);
       if (step) return step;
     }
   }
@@ -214,8 +217,32 @@ export class AmazonPush implements ConnectorPush {
     return null;
   }
 
+  /**
+   * A patchListingsItem call from the application's budget, shared with every
+   * other seller of the application (../application-budget.ts): granted a few
+   * at a time (no more than `pending`, nor than the seller's own bucket holds
+   * now), kept for this run's next patches.
+   */
+  private async applicationPatch(pending: number): Promise<PushStep | null> {
+    // The seller's own bucket empty: it says how long to wait, and no shared call is held meanwhile.
+    const sellerHolds = Math.floor(availableAt(this.bucket("write"), this.ledger.now()));
+    if (sellerHolds < 1) return null;
+    if (this.applicationPatches > 0) {
+      this.applicationPatches -= 1;
+      return null;
+    }
+    const { tenantId, connectionId } = this.ledger.options.identity;
+    const budget = await applicationBudget(this.ledger.options.env, "amazon", this.target.clientId);
+    const answer = await budget.take(`${tenantId}/${connectionId}`, "patchListingsItem", Math.min(pending, sellerHolds));
+    if (answer.granted === 0) return { kind: "wait", wakeAt: answer.retryAt ?? this.ledger.now() + 1_000, reason: "sharing the Amazon application's patch rate with its other sellers" };
+    this.applicationPatches = answer.granted - 1;
+    return null;
+  }
+
   /** One SKU by patchListingsItem; accepted, it waits in in_flight to be read back. */
-  private async patch(token: string, row: RemoteSkuRow): Promise<PushStep | null> {
+  private async patch(token: string, row: RemoteSkuRow, pending: number): Promise<PushStep | null> {
+    const shared = await this.applicationPatch(pending);
+    if (shared) return shared;
     const wait = this.budget("write", "patches");
     if (wait) return wait;
     const answer = await patchQuantity(this.target, token, row.sku, row.remoteId!, this.channelCode, row.wanted);
