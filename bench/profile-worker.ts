@@ -24,7 +24,7 @@ export default {
     const operations: Record<string, (i: number) => Promise<unknown>> = {
       "reserve-rpc": (i) => stub.reserve({ qty: 1, channel: "web", rules, ttlSeconds: 900, reference: "p" }, { key: `k-${i}-${Math.random()}`, requestHash: "h" }),
       "read-rpc": () => stub.getInventory(),
-      "authorize-rpc": () => registry.authorize("0".repeat(64), { channel: "web" }),
+      "authorize-rpc": () => registry.lookUp({ channel: "web" }),
     };
     const name = url.pathname.slice(1);
     if (name === "health") return Response.json({ ok: true });

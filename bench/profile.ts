@@ -5,7 +5,7 @@ import { hostLabel, machineLine, startBenchEdge } from "./harness.ts";
 /**
  * Where a reservation's time goes inside workerd, without HTTP in front:
  * the SKU object's reserve RPC (SQLite transaction with ledger and
- * idempotency record), a read RPC, and the registry's authorize RPC, each
+ * idempotency record), a read RPC, and the registry's look-up RPC (what authorizing costs once the key check is cached), each
  * one at a time and 64 at a time. Compare with bench/reserve.ts end to end.
  */
 const n = Number(process.env.BENCH_OPERATIONS ?? 5000);

@@ -10,6 +10,13 @@ export interface IdempotencyInput {
   key: string;
   /** SHA-256 of the method, route and canonical body, computed by the Worker. */
   requestHash: string;
+  /**
+   * Whose key it is: `<tenant>/<first key of the rotation chain>` for a
+   * tenant key, `platform` for the platform key. The same Idempotency-Key
+   * from two callers is two requests. Absent for keys the platform derives
+   * itself (saga steps, effect ids), which no caller can send.
+   */
+  scope?: string;
 }
 
 /** An object's answer to a write, and whether it came from the idempotency record. */
@@ -36,7 +43,8 @@ export function runIdempotent<T>(db: SyncDatabase, input: IdempotencyInput | und
 
 /** The stored answer for this key (or a conflict if the key came with another request), or null. */
 export function findIdempotent<T>(db: SyncDatabase, input: IdempotencyInput): Idempotent<T> | null {
-  const previous = statementsOf(db).find.get({ key: input.key });
+  const statements = statementsOf(db);
+  const previous = statements.find.get({ key: storedKey(input) }) ?? (input.scope ? unscopedRetry(statements.find.get({ key: input.key }), input) : undefined);
   if (!previous) return null;
   if (previous.requestHash !== input.requestHash) {
     return { outcome: fail("idempotency_conflict", `Idempotency-Key "${input.key}" was first used with a different request`), replayed: false };
@@ -45,7 +53,23 @@ export function findIdempotent<T>(db: SyncDatabase, input: IdempotencyInput): Id
 }
 
 export function recordIdempotent(db: SyncDatabase, input: IdempotencyInput, now: number, outcome: unknown): void {
-  statementsOf(db).record.run({ key: input.key, requestHash: input.requestHash, result: JSON.stringify(outcome), createdAt: now });
+  statementsOf(db).record.run({ key: storedKey(input), requestHash: input.requestHash, result: JSON.stringify(outcome), createdAt: now });
+}
+
+/** The record's key: the caller's scope and its key, joined by a line break, which no header value can hold. */
+function storedKey(input: IdempotencyInput): string {
+  return input.scope === undefined ? input.key : `${input.scope}\n${input.key}`;
+}
+
+type StoredRecord = typeof idempotencyKeys.$inferSelect;
+
+/**
+ * Records written before keys were scoped (kept 24 hours, so this matters
+ * only that long after the change) name no caller: one counts as a retry
+ * only for the very same request, and is otherwise not this caller's.
+ */
+function unscopedRetry(record: StoredRecord | undefined, input: IdempotencyInput): StoredRecord | undefined {
+  return record && record.requestHash === input.requestHash ? record : undefined;
 }
 
 function prepareStatements(db: SyncDatabase) {

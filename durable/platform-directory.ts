@@ -1,4 +1,4 @@
-import { asc } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Result } from "../shared/errors.ts";
 import type { ApiKey, CreateTenantRequest, Tenant } from "../shared/schemas/tenancy.ts";
 import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
@@ -44,6 +44,15 @@ export class PlatformDirectory extends ShelfsyncObject<typeof schema, Record<str
       await this.wakeBy(null);
       return created;
     });
+  }
+
+  /**
+   * Whether a tenant was created (a read of this object only). The edge asks
+   * this before it names any object after a tenant taken from a request, so
+   * a made-up tenant never brings an object of its own into being.
+   */
+  async hasTenant(id: string): Promise<boolean> {
+    return this.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, id)).get() !== undefined;
   }
 
   async listTenants(): Promise<Tenant[]> {

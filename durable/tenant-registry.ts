@@ -1,7 +1,8 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, ne, or, gt, sql } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { fail, type Result } from "../shared/errors.ts";
-import type { ApiKey, Channel, ChannelRules, CreateKeyRequest, CreateTenantRequest, KeyRole, Location, PutLocationRequest, Tenant } from "../shared/schemas/tenancy.ts";
+import type { ApiKey, Channel, ChannelRules, CreateKeyRequest, CreateTenantRequest, KeyRole, Location, PutLocationRequest, RotateKeyRequest, Tenant } from "../shared/schemas/tenancy.ts";
+import { keyRefusal, lastUsedResolutionMs, requestedExpiry, toApiKey } from "./api-keys.ts";
 import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/tenant-registry/migrations.js";
 import { parseName, type TenantIdentity } from "./objects.ts";
@@ -24,6 +25,8 @@ export interface Principal {
   role: KeyRole;
   channel: string | null;
   location: string | null;
+  /** The first key of the key's rotation chain: the owner of its idempotency records. */
+  lineage: string;
 }
 
 export interface NewKey {
@@ -36,12 +39,14 @@ export interface AuthorizeNeeds {
   channel?: string;
 }
 
-export type Authorization = Result<{ principal: Principal; location: Location | null; channel: Channel | null }>;
+/** A key check's answer: who the key is and until when it may be trusted without asking again (null: until revoked). */
+export type KeyCheck = Result<{ principal: Principal; validUntil: number | null }, "unauthorized" | "key_revoked" | "key_expired">;
 
 /**
- * One per tenant: its name, its API keys (hashed), its locations and its
- * channels. Every request of a tenant key is authorized here, in one call that
- * also returns the location and channel the request names.
+ * One per tenant: its name, its API keys (hashed, with their expiry,
+ * revocation, rotation and last use), its locations and its channels. The
+ * edge checks keys here (and caches the answer for a bounded time, see
+ * workers/middleware/authenticate.ts).
  */
 export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentity> {
   private readonly statements: ReturnType<typeof prepareStatements>;
@@ -68,30 +73,92 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
     return this.idempotentTransaction(idempotency, (now) => {
       if (input.location && !this.locationRow(input.location)) return fail("unknown_location", `No location ${input.location}`);
       if (input.channel && !this.channelRow(input.channel)) return fail("unknown_channel", `No channel ${input.channel}`);
+      const expiresAt = requestedExpiry(input.expiresAt, now);
+      if (typeof expiresAt === "object" && expiresAt !== null) return expiresAt;
       this.db
         .insert(apiKeys)
-        .values({ id: key.id, keyHash: key.keyHash, role: input.role, name: input.name ?? null, channel: input.channel ?? null, location: input.location ?? null, createdAt: now })
+        .values({ id: key.id, keyHash: key.keyHash, role: input.role, name: input.name ?? null, channel: input.channel ?? null, location: input.location ?? null, createdAt: now, expiresAt })
         .run();
       return { ok: true, key: this.keyView(key.id) };
     });
   }
 
   async listKeys(): Promise<ApiKey[]> {
-    return this.db.select({ id: apiKeys.id }).from(apiKeys).orderBy(asc(apiKeys.createdAt)).all().map(({ id }) => this.keyView(id));
+    const now = this.now();
+    return this.db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt)).all().map((row) => toApiKey(row, now));
   }
 
   /**
-   * Finds the key by its digest and, in the same call, the location and
-   * channel the request is about (null when the tenant has no such thing).
+   * Checks a key by its digest: unknown, revoked or expired keys are refused.
+   * Records the key's use when the recorded one is a minute old or more, so
+   * a busy key costs one write a minute, not one per request.
    */
-  async authorize(keyHash: string, needs: AuthorizeNeeds): Promise<Authorization> {
+  async authenticate(keyHash: string): Promise<KeyCheck> {
     const key = this.statements.keyByHash.get({ keyHash });
     const tenantRow = key && this.tenantRow();
     if (!key || !tenantRow) return fail("unauthorized", "Unknown API key");
-    const principal: Principal = { tenantId: tenantRow.id, keyId: key.id, role: key.role, channel: key.channel, location: key.location };
-    const location = needs.location === undefined ? null : this.locationView(needs.location);
-    const channel = needs.channel === undefined ? null : this.channelView(needs.channel);
-    return { ok: true, principal, location, channel };
+    const now = this.now();
+    const refusal = keyRefusal(key, now);
+    if (refusal) return refusal;
+    if (key.lastUsedAt === null || now - key.lastUsedAt >= lastUsedResolutionMs) this.statements.touchKey.run({ id: key.id, now });
+    const principal: Principal = { tenantId: tenantRow.id, keyId: key.id, role: key.role, channel: key.channel, location: key.location, lineage: key.lineage ?? key.id };
+    return { ok: true, principal, validUntil: key.expiresAt };
+  }
+
+  /** The location and channel a request is about (null when the tenant has no such thing). */
+  async lookUp(needs: AuthorizeNeeds): Promise<{ location: Location | null; channel: Channel | null }> {
+    return {
+      location: needs.location === undefined ? null : this.locationView(needs.location),
+      channel: needs.channel === undefined ? null : this.channelView(needs.channel),
+    };
+  }
+
+  /**
+   * Revokes a key for good. Revoking a revoked key answers it again. The
+   * tenant's last usable admin key cannot be revoked: nobody could make
+   * another (rotate it instead).
+   */
+  async revokeKey(id: string): Promise<Result<{ key: ApiKey }>> {
+    return this.transaction(() => {
+      const now = this.now();
+      const row = this.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+      if (!row) return fail("not_found", `No API key ${id}`);
+      if (row.revokedAt !== null) return { ok: true, key: toApiKey(row, now) };
+      if (row.role === "admin" && !keyRefusal(row, now) && this.otherUsableAdmins(id, now) === 0) {
+        return fail("conflict", `API key ${id} is the tenant's last usable admin key; rotate it instead`);
+      }
+      this.db.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)).run();
+      return { ok: true, key: this.keyView(id) };
+    });
+  }
+
+  /**
+   * Issues `successor` in place of key `id`, with the same role and binding.
+   * The old key keeps working for the overlap (never longer than its own
+   * expiry), then is refused as key_expired. A key is rotated once: its
+   * successor is the one to rotate next.
+   */
+  async rotateKey(id: string, input: RotateKeyRequest, successor: NewKey, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ key: ApiKey; previous: ApiKey }>>> {
+    return this.idempotentTransaction(idempotency, (now) => {
+      const row = this.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
+      if (!row) return fail("not_found", `No API key ${id}`);
+      if (row.replacedBy) return fail("conflict", `API key ${id} was already rotated; rotate its successor ${row.replacedBy}`);
+      const refusal = keyRefusal(row, now);
+      if (refusal) return fail("conflict", `${refusal.detail}: it cannot be rotated, create a new key instead`);
+      const expiresAt = requestedExpiry(input.expiresAt, now);
+      if (typeof expiresAt === "object" && expiresAt !== null) return expiresAt;
+      const overlapEnd = now + input.overlapSeconds * 1000;
+      this.db
+        .insert(apiKeys)
+        .values({ id: successor.id, keyHash: successor.keyHash, role: row.role, name: row.name, channel: row.channel, location: row.location, createdAt: now, expiresAt, replaces: id, lineage: row.lineage ?? id })
+        .run();
+      this.db
+        .update(apiKeys)
+        .set({ replacedBy: successor.id, expiresAt: row.expiresAt === null ? overlapEnd : Math.min(row.expiresAt, overlapEnd) })
+        .where(eq(apiKeys.id, id))
+        .run();
+      return { ok: true, key: this.keyView(successor.id), previous: this.keyView(id) };
+    });
   }
 
   async putLocation(id: string, input: PutLocationRequest, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ location: Location; created: boolean }>>> {
@@ -150,8 +217,13 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
   }
 
   private keyView(id: string): ApiKey {
-    const row = this.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get()!;
-    return { id: row.id, role: row.role, name: row.name, channel: row.channel, location: row.location, createdAt: new Date(row.createdAt).toISOString(), key: null };
+    return toApiKey(this.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get()!, this.now());
+  }
+
+  /** Admin keys other than `id` that are neither revoked nor expired at `now`. */
+  private otherUsableAdmins(id: string, now: number): number {
+    const usable = and(eq(apiKeys.role, "admin"), ne(apiKeys.id, id), isNull(apiKeys.revokedAt), or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)));
+    return this.db.select({ count: sql<number>`count(*)` }).from(apiKeys).where(usable).get()!.count;
   }
 
   private locationRow(id: string) {
@@ -177,6 +249,7 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
 function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
   return {
     keyByHash: db.select().from(apiKeys).where(eq(apiKeys.keyHash, sql.placeholder("keyHash"))).prepare(),
+    touchKey: db.update(apiKeys).set({ lastUsedAt: sql.placeholder("now") as unknown as number }).where(eq(apiKeys.id, sql.placeholder("id"))).prepare(),
     tenant: db.select().from(tenant).limit(1).prepare(),
     locationById: db.select().from(locations).where(eq(locations.id, sql.placeholder("id"))).prepare(),
     channelById: db.select().from(channels).where(eq(channels.id, sql.placeholder("id"))).prepare(),

@@ -5,6 +5,9 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
+    /** The tenant key's holder, set by the authenticate middleware. */
     principal?: Principal;
+    /** Set by the authenticate middleware when the caller holds the platform key. */
+    platform?: boolean;
   };
 }

@@ -7,7 +7,10 @@ import type { AppEnv } from "./env.ts";
 /**
  * Reads the Idempotency-Key header and fingerprints the request (method,
  * path and canonical validated body), so that the object can tell a retry
- * from a different request under the same key.
+ * from a different request under the same key. The key belongs to its
+ * caller: the tenant and the first key of the calling key's rotation chain
+ * (so a retry sent with a rotated key's successor is still a retry), or
+ * the platform key.
  */
 export async function idempotencyOf(c: Context<AppEnv>, body: unknown, options: { required: boolean }): Promise<IdempotencyInput | undefined> {
   const key = c.req.header("idempotency-key");
@@ -17,7 +20,9 @@ export async function idempotencyOf(c: Context<AppEnv>, body: unknown, options: 
   }
   if (key.length > 255) throw new AppError("validation_failed", "Idempotency-Key is longer than 255 characters");
   const requestHash = await sha256Hex(`${c.req.method} ${c.req.path} ${canonicalJson(body)}`);
-  return { key, requestHash };
+  const principal = c.get("principal");
+  const scope = principal ? `${principal.tenantId}/${principal.lineage}` : "platform";
+  return { key, requestHash, scope };
 }
 
 type Success<R> = R extends { ok: true } ? R : never;

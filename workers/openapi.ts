@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, type RouteConfig, type z } from "@hono/zod-op
 import { validationHook } from "../shared/problem.ts";
 import { Problem } from "../shared/schemas/common.ts";
 import type { AppEnv } from "./env.ts";
+import { authenticate } from "./middleware/authenticate.ts";
 
 /** A route group whose validation failures become `validation_failed` problems. */
 export function createRouter(): OpenAPIHono<AppEnv> {
@@ -21,7 +22,7 @@ const problem = (description: string) => ({ content: { "application/problem+json
 /** The problem responses every route of the business API declares, for the OpenAPI document. */
 const problems = {
   400: problem("validation_failed, malformed_json or idempotency_key_required"),
-  401: problem("unauthorized: missing or unknown key"),
+  401: problem("unauthorized (missing or unknown key), key_revoked or key_expired"),
   403: problem("forbidden: the key's role or binding does not allow this"),
   404: problem("not_found"),
   409: problem("insufficient_stock, reservation_not_active, idempotency_conflict or conflict"),
@@ -46,12 +47,15 @@ function declare<M extends RouteConfig["method"]>(tag: string, method: M) {
       // After the spec, so that a route's own `security: []` wins and the document keeps its key order.
       security: spec.security ?? security,
       responses: { ...problems, ...spec.responses },
+      // Route middleware runs before the validators: the key is checked before the body is read.
+      middleware: spec.security?.length === 0 ? [] : [authenticate],
     });
 }
 
 /**
  * Route declarations of one API area (its OpenAPI tag): bearer-key security unless the spec says
- * `security: []`, and the shared problem responses beside the spec's own.
+ * `security: []`, with the key checked by `authenticate` before any validator reads the request,
+ * and the shared problem responses beside the spec's own.
  *
  * @example
  * const orders = routesOf("Orders");

@@ -17,6 +17,17 @@ export const apiKeys = sqliteTable("api_keys", {
   channel: text("channel"),
   location: text("location"),
   createdAt: integer("created_at").notNull(),
+  /** After this instant (ms) the key is refused as key_expired; a rotation sets it to the end of the overlap. */
+  expiresAt: integer("expires_at"),
+  /** Set once by DELETE /v1/keys/{id}; from then on the key is refused as key_revoked. */
+  revokedAt: integer("revoked_at"),
+  /** Written at most once a minute per key, by the registry's key check. */
+  lastUsedAt: integer("last_used_at"),
+  /** The key a rotation issued in this one's place, and the key this one replaced. */
+  replacedBy: text("replaced_by"),
+  replaces: text("replaces"),
+  /** The first key of a rotation chain (null: this key's own id): its idempotency records belong to the whole chain. */
+  lineage: text("lineage"),
 });
 
 export const locations = sqliteTable("locations", {

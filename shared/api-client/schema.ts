@@ -57,6 +57,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a key (tenant admin): refused everywhere within 30 seconds, with 401 key_revoked
+         * @description Revoking a revoked key answers it again. Another tenant's key id is 404, like an unknown one. The tenant's last usable admin key cannot be revoked (409 conflict): rotate it instead.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a successor key with the same role and binding (tenant admin); the old key works until the overlap ends
+         * @description The successor's secret is in the answer, once. The old key then expires at the end of the overlap (or its own expiry, if sooner) and is refused with 401 key_expired. The successor shares the old key's idempotency records: a retry sent with the new key after a rotation gets the first answer. A key is rotated once (409 conflict after that: rotate its successor); a revoked or expired key cannot be rotated.
+         */
+        post: operations["rotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/locations/{location}": {
         parameters: {
             query?: never;
@@ -855,6 +895,32 @@ export interface components {
              * @example 2026-11-23T19:30:00.000Z
              */
             createdAt: string;
+            /**
+             * @description active: accepted (a rotated key stays active until its overlap ends); expired: past its expiresAt; revoked: revoked by DELETE /v1/keys/{id}.
+             * @enum {string}
+             */
+            status: "active" | "expired" | "revoked";
+            /**
+             * Format: date-time
+             * @description When the key stops working (set by a rotation to the end of its overlap); null: never by itself.
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            expiresAt: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            revokedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the key was last seen, recorded at most once a minute per key; requests the edge answers from its key cache are not seen, so this lags the real last use by at most 90 seconds.
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            lastUsedAt: string | null;
+            /** @description The successor a rotation issued in this key's place. */
+            replacedBy: string | null;
+            /** @description The key this one succeeded by rotation. */
+            replaces: string | null;
             /** @description The secret, shown once in the answer that created it. A replay of that request under the same Idempotency-Key returns null here: keys are stored hashed only. */
             key: string | null;
         };
@@ -865,7 +931,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "unauthorized" | "forbidden" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "unauthorized" | "key_revoked" | "key_expired" | "forbidden" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error";
             /** @description The request id; it also appears in the edge's logs. */
             instance: string;
         } & {
@@ -888,6 +954,29 @@ export interface components {
             channel?: string;
             /** @example store-001 */
             location?: string;
+            /**
+             * Format: date-time
+             * @description After this instant the key is refused with 401 key_expired. Omit it for a key that lives until revoked.
+             * @example 2027-06-30T00:00:00Z
+             */
+            expiresAt?: string;
+        };
+        RotateKeyResponse: {
+            key: components["schemas"]["ApiKey"] & unknown;
+            previous: components["schemas"]["ApiKey"] & unknown;
+        };
+        RotateKeyRequest: {
+            /**
+             * @description How long the old key keeps working beside its successor (default one hour, at most seven days; 0 ends it now, within the key cache's 30-second bound).
+             * @default 3600
+             */
+            overlapSeconds?: number;
+            /**
+             * Format: date-time
+             * @description After this instant the key is refused with 401 key_expired. Omit it for a key that lives until revoked.
+             * @example 2027-06-30T00:00:00Z
+             */
+            expiresAt?: string;
         };
         Location: {
             /** @example store-001 */
@@ -2534,7 +2623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2633,7 +2722,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2725,7 +2814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2819,7 +2908,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2918,7 +3007,202 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required on POST. The same key with the same body returns the first answer; with another body, 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description The successor (with its secret) and the old key */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotateKeyResponse"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3019,7 +3303,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3113,7 +3397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3214,7 +3498,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3308,7 +3592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3410,7 +3694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3511,7 +3795,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3605,7 +3889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3702,7 +3986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3803,7 +4087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3898,7 +4182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3996,7 +4280,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4094,7 +4378,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4190,7 +4474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4293,7 +4577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4389,7 +4673,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4487,7 +4771,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4585,7 +4869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4679,7 +4963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4780,7 +5064,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4874,7 +5158,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4975,7 +5259,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5072,7 +5356,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5166,7 +5450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5267,7 +5551,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5368,7 +5652,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5465,7 +5749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5564,7 +5848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5658,7 +5942,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5759,7 +6043,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5860,7 +6144,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5952,7 +6236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6048,7 +6332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6140,7 +6424,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6236,7 +6520,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6338,7 +6622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6434,7 +6718,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6533,7 +6817,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6634,7 +6918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6728,7 +7012,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6820,7 +7104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6916,7 +7200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7010,7 +7294,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7117,7 +7401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7211,7 +7495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7303,7 +7587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7397,7 +7681,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7491,7 +7775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized: missing or unknown key */
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
             401: {
                 headers: {
                     [name: string]: unknown;

@@ -20,12 +20,19 @@ export const KeyRole = z.enum(["admin", "channel", "store", "erp", "readonly"]).
 });
 export type KeyRole = z.infer<typeof KeyRole>;
 
+/** An optional end of a key's life, an ISO 8601 instant with an offset; the registry refuses one already past. */
+const KeyExpiry = z.iso.datetime({ offset: true }).openapi({
+  example: "2027-06-30T00:00:00Z",
+  description: "After this instant the key is refused with 401 key_expired. Omit it for a key that lives until revoked.",
+});
+
 export const CreateKeyRequest = z
   .object({
     role: KeyRole,
     name: z.string().min(1).max(200).optional(),
     channel: ChannelId.optional(),
     location: LocationId.optional(),
+    expiresAt: KeyExpiry.optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -37,6 +44,11 @@ export const CreateKeyRequest = z
   .openapi("CreateKeyRequest");
 export type CreateKeyRequest = z.infer<typeof CreateKeyRequest>;
 
+export const KeyStatus = z.enum(["active", "expired", "revoked"]).openapi({
+  description: "active: accepted (a rotated key stays active until its overlap ends); expired: past its expiresAt; revoked: revoked by DELETE /v1/keys/{id}.",
+});
+export type KeyStatus = z.infer<typeof KeyStatus>;
+
 export const ApiKey = z
   .object({
     id: z.string(),
@@ -45,12 +57,47 @@ export const ApiKey = z
     channel: ChannelId.nullable(),
     location: LocationId.nullable(),
     createdAt: Timestamp,
+    status: KeyStatus,
+    expiresAt: Timestamp.nullable().openapi({ description: "When the key stops working (set by a rotation to the end of its overlap); null: never by itself." }),
+    revokedAt: Timestamp.nullable(),
+    lastUsedAt: Timestamp.nullable().openapi({
+      description: "When the key was last seen, recorded at most once a minute per key; requests the edge answers from its key cache are not seen, so this lags the real last use by at most 90 seconds.",
+    }),
+    replacedBy: z.string().nullable().openapi({ description: "The successor a rotation issued in this key's place." }),
+    replaces: z.string().nullable().openapi({ description: "The key this one succeeded by rotation." }),
     key: z.string().nullable().openapi({
       description: "The secret, shown once in the answer that created it. A replay of that request under the same Idempotency-Key returns null here: keys are stored hashed only.",
     }),
   })
   .openapi("ApiKey");
 export type ApiKey = z.infer<typeof ApiKey>;
+
+/** Longest overlap a rotation allows: the old key works at most this long beside its successor. */
+export const maxRotationOverlapSeconds = 7 * 24 * 60 * 60;
+
+export const RotateKeyRequest = z
+  .object({
+    overlapSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(maxRotationOverlapSeconds)
+      .default(3_600)
+      .openapi({ description: "How long the old key keeps working beside its successor (default one hour, at most seven days; 0 ends it now, within the key cache's 30-second bound)." }),
+    expiresAt: KeyExpiry.optional(),
+  })
+  .strict()
+  .openapi("RotateKeyRequest");
+export type RotateKeyRequest = z.infer<typeof RotateKeyRequest>;
+
+export const RotateKeyResponse = z
+  .object({
+    key: ApiKey.openapi({ description: "The successor, with its secret in `key` (null on a replay)." }),
+    previous: ApiKey.openapi({ description: "The rotated key, now with its expiresAt and replacedBy." }),
+  })
+  .openapi("RotateKeyResponse");
+
+export const KeyParams = z.object({ id: z.string().min(1).max(64).openapi({ example: "key_5k2m0w3x9q2k4m6n8p1r" }) });
 
 export const CreateTenantResponse = z
   .object({ tenant: Tenant, adminKey: ApiKey })

@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { formatApiKey, newId, newKeySecret, sha256Hex } from "../../shared/ids.ts";
 import { ChannelId, IdempotencyKeyHeader, LocationId } from "../../shared/schemas/common.ts";
-import { ApiKey, Channel, CreateKeyRequest, CreateTenantRequest, CreateTenantResponse, Location, PutChannelRequest, PutLocationRequest, Tenant } from "../../shared/schemas/tenancy.ts";
+import { ApiKey, Channel, CreateKeyRequest, CreateTenantRequest, CreateTenantResponse, KeyParams, Location, PutChannelRequest, PutLocationRequest, RotateKeyRequest, RotateKeyResponse, Tenant } from "../../shared/schemas/tenancy.ts";
 import { authorize, requirePlatformKey } from "../auth.ts";
-import { idempotencyOf, settle } from "../idempotency.ts";
+import { keyChecks } from "../middleware/authenticate.ts";
+import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
 import { availabilityIndex, platformDirectory } from "../../durable/objects.ts";
 import { body, createRouter, json, routesOf } from "../openapi.ts";
 
@@ -36,6 +37,22 @@ const listKeys = tenancy.get("/v1/keys", "listApiKeys", {
   responses: { 200: json(z.object({ keys: z.array(ApiKey) }), "The keys") },
 });
 
+const revokeKey = tenancy.delete("/v1/keys/{id}", "revokeApiKey", {
+  summary: "Revoke a key (tenant admin): refused everywhere within 30 seconds, with 401 key_revoked",
+  description:
+    "Revoking a revoked key answers it again. Another tenant's key id is 404, like an unknown one. The tenant's last usable admin key cannot be revoked (409 conflict): rotate it instead.",
+  request: { params: KeyParams },
+  responses: { 200: json(ApiKey, "The revoked key") },
+});
+
+const rotateKey = tenancy.post("/v1/keys/{id}/rotate", "rotateApiKey", {
+  summary: "Issue a successor key with the same role and binding (tenant admin); the old key works until the overlap ends",
+  description:
+    "The successor's secret is in the answer, once. The old key then expires at the end of the overlap (or its own expiry, if sooner) and is refused with 401 key_expired. The successor shares the old key's idempotency records: a retry sent with the new key after a rotation gets the first answer. A key is rotated once (409 conflict after that: rotate its successor); a revoked or expired key cannot be rotated.",
+  request: { params: KeyParams, headers: IdempotencyKeyHeader, body: body(RotateKeyRequest) },
+  responses: { 201: json(RotateKeyResponse, "The successor (with its secret) and the old key") },
+});
+
 const putLocation = tenancy.put("/v1/locations/{location}", "upsertLocation", {
   summary: "Create or update a location (store, warehouse, 3pl)",
   request: { params: z.object({ location: LocationId }), headers: IdempotencyKeyHeader, body: body(PutLocationRequest) },
@@ -65,17 +82,17 @@ async function mintKey(tenantId: string) {
 
 export const tenancyRoutes = createRouter()
   .openapi(createTenant, async (c) => {
-    await requirePlatformKey(c);
+    requirePlatformKey(c);
     const input = c.req.valid("json");
     const idempotency = (await idempotencyOf(c, input, { required: true }))!;
     const key = await mintKey(input.id);
     const result = await platformDirectory(c.env).createTenant({ ...input, adminKey: key }, idempotency);
     const created = settle(c, result);
     // Only the first answer carries the secret: the object never stores it.
-        return c.json({ tenant: created.tenant, adminKey: { ...created.adminKey, key: result.replayed ? null : key.secret } }, 201);
+    return c.json({ tenant: created.tenant, adminKey: { ...created.adminKey, key: result.replayed ? null : key.secret } }, 201);
   })
   .openapi(listTenants, async (c) => {
-    await requirePlatformKey(c);
+    requirePlatformKey(c);
     return c.json({ tenants: await platformDirectory(c.env).listTenants() }, 200);
   })
   .openapi(readTenant, async (c) => {
@@ -89,11 +106,29 @@ export const tenancyRoutes = createRouter()
     const key = await mintKey(principal.tenantId);
     const result = await registry.createKey(input, key, idempotency);
     const created = settle(c, result).key;
-        return c.json({ ...created, key: result.replayed ? null : key.secret }, 201);
+    return c.json({ ...created, key: result.replayed ? null : key.secret }, 201);
   })
   .openapi(listKeys, async (c) => {
     const { registry } = await authorize(c, { roles: ["admin"] });
     return c.json({ keys: await registry.listKeys() }, 200);
+  })
+  .openapi(revokeKey, async (c) => {
+    const { id } = c.req.valid("param");
+    const { registry } = await authorize(c, { roles: ["admin"] });
+    const revoked = unwrap(await registry.revokeKey(id)).key;
+    keyChecks.forget(id);
+    return c.json(revoked, 200);
+  })
+  .openapi(rotateKey, async (c) => {
+    const { id } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const { registry, principal } = await authorize(c, { roles: ["admin"] });
+    const idempotency = await idempotencyOf(c, input, { required: true });
+    const successor = await mintKey(principal.tenantId);
+    const result = await registry.rotateKey(id, input, successor, idempotency);
+    const rotated = settle(c, result);
+    keyChecks.forget(id);
+    return c.json({ key: { ...rotated.key, key: result.replayed ? null : successor.secret }, previous: rotated.previous }, 201);
   })
   .openapi(putLocation, async (c) => {
     const { location } = c.req.valid("param");

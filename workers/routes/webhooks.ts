@@ -5,6 +5,8 @@ import { handleShopifyWebhook } from "../integrations/shopify/webhook.ts";
 import { unwrap } from "../idempotency.ts";
 import { shopifyIntegration } from "../../durable/objects.ts";
 import { createRouter, json, routesOf } from "../openapi.ts";
+import { keyChecks } from "../middleware/authenticate.ts";
+import { AppError } from "../../shared/errors.ts";
 
 const webhooks = routesOf("Webhooks");
 
@@ -24,6 +26,8 @@ const shopifyWebhook = webhooks.post("/v1/webhooks/shopify/{tenant}", "receiveSh
 
 export const webhookRoutes = createRouter().openapi(shopifyWebhook, async (c) => {
   const { tenant } = c.req.valid("param");
+  // The tenant comes from the URL: a made-up one must not bring its integration object into being. Answered like a bad signature.
+  if (!(await keyChecks.tenantExists(c.env, tenant))) throw new AppError("unauthorized", "Unknown webhook");
   const body = new Uint8Array(await c.req.arrayBuffer());
   const webhookId = c.req.header("x-shopify-webhook-id") ?? "";
   const topic = c.req.header("x-shopify-topic") ?? "";

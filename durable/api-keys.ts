@@ -1,0 +1,60 @@
+import { fail, type Failure } from "../shared/errors.ts";
+import type { ApiKey, KeyStatus } from "../shared/schemas/tenancy.ts";
+import type { apiKeys } from "./schema/tenant-registry.ts";
+
+type KeyRow = typeof apiKeys.$inferSelect;
+
+/** How stale `lastUsedAt` may get before the key check writes it again: one write a minute per key, not one per request. */
+export const lastUsedResolutionMs = 60_000;
+
+/** A key's state at `now`: revoked wins over expired, because a revocation is a decision and an expiry only a date. */
+export function keyStatus(row: KeyRow, now: number): KeyStatus {
+  if (row.revokedAt !== null) return "revoked";
+  if (row.expiresAt !== null && now >= row.expiresAt) return "expired";
+  return "active";
+}
+
+/** Why a key may not be used at `now`, or null when it may. */
+export function keyRefusal(row: KeyRow, now: number): Failure<"key_revoked" | "key_expired"> | null {
+  const status = keyStatus(row, now);
+  if (status === "revoked") return fail("key_revoked", `API key ${row.id} was revoked at ${iso(row.revokedAt!)}`);
+  if (status === "expired") {
+    const successor = row.replacedBy ? `; it was rotated and ${row.replacedBy} took its place` : "";
+    return fail("key_expired", `API key ${row.id} expired at ${iso(row.expiresAt!)}${successor}`);
+  }
+  return null;
+}
+
+/** The key as the API shows it: never its digest. */
+export function toApiKey(row: KeyRow, now: number): ApiKey {
+  return {
+    id: row.id,
+    role: row.role,
+    name: row.name,
+    channel: row.channel,
+    location: row.location,
+    createdAt: iso(row.createdAt),
+    status: keyStatus(row, now),
+    expiresAt: nullableIso(row.expiresAt),
+    revokedAt: nullableIso(row.revokedAt),
+    lastUsedAt: nullableIso(row.lastUsedAt),
+    replacedBy: row.replacedBy,
+    replaces: row.replaces,
+    key: null,
+  };
+}
+
+/** An expiry a client asked for, in ms, or a failure when it is not in the future. */
+export function requestedExpiry(expiresAt: string | undefined, now: number): Failure<"validation_failed"> | number | null {
+  if (expiresAt === undefined) return null;
+  const at = Date.parse(expiresAt);
+  return at > now ? at : fail("validation_failed", `expiresAt ${expiresAt} is not in the future`);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function nullableIso(ms: number | null): string | null {
+  return ms === null ? null : iso(ms);
+}

@@ -1,0 +1,110 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { Principal } from "../../durable/tenant-registry.ts";
+import { platformDirectory, tenantRegistry } from "../../durable/objects.ts";
+import { systemClock, type Clock } from "../../shared/clock.ts";
+import { AppError } from "../../shared/errors.ts";
+import { parseApiKey, sha256Hex } from "../../shared/ids.ts";
+import type { AppEnv } from "../env.ts";
+
+/**
+ * How long an isolate trusts a key check without asking the tenant's
+ * registry again: the bound on how long a revoked key keeps working
+ * anywhere (docs/decisions/0017-key-lifecycle-and-scoped-idempotency.md).
+ * Expiry and the end of a rotation's overlap are exact: the cached answer
+ * carries them.
+ */
+export const keyCheckTtlMs = 30_000;
+
+const maxCachedKeys = 1_000;
+
+interface CachedCheck {
+  principal: Principal;
+  /** The key's own end (expiry or end of rotation overlap), ms; null: none. */
+  validUntil: number | null;
+  checkedAt: number;
+}
+
+/**
+ * What one isolate remembers of key checks: each key's answer for at most
+ * `keyCheckTtlMs`, and the tenants known to exist (tenants are never
+ * deleted, so that is kept). Unknown, revoked and expired keys are never
+ * remembered: each such request asks again, so a new key works at once.
+ */
+class KeyChecks {
+  /** Tests replace it to move time on instead of waiting. */
+  clock: Clock = systemClock;
+  private readonly byDigest = new Map<string, CachedCheck>();
+  private readonly tenants = new Set<string>();
+
+  async check(env: Env, key: string): Promise<Principal> {
+    const parsed = parseApiKey(key);
+    if (!parsed) throw new AppError("unauthorized", "Unknown API key");
+    const digest = await sha256Hex(key);
+    const now = this.clock.now();
+    const cached = this.byDigest.get(digest);
+    // A cached answer past its key's own end is not trusted: the registry says why (expired, rotated, revoked).
+    if (cached && now - cached.checkedAt < keyCheckTtlMs && (cached.validUntil === null || now < cached.validUntil)) return cached.principal;
+    this.byDigest.delete(digest);
+    if (!(await this.tenantExists(env, parsed.tenantId))) throw new AppError("unauthorized", "Unknown API key");
+    const found = await tenantRegistry(env, parsed.tenantId).authenticate(digest);
+    if (!found.ok) throw new AppError(found.code, found.detail);
+    if (this.byDigest.size >= maxCachedKeys) this.byDigest.delete(this.byDigest.keys().next().value!);
+    this.byDigest.set(digest, { principal: found.principal, validUntil: found.validUntil, checkedAt: now });
+    return found.principal;
+  }
+
+  /**
+   * Whether the tenant exists, asked of the platform directory (one object
+   * that always exists) before any object is named after a tenant that came
+   * from a request.
+   */
+  async tenantExists(env: Env, tenantId: string): Promise<boolean> {
+    if (this.tenants.has(tenantId)) return true;
+    const exists = await platformDirectory(env).hasTenant(tenantId);
+    if (exists) this.tenants.add(tenantId);
+    return exists;
+  }
+
+  /** Drops what this isolate remembers of a key that was just revoked or rotated here; other isolates drop it within the TTL. */
+  forget(keyId: string): void {
+    for (const [digest, cached] of this.byDigest) if (cached.principal.keyId === keyId) this.byDigest.delete(digest);
+  }
+}
+
+/** The isolate's key checks (module state lives as long as the isolate). */
+export const keyChecks = new KeyChecks();
+
+function bearer(c: Context<AppEnv>): string {
+  const header = c.req.header("authorization");
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match) throw new AppError("unauthorized", "Send an API key as 'Authorization: Bearer <key>'");
+  return match[1]!;
+}
+
+/**
+ * Checks the bearer key before anything reads the body: a route's
+ * validators run after this, so a bad key with a malformed body is 401, not
+ * 400. A tenant key sets `principal`; the platform operator's key sets
+ * `platform`. Every route with bearer security gets this from
+ * `routesOf` (workers/openapi.ts).
+ */
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const key = bearer(c);
+  if (parseApiKey(key)) c.set("principal", await keyChecks.check(c.env, key));
+  else if (await isPlatformKey(c.env, key)) c.set("platform", true);
+  else throw new AppError("unauthorized", "Unknown API key");
+  await next();
+});
+
+/** Compares with the PLATFORM_ADMIN_KEY secret in constant time. */
+async function isPlatformKey(env: Env, given: string): Promise<boolean> {
+  const expected = env.PLATFORM_ADMIN_KEY;
+  if (!expected) return false;
+  const [a, b] = await Promise.all([digest(given), digest(expected)]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+async function digest(text: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+}
