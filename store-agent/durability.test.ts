@@ -2,8 +2,8 @@ import { createClient } from "@libsql/client";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { silentLogger } from "./log.ts";
 import { databaseFile, startAgent } from "./main.ts";
-import { pairingCodeFromCli, spawnAgent } from "./testing/agent-process.ts";
-import { agentConfig, bearer, exchangePairingCode, location, pairInProcess, postJson, sale, storeKey, tempDataDir, unusedPort } from "./testing/fixtures.ts";
+import { pairTerminalViaCli, spawnAgent, unlimitedTerminalFlags } from "./testing/agent-process.ts";
+import { agentConfig, bearer, location, pairInProcess, postJson, sale, storeKey, tempDataDir, unusedPort } from "./testing/fixtures.ts";
 
 let dataDir: ReturnType<typeof tempDataDir>;
 let edgeUrl: string;
@@ -45,10 +45,10 @@ it("has the row in the file, visible to another connection, when the 201 arrives
 
 it("keeps every acknowledged transaction, gap-free, when the agent process is killed (SIGKILL) under load", async () => {
   const agent = await spawnAgent(
-    { "edge-url": edgeUrl, location, "data-dir": dataDir.dir, port: "0", host: "127.0.0.1", "terminal-rate": "100000", "terminal-burst": "100000" },
+    { "edge-url": edgeUrl, location, "data-dir": dataDir.dir, port: "0", host: "127.0.0.1", ...unlimitedTerminalFlags },
     { env: { SHELFSYNC_STORE_KEY: storeKey } },
   );
-  const auth = bearer((await exchangePairingCode(agent.url, await pairingCodeFromCli(dataDir.dir, "Till 1"))).token);
+  const auth = bearer((await pairTerminalViaCli(agent.url, dataDir.dir, "Till 1")).token);
   const acknowledged = new Map<string, { sequence: unknown; receiptNumber: unknown }>();
   let killed = false;
   const terminal = async (t: number) => {

@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { exchangePairingCode, type TerminalCredentials } from "./fixtures.ts";
 
 export const cliPath = fileURLToPath(new URL("../cli.ts", import.meta.url));
 
@@ -59,4 +60,12 @@ export async function pairingCodeFromCli(dataDir: string, name: string): Promise
 export async function setManagerFromCli(dataDir: string, manager: { id: string; name: string; pin: string }): Promise<void> {
   const { code, stderr } = await runCli(["managers", "set", "--id", manager.id, "--name", manager.name, "--data-dir", dataDir], { SHELFSYNC_MANAGER_PIN: manager.pin });
   if (code !== 0) throw new Error(`managers set exited ${code}: ${stderr}`);
+}
+
+/** Flags that lift the per-terminal rate limit, for tests and benchmarks whose terminals sell far faster than a till. */
+export const unlimitedTerminalFlags = { "terminal-rate": "100000", "terminal-burst": "100000" };
+
+/** A terminal paired as in a store: a code from the CLI against `dataDir`, exchanged at the running agent. */
+export async function pairTerminalViaCli(agentUrl: string, dataDir: string, name: string): Promise<TerminalCredentials> {
+  return exchangePairingCode(agentUrl, await pairingCodeFromCli(dataDir, name));
 }
