@@ -1,9 +1,9 @@
 import autocannon from "autocannon";
 import { createClient } from "@libsql/client";
 import { databaseFile } from "../store-agent/main.ts";
-import { spawnAgent, type AgentProcess } from "../store-agent/testing/agent-process.ts";
+import { pairTerminalViaCli, spawnAgent, unlimitedTerminalFlags } from "../store-agent/testing/agent-process.ts";
 import { FakeEdge } from "../store-agent/testing/fake-edge.ts";
-import { location, sale, storeKey, tempDataDir, unusedPort } from "../store-agent/testing/fixtures.ts";
+import { bearer, location, sale, storeKey, tempDataDir, unusedPort, type TerminalCredentials } from "../store-agent/testing/fixtures.ts";
 import { machineLine } from "./harness.ts";
 
 /** Node flags for the agent process: by default those store-agent/bin/shelfsync-agent.js runs it with; BENCH_NODE_FLAGS="" for V8's defaults. */
@@ -41,7 +41,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** `connections` terminals post back to back, or at `perTerminal` sales a second each. */
-async function load(agent: AgentProcess, label: string, options: { perTerminal?: number; connections?: number } = {}): Promise<Figures> {
+async function load(agent: TerminalCredentials, label: string, options: { perTerminal?: number; connections?: number } = {}): Promise<Figures> {
   const { perTerminal, connections = terminals } = options;
   let next = 0;
   const body = (n: number) => JSON.stringify(sale(`${label}-${n}`, { terminalId: `${label}-T${n % connections}` }));
@@ -54,7 +54,7 @@ async function load(agent: AgentProcess, label: string, options: { perTerminal?:
         duration: seconds,
         ...(perTerminal !== undefined && { connectionRate: perTerminal }),
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...bearer(agent.token) },
         requests: [{ setupRequest: (req) => ({ ...req, body: body(next++) }) }],
       },
       (error: unknown, done) => (error ? reject(error) : resolve(done)),
@@ -79,12 +79,17 @@ async function load(agent: AgentProcess, label: string, options: { perTerminal?:
 }
 
 async function run(edgeUrl: string, dataDir: string): Promise<{ alone: Figures; steady: Figures; saturated: Figures; created: number }> {
-  const agent = await spawnAgent({ "edge-url": edgeUrl, "store-key": storeKey, location, "data-dir": dataDir, port: "0", host: "127.0.0.1" }, { nodeArgs });
+  // The rate limit is lifted: the load is every terminal's token bucket at once, which no till comes near.
+  const agent = await spawnAgent(
+    { "edge-url": edgeUrl, location, "data-dir": dataDir, port: "0", host: "127.0.0.1", ...unlimitedTerminalFlags },
+    { nodeArgs, env: { SHELFSYNC_STORE_KEY: storeKey } },
+  );
   try {
-    const warmUp = await load(agent, "W");
-    const alone = await load(agent, "A", { connections: 1 });
-    const steady = await load(agent, "S", { perTerminal: steadyRate });
-    const saturated = await load(agent, "T");
+    const till = await pairTerminalViaCli(agent.url, dataDir, "Bench till");
+    const warmUp = await load(till, "W");
+    const alone = await load(till, "A", { connections: 1 });
+    const steady = await load(till, "S", { perTerminal: steadyRate });
+    const saturated = await load(till, "T");
     return { alone, steady, saturated, created: warmUp.created + alone.created + steady.created + saturated.created };
   } finally {
     agent.child.kill("SIGTERM");

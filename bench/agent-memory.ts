@@ -3,8 +3,8 @@ import { bindLocation } from "../store-agent/agent-state.ts";
 import { openAgentDatabase } from "../store-agent/db/client.ts";
 import { databaseFile } from "../store-agent/main.ts";
 import { Outbox } from "../store-agent/outbox.ts";
-import { spawnAgent } from "../store-agent/testing/agent-process.ts";
-import { location, sale, storeKey, tempDataDir, unusedPort } from "../store-agent/testing/fixtures.ts";
+import { pairTerminalViaCli, spawnAgent } from "../store-agent/testing/agent-process.ts";
+import { bearer, location, sale, storeKey, tempDataDir, unusedPort } from "../store-agent/testing/fixtures.ts";
 import { machineLine } from "./harness.ts";
 
 /** Node flags for the agent process: by default those store-agent/bin/shelfsync-agent.js runs it with; BENCH_NODE_FLAGS="" for V8's defaults. */
@@ -62,16 +62,17 @@ async function fill(dataDir: string): Promise<void> {
 
 async function measure(label: string, dataDir: string): Promise<void> {
   const edgeUrl = `http://127.0.0.1:${await unusedPort()}`;
-  const agent = await spawnAgent({ "edge-url": edgeUrl, "store-key": storeKey, location, "data-dir": dataDir, port: "0", host: "127.0.0.1" }, { nodeArgs });
+  const agent = await spawnAgent({ "edge-url": edgeUrl, location, "data-dir": dataDir, port: "0", host: "127.0.0.1" }, { nodeArgs, env: { SHELFSYNC_STORE_KEY: storeKey } });
   const startMs = Number(agent.logs.find((l) => l.event === "started")?.startupMs);
   try {
+    const till = await pairTerminalViaCli(agent.url, dataDir, "Bench till");
     const pid = agent.child.pid!;
     const rss: number[] = [];
     const latencies: number[] = [];
     let backlog = 0;
     for (let i = 0; i < statusReads; i++) {
       const t = performance.now();
-      const response = await fetch(`${agent.url}/pos/v1/status`);
+      const response = await fetch(`${agent.url}/pos/v1/status`, { headers: bearer(till.token) });
       backlog = ((await response.json()) as { backlog: number }).backlog;
       latencies.push(performance.now() - t);
       rss.push(memoryOf(pid).rssMiB);

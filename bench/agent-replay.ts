@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { edgeCall } from "../scripts/edge-client.ts";
 import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
 import { databaseFile } from "../store-agent/main.ts";
-import { spawnAgent, type AgentProcess } from "../store-agent/testing/agent-process.ts";
-import { sale, tempDataDir } from "../store-agent/testing/fixtures.ts";
+import { pairTerminalViaCli, spawnAgent, unlimitedTerminalFlags, type AgentProcess } from "../store-agent/testing/agent-process.ts";
+import { bearer, sale, tempDataDir, type TerminalCredentials } from "../store-agent/testing/fixtures.ts";
 import { createBenchTenant, hostLabel, machineLine, startEdgeOn } from "./harness.ts";
 
 /**
@@ -71,12 +71,12 @@ interface Status {
   edgeGaps: { from: number; to: number }[];
 }
 
-async function status(agent: AgentProcess): Promise<Status> {
-  return (await (await fetch(`${agent.url}/pos/v1/status`)).json()) as Status;
+async function status(till: TerminalCredentials): Promise<Status> {
+  return (await (await fetch(`${till.url}/pos/v1/status`, { headers: bearer(till.token) })).json()) as Status;
 }
 
 /** `terminals` terminals post sales 0..total-1 back to back; each is sent until it is answered 201. */
-async function fill(agent: AgentProcess): Promise<number> {
+async function fill(till: TerminalCredentials): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -84,7 +84,7 @@ async function fill(agent: AgentProcess): Promise<number> {
       for (let n = next++; n < total; n = next++) {
         const body = JSON.stringify(saleNumber(n));
         for (;;) {
-          const response = await fetch(`${agent.url}/pos/v1/transactions`, { method: "POST", headers: { "content-type": "application/json" }, body });
+          const response = await fetch(`${till.url}/pos/v1/transactions`, { method: "POST", headers: { "content-type": "application/json", ...bearer(till.token) }, body });
           await response.arrayBuffer();
           if (response.status === 201) break;
           if (response.status !== 500) throw new Error(`sale ${n} answered ${response.status}`);
@@ -174,12 +174,13 @@ try {
   process.stdout.write(`Edge set up (tenant, ${location}, ${skuCount} cataloged SKUs with ${startingStock} each, a store key) and stopped.\n`);
 
   agent = await spawnAgent(
-    { "edge-url": url, location, "data-dir": agentDir.dir, port: String(agentPort), host: "127.0.0.1", "max-backoff": "1", "pull-interval": "3600" },
+    { "edge-url": url, location, "data-dir": agentDir.dir, port: String(agentPort), host: "127.0.0.1", "max-backoff": "1", "pull-interval": "3600", ...unlimitedTerminalFlags },
     { nodeArgs, env: { SHELFSYNC_STORE_KEY: storeKey } },
   );
+  const till = await pairTerminalViaCli(agent.url, agentDir.dir, "Bench till");
   process.stdout.write(`Agent up at ${agent.url}; filling the backlog through its POS API, ${terminals} terminals:\n`);
-  const fillMs = await fill(agent);
-  const before = await status(agent);
+  const fillMs = await fill(till);
+  const before = await status(till);
   process.stdout.write(`  ${total} sales answered 201 in ${(fillMs / 1000).toFixed(1)} s (${Math.round((total * 1000) / fillMs)}/s); backlog ${before.backlog}, online ${before.online}\n\n`);
   if (before.backlog !== total) throw new Error(`backlog ${before.backlog} after ${total} sales`);
 
@@ -194,7 +195,7 @@ try {
   let reported = total;
   while (last.backlog > 0) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    last = await status(agent);
+    last = await status(till);
     if (reported - last.backlog >= 10_000) {
       reported = last.backlog;
       process.stdout.write(`  backlog ${last.backlog} after ${((performance.now() - edgeUp) / 1000).toFixed(1)} s\n`);

@@ -1,6 +1,7 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -19,13 +20,46 @@ export interface LocalAgentOptions {
 export interface LocalAgent {
   /** The POS API's base URL, e.g. http://127.0.0.1:8788 */
   url: string;
+  /** The demo terminal's token: `Authorization: Bearer <token>` on every POS call. */
+  terminalToken: string;
   stop(): Promise<void>;
+}
+
+/** Kept beside agent.db (mode 600), so that every `npm start` reuses one demo terminal instead of pairing another. */
+const tokenFileName = "demo-terminal-token";
+
+function cli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [cliPath, ...args], (error, stdout, stderr) => (error ? reject(new Error(`shelfsync-agent ${args[0]} ${args[1]}: ${stderr || error.message}`)) : resolve(stdout)));
+  });
+}
+
+/**
+ * The demo terminal, paired as a store admin pairs one: a code from
+ * `shelfsync-agent terminals pair`, exchanged at POST /pos/v1/terminals/pair.
+ * A token from an earlier run is reused while the agent still accepts it.
+ */
+async function demoTerminalToken(url: string, dataDir: string): Promise<string> {
+  const tokenFile = join(dataDir, tokenFileName);
+  if (existsSync(tokenFile)) {
+    const saved = readFileSync(tokenFile, "utf8").trim();
+    const check = await fetch(`${url}/pos/v1/status`, { headers: { authorization: `Bearer ${saved}` } });
+    await check.arrayBuffer();
+    if (check.ok) return saved;
+  }
+  const { code } = JSON.parse(await cli(["terminals", "pair", "--name", "Demo till", "--json", "--data-dir", dataDir])) as { code: string };
+  const paired = await fetch(`${url}/pos/v1/terminals/pair`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code }) });
+  const body = (await paired.json()) as { token?: string; detail?: string };
+  if (paired.status !== 201 || !body.token) throw new Error(`pairing the demo terminal failed: ${paired.status} ${body.detail ?? ""}`);
+  writeFileSync(tokenFile, `${body.token}\n`, { mode: 0o600 });
+  return body.token;
 }
 
 /**
  * Runs `shelfsync-agent start` as a child process on the project's Node, with
  * the flags its launcher uses, listening on 127.0.0.1 only; resolves once it
- * logged "started". The store key goes through the environment, not argv.
+ * logged "started", then pairs the demo terminal. The store key goes through
+ * the environment, never argv.
  *
  * @example
  * const agent = await startLocalAgent({ edgeUrl, storeKey, location: "store-001", dataDir, port: 8788, logFile });
@@ -82,7 +116,7 @@ export async function startLocalAgent(options: LocalAgentOptions): Promise<Local
   try {
     const url = await started;
     ready = true;
-    return { url, stop };
+    return { url, terminalToken: await demoTerminalToken(url, options.dataDir), stop };
   } catch (error) {
     await stop();
     throw error;

@@ -105,7 +105,8 @@ Shelfsync is running.
     store-001    ${keys.store}   (the store agent's key)
 
   Store agent    ${demoStore}
-    POS API      ${pos}
+    POS API      ${pos}   (127.0.0.1 only)
+    terminal     ${agent.terminalToken}   (the demo till's token; pair another: npx shelfsync-agent terminals pair --name "Till 2" --data-dir ${agentDir})
     status       ${pos}/status
     POS OpenAPI  ${pos}/openapi.json
     data         ${agentDir}   (agent.db, agent.log)
@@ -125,8 +126,8 @@ Try:
   curl -s ${edge.url}/v1/inventory/TSHIRT-RED-M -H "Authorization: Bearer ${keys.readonly}"
   curl -s "${edge.url}/v1/availability/TSHIRT-RED-M?channel=web" -H "Authorization: Bearer ${keys.web}"
   curl -s ${edge.url}/v1/orders -H "Authorization: Bearer ${keys.admin}"
-  curl -s ${pos}/status
-  curl -s ${pos}/items/TSHIRT-RED-M
+  curl -s ${pos}/status -H "Authorization: Bearer ${agent.terminalToken}"
+  curl -s ${pos}/items/TSHIRT-RED-M -H "Authorization: Bearer ${agent.terminalToken}"
   curl -s ${connectionStatus} -H "Authorization: Bearer ${keys.admin}"
   curl -s "${shop.url}/sandbox/levels?sku=${watched}"
 

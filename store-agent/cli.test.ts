@@ -1,10 +1,12 @@
 import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { silentLogger } from "./log.ts";
 import { startAgent } from "./main.ts";
 import { cliPath } from "./testing/agent-process.ts";
 import { FakeEdge } from "./testing/fake-edge.ts";
-import { agentConfig, location, postJson, sale, storeKey, tempDataDir, unusedPort } from "./testing/fixtures.ts";
+import { agentConfig, bearer, location, pairInProcess, postJson, sale, storeKey, tempDataDir, unusedPort } from "./testing/fixtures.ts";
 
 let dataDir: ReturnType<typeof tempDataDir>;
 let edge: FakeEdge;
@@ -30,11 +32,14 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
 /** Records `count` sales through an agent that cannot reach any edge, then stops it. */
 async function recordOffline(count: number): Promise<void> {
   const agent = await startAgent(agentConfig(dataDir.dir, `http://127.0.0.1:${await unusedPort()}`), { log: silentLogger });
-  for (let i = 1; i <= count; i++) await postJson(`${agent.url}/pos/v1/transactions`, sale(`T01-${i}`));
+  const auth = bearer((await pairInProcess(agent)).token);
+  for (let i = 1; i <= count; i++) await postJson(`${agent.url}/pos/v1/transactions`, sale(`T01-${i}`), auth);
   await agent.close();
 }
 
-const flags = () => ["--edge-url", edge.url, "--store-key", storeKey, "--location", location, "--data-dir", dataDir.dir];
+const flags = () => ["--edge-url", edge.url, "--location", location, "--data-dir", dataDir.dir];
+/** The store key reaches the CLI through the environment, never the command line. */
+const keyEnv = (key = storeKey) => ({ SHELFSYNC_STORE_KEY: key });
 
 it("prints its usage for --help", async () => {
   const { code, stdout } = await cli(["--help"]);
@@ -72,7 +77,7 @@ it("reads the status from the database when no agent runs", async () => {
 
 it("drains the backlog to the edge and exits 0 once it is empty", async () => {
   await recordOffline(25);
-  const { code, stdout, stderr } = await cli(["drain", ...flags()]);
+  const { code, stdout, stderr } = await cli(["drain", ...flags()], keyEnv());
   expect({ code, stderr }).toMatchObject({ code: 0 });
   expect(stdout).toContain("Backlog empty: 25 transactions settled. Dead letters: 0.");
   expect(edge.applied.size).toBe(25);
@@ -81,7 +86,7 @@ it("drains the backlog to the edge and exits 0 once it is empty", async () => {
 
 it("exits 1 and keeps the backlog when the edge refuses the key", async () => {
   await recordOffline(2);
-  const { code, stderr } = await cli(["drain", ...flags(), "--store-key", "ssk_acme_wrongwrongwrongwrongwrongwrongwrongwrong"]);
+  const { code, stderr } = await cli(["drain", ...flags()], keyEnv("ssk_acme_wrongwrongwrongwrongwrongwrongwrongwrong"));
   expect(code).toBe(1);
   expect(stderr).toContain("401 unauthorized");
   expect(edge.applied.size).toBe(0);
@@ -90,7 +95,20 @@ it("exits 1 and keeps the backlog when the edge refuses the key", async () => {
 
 it("refuses a data dir that belongs to another store", async () => {
   await recordOffline(1);
-  const { code, stderr } = await cli(["drain", ...flags(), "--location", "store-002"]);
+  const { code, stderr } = await cli(["drain", ...flags(), "--location", "store-002"], keyEnv());
   expect(code).toBe(2);
   expect(stderr).toContain("belongs to location store-001");
+});
+
+it("refuses the store key as a flag, and reads it from the file SHELFSYNC_STORE_KEY_FILE names", async () => {
+  const onCommandLine = await cli(["config", "--store-key", storeKey, ...flags()], { SHELFSYNC_STORE_KEY: "" });
+  expect(onCommandLine.code).toBe(2);
+  expect(onCommandLine.stderr).toContain("never a flag");
+
+  const keyFile = join(dataDir.dir, "store-key");
+  writeFileSync(keyFile, `${storeKey}\n`, { mode: 0o600 });
+  const shown = await cli(["config", "--json", ...flags()], { SHELFSYNC_STORE_KEY: "", SHELFSYNC_STORE_KEY_FILE: keyFile });
+  expect(shown.code).toBe(0);
+  const settings = JSON.parse(shown.stdout).settings as { name: string; value: string }[];
+  expect(settings.find((s) => s.name === "storeKey")?.value).toBe("ssk_acme_****2345");
 });

@@ -4,7 +4,8 @@ import { parseArgs } from "node:util";
 import { bindLocation, LocationMismatchError } from "./agent-state.ts";
 import { openAgentDatabase } from "./db/client.ts";
 import { EdgeClient } from "./edge-client.ts";
-import { AgentConfig, ConfigError, DataDirConfig, maskKey, parseConfig, rawSettings, settings, type RawSettings, type SettingName } from "./env.ts";
+import { adminCommand, adminUsage } from "./cli-admin.ts";
+import { AgentConfig, ConfigError, DataDirConfig, maskKey, parseConfig, rawSettings, settings, storeKeyFileEnv, type RawSettings, type SettingName } from "./env.ts";
 import { databaseFile, startAgent } from "./main.ts";
 import { Outbox } from "./outbox.ts";
 import type { AgentStatus } from "../shared/schemas/store-agent.ts";
@@ -20,39 +21,56 @@ Commands:
   status   the agent's status, read from its database (whether it runs or not)
   drain    push the backlog to the edge now, with a progress bar; exits 0 once nothing is pending
   config   the configuration the agent would run with (the key masked)
+${adminUsage}
 
 Flags (each also read from the environment; a flag wins):
 ${Object.values(settings)
-  .map((s) => `  --${`${s.flag} VALUE`.padEnd(22)} ${s.env.padEnd(26)} ${s.help}`)
+  .map((s) => `  ${(s.flag === null ? "(environment only)" : `--${s.flag} VALUE`).padEnd(24)} ${s.env.padEnd(26)} ${s.help}`)
   .join("\n")}
-  --json                   status, config: print JSON
+  ${"(environment only)".padEnd(24)} ${storeKeyFileEnv.padEnd(26)} a file holding the store key (read when SHELFSYNC_STORE_KEY is unset)
+  --name NAME, --id ID     terminals pair, managers set
+  --json                   status, config, terminals, managers: print JSON
   --timeout SECONDS        drain: give up after this long (exit 1)
   -h, --help               this text
 
 Exit codes: 0 done, 1 failed (edge refused, timeout, no database), 2 bad usage or configuration.
 `;
 
-const flagOptions = Object.fromEntries(Object.values(settings).map((s) => [s.flag, { type: "string" as const }]));
+const flagOptions = Object.fromEntries(Object.values(settings).flatMap((s) => (s.flag === null ? [] : [[s.flag, { type: "string" as const }]])));
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.some((arg) => arg === "--store-key" || arg.startsWith("--store-key="))) {
+    process.stderr.write(`The store key is never a flag (a command line is visible to every user of the machine): set SHELFSYNC_STORE_KEY, or ${storeKeyFileEnv} to a file holding it.\n`);
+    return 2;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...flagOptions, json: { type: "boolean" }, timeout: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      ...flagOptions,
+      json: { type: "boolean" },
+      timeout: { type: "string" },
+      name: { type: "string" },
+      id: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   const [command, ...extra] = positionals;
   if (values.help || command === "help") {
     process.stdout.write(usage);
     return 0;
   }
+  const flags: RawSettings = {};
+  for (const [name, setting] of Object.entries(settings) as [SettingName, (typeof settings)[SettingName]][]) {
+    const value = setting.flag === null ? undefined : (values as Record<string, unknown>)[setting.flag];
+    if (typeof value === "string") flags[name] = value;
+  }
+  if (command === "terminals" || command === "managers") {
+    return adminCommand(positionals, { name: values.name, id: values.id, json: values.json === true }, rawSettings(flags));
+  }
   if (!command || extra.length > 0) {
     process.stderr.write(usage);
     return 2;
-  }
-  const flags: RawSettings = {};
-  for (const [name, setting] of Object.entries(settings) as [SettingName, (typeof settings)[SettingName]][]) {
-    const value = (values as Record<string, unknown>)[setting.flag];
-    if (typeof value === "string") flags[name] = value;
   }
   const raw = rawSettings(flags);
   switch (command) {
@@ -188,7 +206,7 @@ function config(flags: RawSettings, raw: RawSettings, asJson: boolean): number {
     const source = flags[name] ? "flag" : raw[name] ? "environment" : "default";
     const field = AgentConfig.shape[name].safeParse(raw[name]);
     const value = effective ? String(effective[name]) : field.success ? String(field.data) : (raw[name] ?? "(not set)");
-    return { name, value: name === "storeKey" && value !== "(not set)" ? maskKey(value) : value, source, flag: `--${settings[name].flag}`, env: settings[name].env };
+    return { name, value: name === "storeKey" && value !== "(not set)" ? maskKey(value) : value, source, flag: settings[name].flag === null ? "(environment)" : `--${settings[name].flag}`, env: settings[name].env };
   });
   if (asJson) {
     process.stdout.write(`${JSON.stringify({ valid: problem === null, settings: rows }, null, 2)}\n`);

@@ -17,7 +17,10 @@ it("reads the environment, lets flags win, and fills in defaults", () => {
     location: "store-002",
     port: 9100,
     dataDir: resolve("shelfsync-agent-data"),
-    host: "0.0.0.0",
+    host: "127.0.0.1",
+    allowedHosts: [],
+    terminalRatePerSecond: 10,
+    terminalBurst: 50,
     pullIntervalSeconds: 30,
     maxBackoffSeconds: 30,
   });
@@ -32,7 +35,7 @@ it("names the flag and the variable of every bad or missing setting", () => {
   const attempt = () => parseConfig(AgentConfig, rawSettings({ port: "http" }, { SHELFSYNC_EDGE_URL: "ftp://edge" }));
   expect(attempt).toThrow(ConfigError);
   expect(attempt).toThrow(/--edge-url \/ SHELFSYNC_EDGE_URL: an http or https URL/);
-  expect(attempt).toThrow(/--store-key \/ SHELFSYNC_STORE_KEY: not set/);
+  expect(attempt).toThrow(/ SHELFSYNC_STORE_KEY: not set/);
   expect(attempt).toThrow(/--location \/ SHELFSYNC_LOCATION: not set/);
   expect(attempt).toThrow(/--port \/ SHELFSYNC_PORT/);
 });
@@ -44,4 +47,11 @@ it("needs only the data dir to read the status", () => {
 it("masks the store key but for its tenant prefix and last four characters", () => {
   expect(maskKey("ssk_acme_0123456789abcdefghjkmnpqrstvwxyz012345")).toBe("ssk_acme_****2345");
   expect(maskKey("short")).toBe("****");
+});
+
+it("never takes the store key from a flag, and splits the Host allowlist", () => {
+  const raw = rawSettings({ storeKey: "ssk_from_a_flag", allowedHosts: "Till-PC.local, 192.168.1.10:8790" }, { SHELFSYNC_STORE_KEY: "" });
+  expect(raw.storeKey).toBeUndefined();
+  const config = parseConfig(AgentConfig, rawSettings({ allowedHosts: "Till-PC.local, 192.168.1.10:8790" }, env));
+  expect(config.allowedHosts).toEqual(["till-pc.local", "192.168.1.10:8790"]);
 });

@@ -1,18 +1,29 @@
 import { z } from "zod";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { LocationId } from "../shared/schemas/common.ts";
 
-/** Each setting: its command-line flag and its environment variable. Flags win. */
+/**
+ * Each setting: its command-line flag and its environment variable. Flags win.
+ * A secret has no flag (`flag: null`): a command line is visible to every
+ * user of the machine (ps, /proc), the environment and files are not.
+ */
 export const settings = {
   edgeUrl: { flag: "edge-url", env: "SHELFSYNC_EDGE_URL", help: "the edge's base URL, e.g. https://edge.example.com" },
-  storeKey: { flag: "store-key", env: "SHELFSYNC_STORE_KEY", help: "the store's API key (bound to its location)" },
+  storeKey: { flag: null, env: "SHELFSYNC_STORE_KEY", help: "the store's API key (bound to its location); or a file holding it in SHELFSYNC_STORE_KEY_FILE" },
   location: { flag: "location", env: "SHELFSYNC_LOCATION", help: "the store's location id, e.g. store-001" },
   dataDir: { flag: "data-dir", env: "SHELFSYNC_DATA_DIR", help: "where the agent keeps agent.db (default ./shelfsync-agent-data)" },
   port: { flag: "port", env: "SHELFSYNC_PORT", help: "the POS API's port (default 8790)" },
-  host: { flag: "host", env: "SHELFSYNC_HOST", help: "the address the POS API listens on (default 0.0.0.0)" },
+  host: { flag: "host", env: "SHELFSYNC_HOST", help: "the address the POS API listens on (default 127.0.0.1)" },
+  allowedHosts: { flag: "allowed-hosts", env: "SHELFSYNC_ALLOWED_HOSTS", help: "Host headers the POS API answers, comma-separated (default localhost, 127.0.0.1, [::1] and --host)" },
+  terminalRatePerSecond: { flag: "terminal-rate", env: "SHELFSYNC_TERMINAL_RATE", help: "POS requests a second each terminal may make, sustained (default 10)" },
+  terminalBurst: { flag: "terminal-burst", env: "SHELFSYNC_TERMINAL_BURST", help: "POS requests a terminal may make at once before the rate applies (default 50)" },
   pullIntervalSeconds: { flag: "pull-interval", env: "SHELFSYNC_PULL_INTERVAL", help: "seconds between feed pulls (default 30)" },
   maxBackoffSeconds: { flag: "max-backoff", env: "SHELFSYNC_MAX_BACKOFF", help: "the longest wait between push retries, in seconds (default 30)" },
-} as const;
+} as const satisfies Record<string, { flag: string | null; env: string; help: string }>;
+
+/** The variable naming a file that holds the store key (a systemd credential, a secrets mount). */
+export const storeKeyFileEnv = "SHELFSYNC_STORE_KEY_FILE";
 
 export type SettingName = keyof typeof settings;
 export type RawSettings = Partial<Record<SettingName, string>>;
@@ -26,7 +37,14 @@ export const AgentConfig = z.object({
   location: LocationId,
   dataDir: z.string().min(1).default("./shelfsync-agent-data").transform((dir) => resolve(dir)),
   port: z.coerce.number().int().min(0).max(65_535).default(8790),
-  host: z.string().min(1).default("0.0.0.0"),
+  // Loopback unless an operator opens it up: a web page on the store PC must not reach the POS API by another address.
+  host: z.string().min(1).default("127.0.0.1"),
+  allowedHosts: z
+    .string()
+    .default("")
+    .transform((list) => list.split(",").map((entry) => entry.trim().toLowerCase()).filter((entry) => entry.length > 0)),
+  terminalRatePerSecond: z.coerce.number().min(0.01).max(100_000).default(10),
+  terminalBurst: z.coerce.number().int().min(1).max(1_000_000).default(50),
   pullIntervalSeconds: seconds(30, 86_400),
   maxBackoffSeconds: seconds(30, 3_600),
 });
@@ -36,14 +54,34 @@ export type AgentConfig = z.infer<typeof AgentConfig>;
 /** What `status` needs: only the data dir. */
 export const DataDirConfig = AgentConfig.pick({ dataDir: true });
 
-/** Merges flags over environment variables; empty values count as unset. */
+/**
+ * Merges flags over environment variables; empty values count as unset. The
+ * store key comes from SHELFSYNC_STORE_KEY, else from the file named by
+ * SHELFSYNC_STORE_KEY_FILE, never from a flag.
+ */
 export function rawSettings(flags: RawSettings, env: NodeJS.ProcessEnv = process.env): RawSettings {
   const raw: RawSettings = {};
   for (const [name, setting] of Object.entries(settings) as [SettingName, (typeof settings)[SettingName]][]) {
-    const value = flags[name] || env[setting.env];
+    const value = (setting.flag === null ? undefined : flags[name]) || env[setting.env];
     if (value) raw[name] = value;
   }
+  const keyFile = env[storeKeyFileEnv];
+  if (!raw.storeKey && keyFile) raw.storeKey = readStoreKeyFile(keyFile);
   return raw;
+}
+
+function readStoreKeyFile(file: string): string {
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch (error) {
+    throw new ConfigError(`${storeKeyFileEnv}: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** How a setting is named in messages: `--port / SHELFSYNC_PORT`, or the variable alone for a secret. */
+export function settingLabel(name: SettingName): string {
+  const setting = settings[name];
+  return setting.flag === null ? setting.env : `--${setting.flag} / ${setting.env}`;
 }
 
 export class ConfigError extends Error {
@@ -60,9 +98,9 @@ export function parseConfig<T extends z.ZodType>(schema: T, raw: RawSettings): z
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
-    const setting = settings[issue.path[0] as SettingName];
+    const name = issue.path[0] as SettingName;
     const message = issue.message.endsWith("received undefined") ? "not set" : issue.message;
-    return setting ? `  --${setting.flag} / ${setting.env}: ${message}` : `  ${message}`;
+    return name in settings ? `  ${settingLabel(name)}: ${message}` : `  ${message}`;
   });
   throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
 }

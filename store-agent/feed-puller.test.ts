@@ -4,12 +4,14 @@ import { readAgentState } from "./agent-state.ts";
 import { silentLogger } from "./log.ts";
 import { startAgent, type RunningAgent } from "./main.ts";
 import { FakeEdge } from "./testing/fake-edge.ts";
-import { agentConfig, getJson, location, storeKey, tempDataDir } from "./testing/fixtures.ts";
+import { agentConfig, bearer, getJson, location, pairInProcess, storeKey, tempDataDir } from "./testing/fixtures.ts";
 import { TestClock } from "./testing/test-clock.ts";
 
 let dataDir: ReturnType<typeof tempDataDir>;
 let edge: FakeEdge;
 let agent: RunningAgent | null;
+/** The paired terminal's Authorization header, for the agent started last. */
+let auth: Record<string, string>;
 
 const hour = 3600_000;
 const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
@@ -31,6 +33,7 @@ function stockLevel(sku: string, onHand: number, available: number, where = loca
 async function start(): Promise<RunningAgent> {
   agent = await startAgent(agentConfig(dataDir.dir, edge.url), { log: silentLogger });
   await agent.feedPuller.stop();
+  auth = bearer((await pairInProcess(agent)).token);
   return agent;
 }
 
@@ -60,7 +63,7 @@ it("pulls every page into the local catalog, and the POS looks items up by SKU o
   const result = await running.feedPuller.pullAll();
   expect(result).toEqual({ ok: true, pages: 4, entries: 7 });
 
-  const bySku = await getJson(`${running.url}/pos/v1/items/TSHIRT-RED-M`);
+  const bySku = await getJson(`${running.url}/pos/v1/items/TSHIRT-RED-M`, auth);
   expect(bySku.status).toBe(200);
   expect(bySku.body).toMatchObject({
     sku: "TSHIRT-RED-M",
@@ -70,9 +73,9 @@ it("pulls every page into the local catalog, and the POS looks items up by SKU o
     promotion: { id: "BF-20", percentOff: 20, amountOff: null, discountedPrice: 1600 },
     stock: { onHand: 12, available: 9 },
   });
-  const byBarcode = await getJson(`${running.url}/pos/v1/items/0001234567890`);
+  const byBarcode = await getJson(`${running.url}/pos/v1/items/0001234567890`, auth);
   expect(byBarcode.body.sku).toBe("TSHIRT-RED-M");
-  const mug = await getJson(`${running.url}/pos/v1/items/MUG-1`);
+  const mug = await getJson(`${running.url}/pos/v1/items/MUG-1`, auth);
   expect(mug.body).toMatchObject({ promotion: null, stock: null, price: 850 });
 
   const state = await readAgentState(running.store);
@@ -84,15 +87,15 @@ it("applies later changes from the stored cursor: new price, barcode moved, prom
   const running = await start();
   edge.publish(item("A", 1000, ["1111"]), promotion("P", ["A"], { amountOff: 100 }, at(-hour), at(hour)));
   await running.feedPuller.pullAll();
-  expect((await getJson(`${running.url}/pos/v1/items/1111`)).body).toMatchObject({ sku: "A", promotion: { discountedPrice: 900 } });
+  expect((await getJson(`${running.url}/pos/v1/items/1111`, auth)).body).toMatchObject({ sku: "A", promotion: { discountedPrice: 900 } });
 
   const requestsBefore = edge.feedCursors.length;
   edge.publish(item("A", 1200, []), item("B", 500, ["1111"]), promotion("P", ["A"], { amountOff: 100 }, at(-2 * hour), at(-hour)));
   expect(await running.feedPuller.pullAll()).toEqual({ ok: true, pages: 2, entries: 3 });
   expect(edge.feedCursors.slice(requestsBefore)).toEqual(["2-0", "4-0"]);
 
-  expect((await getJson(`${running.url}/pos/v1/items/1111`)).body.sku).toBe("B");
-  expect((await getJson(`${running.url}/pos/v1/items/A`)).body).toMatchObject({ price: 1200, barcodes: [], promotion: null });
+  expect((await getJson(`${running.url}/pos/v1/items/1111`, auth)).body.sku).toBe("B");
+  expect((await getJson(`${running.url}/pos/v1/items/A`, auth)).body).toMatchObject({ price: 1200, barcodes: [], promotion: null });
 });
 
 it("resumes from its cursor after a restart, and serves lookups offline", async () => {
@@ -111,8 +114,8 @@ it("resumes from its cursor after a restart, and serves lookups offline", async 
   await edge.close();
   const offline = await second.feedPuller.pullAll();
   expect(offline.ok).toBe(false);
-  expect((await getJson(`${second.url}/pos/v1/items/D`)).body.price).toBe(4000);
-  const status = await getJson(`${second.url}/pos/v1/status`);
+  expect((await getJson(`${second.url}/pos/v1/items/D`, auth)).body.price).toBe(4000);
+  const status = await getJson(`${second.url}/pos/v1/status`, auth);
   expect(status.body).toMatchObject({ online: false, lastPullError: { message: expect.stringContaining("fetch failed") } });
   edge = await FakeEdge.start({ location, storeKey });
 });
@@ -120,13 +123,14 @@ it("resumes from its cursor after a restart, and serves lookups offline", async 
 it("pulls again every interval in the background, and after a failed pull tries again, from its cursor, at the next one", async () => {
   const clock = new TestClock();
   agent = await startAgent(agentConfig(dataDir.dir, edge.url, { pullIntervalSeconds: 30 }), { log: silentLogger, clock });
+  auth = bearer((await pairInProcess(agent)).token);
   const puller = () => expect.poll(() => clock.pending, { timeout: 10_000 }).toContain(30_000);
   await puller();
   expect(edge.feedCursors).toEqual([null]);
 
   edge.publish(item("A", 1000, []));
   clock.advance(30_000);
-  await expect.poll(async () => (await getJson(`${agent!.url}/pos/v1/items/A`)).status, { timeout: 10_000 }).toBe(200);
+  await expect.poll(async () => (await getJson(`${agent!.url}/pos/v1/items/A`, auth)).status, { timeout: 10_000 }).toBe(200);
   expect(edge.feedCursors).toEqual([null, "0-0"]);
 
   await puller();

@@ -8,6 +8,7 @@ import { openAgentDatabase, type AgentDatabase } from "./db/client.ts";
 import { EdgeClient } from "./edge-client.ts";
 import type { AgentConfig } from "./env.ts";
 import { FeedPuller } from "./feed-puller.ts";
+import { HostAllowlist } from "./host-allowlist.ts";
 import { jsonLogger, type Logger } from "./log.ts";
 import { Outbox } from "./outbox.ts";
 import { createPosApi } from "./pos-api.ts";
@@ -83,7 +84,16 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     maxBatchBytes: options.maxBatchBytes,
   });
   const feedPuller = new FeedPuller({ store, edge, location: config.location, intervalMs: config.pullIntervalSeconds * 1000, log, clock });
-  const app = createPosApi({ store, outbox, log, clock: now, onRecorded: () => replayer.nudge() });
+  const hosts = new HostAllowlist(config.allowedHosts, config.host);
+  const app = createPosApi({
+    store,
+    outbox,
+    hosts,
+    terminalRate: { ratePerSecond: config.terminalRatePerSecond, burst: config.terminalBurst },
+    log,
+    clock: now,
+    onRecorded: () => replayer.nudge(),
+  });
 
   let server: ServerType;
   try {
@@ -93,6 +103,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
+  hosts.listeningOn(port);
 
   let lastPrune = 0;
   // A real timer even under a test clock: the heartbeat says this process is alive; the times it writes are the clock's.
@@ -113,7 +124,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   feedPuller.start();
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  log({ event: "started", location: config.location, url, dataDir: config.dataDir, edgeUrl: config.edgeUrl, startupMs: Math.round(process.uptime() * 1000) });
+  log({ event: "started", location: config.location, url, allowedHosts: hosts.allowed, dataDir: config.dataDir, edgeUrl: config.edgeUrl, startupMs: Math.round(process.uptime() * 1000) });
 
   let closing: Promise<void> | null = null;
   return {

@@ -3,18 +3,26 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { AppError } from "../shared/errors.ts";
-import { problemHandler, validationHook, type ProblemEnv } from "../shared/problem.ts";
+import { problemHandler, validationHook } from "../shared/problem.ts";
 import { Problem } from "../shared/schemas/common.ts";
-import { PosTransaction, PosTransactionReceipt } from "../shared/schemas/store-transactions.ts";
+import { PosTransactionReceipt, type PosTransaction } from "../shared/schemas/store-transactions.ts";
+import { approvalReasons, isRecorded } from "./approval-policy.ts";
 import type { AgentDatabase } from "./db/client.ts";
+import type { HostAllowlist } from "./host-allowlist.ts";
 import { lookUpItem } from "./item-lookup.ts";
 import { silentLogger, type Logger } from "./log.ts";
+import { verifyManagerPin } from "./managers.ts";
 import type { Outbox } from "./outbox.ts";
-import { AgentStatus, PosItem } from "../shared/schemas/store-agent.ts";
+import { AgentStatus, PosItem, PosTransactionRequest, TerminalPairing, TerminalPairingRequest } from "../shared/schemas/store-agent.ts";
+import { rateLimited, requireAllowedHost, requireTerminal, type PosEnv } from "./pos-guards.ts";
 import { readAgentStatus } from "./status.ts";
+import { pairTerminal } from "./terminals.ts";
+import { TokenBuckets, type TokenBucketPolicy } from "./token-buckets.ts";
 
-/** Hono's environment for the POS API: no bindings, only the request id that problems carry as `instance`. */
-export type PosEnv = ProblemEnv;
+export type { PosEnv } from "./pos-guards.ts";
+
+/** Pairing attempts, across all callers: enough for an admin pairing a few tills, far too few to guess a 40-bit code. */
+export const pairingAttempts: TokenBucketPolicy = { ratePerSecond: 1 / 6, burst: 10 };
 
 /** A transaction of 500 lines is about 60 KiB of JSON. */
 export const maxPosBodyBytes = 256 * 1024;
@@ -24,9 +32,15 @@ export interface PosApiOptions {
   outbox: Outbox;
   /** Called after a new transaction is committed (the replayer's nudge). */
   onRecorded?: () => void;
+  /** The Host headers it answers to. */
+  hosts: HostAllowlist;
+  /** Each terminal's token bucket. */
+  terminalRate: TokenBucketPolicy;
   log?: Logger;
   clock?: () => number;
 }
+
+const security = [{ terminalToken: [] }];
 
 const problem = (description: string) => ({ content: { "application/problem+json": { schema: Problem } }, description });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
@@ -39,14 +53,36 @@ const recordTransaction = createRoute({
     "Answers 201 once the transaction is committed to the agent's disk, online or not, whatever the stock. " +
     "The same transactionId with the same body answers 200 with the first receipt (header Idempotent-Replayed: true) and stores nothing; " +
     "with another body, 409 conflict.",
-  request: { body: { content: { "application/json": { schema: PosTransaction } }, required: true } },
+  security,
+  request: { body: { content: { "application/json": { schema: PosTransactionRequest } }, required: true } },
   responses: {
     201: json(PosTransactionReceipt, "Recorded"),
     200: json(PosTransactionReceipt, "Already recorded: the first receipt"),
     400: problem("validation_failed or malformed_json"),
+    401: problem("unauthorized: no token, an unknown one, or a revoked terminal's"),
+    403: problem("approval_required: a blind return or a negative tender without a manager's approval (`reasons`); approval_invalid: unknown manager or wrong PIN"),
     409: problem("conflict: the transactionId was recorded with another body"),
     413: problem("payload_too_large"),
     415: problem("unsupported_media_type"),
+    421: problem("host_not_allowed"),
+    429: problem("rate_limited: the terminal is over its rate; Retry-After says when to retry"),
+  },
+});
+
+const pair = createRoute({
+  method: "post",
+  path: "/pos/v1/terminals/pair",
+  summary: "Pair a terminal",
+  description:
+    "Exchanges a one-time pairing code (from `shelfsync-agent terminals pair`, valid 10 minutes) for the terminal's token. " +
+    "The token is shown only in this answer; send it as `Authorization: Bearer <token>` on every other POS call.",
+  request: { body: { content: { "application/json": { schema: TerminalPairingRequest } }, required: true } },
+  responses: {
+    201: json(TerminalPairing, "Paired"),
+    400: problem("validation_failed or malformed_json"),
+    401: problem("pairing_code_invalid: unknown, used or expired"),
+    421: problem("host_not_allowed"),
+    429: problem("rate_limited: too many pairing attempts; Retry-After says when to retry"),
   },
 });
 
@@ -55,15 +91,17 @@ const getItem = createRoute({
   path: "/pos/v1/items/{skuOrBarcode}",
   summary: "Look an item up by SKU or barcode",
   description: "From the agent's copy of the store feed: works offline.",
+  security,
   request: { params: z.object({ skuOrBarcode: z.string().min(1).max(64) }) },
-  responses: { 200: json(PosItem, "The item"), 404: problem("not_found") },
+  responses: { 200: json(PosItem, "The item"), 401: problem("unauthorized"), 404: problem("not_found"), 429: problem("rate_limited") },
 });
 
 const getStatus = createRoute({
   method: "get",
   path: "/pos/v1/status",
   summary: "The agent's sync status",
-  responses: { 200: json(AgentStatus, "Status") },
+  security,
+  responses: { 200: json(AgentStatus, "Status"), 401: problem("unauthorized"), 429: problem("rate_limited") },
 });
 
 const requireJson = createMiddleware<PosEnv>(async (c, next) => {
@@ -74,23 +112,54 @@ const requireJson = createMiddleware<PosEnv>(async (c, next) => {
 });
 
 /**
- * The local HTTP API the store's terminals call: record a transaction, look
- * up an item, read the agent's status; every answer comes from the local
- * database, so all of it works offline.
+ * Checks a terminal's manager approval and turns the request into the
+ * transaction to store: the approval keeps the manager id and what needed
+ * approving, never the PIN. Refuses (403) what needs an approval and has
+ * none, and an approval with an unknown manager or a wrong PIN. A retry of a
+ * recorded id is not asked again: the outbox answers it (first receipt or
+ * conflict).
+ */
+async function approvedTransaction(store: AgentDatabase, request: PosTransactionRequest): Promise<PosTransaction> {
+  const { approval, ...transaction } = request;
+  const reasons = await approvalReasons(store, transaction);
+  if (!approval) {
+    if (reasons.length > 0) throw new AppError("approval_required", `A manager must approve this ${transaction.type} (${reasons.join(", ")}): send approval {managerId, pin}`, { reasons });
+    return transaction;
+  }
+  if (!(await isRecorded(store, transaction.transactionId)) && !(await verifyManagerPin(store, approval.managerId, approval.pin))) {
+    throw new AppError("approval_invalid", "Unknown manager or wrong PIN");
+  }
+  return { ...transaction, approval: { managerId: approval.managerId, reasons } };
+}
+
+/**
+ * The local HTTP API the store's terminals call: pair, record a transaction,
+ * look up an item, read the agent's status; every answer comes from the local
+ * database, so all of it works offline. Every route but pairing and the
+ * OpenAPI document needs a paired terminal's token; every route refuses a
+ * Host header not on the allowlist.
  *
  * @example
- * serve({ fetch: createPosApi({ store, outbox }).fetch, port: 8790 });
+ * serve({ fetch: createPosApi({ store, outbox, hosts, terminalRate: { ratePerSecond: 10, burst: 50 } }).fetch, port: 8790 });
  */
 export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
-  const { store, outbox, onRecorded, log = silentLogger, clock = Date.now } = options;
+  const { store, outbox, onRecorded, hosts, log = silentLogger, clock = Date.now } = options;
   const app = new OpenAPIHono<PosEnv>({ defaultHook: validationHook });
+  const terminalBuckets = new TokenBuckets(options.terminalRate, clock);
+  const pairingBucket = new TokenBuckets(pairingAttempts, clock);
 
   app.use("*", requestId());
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();
-    log({ requestId: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100 });
+    const terminal = c.get("terminal")?.id;
+    log({ requestId: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, ...(terminal ? { terminal } : {}) });
   });
+  app.use("*", requireAllowedHost(hosts));
+  const terminalOnly = requireTerminal(store, terminalBuckets);
+  app.use("/pos/v1/transactions", terminalOnly);
+  app.use("/pos/v1/items/*", terminalOnly);
+  app.use("/pos/v1/status", terminalOnly);
   app.use(
     "/pos/*",
     bodyLimit({
@@ -102,8 +171,17 @@ export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
   );
   app.use("/pos/*", requireJson);
 
+  app.openapi(pair, async (c) => {
+    const taken = pairingBucket.take("pairing");
+    if (!taken.ok) throw rateLimited(c, taken.retryAfterSeconds, `Too many pairing attempts; retry in ${taken.retryAfterSeconds} s`);
+    const paired = await pairTerminal(store, c.req.valid("json").code, clock());
+    if (!paired) throw new AppError("pairing_code_invalid", "Unknown, used or expired pairing code; get a new one with shelfsync-agent terminals pair");
+    log({ event: "terminal_paired", requestId: c.get("requestId"), terminal: paired.terminalId, name: paired.name });
+    return c.json(paired, 201);
+  });
+
   app.openapi(recordTransaction, async (c) => {
-    const outcome = await outbox.record(c.req.valid("json"));
+    const outcome = await outbox.record(await approvedTransaction(store, c.req.valid("json")));
     if (outcome.kind === "conflict") {
       throw new AppError("conflict", `Transaction ${outcome.receipt.transactionId} was already recorded with another body`, {
         transactionId: outcome.receipt.transactionId,
@@ -126,6 +204,11 @@ export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
 
   app.openapi(getStatus, async (c) => c.json(await readAgentStatus(store, outbox, clock()), 200));
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "terminalToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "A paired terminal's token (POST /pos/v1/terminals/pair).",
+  });
   app.doc31("/pos/v1/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Shelfsync store agent POS API", version: "1.0.0", description: "Local API for the store's terminals. Errors are RFC 9457 problem+json with a stable `code`." },

@@ -2,6 +2,7 @@ import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { edgeCall } from "../scripts/edge-client.ts";
 import { maxStoreBatch } from "../shared/schemas/store-transactions.ts";
+import { bearer } from "../store-agent/testing/fixtures.ts";
 import {
   agentStatus,
   edgeExceptions,
@@ -51,36 +52,37 @@ describe("bad input, each test on a store of its own", () => {
     const rig = await newStore();
     const valid = posTransaction("T01-000001", "T01", [{ sku, qty: 1 }]);
     const transactions = `${rig.agent.url}/pos/v1/transactions`;
-    expectProblem(await post(transactions, '{"transactionId": "T01-000001", "lines": ['), 400, "malformed_json");
-    expectProblem(await post(transactions, "not json at all"), 400, "malformed_json");
+    const asTerminal = bearer(rig.agent.token);
+    expectProblem(await post(transactions, '{"transactionId": "T01-000001", "lines": [', asTerminal), 400, "malformed_json");
+    expectProblem(await post(transactions, "not json at all", asTerminal), 400, "malformed_json");
 
-    const wrongQty = await post(transactions, { ...valid, lines: [{ sku, qty: "two", unitPrice: 1999 }] });
+    const wrongQty = await post(transactions, { ...valid, lines: [{ sku, qty: "two", unitPrice: 1999 }] }, asTerminal);
     expectProblem(wrongQty, 400, "validation_failed");
     expect(wrongQty.body.detail).toContain("lines.0.qty");
-    const wrongId = await post(transactions, { ...valid, transactionId: 42 });
+    const wrongId = await post(transactions, { ...valid, transactionId: 42 }, asTerminal);
     expectProblem(wrongId, 400, "validation_failed");
     expect(wrongId.body.detail).toContain("transactionId");
     const { lines: _lines, ...withoutLines } = valid;
-    const missing = await post(transactions, withoutLines);
+    const missing = await post(transactions, withoutLines, asTerminal);
     expectProblem(missing, 400, "validation_failed");
     expect(missing.body.detail).toContain("lines");
-    expectProblem(await post(transactions, { ...valid, lines: [] }), 400, "validation_failed");
-    expectProblem(await post(transactions, JSON.stringify(valid), { "content-type": "text/plain" }), 415, "unsupported_media_type");
+    expectProblem(await post(transactions, { ...valid, lines: [] }, asTerminal), 400, "validation_failed");
+    expectProblem(await post(transactions, JSON.stringify(valid), { "content-type": "text/plain", ...asTerminal }), 415, "unsupported_media_type");
 
-    const status = await agentStatus(rig.agent.url);
+    const status = await agentStatus(rig.agent);
     expect(status).toMatchObject({ backlog: 0, lastSequence: 0 });
     // The id of the refused attempts is still free: the corrected transaction is the store's first.
-    const recorded = await recordAtTerminal(rig.agent.url, valid);
+    const recorded = await recordAtTerminal(rig.agent, valid);
     expect([recorded.status, recorded.body.sequence]).toEqual([201, 1]);
-    await waitForDrain(rig.agent.url, 30_000);
+    await waitForDrain(rig.agent, 30_000);
   });
 
   it("a sale of a SKU nobody knows is recorded (201), reaches the edge and surfaces as an unknown_sku exception, not a refusal", async () => {
     const rig = await newStore();
     const sale = posTransaction("T02-000001", "T02", [{ sku: "NOPE-404", qty: 2 }, { sku, qty: 1 }]);
-    const answer = await recordAtTerminal(rig.agent.url, sale);
+    const answer = await recordAtTerminal(rig.agent, sale);
     expect(answer.status).toBe(201);
-    const status = await waitForDrain(rig.agent.url, 30_000);
+    const status = await waitForDrain(rig.agent, 30_000);
     expect(status).toMatchObject({ deadLetters: 0, lastSequence: 1, edgeHighWaterMark: 1 });
 
     const unknown = (await edgeExceptions(host.edge.url, rig.store.adminKey)).filter((e) => e.type === "unknown_sku");
@@ -95,8 +97,8 @@ describe("bad input, each test on a store of its own", () => {
   it("the edge's store endpoint refuses bad keys, another store's key, oversized batches and malformed JSON with problem+json, changing nothing", async () => {
     const rig = await newStore();
     // The store's own history so far: one sale, sequence 1, at the edge.
-    expect((await recordAtTerminal(rig.agent.url, posTransaction("T01-000001", "T01", [{ sku, qty: 1 }]))).status).toBe(201);
-    expect(await waitForDrain(rig.agent.url, 30_000)).toMatchObject({ lastSequence: 1, edgeHighWaterMark: 1 });
+    expect((await recordAtTerminal(rig.agent, posTransaction("T01-000001", "T01", [{ sku, qty: 1 }]))).status).toBe(201);
+    expect(await waitForDrain(rig.agent, 30_000)).toMatchObject({ lastSequence: 1, edgeHighWaterMark: 1 });
 
     const endpoint = `${host.edge.url}/v1/stores/${location}/transactions`;
     const state = async () => ({
@@ -129,9 +131,9 @@ describe("bad input, each test on a store of its own", () => {
 
     expect(await state()).toEqual(before);
     // And the store's own history goes on without a gap: nothing of the refused batches was received.
-    const next = await recordAtTerminal(rig.agent.url, posTransaction("T01-000002", "T01", [{ sku, qty: 1 }]));
+    const next = await recordAtTerminal(rig.agent, posTransaction("T01-000002", "T01", [{ sku, qty: 1 }]));
     expect(next.status).toBe(201);
-    expect(await waitForDrain(rig.agent.url, 30_000)).toMatchObject({ lastSequence: 2, edgeHighWaterMark: 2, edgeGaps: [], lastPushError: null });
+    expect(await waitForDrain(rig.agent, 30_000)).toMatchObject({ lastSequence: 2, edgeHighWaterMark: 2, edgeGaps: [], lastPushError: null });
     expect((await edgePosEntries(host.edge.url, rig.store.adminKey, sku)).map((e) => e.reference)).toEqual(["pos:T01-000001:1", "pos:T01-000002:1"]);
   });
 });

@@ -1,6 +1,6 @@
 import { createClient } from "@libsql/client";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
+import type { PosTransactionRequest } from "../shared/schemas/store-agent.ts";
 import { databaseFile } from "../store-agent/main.ts";
 import { unusedPort } from "../store-agent/testing/fixtures.ts";
 import {
@@ -32,6 +32,8 @@ let agent: AgentHandle | null = null;
 /** The agent comes back on the port it had, as on a store PC: the terminals know one address. */
 let agentPort: number;
 let agentUrl: string;
+/** The terminals' credentials: the agent's fixed URL, and the token paired at its first start. */
+const till = { url: "", token: "" };
 
 beforeAll(async () => {
   edgeDir = tempDir("crash-edge");
@@ -40,6 +42,7 @@ beforeAll(async () => {
   await edge.start();
   agentPort = await unusedPort();
   agentUrl = `http://127.0.0.1:${agentPort}`;
+  till.url = agentUrl;
   store = await seedStore(edge.url, Object.fromEntries(skus.map((sku) => [sku, 100_000])));
 });
 
@@ -69,7 +72,7 @@ async function settledByEdgeStatus(): Promise<Record<string, number>> {
 it("applies every acknowledged sale at the edge exactly once although the agent is SIGKILLed again and again while selling and replaying", async () => {
   const seed = testSeed("crash");
   const random = seededRandom(seed);
-  const acknowledged = new Map<string, { transaction: PosTransaction; receipt: Receipt; replayed: boolean }>();
+  const acknowledged = new Map<string, { transaction: PosTransactionRequest; receipt: Receipt; replayed: boolean }>();
   const unexpected: string[] = [];
   let selling = true;
   let abandoned = false;
@@ -80,9 +83,11 @@ it("applies every acknowledged sale at the edge exactly once although the agent 
    * sends the same transaction again, unchanged, until it gets a 2xx.
    */
   const terminal = async (terminalId: string, index: number) => {
+    // Pairing happens at the agent's first start; the token stays valid across every restart.
+    while (!till.token && !abandoned) await sleep(20);
     const own = seededRandom(seed + index + 1);
     let number = 0;
-    let current: PosTransaction | null = null;
+    let current: PosTransactionRequest | null = null;
     let retried = false;
     while (!abandoned) {
       if (!current) {
@@ -93,7 +98,7 @@ it("applies every acknowledged sale at the edge exactly once although the agent 
         retried = false;
       }
       try {
-        const answer = await recordAtTerminal(agentUrl, current);
+        const answer = await recordAtTerminal(till, current);
         if (answer.status === 201 || answer.status === 200) {
           acknowledged.set(current.transactionId, { transaction: current, receipt: answer.body, replayed: answer.status === 200 });
           if (answer.status === 200 && !retried) unexpected.push(`${current.transactionId}: 200 on the first send`);
@@ -117,6 +122,7 @@ it("applies every acknowledged sale at the edge exactly once although the agent 
   try {
     for (let cycle = 1; cycle <= cycles; cycle++) {
       agent = await startAgent();
+      till.token = agent.token;
       // Some kills land while the agent replays what the last life left pending, some in the middle of selling.
       await sleep(random() < 0.3 ? random() * 150 : 150 + random() * 1_200);
       await agent.kill();
@@ -129,7 +135,7 @@ it("applies every acknowledged sale at the edge exactly once although the agent 
   } finally {
     abandoned = true;
   }
-  const status = await waitForDrain(agent.url, 90_000);
+  const status = await waitForDrain(agent, 90_000);
 
   const replayed = [...acknowledged.values()].filter((a) => a.replayed).length;
   process.stdout.write(

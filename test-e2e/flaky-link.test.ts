@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
+import type { PosTransactionRequest } from "../shared/schemas/store-agent.ts";
 import { FlakyProxy, type FlakyAction } from "./flaky-proxy.ts";
 import {
   EdgeHost,
@@ -62,7 +62,7 @@ afterAll(async () => {
 const isPush = (r: { method: string; path: string }) => r.method === "POST" && r.path.endsWith("/transactions");
 
 it("applies every sale exactly once across a link that drops, delays and cuts answers after the edge applied the batch", async () => {
-  const sales: PosTransaction[] = [];
+  const sales: PosTransactionRequest[] = [];
   const refused: string[] = [];
   // Every kind of fault must have hit a push at least this often (cut: after the edge answered 200).
   const enough = () => {
@@ -76,7 +76,7 @@ it("applies every sale exactly once across a link that drops, delays and cuts an
     for (let n = 1; selling; n++) {
       const lines = Array.from({ length: 1 + Math.floor(own() * 2) }, () => ({ sku: skus[Math.floor(own() * skus.length)]!, qty: 1 + Math.floor(own() * 3) }));
       const sale = posTransaction(`${terminalId}-${String(n).padStart(6, "0")}`, terminalId, lines);
-      const answer = await recordAtTerminal(agent.url, sale);
+      const answer = await recordAtTerminal(agent, sale);
       if (answer.status === 201) sales.push(sale);
       else refused.push(`${sale.transactionId}: ${answer.status}`);
       await sleep(10 + own() * 40);
@@ -96,7 +96,7 @@ it("applies every sale exactly once across a link that drops, delays and cuts an
   expect(enough(), `not every fault kind hit a push within 45 s (seed ${seed})`).toBe(true);
 
   proxy.clean = true;
-  const status = await waitForDrain(agent.url, 60_000);
+  const status = await waitForDrain(agent, 60_000);
   expect(refused).toEqual([]);
   expect(status).toMatchObject({ online: true, backlog: 0, deadLetters: 0, lastSequence: sales.length, edgeHighWaterMark: sales.length, edgeGaps: [] });
   await expectAppliedExactlyOnce(edge.url, store, sales);

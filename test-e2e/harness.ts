@@ -7,9 +7,9 @@ import type { LocalEdge } from "../scripts/local-edge.ts";
 import { startMiniflareEdge } from "../scripts/miniflare-edge.ts";
 import type { InventoryView, LedgerEntry } from "../shared/schemas/inventory.ts";
 import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
-import type { AgentStatus } from "../shared/schemas/store-agent.ts";
-import { spawnAgent, type AgentProcess } from "../store-agent/testing/agent-process.ts";
-import { unusedPort } from "../store-agent/testing/fixtures.ts";
+import type { AgentStatus, PosTransactionRequest } from "../shared/schemas/store-agent.ts";
+import { pairTerminalViaCli, setManagerFromCli, spawnAgent, unlimitedTerminalFlags, type AgentProcess } from "../store-agent/testing/agent-process.ts";
+import { bearer, unusedPort, type TerminalCredentials } from "../store-agent/testing/fixtures.ts";
 
 /*
  * Shared setup of the end-to-end tests: the real Worker in wrangler's
@@ -214,8 +214,15 @@ export interface Line {
   qty: number;
 }
 
-/** A POS transaction as a terminal sends it. */
-export function posTransaction(transactionId: string, terminalId: string, lines: Line[], type: PosTransaction["type"] = "sale"): PosTransaction {
+/** The manager every end-to-end agent has, who approves the terminals' returns (they have no receipt: blind). */
+export const e2eManager = { id: "mgr-e2e", name: "E2E manager", pin: "271828" };
+
+/**
+ * A POS transaction as a terminal sends it. A return refunds the card with no
+ * original sale, so it carries the manager's approval (the agent stores the
+ * manager id and the reasons, not the PIN).
+ */
+export function posTransaction(transactionId: string, terminalId: string, lines: Line[], type: PosTransaction["type"] = "sale"): PosTransactionRequest {
   const total = lines.reduce((sum, line) => sum + line.qty * 1999, 0);
   return {
     transactionId,
@@ -225,6 +232,7 @@ export function posTransaction(transactionId: string, terminalId: string, lines:
     lines: lines.map((line) => ({ ...line, unitPrice: 1999, discount: 0, tax: 0 })),
     tenders: [{ type: "card", amount: type === "sale" ? total : -total }],
     occurredAt: new Date().toISOString(),
+    ...(type === "sale" ? {} : { approval: { managerId: e2eManager.id, pin: e2eManager.pin } }),
   };
 }
 
@@ -253,20 +261,20 @@ export interface Receipt {
   recordedAt: string;
 }
 
-/** What a terminal does: POST /pos/v1/transactions. */
-export function recordAtTerminal(agentUrl: string, transaction: PosTransaction | unknown): Promise<Answer<Receipt>> {
-  return post<Receipt>(`${agentUrl}/pos/v1/transactions`, transaction);
+/** What a paired terminal does: POST /pos/v1/transactions with its token. */
+export function recordAtTerminal(terminal: TerminalCredentials, transaction: PosTransactionRequest | unknown): Promise<Answer<Receipt>> {
+  return post<Receipt>(`${terminal.url}/pos/v1/transactions`, transaction, bearer(terminal.token));
 }
 
-export async function agentStatus(agentUrl: string): Promise<AgentStatus> {
-  const response = await fetch(`${agentUrl}/pos/v1/status`);
+export async function agentStatus(terminal: TerminalCredentials): Promise<AgentStatus> {
+  const response = await fetch(`${terminal.url}/pos/v1/status`, { headers: bearer(terminal.token) });
   expect(response.status).toBe(200);
   return (await response.json()) as AgentStatus;
 }
 
-export interface AgentHandle {
+/** A running agent and the terminal paired with its data dir (`url` and `token`: what recordAtTerminal needs). */
+export interface AgentHandle extends TerminalCredentials {
   process: AgentProcess;
-  url: string;
   /** SIGTERM, and waits for the exit. */
   stop(): Promise<void>;
   /** SIGKILL, and waits for the exit. */
@@ -282,28 +290,48 @@ export interface AgentFlags {
   maxBackoffSeconds?: number;
 }
 
-/** `shelfsync-agent start` as a child process (store-agent/testing/agent-process.ts), resolved once it listens. */
+/** Tokens of the terminal paired with each data dir: a restarted agent keeps its terminals, so a test pairs once. */
+const pairedTokens = new Map<string, string>();
+
+/**
+ * `shelfsync-agent start` as a child process (store-agent/testing/agent-process.ts),
+ * the store key in its environment; resolved once it listens. The first start
+ * on a data dir pairs a terminal and sets up e2eManager through the CLI, as a
+ * store admin would. The rate limit is lifted: the terminals of these tests
+ * sell far faster than a till.
+ */
 export async function startAgentProcess(flags: AgentFlags): Promise<AgentHandle> {
   const agent = await spawnAgent(
     {
       "edge-url": flags.edgeUrl,
-      "store-key": flags.storeKey,
       location,
       "data-dir": flags.dataDir,
       port: String(flags.port ?? 0),
       host: "127.0.0.1",
       "max-backoff": String(flags.maxBackoffSeconds ?? 1),
       "pull-interval": "5",
+      ...unlimitedTerminalFlags,
     },
     // As the shelfsync-agent launcher runs it.
-    { nodeArgs: ["--max-semi-space-size=2"] },
+    { nodeArgs: ["--max-semi-space-size=2"], env: { SHELFSYNC_STORE_KEY: flags.storeKey } },
   );
   const end = async (signal: NodeJS.Signals) => {
     if (agent.child.exitCode !== null || agent.child.signalCode !== null) return;
     agent.child.kill(signal);
     await agent.exited;
   };
-  return { process: agent, url: agent.url, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
+  let token = pairedTokens.get(flags.dataDir);
+  if (!token) {
+    try {
+      await setManagerFromCli(flags.dataDir, e2eManager);
+      token = (await pairTerminalViaCli(agent.url, flags.dataDir, "E2E till")).token;
+    } catch (error) {
+      await end("SIGTERM");
+      throw error;
+    }
+    pairedTokens.set(flags.dataDir, token);
+  }
+  return { process: agent, url: agent.url, token, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
 }
 
 export interface EdgeAndAgent {
@@ -389,9 +417,9 @@ export async function storeWithAgent(edge: EdgeHost, label: string, stock: Recor
 }
 
 /** Waits until the agent reports nothing pending, and returns that status. */
-export function waitForDrain(agentUrl: string, timeoutMs: number): Promise<AgentStatus> {
+export function waitForDrain(terminal: TerminalCredentials, timeoutMs: number): Promise<AgentStatus> {
   return waitFor("the agent's backlog to drain", timeoutMs, async () => {
-    const status = await agentStatus(agentUrl);
+    const status = await agentStatus(terminal);
     return status.backlog === 0 ? status : undefined;
   });
 }
@@ -402,7 +430,7 @@ export function waitForDrain(agentUrl: string, timeoutMs: number): Promise<Agent
  * (reference `pos:<transactionId>:<line>`, the right type and delta), and
  * onHand is the seeded figure moved by exactly those lines.
  */
-export async function expectAppliedExactlyOnce(url: string, store: SeededStore, acknowledged: Iterable<PosTransaction>): Promise<void> {
+export async function expectAppliedExactlyOnce(url: string, store: SeededStore, acknowledged: Iterable<Pick<PosTransaction, "transactionId" | "type" | "lines">>): Promise<void> {
   const expected = new Map<string, { reference: string; type: string; delta: number }[]>();
   for (const sku of Object.keys(store.initial)) expected.set(sku, []);
   for (const transaction of acknowledged) {

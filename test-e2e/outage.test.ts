@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
+import type { PosTransactionRequest } from "../shared/schemas/store-agent.ts";
 import {
   agentStatus,
   edgePosEntries,
@@ -23,8 +23,8 @@ const rig = useEdgeAndAgent("outage", { stock: Object.fromEntries(skus.map((sku)
 
 it("keeps selling through an edge outage (1,000 sales, each 201), then replays the backlog so the edge counts every sale once", async () => {
   const random = seededRandom(testSeed("outage"));
-  const sales: PosTransaction[] = [];
-  const perTerminal = new Map(terminals.map((terminal) => [terminal, [] as PosTransaction[]]));
+  const sales: PosTransactionRequest[] = [];
+  const perTerminal = new Map(terminals.map((terminal) => [terminal, [] as PosTransactionRequest[]]));
   for (let n = 0; n < salesCount; n++) {
     const terminal = terminals[n % terminals.length]!;
     const lineCount = 1 + Math.floor(random() * 3);
@@ -40,7 +40,7 @@ it("keeps selling through an edge outage (1,000 sales, each 201), then replays t
   await Promise.all(
     [...perTerminal.values()].map(async (queue) => {
       for (const sale of queue) {
-        const answer = await recordAtTerminal(rig.agent.url, sale);
+        const answer = await recordAtTerminal(rig.agent, sale);
         if (answer.status === 201) receipts.push(answer.body);
         else refused.push(`${sale.transactionId}: ${answer.status} ${JSON.stringify(answer.body)}`);
       }
@@ -52,7 +52,7 @@ it("keeps selling through an edge outage (1,000 sales, each 201), then replays t
   expect(receipts.map((r) => r.sequence).sort((a, b) => a - b)).toEqual(Array.from({ length: salesCount }, (_, i) => i + 1));
 
   await sleep(1_100);
-  const offline = await agentStatus(rig.agent.url);
+  const offline = await agentStatus(rig.agent);
   expect(offline).toMatchObject({ location, running: true, online: false, backlog: salesCount, oldestPendingSequence: 1, lastSequence: salesCount, lastSuccessfulPushAt: null });
   expect(offline.oldestPendingAt).not.toBeNull();
   expect(offline.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(1);
@@ -61,7 +61,7 @@ it("keeps selling through an edge outage (1,000 sales, each 201), then replays t
   // The link comes back: the same edge, on the port it had and its Durable Object state.
   await rig.edge.start();
 
-  const drained = await waitForDrain(rig.agent.url, 90_000);
+  const drained = await waitForDrain(rig.agent, 90_000);
   expect(drained).toMatchObject({ online: true, backlog: 0, lastSequence: salesCount, edgeHighWaterMark: salesCount, edgeGaps: [], deadLetters: 0 });
   await expectAppliedExactlyOnce(rig.edge.url, rig.store, sales);
   const total = (await Promise.all(skus.map((sku) => edgePosEntries(rig.edge.url, rig.store.adminKey, sku)))).flat().length;

@@ -931,7 +931,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "unauthorized" | "key_revoked" | "key_expired" | "forbidden" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
             /** @description The request id; it also appears in the edge's logs. */
             instance: string;
         } & {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { Timestamp } from "./common.ts";
+import { PosTransaction } from "./store-transactions.ts";
 
 /*
  * Wire types of the store agent's local POS API
@@ -58,3 +59,39 @@ export const AgentStatus = z
   .openapi("AgentStatus");
 export type AgentStatus = z.infer<typeof AgentStatus>;
 
+
+/** The pairing code an admin got from `shelfsync-agent terminals pair`, exchanged once for the terminal's token. */
+export const TerminalPairingRequest = z
+  .object({
+    code: z.string().trim().min(1).max(32).openapi({ example: "7KQ2-M9XD" }),
+  })
+  .strict()
+  .openapi("TerminalPairingRequest");
+export type TerminalPairingRequest = z.infer<typeof TerminalPairingRequest>;
+
+export const TerminalPairing = z
+  .object({
+    terminalId: z.string().openapi({ example: "trm_3f9c1a7b2e" }),
+    name: z.string().openapi({ example: "Till 2" }),
+    token: z.string().openapi({ description: "Send it as `Authorization: Bearer <token>` on every POS call. Shown once; the agent keeps only its hash." }),
+  })
+  .openapi("TerminalPairing");
+export type TerminalPairing = z.infer<typeof TerminalPairing>;
+
+/** What the terminal sends to have a manager approve a blind return or a negative tender. */
+export const ManagerApprovalRequest = z
+  .object({
+    managerId: z.string().min(1).max(64),
+    pin: z.string().regex(/^\d{4,12}$/, "4 to 12 digits"),
+  })
+  .strict()
+  .openapi("ManagerApprovalRequest");
+export type ManagerApprovalRequest = z.infer<typeof ManagerApprovalRequest>;
+
+/**
+ * A transaction as a terminal posts it: a PosTransaction whose `approval`, if
+ * any, carries the manager's PIN. The agent checks the PIN and stores only
+ * the manager id and what was approved.
+ */
+export const PosTransactionRequest = PosTransaction.extend({ approval: ManagerApprovalRequest.optional() }).openapi("PosTransactionRequest");
+export type PosTransactionRequest = z.infer<typeof PosTransactionRequest>;

@@ -20,6 +20,25 @@ export const PosTender = z
   .openapi("PosTender");
 export type PosTender = z.infer<typeof PosTender>;
 
+export const approvalReasons = ["blind_return", "negative_tender"] as const;
+export type ApprovalReason = (typeof approvalReasons)[number];
+
+/**
+ * A manager's approval as the store agent records it on a transaction: who
+ * approved and what needed approving. The PIN that proved it never leaves the
+ * agent.
+ */
+export const TransactionApproval = z
+  .object({
+    managerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).openapi({ example: "mgr-anna" }),
+    reasons: z.array(z.enum(approvalReasons)).max(approvalReasons.length).openapi({
+      description: "blind_return: a return or void whose original sale the agent does not know; negative_tender: money given back that no known sale covers.",
+    }),
+  })
+  .strict()
+  .openapi("TransactionApproval");
+export type TransactionApproval = z.infer<typeof TransactionApproval>;
+
 /**
  * A POS transaction as the terminal records it. `transactionId` is the
  * terminal's own id and the idempotency key, for good.
@@ -36,6 +55,8 @@ export const PosTransaction = z
     tenders: z.array(PosTender).max(20).default([]),
     customerId: z.string().min(1).max(64).optional().openapi({ description: "A loyalty or customer id; never a card number." }),
     voidsTransactionId: z.string().min(1).max(64).optional(),
+    returnsTransactionId: z.string().min(1).max(64).optional().openapi({ description: "On a return: the sale it gives back, if the customer has the receipt." }),
+    approval: TransactionApproval.optional().openapi({ description: "Set by the store agent when a manager approved the transaction." }),
     occurredAt: Timestamp.pipe(z.iso.datetime()),
   })
   .strict()

@@ -126,3 +126,39 @@ export const stock = sqliteTable("stock", {
   available: integer("available").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
+
+/**
+ * Terminals paired with this agent. Only the SHA-256 of a terminal's token is
+ * kept; a token is 256 random bits, so a fast hash is enough. A revoked
+ * terminal keeps its row (for the record) and is refused from its next request.
+ */
+export const terminals = sqliteTable("terminals", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  tokenHash: text("token_hash").notNull().unique(),
+  pairedAt: integer("paired_at").notNull(),
+  revokedAt: integer("revoked_at"),
+});
+
+/**
+ * One-time pairing codes from `shelfsync-agent terminals pair`, kept as their
+ * SHA-256. A code is used (`usedAt`, `terminalId`) in the same write that
+ * creates the terminal, so it pairs at most one.
+ */
+export const pairingCodes = sqliteTable("pairing_codes", {
+  codeHash: text("code_hash").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+  terminalId: text("terminal_id"),
+});
+
+/** Managers who may approve blind returns and negative tenders; `pinHash` is scrypt (`scrypt$N$salt$hash`). */
+export const managers = sqliteTable("managers", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  pinHash: text("pin_hash").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -7,6 +7,7 @@ import { openAgentDatabase, type AgentDatabase } from "../db/client.ts";
 import type { AgentConfig } from "../env.ts";
 import { databaseFile } from "../main.ts";
 import { bindLocation } from "../agent-state.ts";
+import { createPairingCode } from "../terminals.ts";
 
 export const location = "store-001";
 export const storeKey = "ssk_acme_0123456789abcdefghjkmnpqrstvwxyz012345";
@@ -26,8 +27,47 @@ export async function unusedPort(): Promise<number> {
   return port;
 }
 
+/**
+ * An agent's configuration for tests. The terminal rate is far above the
+ * default (10/s, burst 50) because tests fire sales back to back; the rate
+ * limit has its own test (security-terminals.test.ts).
+ */
 export function agentConfig(dataDir: string, edgeUrl: string, overrides: Partial<AgentConfig> = {}): AgentConfig {
-  return { edgeUrl, storeKey, location, dataDir, port: 0, host: "127.0.0.1", pullIntervalSeconds: 3600, maxBackoffSeconds: 1, ...overrides };
+  return {
+    edgeUrl,
+    storeKey,
+    location,
+    dataDir,
+    port: 0,
+    host: "127.0.0.1",
+    allowedHosts: [],
+    terminalRatePerSecond: 100_000,
+    terminalBurst: 100_000,
+    pullIntervalSeconds: 3600,
+    maxBackoffSeconds: 1,
+    ...overrides,
+  };
+}
+
+/** A terminal's credentials: the agent's URL and the token it got at pairing. */
+export interface TerminalCredentials {
+  url: string;
+  token: string;
+}
+
+export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
+
+/** Exchanges a pairing code at the agent, as a terminal does; throws unless it is paired. */
+export async function exchangePairingCode(agentUrl: string, code: string): Promise<TerminalCredentials> {
+  const answer = await postJson(`${agentUrl}/pos/v1/terminals/pair`, { code });
+  if (answer.status !== 201) throw new Error(`pairing failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return { url: agentUrl, token: String(answer.body.token) };
+}
+
+/** Pairs a terminal with an agent running in this process (the code made as the CLI makes it). */
+export async function pairInProcess(agent: { url: string; store: AgentDatabase }, name = "Till 1"): Promise<TerminalCredentials> {
+  const { code } = await createPairingCode(agent.store, name, Date.now());
+  return exchangePairingCode(agent.url, code);
 }
 
 /** The agent's database in `dir`, bound to the test location. */
@@ -65,7 +105,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
 }
 
-export async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url);
+export async function getJson(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, { headers });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
