@@ -12,6 +12,17 @@ const operations = {
 export type BudgetedOperation = keyof typeof operations;
 
 /**
+ * The bucket Shelfsync hands out, inside the remote's: calls granted here
+ * travel to the remote from many connections at once, and unequal network
+ * delays can bunch calls granted apart. Granting 90 % of the rate with half
+ * the burst leaves the remote's bucket that much slack (at 500 a second,
+ * 250 calls: the jitter of half a second at full speed).
+ */
+export function withJitterMargin(rate: number): { rate: number; burst: number } {
+  return { rate: rate * 0.9, burst: Math.max(1, Math.floor(rate / 2)) };
+}
+
+/**
  * One per remote application (named `<remote>:<application>`), above the
  * tenants: every connection of every tenant that calls the remote as this
  * application takes its calls of a budgeted operation from here, so that all
@@ -49,7 +60,7 @@ export class ApplicationBudget extends ShelfsyncObject<typeof schema, Applicatio
       const rate = Number(this.env[operations[operation].variable]);
       if (!(rate > 0)) throw new Error(`${operations[operation].variable} must be a positive number of calls a second`);
       const saved = this.db.select().from(schema.buckets).all().find((row) => row.operation === operation);
-      bucket = new FairShareBucket({ rate, burst: rate }, now, saved);
+      bucket = new FairShareBucket(withJitterMargin(rate), now, saved);
       this.bucketsByOperation.set(operation, bucket);
     }
     return bucket;

@@ -1,10 +1,11 @@
 import { and, asc, eq, lt } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
-import type { PutShopifyIntegrationRequest } from "../shared/schemas/integrations.ts";
+import { defaultMaxDeliveryAgeSeconds, type PutShopifyIntegrationRequest } from "../shared/schemas/integrations.ts";
 import { maskSecret, verifyShopifySignature } from "../shared/signatures.ts";
 import migrations from "./migrations/shopify-integration/migrations.js";
 import { parseName, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/shopify-integration.ts";
+import { openCredentials, sealCredentials } from "./credentials.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
@@ -21,6 +22,7 @@ export type WebhookSummary = Record<string, string | number | null>;
 export interface ShopifySettingsView {
   channel: string;
   maskedSecret: string;
+  maxDeliveryAgeSeconds: number;
   updatedAt: number;
 }
 
@@ -36,7 +38,7 @@ export interface ShopifyDelivery {
 export type SettledState = "applied" | "unmapped" | "ignored";
 
 /** A signed delivery to handle now, or the answer already given to its webhook id. */
-export type Admission = Result<{ duplicate: false; channel: string } | { duplicate: true; state: SettledState; summary: WebhookSummary }, "unauthorized" | "validation_failed" | "conflict">;
+export type Admission = Result<{ duplicate: false; channel: string; maxDeliveryAgeSeconds: number } | { duplicate: true; state: SettledState; summary: WebhookSummary }, "unauthorized" | "validation_failed" | "conflict">;
 
 /**
  * One per tenant: the tenant's Shopify connection (webhook secret and
@@ -45,13 +47,17 @@ export type Admission = Result<{ duplicate: false; channel: string } | { duplica
  */
 export class ShopifyIntegration extends ShelfsyncObject<typeof schema, TenantIdentity> {
   private readonly settings = singleRow(this.db, schema.settings);
+  /** The webhook secret last opened, with the seal it came from. */
+  private openedSecret: { sealed: string; secret: string } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.tenant });
   }
 
   async configure(input: PutShopifyIntegrationRequest): Promise<ShopifySettingsView> {
-    this.settings.put({ webhookSecret: input.webhookSecret, channel: input.channel, updatedAt: this.now() });
+    const sealed = await sealCredentials(this.env.CONNECTION_CREDENTIALS_KEY, this.sealOwner(), { webhookSecret: input.webhookSecret });
+    this.settings.put({ webhookSecret: sealed, maskedSecret: maskSecret(input.webhookSecret), channel: input.channel, maxDeliveryAgeSeconds: input.maxDeliveryAgeSeconds, updatedAt: this.now() });
+    this.openedSecret = { sealed, secret: input.webhookSecret };
     return this.settingsView()!;
   }
 
@@ -68,7 +74,7 @@ export class ShopifyIntegration extends ShelfsyncObject<typeof schema, TenantIde
    */
   async admit(delivery: ShopifyDelivery): Promise<Admission> {
     const current = this.settings.get();
-    if (!current || !(await verifyShopifySignature(current.webhookSecret, delivery.body, delivery.signature))) {
+    if (!current || !(await verifyShopifySignature(await this.secretOf(current.webhookSecret), delivery.body, delivery.signature))) {
       return fail("unauthorized", "The X-Shopify-Hmac-Sha256 signature is missing or does not match the body");
     }
     if (!delivery.webhookId || !delivery.topic || delivery.webhookId.length > 255 || delivery.deliveryId.length > 255) {
@@ -86,7 +92,7 @@ export class ShopifyIntegration extends ShelfsyncObject<typeof schema, TenantIde
         .values({ id: delivery.deliveryId, topic: delivery.topic, state: "processing", summary: null, receivedAt: now, settledAt: null })
         .onConflictDoUpdate({ target: webhooks.id, set: { receivedAt: now } })
         .run();
-      return { ok: true, duplicate: false, channel: current.channel };
+      return { ok: true, duplicate: false, channel: current.channel, maxDeliveryAgeSeconds: current.maxDeliveryAgeSeconds ?? defaultMaxDeliveryAgeSeconds };
     });
   }
 
@@ -109,8 +115,34 @@ export class ShopifyIntegration extends ShelfsyncObject<typeof schema, TenantIde
     return oldest ? oldest.receivedAt + webhookRetentionMs : null;
   }
 
+  /**
+   * The webhook secret, opened from its seal (AES-256-GCM under the Worker
+   * secret CONNECTION_CREDENTIALS_KEY, like connection credentials) and kept
+   * in memory while the object lives. A secret stored in clear before
+   * sealing existed is used as it is and sealed in place.
+   */
+  private async secretOf(stored: string): Promise<string> {
+    if (this.openedSecret?.sealed === stored) return this.openedSecret.secret;
+    if (!stored.startsWith("v1.")) {
+      const sealed = await sealCredentials(this.env.CONNECTION_CREDENTIALS_KEY, this.sealOwner(), { webhookSecret: stored });
+      this.settings.put({ ...this.settings.get()!, webhookSecret: sealed, maskedSecret: maskSecret(stored) });
+      this.openedSecret = { sealed, secret: stored };
+      return stored;
+    }
+    const { webhookSecret } = await openCredentials<{ webhookSecret: string }>(this.env.CONNECTION_CREDENTIALS_KEY, this.sealOwner(), stored);
+    this.openedSecret = { sealed: stored, secret: webhookSecret };
+    return webhookSecret;
+  }
+
+  /** The associated data of the seal: a sealed secret copied into another tenant's object does not open. */
+  private sealOwner(): string {
+    return `shopify-integration:${this.identity.tenantId}`;
+  }
+
   private settingsView(): ShopifySettingsView | null {
     const row = this.settings.get();
-    return row ? { channel: row.channel, maskedSecret: maskSecret(row.webhookSecret), updatedAt: row.updatedAt } : null;
+    return row
+      ? { channel: row.channel, maskedSecret: row.maskedSecret ?? maskSecret(row.webhookSecret), maxDeliveryAgeSeconds: row.maxDeliveryAgeSeconds ?? defaultMaxDeliveryAgeSeconds, updatedAt: row.updatedAt }
+      : null;
   }
 }

@@ -8,7 +8,7 @@ describe("PUT /v1/integrations/shopify connects a shop; the secret is never show
     const secret = "shpss_0123456789abcdef0123456789ab3f9a";
     const put = await call("PUT", "/v1/integrations/shopify", { key: tenant.adminKey, body: { webhookSecret: secret, channel: "web" } });
     expect(put.status).toBe(200);
-    expect(put.body).toEqual({ channel: "web", webhookSecret: "••••••••3f9a", webhookUrl: `/v1/webhooks/shopify/${tenant.id}`, updatedAt: expect.any(String) });
+    expect(put.body).toEqual({ channel: "web", webhookSecret: "••••••••3f9a", maxDeliveryAgeSeconds: 172_800, webhookUrl: `/v1/webhooks/shopify/${tenant.id}`, updatedAt: expect.any(String) });
     const read = await call("GET", "/v1/integrations/shopify", { key: tenant.adminKey });
     expect(read.status).toBe(200);
     expect(read.body).toEqual(put.body);

@@ -18,6 +18,8 @@ export interface Delivery {
   webhookId?: string;
   /** X-Shopify-Event-Id; none when omitted (older deliveries). */
   eventId?: string;
+  /** X-Shopify-Triggered-At; now when omitted. */
+  triggeredAt?: string;
   signature?: string | null;
 }
 
@@ -30,7 +32,7 @@ export async function deliver(tenantId: string, secret: string, delivery: Delive
     "x-shopify-webhook-id": webhookId,
     "x-shopify-shop-domain": "shelfsync-test.myshopify.com",
     "x-shopify-api-version": "2026-10",
-    "x-shopify-triggered-at": new Date().toISOString(),
+    "x-shopify-triggered-at": delivery.triggeredAt ?? new Date().toISOString(),
   };
   if (delivery.eventId) headers["x-shopify-event-id"] = delivery.eventId;
   const signature = delivery.signature === undefined ? await shopifySignature(secret, delivery.body) : delivery.signature;

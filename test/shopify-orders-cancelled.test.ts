@@ -10,7 +10,7 @@ describe("orders/cancelled cancels the order found by its natural key", () => {
     const created = await deliver(tenant.id, secret, { topic: "orders/create", body: toShopifyJson(payload) });
     expect((await skuState(tenant.adminKey, sku)).inventory.body.totals.reserved).toBe(3);
 
-    const cancelled = await deliver(tenant.id, secret, { topic: "orders/cancelled", body: toShopifyJson({ ...payload, cancel_reason: "customer", cancelled_at: "2026-11-23T15:00:00-05:00" }) });
+    const cancelled = await deliver(tenant.id, secret, { topic: "orders/cancelled", body: toShopifyJson({ ...payload, cancel_reason: "customer", cancelled_at: new Date().toISOString() }) });
     expect(cancelled.body).toMatchObject({ status: "applied", summary: { orderId: created.body.summary.orderId, status: "cancelled" } });
     expect((await skuState(tenant.adminKey, sku)).inventory.body.totals).toMatchObject({ onHand: 10, reserved: 0 });
     const order = await call("GET", `/v1/orders/${created.body.summary.orderId}`, { key: tenant.adminKey });
@@ -18,7 +18,7 @@ describe("orders/cancelled cancels the order found by its natural key", () => {
     expect(JSON.stringify(order.body.events)).toContain("shopify: customer");
 
     // Shopify sends it again under a new webhook id: nothing more happens.
-    const again = await deliver(tenant.id, secret, { topic: "orders/cancelled", body: toShopifyJson({ ...payload, cancel_reason: "customer" }) });
+    const again = await deliver(tenant.id, secret, { topic: "orders/cancelled", body: toShopifyJson({ ...payload, cancel_reason: "customer", cancelled_at: new Date().toISOString() }) });
     expect(again.body).toMatchObject({ status: "applied", summary: { status: "cancelled" } });
     expect((await skuState(tenant.adminKey, sku)).inventory.body.totals).toMatchObject({ onHand: 10, reserved: 0 });
   });

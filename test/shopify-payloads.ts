@@ -100,7 +100,8 @@ export function shopifyOrder(spec: OrderSpec) {
     order_number: Number(id.slice(-4)),
     email: "jon@example.com",
     contact_email: "jon@example.com",
-    created_at: "2026-11-23T13:53:06-05:00",
+    // Now: the edge refuses deliveries whose event is older than the integration accepts.
+    created_at: new Date().toISOString(),
     currency,
     presentment_currency: currency,
     financial_status: "paid",
@@ -120,7 +121,7 @@ export function shopifyOrder(spec: OrderSpec) {
     customer: { id: bigId("115310627314723954"), email: "john@example.com", first_name: "John", last_name: "Smith", state: "disabled", currency },
     fulfillments: [],
     refunds: [],
-    cancelled_at: spec.cancelReason ? "2026-11-23T14:53:06-05:00" : null,
+    cancelled_at: spec.cancelReason ? new Date().toISOString() : null,
     cancel_reason: spec.cancelReason ?? null,
   };
 }
@@ -138,8 +139,8 @@ export function shopifyRefund(orderId: string, lines: RefundLineSpec[], id = sho
     id: bigId(id),
     admin_graphql_api_id: `gid://shopify/Refund/${id}`,
     order_id: bigId(orderId),
-    created_at: "2026-11-24T10:00:00-05:00",
-    processed_at: "2026-11-24T10:00:00-05:00",
+    created_at: new Date().toISOString(),
+    processed_at: new Date().toISOString(),
     note: "customer changed their mind",
     restock: lines.some((line) => line.restockType !== "no_restock"),
     user_id: null,

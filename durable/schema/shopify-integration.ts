@@ -1,10 +1,15 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-/** The tenant's Shopify connection: one row. The secret never leaves this object. */
+/** The tenant's Shopify connection: one row. The secret is sealed at rest and never leaves this object. */
 export const settings = sqliteTable("settings", {
   id: integer("id").primaryKey(),
+  /** Sealed (AES-256-GCM, durable/credentials.ts) since it was first sealed; older rows hold it in clear until their next delivery. */
   webhookSecret: text("webhook_secret").notNull(),
+  /** The secret as GET shows it: its last four characters. */
+  maskedSecret: text("masked_secret"),
   channel: text("channel").notNull(),
+  /** Deliveries whose event is older than this are refused (null: the default, 48 hours). */
+  maxDeliveryAgeSeconds: integer("max_delivery_age_seconds"),
   updatedAt: integer("updated_at").notNull(),
 });
 

@@ -645,7 +645,7 @@ export interface paths {
         put?: never;
         /**
          * Shopify's signed webhooks: orders/create, orders/cancelled, refunds/create
-         * @description No API key: the request is authenticated by X-Shopify-Hmac-Sha256, base64(HMAC-SHA256(raw body, the tenant's webhook secret)), checked in constant time over the bytes as they arrived. A missing or wrong signature is 401 and changes nothing. Each X-Shopify-Event-Id (Shopify's key for spotting duplicates; X-Shopify-Webhook-Id when a delivery has none) takes effect once: a redelivery, or the same event delivered to a second subscription, within 30 days answers `duplicate` and changes nothing; after that, the order's natural key (channel + Shopify order id) and the refund id still make it a no-op. orders/create becomes a canonical order on the connected channel; orders/cancelled cancels it; refunds/create cancels refunded unshipped units and returns shipped ones (restock_type return: restocked where they shipped from; no_restock: written off). A payload that does not map (e.g. a line item without a SKU) is recorded as a `webhook_unmapped` exception and answered 200 `unmapped`, so that Shopify does not retry it for hours and then drop the subscription; a person replays or resolves it from the exception queue. Other topics are answered 200 `ignored`.
+         * @description No API key: the request is authenticated by X-Shopify-Hmac-Sha256, base64(HMAC-SHA256(raw body, the tenant's webhook secret)), checked in constant time over the bytes as they arrived. A missing or wrong signature is 401 and changes nothing. Each X-Shopify-Event-Id (Shopify's key for spotting duplicates; X-Shopify-Webhook-Id when a delivery has none) takes effect once: a redelivery, or the same event delivered to a second subscription, within 30 days answers `duplicate` and changes nothing; after that, the order's natural key (channel + Shopify order id) and the refund id still make it a no-op. orders/create becomes a canonical order on the connected channel; orders/cancelled cancels it; refunds/create cancels refunded unshipped units and returns shipped ones (restock_type return: restocked where they shipped from; no_restock: written off). The topic header is not signed, so the body must fit it: an order for orders/create, a cancelled order for orders/cancelled, a refund for refunds/create, else 400 `webhook_topic_mismatch`. A delivery whose event (the time its signed body records, and X-Shopify-Triggered-At) is older than the integration's maxDeliveryAgeSeconds (48 h by default) is 400 `webhook_stale`, and kept as a `webhook_unmapped` exception for a person to replay if it is genuine. A payload that does not map (e.g. a line item without a SKU) is recorded as a `webhook_unmapped` exception and answered 200 `unmapped`, so that Shopify does not retry it for hours and then drop the subscription; a person replays or resolves it from the exception queue. Other topics are answered 200 `ignored`.
          */
         post: operations["receiveShopifyWebhook"];
         delete?: never;
@@ -931,7 +931,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
             /** @description The request id; it also appears in the edge's logs. */
             instance: string;
         } & {
@@ -2128,6 +2128,7 @@ export interface components {
              * @example ••••••••3f9a
              */
             webhookSecret: string;
+            maxDeliveryAgeSeconds: number;
             /**
              * @description Where to point the shop's webhooks (orders/create, orders/cancelled, refunds/create).
              * @example /v1/webhooks/shopify/acme-retail
@@ -2147,6 +2148,11 @@ export interface components {
              * @example web
              */
             channel: string;
+            /**
+             * @description A delivery whose event (the time its signed body records, and X-Shopify-Triggered-At) is older than this is refused with `webhook_stale` and kept as a `webhook_unmapped` exception, for a person to replay if it is genuine. Shopify retries a failed delivery for 4 hours; the default, 48 hours, leaves room for an outage on either side.
+             * @default 172800
+             */
+            maxDeliveryAgeSeconds?: number;
         };
         ShopifyWebhookAnswer: {
             webhookId: string;

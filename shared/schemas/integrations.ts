@@ -1,10 +1,23 @@
 import { z } from "@hono/zod-openapi";
 import { ChannelId, Timestamp } from "./common.ts";
 
+/** Two days: Shopify's 4 hours of retries, with room for an outage on either side. */
+export const defaultMaxDeliveryAgeSeconds = 48 * 3600;
+
 export const PutShopifyIntegrationRequest = z
   .object({
     webhookSecret: z.string().min(16).max(256).openapi({ description: "The Shopify app's client secret that signs webhooks. Stored, never shown again in clear." }),
     channel: ChannelId.openapi({ description: "The channel Shopify orders arrive on; it must exist." }),
+    maxDeliveryAgeSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(defaultMaxDeliveryAgeSeconds)
+      .openapi({
+        description:
+          "A delivery whose event (the time its signed body records, and X-Shopify-Triggered-At) is older than this is refused with `webhook_stale` and kept as a `webhook_unmapped` exception, for a person to replay if it is genuine. Shopify retries a failed delivery for 4 hours; the default, 48 hours, leaves room for an outage on either side.",
+      }),
   })
   .strict()
   .openapi("PutShopifyIntegrationRequest");
@@ -14,6 +27,7 @@ export const ShopifyIntegration = z
   .object({
     channel: ChannelId,
     webhookSecret: z.string().openapi({ description: "Masked: only its last 4 characters show.", example: "••••••••3f9a" }),
+    maxDeliveryAgeSeconds: z.number().int(),
     webhookUrl: z.string().openapi({ description: "Where to point the shop's webhooks (orders/create, orders/cancelled, refunds/create).", example: "/v1/webhooks/shopify/acme-retail" }),
     updatedAt: Timestamp,
   })

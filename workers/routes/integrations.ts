@@ -23,6 +23,7 @@ function view(tenantId: string, settings: ShopifySettingsView): ShopifyIntegrati
   return {
     channel: settings.channel,
     webhookSecret: settings.maskedSecret,
+    maxDeliveryAgeSeconds: settings.maxDeliveryAgeSeconds,
     webhookUrl: `/v1/webhooks/shopify/${tenantId}`,
     updatedAt: new Date(settings.updatedAt).toISOString(),
   };
