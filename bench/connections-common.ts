@@ -46,9 +46,23 @@ export async function runPool<T>(items: T[], workers: number, work: (item: T) =>
   );
 }
 
+/**
+ * A PUT or GET to the edge, sent once more when the socket it went out on was
+ * closed under it (undici reusing a keep-alive connection the edge had just
+ * closed: seen once on a loaded machine). Both are idempotent here.
+ */
+export async function edgeOnce<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    if (!(error instanceof TypeError) || error.message !== "fetch failed") throw error;
+    return send();
+  }
+}
+
 export async function setStock(url: string, key: string, sku: string, value: number): Promise<Change> {
   const sentAt = Date.now();
-  const answer = await edgeRequest(url, "PUT", `/v1/inventory/${sku}/locations/${location}`, { key, body: { onHand: value } });
+  const answer = await edgeOnce(() => edgeRequest(url, "PUT", `/v1/inventory/${sku}/locations/${location}`, { key, body: { onHand: value } }));
   if (answer.status !== 200) throw new Error(`PUT stock of ${sku} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return { sku, value, sentAt, ackedAt: Date.now() };
 }
@@ -67,7 +81,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, everyMs: numbe
 export async function converged(url: string, admin: string, connectionId: string, remoteDone: () => boolean, timeoutMs: number): Promise<ConnectionStatus> {
   await waitFor("the remote to hold every expected value", timeoutMs, 100, () => (remoteDone() ? true : undefined));
   return waitFor("the connection to have nothing pending", timeoutMs, 250, async () => {
-    const status = await edgeCall<ConnectionStatus>(url, "GET", `/v1/connections/${connectionId}/status`, { key: admin });
+    const status = await edgeOnce(() => edgeCall<ConnectionStatus>(url, "GET", `/v1/connections/${connectionId}/status`, { key: admin }));
     return status.pending.skus === 0 ? status : undefined;
   });
 }

@@ -1,6 +1,6 @@
 import { edgeCall } from "../scripts/edge-client.ts";
 import type { CallLog, RemoteCall } from "./call-log.ts";
-import { changesPerSecond, converged, count, feedTimes, location, ms, out, putEach, putEachLine, s, skuCount, spread, statusLine, steadyLoad, wrongSkus, type StockedEdge } from "./connections-common.ts";
+import { changesPerSecond, converged, count, edgeOnce, feedTimes, location, ms, out, putEach, putEachLine, s, skuCount, spread, statusLine, steadyLoad, wrongSkus, type StockedEdge } from "./connections-common.ts";
 
 /**
  * The stock-out benchmark of a remote that takes many SKUs as one feed
@@ -122,7 +122,7 @@ export async function benchFeedRemote(edge: StockedEdge, remote: FeedRemote): Pr
     let started = Date.now();
     let from = remote.log.calls.length;
     const synced = skus.map((sku) => watch.expect(sku, expected().get(sku)!, true));
-    await edgeCall(url, "PUT", `/v1/connections/${remote.connectionId}`, { key: admin, body: remote.connection });
+    await edgeOnce(() => edgeCall(url, "PUT", `/v1/connections/${remote.connectionId}`, { key: admin, body: remote.connection }));
     let status = await settle(60 * 60_000);
     let calls = remote.log.calls.slice(from);
     let confirmedIn = latest(calls.map((c) => c.endedAt)) - started;
@@ -140,7 +140,7 @@ export async function benchFeedRemote(edge: StockedEdge, remote: FeedRemote): Pr
     from = remote.log.calls.length;
     const oneCall = [...expected()].map(([sku, value]) => watch.expect(sku, value, true));
     started = Date.now();
-    await edgeCall(url, "PUT", "/v1/channels/web", { key: admin, body: { locations: [location], bufferUnits: buffer } });
+    await edgeOnce(() => edgeCall(url, "PUT", "/v1/channels/web", { key: admin, body: { locations: [location], bufferUnits: buffer } }));
     const answeredIn = Date.now() - started;
     status = await settle(30 * 60_000);
     let indexed = await feedTimes(url, admin, cursor);
