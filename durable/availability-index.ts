@@ -66,6 +66,19 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
     await this.nudgeWatchers(changed);
   }
 
+  /**
+   * Of `skus`, those some SKU object has published figures for: what the
+   * inventory knows, read without waking (or creating) the SKU objects. It
+   * trails a SKU's first movement by the publish delay.
+   */
+  async inventoried(skus: string[]): Promise<string[]> {
+    const found: string[] = [];
+    for (const chunk of chunks([...new Set(skus)])) {
+      found.push(...this.db.select({ sku: skuFigures.sku }).from(skuFigures).where(inArray(skuFigures.sku, chunk)).all().map((row) => row.sku));
+    }
+    return found;
+  }
+
   /** Called when a channel's rules change: every SKU's figure for it is recomputed. */
   async putChannel(channel: string, rules: ChannelRules): Promise<void> {
     const now = this.now();

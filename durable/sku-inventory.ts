@@ -164,9 +164,10 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     return { ok: true, inventory };
   }
 
-  async getLedger(after: number, limit: number): Promise<LedgerPage> {
+  /** A page of the ledger; with `location`, only that location's entries (a store key's view). */
+  async getLedger(after: number, limit: number, location?: string): Promise<LedgerPage> {
     this.expireDueNow();
-    const { page, nextCursor } = seqPage(this.state.ledgerAfter(after, limit + 1), limit);
+    const { page, nextCursor } = seqPage(this.state.ledgerAfter(after, limit + 1, location), limit);
     return { entries: page.map(toLedgerEntry), nextCursor };
   }
 

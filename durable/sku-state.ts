@@ -139,8 +139,10 @@ export class SkuState {
     return this.db.select({ at: min(reservations.expiresAt) }).from(reservations).where(eq(reservations.status, "active")).get()?.at ?? null;
   }
 
-  ledgerAfter(after: number, limit: number) {
-    return this.db.select().from(ledger).where(gt(ledger.seq, after)).orderBy(asc(ledger.seq)).limit(limit).all();
+  /** Ledger entries after `after`, oldest first; only `location`'s when given. */
+  ledgerAfter(after: number, limit: number, location?: string) {
+    const where = location === undefined ? gt(ledger.seq, after) : and(gt(ledger.seq, after), eq(ledger.location, location));
+    return this.db.select().from(ledger).where(where).orderBy(asc(ledger.seq)).limit(limit).all();
   }
 
   appendLedger(mutation: Mutation, entry: LedgerDraft): void {

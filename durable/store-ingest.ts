@@ -9,12 +9,12 @@ import {
   type StoreTransactionResult,
 } from "../shared/schemas/store-transactions.ts";
 import type { ResolvedCode } from "./catalog-store.ts";
-import type { ExceptionDraft } from "./exception-queue.ts";
 import migrations from "./migrations/store-ingest/migrations.js";
-import { catalogStore, exceptionQueue, parseName, skuObject, type StoreIdentity } from "./objects.ts";
+import { availabilityIndex, catalogStore, exceptionQueue, parseName, skuObject, type StoreIdentity } from "./objects.ts";
 import { chunks } from "./paging.ts";
 import * as schema from "./schema/store-ingest.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
+import { exceptionsOf, shortages } from "./store-exceptions.ts";
 import { posMovementKey, posReference, type StoreMovement, type StoreMovementOutcome } from "./store-movements.ts";
 
 const { ingestMeta, transactions, receivedSequences } = schema;
@@ -114,7 +114,7 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
       fresh.push({ sequence, transaction: parsed.data });
     }
 
-    const resolved = fresh.length === 0 ? {} : await catalogStore(this.env, meta.tenantId).resolveCodes(fresh.flatMap(({ transaction }) => transaction.lines.map((line) => line.sku)));
+    const resolved = await this.resolve(meta, fresh.flatMap(({ transaction }) => transaction.lines.map((line) => line.sku)));
     const highWaterMark = this.transaction(() => {
       for (const row of rejected) this.db.insert(transactions).values(row).run();
       for (const { sequence, transaction } of fresh) {
@@ -142,20 +142,76 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
    * order, then their exceptions, and only then records them accepted.
    */
   private async apply(meta: Meta, rows: TransactionRow[]): Promise<{ failed: number; cause?: string }> {
-    const bySku = new Map<string, StoreMovement[]>();
-    for (const row of rows) {
-      for (const movement of row.movements!) {
-        const list = bySku.get(movement.sku) ?? [];
-        list.push({
-          key: posMovementKey(meta.location, row.transactionId, movement.line),
-          type: movement.type,
-          location: meta.location,
-          qty: movement.qty,
-          reference: posReference(row.transactionId, movement.line),
-          reason: `terminal ${row.body!.terminalId}`,
-        });
-        bySku.set(movement.sku, list);
+    const { failedSkus, outcomes } = await this.move(
+      meta,
+      rows.flatMap((row) => row.movements!.filter((movement) => !movement.held).map((movement) => ({ row, movement }))),
+    );
+    const applied = rows.filter((row) => row.movements!.every((movement) => movement.held || !failedSkus.has(movement.sku)));
+    const drafts = applied.flatMap((row) => exceptionsOf(meta.location, { transactionId: row.transactionId, body: row.body!, movements: row.movements! }, outcomes));
+    if (drafts.length > 0) await exceptionQueue(this.env, meta.tenantId).record(drafts);
+    const now = this.now();
+    this.transaction(() => {
+      for (const ids of chunks(applied.map((row) => row.transactionId))) {
+        this.db.update(transactions).set({ status: "accepted", settledAt: now }).where(inArray(transactions.transactionId, ids)).run();
       }
+    });
+    const [firstFailure] = failedSkus;
+    return { failed: rows.length - applied.length, cause: firstFailure && `SKU ${firstFailure[0]}: ${firstFailure[1]}` };
+  }
+
+  /**
+   * Applies the held lines of one transaction (codes nothing knew when it
+   * came) whose codes the catalog knows now, under the SKU each names now:
+   * the replay of its `unknown_sku` exception. Each line moves stock under
+   * its own key, so a second run changes nothing. Answers the codes still
+   * unknown.
+   */
+  async applyHeld(transactionId: string): Promise<{ applied: string[]; stillUnknown: string[] }> {
+    return this.serialized(async () => {
+      const meta = this.meta();
+      const row = meta && this.db.select().from(transactions).where(eq(transactions.transactionId, transactionId)).get();
+      const held = row?.movements?.filter((movement) => movement.held) ?? [];
+      if (!meta || !row || held.length === 0) return { applied: [], stillUnknown: [] };
+      const resolved = await catalogStore(this.env, meta.tenantId).resolveCodes(held.map((movement) => movement.code));
+      const ready = held.filter((movement) => resolved[movement.code]?.known).map((movement) => ({ ...movement, sku: resolved[movement.code]!.sku, held: false }));
+      const { failedSkus, outcomes } = await this.move(meta, ready.map((movement) => ({ row, movement })));
+      if (failedSkus.size > 0) throw new Error(`held lines of ${transactionId} could not be applied yet: ${[...failedSkus.values()][0]}`);
+      const drafts = shortages(meta.location, transactionId, ready, outcomes);
+      if (drafts.length > 0) await exceptionQueue(this.env, meta.tenantId).record(drafts);
+      const byLine = new Map(ready.map((movement) => [movement.line, movement]));
+      const movements = row.movements!.map((movement) => byLine.get(movement.line) ?? movement);
+      this.db.update(transactions).set({ movements }).where(eq(transactions.transactionId, transactionId)).run();
+      return { applied: [...new Set(ready.map((movement) => movement.code))], stillUnknown: [...new Set(held.filter((movement) => !resolved[movement.code]?.known).map((movement) => movement.code))] };
+    });
+  }
+
+  /**
+   * Each code's SKU (the catalog's, through barcodes) and, for codes the
+   * catalog does not know, whether the inventory does (the read model, so
+   * no SKU object is woken or made for a made-up code).
+   */
+  private async resolve(meta: Meta, codes: string[]): Promise<Resolution> {
+    if (codes.length === 0) return { resolved: {}, inventoried: new Set() };
+    const resolved = await catalogStore(this.env, meta.tenantId).resolveCodes(codes);
+    const unknown = Object.keys(resolved).filter((code) => !resolved[code]!.known);
+    const inventoried = unknown.length === 0 ? [] : await availabilityIndex(this.env, meta.tenantId).inventoried(unknown);
+    return { resolved, inventoried: new Set(inventoried) };
+  }
+
+  /** Moves stock for the given lines: one call per SKU, its movements in order. */
+  private async move(meta: Meta, lines: { row: TransactionRow; movement: schema.PlannedMovement }[]) {
+    const bySku = new Map<string, StoreMovement[]>();
+    for (const { row, movement } of lines) {
+      const list = bySku.get(movement.sku) ?? [];
+      list.push({
+        key: posMovementKey(meta.location, row.transactionId, movement.line),
+        type: movement.type,
+        location: meta.location,
+        qty: movement.qty,
+        reference: posReference(row.transactionId, movement.line),
+        reason: `terminal ${row.body!.terminalId}`,
+      });
+      bySku.set(movement.sku, list);
     }
     const failedSkus = new Map<string, string>();
     const outcomes = new Map<string, StoreMovementOutcome>();
@@ -169,17 +225,7 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
         failedSkus.set(sku, String(error));
       }
     });
-    const applied = rows.filter((row) => row.movements!.every((movement) => !failedSkus.has(movement.sku)));
-    const drafts = applied.flatMap((row) => exceptionsOf(meta.location, row, outcomes));
-    if (drafts.length > 0) await exceptionQueue(this.env, meta.tenantId).record(drafts);
-    const now = this.now();
-    this.transaction(() => {
-      for (const ids of chunks(applied.map((row) => row.transactionId))) {
-        this.db.update(transactions).set({ status: "accepted", settledAt: now }).where(inArray(transactions.transactionId, ids)).run();
-      }
-    });
-    const [firstFailure] = failedSkus;
-    return { failed: rows.length - applied.length, cause: firstFailure && `SKU ${firstFailure[0]}: ${firstFailure[1]}` };
+    return { failedSkus, outcomes };
   }
 
   /** What this object recorded for those of the transaction ids it has seen. */
@@ -265,44 +311,23 @@ function repeated(first: Answer): Pick<StoreTransactionResult, "status" | "code"
   return first.status === "rejected" ? { status: "rejected", code: first.code, reason: first.reason } : { status: "duplicate" };
 }
 
-/** The movements a transaction's lines make, with each code resolved to its SKU once and for good. */
-function plan(transaction: PosTransaction, resolved: Record<string, ResolvedCode>): schema.PlannedMovement[] {
+/** What the catalog and the inventory know of a batch's codes. */
+interface Resolution {
+  resolved: Record<string, ResolvedCode>;
+  inventoried: Set<string>;
+}
+
+/**
+ * The movements a transaction's lines make, with each code resolved to its
+ * SKU once and for good; a code neither the catalog nor the inventory knows
+ * is held (no movement, no SKU object) and named by its exception instead.
+ */
+function plan(transaction: PosTransaction, { resolved, inventoried }: Resolution): schema.PlannedMovement[] {
   return transaction.lines.map((line, index) => {
     const { sku, known } = resolved[line.sku] ?? { sku: line.sku, known: false };
-    return { line: index + 1, sku, code: line.sku, known, type: ledgerTypes[transaction.type], qty: line.qty };
+    return { line: index + 1, sku, code: line.sku, known, held: !known && !inventoried.has(line.sku), type: ledgerTypes[transaction.type], qty: line.qty };
   });
 }
-
-function exceptionsOf(location: string, row: TransactionRow, outcomes: Map<string, StoreMovementOutcome>): ExceptionDraft[] {
-  const { transactionId } = row;
-  const drafts: ExceptionDraft[] = [];
-  const unknownLines = new Map<string, number[]>();
-  for (const movement of row.movements!) {
-    if (!movement.known) unknownLines.set(movement.code, [...(unknownLines.get(movement.code) ?? []), movement.line]);
-    const short = outcomes.get(posMovementKey(location, transactionId, movement.line))?.short;
-    if (short) {
-      drafts.push({
-        naturalKey: `reservations_short:${location}:${transactionId}:${movement.line}`,
-        type: "reservations_short",
-        subject: `sku:${movement.sku}@${location}`,
-        correlationId: transactionId,
-        payload: { sku: movement.sku, location, transactionId, line: movement.line, ...short },
-      });
-    }
-  }
-  for (const [code, lines] of unknownLines) {
-    drafts.push({
-      naturalKey: `unknown_sku:${location}:${transactionId}:${code}`,
-      type: "unknown_sku",
-      subject: `sku:${code}@${location}`,
-      correlationId: transactionId,
-      payload: { sku: code, location, transactionId, lines },
-    });
-  }
-  return drafts;
-}
-
-
 
 /** Runs `run` over the items with at most `limit` at a time. */
 async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { call, reserve, setStock, unique } from "./api.ts";
 import { exceptionsOf, path, replay } from "./exception-fixtures.ts";
-import { catalogedSku, createStore, numbered, posTransaction, sendBatch, txId, type Store } from "./store-fixtures.ts";
+import { catalogedSku, createStore, numbered, onHandAt, posTransaction, sendBatch, txId, type Store } from "./store-fixtures.ts";
 
 /** A store sale that leaves the newer of two pos reservations at store-a short by one unit. */
 async function shortage(store: Store) {
@@ -58,10 +58,11 @@ describe("replaying an unknown_sku exception re-checks the catalog", () => {
     const put = await call("PUT", `/v1/catalog/items/${code}`, { key: store.tenant.adminKey, body: { name: "Found it", barcodes: [], price: 999, currency: "USD" } });
     expect(put.status).toBe(200);
     const known = await replay(store.tenant.adminKey, exception!.id);
-    expect(known.body).toMatchObject({ outcome: "resolved", detail: `the catalog now has ${code}`, exception: { state: "resolved" } });
+    expect(known.body).toMatchObject({ outcome: "resolved", detail: `the catalog now has ${code}; held lines of ${code} applied`, exception: { state: "resolved" } });
+    expect(await onHandAt(store.tenant, code)).toBe(-1);
   });
 
-  it("a code that turned out to be another SKU's barcode needs a person: it stays open and says so", async () => {
+  it("a held code that turned out to be another SKU's barcode moves that SKU's stock on replay, once", async () => {
     const store = await createStore();
     const barcode = `${Date.now()}${Math.floor(Math.random() * 1e6)}`;
     await sendBatch(store.storeKey, "store-a", numbered(1, [posTransaction(txId("T"), [{ sku: barcode, qty: 1 }])]));
@@ -70,7 +71,8 @@ describe("replaying an unknown_sku exception re-checks the catalog", () => {
 
     const answer = await replay(store.tenant.adminKey, exception!.id);
 
-    expect(answer.body).toMatchObject({ outcome: "failed", exception: { state: "open", lastFailure: { reason: expect.stringContaining(`is a barcode of ${owner}`) } } });
+    expect(answer.body).toMatchObject({ outcome: "resolved", detail: expect.stringContaining(`held lines of ${barcode} applied`), exception: { state: "resolved" } });
+    expect(await onHandAt(store.tenant, owner)).toBe(2);
   });
 });
 

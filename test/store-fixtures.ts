@@ -38,7 +38,8 @@ export function posTransaction(transactionId: string, lines: Line[], type: "sale
     terminalId: "T01",
     type,
     lines: lines.map((line) => ({ ...line, unitPrice: 1999 })),
-    tenders: [{ type: "card", amount: type === "sale" ? 1999 : -1999 }],
+    // Paid in full: a sale whose tenders fall short raises a tender_short exception.
+    tenders: [{ type: "card", amount: (type === "sale" ? 1 : -1) * lines.reduce((total, line) => total + line.qty * 1999, 0) }],
     occurredAt: "2026-11-23T19:30:00.000Z",
   };
 }

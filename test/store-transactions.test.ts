@@ -185,7 +185,7 @@ describe("POS transactions from a store", () => {
     expect(await listExceptions(store.tenant)).toEqual([]);
   });
 
-  it("an unknown SKU is applied and raises an unknown_sku exception; a barcode moves its catalog SKU", async () => {
+  it("an unknown SKU is recorded, held (no stock, no SKU) and raises an unknown_sku exception; a barcode moves its catalog SKU", async () => {
     const store = await createStore();
     const barcode = `${Date.now()}${Math.floor(Math.random() * 1e6)}`;
     const known = await catalogedSku(store, 10, [barcode]);
@@ -195,7 +195,8 @@ describe("POS transactions from a store", () => {
     const response = await sendBatch(store.storeKey, "store-a", numbered(1, [posTransaction(t, [{ sku: stranger, qty: 1 }, { sku: barcode, qty: 2 }, { sku: stranger, qty: 3 }])]));
 
     expect(response.body.results[0]!.status).toBe("accepted");
-    expect(await onHandAt(store.tenant, stranger)).toBe(-4);
+    // Nothing knew the code: its lines are held, not counted under a SKU made up on the spot.
+    expect((await call("GET", `/v1/inventory/${stranger}`, { key: store.tenant.adminKey })).status).toBe(404);
     expect(await onHandAt(store.tenant, known)).toBe(8);
     expect(await posEntries(store.tenant, known)).toEqual([expect.objectContaining({ type: "pos_sale", delta: -2, reference: `pos:${t}:2` })]);
     expect(await listExceptions(store.tenant)).toEqual([
@@ -204,7 +205,7 @@ describe("POS transactions from a store", () => {
         subject: `sku:${stranger}@store-a`,
         correlationId: t,
         state: "open",
-        payload: { sku: stranger, location: "store-a", transactionId: t, lines: [1, 3] },
+        payload: { location: "store-a", transactionId: t, codes: [{ sku: stranger, lines: [1, 3], held: true }] },
       }),
     ]);
   });

@@ -131,13 +131,12 @@ function breakdown(item: AmazonOrder["orderItems"][number], type: string): numbe
 export function toCanonical(channel: string, order: AmazonOrder): CreateOrderRequest {
   const lines = order.orderItems.map((item) => {
     const unit = item.product.price?.unitPrice;
-    return {
-      sku: item.product.sellerSku ?? "",
-      qty: item.quantityOrdered,
-      unitPrice: unit ? minor(unit) : Math.round(breakdown(item, "ITEM") / Math.max(1, item.quantityOrdered)),
-      discount: breakdown(item, "DISCOUNT"),
-      tax: breakdown(item, "TAX"),
-    };
+    const qty = Math.max(1, item.quantityOrdered);
+    const itemTotal = breakdown(item, "ITEM");
+    // Integers only: from the ITEM proceeds, the unit price rounded up and the remainder a discount, so the line still sums to them.
+    const unitPrice = unit ? minor(unit) : Math.ceil(itemTotal / qty);
+    const remainder = unit ? 0 : unitPrice * qty - itemTotal;
+    return { sku: item.product.sellerSku ?? "", qty: item.quantityOrdered, unitPrice, discount: breakdown(item, "DISCOUNT") + remainder, tax: breakdown(item, "TAX") };
   });
   const first = order.orderItems[0];
   const currency = first?.product.price?.unitPrice?.currencyCode ?? first?.proceeds?.proceedsTotal?.currencyCode ?? "USD";

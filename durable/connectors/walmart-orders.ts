@@ -1,3 +1,4 @@
+import { decimalToMinor } from "../../shared/money.ts";
 import type { CreateOrderRequest } from "../../shared/schemas/orders.ts";
 import { ChannelOrders } from "./channel-orders.ts";
 import type { PushLedger, PushStep } from "./push-ledger.ts";
@@ -80,26 +81,31 @@ export class WalmartOrders {
 }
 
 /** Money on Walmart is decimal; Shelfsync's is minor units. */
-function minor(amount: number | string | undefined): number {
-  return Math.round(Number(amount ?? 0) * 100);
+/** Minor units of a Walmart amount by exact decimal arithmetic; NaN when it is not one, which the order's schema then refuses. */
+function minor(amount: number | string | undefined, currency: string): number {
+  if (amount === undefined) return 0;
+  return decimalToMinor(String(amount), currency) ?? Number.NaN;
 }
 
 /** Walmart's order as the canonical order: its purchase order id is the natural key on the channel. */
 export function toCanonical(channel: string, order: WalmartOrder): CreateOrderRequest {
+  const currency = order.orderLines.orderLine[0]?.charges?.charge[0]?.chargeAmount.currency ?? "USD";
   const lines = order.orderLines.orderLine.map((line) => {
     const qty = Math.max(1, Number(line.orderLineQuantity.amount));
     const charges = line.charges?.charge ?? [];
     const product = charges.filter((charge) => charge.chargeType === "PRODUCT");
-    const price = product.reduce((total, charge) => total + minor(charge.chargeAmount.amount), 0);
-    const tax = charges.reduce((total, charge) => total + minor(charge.tax?.taxAmount.amount), 0);
-    return { sku: line.item.sku, qty, unitPrice: Math.round(price / qty), discount: 0, tax };
+    const price = product.reduce((total, charge) => total + minor(charge.chargeAmount.amount, currency), 0);
+    const tax = charges.reduce((total, charge) => total + minor(charge.tax?.taxAmount.amount, currency), 0);
+    // Integers only: the unit price rounded up, the remainder as the line's discount, so unitPrice × qty − discount is the price charged.
+    const unitPrice = Math.ceil(price / qty);
+    return { sku: line.item.sku, qty, unitPrice, discount: unitPrice * qty - price, tax };
   });
   const shipping = order.orderLines.orderLine.flatMap((line) => line.charges?.charge ?? []).filter((charge) => charge.chargeType === "SHIPPING");
   const address = order.shippingInfo.postalAddress;
   return {
     channel,
     externalId: order.purchaseOrderId,
-    currency: order.orderLines.orderLine[0]?.charges?.charge[0]?.chargeAmount.currency ?? "USD",
+    currency,
     lines,
     delivery: {
       type: "ship",
@@ -114,6 +120,6 @@ export function toCanonical(channel: string, order: WalmartOrder): CreateOrderRe
       },
     },
     customer: { id: order.customerOrderId, ...(order.customerEmailId ? { email: order.customerEmailId } : {}) },
-    shipping: shipping.reduce((total, charge) => total + minor(charge.chargeAmount.amount), 0),
+    shipping: shipping.reduce((total, charge) => total + minor(charge.chargeAmount.amount, currency), 0),
   };
 }

@@ -19,6 +19,12 @@ export interface PlannedMovement {
   code: string;
   /** Whether the catalog knew the code when the transaction was received. */
   known: boolean;
+  /**
+   * Neither the catalog nor the inventory knew the code: the line moves no
+   * stock (and makes no SKU object) until a replay of its `unknown_sku`
+   * exception finds the code in the catalog. Absent on rows written before.
+   */
+  held?: boolean;
   type: "pos_sale" | "pos_return" | "pos_void";
   qty: number;
 }

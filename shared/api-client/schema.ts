@@ -206,7 +206,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Per-location figures, totals and version of a SKU */
+        /**
+         * Per-location figures, totals and version of a SKU
+         * @description A store key sees its own location only (totals are that location's); a SKU never stocked there is 404 not_found.
+         */
         get: operations["getInventory"];
         put?: never;
         post?: never;
@@ -223,7 +226,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The SKU's append-only movement ledger, oldest first, by cursor */
+        /**
+         * The SKU's append-only movement ledger, oldest first, by cursor
+         * @description A store key sees its own location's entries only; a page may then hold fewer than `limit` entries while nextCursor goes on.
+         */
         get: operations["getLedger"];
         put?: never;
         post?: never;
@@ -372,7 +378,7 @@ export interface paths {
         put?: never;
         /**
          * A batch of POS transactions from the store's agent
-         * @description At most 500 transactions and 4194304 bytes (413 payload_too_large above). Each transaction is accepted (its lines moved stock at the location), duplicate (its id was accepted before: nothing changed) or rejected (not a valid PosTransaction; the rest of the batch goes on). A sale is never refused: it may take onHand below zero; if it leaves reservations at the location uncovered, or names a SKU the catalog does not know, it is applied and an exception is recorded (GET /v1/exceptions). Safe to resend as often as needed: transaction ids are remembered for good. No Idempotency-Key is needed.
+         * @description At most 500 transactions and 4194304 bytes (413 payload_too_large above). Each transaction is accepted (its lines moved stock at the location), duplicate (its id was accepted before: nothing changed) or rejected (not a valid PosTransaction; the rest of the batch goes on). A sale is never refused: it may take onHand below zero; if it leaves reservations at the location uncovered, names a SKU the catalog does not know, or its tenders do not cover its total, it is applied and an exception is recorded (GET /v1/exceptions). A code neither the catalog nor the inventory knows moves no stock and makes no SKU: its lines are held, named by one unknown_sku exception per transaction, and applied when a replay of it finds the code in the catalog. Identifiers (SKU codes, transaction, terminal and customer ids) use the identifier character set (docs/security.md); amounts are integer minor units, a line's discount at most qty × unitPrice. Safe to resend as often as needed: transaction ids are remembered for good. No Idempotency-Key is needed.
          */
         post: operations["pushStoreTransactions"];
         delete?: never;
@@ -488,7 +494,7 @@ export interface paths {
         put?: never;
         /**
          * Run the failed step again (tenant admin)
-         * @description backorder: a new reservation attempt for the order; webhook_unmapped: the stored Shopify payload, as it arrived, on the current mapping; reservations_short: re-checks whether the store's stock covers the reservations again (moving them elsewhere is a person's call); unknown_sku: re-checks the catalog; event_delivery_failed: hands the event (same id) to the queue again, and the exception is resolved once it is delivered. The exception is `retrying` while the step runs, then `resolved`, or `open` again with `lastFailure` saying why. A replay of a resolved or ignored exception runs nothing and answers `already_closed`, whatever its Idempotency-Key: two replays have one effect. A replay while another runs is 409 `conflict`.
+         * @description backorder: a new reservation attempt for the order; webhook_unmapped: the stored Shopify payload, as it arrived, on the current mapping; reservations_short: re-checks whether the store's stock covers the reservations again (moving them elsewhere is a person's call); unknown_sku: re-checks the catalog and applies the held lines of codes it now knows; tender_short: nothing runs again (reconcile the till, then resolve); event_delivery_failed: hands the event (same id) to the queue again, and the exception is resolved once it is delivered. The exception is `retrying` while the step runs, then `resolved`, or `open` again with `lastFailure` saying why. A replay of a resolved or ignored exception runs nothing and answers `already_closed`, whatever its Idempotency-Key: two replays have one effect. A replay while another runs is 409 `conflict`.
          */
         post: operations["replayException"];
         delete?: never;
@@ -666,7 +672,7 @@ export interface paths {
         put?: never;
         /**
          * Open a return (RMA) against an order's fulfilled lines
-         * @description Each SKU may ask for no more than was fulfilled and not already returned, across all the order's returns; otherwise 409 return_exceeds_fulfilled and nothing changes. Idempotency-Key required.
+         * @description Each SKU may ask for no more than was fulfilled and not already returned, across all the order's returns; otherwise 409 return_exceeds_fulfilled and nothing changes. Idempotency-Key required. A store key opens returns only of orders fulfilled from its own location, for at most the units fulfilled there; any other order is 404 not_found.
          */
         post: operations["openReturn"];
         delete?: never;
@@ -886,9 +892,15 @@ export interface components {
              */
             role: "admin" | "channel" | "store" | "erp" | "readonly";
             name: string | null;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string | null;
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string | null;
             /**
              * Format: date-time
@@ -950,9 +962,15 @@ export interface components {
              */
             role: "admin" | "channel" | "store" | "erp" | "readonly";
             name?: string;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel?: string;
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location?: string;
             /**
              * Format: date-time
@@ -979,7 +997,10 @@ export interface components {
             expiresAt?: string;
         };
         Location: {
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             id: string;
             /** @enum {string} */
             type: "store" | "warehouse" | "3pl";
@@ -1013,7 +1034,10 @@ export interface components {
              * @default null
              */
             maxPercent?: number | null;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             id: string;
             version: number;
             /**
@@ -1042,7 +1066,10 @@ export interface components {
             maxPercent?: number | null;
         };
         SkuInventory: {
-            /** @example TSHIRT-RED-M */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example TSHIRT-RED-M
+             */
             sku: string;
             /** @description Increases with every movement of this SKU. */
             version: number;
@@ -1055,7 +1082,10 @@ export interface components {
             };
         };
         LocationStock: {
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string;
             onHand: number;
             safetyStock: number;
@@ -1072,7 +1102,10 @@ export interface components {
             reference?: string;
         };
         AdjustmentRequest: {
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string;
             /** @example -3 */
             delta: number;
@@ -1089,7 +1122,10 @@ export interface components {
             seq: number;
             /** @enum {string} */
             type: "snapshot" | "adjustment" | "reservation" | "commit" | "release" | "expiry" | "write_off" | "pos_sale" | "pos_return" | "pos_void";
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string;
             /** @description Change of onHand. */
             delta: number;
@@ -1108,15 +1144,24 @@ export interface components {
         Reservation: {
             /** @example res_0w3x9q2k4m6n8p1r3t5v */
             id: string;
-            /** @example TSHIRT-RED-M */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example TSHIRT-RED-M
+             */
             sku: string;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             qty: number;
             /** @enum {string} */
             status: "active" | "committed" | "released" | "expired";
             allocations: {
-                /** @example store-001 */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example store-001
+                 */
                 location: string;
                 qty: number;
             }[];
@@ -1140,7 +1185,10 @@ export interface components {
         CreateReservationRequest: {
             /** @example 2 */
             qty: number;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             /**
              * @description Reserve at this location (click-and-collect); otherwise against the channel's pool.
@@ -1153,7 +1201,10 @@ export interface components {
             reference: string;
         };
         AvailabilityChanges: {
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             changes: components["schemas"]["AvailabilityChange"][];
             /** @description Pass it back to get what changed after this page. */
@@ -1161,7 +1212,10 @@ export interface components {
             hasMore: boolean;
         };
         AvailabilityChange: {
-            /** @example TSHIRT-RED-M */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example TSHIRT-RED-M
+             */
             sku: string;
             available: number;
             seq: number;
@@ -1172,9 +1226,15 @@ export interface components {
             updatedAt: string;
         };
         ChannelAvailability: {
-            /** @example TSHIRT-RED-M */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example TSHIRT-RED-M
+             */
             sku: string;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             /** @description Units this channel may sell now: its pool's available units, less its buffer, capped by its rules. */
             available: number;
@@ -1185,14 +1245,20 @@ export interface components {
             updatedAt: string;
         };
         BulkAvailability: {
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             items: components["schemas"]["ChannelAvailability"][];
             /** @description SKUs with no stock recorded at any location. */
             unknown: string[];
         };
         StoreTransactionBatchResult: {
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string;
             results: components["schemas"]["StoreTransactionResult"][];
             /** @description Every sequence number up to this one has been received. */
@@ -1253,7 +1319,10 @@ export interface components {
             /** @description Minor units (cents). */
             price: number;
             currency: string;
-            /** @example TSHIRT-RED-M */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example TSHIRT-RED-M
+             */
             sku: string;
             /**
              * Format: date-time
@@ -1286,7 +1355,10 @@ export interface components {
         StoreStock: {
             /** @description A catalog SKU, or a code a POS line carried that the catalog does not know. */
             sku: string;
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string;
             /** @description May be negative: a store that sold offline what the edge did not know of. */
             onHand: number;
@@ -1389,6 +1461,36 @@ export interface components {
             /** @enum {string} */
             type: "unknown_sku";
             payload: components["schemas"]["UnknownSkuPayload"];
+        } | {
+            /** @example exc_0w3x9q2k4m6n8p1r3t5v */
+            id: string;
+            /**
+             * @description What it is about, e.g. `sku:TSHIRT-RED-M@store-001`.
+             * @example sku:TSHIRT-RED-M@store-001
+             */
+            subject: string;
+            /** @description The id that traces it to its cause: the POS transaction id, the order's external id, the webhook id or the event id. */
+            correlationId: string | null;
+            /** @enum {string} */
+            state: "open" | "retrying" | "resolved" | "ignored";
+            /** @description How many replays were started. */
+            replays: number;
+            lastFailure: components["schemas"]["ExceptionFailure"];
+            /** @description Every change of state, oldest first, with who made it and their note. */
+            transitions: components["schemas"]["ExceptionTransition"][];
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "tender_short";
+            payload: components["schemas"]["TenderShortPayload"];
         } | {
             /** @example exc_0w3x9q2k4m6n8p1r3t5v */
             id: string;
@@ -1602,7 +1704,10 @@ export interface components {
         };
         ReservationsShortPayload: {
             sku: string;
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string;
             transactionId: string;
             /** @description The POS line (1-based) whose sale left the location short. */
@@ -1617,7 +1722,10 @@ export interface components {
         };
         ShortReservation: {
             id: string;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             /** @description Units the reservation holds at this location. */
             qty: number;
@@ -1625,14 +1733,39 @@ export interface components {
             shortBy: number;
             reference: string;
         };
+        /** @description One per POS transaction, however many unknown codes it names. */
         UnknownSkuPayload: {
-            /** @description The code the terminal sent: neither a catalog SKU nor a barcode of one. */
-            sku: string;
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string;
             transactionId: string;
-            /** @description The POS lines (1-based) with this code; their movements were applied anyway. */
-            lines: number[];
+            /** @description Every code of the transaction the catalog did not know, once each, in line order. */
+            codes: {
+                /** @description The code the terminal sent: neither a catalog SKU nor a barcode of one. */
+                sku: string;
+                /** @description The POS lines (1-based) with this code. */
+                lines: number[];
+                /** @description true: nothing knew the code (no catalog item, no stock), so its lines moved no stock and made no SKU; a replay applies them once the catalog knows the code. false: the inventory knew it, its lines moved its stock. */
+                held: boolean;
+            }[];
+        };
+        /** @description A POS sale whose tenders do not cover its total. The sale happened and stands (its stock moved); the money needs a person: reconcile the till, then resolve. */
+        TenderShortPayload: {
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
+            location: string;
+            transactionId: string;
+            /** @description Minor units the sale came to: Σ (qty × unitPrice − discount + tax). */
+            total: number;
+            /** @description Minor units its tenders add up to. */
+            tendered: number;
+            /** @description total − tendered, above zero. */
+            shortBy: number;
+            currency: string;
         };
         WebhookUnmappedPayload: {
             /** @enum {string} */
@@ -1647,7 +1780,10 @@ export interface components {
         };
         BackorderPayload: {
             orderId: string;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             externalId: string;
             /**
@@ -1694,7 +1830,10 @@ export interface components {
             type: "order.created";
             data: {
                 orderId: string;
-                /** @example web */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example web
+                 */
                 channel: string;
                 /** @description The channel's own order id. */
                 externalId: string;
@@ -1704,7 +1843,10 @@ export interface components {
                  */
                 status: "received" | "reserved" | "partially_fulfilled" | "fulfilled" | "cancelled" | "backordered" | "in_exception";
                 lines: {
-                    /** @example TSHIRT-RED-M */
+                    /**
+                     * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                     * @example TSHIRT-RED-M
+                     */
                     sku: string;
                     qty: number;
                 }[];
@@ -1728,7 +1870,10 @@ export interface components {
             type: "order.reserved";
             data: {
                 orderId: string;
-                /** @example web */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example web
+                 */
                 channel: string;
                 /** @description The channel's own order id. */
                 externalId: string;
@@ -1738,9 +1883,15 @@ export interface components {
                  */
                 status: "received" | "reserved" | "partially_fulfilled" | "fulfilled" | "cancelled" | "backordered" | "in_exception";
                 allocations: {
-                    /** @example TSHIRT-RED-M */
+                    /**
+                     * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                     * @example TSHIRT-RED-M
+                     */
                     sku: string;
-                    /** @example store-001 */
+                    /**
+                     * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                     * @example store-001
+                     */
                     location: string;
                     qty: number;
                 }[];
@@ -1764,7 +1915,10 @@ export interface components {
             type: "order.fulfilled";
             data: {
                 orderId: string;
-                /** @example web */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example web
+                 */
                 channel: string;
                 /** @description The channel's own order id. */
                 externalId: string;
@@ -1773,10 +1927,16 @@ export interface components {
                  * @enum {string}
                  */
                 status: "received" | "reserved" | "partially_fulfilled" | "fulfilled" | "cancelled" | "backordered" | "in_exception";
-                /** @example store-001 */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example store-001
+                 */
                 location: string;
                 lines: {
-                    /** @example TSHIRT-RED-M */
+                    /**
+                     * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                     * @example TSHIRT-RED-M
+                     */
                     sku: string;
                     qty: number;
                 }[];
@@ -1802,7 +1962,10 @@ export interface components {
             type: "order.cancelled";
             data: {
                 orderId: string;
-                /** @example web */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example web
+                 */
                 channel: string;
                 /** @description The channel's own order id. */
                 externalId: string;
@@ -1812,7 +1975,10 @@ export interface components {
                  */
                 status: "received" | "reserved" | "partially_fulfilled" | "fulfilled" | "cancelled" | "backordered" | "in_exception";
                 lines: {
-                    /** @example TSHIRT-RED-M */
+                    /**
+                     * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                     * @example TSHIRT-RED-M
+                     */
                     sku: string;
                     qty: number;
                 }[];
@@ -1838,10 +2004,16 @@ export interface components {
             data: {
                 orderId: string;
                 returnId: string;
-                /** @example store-001 */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example store-001
+                 */
                 location: string;
                 lines: {
-                    /** @example TSHIRT-RED-M */
+                    /**
+                     * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                     * @example TSHIRT-RED-M
+                     */
                     sku: string;
                     qty: number;
                     /** @enum {string} */
@@ -1871,9 +2043,15 @@ export interface components {
             /** @enum {string} */
             type: "availability.changed";
             data: {
-                /** @example TSHIRT-RED-M */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example TSHIRT-RED-M
+                 */
                 sku: string;
-                /** @example web */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example web
+                 */
                 channel: string;
                 available: number;
                 /** @description The change feed's sequence number: a later one supersedes an earlier. */
@@ -1889,7 +2067,10 @@ export interface components {
             connection: string;
             /** @enum {string} */
             remote: "shopify" | "walmart" | "amazon";
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             sku: string;
             /** @example Shopify has no product variant with this SKU */
@@ -1901,7 +2082,10 @@ export interface components {
             connection: string;
             /** @enum {string} */
             remote: "walmart" | "amazon";
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             /** @description The remote's order id (Walmart: the purchase order id; Amazon: the order id). */
             externalId: string;
@@ -1914,7 +2098,10 @@ export interface components {
             connection: string;
             /** @enum {string} */
             remote: "shopify" | "walmart" | "amazon";
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             /** @description The remote's order id the fulfilment belongs to. */
             externalId: string;
@@ -1948,7 +2135,10 @@ export interface components {
         };
         Order: {
             id: string;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             externalId: string;
             /** @enum {string} */
@@ -1960,14 +2150,23 @@ export interface components {
             /** @description Why the order is backordered or in exception; empty otherwise. */
             shortages: components["schemas"]["Shortage"][];
             fulfilled: {
-                /** @example TSHIRT-RED-M */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example TSHIRT-RED-M
+                 */
                 sku: string;
-                /** @example store-001 */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example store-001
+                 */
                 location: string;
                 qty: number;
             }[];
             cancelled: {
-                /** @example TSHIRT-RED-M */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example TSHIRT-RED-M
+                 */
                 sku: string;
                 qty: number;
             }[];
@@ -1984,12 +2183,18 @@ export interface components {
             updatedAt: string;
         };
         OrderLine: {
-            /** @example TSHIRT-RED-M */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example TSHIRT-RED-M
+             */
             sku: string;
             /** @example 2 */
             qty: number;
             unitPrice: number;
-            /** @default 0 */
+            /**
+             * @description The line's whole discount: at most qty × unitPrice.
+             * @default 0
+             */
             discount?: number;
             /** @default 0 */
             tax?: number;
@@ -2001,7 +2206,10 @@ export interface components {
         } | {
             /** @enum {string} */
             type: "pickup";
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string;
         };
         Address: {
@@ -2014,9 +2222,15 @@ export interface components {
             country: string;
         };
         Allocation: {
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string;
-            /** @example TSHIRT-RED-M */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example TSHIRT-RED-M
+             */
             sku: string;
             /** @description Units allocated here when the order was routed. */
             qty: number;
@@ -2026,7 +2240,10 @@ export interface components {
             held: number;
         };
         Shortage: {
-            /** @example TSHIRT-RED-M */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example TSHIRT-RED-M
+             */
             sku: string;
             requested: number;
             /** @description Units the channel could have had when the order was routed. */
@@ -2051,15 +2268,25 @@ export interface components {
             };
         };
         CreateOrderRequest: {
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
-            /** @example SHOP-10042 */
+            /**
+             * @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'.
+             * @example SHOP-10042
+             */
             externalId: string;
             currency: string;
             lines: components["schemas"]["OrderLine"][];
             delivery: components["schemas"]["Delivery"];
             /** @default {} */
             customer?: {
+                /**
+                 * @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'.
+                 * @example CUST-0042
+                 */
                 id?: string;
                 /** Format: email */
                 email?: string;
@@ -2074,7 +2301,10 @@ export interface components {
         };
         OrderSummary: {
             id: string;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             externalId: string;
             /** @enum {string} */
@@ -2091,10 +2321,16 @@ export interface components {
             updatedAt: string;
         };
         FulfillmentRequest: {
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string;
             lines: {
-                /** @example TSHIRT-RED-M */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example TSHIRT-RED-M
+                 */
                 sku: string;
                 /** @example 2 */
                 qty: number;
@@ -2107,7 +2343,10 @@ export interface components {
             reason?: string;
             /** @description Cancel only these units; all unfulfilled units when omitted. */
             lines?: {
-                /** @example TSHIRT-RED-M */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example TSHIRT-RED-M
+                 */
                 sku: string;
                 /** @example 2 */
                 qty: number;
@@ -2121,7 +2360,10 @@ export interface components {
             shortagePolicy?: "backorder" | "exception";
         };
         ShopifyIntegration: {
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             /**
              * @description Masked: only its last 4 characters show.
@@ -2173,7 +2415,10 @@ export interface components {
             /** @enum {string} */
             status: "open" | "partially_received" | "received";
             lines: {
-                /** @example TSHIRT-RED-M */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example TSHIRT-RED-M
+                 */
                 sku: string;
                 qty: number;
                 reason: string;
@@ -2182,10 +2427,16 @@ export interface components {
             received: {
                 /** @description Which receive call (1, 2, …) brought these units. */
                 receipt: number;
-                /** @example TSHIRT-RED-M */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example TSHIRT-RED-M
+                 */
                 sku: string;
                 qty: number;
-                /** @example store-001 */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example store-001
+                 */
                 location: string;
                 /** @enum {string} */
                 disposition: "restock" | "damaged" | "vendor_return";
@@ -2222,7 +2473,10 @@ export interface components {
         CreateReturnRequest: {
             orderId: string;
             lines: {
-                /** @example TSHIRT-RED-M */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example TSHIRT-RED-M
+                 */
                 sku: string;
                 /** @example 2 */
                 qty: number;
@@ -2230,10 +2484,16 @@ export interface components {
             }[];
         };
         ReceiveReturnRequest: {
-            /** @example store-001 */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
             location: string;
             lines: {
-                /** @example TSHIRT-RED-M */
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example TSHIRT-RED-M
+                 */
                 sku: string;
                 /** @example 2 */
                 qty: number;
@@ -2269,7 +2529,10 @@ export interface components {
         Connection: {
             /** @example shopify-main */
             id: string;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             enabled: boolean;
             /**
@@ -2296,7 +2559,10 @@ export interface components {
         } | {
             /** @example shopify-main */
             id: string;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             enabled: boolean;
             /**
@@ -2328,7 +2594,10 @@ export interface components {
         } | {
             /** @example shopify-main */
             id: string;
-            /** @example web */
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
             channel: string;
             enabled: boolean;
             /**
@@ -3281,6 +3550,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 location: string;
             };
             cookie?: never;
@@ -3476,6 +3746,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 channel: string;
             };
             cookie?: never;
@@ -3671,7 +3942,9 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 sku: string;
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 location: string;
             };
             cookie?: never;
@@ -3773,6 +4046,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 sku: string;
             };
             cookie?: never;
@@ -3871,6 +4145,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 sku: string;
             };
             cookie?: never;
@@ -3968,6 +4243,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 sku: string;
             };
             cookie?: never;
@@ -4065,6 +4341,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 sku: string;
             };
             cookie?: never;
@@ -4163,6 +4440,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 sku: string;
                 id: string;
             };
@@ -4261,6 +4539,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 sku: string;
                 id: string;
             };
@@ -4359,6 +4638,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 sku: string;
                 id: string;
             };
@@ -4452,6 +4732,7 @@ export interface operations {
     listAvailabilityChanges: {
         parameters: {
             query: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 channel: string;
                 cursor?: string;
                 limit?: number;
@@ -4548,10 +4829,12 @@ export interface operations {
     getAvailability: {
         parameters: {
             query: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 channel: string;
             };
             header?: never;
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 sku: string;
             };
             cookie?: never;
@@ -4651,6 +4934,7 @@ export interface operations {
     getBulkAvailability: {
         parameters: {
             query: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 channel: string;
                 /** @description Comma-separated SKUs, at most 1000. */
                 skus: string;
@@ -4749,6 +5033,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 location: string;
             };
             cookie?: never;
@@ -4851,6 +5136,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 location: string;
             };
             cookie?: never;
@@ -4945,6 +5231,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 sku: string;
             };
             cookie?: never;
@@ -5042,6 +5329,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 sku: string;
             };
             cookie?: never;
@@ -5333,7 +5621,7 @@ export interface operations {
     listExceptions: {
         parameters: {
             query?: {
-                type?: "reservations_short" | "unknown_sku" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused";
+                type?: "reservations_short" | "unknown_sku" | "tender_short" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused";
                 state?: "open" | "retrying" | "resolved" | "ignored";
                 cursor?: string;
                 limit?: number;
@@ -5727,6 +6015,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "received" | "reserved" | "partially_fulfilled" | "fulfilled" | "cancelled" | "backordered" | "in_exception";
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
                 channel?: string;
                 cursor?: string;
                 limit?: number;

@@ -1,15 +1,15 @@
 import { z } from "@hono/zod-openapi";
-import { LocationId, MinorUnits, Sku, Timestamp } from "./common.ts";
+import { identifierCharacters, identifierPattern, LocationId, MinorUnits, PlainText, Sku, Timestamp } from "./common.ts";
 
 export const Barcode = z.string().regex(/^[0-9A-Za-z-]{4,64}$/, "4-64 letters, digits or '-'").openapi({ example: "0012345678905" });
 
 export const PromotionId = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit")
+  .regex(identifierPattern, `1-64 characters: ${identifierCharacters}`)
   .openapi({ example: "summer-10" });
 
 const catalogItemFields = z.object({
-  name: z.string().min(1).max(200),
+  name: PlainText(200),
   barcodes: z.array(Barcode).max(20).default([]).openapi({ description: "A barcode belongs to one SKU of the tenant at a time." }),
   price: MinorUnits.openapi({ description: "Minor units (cents)." }),
   currency: z.string().regex(/^[A-Z]{3}$/),
@@ -26,7 +26,7 @@ export type CatalogItem = z.infer<typeof CatalogItem>;
 
 export const PutPromotionRequest = z
   .object({
-    name: z.string().min(1).max(200).optional(),
+    name: PlainText(200).optional(),
     skus: z.array(Sku).min(1).max(1000),
     percentOff: z.number().int().min(1).max(100).optional(),
     amountOff: MinorUnits.min(1).optional(),

@@ -6,7 +6,7 @@ import { OutboundEvent } from "./events.ts";
  * Something the platform did but a person should look at: it never refuses a
  * physical sale, so what would have been a refusal becomes an exception.
  */
-export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused"]);
+export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "tender_short", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused"]);
 export type ExceptionType = z.infer<typeof ExceptionType>;
 
 /**
@@ -45,13 +45,37 @@ export type ReservationsShortPayload = z.infer<typeof ReservationsShortPayload>;
 
 export const UnknownSkuPayload = z
   .object({
-    sku: z.string().openapi({ description: "The code the terminal sent: neither a catalog SKU nor a barcode of one." }),
     location: LocationId,
     transactionId: z.string(),
-    lines: z.array(z.number().int()).openapi({ description: "The POS lines (1-based) with this code; their movements were applied anyway." }),
+    codes: z
+      .array(
+        z.object({
+          sku: z.string().openapi({ description: "The code the terminal sent: neither a catalog SKU nor a barcode of one." }),
+          lines: z.array(z.number().int()).openapi({ description: "The POS lines (1-based) with this code." }),
+          held: z.boolean().openapi({
+            description:
+              "true: nothing knew the code (no catalog item, no stock), so its lines moved no stock and made no SKU; a replay applies them once the catalog knows the code. false: the inventory knew it, its lines moved its stock.",
+          }),
+        }),
+      )
+      .openapi({ description: "Every code of the transaction the catalog did not know, once each, in line order." }),
   })
-  .openapi("UnknownSkuPayload");
+  .openapi("UnknownSkuPayload", { description: "One per POS transaction, however many unknown codes it names." });
 export type UnknownSkuPayload = z.infer<typeof UnknownSkuPayload>;
+
+export const TenderShortPayload = z
+  .object({
+    location: LocationId,
+    transactionId: z.string(),
+    total: z.number().int().openapi({ description: "Minor units the sale came to: Σ (qty × unitPrice − discount + tax)." }),
+    tendered: z.number().int().openapi({ description: "Minor units its tenders add up to." }),
+    shortBy: z.number().int().openapi({ description: "total − tendered, above zero." }),
+    currency: z.string(),
+  })
+  .openapi("TenderShortPayload", {
+    description: "A POS sale whose tenders do not cover its total. The sale happened and stands (its stock moved); the money needs a person: reconcile the till, then resolve.",
+  });
+export type TenderShortPayload = z.infer<typeof TenderShortPayload>;
 
 export const WebhookUnmappedPayload = z
   .object({
@@ -160,6 +184,7 @@ export const ExceptionRecord = z
   .discriminatedUnion("type", [
     z.object({ ...exceptionBase, type: z.literal("reservations_short"), payload: ReservationsShortPayload }),
     z.object({ ...exceptionBase, type: z.literal("unknown_sku"), payload: UnknownSkuPayload }),
+    z.object({ ...exceptionBase, type: z.literal("tender_short"), payload: TenderShortPayload }),
     z.object({ ...exceptionBase, type: z.literal("webhook_unmapped"), payload: WebhookUnmappedPayload }),
     z.object({ ...exceptionBase, type: z.literal("backorder"), payload: BackorderPayload }),
     z.object({ ...exceptionBase, type: z.literal("event_delivery_failed"), payload: EventDeliveryFailedPayload }),

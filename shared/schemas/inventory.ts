@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ChannelId, Cursor, LocationId, Quantity, Reference, Sku, StockLevel, Timestamp } from "./common.ts";
+import { ChannelId, Cursor, LocationId, PlainText, Quantity, Reference, Sku, StockLevel, Timestamp } from "./common.ts";
 
 export const SetStockRequest = z
   .object({
@@ -21,7 +21,7 @@ export const AdjustmentRequest = z
       .max(1_000_000)
       .refine((n) => n !== 0, "delta must not be zero")
       .openapi({ example: -3 }),
-    reason: z.string().min(1).max(64).openapi({ example: "damaged" }),
+    reason: PlainText(64).openapi({ example: "damaged" }),
     reference: Reference,
   })
   .strict()

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ChannelId, Cursor, LineAmounts, LocationId, MinorUnits, Quantity, Sku, Timestamp } from "./common.ts";
+import { ChannelId, checkLineAmounts, identifierCharacters, identifierPattern, Cursor, ExternalId, LineAmounts, LocationId, MinorUnits, PlainText, Quantity, Sku, Timestamp } from "./common.ts";
 
 /** Plain values only: details cross Durable Object RPC, whose types refuse `unknown`. */
 const Details = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]));
@@ -11,6 +11,7 @@ export const OrderLine = z
     ...LineAmounts,
   })
   .strict()
+  .superRefine(checkLineAmounts)
   .openapi("OrderLine");
 export type OrderLine = z.infer<typeof OrderLine>;
 
@@ -43,12 +44,12 @@ export type Delivery = z.infer<typeof Delivery>;
 export const CreateOrderRequest = z
   .object({
     channel: ChannelId,
-    externalId: z.string().min(1).max(100).openapi({ example: "SHOP-10042" }),
+    externalId: ExternalId("SHOP-10042"),
     currency: z.string().regex(/^[A-Z]{3}$/),
     lines: z.array(OrderLine).min(1).max(100),
     delivery: Delivery,
     customer: z
-      .object({ id: z.string().max(100).optional(), email: z.string().email().max(200).optional(), name: z.string().max(200).optional() })
+      .object({ id: ExternalId("CUST-0042").optional(), email: z.string().email().max(200).optional(), name: z.string().max(200).optional() })
       .strict()
       .default({}),
     shipping: MinorUnits.default(0),
@@ -120,8 +121,8 @@ export const FulfillmentRequest = z
   .object({
     location: LocationId,
     lines: z.array(z.object({ sku: Sku, qty: Quantity }).strict()).min(1).max(100),
-    carrier: z.string().min(1).max(100).optional(),
-    tracking: z.string().min(1).max(200).optional(),
+    carrier: PlainText(100).optional(),
+    tracking: PlainText(200).optional(),
   })
   .strict()
   .openapi("FulfillmentRequest");
@@ -129,7 +130,7 @@ export type FulfillmentRequest = z.infer<typeof FulfillmentRequest>;
 
 export const CancelOrderRequest = z
   .object({
-    reason: z.string().min(1).max(200).default("cancelled"),
+    reason: PlainText(200).default("cancelled"),
     lines: z.array(z.object({ sku: Sku, qty: Quantity }).strict()).min(1).max(100).optional().openapi({ description: "Cancel only these units; all unfulfilled units when omitted." }),
   })
   .strict()
@@ -160,9 +161,9 @@ export type ReturnDisposition = z.infer<typeof ReturnDisposition>;
 
 export const CreateReturnRequest = z
   .object({
-    orderId: z.string().min(1).max(64),
+    orderId: z.string().regex(identifierPattern, `an order id: ${identifierCharacters}`),
     lines: z
-      .array(z.object({ sku: Sku, qty: Quantity, reason: z.string().min(1).max(200) }).strict())
+      .array(z.object({ sku: Sku, qty: Quantity, reason: PlainText(200) }).strict())
       .min(1)
       .max(100)
       .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, "each SKU at most once"),

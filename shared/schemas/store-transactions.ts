@@ -1,20 +1,21 @@
 import { z } from "@hono/zod-openapi";
-import { LineAmounts, LocationId, Timestamp } from "./common.ts";
+import { checkLineAmounts, ExternalId, identifierPattern, LineAmounts, LocationId, maxMinorUnits, Sku, Timestamp } from "./common.ts";
 
 export const PosLine = z
   .object({
-    sku: z.string().min(1).max(64).openapi({ description: "The SKU or a barcode the terminal scanned; an unknown one is still recorded." }),
+    sku: Sku.openapi({ description: "The SKU or a barcode the terminal scanned (the identifier character set); an unknown one is still recorded." }),
     qty: z.number().int().min(1).max(10_000),
     ...LineAmounts,
   })
   .strict()
+  .superRefine(checkLineAmounts)
   .openapi("PosLine");
 export type PosLine = z.infer<typeof PosLine>;
 
 export const PosTender = z
   .object({
     type: z.enum(["cash", "card", "gift_card"]),
-    amount: z.number().int().min(-1_000_000_000_00).max(1_000_000_000_00).openapi({ description: "Minor units; negative for money given back on a return." }),
+    amount: z.number().int().min(-maxMinorUnits).max(maxMinorUnits).openapi({ description: "Minor units; negative for money given back on a return." }),
   })
   .strict()
   .openapi("PosTender");
@@ -30,7 +31,7 @@ export type ApprovalReason = (typeof approvalReasons)[number];
  */
 export const TransactionApproval = z
   .object({
-    managerId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/).openapi({ example: "mgr-anna" }),
+    managerId: z.string().regex(identifierPattern).openapi({ example: "mgr-anna" }),
     reasons: z.array(z.enum(approvalReasons)).max(approvalReasons.length).openapi({
       description: "blind_return: a return or void whose original sale the agent does not know; negative_tender: money given back that no known sale covers.",
     }),
@@ -47,15 +48,15 @@ export type TransactionApproval = z.infer<typeof TransactionApproval>;
  */
 export const PosTransaction = z
   .object({
-    transactionId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/).openapi({ example: "T01-000123" }),
-    terminalId: z.string().min(1).max(64).openapi({ example: "T01" }),
+    transactionId: ExternalId("T01-000123", 64),
+    terminalId: ExternalId("T01", 64),
     type: z.enum(["sale", "return", "void"]),
     currency: z.string().regex(/^[A-Z]{3}$/).default("USD"),
     lines: z.array(PosLine).min(1).max(500),
     tenders: z.array(PosTender).max(20).default([]),
-    customerId: z.string().min(1).max(64).optional().openapi({ description: "A loyalty or customer id; never a card number." }),
-    voidsTransactionId: z.string().min(1).max(64).optional(),
-    returnsTransactionId: z.string().min(1).max(64).optional().openapi({ description: "On a return: the sale it gives back, if the customer has the receipt." }),
+    customerId: ExternalId("LOY-0042", 64).optional().openapi({ description: "A loyalty or customer id; never a card number." }),
+    voidsTransactionId: ExternalId("T01-000122", 64).optional(),
+    returnsTransactionId: ExternalId("T01-000120", 64).optional().openapi({ description: "On a return: the sale it gives back, if the customer has the receipt." }),
     approval: TransactionApproval.optional().openapi({ description: "Set by the store agent when a manager approved the transaction." }),
     occurredAt: Timestamp.pipe(z.iso.datetime()),
   })

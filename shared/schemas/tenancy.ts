@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import { ChannelId, LocationId, TenantId, Timestamp } from "./common.ts";
+import { ChannelId, LocationId, PlainText, TenantId, Timestamp } from "./common.ts";
 
 export const CreateTenantRequest = z
   .object({
     id: TenantId,
-    name: z.string().min(1).max(200).openapi({ example: "Acme Retail" }),
+    name: PlainText(200).openapi({ example: "Acme Retail" }),
   })
   .strict()
   .openapi("CreateTenantRequest");
@@ -29,7 +29,7 @@ const KeyExpiry = z.iso.datetime({ offset: true }).openapi({
 export const CreateKeyRequest = z
   .object({
     role: KeyRole,
-    name: z.string().min(1).max(200).optional(),
+    name: PlainText(200).optional(),
     channel: ChannelId.optional(),
     location: LocationId.optional(),
     expiresAt: KeyExpiry.optional(),
@@ -108,7 +108,7 @@ export const LocationType = z.enum(["store", "warehouse", "3pl"]);
 export const PutLocationRequest = z
   .object({
     type: LocationType,
-    name: z.string().min(1).max(200).optional(),
+    name: PlainText(200).optional(),
   })
   .strict()
   .openapi("PutLocationRequest");

@@ -4,7 +4,7 @@ import type { EventMessage } from "../../shared/schemas/events.ts";
 import type { BackorderPayload, ExceptionRecord, ReservationsShortPayload, UnknownSkuPayload } from "../../shared/schemas/exceptions.ts";
 import { replayUnmappedShopifyWebhook } from "../integrations/shopify/webhook.ts";
 import { logLine } from "../log.ts";
-import { catalogStore, channelConnection, exceptionQueue, skuObject } from "../../durable/objects.ts";
+import { catalogStore, channelConnection, exceptionQueue, skuObject, storeIngest } from "../../durable/objects.ts";
 import { getOrder, retryOrder } from "../orders/service.ts";
 
 export interface ReplayRequest {
@@ -55,6 +55,10 @@ async function runStep(env: Env, tenantId: string, exception: ExceptionRecord): 
       return recheckShortage(env, tenantId, exception.payload);
     case "unknown_sku":
       return recheckUnknownSku(env, tenantId, exception.payload);
+    case "tender_short": {
+      const { shortBy, currency } = exception.payload;
+      return { outcome: "failed", detail: `the tenders were ${shortBy} ${currency} minor units short at the till; nothing to run again: reconcile the till, then resolve` };
+    }
     case "channel_sku_unmapped": {
       const { confirmed, detail } = await channelConnection(env, tenantId, exception.payload.connection).retrySku(exception.payload.sku);
       return { outcome: confirmed ? "resolved" : "failed", detail };
@@ -129,15 +133,25 @@ async function recheckShortage(env: Env, tenantId: string, payload: Reservations
 }
 
 /**
- * Whether the catalog knows the code now. The sale's units were counted under
- * the code as sent, so a code that turned out to be another SKU's barcode
- * still needs a person to move them.
+ * Whether the catalog knows the transaction's codes now. Held lines (codes
+ * nothing knew) are applied now under the SKU each code names; lines the
+ * inventory knew were counted under the code as sent, so a code that turned
+ * out to be another SKU's barcode still needs a person to move them.
  */
 async function recheckUnknownSku(env: Env, tenantId: string, payload: UnknownSkuPayload): Promise<StepOutcome> {
-  const resolved = (await catalogStore(env, tenantId).resolveCodes([payload.sku]))[payload.sku];
-  if (resolved?.known && resolved.sku === payload.sku) return { outcome: "resolved", detail: `the catalog now has ${payload.sku}` };
-  if (resolved?.known) {
-    return { outcome: "failed", detail: `${payload.sku} is a barcode of ${resolved.sku}, but the sale was counted under ${payload.sku}: move the units with adjustments, then resolve` };
-  }
-  return { outcome: "failed", detail: `the catalog still does not know ${payload.sku}` };
+  const { applied, stillUnknown } = await storeIngest(env, tenantId, payload.location).applyHeld(payload.transactionId);
+  const counted = payload.codes.filter((code) => !code.held).map((code) => code.sku);
+  const resolved = await catalogStore(env, tenantId).resolveCodes(counted);
+  const problems = [
+    ...stillUnknown.map((code) => `the catalog still does not know ${code}`),
+    ...counted.flatMap((code) => {
+      const found = resolved[code];
+      if (!found?.known) return [`the catalog still does not know ${code}`];
+      if (found.sku !== code) return [`${code} is a barcode of ${found.sku}, but the sale was counted under ${code}: move the units with adjustments, then resolve`];
+      return [];
+    }),
+  ];
+  if (problems.length > 0) return { outcome: "failed", detail: problems.join("; ") };
+  const known = payload.codes.map((code) => code.sku).join(", ");
+  return { outcome: "resolved", detail: applied.length > 0 ? `the catalog now has ${known}; held lines of ${applied.join(", ")} applied` : `the catalog now has ${known}` };
 }

@@ -1,4 +1,5 @@
 import type { IdempotencyInput, Idempotent } from "../../durable/idempotency.ts";
+import { fail } from "../../shared/errors.ts";
 import type { ReturnableOrder, ReturnResult } from "../../durable/tenant-returns.ts";
 import type { CreateReturnRequest, Order, ReceiveReturnRequest } from "../../shared/schemas/orders.ts";
 import { tenantReturns } from "../../durable/objects.ts";
@@ -25,11 +26,17 @@ export async function openReturn(
   env: Env,
   tenantId: string,
   request: CreateReturnRequest,
-  options: { idempotency?: IdempotencyInput; externalKey?: string },
+  options: { idempotency?: IdempotencyInput; externalKey?: string; fulfilledAt?: string },
 ): Promise<Idempotent<ReturnResult>> {
   const found = await getOrder(env, tenantId, request.orderId);
   if (!found.ok) return { outcome: found, replayed: false };
-  return tenantReturns(env, tenantId).open(returnableOf(found.order), request, options.externalKey ?? null, options.idempotency);
+  const returnable = returnableOf(found.order);
+  if (options.fulfilledAt !== undefined) {
+    // A store's key returns what its own store handed out, and no more: another store's order is as good as unknown.
+    returnable.fulfilled = returnable.fulfilled.filter((units) => units.location === options.fulfilledAt);
+    if (returnable.fulfilled.length === 0) return { outcome: fail("not_found", `No order ${request.orderId}`), replayed: false };
+  }
+  return tenantReturns(env, tenantId).open(returnable, request, options.externalKey ?? null, options.idempotency);
 }
 
 /** Records units of a return arriving at a location, and applies their stock effects. */

@@ -34,7 +34,7 @@ const read = exceptions.get("/v1/exceptions/{id}", "getException", {
 const replay = exceptions.post("/v1/exceptions/{id}/replay", "replayException", {
   summary: "Run the failed step again (tenant admin)",
   description: [
-    "backorder: a new reservation attempt for the order; webhook_unmapped: the stored Shopify payload, as it arrived, on the current mapping; reservations_short: re-checks whether the store's stock covers the reservations again (moving them elsewhere is a person's call); unknown_sku: re-checks the catalog; event_delivery_failed: hands the event (same id) to the queue again, and the exception is resolved once it is delivered.",
+    "backorder: a new reservation attempt for the order; webhook_unmapped: the stored Shopify payload, as it arrived, on the current mapping; reservations_short: re-checks whether the store's stock covers the reservations again (moving them elsewhere is a person's call); unknown_sku: re-checks the catalog and applies the held lines of codes it now knows; tender_short: nothing runs again (reconcile the till, then resolve); event_delivery_failed: hands the event (same id) to the queue again, and the exception is resolved once it is delivered.",
     "The exception is `retrying` while the step runs, then `resolved`, or `open` again with `lastFailure` saying why. A replay of a resolved or ignored exception runs nothing and answers `already_closed`, whatever its Idempotency-Key: two replays have one effect. A replay while another runs is 409 `conflict`.",
   ].join(" "),
   request: { params: ExceptionParams, headers: IdempotencyKeyHeader, body: { content: { "application/json": { schema: ReplayExceptionRequest } }, required: false } },

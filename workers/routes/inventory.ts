@@ -26,12 +26,14 @@ const adjust = inventory.post("/v1/inventory/{sku}/adjustments", "adjustStock", 
 
 const read = inventory.get("/v1/inventory/{sku}", "getInventory", {
   summary: "Per-location figures, totals and version of a SKU",
+  description: "A store key sees its own location only (totals are that location's); a SKU never stocked there is 404 not_found.",
   request: { params: z.object({ sku: Sku }) },
   responses: { 200: json(InventoryView, "The SKU") },
 });
 
 const readLedger = inventory.get("/v1/inventory/{sku}/ledger", "getLedger", {
   summary: "The SKU's append-only movement ledger, oldest first, by cursor",
+  description: "A store key sees its own location's entries only; a page may then hold fewer than `limit` entries while nextCursor goes on.",
   request: { params: z.object({ sku: Sku }), query: LedgerQuery },
   responses: { 200: json(LedgerPage, "A page of ledger entries") },
 });
@@ -62,12 +64,24 @@ export const inventoryRoutes = createRouter()
     const { principal } = await authorize(c, { roles: readers });
     const stub = skuObject(c.env, principal.tenantId, sku);
     const { inventory } = unwrap(await stub.getInventory());
-    return c.json(inventory, 200);
+    return c.json(principal.role === "store" ? ownLocationOnly(inventory, principal.location) : inventory, 200);
   })
   .openapi(readLedger, async (c) => {
     const { sku } = c.req.valid("param");
     const { cursor, limit } = c.req.valid("query");
     const { principal } = await authorize(c, { roles: readers });
     const stub = skuObject(c.env, principal.tenantId, sku);
-    return c.json(await stub.getLedger(Number(cursor ?? 0), limit), 200);
+    const own = principal.role === "store" ? (principal.location ?? undefined) : undefined;
+    return c.json(await stub.getLedger(Number(cursor ?? 0), limit, own), 200);
   });
+
+/**
+ * A store key's view of a SKU: its own location's figures only, totals
+ * being that location's; a SKU never stocked there is 404, as if unknown.
+ */
+function ownLocationOnly(inventory: InventoryView, location: string | null): InventoryView {
+  const here = inventory.locations.filter((stock) => stock.location === location);
+  if (here.length === 0) throw new AppError("not_found", `No inventory recorded for SKU ${inventory.sku} at this key's location`);
+  const [{ onHand, safetyStock, reserved, available }] = here as [InventoryView["locations"][number]];
+  return { ...inventory, locations: here, totals: { onHand, safetyStock, reserved, available } };
+}

@@ -15,7 +15,7 @@ const returns = routesOf("Returns");
 const open = returns.post("/v1/returns", "openReturn", {
   summary: "Open a return (RMA) against an order's fulfilled lines",
   description:
-    "Each SKU may ask for no more than was fulfilled and not already returned, across all the order's returns; otherwise 409 return_exceeds_fulfilled and nothing changes. Idempotency-Key required.",
+    "Each SKU may ask for no more than was fulfilled and not already returned, across all the order's returns; otherwise 409 return_exceeds_fulfilled and nothing changes. Idempotency-Key required. A store key opens returns only of orders fulfilled from its own location, for at most the units fulfilled there; any other order is 404 not_found.",
   request: { headers: IdempotencyKeyHeader, body: body(CreateReturnRequest) },
   responses: { 201: json(Return, "The return, open") },
 });
@@ -48,7 +48,8 @@ export const returnRoutes = createRouter()
     const input = c.req.valid("json");
     const { principal } = await authorize(c, { roles: ["admin", "erp", "store"] });
     const idempotency = await idempotencyOf(c, input, { required: true });
-    const opened = settle(c, await openReturn(c.env, principal.tenantId, input, { idempotency }));
+    const fulfilledAt = principal.role === "store" ? (principal.location ?? undefined) : undefined;
+    const opened = settle(c, await openReturn(c.env, principal.tenantId, input, { idempotency, fulfilledAt }));
     return c.json(opened.return, 201);
   })
   .openapi(receive, async (c) => {

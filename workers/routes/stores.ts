@@ -22,7 +22,9 @@ const postTransactions = stores.post("/v1/stores/{location}/transactions", "push
   description: [
     `At most ${maxStoreBatch} transactions and ${maxStoreBatchBytes} bytes (413 payload_too_large above).`,
     "Each transaction is accepted (its lines moved stock at the location), duplicate (its id was accepted before: nothing changed) or rejected (not a valid PosTransaction; the rest of the batch goes on).",
-    "A sale is never refused: it may take onHand below zero; if it leaves reservations at the location uncovered, or names a SKU the catalog does not know, it is applied and an exception is recorded (GET /v1/exceptions).",
+    "A sale is never refused: it may take onHand below zero; if it leaves reservations at the location uncovered, names a SKU the catalog does not know, or its tenders do not cover its total, it is applied and an exception is recorded (GET /v1/exceptions).",
+    "A code neither the catalog nor the inventory knows moves no stock and makes no SKU: its lines are held, named by one unknown_sku exception per transaction, and applied when a replay of it finds the code in the catalog.",
+    "Identifiers (SKU codes, transaction, terminal and customer ids) use the identifier character set (docs/security.md); amounts are integer minor units, a line's discount at most qty × unitPrice.",
     "Safe to resend as often as needed: transaction ids are remembered for good. No Idempotency-Key is needed.",
   ].join(" "),
   request: { params: StoreParams, body: body(StoreTransactionBatch) },
