@@ -13,6 +13,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { exceptionRoutes } from "./routes/exceptions.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
+import { limitRoutes } from "./routes/limits.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
 import { returnRoutes } from "./routes/returns.ts";
@@ -44,6 +45,7 @@ export function createApp() {
   app.route("/", returnRoutes);
   app.route("/", eventRoutes);
   app.route("/", connectionRoutes);
+  app.route("/", limitRoutes);
 
   app.route("/", serviceRoutes);
   serveOpenApiDocument(app);
