@@ -809,6 +809,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's rate limits: per key and for the whole tenant (tenant admin) */
+        get: operations["getRateLimits"];
+        /**
+         * Set the tenant's rate limits (tenant admin)
+         * @description A request over a limit is answered 429 rate_limited with Retry-After and the RateLimit-Policy and RateLimit headers, and changes nothing. The new limits apply at once on the edge that took this request and within 30 seconds everywhere else (with the next key check).
+         */
+        put: operations["putRateLimits"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's audit trail: every write and sign-in (tenant admin)
+         * @description Oldest first, a page at a time: pass `nextCursor` back as `cursor`; null means the end for now. Every write by a key or a signed webhook is recorded before its answer is sent; a key's reads appear as a `sign_in` at most once a minute per edge isolate, and a refused key of this tenant as a `sign_in` with its problem code. Requests refused by a rate limit are not recorded. Records are kept 90 days. No route changes or deletes them.
+         */
+        get: operations["listAuditRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -2585,6 +2626,81 @@ export interface components {
             /** @description How far in the channel's availability change feed the connection has read. */
             cursor: string;
         };
+        RateLimits: {
+            /** @description Each API key of the tenant, counted in each edge isolate (docs/decisions/0019). */
+            perKey: {
+                /**
+                 * @description Sustained requests a second.
+                 * @example 50
+                 */
+                requestsPerSecond: number;
+                /**
+                 * @description Requests that may arrive at once after a quiet spell (the bucket's size).
+                 * @example 100
+                 */
+                burst: number;
+            };
+            /** @description All the tenant's keys together, across the whole edge. */
+            perTenant: {
+                /**
+                 * @description Sustained requests a second.
+                 * @example 50
+                 */
+                requestsPerSecond: number;
+                /**
+                 * @description Requests that may arrive at once after a quiet spell (the bucket's size).
+                 * @example 100
+                 */
+                burst: number;
+            };
+        };
+        AuditPage: {
+            records: components["schemas"]["AuditRecord"][];
+            nextCursor: string | null;
+        };
+        AuditRecord: {
+            /** @description Order of the records of this tenant. */
+            seq: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            at: string;
+            /**
+             * @description write: a request that may change state (any method but GET/HEAD), every one; sign_in: a read with a key, the key's first in a minute at an edge isolate, or a refused key.
+             * @enum {string}
+             */
+            kind: "write" | "sign_in";
+            /** @description The key used; null for a signed webhook or a refused key that matched none. */
+            keyId: string | null;
+            /**
+             * @description admin: everything in the tenant; channel: reservations and availability of one channel; store: one location's stock; erp: stock snapshots and adjustments; readonly: reads.
+             * @enum {string|null}
+             */
+            role: "admin" | "channel" | "store" | "erp" | "readonly" | null;
+            /** @example POST */
+            method: string;
+            /**
+             * @description The route's pattern, as registered.
+             * @example /v1/inventory/:sku/reservations
+             */
+            route: string;
+            /** @example /v1/inventory/TSHIRT-RED-M/reservations */
+            path: string;
+            /** @description What the request was about: the route's parameters, or the id of what it created. */
+            objectId: string | null;
+            /** @example 201 */
+            status: number;
+            /**
+             * @description ok, or the problem's code (insufficient_stock, forbidden, rate_limited, …).
+             * @example ok
+             */
+            outcome: string;
+            /** @description The request id (the problem's instance; X-Request-Id). */
+            requestId: string;
+            /** @description The W3C traceparent's trace id when the caller sent one, else the request id. */
+            traceId: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -2679,6 +2795,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2785,6 +2910,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getCurrentTenant: {
@@ -2870,6 +3004,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2964,6 +3107,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3070,6 +3222,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     revokeApiKey: {
@@ -3157,6 +3318,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3265,6 +3435,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     upsertLocation: {
@@ -3366,6 +3545,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listLocations: {
@@ -3453,6 +3641,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3561,6 +3758,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listChannels: {
@@ -3648,6 +3854,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3757,6 +3972,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     adjustStock: {
@@ -3858,6 +4082,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getInventory: {
@@ -3945,6 +4178,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4042,6 +4284,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4150,6 +4401,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getReservation: {
@@ -4238,6 +4498,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4343,6 +4612,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     releaseReservation: {
@@ -4441,6 +4719,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listAvailabilityChanges: {
@@ -4530,6 +4817,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4640,6 +4936,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getBulkAvailability: {
@@ -4729,6 +5034,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4834,6 +5148,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getStoreFeed: {
@@ -4932,6 +5255,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getCatalogItem: {
@@ -5019,6 +5351,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5127,6 +5468,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getPromotion: {
@@ -5214,6 +5564,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5322,6 +5681,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listExceptions: {
@@ -5419,6 +5787,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getException: {
@@ -5506,6 +5883,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5614,6 +6000,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     resolveException: {
@@ -5715,6 +6110,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listOrders: {
@@ -5805,6 +6209,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5911,6 +6324,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getOrder: {
@@ -5998,6 +6420,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6106,6 +6537,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cancelOrder: {
@@ -6207,6 +6647,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getOrderSettings: {
@@ -6292,6 +6741,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6395,6 +6853,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getShopifyIntegration: {
@@ -6480,6 +6947,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6576,6 +7052,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6685,6 +7170,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listReturns: {
@@ -6774,6 +7268,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6873,6 +7376,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6981,6 +7493,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getReturn: {
@@ -7075,6 +7596,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getEventSettings: {
@@ -7160,6 +7690,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7263,6 +7802,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getConnection: {
@@ -7350,6 +7898,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7464,6 +8021,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     disableConnection: {
@@ -7558,6 +8124,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listConnections: {
@@ -7643,6 +8218,15 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7744,6 +8328,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     resyncConnection: {
@@ -7831,6 +8424,339 @@ export interface operations {
             };
             /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRateLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The limits in force (the defaults until an admin sets them) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimits"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putRateLimits: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required on POST. The same key with the same body returns the first answer; with another body, 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RateLimits"];
+            };
+        };
+        responses: {
+            /** @description The limits now in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimits"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditRecords: {
+        parameters: {
+            query?: {
+                keyId?: string;
+                /** @description A route pattern, e.g. /v1/keys/:id */
+                route?: string;
+                /** @description ok, or a problem code */
+                outcome?: string;
+                /** @description write: a request that may change state (any method but GET/HEAD), every one; sign_in: a read with a key, the key's first in a minute at an edge isolate, or a refused key. */
+                kind?: "write" | "sign_in";
+                /** @description Records at or after this instant */
+                since?: string;
+                /** @description Records before this instant */
+                until?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of records */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
