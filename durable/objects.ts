@@ -165,3 +165,8 @@ export function orderIndex(env: Env, tenantId: string) {
 export function eventWebhook(env: Env, tenantId: string) {
   return env.EVENT_WEBHOOK.getByName(tenantId);
 }
+
+/** The audit trail of one tenant: every write and sign-in, append-only. */
+export function tenantAudit(env: Env, tenantId: string) {
+  return env.TENANT_AUDIT.getByName(tenantId);
+}

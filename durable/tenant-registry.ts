@@ -1,6 +1,8 @@
 import { and, asc, eq, isNull, ne, or, gt, sql } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { fail, type Result } from "../shared/errors.ts";
+import { defaultRateLimits, type RateLimits } from "../shared/schemas/limits.ts";
+import { TokenBucket } from "../shared/token-bucket.ts";
 import type { ApiKey, Channel, ChannelRules, CreateKeyRequest, CreateTenantRequest, KeyRole, Location, PutLocationRequest, RotateKeyRequest, Tenant } from "../shared/schemas/tenancy.ts";
 import { keyRefusal, lastUsedResolutionMs, requestedExpiry, toApiKey } from "./api-keys.ts";
 import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
@@ -39,8 +41,8 @@ export interface AuthorizeNeeds {
   channel?: string;
 }
 
-/** A key check's answer: who the key is and until when it may be trusted without asking again (null: until revoked). */
-export type KeyCheck = Result<{ principal: Principal; validUntil: number | null }, "unauthorized" | "key_revoked" | "key_expired">;
+/** A key check's answer: who the key is, until when it may be trusted without asking again (null: until revoked), and its tenant's rate limits. */
+export type KeyCheck = Result<{ principal: Principal; validUntil: number | null; limits: RateLimits }, "unauthorized" | "key_revoked" | "key_expired">;
 
 /**
  * One per tenant: its name, its API keys (hashed, with their expiry,
@@ -50,6 +52,8 @@ export type KeyCheck = Result<{ principal: Principal; validUntil: number | null 
  */
 export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentity> {
   private readonly statements: ReturnType<typeof prepareStatements>;
+  /** The tenant-wide request bucket; in memory only, so an evicted registry starts it full again. */
+  private requestBucket: TokenBucket | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.tenant });
@@ -102,7 +106,36 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
     if (refusal) return refusal;
     if (key.lastUsedAt === null || now - key.lastUsedAt >= lastUsedResolutionMs) this.statements.touchKey.run({ id: key.id, now });
     const principal: Principal = { tenantId: tenantRow.id, keyId: key.id, role: key.role, channel: key.channel, location: key.location, lineage: key.lineage ?? key.id };
-    return { ok: true, principal, validUntil: key.expiresAt };
+    return { ok: true, principal, validUntil: key.expiresAt, limits: tenantRow.rateLimits ?? defaultRateLimits };
+  }
+
+  async getRateLimits(): Promise<RateLimits> {
+    return this.tenantRow()?.rateLimits ?? defaultRateLimits;
+  }
+
+  /** Sets the tenant's rate limits; the tenant-wide bucket starts again, full, at the new size. */
+  async putRateLimits(limits: RateLimits, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ limits: RateLimits }>>> {
+    const result = await this.idempotentTransaction(idempotency, () => {
+      this.db.update(tenant).set({ rateLimits: limits }).run();
+      return { ok: true as const, limits };
+    });
+    this.requestBucket = null;
+    return result;
+  }
+
+  /**
+   * Hands an edge isolate up to `wanted` requests of the tenant-wide budget
+   * (perTenant). Every request any isolate admits was taken here first, so
+   * the tenant as a whole never goes over its limit; tokens an isolate took
+   * and did not use are lost (the limit errs on the strict side). With none
+   * left: when one will be.
+   */
+  async leaseRequests(wanted: number): Promise<{ granted: number; retryAfterMs: number }> {
+    const now = this.now();
+    const limit = (this.tenantRow()?.rateLimits ?? defaultRateLimits).perTenant;
+    if (!this.requestBucket) this.requestBucket = new TokenBucket(limit, now);
+    const granted = this.requestBucket.take(wanted, now);
+    return { granted, retryAfterMs: granted > 0 ? 0 : this.requestBucket.retryAfterMs(now) };
   }
 
   /** The location and channel a request is about (null when the tenant has no such thing). */

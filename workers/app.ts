@@ -4,8 +4,10 @@ import { problemHandler } from "../shared/problem.ts";
 import type { AppEnv } from "./env.ts";
 import { logLine } from "./log.ts";
 import { accessLog } from "./middleware/access-log.ts";
+import { auditTrail } from "./middleware/audit-trail.ts";
 import { bodySize } from "./middleware/body-size.ts";
 import { createRouter } from "./openapi.ts";
+import { auditRoutes } from "./routes/audit.ts";
 import { availabilityRoutes } from "./routes/availability.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
 import { connectionRoutes } from "./routes/connections.ts";
@@ -13,6 +15,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { exceptionRoutes } from "./routes/exceptions.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
+import { limitRoutes } from "./routes/limits.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
 import { returnRoutes } from "./routes/returns.ts";
@@ -30,6 +33,7 @@ export function createApp() {
   app.use("*", requestId());
   app.use("*", accessLog);
   app.use("/v1/*", bodySize);
+  app.use("/v1/*", auditTrail);
 
   app.route("/", tenancyRoutes);
   app.route("/", inventoryRoutes);
@@ -44,6 +48,8 @@ export function createApp() {
   app.route("/", returnRoutes);
   app.route("/", eventRoutes);
   app.route("/", connectionRoutes);
+  app.route("/", limitRoutes);
+  app.route("/", auditRoutes);
 
   app.route("/", serviceRoutes);
   serveOpenApiDocument(app);

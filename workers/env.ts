@@ -9,5 +9,7 @@ export interface AppEnv {
     principal?: Principal;
     /** Set by the authenticate middleware when the caller holds the platform key. */
     platform?: boolean;
+    /** The tenant a well-formed tenant key names, set before the key is checked (it may yet be refused). */
+    keyTenant?: string;
   };
 }

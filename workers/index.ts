@@ -13,6 +13,7 @@ export { PlatformDirectory } from "../durable/platform-directory.ts";
 export { ShopifyIntegration } from "../durable/shopify-integration.ts";
 export { SkuInventory } from "../durable/sku-inventory.ts";
 export { StoreIngest } from "../durable/store-ingest.ts";
+export { TenantAudit } from "../durable/tenant-audit.ts";
 export { TenantRegistry } from "../durable/tenant-registry.ts";
 export { TenantReturns } from "../durable/tenant-returns.ts";
 

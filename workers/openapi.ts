@@ -3,6 +3,7 @@ import { validationHook } from "../shared/problem.ts";
 import { Problem } from "../shared/schemas/common.ts";
 import type { AppEnv } from "./env.ts";
 import { authenticate } from "./middleware/authenticate.ts";
+import { limitAddress } from "./middleware/rate-limit.ts";
 
 /** A route group whose validation failures become `validation_failed` problems. */
 export function createRouter(): OpenAPIHono<AppEnv> {
@@ -29,6 +30,7 @@ const problems = {
   413: problem("payload_too_large"),
   415: problem("unsupported_media_type"),
   422: problem("unknown_location, unknown_channel, location_not_in_channel or negative_on_hand"),
+  429: problem("rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry"),
 } as const;
 
 const security = [{ bearer: [] }];
@@ -47,14 +49,14 @@ function declare<M extends RouteConfig["method"]>(tag: string, method: M) {
       // After the spec, so that a route's own `security: []` wins and the document keeps its key order.
       security: spec.security ?? security,
       responses: { ...problems, ...spec.responses },
-      // Route middleware runs before the validators: the key is checked before the body is read.
-      middleware: spec.security?.length === 0 ? [] : [authenticate],
+      // Route middleware runs before the validators: the key is checked (and rate limited) before the body is read.
+      middleware: spec.security?.length === 0 ? [limitAddress] : [authenticate],
     });
 }
 
 /**
  * Route declarations of one API area (its OpenAPI tag): bearer-key security unless the spec says
- * `security: []`, with the key checked by `authenticate` before any validator reads the request,
+ * `security: []` (then rate limited by source address), with the key checked by `authenticate` before any validator reads the request,
  * and the shared problem responses beside the spec's own.
  *
  * @example

@@ -1,4 +1,5 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { RateLimits } from "../../shared/schemas/limits.ts";
 
 export { idempotencyKeys } from "./idempotency.ts";
 
@@ -6,6 +7,8 @@ export const tenant = sqliteTable("tenant", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   createdAt: integer("created_at").notNull(),
+  /** The tenant admin's own rate limits (PUT /v1/limits); null: the defaults. */
+  rateLimits: text("rate_limits", { mode: "json" }).$type<RateLimits>(),
 });
 
 /** Keys are stored as SHA-256 digests only; the secret is shown once, at creation. */

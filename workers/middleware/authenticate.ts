@@ -1,11 +1,13 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { Principal } from "../../durable/tenant-registry.ts";
+import type { RateLimits } from "../../shared/schemas/limits.ts";
 import { platformDirectory, tenantRegistry } from "../../durable/objects.ts";
 import { systemClock, type Clock } from "../../shared/clock.ts";
 import { AppError } from "../../shared/errors.ts";
 import { parseApiKey, sha256Hex } from "../../shared/ids.ts";
 import type { AppEnv } from "../env.ts";
+import { rateLimiter } from "./rate-limit.ts";
 
 /**
  * How long an isolate trusts a key check without asking the tenant's
@@ -18,8 +20,13 @@ export const keyCheckTtlMs = 30_000;
 
 const maxCachedKeys = 1_000;
 
-interface CachedCheck {
+/** An authenticated key, and its tenant's rate limits as of the check. */
+export interface CheckedKey {
   principal: Principal;
+  limits: RateLimits;
+}
+
+interface CachedCheck extends CheckedKey {
   /** The key's own end (expiry or end of rotation overlap), ms; null: none. */
   validUntil: number | null;
   checkedAt: number;
@@ -37,21 +44,24 @@ class KeyChecks {
   private readonly byDigest = new Map<string, CachedCheck>();
   private readonly tenants = new Set<string>();
 
-  async check(env: Env, key: string): Promise<Principal> {
+  /** `beforeLookUp` runs when the answer is not cached, before any object is asked (the address limit refuses there). */
+  async check(env: Env, key: string, beforeLookUp: () => void = () => undefined): Promise<CheckedKey> {
     const parsed = parseApiKey(key);
     if (!parsed) throw new AppError("unauthorized", "Unknown API key");
     const digest = await sha256Hex(key);
     const now = this.clock.now();
     const cached = this.byDigest.get(digest);
     // A cached answer past its key's own end is not trusted: the registry says why (expired, rotated, revoked).
-    if (cached && now - cached.checkedAt < keyCheckTtlMs && (cached.validUntil === null || now < cached.validUntil)) return cached.principal;
+    if (cached && now - cached.checkedAt < keyCheckTtlMs && (cached.validUntil === null || now < cached.validUntil)) return cached;
     this.byDigest.delete(digest);
+    beforeLookUp();
     if (!(await this.tenantExists(env, parsed.tenantId))) throw new AppError("unauthorized", "Unknown API key");
     const found = await tenantRegistry(env, parsed.tenantId).authenticate(digest);
     if (!found.ok) throw new AppError(found.code, found.detail);
     if (this.byDigest.size >= maxCachedKeys) this.byDigest.delete(this.byDigest.keys().next().value!);
-    this.byDigest.set(digest, { principal: found.principal, validUntil: found.validUntil, checkedAt: now });
-    return found.principal;
+    const checked: CachedCheck = { principal: found.principal, limits: found.limits, validUntil: found.validUntil, checkedAt: now };
+    this.byDigest.set(digest, checked);
+    return checked;
   }
 
   /**
@@ -64,6 +74,16 @@ class KeyChecks {
     const exists = await platformDirectory(env).hasTenant(tenantId);
     if (exists) this.tenants.add(tenantId);
     return exists;
+  }
+
+  /** Whether this isolate already knows the tenant exists (no object call). */
+  knownTenant(tenantId: string): boolean {
+    return this.tenants.has(tenantId);
+  }
+
+  /** Drops this isolate's checks of a tenant's keys, whose rate limits just changed here; other isolates see the change within the TTL. */
+  forgetTenant(tenantId: string): void {
+    for (const [digest, cached] of this.byDigest) if (cached.principal.tenantId === tenantId) this.byDigest.delete(digest);
   }
 
   /** Drops what this isolate remembers of a key that was just revoked or rotated here; other isolates drop it within the TTL. */
@@ -85,15 +105,32 @@ function bearer(c: Context<AppEnv>): string {
 /**
  * Checks the bearer key before anything reads the body: a route's
  * validators run after this, so a bad key with a malformed body is 401, not
- * 400. A tenant key sets `principal`; the platform operator's key sets
- * `platform`. Every route with bearer security gets this from
- * `routesOf` (workers/openapi.ts).
+ * 400. A tenant key sets `principal` and is rate limited (per key, per
+ * tenant); the platform operator's key sets `platform`. A refused key is
+ * charged to its source address, and an address that has spent its budget
+ * is refused (429) before a key the isolate has not cached costs an object
+ * call (a cached good key from that address still works). Every route with
+ * bearer security gets this from `routesOf` (workers/openapi.ts).
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const key = bearer(c);
-  if (parseApiKey(key)) c.set("principal", await keyChecks.check(c.env, key));
-  else if (await isPlatformKey(c.env, key)) c.set("platform", true);
-  else throw new AppError("unauthorized", "Unknown API key");
+  let checked: CheckedKey | null = null;
+  try {
+    const key = bearer(c);
+    const parsed = parseApiKey(key);
+    if (parsed) {
+      // Read by the audit trail when the check fails: a refused key of a tenant that exists is a failed sign-in.
+      c.set("keyTenant", parsed.tenantId);
+      checked = await keyChecks.check(c.env, key, () => rateLimiter.refuseSpentAddress(c));
+    } else if (await isPlatformKey(c.env, key)) c.set("platform", true);
+    else throw new AppError("unauthorized", "Unknown API key");
+  } catch (error) {
+    if (error instanceof AppError && error.status === 401) rateLimiter.chargeAddress(c);
+    throw error;
+  }
+  if (checked) {
+    c.set("principal", checked.principal);
+    await rateLimiter.admitKey(c, checked.principal, checked.limits);
+  }
   await next();
 });
 

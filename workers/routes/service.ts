@@ -25,6 +25,8 @@ const tags = [
   { name: "Webhooks", description: "Inbound webhooks, authenticated by the platform's signature instead of an API key." },
   { name: "Events", description: "Outbound events to the tenant's webhook." },
   { name: "Connections", description: "Channels pushed out to their remotes (Shopify): availability kept there within the remote's budget." },
+  { name: "Rate limits", description: "The tenant's limits per key and for the whole tenant; over them, 429 rate_limited with Retry-After and RateLimit headers." },
+  { name: "Audit", description: "The tenant's append-only audit trail of writes and sign-ins." },
   { name: "Service", description: "Health, this document and its docs page: no key needed." },
 ];
 
