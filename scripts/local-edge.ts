@@ -9,7 +9,15 @@ export interface LocalEdgeOptions {
   port: number;
   /** Folder where workerd keeps Durable Object state between runs. */
   persistTo: string;
-  platformKey: string;
+  /** In-process Miniflare (scripts/miniflare-edge.ts): handed to workerd in its config, not on a command line. */
+  platformKey?: string;
+  /**
+   * `wrangler dev` only: a .dev.vars-style file (mode 600) holding
+   * PLATFORM_ADMIN_KEY and CONNECTION_CREDENTIALS_KEY. Secrets reach wrangler
+   * by file, never on its command line, where any user of the machine can
+   * read them (ps).
+   */
+  secretsFile?: string;
   /** wrangler's own log level; "none" keeps its per-request lines out of a benchmark. */
   logLevel?: "none" | "error" | "warn" | "info" | "log" | "debug";
   /** Where wrangler's output goes: inherited by `npm start`, discarded by benchmarks and tests. */
@@ -35,15 +43,16 @@ export interface LocalEdge {
  * `wrangler dev`, and resolves once the edge answers /health.
  *
  * @example
- * const edge = await startLocalEdge({ port: 8787, persistTo: ".wrangler/state", platformKey });
+ * const edge = await startLocalEdge({ port: 8787, persistTo: ".wrangler/state", secretsFile: ".dev.vars" });
  */
 export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEdge> {
+  if (!options.secretsFile) throw new Error("startLocalEdge needs a secretsFile: secrets never go on wrangler's command line");
   const args = [
     "dev",
     "--ip", "127.0.0.1",
     "--port", String(options.port),
     "--persist-to", options.persistTo,
-    "--var", `PLATFORM_ADMIN_KEY:${options.platformKey}`,
+    "--env-file", options.secretsFile,
     "--log-level", options.logLevel ?? "info",
     "--show-interactive-dev-session=false",
   ];

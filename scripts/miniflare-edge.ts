@@ -54,7 +54,7 @@ export async function startMiniflareEdge(options: LocalEdgeOptions): Promise<Loc
         name: config.name, // names the Durable Object folders as `wrangler dev` does
         // Same precedence as `wrangler dev --var`: later vars win over the config's and .dev.vars.
         // (wrangler's published types leave `bindings` unknown, hence the cast.)
-        bindings: { ...(workerOptions.bindings as object), PLATFORM_ADMIN_KEY: options.platformKey, ...options.vars },
+        bindings: { ...(workerOptions.bindings as object), ...(options.platformKey ? { PLATFORM_ADMIN_KEY: options.platformKey } : {}), ...options.vars },
         modules: true,
         script,
         scriptPath: main!.replace(/\.ts$/, ".js"),

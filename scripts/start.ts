@@ -40,7 +40,7 @@ const key = platformKey();
 mkdirSync(stateDir, { recursive: true });
 // Before the edge, so that the connection never wakes to find its shop missing.
 const shop = await startDemoShop(shopPort, shopState, (line) => process.stdout.write(`[shopify sandbox] set available: ${line}\n`));
-const edge = await startLocalEdge({ port, persistTo: stateDir, platformKey: key, output: "inherit", logLevel: "warn" }).catch(async (error: unknown) => {
+const edge = await startLocalEdge({ port, persistTo: stateDir, secretsFile: devVars, output: "inherit", logLevel: "warn" }).catch(async (error: unknown) => {
   await shop.stop();
   throw error;
 });
