@@ -1,7 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { shopifyIntegration } from "../durable/objects.ts";
-import { call } from "./api.ts";
+import { call, createKey } from "./api.ts";
 import { skuState } from "./fixtures.ts";
 import { deliver, shopifyOrder, shopifyRefund, shopifyTenant, toShopifyJson } from "./shopify-fixtures.ts";
 
@@ -91,5 +91,26 @@ describe("the webhook secret at rest", () => {
     const delivered = await deliver(tenant.id, secret, { topic: "orders/create", body: toShopifyJson(shopifyOrder({ lines: [{ sku, quantity: 1, price: "5.00" }] })) });
     expect(delivered.body).toMatchObject({ status: "applied" });
     expect((await deliver(tenant.id, "shpss_not_the_secret_at_all_0000", { topic: "orders/create", body: toShopifyJson(shopifyOrder({ lines: [{ sku, quantity: 1, price: "5.00" }] })) })).status).toBe(401);
+  });
+});
+
+describe("customer data in exceptions", () => {
+  it("shows a raw Shopify payload to tenant admins only; a read-only key reads it withheld", async () => {
+    const { tenant, secret } = await shopifyTenant();
+    const body = toShopifyJson(shopifyOrder({ lines: [{ sku: null, quantity: 1, price: "5.00" }] }));
+    expect((await deliver(tenant.id, secret, { topic: "orders/create", body })).body).toMatchObject({ status: "unmapped" });
+    const readonly = await createKey(tenant, { role: "readonly", name: "auditor" });
+
+    const asAdmin = (await call("GET", "/v1/exceptions?type=webhook_unmapped", { key: tenant.adminKey })).body.exceptions[0];
+    expect(asAdmin.payload.body).toBe(body);
+    const listing = await call("GET", "/v1/exceptions?type=webhook_unmapped", { key: readonly });
+    expect(listing.status, JSON.stringify(listing.body)).toBe(200);
+    const listed = listing.body.exceptions[0];
+    const one = (await call("GET", `/v1/exceptions/${asAdmin.id}`, { key: readonly })).body;
+    for (const seen of [listed, one]) {
+      expect(seen.payload.body).toMatch(/^\[withheld/);
+      expect(JSON.stringify(seen)).not.toContain("Shipping Street");
+      expect(seen.payload).toMatchObject({ topic: "orders/create", reasons: asAdmin.payload.reasons });
+    }
   });
 });

@@ -1816,7 +1816,7 @@ export interface components {
             webhookId: string;
             /** @description Why it does not map, e.g. a line item without a SKU. */
             reasons: string[];
-            /** @description The payload exactly as it arrived (its signature was valid). */
+            /** @description The payload exactly as it arrived (its signature was valid). It carries customer data: only tenant admin keys read it; other keys read a placeholder saying it is withheld. */
             body: string;
         };
         BackorderPayload: {

@@ -83,7 +83,9 @@ export const WebhookUnmappedPayload = z
     topic: z.string().openapi({ example: "orders/create" }),
     webhookId: z.string(),
     reasons: z.array(z.string()).openapi({ description: "Why it does not map, e.g. a line item without a SKU." }),
-    body: z.string().openapi({ description: "The payload exactly as it arrived (its signature was valid)." }),
+    body: z.string().openapi({
+      description: "The payload exactly as it arrived (its signature was valid). It carries customer data: only tenant admin keys read it; other keys read a placeholder saying it is withheld.",
+    }),
   })
   .openapi("WebhookUnmappedPayload");
 export type WebhookUnmappedPayload = z.infer<typeof WebhookUnmappedPayload>;

@@ -9,6 +9,7 @@ import {
   ResolveExceptionRequest,
 } from "../../shared/schemas/exceptions.ts";
 import { authorize } from "../auth.ts";
+import { forRole, pageForRole } from "../exceptions/personal-data.ts";
 import { replayException } from "../exceptions/replay.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
 import { exceptionQueue } from "../../durable/objects.ts";
@@ -52,12 +53,12 @@ export const exceptionRoutes = createRouter()
   .openapi(list, async (c) => {
     const { type, state, cursor, limit } = c.req.valid("query");
     const { principal } = await authorize(c, { roles: readers });
-    return c.json(await exceptionQueue(c.env, principal.tenantId).list({ type, state }, Number(cursor ?? 0), limit), 200);
+    return c.json(pageForRole(await exceptionQueue(c.env, principal.tenantId).list({ type, state }, Number(cursor ?? 0), limit), principal.role), 200);
   })
   .openapi(read, async (c) => {
     const { id } = c.req.valid("param");
     const { principal } = await authorize(c, { roles: readers });
-    return c.json(unwrap(await exceptionQueue(c.env, principal.tenantId).get(id)).exception, 200);
+    return c.json(forRole(unwrap(await exceptionQueue(c.env, principal.tenantId).get(id)).exception, principal.role), 200);
   })
   .openapi(replay, async (c) => {
     const { id } = c.req.valid("param");
