@@ -19,7 +19,7 @@ import { AmazonOrders, type AmazonCalls } from "./amazon-orders.ts";
 import { AmazonShipments } from "./amazon-shipments.ts";
 import { applicationBudget } from "../objects.ts";
 import { affordableAt, availableAt, spend, type BucketState } from "./cost-bucket.ts";
-import type { ConnectorPush, PushLedger, PushStep, RemoteSkuRow } from "./push-ledger.ts";
+import { feedPollDelayMs, type ConnectorPush, type PushLedger, type PushStep, type RemoteSkuRow } from "./push-ledger.ts";
 
 const { remoteSkus, inFlight, activity } = schema;
 
@@ -296,6 +296,9 @@ export class AmazonPush implements ConnectorPush {
         const oldest = this.ledger.recorded("feed", now - listingsFeedWindowMs).oldest ?? now;
         return { kind: "wait", wakeAt: oldest + listingsFeedWindowMs, reason: "Amazon allows 5 JSON_LISTINGS_FEED submissions every 5 minutes" };
       }
+      // The document is not kept across runs: make it only when the submission can follow it at once.
+      const submittable = affordableAt(this.bucket("feed"), 1, now);
+      if (submittable > now) return { kind: "wait", wakeAt: submittable, reason: "pacing feed submissions to Amazon's rate" };
       const documentWait = this.budget("feed-document", "feed documents");
       if (documentWait) return documentWait;
       const document = await createFeedDocument(this.target, token);
@@ -317,7 +320,7 @@ export class AmazonPush implements ConnectorPush {
     const { processingStatus, resultFeedDocumentId } = state.data;
     if (processingStatus === "IN_QUEUE" || processingStatus === "IN_PROGRESS") {
       this.ledger.db.update(inFlight).set({ tries: row.tries + 1 }).where(eq(inFlight.key, row.key)).run();
-      return { kind: "wait", wakeAt: now + Math.min(60_000, 1_000 * 2 ** row.tries), reason: `feed ${row.remoteRef} is ${processingStatus}` };
+      return { kind: "wait", wakeAt: now + feedPollDelayMs(row.createdAt, now), reason: `feed ${row.remoteRef} is ${processingStatus}` };
     }
     if (processingStatus !== "DONE" || !resultFeedDocumentId) {
       // Cancelled or fatal: nothing of it is known to have applied; its SKUs are still pending.

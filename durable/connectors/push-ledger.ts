@@ -24,6 +24,16 @@ export type ConnectionRow = typeof connection.$inferSelect;
 export type RemoteSkuRow = typeof remoteSkus.$inferSelect;
 export type Remote = ConnectionRow["type"];
 
+/**
+ * When to look at a bulk feed again: a tenth of the time it has been in
+ * flight, at least a second and at most a minute. A feed is then seen
+ * processed within about 10 % of the time it took, where doubling waits
+ * (1, 2, 4 … 64 s) could see it up to twice as late.
+ */
+export function feedPollDelayMs(inFlightSince: number, now: number): number {
+  return Math.min(60_000, Math.max(1_000, Math.round((now - inFlightSince) / 10)));
+}
+
 /** The longest wait after transient failures in a row. */
 const maxBackoffMs = 5 * 60_000;
 

@@ -2,7 +2,7 @@ import { eq, inArray } from "drizzle-orm";
 import type { WalmartConnectionSettings, WalmartCredentials } from "../../shared/schemas/connections.ts";
 import * as schema from "../schema/channel-connection.ts";
 import { affordableAt, spend, type BucketState } from "./cost-bucket.ts";
-import type { ConnectorPush, PushLedger, PushStep } from "./push-ledger.ts";
+import { feedPollDelayMs, type ConnectorPush, type PushLedger, type PushStep } from "./push-ledger.ts";
 import { feedStatus, fetchToken, setInventory, submitInventoryFeed, type WalmartAnswer, type WalmartTarget, type WalmartToken } from "./walmart-api.ts";
 import { WalmartOrders } from "./walmart-orders.ts";
 import { WalmartShipments } from "./walmart-shipments.ts";
@@ -182,8 +182,8 @@ export class WalmartPush implements ConnectorPush {
     const status = answer.data;
     if (status.feedStatus === "RECEIVED" || status.feedStatus === "INPROGRESS") {
       this.ledger.db.update(inFlight).set({ tries: row.tries + 1 }).where(eq(inFlight.key, row.key)).run();
-      // Walmart takes up to 30 minutes: poll soon, then less and less often.
-      return { kind: "wait", wakeAt: now + Math.min(60_000, 1_000 * 2 ** row.tries), reason: `feed ${row.remoteRef} is ${status.feedStatus}` };
+      // Walmart takes up to 30 minutes: look again after a tenth of the time so far.
+      return { kind: "wait", wakeAt: now + feedPollDelayMs(row.createdAt, now), reason: `feed ${row.remoteRef} is ${status.feedStatus}` };
     }
     const items = new Map((status.itemDetails?.itemIngestionStatus ?? []).map((item) => [item.sku, item]));
     const succeeded = row.quantities.filter((q) => items.get(q.sku)?.ingestionStatus === "SUCCESS");
