@@ -4,6 +4,7 @@ import { maskSecret, signEvent } from "../shared/signatures.ts";
 import migrations from "./migrations/event-webhook/migrations.js";
 import { parseName, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/event-webhook.ts";
+import { SealedSecret } from "./sealed-secret.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
@@ -36,13 +37,16 @@ export interface DeliveryFailure {
  */
 export class EventWebhook extends ShelfsyncObject<typeof schema, TenantIdentity> {
   private readonly settings = singleRow(this.db, schema.settings);
+  /** The signing secret, sealed at rest (./sealed-secret.ts). */
+  private readonly signingSecret = new SealedSecret(this.env, `event-webhook:${this.identity.tenantId}`);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.tenant });
   }
 
   async configure(input: PutEventSettingsRequest): Promise<EventSettingsView> {
-    this.settings.put({ url: input.url, secret: input.secret, updatedAt: this.now() });
+    const { sealed, masked } = await this.signingSecret.seal(input.secret);
+    this.settings.put({ url: input.url, secret: sealed, maskedSecret: masked, updatedAt: this.now() });
     return this.settingsView()!;
   }
 
@@ -54,7 +58,8 @@ export class EventWebhook extends ShelfsyncObject<typeof schema, TenantIdentity>
   async sign(body: string, timestamp: number): Promise<SignedDelivery | null> {
     const row = this.settings.get();
     if (!row) return null;
-    return { url: row.url, signature: await signEvent(row.secret, timestamp, body) };
+    const secret = await this.signingSecret.open(row.secret, ({ sealed, masked }) => this.settings.put({ ...row, secret: sealed, maskedSecret: masked }));
+    return { url: row.url, signature: await signEvent(secret, timestamp, body) };
   }
 
   async recordFailure(eventId: string, failure: DeliveryFailure): Promise<void> {
@@ -78,6 +83,6 @@ export class EventWebhook extends ShelfsyncObject<typeof schema, TenantIdentity>
 
   private settingsView(): EventSettingsView | null {
     const row = this.settings.get();
-    return row ? { url: row.url, maskedSecret: maskSecret(row.secret), updatedAt: row.updatedAt } : null;
+    return row ? { url: row.url, maskedSecret: row.maskedSecret ?? maskSecret(row.secret), updatedAt: row.updatedAt } : null;
   }
 }

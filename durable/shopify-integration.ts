@@ -5,7 +5,7 @@ import { maskSecret, verifyShopifySignature } from "../shared/signatures.ts";
 import migrations from "./migrations/shopify-integration/migrations.js";
 import { parseName, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/shopify-integration.ts";
-import { openCredentials, sealCredentials } from "./credentials.ts";
+import { SealedSecret } from "./sealed-secret.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
@@ -47,17 +47,16 @@ export type Admission = Result<{ duplicate: false; channel: string; maxDeliveryA
  */
 export class ShopifyIntegration extends ShelfsyncObject<typeof schema, TenantIdentity> {
   private readonly settings = singleRow(this.db, schema.settings);
-  /** The webhook secret last opened, with the seal it came from. */
-  private openedSecret: { sealed: string; secret: string } | null = null;
+  /** The webhook secret, sealed at rest (./sealed-secret.ts). */
+  private readonly webhookSecret = new SealedSecret(this.env, `shopify-integration:${this.identity.tenantId}`);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.tenant });
   }
 
   async configure(input: PutShopifyIntegrationRequest): Promise<ShopifySettingsView> {
-    const sealed = await sealCredentials(this.env.CONNECTION_CREDENTIALS_KEY, this.sealOwner(), { webhookSecret: input.webhookSecret });
-    this.settings.put({ webhookSecret: sealed, maskedSecret: maskSecret(input.webhookSecret), channel: input.channel, maxDeliveryAgeSeconds: input.maxDeliveryAgeSeconds, updatedAt: this.now() });
-    this.openedSecret = { sealed, secret: input.webhookSecret };
+    const { sealed, masked } = await this.webhookSecret.seal(input.webhookSecret);
+    this.settings.put({ webhookSecret: sealed, maskedSecret: masked, channel: input.channel, maxDeliveryAgeSeconds: input.maxDeliveryAgeSeconds, updatedAt: this.now() });
     return this.settingsView()!;
   }
 
@@ -74,7 +73,7 @@ export class ShopifyIntegration extends ShelfsyncObject<typeof schema, TenantIde
    */
   async admit(delivery: ShopifyDelivery): Promise<Admission> {
     const current = this.settings.get();
-    if (!current || !(await verifyShopifySignature(await this.secretOf(current.webhookSecret), delivery.body, delivery.signature))) {
+    if (!current || !(await verifyShopifySignature(await this.webhookSecret.open(current.webhookSecret, ({ sealed, masked }) => this.settings.put({ ...current, webhookSecret: sealed, maskedSecret: masked })), delivery.body, delivery.signature))) {
       return fail("unauthorized", "The X-Shopify-Hmac-Sha256 signature is missing or does not match the body");
     }
     if (!delivery.webhookId || !delivery.topic || delivery.webhookId.length > 255 || delivery.deliveryId.length > 255) {
@@ -113,30 +112,6 @@ export class ShopifyIntegration extends ShelfsyncObject<typeof schema, TenantIde
     this.db.delete(webhooks).where(lt(webhooks.receivedAt, this.now() - webhookRetentionMs)).run();
     const oldest = this.db.select({ receivedAt: webhooks.receivedAt }).from(webhooks).orderBy(asc(webhooks.receivedAt)).limit(1).get();
     return oldest ? oldest.receivedAt + webhookRetentionMs : null;
-  }
-
-  /**
-   * The webhook secret, opened from its seal (AES-256-GCM under the Worker
-   * secret CONNECTION_CREDENTIALS_KEY, like connection credentials) and kept
-   * in memory while the object lives. A secret stored in clear before
-   * sealing existed is used as it is and sealed in place.
-   */
-  private async secretOf(stored: string): Promise<string> {
-    if (this.openedSecret?.sealed === stored) return this.openedSecret.secret;
-    if (!stored.startsWith("v1.")) {
-      const sealed = await sealCredentials(this.env.CONNECTION_CREDENTIALS_KEY, this.sealOwner(), { webhookSecret: stored });
-      this.settings.put({ ...this.settings.get()!, webhookSecret: sealed, maskedSecret: maskSecret(stored) });
-      this.openedSecret = { sealed, secret: stored };
-      return stored;
-    }
-    const { webhookSecret } = await openCredentials<{ webhookSecret: string }>(this.env.CONNECTION_CREDENTIALS_KEY, this.sealOwner(), stored);
-    this.openedSecret = { sealed: stored, secret: webhookSecret };
-    return webhookSecret;
-  }
-
-  /** The associated data of the seal: a sealed secret copied into another tenant's object does not open. */
-  private sealOwner(): string {
-    return `shopify-integration:${this.identity.tenantId}`;
   }
 
   private settingsView(): ShopifySettingsView | null {

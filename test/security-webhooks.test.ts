@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { shopifyIntegration } from "../durable/objects.ts";
+import { eventWebhook, shopifyIntegration } from "../durable/objects.ts";
+import { signEvent as eventSignature } from "../shared/signatures.ts";
 import { call, createKey } from "./api.ts";
 import { skuState } from "./fixtures.ts";
 import { deliver, shopifyOrder, shopifyRefund, shopifyTenant, toShopifyJson } from "./shopify-fixtures.ts";
@@ -91,6 +92,22 @@ describe("the webhook secret at rest", () => {
     const delivered = await deliver(tenant.id, secret, { topic: "orders/create", body: toShopifyJson(shopifyOrder({ lines: [{ sku, quantity: 1, price: "5.00" }] })) });
     expect(delivered.body).toMatchObject({ status: "applied" });
     expect((await deliver(tenant.id, "shpss_not_the_secret_at_all_0000", { topic: "orders/create", body: toShopifyJson(shopifyOrder({ lines: [{ sku, quantity: 1, price: "5.00" }] })) })).status).toBe(401);
+  });
+});
+
+describe("the event webhook's signing secret at rest", () => {
+  it("is sealed in the tenant's event webhook object and shown masked", async () => {
+    const { tenant } = await shopifyTenant();
+    const secret = "whsec-0123456789abcdef-rest";
+    const put = await call("PUT", "/v1/settings/events", { key: tenant.adminKey, body: { url: "https://erp.example.com/hooks/shelfsync", secret } });
+    expect(put.status).toBe(200);
+    expect(JSON.stringify(put.body)).not.toContain(secret.slice(0, 12));
+    const stored = await runInDurableObject(eventWebhook(env, tenant.id), (_instance, state) => state.storage.sql.exec<{ secret: string }>("SELECT secret FROM settings").toArray());
+    expect(stored[0]!.secret).toMatch(/^v1\./);
+    expect(stored[0]!.secret).not.toContain(secret.slice(6));
+    // Signing opens it: the signature is the one the retailer computes with the secret it set.
+    const signed = await eventWebhook(env, tenant.id).sign("{}", 1_700_000_000);
+    expect(signed?.signature).toBe(await eventSignature(secret, 1_700_000_000, "{}"));
   });
 });
 

@@ -1,10 +1,13 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-/** The tenant's event webhook: one row. The secret never leaves this object; deliveries are signed here. */
+/** The tenant's event webhook: one row. The secret is sealed at rest and never leaves this object; deliveries are signed here. */
 export const settings = sqliteTable("settings", {
   id: integer("id").primaryKey(),
   url: text("url").notNull(),
+  /** Sealed (./sealed-secret.ts); rows from before sealing hold it in clear until their next delivery. */
   secret: text("secret").notNull(),
+  /** The secret as reads show it: its last four characters. */
+  maskedSecret: text("masked_secret"),
   updatedAt: integer("updated_at").notNull(),
 });
 

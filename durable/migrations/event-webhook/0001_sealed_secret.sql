@@ -1,0 +1,1 @@
+ALTER TABLE `settings` ADD `masked_secret` text;
