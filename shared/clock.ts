@@ -18,7 +18,11 @@ export const systemClock: Clock = { now: () => Date.now() };
  * clock.advance(15 * 60_000); // a 15-minute TTL has run out
  */
 export class ManualClock implements Clock {
-  constructor(private current: number) {}
+  private current: number;
+
+  constructor(current: number) {
+    this.current = current;
+  }
 
   now(): number {
     return this.current;

@@ -17,10 +17,10 @@ export class TokenBucket {
   #tokens: number;
   #at: number;
 
-  constructor(
-    readonly limit: BucketLimit,
-    now: number,
-  ) {
+  readonly limit: BucketLimit;
+
+  constructor(limit: BucketLimit, now: number) {
+    this.limit = limit;
     this.#tokens = limit.burst;
     this.#at = now;
   }

@@ -91,11 +91,12 @@ export class AmazonOrderBook {
   #seq = 0;
 
   /** `defaults` are the seller and marketplace an order belongs to when its seed names none. */
-  constructor(
-    now: () => number,
-    private readonly defaults: { sellerId: string; marketplaceId: string; listingLagMs: number; pageLimit: number },
-  ) {
+  // No parameter properties: Node runs this file (the benchmarks) by stripping types only.
+  private readonly defaults: { sellerId: string; marketplaceId: string; listingLagMs: number; pageLimit: number };
+
+  constructor(now: () => number, defaults: { sellerId: string; marketplaceId: string; listingLagMs: number; pageLimit: number }) {
     this.#now = now;
+    this.defaults = defaults;
   }
 
   /** An order placed now. INVENTED: ids from a counter in Amazon's 3-7-7 and 14-digit shapes; the address. */
