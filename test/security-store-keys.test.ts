@@ -80,6 +80,12 @@ describe("a store key opens returns only for what its own store handed out", () 
     const own = await openReturn(store.otherStoreKey, orderId, sku, 2);
     expect(own.status).toBe(201);
     expect(own.body.lines).toEqual([expect.objectContaining({ sku, qty: 2 })]);
+
+    // Reading it: the store that shipped the order sees its return; another store's key finds nothing.
+    expect((await call("GET", `/v1/returns/${own.body.id}`, { key: store.otherStoreKey })).status).toBe(200);
+    expect((await call("GET", `/v1/returns?orderId=${orderId}`, { key: store.otherStoreKey })).body.returns).toHaveLength(1);
+    expectProblem(await call("GET", `/v1/returns/${own.body.id}`, { key: store.storeKey }), 404, "not_found");
+    expect((await call("GET", `/v1/returns?orderId=${orderId}`, { key: store.storeKey })).body.returns).toEqual([]);
   });
 
   it("an order shipped from two stores: each store's key returns at most the units shipped from it", async () => {

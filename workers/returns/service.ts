@@ -43,3 +43,12 @@ export async function openReturn(
 export async function receiveReturn(env: Env, tenantId: string, returnId: string, request: ReceiveReturnRequest, idempotency?: IdempotencyInput): Promise<Idempotent<ReturnResult>> {
   return tenantReturns(env, tenantId).receive(returnId, request, idempotency);
 }
+
+/**
+ * Whether a store's key may see the order's returns: the order was fulfilled
+ * (in part) from its location, the rule that lets it open them.
+ */
+export async function storeMaySeeReturnsOf(env: Env, tenantId: string, orderId: string, location: string): Promise<boolean> {
+  const found = await getOrder(env, tenantId, orderId);
+  return found.ok && found.order.fulfilled.some((units) => units.location === location);
+}

@@ -6,7 +6,7 @@ import { authorize } from "../auth.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
 import { tenantReturns } from "../../durable/objects.ts";
 import { body, createRouter, json, routesOf } from "../openapi.ts";
-import { openReturn, receiveReturn } from "../returns/service.ts";
+import { openReturn, receiveReturn, storeMaySeeReturnsOf } from "../returns/service.ts";
 
 const ReturnParams = z.object({ id: z.string().min(1).max(64).openapi({ example: "ret_0w3x9q2k4m6n8p1r3t5v" }) });
 
@@ -64,10 +64,14 @@ export const returnRoutes = createRouter()
   .openapi(read, async (c) => {
     const { id } = c.req.valid("param");
     const { principal } = await authorize(c, { roles: ["admin", "erp", "store", "readonly"] });
-    return c.json(unwrap(await tenantReturns(c.env, principal.tenantId).getReturn(id)).return, 200);
+    const found = unwrap(await tenantReturns(c.env, principal.tenantId).getReturn(id)).return;
+    // A store's key sees the returns of orders its store fulfilled; any other is as good as unknown.
+    if (principal.role === "store" && !(await storeMaySeeReturnsOf(c.env, principal.tenantId, found.orderId, principal.location!))) throw new AppError("not_found", `No return ${id}`);
+    return c.json(found, 200);
   })
   .openapi(list, async (c) => {
     const { orderId } = c.req.valid("query");
     const { principal } = await authorize(c, { roles: ["admin", "erp", "store", "readonly"] });
+    if (principal.role === "store" && !(await storeMaySeeReturnsOf(c.env, principal.tenantId, orderId, principal.location!))) return c.json({ returns: [] }, 200);
     return c.json({ returns: await tenantReturns(c.env, principal.tenantId).listForOrder(orderId) }, 200);
   });
