@@ -158,7 +158,7 @@ async function drain(raw: RawSettings, timeoutSeconds: number | undefined): Prom
   try {
     await bindLocation(store, cfg.location, Date.now());
     const outbox = new Outbox(store);
-    const edge = new EdgeClient({ edgeUrl: cfg.edgeUrl, storeKey: cfg.storeKey, location: cfg.location });
+    const edge = new EdgeClient({ edgeUrl: cfg.edgeUrl, storeKey: cfg.storeKey, location: cfg.location, timeoutMs: cfg.edgeTimeoutSeconds * 1000 });
     const replayer = new Replayer({ store, outbox, edge, backoff: { baseMs: 500, capMs: cfg.maxBackoffSeconds * 1000 } });
     const initial = (await outbox.backlog()).size;
     bar.start(initial, 0, { note: "" });

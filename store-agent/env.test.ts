@@ -23,6 +23,7 @@ it("reads the environment, lets flags win, and fills in defaults", () => {
     terminalBurst: 50,
     pullIntervalSeconds: 30,
     maxBackoffSeconds: 30,
+    edgeTimeoutSeconds: 30,
   });
 });
 

@@ -70,7 +70,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   }
 
   const outbox = new Outbox(store, now);
-  const edge = new EdgeClient({ edgeUrl: config.edgeUrl, storeKey: config.storeKey, location: config.location, timeoutMs: options.edgeTimeoutMs });
+  const edge = new EdgeClient({ edgeUrl: config.edgeUrl, storeKey: config.storeKey, location: config.location, timeoutMs: options.edgeTimeoutMs ?? config.edgeTimeoutSeconds * 1000 });
   const replayer = new Replayer({
     store,
     outbox,

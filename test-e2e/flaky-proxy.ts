@@ -5,12 +5,14 @@ import type { AddressInfo } from "node:net";
  * What the proxy does with one request:
  * - `pass`: forwards it and relays the answer;
  * - `drop`: closes the connection without forwarding (the edge never sees it);
+ * - `hang`: neither forwards nor answers, and closes the connection after
+ *   `delayMs` (the edge never sees it; a caller with a shorter timeout gives up first);
  * - `delay`: forwards it, then holds the answer back for `delayMs`;
  * - `cut`: forwards it, reads the edge's whole answer, then closes the
  *   connection without answering (the edge applied it; the agent never hears);
  * - `truncate`: forwards it, sends the status, headers and half the body, then closes.
  */
-export type FlakyAction = "pass" | "drop" | "delay" | "cut" | "truncate";
+export type FlakyAction = "pass" | "drop" | "hang" | "delay" | "cut" | "truncate";
 
 export interface ProxiedRequest {
   method: string;
@@ -77,7 +79,7 @@ export class FlakyProxy {
 
   /** Requests that matched `filter`, counted by action. */
   count(filter: (r: ProxiedRequest) => boolean): Record<FlakyAction, number> {
-    const counts: Record<FlakyAction, number> = { pass: 0, drop: 0, delay: 0, cut: 0, truncate: 0 };
+    const counts: Record<FlakyAction, number> = { pass: 0, drop: 0, hang: 0, delay: 0, cut: 0, truncate: 0 };
     for (const r of this.requests) if (filter(r)) counts[r.action] += 1;
     return counts;
   }
@@ -97,6 +99,11 @@ export class FlakyProxy {
     this.requests.push(record);
     if (action === "drop") {
       req.socket.destroy();
+      return;
+    }
+    if (action === "hang") {
+      const timer = setTimeout(() => req.socket.destroy(), delayMs);
+      req.socket.once("close", () => clearTimeout(timer));
       return;
     }
     const answer = await this.#forward(req, body);

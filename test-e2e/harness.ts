@@ -288,6 +288,8 @@ export interface AgentFlags {
   /** 0 (the default): one the OS chooses; a crash test restarts the agent on the port it had. */
   port?: number;
   maxBackoffSeconds?: number;
+  /** The agent's --edge-timeout (30 s when unset). */
+  edgeTimeoutSeconds?: number;
 }
 
 /** Tokens of the terminal paired with each data dir: a restarted agent keeps its terminals, so a test pairs once. */
@@ -310,6 +312,7 @@ export async function startAgentProcess(flags: AgentFlags): Promise<AgentHandle>
       host: "127.0.0.1",
       "max-backoff": String(flags.maxBackoffSeconds ?? 1),
       "pull-interval": "5",
+      ...(flags.edgeTimeoutSeconds === undefined ? {} : { "edge-timeout": String(flags.edgeTimeoutSeconds) }),
       ...unlimitedTerminalFlags,
     },
     // As the shelfsync-agent launcher runs it.

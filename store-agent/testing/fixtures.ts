@@ -45,6 +45,7 @@ export function agentConfig(dataDir: string, edgeUrl: string, overrides: Partial
     terminalBurst: 100_000,
     pullIntervalSeconds: 3600,
     maxBackoffSeconds: 1,
+    edgeTimeoutSeconds: 30,
     ...overrides,
   };
 }
