@@ -111,7 +111,7 @@ export class AmazonPush implements ConnectorPush {
 
   /** Sends the pending shipment confirmations; null when none is left pending, else how the run stops. */
   async confirmShipments(): Promise<PushStep | null> {
-    if (!this.ledger.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get()) return null;
+    if (!this.ledger.hasPendingShipments()) return null;
     const token = await this.token();
     if (typeof token !== "string") return token;
     return new AmazonShipments(this.ledger, this.calls()).send(token);

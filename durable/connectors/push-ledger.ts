@@ -80,6 +80,11 @@ export class PushLedger {
       .all();
   }
 
+  /** Whether any fulfilment waits to be confirmed to the remote. */
+  hasPendingShipments(): boolean {
+    return this.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get() !== undefined;
+  }
+
   /** The remote confirmed `quantity` for each SKU: pending only if Shelfsync wants another value since. */
   confirm(confirmed: { sku: string; quantity: number; changedAt: number }[], also?: () => void): void {
     const now = this.now();

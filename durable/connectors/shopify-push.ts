@@ -64,7 +64,7 @@ export class ShopifyPush implements ConnectorPush, ShopifyBudget {
   /** Sends the pending shipment confirmations; null when none is left pending, else how the run stops. */
   async confirmShipments(): Promise<PushStep | null> {
     const settings = this.ledger.connection.settings as ShopifyConnectionSettings;
-    if (!settings.confirmShipments || !this.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get()) return null;
+    if (!settings.confirmShipments || !this.ledger.hasPendingShipments()) return null;
     return new ShopifyShipments(this.ledger, this.target, this, settings.notifyCustomer).send();
   }
 
