@@ -10,6 +10,7 @@ import type {
   WalmartConnectionSettings,
   WalmartCredentials,
 } from "../shared/schemas/connections.ts";
+import { histogramPercentile } from "../shared/lag-histogram.ts";
 import { maskSecret } from "../shared/signatures.ts";
 import { initialBucket } from "./connectors/cost-bucket.ts";
 import { PushLedger, type ConnectorPush, type PushStep } from "./connectors/push-ledger.ts";
@@ -23,7 +24,7 @@ import * as schema from "./schema/channel-connection.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
-const { remoteSkus, activity } = schema;
+const { remoteSkus, activity, confirmLags } = schema;
 
 /** Change-feed entries read per page, and pages per run of the alarm. */
 const feedPage = 1_000;
@@ -227,12 +228,12 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     const total = (kind: (typeof activity.$inferSelect)["kind"], since: number) =>
       this.db.select({ n: sql<number>`coalesce(sum(${activity.amount}), 0)` }).from(activity).where(and(eq(activity.kind, kind), gte(activity.at, since))).get()!.n;
     const lags = this.db
-      .select({ lag: activity.lagMs })
-      .from(activity)
-      .where(and(eq(activity.kind, "confirm"), gte(activity.at, hourAgo)))
-      .orderBy(asc(activity.lagMs))
-      .all()
-      .map((row) => row.lag ?? 0);
+      .select({ bucket: confirmLags.bucket, count: sql<number>`sum(${confirmLags.count})` })
+      .from(confirmLags)
+      .where(gte(confirmLags.minute, firstMinuteOfHour(now)))
+      .groupBy(confirmLags.bucket)
+      .all();
+    const confirmed = lags.reduce((sum, row) => sum + row.count, 0);
     const bucket = current.bucket;
     return {
       id: this.identity.connectionId,
@@ -244,8 +245,8 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
         restoreRate: bucket?.restoreRate ?? null,
         usedLastMinute: total("cost", now - 60_000),
       },
-      lastHour: { remoteWrites: total("write", hourAgo), skusConfirmed: total("confirm", hourAgo), throttled: total("throttled", hourAgo) },
-      syncLagMs: { p50: percentile(lags, 0.5), p99: percentile(lags, 0.99), samples: lags.length },
+      lastHour: { remoteWrites: total("write", hourAgo), skusConfirmed: confirmed, throttled: total("throttled", hourAgo) },
+      syncLagMs: { p50: histogramPercentile(lags, 0.5), p99: histogramPercentile(lags, 0.99), samples: confirmed },
       lastError: current.lastError === null ? null : { at: new Date(current.lastErrorAt!).toISOString(), message: current.lastError },
       cursor: String(current.cursor),
     };
@@ -294,6 +295,7 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       if (!current?.enabled || current.state === "credentials_rejected") return null;
       const now = this.now();
       this.db.delete(activity).where(lt(activity.at, now - activityRetentionMs)).run();
+      this.db.delete(confirmLags).where(lt(confirmLags.minute, firstMinuteOfHour(now))).run();
       await this.readFeed(current.channel);
       const push = await this.push(this.row.get()!);
       const step = await push.pushPending(now + runBudgetMs);
@@ -389,10 +391,9 @@ function maskAll(credentials: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(credentials).map(([name, secret]) => [name, maskSecret(secret)]));
 }
 
-/** The value below which a share `q` of the sorted `values` lie (nearest rank); null for none. */
-function percentile(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+/** The first minute counted as "the last hour": the 59 whole minutes before the current one, and the current one. */
+function firstMinuteOfHour(now: number): number {
+  return Math.floor(now / 60_000) - 59;
 }
 
 function describe(step: PushStep): string {

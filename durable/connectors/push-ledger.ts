@@ -1,11 +1,12 @@
-import { and, asc, eq, gte, inArray, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { backoffDelay } from "../../shared/backoff.ts";
+import { countByBucket } from "../../shared/lag-histogram.ts";
 import type { ConnectionState } from "../../shared/schemas/connections.ts";
 import { exceptionQueue, type ConnectionIdentity } from "../objects.ts";
 import * as schema from "../schema/channel-connection.ts";
 
-const { connection, remoteSkus, activity } = schema;
+const { connection, remoteSkus, activity, confirmLags } = schema;
 
 /** Where a run of a push stopped: nothing left, or when to go on (and why), or stopped until a person acts. */
 export type PushStep = { kind: "idle" } | { kind: "wait"; wakeAt: number; reason: string } | { kind: "stopped"; reason: string };
@@ -88,11 +89,18 @@ export class PushLedger {
   /** The remote confirmed `quantity` for each SKU: pending only if Shelfsync wants another value since. */
   confirm(confirmed: { sku: string; quantity: number; changedAt: number }[], also?: () => void): void {
     const now = this.now();
+    const minute = Math.floor(now / 60_000);
     this.options.transaction(() => {
       for (const q of confirmed) {
         const current = this.db.select({ wanted: remoteSkus.wanted }).from(remoteSkus).where(eq(remoteSkus.sku, q.sku)).get();
         this.db.update(remoteSkus).set({ remote: q.quantity, confirmedAt: now, pending: current?.wanted !== q.quantity }).where(eq(remoteSkus.sku, q.sku)).run();
-        this.db.insert(activity).values({ at: now, kind: "confirm", amount: 1, lagMs: Math.max(0, now - q.changedAt) }).run();
+      }
+      for (const [bucket, count] of countByBucket(confirmed.map((q) => now - q.changedAt))) {
+        this.db
+          .insert(confirmLags)
+          .values({ minute, bucket, count })
+          .onConflictDoUpdate({ target: [confirmLags.minute, confirmLags.bucket], set: { count: sql`${confirmLags.count} + ${count}` } })
+          .run();
       }
       also?.();
     });
@@ -153,7 +161,7 @@ export class PushLedger {
   }
 
   record(kind: (typeof activity.$inferSelect)["kind"], amount: number): void {
-    this.db.insert(activity).values({ at: this.now(), kind, amount, lagMs: null }).run();
+    this.db.insert(activity).values({ at: this.now(), kind, amount }).run();
   }
 
   /** How many of `kind` were recorded since `since` (e.g. feeds submitted in the last hour). */

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { AmazonConnectionSettings, ConnectionState, ShopifyConnectionSettings, WalmartConnectionSettings } from "../../shared/schemas/connections.ts";
 import type { BucketState } from "../connectors/cost-bucket.ts";
 
@@ -88,11 +88,25 @@ export const activity = sqliteTable(
   {
     seq: integer("seq").primaryKey({ autoIncrement: true }),
     at: integer("at").notNull(),
-    kind: text("kind", { enum: ["write", "confirm", "throttled", "cost", "feed", "read", "feed-document", "feed-poll", "feed-result", "order-search", "order-read", "ship-confirm"] }).notNull(),
+    kind: text("kind", { enum: ["write", "throttled", "cost", "feed", "read", "feed-document", "feed-poll", "feed-result", "order-search", "order-read", "ship-confirm"] }).notNull(),
     amount: integer("amount").notNull(),
-    lagMs: integer("lag_ms"),
   },
   (table) => [index("activity_kind_at").on(table.kind, table.at)],
+);
+
+/**
+ * Sync lags (availability change → remote confirmed) counted per minute in
+ * the buckets of shared/lag-histogram.ts: the status reads an hour of them
+ * as a few dozen rows, however many SKUs were confirmed. Kept an hour.
+ */
+export const confirmLags = sqliteTable(
+  "confirm_lags",
+  {
+    minute: integer("minute").notNull(),
+    bucket: integer("bucket").notNull(),
+    count: integer("count").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.minute, table.bucket] })],
 );
 
 /**

@@ -2884,7 +2884,7 @@ export interface components {
                 /** @description Answers in which the remote said to slow down (THROTTLED, 429). */
                 throttled: number;
             };
-            /** @description Over the last hour: from the availability change in Shelfsync to the remote confirming that value. */
+            /** @description Over the last hour, counted by the minute: from the availability change in Shelfsync to the remote confirming that value. p50 and p99 are read from a log-linear histogram: never below the exact value, at most 6.25 % above it. */
             syncLagMs: {
                 p50: number | null;
                 p99: number | null;

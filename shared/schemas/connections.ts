@@ -273,7 +273,7 @@ export const ConnectionStatus = z
     }),
     syncLagMs: z
       .object({ p50: z.number().nullable(), p99: z.number().nullable(), samples: z.number().int() })
-      .openapi({ description: "Over the last hour: from the availability change in Shelfsync to the remote confirming that value." }),
+      .openapi({ description: "Over the last hour, counted by the minute: from the availability change in Shelfsync to the remote confirming that value. p50 and p99 are read from a log-linear histogram: never below the exact value, at most 6.25 % above it." }),
     lastError: z.object({ at: Timestamp, message: z.string() }).nullable(),
     cursor: z.string().openapi({ description: "How far in the channel's availability change feed the connection has read." }),
   })
