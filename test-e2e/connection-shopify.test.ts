@@ -106,6 +106,39 @@ describe("a Shopify connection", () => {
     expect(after.syncLagMs.p99).toBeLessThanOrEqual(((Date.now() - started) * 17) / 16);
   });
 
+  it("converges after two thousand random changes while Shopify fails, loses answers, hangs and sells behind its back", async () => {
+    const random = seededRandom(testSeed("connection-shopify-faults"));
+    const stock = Object.fromEntries(skusOf(200, "FAULT").map((sku) => [sku, Math.floor(random() * 40)]));
+    const skus = Object.keys(stock);
+    const shopRig = await connectedShop(rig.edge, stock);
+    await converged(shopRig, rig.edge, stock);
+    const faults: (() => void)[] = [
+      () => shopRig.shop.injectFault({ kind: "status", status: 503 }, 3),
+      () => shopRig.shop.injectFault({ kind: "cut-after-apply" }),
+      () => skus.slice(0, 10).forEach((sku) => shopRig.shop.setQuantity(sku, shopRig.pool, 99)),
+      () => shopRig.shop.injectFault({ kind: "hang", apply: true }),
+      () => shopRig.shop.injectFault({ kind: "status", status: 500 }, 2),
+    ];
+    for (const fault of faults) {
+      fault();
+      const changes = Array.from({ length: 400 }, () => ({ skuIndex: Math.floor(random() * skus.length), onHand: Math.floor(random() * 40) }));
+      // Eight senders, each with its own SKUs: one SKU's changes are applied in the order drawn, so the last one drawn is its value.
+      const send = async (sender: number) => {
+        for (const { skuIndex, onHand } of changes.filter((change) => change.skuIndex % 8 === sender)) {
+          stock[skus[skuIndex]!] = onHand;
+          await setStock(rig.edge, shopRig.store, skus[skuIndex]!, onHand);
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, (_, sender) => send(sender)));
+    }
+    await converged(shopRig, rig.edge, stock, 120_000);
+    expect(shopRig.shop.stats.violations).toBe(0);
+    // A key Shopify applied once is never applied again: a resend after a lost answer is replayed, not repeated.
+    const appliedKeys = shopRig.shop.idempotencyKeys.filter((use) => use.outcome === "applied").map((use) => use.key);
+    expect(new Set(appliedKeys).size).toBe(appliedKeys.length);
+    expect(shopRig.shop.idempotencyKeys.some((use) => use.outcome === "replayed")).toBe(true);
+  });
+
   it("coalesces: a thousand changes of one SKU within a couple of seconds make a handful of writes", async () => {
     const shopRig = await connectedShop(rig.edge, { HOT: 500 });
     await converged(shopRig, rig.edge, { HOT: 500 });
