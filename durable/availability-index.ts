@@ -12,7 +12,7 @@ import * as schema from "./schema/availability-index.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
-const { channelWatchers, skuFigures, channelRules, channelAvailability, locationStock } = schema;
+const { channelWatchers, locationWatchers, skuFigures, channelRules, channelAvailability, locationStock } = schema;
 
 /** How soon the alarm flushes events again after the queue and the exception queue both failed. */
 const eventRetryMs = 5_000;
@@ -34,8 +34,8 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
   private readonly statements: ReturnType<typeof prepareStatements>;
   /** The last change-feed sequence number given out. */
   private readonly meta = singleRow(this.db, schema.indexMeta);
-  /** The connections of each channel, read once (undefined: not read yet). */
-  private watchers: Map<string, string[]> | undefined;
+  /** The connections of each channel, and of each mapped location, read once (undefined: not read yet). */
+  private watchers: { channels: Map<string, string[]>; locations: Map<string, string[]> } | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.tenant });
@@ -51,6 +51,7 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
   async publishSku(sku: string, version: number, figures: StockFigures[]): Promise<void> {
     const now = this.now();
     const changed = new Set<string>();
+    const changedLocations = new Set<string>();
     this.transaction(() => {
       const current = this.db.select({ version: skuFigures.version }).from(skuFigures).where(eq(skuFigures.sku, sku)).get();
       if (current && current.version >= version) return;
@@ -60,10 +61,10 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
         .onConflictDoUpdate({ target: skuFigures.sku, set: { version, locations: figures, updatedAt: now } })
         .run();
       for (const rules of this.db.select().from(channelRules).all()) if (this.recompute(rules.channel, rules, sku, figures, now)) changed.add(rules.channel);
-      for (const stock of figures) this.recordLocationStock(sku, stock, now);
+      for (const stock of figures) if (this.recordLocationStock(sku, stock, now)) changedLocations.add(stock.location);
     });
     await this.flushEvents();
-    await this.nudgeWatchers(changed);
+    await this.nudgeWatchers(changed, changedLocations);
   }
 
   /**
@@ -100,6 +101,20 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
     else this.db.delete(channelWatchers).where(and(eq(channelWatchers.channel, channel), eq(channelWatchers.connectionId, connectionId))).run();
     this.watchers = undefined;
     if (watching) await this.nudgeWatchers(new Set([channel]));
+  }
+
+  /**
+   * The Shelfsync locations whose own stock a connection publishes (its
+   * `locations.byLocation`; none when it stops): it is nudged when their
+   * figures change, and once at once if it watches any.
+   */
+  async watchLocations(connectionId: string, locations: string[]): Promise<void> {
+    this.transaction(() => {
+      this.db.delete(locationWatchers).where(eq(locationWatchers.connectionId, connectionId)).run();
+      for (const location of new Set(locations)) this.db.insert(locationWatchers).values({ location, connectionId }).run();
+    });
+    this.watchers = undefined;
+    if (locations.length > 0) await channelConnection(this.env, this.identity.tenantId, connectionId).nudge();
   }
 
   /** Flushes events a refused send (and a failed exception record) left staged. */
@@ -153,14 +168,16 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
     };
   }
 
-  private recordLocationStock(sku: string, stock: StockFigures, now: number): void {
+  /** Returns whether the location's figures of the SKU changed. */
+  private recordLocationStock(sku: string, stock: StockFigures, now: number): boolean {
     const available = locationAvailable(stock);
     const { location, onHand } = stock;
     const current = this.statements.locationFigures.get({ location, sku });
-    if (current && current.onHand === onHand && current.available === available) return;
+    if (current && current.onHand === onHand && current.available === available) return false;
     // A sequence of its own per location, off the channels' counter; rows are never deleted, so it only grows.
     const seq = (this.statements.lastLocationSeq.get({ location })?.seq ?? 0) + 1;
     this.statements.putLocationFigures.run({ location, sku, onHand, available, seq, updatedAt: now });
+    return true;
   }
 
   /**
@@ -183,19 +200,24 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
   }
 
   /**
-   * Tells the connections of each changed channel to read its change feed.
-   * A nudge that fails is not retried here: the connection reads its feed on
+   * Tells the connections of each changed channel to read its change feed,
+   * and those that map a changed location to read that location's.
+   * A nudge that fails is not retried here: the connection reads its feeds on
    * its own alarm too, so a lost nudge delays it, never loses a change.
    */
-  private async nudgeWatchers(channels: Set<string>): Promise<void> {
-    if (channels.size === 0) return;
+  private async nudgeWatchers(channels: Set<string>, locations: Set<string> = new Set()): Promise<void> {
+    if (channels.size === 0 && locations.size === 0) return;
     if (!this.watchers) {
-      this.watchers = new Map();
-      for (const { channel, connectionId } of this.db.select().from(channelWatchers).all()) this.watchers.set(channel, [...(this.watchers.get(channel) ?? []), connectionId]);
+      const byChannel = new Map<string, string[]>();
+      const byLocation = new Map<string, string[]>();
+      for (const { channel, connectionId } of this.db.select().from(channelWatchers).all()) byChannel.set(channel, [...(byChannel.get(channel) ?? []), connectionId]);
+      for (const { location, connectionId } of this.db.select().from(locationWatchers).all()) byLocation.set(location, [...(byLocation.get(location) ?? []), connectionId]);
+      this.watchers = { channels: byChannel, locations: byLocation };
     }
-    const watchers = this.watchers;
-    const nudges = [...channels].flatMap((channel) => (watchers.get(channel) ?? []).map((id) => channelConnection(this.env, this.identity.tenantId, id).nudge()));
-    await Promise.allSettled(nudges);
+    const { channels: byChannel, locations: byLocation } = this.watchers;
+    const connections = new Set([...channels].flatMap((channel) => byChannel.get(channel) ?? []));
+    for (const location of locations) for (const id of byLocation.get(location) ?? []) connections.add(id);
+    await Promise.allSettled([...connections].map((id) => channelConnection(this.env, this.identity.tenantId, id).nudge()));
   }
 
   /** Returns whether the channel's figure for the SKU changed. */

@@ -1,8 +1,9 @@
-import { and, asc, eq, gte, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import type {
   AmazonConnectionSettings,
   AmazonCredentials,
   Connection,
+  ConnectionLocations,
   ConnectionStatus,
   PutConnectionRequest,
   ShopifyConnectionSettings,
@@ -24,7 +25,7 @@ import * as schema from "./schema/channel-connection.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
-const { remoteSkus, activity, confirmLags } = schema;
+const { remoteSkus, activity, confirmLags, locationCursors, poolTarget } = schema;
 
 /** Change-feed entries read per page, and pages per run of the alarm. */
 const feedPage = 1_000;
@@ -44,13 +45,14 @@ const activityRetentionMs = 60 * 60_000;
  * taken in and the shipments of those orders confirmed back.
  *
  * It reads its channel's availability change feed by cursor into one row per
- * SKU (`remote_skus`), so changes coalesce: only the latest value of a SKU is
- * wanted, and a SKU whose value the remote already confirmed is not sent
- * again. The push itself (budget, batches, retries) is each remote's class in
+ * SKU (`remote_skus`, the pool target), and each mapped location's stock feed
+ * into rows of that location's target, so changes coalesce: only the latest
+ * value of a (target, SKU) is wanted, and one whose value the remote already
+ * confirmed is not sent again. The push itself (budget, batches, retries) is each remote's class in
  * ./connectors/, on what they share (./connectors/push-ledger.ts).
- * The availability index nudges the object when its channel changes; the
- * alarm also reads the feed every minute, so a lost nudge costs a minute,
- * never a change.
+ * The availability index nudges the object when its channel or a mapped
+ * location changes; the alarm also reads the feeds every minute, so a lost
+ * nudge costs a minute, never a change.
  */
 export class ChannelConnection extends ShelfsyncObject<typeof schema, ConnectionIdentity> {
   private readonly row = singleRow(this.db, schema.connection);
@@ -78,7 +80,8 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     const sealed = await sealCredentials(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, input.credentials);
     const channelChanged = current !== undefined && current.channel !== input.channel;
     const shopChanged = current !== undefined && remoteOf(current.type, current.settings) !== remoteOf(input.type, input.settings);
-    const locationChanged = current !== undefined && current.locations.pool !== input.locations.pool;
+    const targets = current === undefined ? { changed: [], removed: [] } : changedTargets(current.locations, input.locations);
+    const locationChanged = targets.changed.length > 0 || targets.removed.length > 0;
     this.transaction(() => {
       this.row.put({
         type: input.type,
@@ -90,7 +93,8 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
         enabled: input.enabled,
         createdAt: current?.createdAt ?? now,
         updatedAt: now,
-        cursor: channelChanged ? 0 : (current?.cursor ?? 0),
+        // No pool (any more): when one is mapped again, the channel's feed is read from the start.
+        cursor: channelChanged || input.locations.pool === undefined ? 0 : (current?.cursor ?? 0),
         state: input.enabled ? "syncing" : "disabled",
         lastError: null,
         lastErrorAt: null,
@@ -102,10 +106,13 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
         ...(channelChanged || shopChanged ? { ordersAfter: null, ordersPageToken: null } : {}),
       });
       // Another channel: its feed from the start. Another shop: its own item ids, its own figures.
-      // Another location: nothing confirmed there. The write in flight only goes on if none of them changed.
-      if (channelChanged) this.db.delete(remoteSkus).run();
-      else if (shopChanged) this.forgetRemote(true);
-      else if (locationChanged) this.forgetRemote(false);
+      // Another remote location for a target: nothing confirmed there. A target no longer mapped:
+      // its rows and cursor forgotten, so nothing goes to its old remote location again.
+      // The write in flight only goes on if none of them changed.
+      if (channelChanged) this.db.delete(remoteSkus).where(eq(remoteSkus.target, poolTarget)).run();
+      for (const target of targets.removed) this.forgetTarget(target);
+      if (shopChanged) this.forgetRemote(true);
+      else if (targets.changed.length > 0) this.forgetRemote(false, targets.changed);
       if (channelChanged || shopChanged || locationChanged) this.db.delete(schema.inFlight).run();
     });
     if (input.enabled) await this.wakeAt(now);
@@ -135,12 +142,19 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     });
   }
 
-  /** Every SKU pending again without a confirmed value (and, with `items`, without its remote id, to be looked up again). */
-  private forgetRemote(items: boolean): void {
+  /** Every SKU (of `targets`, or of all) pending again without a confirmed value (and, with `items`, without its remote id, to be looked up again). */
+  private forgetRemote(items: boolean, targets?: string[]): void {
     this.db
       .update(remoteSkus)
       .set(items ? { remote: null, confirmedAt: null, pending: true, remoteId: null, unmapped: false } : { remote: null, confirmedAt: null, pending: true })
+      .where(targets ? inArray(remoteSkus.target, targets) : undefined)
       .run();
+  }
+
+  /** A target no longer mapped: its rows and its feed cursor go. */
+  private forgetTarget(target: string): void {
+    this.db.delete(remoteSkus).where(eq(remoteSkus.target, target)).run();
+    if (target !== poolTarget) this.db.delete(locationCursors).where(eq(locationCursors.location, target)).run();
   }
 
   /**
@@ -221,10 +235,21 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     const now = this.now();
     const hourAgo = now - activityRetentionMs;
     const pending = this.db
-      .select({ skus: sql<number>`count(*)`, oldest: sql<number | null>`min(${remoteSkus.changedAt})` })
+      .select({ skus: sql<number>`count(distinct ${remoteSkus.sku})`, oldest: sql<number | null>`min(${remoteSkus.changedAt})` })
       .from(remoteSkus)
       .where(and(eq(remoteSkus.pending, true), eq(remoteSkus.unmapped, false)))
       .get()!;
+    const pendingByTarget = new Map(
+      this.db
+        .select({ target: remoteSkus.target, skus: sql<number>`count(*)` })
+        .from(remoteSkus)
+        .where(and(eq(remoteSkus.pending, true), eq(remoteSkus.unmapped, false)))
+        .groupBy(remoteSkus.target)
+        .all()
+        .map((row) => [row.target, row.skus]),
+    );
+    const mapped = Object.keys(current.locations.byLocation ?? {});
+    const cursors = new Map(this.db.select().from(locationCursors).all().map((row) => [row.location, row.cursor]));
     const total = (kind: (typeof activity.$inferSelect)["kind"], since: number) =>
       this.db.select({ n: sql<number>`coalesce(sum(${activity.amount}), 0)` }).from(activity).where(and(eq(activity.kind, kind), gte(activity.at, since))).get()!.n;
     const lags = this.db
@@ -238,7 +263,12 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     return {
       id: this.identity.connectionId,
       state: current.state,
-      pending: { skus: pending.skus, oldestAgeSeconds: pending.oldest === null ? null : Math.max(0, (now - pending.oldest) / 1000) },
+      pending: {
+        skus: pending.skus,
+        oldestAgeSeconds: pending.oldest === null ? null : Math.max(0, (now - pending.oldest) / 1000),
+        pool: pendingByTarget.get(poolTarget) ?? 0,
+        byLocation: Object.fromEntries(mapped.map((location) => [location, pendingByTarget.get(location) ?? 0])),
+      },
       budget: {
         limit: bucket?.maximumAvailable ?? null,
         remaining: bucket ? Math.floor(Math.min(bucket.maximumAvailable, bucket.currentlyAvailable + (bucket.restoreRate * (now - bucket.at)) / 1000)) : null,
@@ -249,6 +279,7 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       syncLagMs: { p50: histogramPercentile(lags, 0.5), p99: histogramPercentile(lags, 0.99), samples: confirmed },
       lastError: current.lastError === null ? null : { at: new Date(current.lastErrorAt!).toISOString(), message: current.lastError },
       cursor: String(current.cursor),
+      locationCursors: Object.fromEntries(mapped.map((location) => [location, String(cursors.get(location) ?? 0)])),
     };
   }
 
@@ -261,15 +292,18 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       const current = this.row.get();
       if (!current?.enabled) return { confirmed: false, detail: `connection ${this.identity.connectionId} is disabled` };
       const row = this.db.select().from(remoteSkus).where(eq(remoteSkus.sku, sku)).get();
-      if (!row) return { confirmed: false, detail: `${sku} has no availability on channel ${current.channel}` };
+      if (!row) return { confirmed: false, detail: `${sku} has no availability on channel ${current.channel} nor at a mapped location` };
       this.db.update(remoteSkus).set({ unmapped: false, remoteId: null, pending: true }).where(eq(remoteSkus.sku, sku)).run();
       const push = await this.push(current);
       const deadline = this.now() + runBudgetMs;
       const outcome = await this.waitingOutShortWaits(() => push.pushSkus([sku], deadline), deadline);
-      const after = this.db.select().from(remoteSkus).where(eq(remoteSkus.sku, sku)).get()!;
+      const after = this.db.select().from(remoteSkus).where(eq(remoteSkus.sku, sku)).all();
       const remote = { shopify: "Shopify", walmart: "Walmart", amazon: "Amazon" }[current.type];
-      if (!after.pending) return { confirmed: true, detail: `${remote} confirmed ${after.remote} available for ${sku}` };
-      return { confirmed: false, detail: after.unmapped ? `${remote} still has no item with SKU ${sku}` : describe(outcome) };
+      if (after.every((target) => !target.pending)) {
+        const values = after.map((target) => `${target.remote} at ${target.target === poolTarget ? "the pool's location" : `location ${target.target}'s`}`);
+        return { confirmed: true, detail: `${remote} confirmed ${values.join(", ")} available for ${sku}` };
+      }
+      return { confirmed: false, detail: after.some((target) => target.unmapped) ? `${remote} still has no item with SKU ${sku}` : describe(outcome) };
     });
   }
 
@@ -296,7 +330,7 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       const now = this.now();
       this.db.delete(activity).where(lt(activity.at, now - activityRetentionMs)).run();
       this.db.delete(confirmLags).where(lt(confirmLags.minute, firstMinuteOfHour(now))).run();
-      await this.readFeed(current.channel);
+      await this.readFeeds(current);
       const push = await this.push(this.row.get()!);
       const step = await push.pushPending(now + runBudgetMs);
       if (step.kind === "stopped") return null;
@@ -307,29 +341,59 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     });
   }
 
-  /** Reads the channel's changes after the cursor into remote_skus: the latest value of a SKU wins. */
+  /** Reads the feed of every target: the channel's if the pool is mapped, and each mapped location's. */
+  private async readFeeds(current: typeof schema.connection.$inferSelect): Promise<void> {
+    if (current.locations.pool !== undefined) await this.readFeed(current.channel);
+    for (const location of Object.keys(current.locations.byLocation ?? {})) await this.readLocationFeed(location);
+  }
+
+  /** Reads the channel's changes after the cursor into the pool target's rows: the latest value of a SKU wins. */
   private async readFeed(channel: string): Promise<void> {
     const index = availabilityIndex(this.env, this.identity.tenantId);
     for (let page = 0; page < feedPagesPerRun; page++) {
       const cursor = this.row.get()!.cursor;
       const { changes, nextCursor, hasMore } = await index.changes(channel, cursor, feedPage);
       this.transaction(() => {
-        for (const change of changes) {
-          const changedAt = Date.parse(change.updatedAt);
-          this.db
-            .insert(remoteSkus)
-            .values({ sku: change.sku, wanted: change.available, wantedSeq: change.seq, changedAt, remoteId: null, unmapped: false, remote: null, confirmedAt: null, pending: true })
-            .onConflictDoUpdate({
-              target: remoteSkus.sku,
-              set: { wanted: change.available, wantedSeq: change.seq, changedAt, pending: sql`${remoteSkus.remote} IS NOT ${change.available}` },
-              setWhere: lt(remoteSkus.wantedSeq, change.seq),
-            })
-            .run();
-        }
+        for (const change of changes) this.want(poolTarget, change.sku, change.available, change.seq, Date.parse(change.updatedAt));
         this.row.put({ ...this.row.get()!, cursor: Number(nextCursor) });
       });
       if (!hasMore) return;
     }
+  }
+
+  /**
+   * Reads a mapped location's stock changes after its cursor into that
+   * location's target: its own available units (on hand less safety stock
+   * less reservations, never below 0), no channel rule applied.
+   */
+  private async readLocationFeed(location: string): Promise<void> {
+    const index = availabilityIndex(this.env, this.identity.tenantId);
+    for (let page = 0; page < feedPagesPerRun; page++) {
+      const cursor = this.db.select({ cursor: locationCursors.cursor }).from(locationCursors).where(eq(locationCursors.location, location)).get()?.cursor ?? 0;
+      const { changes, hasMore } = await index.stockChanges(location, cursor, feedPage);
+      if (changes.length === 0) return;
+      this.transaction(() => {
+        for (const change of changes) this.want(location, change.sku, change.available, change.seq, Date.parse(change.updatedAt));
+        const last = changes[changes.length - 1]!.seq;
+        this.db.insert(locationCursors).values({ location, cursor: last }).onConflictDoUpdate({ target: locationCursors.location, set: { cursor: last } }).run();
+      });
+      if (!hasMore) return;
+    }
+  }
+
+  /** Shelfsync wants `available` for the SKU at `target` from change `seq` on: pending unless the remote confirmed that value. */
+  private want(target: string, sku: string, available: number, seq: number, changedAt: number): void {
+    // A SKU the remote lacks, or already looked up, is so for every target: a new target's row starts with what the others know.
+    const known = this.db.select({ remoteId: remoteSkus.remoteId, unmapped: remoteSkus.unmapped }).from(remoteSkus).where(eq(remoteSkus.sku, sku)).limit(1).get();
+    this.db
+      .insert(remoteSkus)
+      .values({ target, sku, wanted: available, wantedSeq: seq, changedAt, remoteId: known?.remoteId ?? null, unmapped: known?.unmapped ?? false, remote: null, confirmedAt: null, pending: true })
+      .onConflictDoUpdate({
+        target: [remoteSkus.target, remoteSkus.sku],
+        set: { wanted: available, wantedSeq: seq, changedAt, pending: sql`${remoteSkus.remote} IS NOT ${available}` },
+        setWhere: lt(remoteSkus.wantedSeq, seq),
+      })
+      .run();
   }
 
   /** The push of the connection's remote, with its credentials opened for this run. */
@@ -378,6 +442,23 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
         };
     }
   }
+}
+
+/**
+ * How the targets of `after` differ from `before`'s: `changed`, mapped to
+ * another remote location (nothing confirmed there yet); `removed`, no longer
+ * mapped. The pool is `poolTarget`; any other target is a Shelfsync location.
+ */
+function changedTargets(before: ConnectionLocations, after: ConnectionLocations): { changed: string[]; removed: string[] } {
+  const changed: string[] = [];
+  const removed: string[] = [];
+  const compare = (target: string, was: string | undefined, now: string | undefined) => {
+    if (was === undefined || was === now) return;
+    (now === undefined ? removed : changed).push(target);
+  };
+  compare(poolTarget, before.pool, after.pool);
+  for (const [location, was] of Object.entries(before.byLocation ?? {})) compare(location, was, after.byLocation?.[location]);
+  return { changed, removed };
 }
 
 /** Which remote account a connection's settings name: another one means other item ids and other figures. */

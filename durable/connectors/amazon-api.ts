@@ -57,12 +57,20 @@ export interface ProcessingReport {
   summary?: { messagesProcessed?: number; messagesAccepted?: number; messagesInvalid?: number };
 }
 
+/** A quantity for one `fulfillment_channel_code`. */
+export interface ChannelQuantity {
+  channelCode: string;
+  quantity: number;
+}
+
 export interface FeedMessage {
   messageId: number;
   sku: string;
   productType: string;
-  quantity: number;
+  quantities: ChannelQuantity[];
 }
+
+const availabilityOf = (quantities: ChannelQuantity[]) => quantities.map(({ channelCode, quantity }) => ({ fulfillment_channel_code: channelCode, quantity }));
 
 /** The refresh-token grant: an access token for an hour. */
 export async function fetchToken(target: AmazonTarget, now: number): Promise<AmazonAnswer<AmazonToken>> {
@@ -77,23 +85,23 @@ export function getListing(target: AmazonTarget, token: string, sku: string, inc
   return call(`${target.baseUrl}/listings/2021-08-01/items/${target.sellerId}/${encodeURIComponent(sku)}?${query}`, token, "GET", {}, target.timeoutMs);
 }
 
-/** Sets the SKU's quantity for one fulfillment channel with `merge`, leaving its other availability fields as they are. */
-export function patchQuantity(target: AmazonTarget, token: string, sku: string, productType: string, channelCode: string, quantity: number): Promise<AmazonAnswer<ListingSubmission>> {
+/** Sets the SKU's quantity for each fulfillment channel named with `merge`, leaving the other channels and availability fields as they are. */
+export function patchQuantity(target: AmazonTarget, token: string, sku: string, productType: string, quantities: ChannelQuantity[]): Promise<AmazonAnswer<ListingSubmission>> {
   const query = new URLSearchParams({ marketplaceIds: target.marketplaceIds.join(",") });
-  const body = { productType, patches: [{ op: "merge", path: "/attributes/fulfillment_availability", value: [{ fulfillment_channel_code: channelCode, quantity }] }] };
+  const body = { productType, patches: [{ op: "merge", path: "/attributes/fulfillment_availability", value: availabilityOf(quantities) }] };
   return call(`${target.baseUrl}/listings/2021-08-01/items/${target.sellerId}/${encodeURIComponent(sku)}?${query}`, token, "PATCH", { body: JSON.stringify(body), headers: { "content-type": "application/json" } }, target.timeoutMs);
 }
 
-/** The JSON_LISTINGS_FEED document (schema v2) that merges each message's quantity. */
-export function listingsFeed(sellerId: string, channelCode: string, messages: FeedMessage[]): string {
+/** The JSON_LISTINGS_FEED document (schema v2) that merges each message's quantities, one message per SKU. */
+export function listingsFeed(sellerId: string, messages: FeedMessage[]): string {
   return JSON.stringify({
     header: { sellerId, version: "2.0", issueLocale: "en_US" },
-    messages: messages.map(({ messageId, sku, productType, quantity }) => ({
+    messages: messages.map(({ messageId, sku, productType, quantities }) => ({
       messageId,
       sku,
       operationType: "PATCH",
       productType,
-      patches: [{ op: "merge", path: "/attributes/fulfillment_availability", value: [{ fulfillment_channel_code: channelCode, quantity }] }],
+      patches: [{ op: "merge", path: "/attributes/fulfillment_availability", value: availabilityOf(quantities) }],
     })),
   });
 }

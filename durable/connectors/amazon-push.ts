@@ -12,6 +12,7 @@ import {
   patchQuantity,
   uploadFeedDocument,
   type AmazonAnswer,
+  type ChannelQuantity,
   type AmazonTarget,
   type AmazonToken,
 } from "./amazon-api.ts";
@@ -19,7 +20,7 @@ import { AmazonOrders, type AmazonCalls } from "./amazon-orders.ts";
 import { AmazonShipments } from "./amazon-shipments.ts";
 import { applicationBudget } from "../objects.ts";
 import { affordableAt, availableAt, spend, type BucketState } from "./cost-bucket.ts";
-import { feedPollDelayMs, type ConnectorPush, type PushLedger, type PushStep, type RemoteSkuRow } from "./push-ledger.ts";
+import { bySku, feedPollDelayMs, targetOf, type ConnectorPush, type PushLedger, type PushStep, type RemoteSkuRow } from "./push-ledger.ts";
 
 const { remoteSkus, inFlight, activity } = schema;
 
@@ -65,17 +66,18 @@ export interface TokenHolder {
  * A SKU's product type is read from
  * its listing once (a SKU without a listing becomes an exception). A few
  * pending SKUs go out as one patchListingsItem each (`merge` on
- * fulfillment_availability for the pool's fulfillment channel code); ACCEPTED
- * only means queued, so each is read back before it counts as confirmed. More
- * than `feedThreshold` go out as one JSON_LISTINGS_FEED, confirmed from its
- * processing report. Every call waits for its rate's bucket: Amazon never
+ * fulfillment_availability, one entry per pending target: the pool's
+ * fulfillment channel code, or a Shelfsync location's own); ACCEPTED only
+ * means queued, so each is read back, code by code, before it counts as
+ * confirmed. More than `feedThreshold` go out as one JSON_LISTINGS_FEED (a
+ * message per SKU with the same entries), confirmed from its processing
+ * report. Every call waits for its rate's bucket: Amazon never
  * has to throttle the connection. Values are absolute, so anything sent again
  * after a crash sets the same figures.
  */
 export class AmazonPush implements ConnectorPush {
   private readonly target: AmazonTarget;
   private readonly settings: AmazonConnectionSettings;
-  private readonly channelCode: string;
   /** Patches the application's shared budget granted this run and not sent yet. */
   private applicationPatches = 0;
 
@@ -93,7 +95,6 @@ export class AmazonPush implements ConnectorPush {
       marketplaceIds: this.settings.marketplaceIds,
       ...credentials,
     };
-    this.channelCode = ledger.connection.locations.pool;
   }
 
   /** Orders first (when due), then shipments to confirm, then stock. */
@@ -153,13 +154,14 @@ export class AmazonPush implements ConnectorPush {
       const lookedUp = await this.lookUp(token, only);
       if (lookedUp) return lookedUp;
       const sent = new Set(this.ledger.db.select({ key: inFlight.key, quantities: inFlight.quantities }).from(inFlight).all().flatMap((row) => row.quantities.map((q) => q.sku)));
-      const pending = this.ledger.pending(maxFeedMessages, [only ? inArray(remoteSkus.sku, only) : undefined]).filter((row) => row.remoteId !== null && !sent.has(row.sku));
+      const pending = bySku(this.ledger.pending(maxFeedMessages, [only ? inArray(remoteSkus.sku, only) : undefined]).filter((row) => row.remoteId !== null && !sent.has(row.sku)));
       if (pending.length === 0) {
         if (sent.size > 0) return { kind: "wait", wakeAt: this.ledger.now() + readBackAfterMs, reason: "waiting for Amazon to apply accepted patches" };
         this.ledger.setState("idle");
         return { kind: "idle" };
       }
-      const step = !only && pending.length > this.settings.feedThreshold && this.feedAllowed() ? await this.submitFeed(token, pending) : await this.patch(token, pending[0]!, pending.length);
+      const step =
+        !only && pending.length > this.settings.feedThreshold && this.feedAllowed() ? await this.submitFeed(token, pending.flatMap(([, rows]) => rows)) : await this.patch(token, pending[0]![1], pending.length);
       if (step) return step;
     }
   }
@@ -197,22 +199,22 @@ export class AmazonPush implements ConnectorPush {
 
   /** Reads the product type of new SKUs from their listings; a SKU without a listing becomes an exception. */
   private async lookUp(token: string, only: string[] | null): Promise<PushStep | null> {
-    for (const row of this.ledger.pending(50, [isNull(remoteSkus.remoteId), only ? inArray(remoteSkus.sku, only) : undefined])) {
+    for (const [sku] of bySku(this.ledger.pending(50, [isNull(remoteSkus.remoteId), only ? inArray(remoteSkus.sku, only) : undefined]))) {
       const wait = this.budget("read", "listing reads");
       if (wait) return wait;
-      const listing = await getListing(this.target, token, row.sku, "summaries");
+      const listing = await getListing(this.target, token, sku, "summaries");
       if (!listing.ok && listing.kind === "notFound") {
-        await this.ledger.unmapped([row.sku], "Amazon has no listing for this SKU");
+        await this.ledger.unmapped([sku], "Amazon has no listing for this SKU");
         continue;
       }
       if (!listing.ok) return this.failed(listing);
       const summaries = listing.data.summaries ?? [];
       const productType = (summaries.find((s) => this.settings.marketplaceIds.includes(s.marketplaceId)) ?? summaries[0])?.productType;
       if (!productType) {
-        await this.ledger.unmapped([row.sku], "Amazon's listing of this SKU names no product type");
+        await this.ledger.unmapped([sku], "Amazon's listing of this SKU names no product type");
         continue;
       }
-      this.ledger.db.update(remoteSkus).set({ remoteId: productType }).where(eq(remoteSkus.sku, row.sku)).run();
+      this.ledger.setRemoteId(sku, productType);
     }
     return null;
   }
@@ -239,39 +241,59 @@ export class AmazonPush implements ConnectorPush {
     return null;
   }
 
-  /** One SKU by patchListingsItem; accepted, it waits in in_flight to be read back. */
-  private async patch(token: string, row: RemoteSkuRow, pending: number): Promise<PushStep | null> {
+  /** The channel code each quantity goes to: its target's. */
+  private channelQuantities(quantities: { target?: string; quantity: number }[]): ChannelQuantity[] {
+    return quantities.map((q) => ({ channelCode: this.ledger.remoteLocation(targetOf(q))!, quantity: q.quantity }));
+  }
+
+  /** One SKU (every pending target of it) by patchListingsItem; accepted, it waits in in_flight to be read back. */
+  private async patch(token: string, rows: RemoteSkuRow[], pending: number): Promise<PushStep | null> {
+    const row = rows[0]!;
     const shared = await this.applicationPatch(pending);
     if (shared) return shared;
     const wait = this.budget("write", "patches");
     if (wait) return wait;
-    const answer = await patchQuantity(this.target, token, row.sku, row.remoteId!, this.channelCode, row.wanted);
+    const quantities = rows.map((r) => ({ target: r.target, sku: r.sku, remoteId: r.remoteId!, quantity: r.wanted, changeFromQuantity: null, wantedSeq: r.wantedSeq, changedAt: r.changedAt }));
+    const answer = await patchQuantity(this.target, token, row.sku, row.remoteId!, this.channelQuantities(quantities));
     if (!answer.ok) return answer.kind === "notFound" ? (await this.ledger.unmapped([row.sku], "Amazon has no listing for this SKU"), null) : this.failed(answer);
     if (answer.data.status !== "ACCEPTED") {
       const issues = (answer.data.issues ?? []).map((issue) => `${issue.code}: ${issue.message}`).join("; ");
       await this.ledger.unmapped([row.sku], `Amazon refused the patch (${answer.data.status}): ${issues || "no issue given"}`);
       return null;
     }
-    const quantities = [{ sku: row.sku, remoteId: row.remoteId!, quantity: row.wanted, changeFromQuantity: null, wantedSeq: row.wantedSeq, changedAt: row.changedAt }];
     this.ledger.db.insert(inFlight).values({ key: `patch-${row.sku}`, quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: answer.data.submissionId }).onConflictDoNothing().run();
     this.ledger.setState("syncing");
     return null;
   }
 
-  /** Reads accepted patches back: confirmed once the listing shows the quantity, sent again if it never does. */
+  /**
+   * Reads accepted patches back: each channel code is confirmed once the
+   * listing shows its quantity (the patch is done when all are), and the
+   * codes never shown go out again.
+   */
   private async readBack(token: string, patches: InFlightRow[]): Promise<PushStep | null> {
     const now = this.ledger.now();
     for (const row of patches.filter((p) => now - p.createdAt >= readBackAfterMs)) {
-      const q = row.quantities[0]!;
       const wait = this.budget("read", "listing reads");
       if (wait) return wait;
-      const listing = await getListing(this.target, token, q.sku, "fulfillmentAvailability");
+      const listing = await getListing(this.target, token, row.quantities[0]!.sku, "fulfillmentAvailability");
       if (!listing.ok) return this.failed(listing);
-      const shown = listing.data.fulfillmentAvailability?.find((f) => f.fulfillmentChannelCode === this.channelCode)?.quantity;
-      if (shown === q.quantity) this.ledger.confirm([q], () => this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run());
-      else if (now - row.createdAt > patchGiveUpMs) this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run();
+      const shown = new Map((listing.data.fulfillmentAvailability ?? []).map((f) => [f.fulfillmentChannelCode, f.quantity]));
+      const applied = row.quantities.filter((q) => shown.get(this.ledger.remoteLocation(targetOf(q)) ?? "") === q.quantity);
+      const waiting = row.quantities.filter((q) => !applied.includes(q));
+      const settle =
+        waiting.length === 0 || now - row.createdAt > patchGiveUpMs
+          ? () => this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run()
+          : () => this.ledger.db.update(inFlight).set({ quantities: waiting }).where(eq(inFlight.key, row.key)).run();
+      if (applied.length > 0) this.ledger.confirm(applied, settle);
+      else this.ledger.options.transaction(settle);
     }
     return null;
+  }
+
+  /** The feed's messages: one per SKU, in the order the feed row holds them, so `messageId` n is always the same SKU's. */
+  private feedMessages(row: InFlightRow): [string, InFlightRow["quantities"]][] {
+    return bySku(row.quantities);
   }
 
   private feedAllowed(): boolean {
@@ -280,7 +302,7 @@ export class AmazonPush implements ConnectorPush {
 
   /** Stores the feed's messages, then uploads and submits the document; its feed id is stored once Amazon gives one. */
   private async submitFeed(token: string, pending: RemoteSkuRow[]): Promise<PushStep | null> {
-    const quantities = pending.map((row) => ({ sku: row.sku, remoteId: row.remoteId!, quantity: row.wanted, changeFromQuantity: null, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
+    const quantities = pending.map((row) => ({ target: row.target, sku: row.sku, remoteId: row.remoteId!, quantity: row.wanted, changeFromQuantity: null, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
     const row: InFlightRow = { key: `feed-${this.ledger.connection.batches + 1}`, quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: null };
     this.ledger.save({ batches: this.ledger.connection.batches + 1 });
     this.ledger.db.insert(inFlight).values(row).run();
@@ -303,8 +325,8 @@ export class AmazonPush implements ConnectorPush {
       if (documentWait) return documentWait;
       const document = await createFeedDocument(this.target, token);
       if (!document.ok) return this.failed(document);
-      const messages = row.quantities.map((q, index) => ({ messageId: index + 1, sku: q.sku, productType: q.remoteId, quantity: q.quantity }));
-      const uploaded = await uploadFeedDocument(document.data.url, listingsFeed(this.settings.sellerId, this.channelCode, messages), this.target.timeoutMs);
+      const messages = this.feedMessages(row).map(([sku, quantities], index) => ({ messageId: index + 1, sku, productType: quantities[0]!.remoteId, quantities: this.channelQuantities(quantities) }));
+      const uploaded = await uploadFeedDocument(document.data.url, listingsFeed(this.settings.sellerId, messages), this.target.timeoutMs);
       if (!uploaded.ok) return this.failed(uploaded);
       const feedWait = this.budget("feed", "feed submissions");
       if (feedWait) return feedWait;
@@ -333,9 +355,13 @@ export class AmazonPush implements ConnectorPush {
     if (!report.ok) return this.failed(report);
     const errors = new Map<number, string>();
     for (const issue of report.data.issues ?? []) if (issue.severity === "ERROR") errors.set(issue.messageId, `${issue.code}: ${issue.message}`);
-    const accepted = row.quantities.filter((_, index) => !errors.has(index + 1));
+    const messages = this.feedMessages(row);
+    const accepted = messages.filter((_, index) => !errors.has(index + 1)).flatMap(([, quantities]) => quantities);
     this.ledger.confirm(accepted, () => this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run());
-    for (const [messageId, message] of errors) await this.ledger.unmapped([row.quantities[messageId - 1]!.sku], `Amazon refused it in feed ${row.remoteRef}: ${message}`);
+    for (const [messageId, message] of errors) {
+      const sku = messages[messageId - 1]?.[0];
+      if (sku !== undefined) await this.ledger.unmapped([sku], `Amazon refused it in feed ${row.remoteRef}: ${message}`);
+    }
     this.ledger.setState("syncing");
     return { kind: "idle" };
   }

@@ -6,7 +6,7 @@ import type { ConnectionState } from "../../shared/schemas/connections.ts";
 import { exceptionQueue, type ConnectionIdentity } from "../objects.ts";
 import * as schema from "../schema/channel-connection.ts";
 
-const { connection, remoteSkus, activity, confirmLags } = schema;
+const { connection, remoteSkus, activity, confirmLags, poolTarget } = schema;
 
 /** Where a run of a push stopped: nothing left, or when to go on (and why), or stopped until a person acts. */
 export type PushStep = { kind: "idle" } | { kind: "wait"; wakeAt: number; reason: string } | { kind: "stopped"; reason: string };
@@ -24,6 +24,18 @@ export interface ConnectorPush {
 export type ConnectionRow = typeof connection.$inferSelect;
 export type RemoteSkuRow = typeof remoteSkus.$inferSelect;
 export type Remote = ConnectionRow["type"];
+
+/** The target a quantity of a write is for: written before targets existed, the pool. */
+export function targetOf(quantity: { target?: string }): string {
+  return quantity.target ?? poolTarget;
+}
+
+/** Groups rows by SKU, in the order each SKU first appears (so the same rows always make the same groups). */
+export function bySku<Row extends { sku: string }>(rows: readonly Row[]): [string, Row[]][] {
+  const groups = new Map<string, Row[]>();
+  for (const row of rows) groups.set(row.sku, [...(groups.get(row.sku) ?? []), row]);
+  return [...groups];
+}
 
 /**
  * When to look at a bulk feed again: a tenth of the time it has been in
@@ -70,15 +82,30 @@ export class PushLedger {
     return this.options.now();
   }
 
-  /** Pending SKUs the remote is not known to lack, oldest change first; `where` narrows them. */
+  /**
+   * The remote location a target's values go to: the pool's, or the
+   * location's mapping. Null for a target no longer mapped (its rows were
+   * deleted when the mapping was, so a push never meets one).
+   */
+  remoteLocation(target: string): string | null {
+    const { locations } = this.connection;
+    return (target === poolTarget ? locations.pool : locations.byLocation?.[target]) ?? null;
+  }
+
+  /** Pending (target, SKU) rows the remote is not known to lack, oldest change first, whichever the target; `where` narrows them. */
   pending(limit: number, where: (SQL | undefined)[] = []): RemoteSkuRow[] {
     return this.db
       .select()
       .from(remoteSkus)
       .where(and(eq(remoteSkus.pending, true), eq(remoteSkus.unmapped, false), ...where))
-      .orderBy(asc(remoteSkus.wantedSeq))
+      .orderBy(asc(remoteSkus.changedAt), asc(remoteSkus.wantedSeq))
       .limit(limit)
       .all();
+  }
+
+  /** Sets what belongs to the SKU itself (its remote id) on the rows of every target. */
+  setRemoteId(sku: string, remoteId: string): void {
+    this.db.update(remoteSkus).set({ remoteId }).where(eq(remoteSkus.sku, sku)).run();
   }
 
   /** Whether any fulfilment waits to be confirmed to the remote. */
@@ -86,16 +113,21 @@ export class PushLedger {
     return this.db.select({ id: schema.shipments.eventId }).from(schema.shipments).where(eq(schema.shipments.state, "pending")).limit(1).get() !== undefined;
   }
 
-  /** The remote confirmed `quantity` for each SKU: pending only if Shelfsync wants another value since. */
-  confirm(confirmed: { sku: string; quantity: number; changedAt: number }[], also?: () => void): void {
+  /** The remote confirmed `quantity` for each SKU at its target: pending only if Shelfsync wants another value since. */
+  confirm(confirmed: { target?: string; sku: string; quantity: number; changedAt: number }[], also?: () => void): void {
     const now = this.now();
     const minute = Math.floor(now / 60_000);
+    const lags: number[] = [];
     this.options.transaction(() => {
       for (const q of confirmed) {
-        const current = this.db.select({ wanted: remoteSkus.wanted }).from(remoteSkus).where(eq(remoteSkus.sku, q.sku)).get();
-        this.db.update(remoteSkus).set({ remote: q.quantity, confirmedAt: now, pending: current?.wanted !== q.quantity }).where(eq(remoteSkus.sku, q.sku)).run();
+        const row = and(eq(remoteSkus.target, targetOf(q)), eq(remoteSkus.sku, q.sku));
+        const current = this.db.select({ wanted: remoteSkus.wanted }).from(remoteSkus).where(row).get();
+        // A target forgotten meanwhile (its mapping removed) has no row: nothing to record there.
+        if (!current) continue;
+        this.db.update(remoteSkus).set({ remote: q.quantity, confirmedAt: now, pending: current.wanted !== q.quantity }).where(row).run();
+        lags.push(now - q.changedAt);
       }
-      for (const [bucket, count] of countByBucket(confirmed.map((q) => now - q.changedAt))) {
+      for (const [bucket, count] of countByBucket(lags)) {
         this.db
           .insert(confirmLags)
           .values({ minute, bucket, count })
@@ -106,8 +138,12 @@ export class PushLedger {
     });
   }
 
-  /** The remote has no item for these SKUs: not retried in a loop, an exception for a person (its replay pushes them again). */
-  async unmapped(skus: string[], reason: string): Promise<void> {
+  /**
+   * The remote has no item for these SKUs: not retried in a loop at any
+   * target, one exception per SKU for a person (its replay pushes them again).
+   */
+  async unmapped(named: string[], reason: string): Promise<void> {
+    const skus = [...new Set(named)];
     if (skus.length === 0) return;
     this.db.update(remoteSkus).set({ unmapped: true, remoteId: null }).where(inArray(remoteSkus.sku, skus)).run();
     const { tenantId, connectionId } = this.options.identity;

@@ -1,9 +1,9 @@
-import { eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { sha256Hex } from "../../shared/ids.ts";
-import type { ShopifyConnectionSettings, ShopifyCredentials, ShopifyLocations } from "../../shared/schemas/connections.ts";
+import type { ShopifyConnectionSettings, ShopifyCredentials } from "../../shared/schemas/connections.ts";
 import * as schema from "../schema/channel-connection.ts";
 import { affordableAt, spend, type BucketState } from "./cost-bucket.ts";
-import type { ConnectorPush, PushLedger, PushStep } from "./push-ledger.ts";
+import { targetOf, type ConnectorPush, type PushLedger, type PushStep } from "./push-ledger.ts";
 import { ShopifyShipments, type ShopifyBudget } from "./shopify-shipments.ts";
 import { availableAt, inventoryItemsOf, maxQuantitiesPerCall, setAvailable, skusPerLookup, type ShopifyAnswer, type ShopifyTarget, type ShopifyUserError } from "./shopify-admin.ts";
 
@@ -15,15 +15,16 @@ const defaultCallCost = 10;
 /** User errors about one quantity's item, and what the exception says of them. */
 const itemRefusals: Record<string, string> = {
   INVALID_INVENTORY_ITEM: "Shopify refused the inventory item (INVALID_INVENTORY_ITEM)",
-  ITEM_NOT_STOCKED_AT_LOCATION: "The item is not stocked at the connection's Shopify location (ITEM_NOT_STOCKED_AT_LOCATION): stock it there, then replay",
+  ITEM_NOT_STOCKED_AT_LOCATION: "The item is not stocked at one of the connection's Shopify locations (ITEM_NOT_STOCKED_AT_LOCATION): stock it there, then replay",
 };
 
 type InFlightRow = typeof inFlight.$inferSelect;
 
 /**
  * One run of a Shopify connection's push: looks up the inventory item of new
- * SKUs (once; an unknown SKU becomes an exception), then sets `available` at
- * the pool's location for pending SKUs, up to 250 a call, each call inside
+ * SKUs (once; an unknown SKU becomes an exception), then sets `available`
+ * for pending (target, SKU) rows, each at its target's Shopify location (the
+ * pool's, or a Shelfsync location's own), up to 250 a call, each call inside
  * the shop's cost bucket. A call is written to `in_flight` before it goes,
  * with its `@idempotent` key; after a crash, a timeout or a throttled answer
  * it is sent again unchanged, so Shopify applies it once. `changeFromQuantity`
@@ -33,7 +34,6 @@ type InFlightRow = typeof inFlight.$inferSelect;
 export class ShopifyPush implements ConnectorPush, ShopifyBudget {
   private readonly db: PushLedger["db"];
   private readonly target: ShopifyTarget;
-  private readonly locationId: string;
   private bucket: BucketState;
   private writeCost: number;
   /** What looking up one SKU costs: a variant and its inventory item are objects (plus 2 for the connection). */
@@ -49,7 +49,6 @@ export class ShopifyPush implements ConnectorPush, ShopifyBudget {
     this.db = ledger.db;
     const settings = ledger.connection.settings as ShopifyConnectionSettings;
     this.target = { baseUrl: settings.baseUrl ?? `https://${settings.shopDomain}`, apiVersion: settings.apiVersion, accessToken: credentials.accessToken, now: () => ledger.now() };
-    this.locationId = (ledger.connection.locations as ShopifyLocations).pool;
     this.bucket = bucket;
     this.writeCost = ledger.connection.writeCost ?? defaultCallCost;
   }
@@ -93,7 +92,7 @@ export class ShopifyPush implements ConnectorPush, ShopifyBudget {
     for (;;) {
       // No more than the bucket can ever hold: a call above its size would be throttled however long it waited.
       const fit = Math.max(1, Math.min(skusPerLookup, Math.floor((this.bucket.maximumAvailable - 2) / this.lookupCostPerSku)));
-      const skus = this.ledger.pending(fit, [isNull(remoteSkus.remoteId)]).map((row) => row.sku);
+      const skus = [...new Set(this.ledger.pending(fit, [isNull(remoteSkus.remoteId)]).map((row) => row.sku))];
       if (skus.length === 0) return { kind: "idle" };
       const cost = 2 + this.lookupCostPerSku * skus.length;
       const wait = this.waitForBudget(cost);
@@ -104,17 +103,17 @@ export class ShopifyPush implements ConnectorPush, ShopifyBudget {
       if (!answer.ok) return { kind: "idle" };
       if (answer.cost !== null) this.lookupCostPerSku = Math.max(1, Math.ceil((answer.cost - 2) / skus.length));
       this.ledger.options.transaction(() => {
-        for (const [sku, id] of answer.data) this.db.update(remoteSkus).set({ remoteId: id }).where(eq(remoteSkus.sku, sku)).run();
+        for (const [sku, id] of answer.data) this.ledger.setRemoteId(sku, id);
       });
       await this.ledger.unmapped(skus.filter((sku) => !answer.data.has(sku)), "Shopify has no product variant with this SKU");
     }
   }
 
-  /** The next call: up to 250 pending SKUs (or only `only`), oldest change first, written to in_flight before it goes. */
+  /** The next call: up to 250 pending (target, SKU) quantities (or only `only`'s), oldest change first, written to in_flight before it goes. */
   private nextBatch(only: string[] | null): InFlightRow | null {
     const rows = this.ledger.pending(maxQuantitiesPerCall, [only ? inArray(remoteSkus.sku, only) : undefined]).filter((row) => row.remoteId !== null);
     if (rows.length === 0) return null;
-    const quantities = rows.map((row) => ({ sku: row.sku, remoteId: row.remoteId!, quantity: row.wanted, changeFromQuantity: row.remote, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
+    const quantities = rows.map((row) => ({ target: row.target, sku: row.sku, remoteId: row.remoteId!, quantity: row.wanted, changeFromQuantity: row.remote, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
     const row: InFlightRow = { key: "", quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: null };
     return row;
   }
@@ -132,7 +131,7 @@ export class ShopifyPush implements ConnectorPush, ShopifyBudget {
       this.db.insert(inFlight).values(batch).onConflictDoNothing().run();
     }
     this.db.update(inFlight).set({ tries: batch.tries + 1 }).where(eq(inFlight.key, batch.key)).run();
-    const quantities = batch.quantities.map(({ remoteId, quantity, changeFromQuantity }) => ({ inventoryItemId: remoteId, locationId: this.locationId, quantity, changeFromQuantity }));
+    const quantities = batch.quantities.map((q) => ({ inventoryItemId: q.remoteId, locationId: this.ledger.remoteLocation(targetOf(q))!, quantity: q.quantity, changeFromQuantity: q.changeFromQuantity }));
     const answer = await setAvailable(this.target, quantities, batch.key, `gid://shelfsync/Connection/${this.ledger.options.identity.connectionId}`);
     this.ledger.record("write", 1);
     const failed = this.settleCall(answer, this.writeCost);
@@ -176,13 +175,22 @@ export class ShopifyPush implements ConnectorPush, ShopifyBudget {
    * read), the next write sets Shelfsync's value without a compare.
    */
   private async readBack(stale: InFlightRow["quantities"]): Promise<void> {
-    this.db.update(remoteSkus).set({ remote: null, pending: true }).where(inArray(remoteSkus.sku, stale.map((q) => q.sku))).run();
-    const cost = this.readCostPerItem * stale.length;
-    if (cost > this.bucket.maximumAvailable || this.waitForBudget(cost)) return;
-    const levels = await availableAt(this.target, stale.map((q) => q.remoteId), this.locationId);
-    if (this.settleCall(levels, cost) || !levels.ok) return;
-    if (levels.cost !== null) this.readCostPerItem = Math.max(1, Math.ceil(levels.cost / stale.length));
-    for (const q of stale) this.db.update(remoteSkus).set({ remote: levels.data.get(q.remoteId) ?? null }).where(eq(remoteSkus.sku, q.sku)).run();
+    const rowOf = (q: InFlightRow["quantities"][number]) => and(eq(remoteSkus.target, targetOf(q)), eq(remoteSkus.sku, q.sku));
+    for (const q of stale) this.db.update(remoteSkus).set({ remote: null, pending: true }).where(rowOf(q)).run();
+    // One read per Shopify location: a level is read at one location at a time.
+    const byLocation = new Map<string, InFlightRow["quantities"]>();
+    for (const q of stale) {
+      const locationId = this.ledger.remoteLocation(targetOf(q));
+      if (locationId !== null) byLocation.set(locationId, [...(byLocation.get(locationId) ?? []), q]);
+    }
+    for (const [locationId, quantities] of byLocation) {
+      const cost = this.readCostPerItem * quantities.length;
+      if (cost > this.bucket.maximumAvailable || this.waitForBudget(cost)) return;
+      const levels = await availableAt(this.target, quantities.map((q) => q.remoteId), locationId);
+      if (this.settleCall(levels, cost) || !levels.ok) return;
+      if (levels.cost !== null) this.readCostPerItem = Math.max(1, Math.ceil(levels.cost / quantities.length));
+      for (const q of quantities) this.db.update(remoteSkus).set({ remote: levels.data.get(q.remoteId) ?? null }).where(rowOf(q)).run();
+    }
   }
 
   /**
@@ -221,11 +229,11 @@ export class ShopifyPush implements ConnectorPush, ShopifyBudget {
     return null;
   }
 
-  /** The call's `@idempotent` key, from Shelfsync's own changes it carries: a UUID-shaped digest. */
+  /** The call's `@idempotent` key, from Shelfsync's own changes it carries (each named by target, SKU and feed sequence): a UUID-shaped digest. */
   private async keyOf(batch: InFlightRow): Promise<string> {
     const seq = this.ledger.connection.batches + 1;
     this.ledger.save({ batches: seq });
-    const content = batch.quantities.map((q) => `${q.sku}@${q.wantedSeq}=${q.quantity}`).join(",");
+    const content = batch.quantities.map((q) => `${q.target ? `${q.target}/` : ""}${q.sku}@${q.wantedSeq}=${q.quantity}`).join(",");
     const { tenantId, connectionId } = this.ledger.options.identity;
     const hex = await sha256Hex(`${tenantId}/${connectionId}#${seq}:${content}`);
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;

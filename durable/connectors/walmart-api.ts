@@ -57,11 +57,11 @@ export async function setInventory(target: WalmartTarget, token: string, sku: st
   return call(target, token, "PUT", `/v3/inventory?${query}`, { body: JSON.stringify({ sku, quantity: { unit: "EACH", amount } }), headers: { "content-type": "application/json" } });
 }
 
-/** Submits an MP_INVENTORY feed (spec 1.5) setting each SKU's quantity at `shipNode`; answers its feed id. */
-export async function submitInventoryFeed(target: WalmartTarget, token: string, shipNode: string, items: { sku: string; amount: number }[]): Promise<WalmartAnswer<string>> {
+/** Submits an MP_INVENTORY feed (spec 1.5) setting each SKU's quantity at each of its ship nodes (one item per SKU); answers its feed id. */
+export async function submitInventoryFeed(target: WalmartTarget, token: string, items: { sku: string; nodes: { shipNode: string; amount: number }[] }[]): Promise<WalmartAnswer<string>> {
   const feed = {
     inventoryHeader: { version: "1.5" },
-    inventory: items.map(({ sku, amount }) => ({ sku, shipNodes: [{ shipNode, quantity: { unit: "EACH", amount } }] })),
+    inventory: items.map(({ sku, nodes }) => ({ sku, shipNodes: nodes.map(({ shipNode, amount }) => ({ shipNode, quantity: { unit: "EACH", amount } })) })),
   };
   const form = new FormData();
   form.append("file", new Blob([JSON.stringify(feed)], { type: "application/json" }), "inventory.json");

@@ -2,7 +2,7 @@ import { eq, inArray } from "drizzle-orm";
 import type { WalmartConnectionSettings, WalmartCredentials } from "../../shared/schemas/connections.ts";
 import * as schema from "../schema/channel-connection.ts";
 import { affordableAt, spend, type BucketState } from "./cost-bucket.ts";
-import { feedPollDelayMs, type ConnectorPush, type PushLedger, type PushStep } from "./push-ledger.ts";
+import { bySku, feedPollDelayMs, targetOf, type ConnectorPush, type PushLedger, type PushStep, type RemoteSkuRow } from "./push-ledger.ts";
 import { feedStatus, fetchToken, setInventory, submitInventoryFeed, type WalmartAnswer, type WalmartTarget, type WalmartToken } from "./walmart-api.ts";
 import { WalmartOrders } from "./walmart-orders.ts";
 import { WalmartShipments } from "./walmart-shipments.ts";
@@ -24,10 +24,12 @@ export interface TokenHolder {
 }
 
 /**
- * One run of a Walmart connection's push. A few pending SKUs go out one
- * `PUT /v3/inventory` each, paced by `inventoryCallsPerMinute`; more than
- * `feedThreshold` go out as one MP_INVENTORY feed (at most 10 an hour, as
- * Walmart allows), followed until processed and settled per item. Values
+ * One run of a Walmart connection's push. A few pending (target, SKU) rows go
+ * out one `PUT /v3/inventory?sku=…&shipNode=…` each (the target's ship node:
+ * the pool's or a Shelfsync location's own), paced by
+ * `inventoryCallsPerMinute`; more than `feedThreshold` go out as one
+ * MP_INVENTORY feed (one item per SKU listing each of its ship nodes; at most
+ * 10 an hour, as Walmart allows), followed until processed and settled per item. Values
  * are absolute, so a call or feed sent twice (after a crash before its
  * answer was stored) sets the same figures twice: idempotent in effect. A
  * feed in flight is stored before it is submitted and its id once Walmart
@@ -36,7 +38,6 @@ export interface TokenHolder {
 export class WalmartPush implements ConnectorPush {
   private readonly target: WalmartTarget;
   private readonly settings: WalmartConnectionSettings;
-  private readonly shipNode: string;
   private bucket: BucketState;
 
   constructor(
@@ -46,7 +47,6 @@ export class WalmartPush implements ConnectorPush {
   ) {
     this.settings = ledger.connection.settings as WalmartConnectionSettings;
     this.target = { baseUrl: this.settings.baseUrl ?? "https://marketplace.walmartapis.com", serviceName: this.settings.serviceName, ...credentials };
-    this.shipNode = ledger.connection.locations.pool;
     const restoreRate = this.settings.inventoryCallsPerMinute / 60;
     const saved = ledger.connection.bucket;
     this.bucket = saved && saved.restoreRate === restoreRate ? saved : { maximumAvailable: this.settings.inventoryCallsPerMinute, currentlyAvailable: this.settings.inventoryCallsPerMinute, restoreRate, at: ledger.now() };
@@ -120,17 +120,17 @@ export class WalmartPush implements ConnectorPush {
     return answer.data.value;
   }
 
-  /** One SKU's quantity at the ship node, paced by the calls-per-minute budget. */
-  private async putOne(token: string, row: { sku: string; wanted: number; changedAt: number }): Promise<PushStep> {
+  /** One SKU's quantity at its target's ship node, paced by the calls-per-minute budget. */
+  private async putOne(token: string, row: RemoteSkuRow): Promise<PushStep> {
     const now = this.ledger.now();
     const at = affordableAt(this.bucket, 1, now);
     if (at > now) return { kind: "wait", wakeAt: at, reason: "pacing single-SKU updates to inventoryCallsPerMinute" };
     this.bucket = spend(this.bucket, 1, now);
-    const answer = await setInventory(this.target, token, row.sku, this.shipNode, row.wanted);
+    const answer = await setInventory(this.target, token, row.sku, this.ledger.remoteLocation(row.target)!, row.wanted);
     this.ledger.record("write", 1);
     this.ledger.save({ bucket: this.bucket });
     if (answer.ok) {
-      this.ledger.confirm([{ sku: row.sku, quantity: row.wanted, changedAt: row.changedAt }]);
+      this.ledger.confirm([{ target: row.target, sku: row.sku, quantity: row.wanted, changedAt: row.changedAt }]);
       this.ledger.setState("syncing");
       return { kind: "idle" };
     }
@@ -147,8 +147,8 @@ export class WalmartPush implements ConnectorPush {
   }
 
   /** Stores the feed's items, then submits it; its id is stored with them, and it is followed up by the next runs. */
-  private async submitFeed(token: string, pending: { sku: string; wanted: number; wantedSeq: number; changedAt: number }[]): Promise<PushStep> {
-    const quantities = pending.map((row) => ({ sku: row.sku, remoteId: row.sku, quantity: row.wanted, changeFromQuantity: null, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
+  private async submitFeed(token: string, pending: RemoteSkuRow[]): Promise<PushStep> {
+    const quantities = pending.map((row) => ({ target: row.target, sku: row.sku, remoteId: row.sku, quantity: row.wanted, changeFromQuantity: null, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
     const row: InFlightRow = { key: `feed-${this.ledger.connection.batches + 1}`, quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: null };
     this.ledger.save({ batches: this.ledger.connection.batches + 1 });
     this.ledger.db.insert(inFlight).values(row).run();
@@ -166,7 +166,8 @@ export class WalmartPush implements ConnectorPush {
         const oldest = this.ledger.recorded("feed", now - hourMs).oldest ?? now;
         return { kind: "wait", wakeAt: oldest + hourMs, reason: "Walmart allows 10 inventory feeds an hour" };
       }
-      const submitted = await submitInventoryFeed(this.target, token, this.shipNode, row.quantities.map((q) => ({ sku: q.sku, amount: q.quantity })));
+      const items = bySku(row.quantities).map(([sku, quantities]) => ({ sku, nodes: quantities.map((q) => ({ shipNode: this.ledger.remoteLocation(targetOf(q))!, amount: q.quantity })) }));
+      const submitted = await submitInventoryFeed(this.target, token, items);
       this.ledger.record("feed", 1);
       if (!submitted.ok) return this.failed(submitted);
       this.ledger.db.update(inFlight).set({ remoteRef: submitted.data }).where(eq(inFlight.key, row.key)).run();
@@ -187,11 +188,12 @@ export class WalmartPush implements ConnectorPush {
     }
     const items = new Map((status.itemDetails?.itemIngestionStatus ?? []).map((item) => [item.sku, item]));
     const succeeded = row.quantities.filter((q) => items.get(q.sku)?.ingestionStatus === "SUCCESS");
+    // Walmart settles a feed item (a SKU, every ship node it lists) as a whole.
     const refused = row.quantities.filter((q) => items.get(q.sku)?.ingestionStatus === "DATA_ERROR");
     this.ledger.confirm(succeeded, () => this.ledger.db.delete(inFlight).where(eq(inFlight.key, row.key)).run());
-    for (const q of refused) {
-      const error = items.get(q.sku)?.ingestionErrors?.ingestionError?.[0];
-      await this.ledger.unmapped([q.sku], `Walmart refused it in feed ${row.remoteRef}: ${error?.code ?? "DATA_ERROR"} ${error?.description ?? ""}`.trim());
+    for (const [sku] of bySku(refused)) {
+      const error = items.get(sku)?.ingestionErrors?.ingestionError?.[0];
+      await this.ledger.unmapped([sku], `Walmart refused it in feed ${row.remoteRef}: ${error?.code ?? "DATA_ERROR"} ${error?.description ?? ""}`.trim());
     }
     // Items neither confirmed nor refused (a system error, a timeout) stay pending and go out again.
     if (status.feedStatus === "ERROR" && succeeded.length === 0) return this.ledger.retryLater(`feed ${row.remoteRef} ended in ERROR`, "feed error");

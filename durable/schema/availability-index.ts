@@ -61,3 +61,13 @@ export const channelWatchers = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.channel, table.connectionId] })],
 );
+
+/** The connections that publish a location's own stock elsewhere (`locations.byLocation`): told (nudged) when its figures change. */
+export const locationWatchers = sqliteTable(
+  "location_watchers",
+  {
+    location: text("location").notNull(),
+    connectionId: text("connection_id").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.location, table.connectionId] }), index("location_watchers_connection").on(table.connectionId)],
+);

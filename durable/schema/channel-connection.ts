@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { AmazonConnectionSettings, ConnectionState, ShopifyConnectionSettings, WalmartConnectionSettings } from "../../shared/schemas/connections.ts";
+import type { AmazonConnectionSettings, ConnectionLocations, ConnectionState, ShopifyConnectionSettings, WalmartConnectionSettings } from "../../shared/schemas/connections.ts";
 import type { BucketState } from "../connectors/cost-bucket.ts";
 
 /**
@@ -15,11 +15,11 @@ export const connection = sqliteTable("connection", {
   sealedCredentials: text("sealed_credentials").notNull(),
   /** The credentials as GET shows them: each secret's last four characters. */
   maskedCredentials: text("masked_credentials", { mode: "json" }).$type<Record<string, string>>().notNull(),
-  locations: text("locations", { mode: "json" }).$type<{ pool: string }>().notNull(),
+  locations: text("locations", { mode: "json" }).$type<ConnectionLocations>().notNull(),
   enabled: integer("enabled", { mode: "boolean" }).notNull(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
-  /** The last change-feed sequence number read into remote_skus. */
+  /** The last sequence number of the channel's change feed read into remote_skus (the pool target's rows). */
   cursor: integer("cursor").notNull(),
   state: text("state").$type<ConnectionState>().notNull(),
   lastError: text("last_error"),
@@ -41,18 +41,27 @@ export const connection = sqliteTable("connection", {
   ordersPageToken: text("orders_page_token"),
 });
 
+/** The pool target: the channel's availability. Any other target is a Shelfsync location id, which is never empty. */
+export const poolTarget = "";
+
 /**
- * One row per SKU of the channel: the availability Shelfsync wants on the
- * remote (the latest of the change feed: changes coalesce here) and what the
- * remote last confirmed. A SKU is pending while they differ.
+ * One row per target and SKU: the availability Shelfsync wants on the
+ * remote (the latest of the target's change feed: changes coalesce here) and
+ * what the remote last confirmed. A target is the pool (`poolTarget`: the
+ * channel's availability, to `locations.pool`) or a Shelfsync location (its
+ * own available units, to its mapping in `locations.byLocation`). A row is
+ * pending while the two differ. What belongs to the SKU itself (its remote
+ * id, whether the remote lacks it) is the same on every target's row.
  */
 export const remoteSkus = sqliteTable(
   "remote_skus",
   {
-    sku: text("sku").primaryKey(),
+    target: text("target").notNull().default(""),
+    sku: text("sku").notNull(),
     wanted: integer("wanted").notNull(),
+    /** The change's sequence number in the target's own feed (the channel's, or the location's). */
     wantedSeq: integer("wanted_seq").notNull(),
-    /** When Shelfsync's availability took the value now wanted (epoch ms): the start of its sync lag. */
+    /** When Shelfsync's availability took the value now wanted (epoch ms): the start of its sync lag, and the push order across targets. */
     changedAt: integer("changed_at").notNull(),
     /** The remote's id for the SKU (Shopify: its inventory item); null until looked up. */
     remoteId: text("remote_id"),
@@ -63,8 +72,25 @@ export const remoteSkus = sqliteTable(
     confirmedAt: integer("confirmed_at"),
     pending: integer("pending", { mode: "boolean" }).notNull(),
   },
-  (table) => [index("remote_skus_pending").on(table.pending, table.wantedSeq)],
+  (table) => [primaryKey({ columns: [table.target, table.sku] }), index("remote_skus_pending").on(table.pending, table.changedAt), index("remote_skus_sku").on(table.sku)],
 );
+
+/** How far the connection has read each mapped location's stock feed into remote_skus. */
+export const locationCursors = sqliteTable("location_cursors", {
+  location: text("location").primaryKey(),
+  cursor: integer("cursor").notNull(),
+});
+
+/** One quantity of a write: a SKU's value for one target. `target` absent (rows written before targets existed) is the pool. */
+export interface InFlightQuantity {
+  target?: string;
+  sku: string;
+  remoteId: string;
+  quantity: number;
+  changeFromQuantity: number | null;
+  wantedSeq: number;
+  changedAt: number;
+}
 
 /**
  * The remote write in flight, written before it is sent: after a crash or a
@@ -73,9 +99,7 @@ export const remoteSkus = sqliteTable(
  */
 export const inFlight = sqliteTable("in_flight", {
   key: text("key").primaryKey(),
-  quantities: text("quantities", { mode: "json" })
-    .$type<{ sku: string; remoteId: string; quantity: number; changeFromQuantity: number | null; wantedSeq: number; changedAt: number }[]>()
-    .notNull(),
+  quantities: text("quantities", { mode: "json" }).$type<InFlightQuantity[]>().notNull(),
   createdAt: integer("created_at").notNull(),
   tries: integer("tries").notNull(),
   /** What the remote calls the write once it took it (Walmart: the bulk feed's id), to follow it up. */

@@ -750,7 +750,7 @@ export interface paths {
         get: operations["getConnection"];
         /**
          * Connect a channel to its remote (a Shopify shop, a Walmart seller account): its availability is pushed there and kept there (tenant admin)
-         * @description The connection publishes the availability of `channel` (its pool, less its buffer, within its caps) to the remote location `locations.pool` (a Shopify location, a Walmart ship node), every change coalesced per SKU and sent within the remote's budget (Shopify's cost bucket; Walmart's pace of single updates and its 10 inventory feeds an hour). Credentials are write-only: stored encrypted, shown masked. `settings.baseUrl` points the connection at another host (https, or http to localhost) for tests and sandboxes. PUT again to change it: another channel starts over from that channel's current availability; new credentials lift a rejection.
+         * @description The connection publishes the availability of `channel` (its pool, less its buffer, within its caps) to the remote location `locations.pool` (a Shopify location, a Walmart ship node, an Amazon fulfillment_channel_code), and each Shelfsync location of `locations.byLocation` its own available units (on hand less safety stock less reservations, no channel rule) to a remote location of its own; every change coalesced per SKU and sent within the remote's budget (Shopify's cost bucket; Walmart's pace of single updates and its 10 inventory feeds an hour). Credentials are write-only: stored encrypted, shown masked. `locations` needs at least one target, no remote location twice, at most 50 locations, each one the tenant has (else 422 unknown_location). A location taken out of `byLocation` is forgotten: nothing is sent to its remote location again. `settings.baseUrl` points the connection at another host (https, or http to localhost) for tests and sandboxes. PUT again to change it: another channel starts over from that channel's current availability; new credentials lift a rejection.
          */
         put: operations["putConnection"];
         post?: never;
@@ -2696,8 +2696,15 @@ export interface components {
             notifyCustomer?: boolean;
         };
         ShopifyLocations: {
-            /** @example gid://shopify/Location/68231790836 */
-            pool: string;
+            /**
+             * @description The Shopify location that receives the channel's availability.
+             * @example gid://shopify/Location/68231790836
+             */
+            pool?: string;
+            /** @description Shelfsync location id → the Shopify location that receives that location's own available units (no channel buffer or caps). At most 50; each location must exist. */
+            byLocation?: {
+                [key: string]: string;
+            };
         };
         WalmartConnectionSettings: {
             /**
@@ -2733,8 +2740,15 @@ export interface components {
             orderPollSeconds?: number;
         };
         WalmartLocations: {
-            /** @example 10001234567 */
-            pool: string;
+            /**
+             * @description The Walmart ship node that receives the channel's availability.
+             * @example 10001234567
+             */
+            pool?: string;
+            /** @description Shelfsync location id → the Walmart ship node that receives that location's own available units (no channel buffer or caps). At most 50; each location must exist. */
+            byLocation?: {
+                [key: string]: string;
+            };
         };
         AmazonConnectionSettings: {
             /** @example A2EUQ1WTGCTBG2 */
@@ -2783,8 +2797,15 @@ export interface components {
             orderLookbackHours?: number;
         };
         AmazonLocations: {
-            /** @example DEFAULT */
-            pool: string;
+            /**
+             * @description The fulfillment_channel_code that receives the channel's availability.
+             * @example DEFAULT
+             */
+            pool?: string;
+            /** @description Shelfsync location id → the fulfillment_channel_code that receives that location's own available units (no channel buffer or caps). At most 50; each location must exist. */
+            byLocation?: {
+                [key: string]: string;
+            };
         };
         PutConnectionRequest: components["schemas"]["PutShopifyConnectionRequest"] | components["schemas"]["PutWalmartConnectionRequest"] | components["schemas"]["PutAmazonConnectionRequest"];
         PutShopifyConnectionRequest: {
@@ -2865,10 +2886,16 @@ export interface components {
              */
             state: "syncing" | "idle" | "throttled" | "failing" | "credentials_rejected" | "disabled";
             pending: {
-                /** @description SKUs whose latest availability the remote has not confirmed yet. */
+                /** @description SKUs whose latest availability the remote has not confirmed yet, at one target or more. */
                 skus: number;
                 /** @description How long the oldest of them has waited; null when none waits. */
                 oldestAgeSeconds: number | null;
+                /** @description Of them, those pending at `locations.pool`. */
+                pool: number;
+                /** @description Per location of `locations.byLocation`: its SKUs pending at its remote location. */
+                byLocation: {
+                    [key: string]: number;
+                };
             };
             budget: {
                 /** @description The remote's bucket size (Shopify: maximumAvailable cost points, as it last reported it; Walmart: single updates a minute). */
@@ -2900,6 +2927,10 @@ export interface components {
             } | null;
             /** @description How far in the channel's availability change feed the connection has read. */
             cursor: string;
+            /** @description Per location of `locations.byLocation`: how far in its stock feed the connection has read. */
+            locationCursors: {
+                [key: string]: string;
+            };
         };
         RateLimits: {
             /** @description Each API key of the tenant, counted in each edge isolate (docs/decisions/0019). */

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ChannelId, Timestamp } from "./common.ts";
+import { ChannelId, LocationId, Timestamp } from "./common.ts";
 
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
@@ -52,20 +52,60 @@ export const ShopifyCredentials = z
   .openapi("ShopifyCredentials");
 export type ShopifyCredentials = z.infer<typeof ShopifyCredentials>;
 
+/** The most Shelfsync locations one connection maps to remote locations of their own. */
+export const maxLocationMappings = 50;
+
 /**
- * Which remote location receives which Shelfsync availability. `pool`: the
- * channel's availability (its pool, less its buffer, within its caps) goes to
- * that one remote location.
+ * Which remote location receives which Shelfsync availability, for a remote
+ * whose locations `remote` describes (`what` names one in messages):
+ * `pool`, the channel's availability (its pool, less its buffer, within its
+ * caps); `byLocation`, a Shelfsync location's own available units (on hand
+ * less safety stock less reservations, never below 0), each to a remote
+ * location of its own. At least one of them; no remote location twice.
  */
-export const ShopifyLocations = z
-  .object({
-    pool: z
-      .string()
-      .regex(/^gid:\/\/shopify\/Location\/\d{1,20}$/, "a Shopify location id: gid://shopify/Location/<number>")
-      .openapi({ example: "gid://shopify/Location/68231790836" }),
-  })
-  .strict()
-  .openapi("ShopifyLocations");
+function locationMappings<Remote extends z.ZodString>(remote: Remote, what: string) {
+  return z
+    .object({
+      pool: remote.optional().openapi({ description: `The ${what} that receives the channel's availability.` }),
+      byLocation: z
+        .record(LocationId, remote)
+        .optional()
+        .openapi({
+          description: `Shelfsync location id → the ${what} that receives that location's own available units (no channel buffer or caps). At most ${maxLocationMappings}; each location must exist.`,
+        }),
+    })
+    .strict()
+    .superRefine((locations, context) => {
+      const mapped = Object.entries(locations.byLocation ?? {});
+      if (locations.pool === undefined && mapped.length === 0) {
+        context.addIssue({ code: "custom", message: `map the pool or at least one location to a ${what}`, path: [] });
+      }
+      if (mapped.length > maxLocationMappings) {
+        context.addIssue({ code: "custom", message: `at most ${maxLocationMappings} locations`, path: ["byLocation"] });
+      }
+      const seen = new Map<string, string>();
+      if (locations.pool !== undefined) seen.set(locations.pool, "pool");
+      for (const [location, target] of mapped) {
+        const before = seen.get(target);
+        if (before !== undefined) context.addIssue({ code: "custom", message: `${target} already receives ${before === "pool" ? "the pool" : `location ${before}`}: one ${what} per target`, path: ["byLocation", location] });
+        else seen.set(target, location);
+      }
+    });
+}
+
+/** What every remote's `locations` holds, its ids as that remote spells them. */
+export interface ConnectionLocations {
+  pool?: string;
+  byLocation?: Record<string, string>;
+}
+
+export const ShopifyLocations = locationMappings(
+  z
+    .string()
+    .regex(/^gid:\/\/shopify\/Location\/\d{1,20}$/, "a Shopify location id: gid://shopify/Location/<number>")
+    .openapi({ example: "gid://shopify/Location/68231790836" }),
+  "Shopify location",
+).openapi("ShopifyLocations");
 export type ShopifyLocations = z.infer<typeof ShopifyLocations>;
 
 /** The body of `PUT /v1/connections/{id}` for one remote: its type, the channel it publishes, and the remote's own parts. */
@@ -121,11 +161,9 @@ export const WalmartCredentials = z
   .openapi("WalmartCredentials");
 export type WalmartCredentials = z.infer<typeof WalmartCredentials>;
 
-/** `pool`: the ship node that receives the channel's availability. */
-export const WalmartLocations = z
-  .object({ pool: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a Walmart ship node id").openapi({ example: "10001234567" }) })
-  .strict()
-  .openapi("WalmartLocations");
+export const WalmartLocations = locationMappings(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "a Walmart ship node id").openapi({ example: "10001234567" }), "Walmart ship node").openapi(
+  "WalmartLocations",
+);
 
 export const PutWalmartConnectionRequest = connectionRequest("walmart", { settings: WalmartConnectionSettings, credentials: WalmartCredentials, locations: WalmartLocations }).openapi("PutWalmartConnectionRequest");
 
@@ -195,11 +233,10 @@ export const AmazonCredentials = z
   .openapi("AmazonCredentials");
 export type AmazonCredentials = z.infer<typeof AmazonCredentials>;
 
-/** `pool`: the `fulfillment_channel_code` whose quantity is the channel's availability. */
-export const AmazonLocations = z
-  .object({ pool: z.string().regex(/^[A-Z0-9_]{1,40}$/, "a fulfillment channel code, e.g. DEFAULT").openapi({ example: "DEFAULT" }) })
-  .strict()
-  .openapi("AmazonLocations");
+export const AmazonLocations = locationMappings(
+  z.string().regex(/^[A-Z0-9_]{1,40}$/, "a fulfillment channel code, e.g. DEFAULT").openapi({ example: "DEFAULT" }),
+  "fulfillment_channel_code",
+).openapi("AmazonLocations");
 
 export const PutAmazonConnectionRequest = connectionRequest("amazon", { settings: AmazonConnectionSettings, credentials: AmazonCredentials, locations: AmazonLocations }).openapi("PutAmazonConnectionRequest");
 
@@ -257,8 +294,10 @@ export const ConnectionStatus = z
     id: ConnectionId,
     state: ConnectionState,
     pending: z.object({
-      skus: z.number().int().openapi({ description: "SKUs whose latest availability the remote has not confirmed yet." }),
+      skus: z.number().int().openapi({ description: "SKUs whose latest availability the remote has not confirmed yet, at one target or more." }),
       oldestAgeSeconds: z.number().nullable().openapi({ description: "How long the oldest of them has waited; null when none waits." }),
+      pool: z.number().int().openapi({ description: "Of them, those pending at `locations.pool`." }),
+      byLocation: z.record(LocationId, z.number().int()).openapi({ description: "Per location of `locations.byLocation`: its SKUs pending at its remote location." }),
     }),
     budget: z.object({
       limit: z.number().nullable().openapi({ description: "The remote's bucket size (Shopify: maximumAvailable cost points, as it last reported it; Walmart: single updates a minute)." }),
@@ -276,6 +315,7 @@ export const ConnectionStatus = z
       .openapi({ description: "Over the last hour, counted by the minute: from the availability change in Shelfsync to the remote confirming that value. p50 and p99 are read from a log-linear histogram: never below the exact value, at most 6.25 % above it." }),
     lastError: z.object({ at: Timestamp, message: z.string() }).nullable(),
     cursor: z.string().openapi({ description: "How far in the channel's availability change feed the connection has read." }),
+    locationCursors: z.record(LocationId, z.string()).openapi({ description: "Per location of `locations.byLocation`: how far in its stock feed the connection has read." }),
   })
   .openapi("ConnectionStatus");
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;

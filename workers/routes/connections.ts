@@ -12,8 +12,10 @@ const readers = ["admin", "readonly"] as const;
 const put = connections.put("/v1/connections/{id}", "putConnection", {
   summary: "Connect a channel to its remote (a Shopify shop, a Walmart seller account): its availability is pushed there and kept there (tenant admin)",
   description: [
-    "The connection publishes the availability of `channel` (its pool, less its buffer, within its caps) to the remote location `locations.pool` (a Shopify location, a Walmart ship node),",
+    "The connection publishes the availability of `channel` (its pool, less its buffer, within its caps) to the remote location `locations.pool` (a Shopify location, a Walmart ship node, an Amazon fulfillment_channel_code),",
+    "and each Shelfsync location of `locations.byLocation` its own available units (on hand less safety stock less reservations, no channel rule) to a remote location of its own;",
     "every change coalesced per SKU and sent within the remote's budget (Shopify's cost bucket; Walmart's pace of single updates and its 10 inventory feeds an hour). Credentials are write-only: stored encrypted, shown masked.",
+    "`locations` needs at least one target, no remote location twice, at most 50 locations, each one the tenant has (else 422 unknown_location). A location taken out of `byLocation` is forgotten: nothing is sent to its remote location again.",
     "`settings.baseUrl` points the connection at another host (https, or http to localhost) for tests and sandboxes.",
     "PUT again to change it: another channel starts over from that channel's current availability; new credentials lift a rejection.",
   ].join(" "),
@@ -62,6 +64,12 @@ export const connectionRoutes = createRouter()
     const access = await authorize(c, { roles: ["admin"], channel: input.channel });
     if (!access.channel) throw new AppError("unknown_channel", `No channel ${input.channel}; create it with PUT /v1/channels/${input.channel}`);
     const { tenantId } = access.principal;
+    const mapped = Object.keys(input.locations.byLocation ?? {});
+    if (mapped.length > 0) {
+      const known = new Set((await access.registry.listLocations()).map((location) => location.id));
+      const unknown = mapped.filter((location) => !known.has(location));
+      if (unknown.length > 0) throw new AppError("unknown_location", `No location ${unknown.join(", ")}; create it with PUT /v1/locations/{location}`, { locations: unknown });
+    }
     const object = channelConnection(c.env, tenantId, id);
     const before = await object.get();
     const { connection, created } = await object.configure(input);
@@ -69,6 +77,7 @@ export const connectionRoutes = createRouter()
     if (before && before.channel !== input.channel) await index.watch(before.channel, id, false);
     await tenantRegistry(c.env, tenantId).recordConnection({ id, type: connection.type, channel: connection.channel, enabled: connection.enabled });
     await index.watch(connection.channel, id, connection.enabled);
+    await index.watchLocations(id, connection.enabled ? Object.keys(connection.locations.byLocation ?? {}) : []);
     return c.json(connection, created ? 201 : 200);
   })
   .openapi(list, async (c) => {
@@ -97,6 +106,8 @@ export const connectionRoutes = createRouter()
     const { principal } = await authorize(c, { roles: ["admin"] });
     const connection = (await channelConnection(c.env, principal.tenantId, id).disable()) ?? notFound(id);
     await tenantRegistry(c.env, principal.tenantId).recordConnection({ id, type: connection.type, channel: connection.channel, enabled: false });
-    await availabilityIndex(c.env, principal.tenantId).watch(connection.channel, id, false);
+    const index = availabilityIndex(c.env, principal.tenantId);
+    await index.watch(connection.channel, id, false);
+    await index.watchLocations(id, []);
     return c.json(connection, 200);
   });

@@ -5,7 +5,9 @@ import m0002 from './0002_rate_buckets.sql';
 import m0003 from './0003_orders_checked_at.sql';
 import m0004 from './0004_shipments.sql';
 import m0005 from './0005_orders_and_shipments.sql';
-import m0006 from './0006_confirm_lags.sql';
+import m0006 from './0006_remote_sku_target.sql';
+import m0007 from './0007_connection_locations.sql';
+import m0008 from './0008_confirm_lags.sql';
 
   export default {
     journal,
@@ -16,7 +18,9 @@ m0002,
 m0003,
 m0004,
 m0005,
-m0006
+m0006,
+m0007,
+m0008
     }
   }
   
