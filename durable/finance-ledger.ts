@@ -124,12 +124,12 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
     // Per group and line, summed by SQLite over each source's postings: a day's sources are never all in memory at once.
     const rows = this.ctx.storage.sql
       .exec<{ location: string; channel: string; currency: string; late: number; lineKind: JournalLineKind; lineDetail: string | null; amount: number; sourceCount: number }>(
-        `SELECT location, channel, currency, received_at >= ? AS late,
+        `SELECT c.location, c.channel, c.currency, c.received_at >= ? AS late,
                 json_extract(posting.value, '$.kind') AS lineKind, json_extract(posting.value, '$.detail') AS lineDetail,
                 sum(json_extract(posting.value, '$.amount')) AS amount, count(*) AS sourceCount
-           FROM contributions, json_each(contributions.postings) AS posting
-          WHERE journal_id IS NULL AND business_date = ?
-          GROUP BY location, channel, currency, late, lineKind, lineDetail`,
+           FROM contributions AS c, json_each(c.postings) AS posting
+          WHERE c.journal_id IS NULL AND c.business_date = ?
+          GROUP BY c.location, c.channel, c.currency, late, lineKind, lineDetail`,
         closesAt,
         date,
       )
@@ -224,10 +224,10 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
     if (!line) return fail("not_found", `No line ${lineNumber} in journal ${id}`);
     const rows = this.ctx.storage.sql
       .exec<{ seq: number; key: string; kind: SourceKind; sourceId: string; externalId: string; amount: number }>(
-        `SELECT seq, key, kind, source_id AS sourceId, external_id AS externalId, json_extract(posting.value, '$.amount') AS amount
-           FROM contributions, json_each(contributions.postings) AS posting
-          WHERE journal_id = ? AND seq > ? AND json_extract(posting.value, '$.kind') = ? AND coalesce(json_extract(posting.value, '$.detail'), '') = ?
-          ORDER BY seq LIMIT ?`,
+        `SELECT c.seq, c.key, c.kind, c.source_id AS sourceId, c.external_id AS externalId, json_extract(posting.value, '$.amount') AS amount
+           FROM contributions AS c, json_each(c.postings) AS posting
+          WHERE c.journal_id = ? AND c.seq > ? AND json_extract(posting.value, '$.kind') = ? AND coalesce(json_extract(posting.value, '$.detail'), '') = ?
+          ORDER BY c.seq LIMIT ?`,
         id,
         after,
         line.kind,
@@ -244,7 +244,7 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
   }
 
   /** Where a source went: each of its contributions, with its journal and the line each posting went into. */
-  async trace(kind: SourceKind, sourceId: string): Promise<SourceTrace> {
+  async traceSource(kind: SourceKind, sourceId: string): Promise<SourceTrace> {
     const rows = this.db.select().from(contributions).where(and(eq(contributions.kind, kind), eq(contributions.sourceId, sourceId))).orderBy(asc(contributions.seq)).all();
     const journalIds = [...new Set(rows.flatMap((row) => (row.journalId ? [row.journalId] : [])))];
     const linesOf = new Map<string, Map<string, number>>();

@@ -40,3 +40,25 @@ export function lineTotal(journal: Pick<Journal, "lines">, kind: JournalLine["ki
 export function sides(journal: Pick<Journal, "lines">): { debit: number; credit: number } {
   return { debit: journal.lines.reduce((t, l) => t + l.debit, 0), credit: journal.lines.reduce((t, l) => t + l.credit, 0) };
 }
+
+/** RFC 4180 rows: quoted fields may hold commas and doubled quotes. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (char === '"') quoted = false;
+      else field += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ",") row.push(field), (field = "");
+    else if (char === "\r" && text[i + 1] === "\n") {
+      row.push(field), rows.push(row), (row = []), (field = ""), i++;
+    } else field += char;
+  }
+  if (field !== "" || row.length > 0) row.push(field), rows.push(row);
+  return rows;
+}

@@ -124,5 +124,5 @@ export const financeRoutes = createRouter()
   .openapi(traceSource, async (c) => {
     const { kind, id } = c.req.valid("param");
     const { principal } = await authorize(c, { roles: readers });
-    return c.json(await financeLedger(c.env, principal.tenantId).trace(kind, id), 200);
+    return c.json(await financeLedger(c.env, principal.tenantId).traceSource(kind, id), 200);
   });
