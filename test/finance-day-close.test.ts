@@ -63,7 +63,7 @@ describe("a business day from the till and the web shop to the general ledger", 
       expect(trace.status).toBe(200);
       return trace.body.contributions.length > 0 ? trace.body : undefined;
     });
-    expect(orderTrace.contributions[0]).toMatchObject({ externalId: `web:${order.body.externalId}`, location: "wh-1", channel: "web", journalId: null });
+    expect(orderTrace!.contributions[0]).toMatchObject({ externalId: `web:${order.body.externalId}`, location: "wh-1", channel: "web", journalId: null });
 
     // Nothing is posted before the cut-off.
     expect(await journalsOf(tenant.adminKey, date)).toEqual([]);
