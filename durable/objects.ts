@@ -170,3 +170,8 @@ export function eventWebhook(env: Env, tenantId: string) {
 export function tenantAudit(env: Env, tenantId: string) {
   return env.TENANT_AUDIT.getByName(tenantId);
 }
+
+/** The books of one tenant: sources booked once, daily journals per location × channel, posted at the cut-off. */
+export function financeLedger(env: Env, tenantId: string) {
+  return env.FINANCE_LEDGER.getByName(tenantId);
+}

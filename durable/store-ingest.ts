@@ -10,14 +10,14 @@ import {
 } from "../shared/schemas/store-transactions.ts";
 import type { ResolvedCode } from "./catalog-store.ts";
 import migrations from "./migrations/store-ingest/migrations.js";
-import { availabilityIndex, catalogStore, exceptionQueue, parseName, skuObject, type StoreIdentity } from "./objects.ts";
+import { availabilityIndex, catalogStore, exceptionQueue, financeLedger, parseName, skuObject, type StoreIdentity } from "./objects.ts";
 import { chunks } from "./paging.ts";
 import * as schema from "./schema/store-ingest.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { exceptionsOf, shortages } from "./store-exceptions.ts";
 import { posMovementKey, posReference, type StoreMovement, type StoreMovementOutcome } from "./store-movements.ts";
 
-const { ingestMeta, transactions, receivedSequences } = schema;
+const { ingestMeta, ledgerOutbox, transactions, receivedSequences } = schema;
 
 type Meta = typeof ingestMeta.$inferSelect;
 type TransactionRow = typeof transactions.$inferSelect;
@@ -25,6 +25,12 @@ type Gap = StoreTransactionBatchResult["gaps"][number];
 
 /** How long a transaction may stay half-applied (after a crash) before the alarm finishes it. */
 export const pendingRetryMs = 30_000;
+
+/** How soon the alarm hands accepted transactions to the finance ledger again after it could not. */
+export const ledgerRetryMs = 60_000;
+
+/** Accepted transactions handed to the finance ledger in one call. */
+const ledgerBatch = 200;
 
 /** SKU objects called at once while a batch is applied. */
 const skuConcurrency = 32;
@@ -59,18 +65,19 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
     return this.serialized(() => this.ingestBatch(envelopes));
   }
 
-  /** Finishes transactions a crash left pending, when no batch came to do it. */
+  /** Finishes transactions a crash left pending, and hands accepted ones to the ledger, when no batch came to do it. */
   protected override async onAlarm(): Promise<number | null> {
     const meta = this.meta();
     if (!meta) return null;
-    await this.serialized(async () => {
+    return this.serialized(async () => {
       const pending = this.pendingRows();
-      if (pending.length === 0) return;
-      // A failed alarm is retried by the runtime, with backoff.
-      const { failed, cause } = await this.apply(meta, pending);
-      if (failed > 0) throw new Error(`${failed} pending POS transactions of ${meta.location} could not be applied: ${cause}`);
+      if (pending.length > 0) {
+        // A failed alarm is retried by the runtime, with backoff.
+        const { failed, cause } = await this.apply(meta, pending);
+        if (failed > 0) throw new Error(`${failed} pending POS transactions of ${meta.location} could not be applied: ${cause}`);
+      }
+      return (await this.handToLedger(meta)) ? null : this.now() + ledgerRetryMs;
     });
-    return null;
   }
 
   private async ingestBatch(envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
@@ -133,6 +140,7 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
       const { failed, cause } = await this.apply(meta, pending);
       // An infrastructure fault, not an answer: the agent resends the batch, as after any 5xx.
       if (failed > 0) throw new Error(`${failed} of ${pending.length} POS transactions of ${meta.location} could not be applied yet (${cause}); resend the batch`);
+      if (!(await this.handToLedger(meta))) await this.wakeBy(this.now() + ledgerRetryMs);
     }
     return { location: meta.location, results, highWaterMark, gaps: this.gaps(highWaterMark) };
   }
@@ -153,10 +161,36 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
     this.transaction(() => {
       for (const ids of chunks(applied.map((row) => row.transactionId))) {
         this.db.update(transactions).set({ status: "accepted", settledAt: now }).where(inArray(transactions.transactionId, ids)).run();
+        // Accepted and owed to the books in one write: the ledger hears of every accepted transaction, after this commits.
+        this.db.insert(ledgerOutbox).values(ids.map((transactionId) => ({ transactionId, queuedAt: now }))).onConflictDoNothing().run();
       }
     });
     const [firstFailure] = failedSkus;
     return { failed: rows.length - applied.length, cause: firstFailure && `SKU ${firstFailure[0]}: ${firstFailure[1]}` };
+  }
+
+  /**
+   * Hands accepted transactions to the tenant's finance ledger, oldest
+   * first, removing each only after the ledger booked it. False if the
+   * ledger could not be reached: they stay for the alarm.
+   */
+  private async handToLedger(meta: Meta): Promise<boolean> {
+    try {
+      for (;;) {
+        const rows = this.db
+          .select({ transactionId: ledgerOutbox.transactionId, body: transactions.body })
+          .from(ledgerOutbox)
+          .innerJoin(transactions, eq(transactions.transactionId, ledgerOutbox.transactionId))
+          .orderBy(asc(transactions.sequence))
+          .limit(ledgerBatch)
+          .all();
+        if (rows.length === 0) return true;
+        await financeLedger(this.env, meta.tenantId).contribute(rows.map((row) => ({ kind: "pos" as const, location: meta.location, transaction: row.body! })));
+        for (const ids of chunks(rows.map((row) => row.transactionId))) this.db.delete(ledgerOutbox).where(inArray(ledgerOutbox.transactionId, ids)).run();
+      }
+    } catch {
+      return false;
+    }
   }
 
   /**

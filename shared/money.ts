@@ -56,3 +56,20 @@ export function proRata(total: number, part: number, whole: number): number {
   if (whole <= 0) return 0;
   return Number((BigInt(total) * BigInt(part)) / BigInt(whole));
 }
+
+/**
+ * Minor units as a plain decimal string in the currency's digits, exactly
+ * (the way an ERP's CSV import reads amounts).
+ *
+ * @example
+ * minorToDecimal(19900, "USD") // "199.00"
+ * minorToDecimal(-5, "USD")    // "-0.05"
+ * minorToDecimal(1000, "JPY")  // "1000"
+ */
+export function minorToDecimal(minor: number, currency: string): string {
+  const exponent = currencyExponent(currency) ?? 2;
+  const digits = String(Math.abs(minor)).padStart(exponent + 1, "0");
+  const sign = minor < 0 ? "-" : "";
+  if (exponent === 0) return `${sign}${digits}`;
+  return `${sign}${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
+}

@@ -13,6 +13,7 @@ import { catalogRoutes } from "./routes/catalog.ts";
 import { connectionRoutes } from "./routes/connections.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { exceptionRoutes } from "./routes/exceptions.ts";
+import { financeRoutes } from "./routes/finance.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
 import { limitRoutes } from "./routes/limits.ts";
@@ -50,6 +51,7 @@ export function createApp() {
   app.route("/", connectionRoutes);
   app.route("/", limitRoutes);
   app.route("/", auditRoutes);
+  app.route("/", financeRoutes);
 
   app.route("/", serviceRoutes);
   serveOpenApiDocument(app);

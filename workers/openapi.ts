@@ -29,7 +29,7 @@ const problems = {
   409: problem("insufficient_stock, reservation_not_active, idempotency_conflict or conflict"),
   413: problem("payload_too_large"),
   415: problem("unsupported_media_type"),
-  422: problem("unknown_location, unknown_channel, location_not_in_channel or negative_on_hand"),
+  422: problem("unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type"),
   429: problem("rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry"),
 } as const;
 

@@ -53,3 +53,13 @@ export const transactions = sqliteTable(
 export const receivedSequences = sqliteTable("received_sequences", {
   sequence: integer("sequence").primaryKey(),
 });
+
+/**
+ * Accepted transactions not yet booked by the tenant's finance ledger:
+ * written in the transaction that records them accepted, removed once the
+ * ledger has them (it books each key once, so a resend is harmless).
+ */
+export const ledgerOutbox = sqliteTable("ledger_outbox", {
+  transactionId: text("transaction_id").primaryKey(),
+  queuedAt: integer("queued_at").notNull(),
+});

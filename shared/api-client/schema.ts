@@ -856,6 +856,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/finance/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account mapping and finance settings */
+        get: operations["getFinanceAccounts"];
+        /**
+         * Set the account mapping, dimensions, time zone, cut-off and when orders become sales (tenant admin)
+         * @description Every kind of journal line needs an account: gross sales, discounts, returns, shipping income, gift-card liability, over/short, fees, tax payable for the default tax title, clearing for cash and card, and a default channel clearing; a gap is 422 account_mapping_incomplete naming what is missing, a tender type POS transactions do not have is 422 unknown_tender_type; either way nothing changes. Until a complete mapping is set, sources are booked but no journal is posted; days whose cut-off has passed close as soon as it is.
+         */
+        put: operations["putFinanceAccounts"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/finance/journals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Posted journals, in posting order, a page at a time
+         * @description One journal per business day × location × channel (sequence 0), posted when the day's cut-off passes, and adjustment journals (sequence 1, 2, …) for what arrived for that day later. Debits equal credits in each. Pass `nextCursor` back as `cursor`.
+         */
+        get: operations["listJournals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/finance/journals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A journal with its lines */
+        get: operations["getJournal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/finance/journals/{id}/lines/{line}/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sources (POS transactions, order sales, refunds) that make up one journal line, with what each put on it */
+        get: operations["getJournalLineSources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/finance/journals/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A journal as a NetSuite journal import CSV, External ID on every row */
+        get: operations["exportJournal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/finance/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every journal of a business day (the day's and its adjustments) as one NetSuite journal import CSV: the file connection
+         * @description Rows of one journal share its External ID; an adjustment journal has an External ID of its own, so importing the file again, or a later file, creates nothing twice.
+         */
+        get: operations["exportJournalsOfDay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/finance/sources/{kind}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where a POS transaction, an order or a refund went in the books: each contribution, its journal and its lines
+         * @description kind pos: a POS transaction id (of any store); order: an order id (ord_…); refund: a return id. An unknown or not yet booked source has no contributions.
+         */
+        get: operations["traceSource"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -984,7 +1116,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
             /** @description The request id; it also appears in the edge's logs. */
             instance: string;
         } & {
@@ -2186,6 +2318,8 @@ export interface components {
             status: "received" | "reserved" | "partially_fulfilled" | "fulfilled" | "cancelled" | "backordered" | "in_exception";
             currency: string;
             lines: components["schemas"]["OrderLine"][];
+            /** @description Shipping charged, minor units. */
+            shipping: number;
             delivery: components["schemas"]["Delivery"];
             allocations: components["schemas"]["Allocation"][];
             /** @description Why the order is backordered or in exception; empty otherwise. */
@@ -3007,6 +3141,210 @@ export interface components {
             /** @description The W3C traceparent's trace id when the caller sent one, else the request id. */
             traceId: string;
         };
+        FinanceSettings: {
+            /**
+             * @description The tenant's IANA time zone: business days are its calendar days.
+             * @default UTC
+             * @example America/New_York
+             */
+            timeZone?: string;
+            /**
+             * @description A business day closes at this local time of the next day; what arrives later for it goes into an adjustment journal.
+             * @default 02:00
+             * @example 02:00
+             */
+            cutoff?: string;
+            /**
+             * @description When an order becomes a sale in the books (and a sales document for the ERP): on each fulfilment, or once when created.
+             * @default fulfilled
+             * @enum {string}
+             */
+            salesDocumentsOn?: "fulfilled" | "created";
+            /**
+             * @description The tax line title of POS and order tax, which carry one tax amount per line.
+             * @default tax
+             */
+            defaultTaxTitle?: string;
+            accounts: components["schemas"]["FinanceAccounts"];
+            dimensions?: components["schemas"]["FinanceDimensions"];
+        };
+        FinanceAccounts: {
+            /** @example 4000 */
+            grossSales?: string;
+            /** @example 4000 */
+            discounts?: string;
+            /**
+             * @description Returns and refunds (contra revenue).
+             * @example 4000
+             */
+            returns?: string;
+            /** @example 4000 */
+            shippingIncome?: string;
+            /** @example 4000 */
+            giftCardLiability?: string;
+            /**
+             * @description Suspense / cash over-short: what a POS transaction's tenders do not cover (or cover twice).
+             * @example 4000
+             */
+            overShort?: string;
+            /**
+             * @description Fees from settlements (posted once settlements are matched).
+             * @example 4000
+             */
+            fees?: string;
+            /** @description Per tax line title; must hold the default tax title. */
+            taxPayable?: {
+                [key: string]: string;
+            };
+            /** @description Per tender type: cash and card (a gift card redeemed debits giftCardLiability). */
+            tenderClearing?: {
+                [key: string]: string;
+            };
+            /** @description What a channel's marketplace or payment provider owes until it pays out: per channel, else the default. */
+            channelClearing?: {
+                /** @example 4000 */
+                default?: string;
+                /** @default {} */
+                byChannel?: {
+                    [key: string]: string;
+                };
+            };
+        };
+        /**
+         * @default {
+         *       "locations": {},
+         *       "channels": {},
+         *       "classes": {}
+         *     }
+         */
+        FinanceDimensions: {
+            /**
+             * @description Our location id → the ERP's location; unmapped ones go as our id.
+             * @default {}
+             */
+            locations?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Our channel id → the ERP's department; unmapped ones go as our id.
+             * @default {}
+             */
+            channels?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Our channel id → the ERP's class; unmapped ones go empty.
+             * @default {}
+             */
+            classes?: {
+                [key: string]: string;
+            };
+        };
+        JournalPage: {
+            journals: components["schemas"]["JournalSummary"][];
+            nextCursor: string | null;
+        };
+        JournalSummary: {
+            /**
+             * @description The external id: JE-<tenant>-<date>-<location>-<channel>-<sequence>; the same journal always has the same.
+             * @example JE-acme-2026-11-23-store-a-pos-0
+             */
+            id: string;
+            /** @example 2026-11-23 */
+            date: string;
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
+            location: string;
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
+            channel: string;
+            /** @description 0: the day's journal, posted at the cut-off; 1, 2, …: adjustment journals for what arrived later. */
+            sequence: number;
+            adjustment: boolean;
+            currency: string;
+            totalDebit: number;
+            totalCredit: number;
+            sourceCount: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            postedAt: string;
+        };
+        Journal: components["schemas"]["JournalSummary"] & {
+            lines: components["schemas"]["JournalLine"][];
+        };
+        JournalLine: {
+            /** @description 1, 2, … within the journal. */
+            line: number;
+            /** @enum {string} */
+            kind: "gross_sales" | "discounts" | "returns" | "shipping_income" | "tax_payable" | "gift_card_liability" | "tender_clearing" | "channel_clearing" | "over_short" | "fees";
+            /** @description The tax title, tender type or channel the line is for. */
+            detail: string | null;
+            account: string;
+            /** @description Minor units; 0 when the line is a credit. */
+            debit: number;
+            /** @description Minor units; 0 when the line is a debit. */
+            credit: number;
+            memo: string;
+            /** @description How many sources (POS transactions, order fulfilments, refunds) make up this line. */
+            sourceCount: number;
+        };
+        LineSourcesPage: {
+            sources: components["schemas"]["SourceAmount"][];
+            nextCursor: string | null;
+        };
+        SourceAmount: {
+            /**
+             * @description The contribution's key: pos:<location>:<transactionId>, order:<orderId>:<event>, refund:<returnId>:<event>.
+             * @example pos:store-a:T01-000123
+             */
+            source: string;
+            /** @enum {string} */
+            kind: "pos" | "order" | "refund";
+            /** @description The POS transaction id, order id or return id. */
+            sourceId: string;
+            /** @description The idempotency key that brought it in: the POS transaction id, or <channel>:<the channel's order id>. */
+            externalId: string;
+            /** @description What it put on the line, minor units: positive credit, negative debit. */
+            amount: number;
+        };
+        SourceTrace: {
+            contributions: components["schemas"]["SourceContribution"][];
+        };
+        SourceContribution: {
+            source: string;
+            /** @enum {string} */
+            kind: "pos" | "order" | "refund";
+            sourceId: string;
+            externalId: string;
+            date: string;
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
+            location: string;
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
+            channel: string;
+            /** @description null while its day is open (or its mapping incomplete). */
+            journalId: string | null;
+            lines: {
+                /** @enum {string} */
+                kind: "gross_sales" | "discounts" | "returns" | "shipping_income" | "tax_payable" | "gift_card_liability" | "tender_clearing" | "channel_clearing" | "over_short" | "fees";
+                detail: string | null;
+                /** @description The journal line it went into; null while unposted. */
+                line: number | null;
+                /** @description Positive credit, negative debit, minor units. */
+                amount: number;
+            }[];
+        };
     };
     responses: never;
     parameters: never;
@@ -3099,7 +3437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3207,7 +3545,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3308,7 +3646,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3411,7 +3749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3519,7 +3857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3622,7 +3960,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3732,7 +4070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3843,7 +4181,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3946,7 +4284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4057,7 +4395,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4160,7 +4498,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4273,7 +4611,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4384,7 +4722,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4488,7 +4826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4595,7 +4933,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4706,7 +5044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4811,7 +5149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4919,7 +5257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5027,7 +5365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5133,7 +5471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5247,7 +5585,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5353,7 +5691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5461,7 +5799,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5569,7 +5907,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5673,7 +6011,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5784,7 +6122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5887,7 +6225,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5997,7 +6335,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6103,7 +6441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6206,7 +6544,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6316,7 +6654,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6426,7 +6764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6533,7 +6871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6641,7 +6979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6744,7 +7082,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6854,7 +7192,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6964,7 +7302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7065,7 +7403,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7170,7 +7508,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7271,7 +7609,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7376,7 +7714,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7487,7 +7825,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7592,7 +7930,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7700,7 +8038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7810,7 +8148,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7913,7 +8251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8014,7 +8352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8119,7 +8457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8222,7 +8560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8338,7 +8676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8441,7 +8779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8542,7 +8880,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8645,7 +8983,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8748,7 +9086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8849,7 +9187,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8957,7 +9295,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9072,7 +9410,846 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unknown_location, unknown_channel, location_not_in_channel or negative_on_hand */
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFinanceAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceSettings"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putFinanceAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinanceSettings"];
+            };
+        };
+        responses: {
+            /** @description The settings as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinanceSettings"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJournals: {
+        parameters: {
+            query?: {
+                date?: string;
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                location?: string;
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                channel?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of journals */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalPage"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJournal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The journal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Journal"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJournalLineSources: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                line: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sources; their amounts sum to the line (credit positive) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LineSourcesPage"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportJournal: {
+        parameters: {
+            query?: {
+                format?: "netsuite-csv";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportJournalsOfDay: {
+        parameters: {
+            query: {
+                format?: "netsuite-csv";
+                date: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    traceSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: "pos" | "order" | "refund";
+                /** @description A POS transaction id, an order id or a return id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its contributions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceTrace"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -105,6 +105,7 @@ export const Order = z
     status: OrderStatus,
     currency: z.string(),
     lines: z.array(OrderLine),
+    shipping: z.number().int().openapi({ description: "Shipping charged, minor units." }),
     delivery: Delivery,
     allocations: z.array(Allocation),
     shortages: z.array(Shortage).openapi({ description: "Why the order is backordered or in exception; empty otherwise." }),

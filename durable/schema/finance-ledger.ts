@@ -1,0 +1,78 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { Posting } from "../../shared/finance-postings.ts";
+import type { FinanceSettings, JournalLine } from "../../shared/schemas/finance.ts";
+
+/** The tenant's finance settings (accounts, dimensions, time zone, cut-off), as last put, checked. */
+export const financeSettings = sqliteTable("finance_settings", {
+  id: integer("id").primaryKey(),
+  settings: text("settings", { mode: "json" }).$type<FinanceSettings>().notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Every source's part in the books, once per key (pos:<location>:<transactionId>,
+ * order:<orderId>:<event>, refund:<returnId>:<event>): its postings, which sum
+ * to zero, its business day, location and channel, and the journal it went
+ * into (null until its day closes). A row is never changed after `journal_id`
+ * is set: a posted journal is never edited.
+ */
+export const contributions = sqliteTable(
+  "contributions",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    key: text("key").notNull().unique(),
+    kind: text("kind", { enum: ["pos", "order", "refund"] }).notNull(),
+    sourceId: text("source_id").notNull(),
+    externalId: text("external_id").notNull(),
+    businessDate: text("business_date").notNull(),
+    location: text("location").notNull(),
+    channel: text("channel").notNull(),
+    currency: text("currency").notNull(),
+    occurredAt: integer("occurred_at").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    postings: text("postings", { mode: "json" }).$type<Posting[]>().notNull(),
+    journalId: text("journal_id"),
+  },
+  (table) => [index("contributions_journal").on(table.journalId, table.businessDate), index("contributions_source").on(table.kind, table.sourceId)],
+);
+
+/** Per order and SKU, the units already counted into the books: a unit is a sale once, whichever event brings it. */
+export const orderUnitsBooked = sqliteTable(
+  "order_units_booked",
+  {
+    orderId: text("order_id").notNull(),
+    sku: text("sku").notNull(),
+    units: integer("units").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.orderId, table.sku] })],
+);
+
+/** Orders whose shipping is in the books (with their first units). */
+export const orderShippingBooked = sqliteTable("order_shipping_booked", {
+  orderId: text("order_id").primaryKey(),
+  at: integer("at").notNull(),
+});
+
+/** Posted journals: written once, never updated. */
+export const journals = sqliteTable(
+  "journals",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull().unique(),
+    businessDate: text("business_date").notNull(),
+    location: text("location").notNull(),
+    channel: text("channel").notNull(),
+    sequence: integer("sequence").notNull(),
+    currency: text("currency").notNull(),
+    totalDebit: integer("total_debit").notNull(),
+    totalCredit: integer("total_credit").notNull(),
+    sourceCount: integer("source_count").notNull(),
+    lines: text("lines", { mode: "json" }).$type<JournalLine[]>().notNull(),
+    /** The ERP's location, department (channel) and class, as mapped when it was posted. */
+    locationDimension: text("location_dimension").notNull(),
+    department: text("department").notNull(),
+    class: text("class").notNull(),
+    postedAt: integer("posted_at").notNull(),
+  },
+  (table) => [index("journals_day").on(table.businessDate, table.location, table.channel, table.sequence)],
+);
