@@ -1,7 +1,7 @@
 import { asc, eq, inArray, sql } from "drizzle-orm";
 import { maxReportLines, type ErpImport as ErpImportView, type ErpImportType, type ErpReportLine, type ErpRow } from "../shared/schemas/erp.ts";
 import migrations from "./migrations/erp-import/migrations.js";
-import { availabilityIndex, catalogStore, parseName, skuObject, tenantRegistry, type ImportIdentity } from "./objects.ts";
+import { catalogStore, parseName, skuObject, tenantRegistry, type ImportIdentity } from "./objects.ts";
 import { chunks } from "./paging.ts";
 import * as schema from "./schema/erp-import.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
@@ -161,35 +161,36 @@ export class ErpImport extends ShelfsyncObject<typeof schema, ImportIdentity> {
   /** Stock counts: SKUs the tenant knows (catalog or inventory) at locations it has, one call per SKU with its rows in order. */
   private async applyCounts(rows: StockRow[]): Promise<RowOutcome[]> {
     const { tenantId, importId } = this.identity;
-    const codes = [...new Set(rows.map((row) => row.sku))];
-    const resolved = await catalogStore(this.env, tenantId).resolveCodes(codes);
-    const notInCatalog = codes.filter((code) => !resolved[code]!.known);
-    const inventoried = new Set(notInCatalog.length === 0 ? [] : await availabilityIndex(this.env, tenantId).inventoried(notInCatalog));
+    const resolved = await catalogStore(this.env, tenantId).resolveCodes([...new Set(rows.map((row) => row.sku))]);
     const locations = new Set((await tenantRegistry(this.env, tenantId).listLocations()).map((location) => location.id));
 
     const outcomes: RowOutcome[] = [];
-    const bySku = new Map<string, { row: number; count: StockCount }[]>();
+    const bySku = new Map<string, { row: StockRow; count: StockCount }[]>();
     for (const row of rows) {
-      const known = resolved[row.sku]!.known || inventoried.has(row.sku);
-      if (!known) outcomes.push({ row: row.row, outcome: "rejected", column: "sku", reason: `unknown SKU ${row.sku}: neither the catalog nor the inventory has it` });
-      else if (!locations.has(row.location)) outcomes.push({ row: row.row, outcome: "rejected", column: "location", reason: `unknown location ${row.location}` });
-      else {
-        const sku = resolved[row.sku]!.sku;
-        const list = bySku.get(sku) ?? [];
-        list.push({ row: row.row, count: { key: `erp:${importId}:${row.row}`, location: row.location, onHand: row.onHand, asOf: row.asOf, reference: `erp-import:${importId}:${row.row}` } });
-        bySku.set(sku, list);
+      if (!locations.has(row.location)) {
+        outcomes.push({ row: row.row, outcome: "rejected", column: "location", reason: `unknown location ${row.location}` });
+        continue;
       }
+      const sku = resolved[row.sku]!.sku;
+      const list = bySku.get(sku) ?? [];
+      list.push({ row, count: { key: `erp:${importId}:${row.row}`, location: row.location, onHand: row.onHand, asOf: row.asOf, reference: `erp-import:${importId}:${row.row}` } });
+      bySku.set(sku, list);
     }
-    const groups = [...bySku];
-    for (const slice of chunks(groups, skuConcurrency)) {
+    for (const slice of chunks([...bySku], skuConcurrency)) {
       await Promise.all(
         slice.map(async ([sku, list]) => {
-          const result = await skuObject(this.env, tenantId, sku).applyCounts(list.map((entry) => entry.count));
-          if (!result.ok) throw new Error(`stock counts for ${sku}: ${result.code} ${result.detail}`);
+          const result = await skuObject(this.env, tenantId, sku).applyCounts(
+            list.map((entry) => entry.count),
+            { mustExist: !resolved[list[0]!.row.sku]!.known },
+          );
+          if (!result.ok) {
+            for (const { row } of list) outcomes.push({ row: row.row, outcome: "rejected", column: "sku", reason: `unknown SKU ${row.sku}: neither the catalog nor the inventory has it` });
+            return;
+          }
           result.outcomes.forEach((outcome, at) => {
-            const { row, count } = list[at]!;
-            if (outcome.outcome !== "stale") outcomes.push({ row, outcome: "accepted" });
-            else outcomes.push({ row, outcome: "ignored", column: null, reason: `a count of ${sku} at ${count.location} as of ${new Date(outcome.appliedAsOf!).toISOString()} (not older than this one) was already applied` });
+            const { row } = list[at]!;
+            if (outcome.outcome !== "stale") outcomes.push({ row: row.row, outcome: "accepted" });
+            else outcomes.push({ row: row.row, outcome: "ignored", column: null, reason: `a count of ${sku} at ${row.location} as of ${new Date(outcome.appliedAsOf!).toISOString()}, not older than this one, was already applied` });
           });
         }),
       );

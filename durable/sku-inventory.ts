@@ -172,9 +172,12 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
    * happened after that time (POS lines by when they happened at the till,
    * everything else by when it was recorded): sales racing the count are
    * kept on top of it, never wiped. A count not newer than the last one
-   * applied there is ignored. docs/decisions/0023-stock-counts-as-of.md.
+   * applied there is ignored. With `mustExist`, a SKU nothing was recorded
+   * of is refused (unknown_sku) and left as it was. docs/decisions/0023-stock-counts-as-of.md.
    */
-  async applyCounts(counts: StockCount[]): Promise<Result<{ outcomes: StockCountOutcome[] }>> {
+  async applyCounts(counts: StockCount[], options: { mustExist: boolean }): Promise<Result<{ outcomes: StockCountOutcome[] }>> {
+    // A SKU the catalog does not know is counted only if stock of it was recorded: a typo must not make a SKU.
+    if (options.mustExist && this.state.version() === 0) return fail("unknown_sku", `No inventory recorded for SKU ${this.identity.sku}`);
     const { outcome } = await this.mutate(undefined, (mutation): Result<{ outcomes: StockCountOutcome[] }> => ({
       ok: true,
       outcomes: counts.map((count) => this.applyCount(mutation, count)),

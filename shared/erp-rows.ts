@@ -15,11 +15,11 @@ export type RowReading = { ok: true; row: ErpRow } | { ok: false; column: string
 export const maxAsOfAheadMs = 5 * 60_000;
 
 class RowFault extends Error {
-  constructor(
-    readonly column: string | null,
-    reason: string,
-  ) {
+  readonly column: string | null;
+
+  constructor(column: string | null, reason: string) {
     super(reason);
+    this.column = column;
   }
 }
 

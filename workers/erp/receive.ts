@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import { parse } from "csv-parse/stream";
 import { readRow } from "../../shared/erp-rows.ts";
 import { AppError } from "../../shared/errors.ts";
-import type { ErpField, ErpImportType, ErpMapping, ErpReportLine, ErpRow } from "../../shared/schemas/erp.ts";
+import { erpFields, type ErpField, type ErpImportType, type ErpMapping, type ErpReportLine, type ErpRow } from "../../shared/schemas/erp.ts";
 import type { StagedBatch } from "../../durable/erp-import.ts";
 
 /** Rows handed to the import object at once while the body streams. */
@@ -31,7 +31,7 @@ export type Stage = (batch: StagedBatch) => Promise<void>;
  *
  * A row the parser cannot read (a stray quote), with the wrong number of
  * fields, or with a value the mapping cannot read becomes a report line and
- * nothing of it is staged. A header that lacks a mapped required column
+ * nothing of it is staged. A header that lacks the column of a required field
  * refuses the whole body (422 mapping_mismatch) before anything is staged.
  */
 export async function receiveCsv(body: ReadableStream<Uint8Array>, input: ReceiveInput, stage: Stage): Promise<string> {
@@ -146,7 +146,9 @@ function cellText(value: unknown): string | undefined {
 /** For each field, its cell of a record, by the header's position of the column the mapping names. */
 function cellReader(type: ErpImportType, mapping: ErpMapping, header: string[]) {
   const position = new Map(header.map((name, at) => [name, at]));
-  const missing = Object.entries(mapping.columns).filter(([column]) => !position.has(column));
+  const required = new Set<string>(erpFields[type].required);
+  // An optional field's column may be absent from a file: its cells read as empty.
+  const missing = Object.entries(mapping.columns).filter(([column, field]) => required.has(field) && !position.has(column));
   if (missing.length > 0) {
     const names = missing.map(([column, field]) => `"${column}" (${field})`).join(", ");
     throw new AppError("mapping_mismatch", `The ${type} mapping names columns the CSV header does not have: ${names}. The header has: ${header.map((name) => `"${name}"`).join(", ")}`, {
@@ -154,7 +156,7 @@ function cellReader(type: ErpImportType, mapping: ErpMapping, header: string[]) 
       header,
     });
   }
-  const fieldAt = new Map(Object.entries(mapping.columns).map(([column, field]) => [field, position.get(column)!]));
+  const fieldAt = new Map(Object.entries(mapping.columns).flatMap(([column, field]) => (position.has(column) ? [[field, position.get(column)!] as const] : [])));
   return (record: string[], field: ErpField) => {
     const at = fieldAt.get(field);
     return at === undefined ? undefined : record[at];
