@@ -50,15 +50,17 @@ export class CatalogStore extends ShelfsyncObject<typeof schema, TenantIdentity>
    */
   async importItems(rows: ({ key: string; sku: string } & PutCatalogItemRequest)[]): Promise<ImportOutcome[]> {
     const now = this.now();
-    return this.transaction(() =>
-      rows.map(({ key, sku, ...input }): ImportOutcome => {
+    return this.transaction(() => {
+      // Read once a batch: the query reads every item.
+      const catalogCurrency = this.catalogCurrency();
+      return rows.map(({ key, sku, ...input }): ImportOutcome => {
         const current = this.db.select({ currency: items.currency }).from(items).where(eq(items.sku, sku)).get();
-        const expected = current?.currency ?? this.catalogCurrency();
+        const expected = current?.currency ?? catalogCurrency;
         if (expected !== null && input.currency !== expected) return { key, ok: false, reason: `currency ${input.currency} does not match ${current ? `the item's` : "the catalog's"} ${expected}` };
         const result = this.upsertItem(sku, input, now);
         return result.ok ? { key, ok: true, changed: result.changed } : { key, ok: false, reason: result.detail };
-      }),
-    );
+      });
+    });
   }
 
   /** ERP price rows, in order: only items the catalog has, in their own currency; the rest of the item stays as it is. */
