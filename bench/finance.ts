@@ -62,7 +62,7 @@ function itemsCsv(rows: number, run: string): ReadableStream<Uint8Array> {
       for (const end = Math.min(next + 999, rows); next <= end; next++) {
         const cents = 100 + (next % 250_000);
         const price = `${Math.floor(cents / 100).toLocaleString("en-US")}.${String(cents % 100).padStart(2, "0")}`;
-        lines.push(`${run}-${next},"Item ${next}, size M","${price}",USD,${String(next).padStart(12, "0")}`);
+        lines.push(`${run}-${next},"Item ${next}, size M","${price}",USD,${run}-${String(next).padStart(12, "0")}`);
       }
       controller.enqueue(encoder.encode(`${lines.join("\r\n")}\r\n`));
       if (next > rows) controller.close();
