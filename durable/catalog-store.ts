@@ -15,6 +15,9 @@ const { items, barcodes, promotions } = schema;
 /** One change of the catalog feed: the latest state of an item or a promotion, at its feed position. */
 export type CatalogChange = { seq: number; at: number } & ({ kind: "item"; item: CatalogItem } | { kind: "promotion"; promotion: Promotion });
 
+/** What became of one imported row: applied (changed or the same already), or refused with the reason. */
+export type ImportOutcome = { key: string; ok: true; changed: boolean } | { key: string; ok: false; reason: string };
+
 /** What a POS line's code names: the SKU itself, or the SKU one of whose barcodes it is. */
 export interface ResolvedCode {
   sku: string;
@@ -36,23 +39,67 @@ export class CatalogStore extends ShelfsyncObject<typeof schema, TenantIdentity>
   }
 
   async putItem(sku: string, input: PutCatalogItemRequest, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ item: CatalogItem; changed: boolean }>>> {
-    return this.idempotentTransaction(idempotency, (now) => {
-      const taken = this.barcodeOwners(input.barcodes).filter((owner) => owner.sku !== sku);
-      if (taken.length > 0) {
-        const detail = taken.map((owner) => `${owner.barcode} belongs to ${owner.sku}`).join(", ");
-        return fail("conflict", `A barcode belongs to one SKU at a time: ${detail}`, { barcodes: taken.map((owner) => owner.barcode) });
-      }
-      const current = this.db.select().from(items).where(eq(items.sku, sku)).get();
-      const values = { name: input.name, barcodes: input.barcodes, price: input.price, currency: input.currency };
-      if (current && canonicalJson(values) === canonicalJson({ name: current.name, barcodes: current.barcodes, price: current.price, currency: current.currency })) {
-        return { ok: true, item: toItem(current), changed: false };
-      }
-      const row = { sku, ...values, seq: this.nextSeq(), updatedAt: now };
-      this.db.insert(items).values(row).onConflictDoUpdate({ target: items.sku, set: row }).run();
-      this.db.delete(barcodes).where(eq(barcodes.sku, sku)).run();
-      for (const barcode of input.barcodes) this.db.insert(barcodes).values({ barcode, sku }).run();
-      return { ok: true, item: toItem(row), changed: true };
+    return this.idempotentTransaction(idempotency, (now) => this.upsertItem(sku, input, now));
+  }
+
+  /**
+   * ERP item rows, in order, through the same path as `putItem`, all in one
+   * transaction. A row is refused (and changes nothing) when its barcodes
+   * belong to another SKU, or its currency is not the item's, or, for a new
+   * item, not the one currency the catalog already uses.
+   */
+  async importItems(rows: ({ key: string; sku: string } & PutCatalogItemRequest)[]): Promise<ImportOutcome[]> {
+    const now = this.now();
+    return this.transaction(() => {
+      // Read once a batch: the query reads every item.
+      const catalogCurrency = this.catalogCurrency();
+      return rows.map(({ key, sku, ...input }): ImportOutcome => {
+        const current = this.db.select({ currency: items.currency }).from(items).where(eq(items.sku, sku)).get();
+        const expected = current?.currency ?? catalogCurrency;
+        if (expected !== null && input.currency !== expected) return { key, ok: false, reason: `currency ${input.currency} does not match ${current ? `the item's` : "the catalog's"} ${expected}` };
+        const result = this.upsertItem(sku, input, now);
+        return result.ok ? { key, ok: true, changed: result.changed } : { key, ok: false, reason: result.detail };
+      });
     });
+  }
+
+  /** ERP price rows, in order: only items the catalog has, in their own currency; the rest of the item stays as it is. */
+  async importPrices(rows: { key: string; sku: string; price: number; currency: string }[]): Promise<ImportOutcome[]> {
+    const now = this.now();
+    return this.transaction(() =>
+      rows.map(({ key, sku, price, currency }): ImportOutcome => {
+        const current = this.db.select().from(items).where(eq(items.sku, sku)).get();
+        if (!current) return { key, ok: false, reason: `unknown SKU ${sku}: the catalog has no such item` };
+        if (current.currency !== currency) return { key, ok: false, reason: `currency ${currency} does not match the item's ${current.currency}` };
+        const result = this.upsertItem(sku, { name: current.name, barcodes: current.barcodes, price, currency }, now);
+        return result.ok ? { key, ok: true, changed: result.changed } : { key, ok: false, reason: result.detail };
+      }),
+    );
+  }
+
+  /** The one currency of the catalog's items, or null when it has none (or several). */
+  private catalogCurrency(): string | null {
+    const found = this.db.selectDistinct({ currency: items.currency }).from(items).limit(2).all();
+    return found.length === 1 ? found[0]!.currency : null;
+  }
+
+  /** Creates or replaces an item: a change takes the next feed position, a PUT of the same content keeps its place. Call inside a transaction. */
+  private upsertItem(sku: string, input: PutCatalogItemRequest, now: number): Result<{ item: CatalogItem; changed: boolean }> {
+    const taken = this.barcodeOwners(input.barcodes).filter((owner) => owner.sku !== sku);
+    if (taken.length > 0) {
+      const detail = taken.map((owner) => `${owner.barcode} belongs to ${owner.sku}`).join(", ");
+      return fail("conflict", `A barcode belongs to one SKU at a time: ${detail}`, { barcodes: taken.map((owner) => owner.barcode) });
+    }
+    const current = this.db.select().from(items).where(eq(items.sku, sku)).get();
+    const values = { name: input.name, barcodes: input.barcodes, price: input.price, currency: input.currency };
+    if (current && canonicalJson(values) === canonicalJson({ name: current.name, barcodes: current.barcodes, price: current.price, currency: current.currency })) {
+      return { ok: true, item: toItem(current), changed: false };
+    }
+    const row = { sku, ...values, seq: this.nextSeq(), updatedAt: now };
+    this.db.insert(items).values(row).onConflictDoUpdate({ target: items.sku, set: row }).run();
+    this.db.delete(barcodes).where(eq(barcodes.sku, sku)).run();
+    for (const barcode of input.barcodes) this.db.insert(barcodes).values({ barcode, sku }).run();
+    return { ok: true, item: toItem(row), changed: true };
   }
 
   async getItem(sku: string): Promise<Result<{ item: CatalogItem }>> {

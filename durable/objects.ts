@@ -28,6 +28,10 @@ export interface OrderIdentity extends TenantIdentity {
   orderId: string;
 }
 
+export interface ImportIdentity extends TenantIdentity {
+  importId: string;
+}
+
 /** A remote application (e.g. an Amazon SP-API app) above every tenant that calls the remote as it. */
 export interface ApplicationIdentity {
   remote: string;
@@ -65,6 +69,10 @@ export const parseName = {
   order(name: string): OrderIdentity {
     const [tenantId, orderId] = split(name);
     return { tenantId, orderId };
+  },
+  erpImport(name: string): ImportIdentity {
+    const [tenantId, importId] = split(name);
+    return { tenantId, importId };
   },
   connection(name: string): ConnectionIdentity {
     const [tenantId, connectionId] = split(name);
@@ -174,4 +182,14 @@ export function tenantAudit(env: Env, tenantId: string) {
 /** The books of one tenant: sources booked once, daily journals per location × channel, posted at the cut-off. */
 export function financeLedger(env: Env, tenantId: string) {
   return env.FINANCE_LEDGER.getByName(tenantId);
+}
+
+/** The tenant's ERP settings: column mappings per import type, and the index of its imports by id and checksum. */
+export function tenantErp(env: Env, tenantId: string) {
+  return env.TENANT_ERP.getByName(tenantId);
+}
+
+/** One ERP import (one file) of a tenant: its staged rows, its progress and its report. */
+export function erpImport(env: Env, tenantId: string, importId: string) {
+  return env.ERP_IMPORT.getByName(joined(tenantId, importId));
 }

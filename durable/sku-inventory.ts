@@ -22,6 +22,23 @@ export type WriteOffInput = Omit<AdjustmentRequest, "delta"> & { qty: number };
 /** A reservation request with the channel's rules as the tenant registry holds them at the time of the request. */
 export type ReserveInput = CreateReservationRequest & { rules: ChannelRules };
 
+/** One ERP stock count: what was physically at the location at `asOf` (epoch ms), under the key of its import row. */
+export interface StockCount {
+  key: string;
+  location: string;
+  onHand: number;
+  asOf: number;
+  reference: string;
+}
+
+/** applied: onHand is now the count plus what moved after it; already: this key was applied before; stale: a newer count is in. */
+export interface StockCountOutcome {
+  key: string;
+  outcome: "applied" | "already" | "stale";
+  /** For stale: the as-of time of the count already applied (epoch ms). */
+  appliedAsOf?: number;
+}
+
 export type InventoryResult = Result<{ inventory: InventoryView }>;
 export type ReservationResult = Result<{ reservation: Reservation }>;
 
@@ -149,6 +166,25 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     return outcome;
   }
 
+  /**
+   * Applies ERP stock counts in order. A count says what was at the location
+   * at its as-of time, so onHand becomes the count plus every movement that
+   * happened after that time (POS lines by when they happened at the till,
+   * everything else by when it was recorded): sales racing the count are
+   * kept on top of it, never wiped. A count not newer than the last one
+   * applied there is ignored. With `mustExist`, a SKU nothing was recorded
+   * of is refused (unknown_sku) and left as it was. docs/decisions/0023-stock-counts-as-of.md.
+   */
+  async applyCounts(counts: StockCount[], options: { mustExist: boolean }): Promise<Result<{ outcomes: StockCountOutcome[] }>> {
+    // A SKU the catalog does not know is counted only if stock of it was recorded: a typo must not make a SKU.
+    if (options.mustExist && this.state.version() === 0) return fail("unknown_sku", `No inventory recorded for SKU ${this.identity.sku}`);
+    const { outcome } = await this.mutate(undefined, (mutation): Result<{ outcomes: StockCountOutcome[] }> => ({
+      ok: true,
+      outcomes: counts.map((count) => this.applyCount(mutation, count)),
+    }));
+    return outcome;
+  }
+
   async getReservation(reservationId: string, onlyChannel: string | null): Promise<ReservationResult> {
     this.expireDueNow();
     const row = this.state.reservation(reservationId);
@@ -225,16 +261,34 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     return fail("not_found", `No reservation ${reservationId} for SKU ${this.identity.sku}`);
   }
 
+  private applyCount(mutation: Mutation, count: StockCount): StockCountOutcome {
+    const mark = this.state.countAt(count.location);
+    if (mark?.key === count.key) return { key: count.key, outcome: "already" };
+    if (mark && count.asOf <= mark.asOf) return { key: count.key, outcome: "stale", appliedAsOf: mark.asOf };
+    const movedSince = this.state.onHandMovedAfter(count.location, count.asOf);
+    const current = this.state.stockAt(count.location);
+    const onHand = count.onHand + movedSince;
+    mutation.idempotencyKey = count.key;
+    const reason = `count of ${count.onHand} as of ${new Date(count.asOf).toISOString()}, ${movedSince >= 0 ? "+" : ""}${movedSince} moved since`;
+    this.state.putStock({ ...current, onHand }, { type: "snapshot", onHandDelta: onHand - current.onHand, reason, reference: count.reference }, mutation);
+    this.state.putCount({ location: count.location, asOf: count.asOf, key: count.key });
+    return { key: count.key, outcome: "applied" };
+  }
+
   private applyStoreMovement(mutation: Mutation, movement: StoreMovement): StoreMovementOutcome {
     const done = this.state.hasPosEntry(movement.key);
     let after: StockFigures | null = null;
     if (!done) {
-      const onHandDelta = movement.type === "pos_sale" ? -movement.qty : movement.qty;
+      const count = this.state.countAt(movement.location);
+      // A line that happened before the last count there is already in that count: recorded, but it moves nothing.
+      const counted = count !== undefined && movement.occurredAt <= count.asOf;
+      const onHandDelta = counted ? 0 : movement.type === "pos_sale" ? -movement.qty : movement.qty;
+      const reason = counted ? `${movement.reason}; ${movement.qty} units already in the count as of ${new Date(count.asOf).toISOString()}` : movement.reason;
       const current = this.state.stockAt(movement.location);
       after = { ...current, onHand: current.onHand + onHandDelta };
       // The ledger row carries the movement's key: it is the "applied for good" record.
       mutation.idempotencyKey = movement.key;
-      this.state.putStock(after, { type: movement.type, onHandDelta, reason: movement.reason, reference: movement.reference }, mutation);
+      this.state.putStock(after, { type: movement.type, onHandDelta, reason, reference: movement.reference, occurredAt: movement.occurredAt }, mutation);
     }
     if (movement.type !== "pos_sale") return { key: movement.key, applied: !done, short: null };
     return { key: movement.key, applied: !done, short: this.uncoveredAt(after ?? this.state.stockAt(movement.location)) };

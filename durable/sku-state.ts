@@ -4,11 +4,12 @@ import { locationAvailable, type StockFigures } from "../shared/inventory-math.t
 import type { InventoryView, LedgerEntry, LedgerEntryType, Reservation } from "../shared/schemas/inventory.ts";
 import * as schema from "./schema/sku-inventory.ts";
 
-const { skuMeta, locationStock, reservations, ledger, isPosEntry } = schema;
+const { skuMeta, locationStock, reservations, ledger, isPosEntry, locationCounts } = schema;
 
 export type ReservationRow = typeof reservations.$inferSelect;
 export type SkuMeta = typeof skuMeta.$inferSelect;
 export type CloseStatus = "committed" | "released" | "expired";
+export type CountMark = typeof locationCounts.$inferSelect;
 
 /** What one write knows while it runs inside its transaction. */
 export interface Mutation {
@@ -27,6 +28,8 @@ export interface LedgerDraft {
   reason?: string | null;
   reference?: string | null;
   reservationId?: string | null;
+  /** When it happened, if not when it is recorded. */
+  occurredAt?: number | null;
 }
 
 const closingEntry: Record<CloseStatus, LedgerEntryType> = { committed: "commit", released: "release", expired: "expiry" };
@@ -84,6 +87,29 @@ export class SkuState {
   /** Whether a POS movement's key already moved stock: the ledger keeps them for good. */
   hasPosEntry(key: string): boolean {
     return this.statements.posEntry.get({ key }) !== undefined;
+  }
+
+  /** The latest stock count applied at the location, if any. */
+  countAt(location: string): CountMark | undefined {
+    return this.statements.countAt.get({ location });
+  }
+
+  putCount(mark: CountMark): void {
+    this.db.insert(locationCounts).values(mark).onConflictDoUpdate({ target: locationCounts.location, set: { asOf: mark.asOf, key: mark.key } }).run();
+  }
+
+  /**
+   * The units that movements which happened after `asOf` moved at the
+   * location (when they happened: `occurred_at`, else when recorded), less
+   * snapshots, which set figures rather than move them.
+   */
+  onHandMovedAfter(location: string, asOf: number): number {
+    const row = this.db
+      .select({ moved: sql<number | null>`sum(${ledger.onHandDelta})` })
+      .from(ledger)
+      .where(and(eq(ledger.location, location), sql`${ledger.type} <> 'snapshot'`, sql`coalesce(${ledger.occurredAt}, ${ledger.at}) > ${asOf}`))
+      .get();
+    return row?.moved ?? 0;
   }
 
   reservation(id: string): ReservationRow | undefined {
@@ -157,6 +183,7 @@ export class SkuState {
       reservationId: entry.reservationId ?? null,
       idempotencyKey: mutation.idempotencyKey,
       at: mutation.now,
+      occurredAt: entry.occurredAt ?? null,
     });
     mutation.moved = true;
   }
@@ -189,6 +216,7 @@ function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
   return {
     posEntry: db.select({ seq: ledger.seq }).from(ledger).where(and(eq(ledger.idempotencyKey, sql.placeholder("key")), isPosEntry)).prepare(),
     stockAt: db.select().from(locationStock).where(eq(locationStock.location, sql.placeholder("location"))).prepare(),
+    countAt: db.select().from(locationCounts).where(eq(locationCounts.location, sql.placeholder("location"))).prepare(),
     allStock: db.select().from(locationStock).orderBy(asc(locationStock.location)).prepare(),
     insertReservation: db
       .insert(reservations)
@@ -201,7 +229,7 @@ function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
       .prepare(),
     insertLedger: db
       .insert(ledger)
-      .values(placeholders("type", "location", "onHandDelta", "reservedDelta", "safetyStockDelta", "reason", "reference", "reservationId", "idempotencyKey", "at"))
+      .values(placeholders("type", "location", "onHandDelta", "reservedDelta", "safetyStockDelta", "reason", "reference", "reservationId", "idempotencyKey", "at", "occurredAt"))
       .prepare(),
   };
 }

@@ -244,6 +244,7 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
         qty: movement.qty,
         reference: posReference(row.transactionId, movement.line),
         reason: `terminal ${row.body!.terminalId}`,
+        occurredAt: Date.parse(row.body!.occurredAt),
       });
       bySku.set(movement.sku, list);
     }

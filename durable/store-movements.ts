@@ -12,6 +12,8 @@ export interface StoreMovement {
   qty: number;
   reference: string;
   reason: string;
+  /** When the sale, return or void happened at the till (epoch ms); a late replay happened long before it reaches the edge. */
+  occurredAt: number;
 }
 
 /** The reservations a sale left uncovered at its location (reserved > onHand - safetyStock); not an order's shortage. */

@@ -15,7 +15,7 @@ function ingestStub(tenant: TestTenant, location: string) {
 }
 
 function saleMovement(transactionId: string, line: number, qty: number): StoreMovement {
-  return { key: posMovementKey("store-a", transactionId, line), type: "pos_sale", location: "store-a", qty, reference: posReference(transactionId, line), reason: "terminal T01" };
+  return { key: posMovementKey("store-a", transactionId, line), type: "pos_sale", location: "store-a", qty, reference: posReference(transactionId, line), reason: "terminal T01", occurredAt: Date.now() };
 }
 
 describe("a POS transaction counts exactly once across crashes", () => {

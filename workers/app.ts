@@ -11,6 +11,7 @@ import { auditRoutes } from "./routes/audit.ts";
 import { availabilityRoutes } from "./routes/availability.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
 import { connectionRoutes } from "./routes/connections.ts";
+import { erpRoutes } from "./routes/erp.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { exceptionRoutes } from "./routes/exceptions.ts";
 import { financeRoutes } from "./routes/finance.ts";
@@ -42,6 +43,7 @@ export function createApp() {
   app.route("/", availabilityRoutes);
   app.route("/", storeRoutes);
   app.route("/", catalogRoutes);
+  app.route("/", erpRoutes);
   app.route("/", exceptionRoutes);
   app.route("/", orderRoutes);
   app.route("/", integrationRoutes);

@@ -15,6 +15,8 @@ export { ShopifyIntegration } from "../durable/shopify-integration.ts";
 export { SkuInventory } from "../durable/sku-inventory.ts";
 export { StoreIngest } from "../durable/store-ingest.ts";
 export { TenantAudit } from "../durable/tenant-audit.ts";
+export { TenantErp } from "../durable/tenant-erp.ts";
+export { ErpImport } from "../durable/erp-import.ts";
 export { TenantRegistry } from "../durable/tenant-registry.ts";
 export { TenantReturns } from "../durable/tenant-returns.ts";
 

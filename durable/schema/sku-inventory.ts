@@ -57,8 +57,22 @@ export const ledger = sqliteTable(
     reservationId: text("reservation_id"),
     idempotencyKey: text("idempotency_key"),
     at: integer("at").notNull(),
+    /** When the movement happened, if not when it was recorded (`at`): a POS sale replayed late by an offline store. */
+    occurredAt: integer("occurred_at"),
   },
   // A POS line moves stock once for good: its key is unique among POS entries, and
   // the ledger is never pruned (unlike the 24-hour idempotency records).
   (table) => [uniqueIndex("ledger_pos_key").on(table.idempotencyKey).where(isPosEntry)],
 );
+
+/**
+ * Per location, the latest stock count applied (an ERP snapshot with its
+ * as-of time): a count older than it is ignored, and a POS movement that
+ * occurred before it is already in it (docs/decisions/0023-stock-counts-as-of.md).
+ */
+export const locationCounts = sqliteTable("location_counts", {
+  location: text("location").primaryKey(),
+  asOf: integer("as_of").notNull(),
+  /** The key of the import row that set it: applying that row again changes nothing. */
+  key: text("key").notNull(),
+});

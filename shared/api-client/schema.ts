@@ -446,6 +446,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/erp/mappings/{type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's mapping for an import type (the default, each field its own column, while none is stored) */
+        get: operations["getErpMapping"];
+        /**
+         * Set how the tenant's ERP files map to fields: columns, decimal or minor units, separators, date format
+         * @description 422 mapping_invalid (with `issues`) when a field is unknown for the type, mapped twice or, if required, not mapped; or when separators collide.
+         */
+        put: operations["putErpMapping"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/erp/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import items, prices or stock counts from a CSV file (streamed) or a JSON array
+         * @description The body is read through the tenant's mapping for `type`, row by row, and staged in batches of 500; a CSV body of any length is streamed, a JSON body is at most 8388608 bytes. Answers 202 with the import and a Location once the body is received whole; rows are then applied in the background (GET the Location for progress and the report). The same id with the same body answers that import (200); with another body, 409 conflict. The same body under another id or none answers the earlier import (200) and applies nothing again. 422 mapping_mismatch when the CSV header lacks a mapped column (nothing is staged).
+         */
+        post: operations["createErpImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/erp/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An import's progress while it runs, then its report: rows accepted, and rejected or ignored rows with row number, column and reason */
+        get: operations["getErpImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/exceptions": {
         parameters: {
             query?: never;
@@ -1116,7 +1174,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
             /** @description The request id; it also appears in the edge's logs. */
             instance: string;
         } & {
@@ -1569,6 +1627,120 @@ export interface components {
              * @example 2026-11-23T19:30:00.000Z
              */
             endsAt: string;
+        };
+        ErpMapping: components["schemas"]["PutErpMappingRequest"] & {
+            /**
+             * @example items
+             * @enum {string}
+             */
+            type: "items" | "prices" | "stock";
+            /**
+             * Format: date-time
+             * @description null: no mapping stored, this is the default.
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string | null;
+        };
+        PutErpMappingRequest: {
+            /**
+             * @description Column (CSV header or JSON member) → field. Each field at most once; every required field of the type mapped.
+             * @example {
+             *       "Item No.": "sku",
+             *       "Description": "name",
+             *       "Unit Price": "price"
+             *     }
+             */
+            columns: {
+                [key: string]: string;
+            };
+            /**
+             * @description Whether price columns hold decimal amounts ("19.99") or minor units (1999).
+             * @default decimal
+             * @enum {string}
+             */
+            amounts?: "decimal" | "minor";
+            /**
+             * @default .
+             * @enum {string}
+             */
+            decimalSeparator?: "." | ",";
+            /**
+             * @description Removed from amounts and quantities before they are read; must differ from the decimal separator.
+             * @default
+             * @enum {string}
+             */
+            thousandsSeparator?: "" | "," | "." | " " | "'";
+            /**
+             * @default iso
+             * @enum {string}
+             */
+            dateFormat?: "iso" | "YYYY-MM-DD" | "DD/MM/YYYY" | "MM/DD/YYYY" | "DD.MM.YYYY";
+            /**
+             * @description The CSV field delimiter.
+             * @default ,
+             * @enum {string}
+             */
+            delimiter?: "," | ";" | "\t" | "|";
+            /**
+             * @description Between barcodes in one cell.
+             * @default |
+             * @enum {string}
+             */
+            barcodeSeparator?: "|" | ";" | " ";
+            /**
+             * @description The currency of rows without a currency column.
+             * @example USD
+             */
+            currency?: string;
+        };
+        ErpImport: {
+            id: string;
+            /**
+             * @example items
+             * @enum {string}
+             */
+            type: "items" | "prices" | "stock";
+            /**
+             * @description receiving: the body is still being read; applying: rows are going to the catalog or inventory; done.
+             * @enum {string}
+             */
+            status: "receiving" | "applying" | "done";
+            /** @description SHA-256 of the body, hex, once it was received whole. */
+            checksum: string | null;
+            rows: {
+                received: number;
+                /** @description Applied to the catalog or inventory. */
+                accepted: number;
+                rejected: number;
+                ignored: number;
+                /** @description Valid, not applied yet. */
+                pending: number;
+            };
+            /** @description Rejected and ignored rows in row order, at most 1000. */
+            lines: components["schemas"]["ErpReportLine"][];
+            linesTruncated: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            completedAt: string | null;
+        };
+        ErpReportLine: {
+            /** @description CSV: the file's line (the header is line 1). JSON: the element's position, from 1. */
+            row: number;
+            /** @description The column at fault, when one is. */
+            column: string | null;
+            /**
+             * @description rejected: nothing of the row was applied. ignored: a stock count older than one already applied.
+             * @enum {string}
+             */
+            outcome: "rejected" | "ignored";
+            reason: string;
         };
         ExceptionPage: {
             exceptions: components["schemas"]["Exception"][];
@@ -6270,6 +6442,443 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Promotion"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getErpMapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                type: "items" | "prices" | "stock";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The mapping */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpMapping"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putErpMapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                type: "items" | "prices" | "stock";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutErpMappingRequest"];
+            };
+        };
+        responses: {
+            /** @description The stored mapping */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpMapping"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createErpImport: {
+        parameters: {
+            query: {
+                type: "items" | "prices" | "stock";
+                /** @description Optional. Sending the same id again (the same file) answers with that import; with another body, 409 conflict. */
+                id?: string;
+                /** @description For stock: the time the counts were taken, for rows whose mapping has no asOf column. */
+                asOf?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/json": {
+                    [key: string]: unknown;
+                }[];
+            };
+        };
+        responses: {
+            /** @description The same file was imported before: that import */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpImport"];
+                };
+            };
+            /** @description Received and staged; being applied */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpImport"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getErpImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The client's id of the import; the same id names the same import. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The import */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpImport"];
                 };
             };
             /** @description validation_failed, malformed_json or idempotency_key_required */

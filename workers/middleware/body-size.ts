@@ -24,11 +24,16 @@ export const maxWebhookBytes = 1024 * 1024;
 const webhookLimit = limitOf(maxWebhookBytes);
 const webhookPath = /^\/v1\/webhooks\//;
 
+/** ERP imports bound themselves: a CSV file is streamed whatever its length, a JSON one is read up to its own limit. */
+const erpImportPath = /^\/v1\/erp\/imports$/;
+
 /**
  * Refuses bodies over 64 KiB before anything reads them; a store agent's
  * batch of POS transactions may be larger (up to 500 transactions), and so
- * may a platform's webhook (up to 1 MiB).
+ * may a platform's webhook (up to 1 MiB). An ERP import is streamed
+ * (workers/erp/receive.ts).
  */
-export const bodySize = createMiddleware<AppEnv>((c, next) =>
-  (storeBatchPath.test(c.req.path) ? storeBatchLimit : webhookPath.test(c.req.path) ? webhookLimit : defaultLimit)(c, next),
-);
+export const bodySize = createMiddleware<AppEnv>((c, next) => {
+  if (c.req.method === "POST" && erpImportPath.test(c.req.path)) return next();
+  return (storeBatchPath.test(c.req.path) ? storeBatchLimit : webhookPath.test(c.req.path) ? webhookLimit : defaultLimit)(c, next);
+});
