@@ -93,7 +93,8 @@ export function factsOf(input: ContributionInput, taxTitle: string, booked: (sku
         externalId: transaction.transactionId,
         location: input.location,
         channel: posChannel,
-        currency: transaction.currency,
+        // A body stored before PosTransaction's default applied (or written by hand) has none: the contract's default.
+        currency: transaction.currency ?? "USD",
         occurredAt: Date.parse(transaction.occurredAt),
         postings: posPostings(transaction, taxTitle),
         counted: [],
