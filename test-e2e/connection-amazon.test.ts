@@ -24,7 +24,7 @@ interface AmazonRig {
 }
 
 /** A tenant whose `web` channel is store-001's stock, a seller with a listing per SKU (but `without`), and a connection between them. */
-async function connectedSeller(edge: EdgeHost, stock: Record<string, number>, options: { without?: string[]; feedThreshold?: number; refreshToken?: string } = {}): Promise<AmazonRig> {
+async function connectedSeller(edge: EdgeHost, stock: Record<string, number>, options: { without?: string[]; feedThreshold?: number; refreshToken?: string; faults?: (amazon: FakeAmazon) => void } = {}): Promise<AmazonRig> {
   const amazon = await FakeAmazon.start();
   onTestFinished(() => amazon.close());
   const store = await seedStore(edge.url, stock);
@@ -33,6 +33,7 @@ async function connectedSeller(edge: EdgeHost, stock: Record<string, number>, op
   // Every SKU in the channel's figures before the connection starts: its first push sees them all at once.
   await waitFor("the web channel's figures of every SKU", 30_000, async () => ((await webAvailability(edge, store, Object.keys(stock))).size === Object.keys(stock).length ? true : undefined));
   const rig0 = { store, amazon };
+  options.faults?.(amazon);
   await putConnection(edge, rig0, options);
   return rig0;
 }
@@ -88,6 +89,13 @@ describe("an Amazon connection", () => {
     expect(seller.amazon.violations).toEqual([]);
     const after = await connectionStatus(rig.edge, seller.store, connectionId);
     expect(after).toMatchObject({ lastError: null, lastHour: { throttled: 0 } });
+  });
+
+  it("uploads a feed again to the document it made when the upload fails, leaving no feed document unused", async () => {
+    const stock = Object.fromEntries(skusOf(30, "DOC").map((sku, i) => [sku, i + 1]));
+    const seller = await connectedSeller(rig.edge, stock, { faults: (amazon) => amazon.injectFault({ kind: "status", status: 503 }, 2, /^\/uploads\//) });
+    await converged(seller, rig.edge, stock);
+    expect(seller.amazon.stats).toMatchObject({ feedsCreated: 1, feedDocumentsCreated: 1, feedDocumentsUnused: 0, messagesApplied: 30, violations: 0 });
   });
 
   it("turns SKUs Amazon has no listing for into exceptions, and pushes them once the replay finds a listing", async () => {

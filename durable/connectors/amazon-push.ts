@@ -53,6 +53,8 @@ const listingsFeedWindowMs = 5 * 60_000;
 const maxFeedMessages = 25_000;
 /** A patch Amazon accepted is read back after this; still not visible after `patchGiveUpMs`, it goes out again. */
 const readBackAfterMs = 1_000;
+/** A feed document's upload URL lasts 5 minutes (CreateFeedDocumentResponse.url); one is uploaded to again while a minute of that is left. */
+const feedDocumentReuseMs = 4 * 60_000;
 const patchGiveUpMs = 5 * 60_000;
 const tokenMarginMs = 5 * 60_000;
 
@@ -303,11 +305,29 @@ export class AmazonPush implements ConnectorPush {
   /** Stores the feed's messages, then uploads and submits the document; its feed id is stored once Amazon gives one. */
   private async submitFeed(token: string, pending: RemoteSkuRow[]): Promise<PushStep | null> {
     const quantities = pending.map((row) => ({ target: row.target, sku: row.sku, remoteId: row.remoteId!, quantity: row.wanted, changeFromQuantity: null, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
-    const row: InFlightRow = { key: `feed-${this.ledger.connection.batches + 1}`, quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: null };
+    const row: InFlightRow = { key: `feed-${this.ledger.connection.batches + 1}`, quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: null, feedDocument: null };
     this.ledger.save({ batches: this.ledger.connection.batches + 1 });
     this.ledger.db.insert(inFlight).values(row).run();
     const step = await this.followFeed(token, row);
     return step.kind === "idle" ? null : step;
+  }
+
+  /**
+   * The feed's document: the one made for it before, while its upload URL
+   * has a minute left (a run cut short between createFeedDocument and
+   * createFeed, by a failed upload or a crash, uploads to it again), or a new
+   * one, stored before anything is uploaded to it.
+   */
+  private async feedDocument(token: string, row: InFlightRow, now: number): Promise<{ id: string; url: string } | PushStep> {
+    const kept = this.ledger.db.select({ feedDocument: inFlight.feedDocument }).from(inFlight).where(eq(inFlight.key, row.key)).get()?.feedDocument;
+    if (kept && now - kept.createdAt < feedDocumentReuseMs) return kept;
+    const documentWait = this.budget("feed-document", "feed documents");
+    if (documentWait) return documentWait;
+    const document = await createFeedDocument(this.target, token);
+    if (!document.ok) return this.failed(document);
+    const made = { id: document.data.feedDocumentId, url: document.data.url, createdAt: now };
+    this.ledger.db.update(inFlight).set({ feedDocument: made }).where(eq(inFlight.key, row.key)).run();
+    return made;
   }
 
   /** Submits a feed not yet taken (again, after a crash), or polls a taken one and settles it from its processing report. */
@@ -318,21 +338,19 @@ export class AmazonPush implements ConnectorPush {
         const oldest = this.ledger.recorded("feed", now - listingsFeedWindowMs).oldest ?? now;
         return { kind: "wait", wakeAt: oldest + listingsFeedWindowMs, reason: "Amazon allows 5 JSON_LISTINGS_FEED submissions every 5 minutes" };
       }
-      // The document is not kept across runs: make it only when the submission can follow it at once.
+      // Make the document only when the submission can follow it at once.
       const submittable = affordableAt(this.bucket("feed"), 1, now);
       if (submittable > now) return { kind: "wait", wakeAt: submittable, reason: "pacing feed submissions to Amazon's rate" };
-      const documentWait = this.budget("feed-document", "feed documents");
-      if (documentWait) return documentWait;
-      const document = await createFeedDocument(this.target, token);
-      if (!document.ok) return this.failed(document);
+      const document = await this.feedDocument(token, row, now);
+      if ("kind" in document) return document;
       const messages = this.feedMessages(row).map(([sku, quantities], index) => ({ messageId: index + 1, sku, productType: quantities[0]!.remoteId, quantities: this.channelQuantities(quantities) }));
-      const uploaded = await uploadFeedDocument(document.data.url, listingsFeed(this.settings.sellerId, messages), this.target.timeoutMs);
+      const uploaded = await uploadFeedDocument(document.url, listingsFeed(this.settings.sellerId, messages), this.target.timeoutMs);
       if (!uploaded.ok) return this.failed(uploaded);
       const feedWait = this.budget("feed", "feed submissions");
       if (feedWait) return feedWait;
-      const feedId = await createFeed(this.target, token, document.data.feedDocumentId);
+      const feedId = await createFeed(this.target, token, document.id);
       if (!feedId.ok) return this.failed(feedId);
-      this.ledger.db.update(inFlight).set({ remoteRef: feedId.data }).where(eq(inFlight.key, row.key)).run();
+      this.ledger.db.update(inFlight).set({ remoteRef: feedId.data, feedDocument: null }).where(eq(inFlight.key, row.key)).run();
       return { kind: "wait", wakeAt: now + 1_000, reason: `feed ${feedId.data} submitted` };
     }
     const pollWait = this.budget("feed-poll", "feed polls");

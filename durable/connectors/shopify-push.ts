@@ -114,7 +114,7 @@ export class ShopifyPush implements ConnectorPush, ShopifyBudget {
     const rows = this.ledger.pending(maxQuantitiesPerCall, [only ? inArray(remoteSkus.sku, only) : undefined]).filter((row) => row.remoteId !== null);
     if (rows.length === 0) return null;
     const quantities = rows.map((row) => ({ target: row.target, sku: row.sku, remoteId: row.remoteId!, quantity: row.wanted, changeFromQuantity: row.remote, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
-    const row: InFlightRow = { key: "", quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: null };
+    const row: InFlightRow = { key: "", quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: null, feedDocument: null };
     return row;
   }
 

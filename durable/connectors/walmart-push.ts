@@ -149,7 +149,7 @@ export class WalmartPush implements ConnectorPush {
   /** Stores the feed's items, then submits it; its id is stored with them, and it is followed up by the next runs. */
   private async submitFeed(token: string, pending: RemoteSkuRow[]): Promise<PushStep> {
     const quantities = pending.map((row) => ({ target: row.target, sku: row.sku, remoteId: row.sku, quantity: row.wanted, changeFromQuantity: null, wantedSeq: row.wantedSeq, changedAt: row.changedAt }));
-    const row: InFlightRow = { key: `feed-${this.ledger.connection.batches + 1}`, quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: null };
+    const row: InFlightRow = { key: `feed-${this.ledger.connection.batches + 1}`, quantities, createdAt: this.ledger.now(), tries: 0, remoteRef: null, feedDocument: null };
     this.ledger.save({ batches: this.ledger.connection.batches + 1 });
     this.ledger.db.insert(inFlight).values(row).run();
     return this.followFeed(token, row);

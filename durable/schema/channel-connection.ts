@@ -104,6 +104,12 @@ export const inFlight = sqliteTable("in_flight", {
   tries: integer("tries").notNull(),
   /** What the remote calls the write once it took it (Walmart: the bulk feed's id), to follow it up. */
   remoteRef: text("remote_ref"),
+  /**
+   * Amazon: the feed document made for this feed and not yet submitted, kept so
+   * that a run cut short after createFeedDocument uploads to it again rather
+   * than making another (its upload URL lasts 5 minutes).
+   */
+  feedDocument: text("feed_document", { mode: "json" }).$type<{ id: string; url: string; createdAt: number }>(),
 });
 
 /** What the connection did, for its status: kept an hour. */

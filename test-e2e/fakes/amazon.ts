@@ -62,6 +62,10 @@ export interface FakeAmazonStats {
   /** patchListingsItem calls answered ACCEPTED. */
   patches: number;
   feedsCreated: number;
+  /** createFeedDocument calls answered with a document. */
+  feedDocumentsCreated: number;
+  /** Feed documents created and never named by a createFeed (read it once the client is idle). */
+  feedDocumentsUnused: number;
   /** Feed messages applied at processing. */
   messagesApplied: number;
   /** Requests that broke a documented or configured limit: a client that models the limits has none. */
@@ -106,7 +110,14 @@ interface FeedDocument {
   contentType: string;
   /** Null until uploaded. */
   content: Buffer | null;
+  /** Server-clock ms: the presigned upload URL expires 5 minutes after this. */
+  createdAt: number;
+  /** Whether a createFeed named it. */
+  used: boolean;
 }
+
+/** The presigned upload URL of a feed document expires after 5 minutes (CreateFeedDocumentResponse.url). */
+export const feedDocumentUrlLifetimeMs = 5 * 60_000;
 
 interface FeedRecord {
   feedId: string;
@@ -154,7 +165,7 @@ export class FakeAmazon {
   readonly #faults: { fault: FakeFault; path: RegExp | undefined }[] = [];
   /** The sellers' orders: add, pay and cancel them, and read what was shipped. */
   readonly orders: AmazonOrderBook;
-  readonly #stats: FakeAmazonStats = { calls: 0, patches: 0, feedsCreated: 0, messagesApplied: 0, violations: 0, tokensIssued: 0 };
+  readonly #stats: FakeAmazonStats = { calls: 0, patches: 0, feedsCreated: 0, feedDocumentsCreated: 0, feedDocumentsUnused: 0, messagesApplied: 0, violations: 0, tokensIssued: 0 };
   #nextFeedId = 50_001_019_000;
   #port = 0;
 
@@ -222,7 +233,8 @@ export class FakeAmazon {
 
   get stats(): FakeAmazonStats {
     this.#settle();
-    return { ...this.#stats };
+    const feedDocumentsUnused = [...this.#documents.values()].filter((document) => !document.used).length;
+    return { ...this.#stats, feedDocumentsUnused };
   }
 
   get violations(): readonly Violation[] {
@@ -391,7 +403,8 @@ export class FakeAmazon {
     const body = parseJson(raw);
     if (!isRecord(body) || typeof body["contentType"] !== "string" || body["contentType"] === "") return invalidInput("contentType is required.");
     const feedDocumentId = `amzn1.tortuga.4.na.${randomUUID()}`;
-    this.#documents.set(feedDocumentId, { feedDocumentId, sellerId, contentType: body["contentType"], content: null });
+    this.#documents.set(feedDocumentId, { feedDocumentId, sellerId, contentType: body["contentType"], content: null, createdAt: this.#now(), used: false });
+    this.#stats.feedDocumentsCreated += 1;
     return { status: 201, body: { feedDocumentId, url: `${this.url}/uploads/${encodeURIComponent(feedDocumentId)}` } };
   }
 
@@ -405,6 +418,7 @@ export class FakeAmazon {
   #upload(req: IncomingMessage, feedDocumentId: string, raw: Buffer): HttpAnswer {
     const document = this.#documents.get(feedDocumentId);
     if (!document) return { status: 404, body: Buffer.from("NoSuchUpload"), headers: { "content-type": "text/plain" } };
+    if (this.#now() - document.createdAt > feedDocumentUrlLifetimeMs) return { status: 403, body: Buffer.from("AccessDenied: Request has expired"), headers: { "content-type": "text/plain" } };
     const normalize = (value: string | undefined) => (value ?? "").toLowerCase().replaceAll(" ", "");
     if (normalize(req.headers["content-type"]) !== normalize(document.contentType)) {
       return { status: 403, body: Buffer.from(`SignatureDoesNotMatch: Content-Type must be ${document.contentType}`), headers: { "content-type": "text/plain" } };
@@ -432,6 +446,7 @@ export class FakeAmazon {
     if (limited) return limited;
     const feedId = String((this.#nextFeedId += 1));
     this.#feeds.push({ feedId, sellerId, marketplaceIds: marketplaceIds as string[], inputFeedDocumentId: document.feedDocumentId, createdAt: this.#now(), outcome: null });
+    document.used = true;
     this.#stats.feedsCreated += 1;
     return { status: 202, body: { feedId } };
   }
@@ -514,7 +529,7 @@ export class FakeAmazon {
 
   #finish(feed: FeedRecord, status: "DONE" | "FATAL", report: object): void {
     const resultFeedDocumentId = `amzn1.tortuga.4.na.${randomUUID()}`;
-    this.#documents.set(resultFeedDocumentId, { feedDocumentId: resultFeedDocumentId, sellerId: feed.sellerId, contentType: "application/json; charset=UTF-8", content: Buffer.from(JSON.stringify(report)) });
+    this.#documents.set(resultFeedDocumentId, { feedDocumentId: resultFeedDocumentId, sellerId: feed.sellerId, contentType: "application/json; charset=UTF-8", content: Buffer.from(JSON.stringify(report)), createdAt: this.#now(), used: true });
     feed.outcome = { status, resultFeedDocumentId };
   }
 

@@ -1,0 +1,1 @@
+ALTER TABLE `in_flight` ADD `feed_document` text;
