@@ -1,8 +1,9 @@
 import { and, asc, count, eq, gt, gte, lt, sql } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import { netsuiteJournalCsv } from "../shared/journal-csv.ts";
-import type { ErpConnection as ErpConnectionView, ErpConnectionStatus, ErpFileList, FileCredentials, NetSuiteCredentials, PutErpConnectionRequest } from "../shared/schemas/erp-connections.ts";
+import type { BusinessCentralCredentials, ErpConnection as ErpConnectionView, ErpConnectionStatus, ErpFileList, FileCredentials, NetSuiteCredentials, PutErpConnectionRequest } from "../shared/schemas/erp-connections.ts";
 import { maskSecret } from "../shared/signatures.ts";
+import { postToBusinessCentral } from "./connectors/business-central-post.ts";
 import { ErpOutbox, type ErpConnectionRow, type ErpStep } from "./connectors/erp-outbox.ts";
 import { deliverFiles } from "./connectors/file-delivery.ts";
 import { signingKeyOf } from "./connectors/netsuite-api.ts";
@@ -199,7 +200,7 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
       case "file":
         return deliverFiles(outbox, credentials as FileCredentials, deadline);
       case "business-central":
-        return outbox.connectionRetry("Business Central posting is not built yet");
+        return postToBusinessCentral(outbox, credentials as unknown as BusinessCentralCredentials, this.tokens, deadline);
     }
   }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, min, sql } from "drizzle-orm";
+import { and, asc, eq, gt, lte, min, sql } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { backoffDelay } from "../../shared/backoff.ts";
 import type { ConnectionState } from "../../shared/schemas/connections.ts";
@@ -143,6 +143,21 @@ export class ErpOutbox {
       return { kind: "idle" };
     }
     return { kind: "wait", wakeAt: Math.max(next, this.now()) };
+  }
+
+  /**
+   * Room left in a sliding window of `windowMs` holding at most `limit`
+   * requests, counted from the requests recorded (durably, so a restart
+   * does not forget them), and when the oldest of them leaves the window.
+   */
+  requestWindow(limit: number, windowMs: number): { room: number; freeAt: number } {
+    const since = this.now() - windowMs;
+    const used = this.db
+      .select({ n: sql<number>`coalesce(sum(${activity.amount}), 0)`, oldest: min(activity.at) })
+      .from(activity)
+      .where(and(eq(activity.kind, "request"), gt(activity.at, since)))
+      .get()!;
+    return { room: limit - used.n, freeAt: (used.oldest ?? this.now()) + windowMs + 1 };
   }
 
   record(kind: (typeof activity.$inferSelect)["kind"], amount: number): void {
