@@ -34,17 +34,19 @@ function connect(store: SeededStore, fake: FakeNetSuite, id: string, overrides: 
 }
 
 describe("a NetSuite connection", () => {
-  it("posts each journal of a closed day once, balanced, with its lines and dimensions; a lost answer and a 503 resend nothing twice", async () => {
+  it("posts each journal of a closed day once, balanced, with its lines and dimensions; a lost answer, a 503 and a 429 resend nothing twice", async () => {
     const fake = await netsuite();
     const { store, journals } = await closedDay(rig.edge, 2);
-    fake.failNext("cut-after-apply", "5xx");
+    fake.failNext("cut-after-apply", "5xx", "429");
     const put = await connect(store, fake, "netsuite-main");
     expect(put.status).toBe(201);
     expect(put.body.credentials.privateKey).toMatch(/^•+/);
     expect(JSON.stringify(put.body)).not.toContain("BEGIN PRIVATE KEY");
 
     const status = await drained(rig.edge, store, "netsuite-main");
-    expect(status).toMatchObject({ state: "idle", refused: 0, pending: { journals: 0 } });
+    expect(status).toMatchObject({ state: "idle", refused: 0, pending: { journals: 0 }, budget: { concurrency: 5 } });
+    expect(status.lastHour.throttled).toBe(1);
+    expect(status.lastHour.posted).toBe(journals.length);
     expect(fake.journals()).toHaveLength(journals.length);
     expect(fake.stats).toMatchObject({ created: journals.length, violations: 0 });
     for (const summary of journals) {

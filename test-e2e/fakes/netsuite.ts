@@ -56,7 +56,7 @@ export interface FakeNetSuiteStats {
   maxInFlight: number;
 }
 
-type Fault = "5xx" | "cut-after-apply";
+type Fault = "5xx" | "429" | "cut-after-apply";
 
 export class FakeNetSuite {
   readonly accountId = "1234567";
@@ -92,7 +92,7 @@ export class FakeNetSuite {
     return `http://127.0.0.1:${this.#port}`;
   }
 
-  /** The next record requests fail so: a 503, or applied and then the connection cut before the answer. */
+  /** The next record requests fail so: a 503, a 429 with Retry-After: 1 (not a violation), or applied and then the connection cut before the answer. */
   failNext(...faults: Fault[]): void {
     this.#faults.push(...faults);
   }
@@ -159,6 +159,10 @@ export class FakeNetSuite {
     if (req.method !== "PUT") return error(res, 405, "METHOD_NOT_ALLOWED", "Only the upsert is served here");
     const fault = this.#faults.shift();
     if (fault === "5xx") return error(res, 503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable");
+    if (fault === "429") {
+      res.setHeader("retry-after", "1");
+      return error(res, 429, "REQUEST_LIMIT_EXCEEDED", "Request limit exceeded. Try again later.");
+    }
     let body: { tranDate?: string; memo?: string; subsidiary?: { id?: string }; line?: { items?: Record<string, unknown>[] } };
     try {
       body = JSON.parse(text);
