@@ -3,7 +3,7 @@ import { fail, type Result } from "../shared/errors.ts";
 import { netsuiteJournalCsv } from "../shared/journal-csv.ts";
 import type { BusinessCentralCredentials, ErpConnection as ErpConnectionView, ErpConnectionStatus, ErpFileList, FileCredentials, NetSuiteCredentials, PutErpConnectionRequest } from "../shared/schemas/erp-connections.ts";
 import { maskSecret } from "../shared/signatures.ts";
-import { postToBusinessCentral } from "./connectors/business-central-post.ts";
+import { businessCentralWindowMs, postToBusinessCentral } from "./connectors/business-central-post.ts";
 import { ErpOutbox, type ErpConnectionRow, type ErpStep } from "./connectors/erp-outbox.ts";
 import { deliverFiles } from "./connectors/file-delivery.ts";
 import { signingKeyOf } from "./connectors/netsuite-api.ts";
@@ -70,7 +70,6 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
         lastError: null,
         lastErrorAt: null,
         failures: 0,
-        bucket: current?.bucket ?? null,
       });
       if (input.enabled) await this.wakeAt(now);
       return { ok: true, connection: this.view()!, created: current === undefined };
@@ -109,8 +108,8 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
       lastHour: { posted: total("posted"), requests: total("request"), throttled: total("throttled") },
       budget: {
         concurrency: current.type === "netsuite" ? (settings.concurrency ?? null) : null,
-        requestsPerFiveMinutes: current.type === "business-central" ? (settings.requestsPerFiveMinutes ?? null) : null,
-        remaining: current.bucket ? Math.floor(current.bucket.tokens) : null,
+        requestsPerFiveMinutes: settings.requestsPerFiveMinutes ?? null,
+        remaining: settings.requestsPerFiveMinutes === undefined ? null : Math.max(0, this.outbox(current).requestWindow(settings.requestsPerFiveMinutes, businessCentralWindowMs).room),
       },
       lastError: current.lastError === null ? null : { at: new Date(current.lastErrorAt!).toISOString(), message: current.lastError },
       cursor: String(current.cursor),
@@ -191,7 +190,7 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
   }
 
   private async send(current: ErpConnectionRow): Promise<ErpStep> {
-    const outbox = new ErpOutbox({ db: this.db, transaction: (run) => this.transaction(run), env: this.env, identity: this.identity, connection: current, now: () => this.now() });
+    const outbox = this.outbox(current);
     const credentials = await openCredentials<Record<string, string>>(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, current.sealedCredentials);
     const deadline = this.now() + runBudgetMs;
     switch (current.type) {
@@ -202,6 +201,10 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
       case "business-central":
         return postToBusinessCentral(outbox, credentials as unknown as BusinessCentralCredentials, this.tokens, deadline);
     }
+  }
+
+  private outbox(current: ErpConnectionRow): ErpOutbox {
+    return new ErpOutbox({ db: this.db, transaction: (run) => this.transaction(run), env: this.env, identity: this.identity, connection: current, now: () => this.now() });
   }
 
   private view(): ErpConnectionView | null {

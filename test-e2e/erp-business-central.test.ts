@@ -2,8 +2,8 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { edgeCall, edgeRequest } from "../scripts/edge-client.ts";
 import { documentNumberOf } from "../durable/connectors/business-central-api.ts";
 import type { Journal, JournalSummary } from "../shared/schemas/finance.ts";
-import { closedDay, drained, internalIds } from "./erp-fixtures.ts";
-import { FakeBusinessCentral } from "./fakes/business-central.ts";
+import { closedDay, drained, erpStatus, internalIds } from "./erp-fixtures.ts";
+import { FakeBusinessCentral, type FakeBusinessCentralOptions } from "./fakes/business-central.ts";
 import { useEdge, waitFor, type SeededStore } from "./harness.ts";
 
 /*
@@ -16,8 +16,8 @@ import { useEdge, waitFor, type SeededStore } from "./harness.ts";
 
 const rig = useEdge("erp-business-central");
 
-async function businessCentral(): Promise<FakeBusinessCentral> {
-  const fake = await FakeBusinessCentral.start({ accounts: Object.keys(internalIds) });
+async function businessCentral(options: FakeBusinessCentralOptions = {}): Promise<FakeBusinessCentral> {
+  const fake = await FakeBusinessCentral.start({ accounts: Object.keys(internalIds), ...options });
   onTestFinished(() => fake.close());
   return fake;
 }
@@ -66,16 +66,34 @@ describe("a Business Central connection", () => {
   });
 
   it("posts 20 stores' journals within Business Central's limits, and a restart of the edge mid-way posts none twice", async () => {
-    const fake = await businessCentral();
+    const fake = await businessCentral({ latencyMs: 25 });
     const { store, journals } = await closedDay(rig.edge, 20);
     expect((await connect(store, fake, "bc-many")).status).toBe(201);
     await waitFor("a few journals posted", 30_000, async () => (fake.stats.posts >= 3 ? true : undefined), 10);
     await rig.edge.stop();
+    expect(fake.stats.posts).toBeLessThan(journals.length);
     await rig.edge.start();
     await drained(rig.edge, store, "bc-many", 90_000);
     await expectPostedOnce(fake, store, journals);
     expect(fake.stats).toMatchObject({ posts: journals.length, violations: 0 });
     expect(fake.stats.maxBatchOperations).toBeLessThanOrEqual(100);
+  });
+
+  it("stops at its request budget and waits for the window instead of going over it", async () => {
+    // 12 requests per 5 minutes: the journal batch lookup and one journal (7 requests) fit, the second journal's lines do not.
+    const fake = await businessCentral({ requestsPerWindow: 12 });
+    const { store, journals } = await closedDay(rig.edge, 2);
+    expect((await connect(store, fake, "bc-budget", { requestsPerFiveMinutes: 12 })).status).toBe(201);
+    const waiting = await waitFor("the connection to wait for its window", 30_000, async () => {
+      const status = await erpStatus(rig.edge, store, "bc-budget");
+      return status.state === "throttled" && status.pending.journals === journals.length - 1 ? status : undefined;
+    });
+    expect(waiting.budget).toMatchObject({ requestsPerFiveMinutes: 12 });
+    expect(waiting.budget.remaining).toBeLessThan(4);
+    // Several catch-up runs later (every 2 s here), still nothing over the budget.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect(fake.stats).toMatchObject({ posts: 1, violations: 0 });
+    expect((await erpStatus(rig.edge, store, "bc-budget")).pending.journals).toBe(journals.length - 1);
   });
 
   it("refuses settings that cannot work with problem+json and a stable code, changing nothing", async () => {

@@ -78,6 +78,7 @@ describe("a NetSuite connection", () => {
     expect((await connect(store, fake, "netsuite-many")).status).toBe(201);
     await waitFor("a few journals in NetSuite", 30_000, async () => (fake.stats.created >= 3 ? true : undefined), 20);
     await rig.edge.stop();
+    expect(fake.stats.created).toBeLessThan(journals.length);
     await rig.edge.start();
     await drained(rig.edge, store, "netsuite-many", 90_000);
     expect(fake.journals().map((journal) => journal.externalId).sort()).toEqual(journals.map((journal) => journal.id).sort());

@@ -5,7 +5,7 @@ import type { ErpJournalRow, ErpOutbox, ErpStep } from "./erp-outbox.ts";
 import type { TokenHolder } from "./netsuite-post.ts";
 
 /** Business Central counts requests over a sliding 5 minutes. */
-const windowMs = 5 * 60_000;
+export const businessCentralWindowMs = 5 * 60_000;
 const journalsPerRun = 50;
 
 /** A call's failure turned into what the run does next: stop the run (a wait), or go on to the next journal (null). */
@@ -53,7 +53,7 @@ export async function postToBusinessCentral(outbox: ErpOutbox, credentials: Busi
 
 /** Takes `count` requests from the window, or says when there will be room. */
 function spend(outbox: ErpOutbox, settings: BusinessCentralConnectionSettings, count: number): ErpStep | null {
-  const { room, freeAt } = outbox.requestWindow(settings.requestsPerFiveMinutes, windowMs);
+  const { room, freeAt } = outbox.requestWindow(settings.requestsPerFiveMinutes, businessCentralWindowMs);
   if (room < count) {
     outbox.setState("throttled");
     return { kind: "wait", wakeAt: freeAt };

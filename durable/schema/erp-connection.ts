@@ -24,8 +24,6 @@ export const connection = sqliteTable("connection", {
   lastErrorAt: integer("last_error_at"),
   /** Transient failures in a row: the backoff grows with them. */
   failures: integer("failures").notNull(),
-  /** Business Central: the request bucket as last spent ({ tokens, at }). */
-  bucket: text("bucket", { mode: "json" }).$type<{ tokens: number; at: number }>(),
 });
 
 /**

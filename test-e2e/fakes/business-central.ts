@@ -43,6 +43,8 @@ export interface FakeBusinessCentralOptions {
   accounts?: string[];
   requestsPerWindow?: number;
   maxBatchOperations?: number;
+  /** How long each API request takes. */
+  latencyMs?: number;
 }
 
 type Fault = "5xx" | "post-cut-after-apply";
@@ -70,7 +72,7 @@ export class FakeBusinessCentral {
   #port = 0;
 
   private constructor(options: FakeBusinessCentralOptions) {
-    this.#options = { accounts: [], requestsPerWindow: 6_000, maxBatchOperations: 100, ...options };
+    this.#options = { accounts: [], requestsPerWindow: 6_000, maxBatchOperations: 100, latencyMs: 0, ...options };
   }
 
   static async start(options: FakeBusinessCentralOptions = {}): Promise<FakeBusinessCentral> {
@@ -112,6 +114,7 @@ export class FakeBusinessCentral {
     if (!url.pathname.startsWith(root)) return send(res, { status: 404, body: odataError("BadRequest_NotFound", "No such endpoint") });
     const token = req.headers.authorization?.replace(/^Bearer /, "");
     if (!token || !this.#tokens.has(token)) return send(res, { status: 401, body: odataError("Authentication_InvalidCredentials", "The token is not valid") });
+    if (this.#options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.#options.latencyMs));
     const path = decodeURIComponent(url.pathname.slice(root.length));
     if (path === "$batch" && req.method === "POST") return send(res, this.#batch(text, req.headers.isolation === "snapshot"));
     if (!this.#admit(1)) return send(res, { status: 429, body: odataError("Application_TooManyRequests", "Too many requests"), retryAfter: 1 } as Answer);

@@ -19,8 +19,7 @@ CREATE TABLE `connection` (
 	`state` text NOT NULL,
 	`last_error` text,
 	`last_error_at` integer,
-	`failures` integer NOT NULL,
-	`bucket` text
+	`failures` integer NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE `journals` (
