@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, max, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, max, sql } from "drizzle-orm";
 import { businessDate, closeOf } from "../shared/business-day.ts";
 import { fail, type Result } from "../shared/errors.ts";
 import { checkFinanceSettings } from "../shared/finance-settings.ts";
@@ -215,6 +215,17 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
     const rows = "id" in selection ? this.db.select().from(journals).where(eq(journals.id, selection.id)).all() : this.db.select().from(journals).where(eq(journals.businessDate, selection.date)).orderBy(asc(journals.seq)).all();
     if ("id" in selection && rows.length === 0) return fail("not_found", `No journal ${selection.id}`);
     return { ok: true, journals: rows.map((row) => ({ ...summaryOf(row), lines: row.lines, locationDimension: row.locationDimension, department: row.department, class: row.class })) };
+  }
+
+  /**
+   * Posted journals after `after` (a journal's `seq`), oldest first, with
+   * lines and dimensions: the feed ERP connections read by cursor. A
+   * journal's seq is assigned in the transaction that posts it, so none
+   * appears later behind a cursor already read.
+   */
+  async postedJournalsAfter(after: number, limit: number): Promise<{ journals: (ExportedJournal & { seq: number })[] }> {
+    const rows = this.db.select().from(journals).where(gt(journals.seq, after)).orderBy(asc(journals.seq)).limit(limit).all();
+    return { journals: rows.map((row) => ({ seq: row.seq, ...summaryOf(row), lines: row.lines, locationDimension: row.locationDimension, department: row.department, class: row.class })) };
   }
 
   /** The sources that make up one line of a journal, with what each put on it, in booking order. */

@@ -193,3 +193,8 @@ export function tenantErp(env: Env, tenantId: string) {
 export function erpImport(env: Env, tenantId: string, importId: string) {
   return env.ERP_IMPORT.getByName(joined(tenantId, importId));
 }
+
+/** One ERP connection of a tenant (NetSuite, Business Central, files): the ledger's posted journals, each handed to the ERP once. */
+export function erpConnection(env: Env, tenantId: string, connectionId: string) {
+  return env.ERP_CONNECTION.getByName(joined(tenantId, connectionId));
+}

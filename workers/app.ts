@@ -11,6 +11,7 @@ import { auditRoutes } from "./routes/audit.ts";
 import { availabilityRoutes } from "./routes/availability.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
 import { connectionRoutes } from "./routes/connections.ts";
+import { erpConnectionRoutes } from "./routes/erp-connections.ts";
 import { erpRoutes } from "./routes/erp.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { exceptionRoutes } from "./routes/exceptions.ts";
@@ -54,6 +55,7 @@ export function createApp() {
   app.route("/", limitRoutes);
   app.route("/", auditRoutes);
   app.route("/", financeRoutes);
+  app.route("/", erpConnectionRoutes);
 
   app.route("/", serviceRoutes);
   serveOpenApiDocument(app);

@@ -7,6 +7,7 @@ export { ChannelConnection } from "../durable/channel-connection.ts";
 export { CatalogStore } from "../durable/catalog-store.ts";
 export { EventWebhook } from "../durable/event-webhook.ts";
 export { ExceptionQueue } from "../durable/exception-queue.ts";
+export { ErpConnection } from "../durable/erp-connection.ts";
 export { FinanceLedger } from "../durable/finance-ledger.ts";
 export { OrderIndex } from "../durable/order-index.ts";
 export { OrderProcess } from "../durable/order-process.ts";

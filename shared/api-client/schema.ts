@@ -1046,6 +1046,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/erp/connections/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An ERP connection, credentials masked */
+        get: operations["getErpConnection"];
+        /**
+         * Connect the tenant's books to an ERP: every journal the finance ledger posts is posted there once (tenant admin)
+         * @description `netsuite`: each journal upserted with PUT /services/rest/record/v1/journalentry/eid:<external id> (OAuth 2.0 client credentials, the assertion signed with the certificate's key), at most `settings.concurrency` requests in flight. `business-central`: journals, journalLines, then Microsoft.NAV.post, within 6,000 requests per 5 minutes and 100 operations per $batch. `file`: each journal's CSV in NetSuite's import layout, downloadable from …/files, and POSTed once to `settings.deliverTo` if set. Credentials are write-only: stored encrypted, shown masked. A private key that cannot sign is 422 erp_connection_invalid, nothing changed. A new connection posts every journal the ledger has posted so far, in posting order; a journal refused by the ERP becomes an erp_journal_refused exception and the others go on.
+         */
+        put: operations["putErpConnection"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/erp/connections/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the ERP connection is doing: pending and refused journals, requests, throttling, budget, last error */
+        get: operations["getErpConnectionStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/erp/connections/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The journals a connection holds as files (NetSuite CSV), in posting order, and whether each was delivered */
+        get: operations["listErpFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/erp/connections/{id}/files/{journalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One journal's file: NetSuite's journal import CSV, External ID on every row */
+        get: operations["getErpFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1174,7 +1246,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "erp_connection_invalid" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
             /** @description The request id; it also appears in the edge's logs. */
             instance: string;
         } & {
@@ -2016,6 +2088,36 @@ export interface components {
             /** @enum {string} */
             type: "channel_shipment_refused";
             payload: components["schemas"]["ChannelShipmentRefusedPayload"];
+        } | {
+            /** @example exc_0w3x9q2k4m6n8p1r3t5v */
+            id: string;
+            /**
+             * @description What it is about, e.g. `sku:TSHIRT-RED-M@store-001`.
+             * @example sku:TSHIRT-RED-M@store-001
+             */
+            subject: string;
+            /** @description The id that traces it to its cause: the POS transaction id, the order's external id, the webhook id or the event id. */
+            correlationId: string | null;
+            /** @enum {string} */
+            state: "open" | "retrying" | "resolved" | "ignored";
+            /** @description How many replays were started. */
+            replays: number;
+            lastFailure: components["schemas"]["ExceptionFailure"];
+            /** @description Every change of state, oldest first, with who made it and their note. */
+            transitions: components["schemas"]["ExceptionTransition"][];
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "erp_journal_refused";
+            payload: components["schemas"]["ErpJournalRefusedPayload"];
         };
         /** @description Why the latest replay (or redelivery) failed; null if none failed. */
         ExceptionFailure: {
@@ -2453,6 +2555,23 @@ export interface components {
             /** @description The order.fulfilled event whose fulfilment was refused. */
             eventId: string;
             /** @example Walmart needs a carrier and a tracking number: record the fulfilment with both */
+            reason: string;
+        };
+        /** @description A posted journal the ERP would not take (an account or dimension it does not know, a closed period). Later journals go on. Fix the cause (the ERP, or the connection's account map), then replay: the journal is sent again under its external id, and the exception is resolved once the ERP takes it. */
+        ErpJournalRefusedPayload: {
+            /**
+             * @description The ERP connection's id.
+             * @example netsuite-main
+             */
+            connection: string;
+            /** @enum {string} */
+            remote: "netsuite" | "business-central" | "file";
+            /**
+             * @description The journal's external id.
+             * @example JE-acme-2026-11-23-store-a-pos-0
+             */
+            journalId: string;
+            /** @example NetSuite 400: Invalid account reference key 58. */
             reason: string;
         };
         ReplayAnswer: {
@@ -3516,6 +3635,254 @@ export interface components {
                 /** @description Positive credit, negative debit, minor units. */
                 amount: number;
             }[];
+        };
+        ErpConnection: {
+            /** @example shopify-main */
+            id: string;
+            enabled: boolean;
+            /**
+             * @description Each credential masked: only its last 4 characters show.
+             * @example {
+             *       "clientId": "••••••••3f9a"
+             *     }
+             */
+            credentials: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "netsuite";
+            settings: components["schemas"]["NetSuiteConnectionSettings"];
+        } | {
+            /** @example shopify-main */
+            id: string;
+            enabled: boolean;
+            /**
+             * @description Each credential masked: only its last 4 characters show.
+             * @example {
+             *       "clientId": "••••••••3f9a"
+             *     }
+             */
+            credentials: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "business-central";
+            settings: components["schemas"]["BusinessCentralConnectionSettings"];
+        } | {
+            /** @example shopify-main */
+            id: string;
+            enabled: boolean;
+            /**
+             * @description Each credential masked: only its last 4 characters show.
+             * @example {
+             *       "clientId": "••••••••3f9a"
+             *     }
+             */
+            credentials: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "file";
+            settings: components["schemas"]["FileConnectionSettings"];
+        };
+        NetSuiteConnectionSettings: {
+            /** @example 1234567 */
+            accountId: string;
+            /**
+             * Format: uri
+             * @description Send REST and token calls here instead of https://<accountId>.suitetalk.api.netsuite.com (tests, sandboxes).
+             * @example https://acme-retail.myshopify.com
+             */
+            baseUrl?: string;
+            /**
+             * @description The subsidiary's internal id, on every journal (OneWorld accounts).
+             * @example 58
+             */
+            subsidiary?: string;
+            /**
+             * @description Account number of the finance mapping → NetSuite account internal id. A journal with an unmapped account is refused (an exception) without a call.
+             * @default {}
+             */
+            accounts?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Requests in flight at once: the account's concurrency limit, shared by all its integrations (5 on the shared tier, plus 10 per SuiteCloud Plus licence). Set it to this integration's share.
+             * @default 5
+             */
+            concurrency?: number;
+        };
+        BusinessCentralConnectionSettings: {
+            /** @example contoso.onmicrosoft.com */
+            directoryId: string;
+            /** @default production */
+            environment?: string;
+            /**
+             * Format: uuid
+             * @example b6c3f9a0-3c1e-4c7a-9a55-1b2f0f3a4d11
+             */
+            companyId: string;
+            /**
+             * Format: uri
+             * @description Send API calls here instead of https://api.businesscentral.dynamics.com (tests).
+             * @example https://acme-retail.myshopify.com
+             */
+            baseUrl?: string;
+            /**
+             * Format: uri
+             * @description Get tokens here instead of Microsoft Entra's token endpoint (tests).
+             */
+            tokenUrl?: string;
+            /**
+             * @description The code of the journals Shelfsync creates (one per posted journal, displayName its external id).
+             * @default SHELFSYNC
+             */
+            journalCode?: string;
+            /**
+             * @description Business Central allows 6,000 requests per 5 minutes per user; a $batch counts its operations.
+             * @default 6000
+             */
+            requestsPerFiveMinutes?: number;
+        };
+        FileConnectionSettings: {
+            /**
+             * Format: uri
+             * @description POST each journal's CSV here once (Idempotency-Key: the journal's external id), retried until a 2xx. Without it, the files are only downloadable.
+             * @example https://erp.example.com/inbox/journals
+             */
+            deliverTo?: string;
+        };
+        PutErpConnectionRequest: {
+            /** @enum {string} */
+            type: "netsuite";
+            settings: components["schemas"]["NetSuiteConnectionSettings"];
+            credentials: components["schemas"]["NetSuiteCredentials"];
+            /** @default true */
+            enabled?: boolean;
+        } | {
+            /** @enum {string} */
+            type: "business-central";
+            settings: components["schemas"]["BusinessCentralConnectionSettings"];
+            credentials: components["schemas"]["BusinessCentralCredentials"];
+            /** @default true */
+            enabled?: boolean;
+        } | {
+            /** @enum {string} */
+            type: "file";
+            settings: components["schemas"]["FileConnectionSettings"];
+            credentials?: components["schemas"]["FileCredentials"];
+            /** @default true */
+            enabled?: boolean;
+        };
+        NetSuiteCredentials: {
+            /** @description The integration record's client id (Client Credentials (M2M) grant, scope rest_webservices). */
+            clientId: string;
+            /** @description The certificate id of the M2M mapping: the JWT's kid. */
+            certificateId: string;
+            /** @description The certificate's private key, PKCS#8 PEM, EC P-256 (ES256) or RSA (PS256): it signs the client assertion. Write-only: stored encrypted, shown masked. */
+            privateKey: string;
+        };
+        BusinessCentralCredentials: {
+            clientId: string;
+            /** @description Write-only: stored encrypted, shown masked. */
+            clientSecret: string;
+        };
+        /** @default {} */
+        FileCredentials: {
+            /** @description Sent as `Authorization: Bearer` with each delivery. Write-only. */
+            bearerToken?: string;
+        };
+        ErpConnectionStatus: {
+            /** @example shopify-main */
+            id: string;
+            /** @enum {string} */
+            type: "netsuite" | "business-central" | "file";
+            /**
+             * @description syncing: changes are being pushed; idle: the remote holds every value; throttled: waiting for the remote's budget; failing: the last push failed and is retried with backoff; credentials_rejected: the remote refused the credentials, nothing is pushed until they change; disabled: switched off.
+             * @enum {string}
+             */
+            state: "syncing" | "idle" | "throttled" | "failing" | "credentials_rejected" | "disabled";
+            pending: {
+                journals: number;
+                /** @description Since the oldest pending journal was posted in Shelfsync's books; null when none waits. */
+                oldestAgeSeconds: number | null;
+            };
+            /** @description Journals the ERP refused (each an open erp_journal_refused exception until replayed). */
+            refused: number;
+            lastHour: {
+                posted: number;
+                requests: number;
+                /** @description Answers in which the ERP said to slow down (429). */
+                throttled: number;
+            };
+            budget: {
+                /** @description NetSuite: requests in flight at most. */
+                concurrency: number | null;
+                /** @description Business Central: the request budget. */
+                requestsPerFiveMinutes: number | null;
+                remaining: number | null;
+            };
+            lastError: {
+                /**
+                 * Format: date-time
+                 * @example 2026-11-23T19:30:00.000Z
+                 */
+                at: string;
+                message: string;
+            } | null;
+            /** @description How far in the ledger's posted journals the connection has read. */
+            cursor: string;
+        };
+        ErpFileList: {
+            files: components["schemas"]["ErpFile"][];
+            nextCursor: string | null;
+        };
+        ErpFile: {
+            /**
+             * @description The journal's external id, on every row of its file.
+             * @example JE-acme-2026-11-23-store-a-pos-0
+             */
+            journalId: string;
+            date: string;
+            location: string;
+            channel: string;
+            /** @description Whether `deliverTo` took it (always false without `deliverTo`). */
+            delivered: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            deliveredAt: string | null;
         };
     };
     responses: never;
@@ -6967,7 +7334,7 @@ export interface operations {
     listExceptions: {
         parameters: {
             query?: {
-                type?: "reservations_short" | "unknown_sku" | "tender_short" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused";
+                type?: "reservations_short" | "unknown_sku" | "tender_short" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused" | "erp_journal_refused";
                 state?: "open" | "retrying" | "resolved" | "ignored";
                 cursor?: string;
                 limit?: number;
@@ -10793,6 +11160,538 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SourceTrace"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getErpConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpConnection"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putErpConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutErpConnectionRequest"];
+            };
+        };
+        responses: {
+            /** @description The connection, credentials masked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpConnection"];
+                };
+            };
+            /** @description The connection, created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpConnection"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getErpConnectionStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpConnectionStatus"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listErpFiles: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of files */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpFileList"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getErpFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                journalId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description validation_failed, malformed_json or idempotency_key_required */

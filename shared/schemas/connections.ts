@@ -3,6 +3,12 @@ import { ChannelId, LocationId, Timestamp } from "./common.ts";
 
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
+/** HTTPS, or plain HTTP to this machine only: where a credential or a file may be sent. */
+export function isSecureOrLoopback(text: string): boolean {
+  const url = new URL(text);
+  return url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname));
+}
+
 /**
  * Where a connection sends its calls instead of the platform's own host:
  * tests, the demo and sandboxes. HTTPS, or plain HTTP to this machine only,
@@ -12,10 +18,7 @@ export const RemoteBaseUrl = z
   .string()
   .max(500)
   .url()
-  .refine((text) => {
-    const url = new URL(text);
-    return url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname));
-  }, "https, or http to 127.0.0.1 / localhost only")
+  .refine(isSecureOrLoopback, "https, or http to 127.0.0.1 / localhost only")
   .refine((text) => new URL(text).pathname.replace(/\/+$/, "") === "" && !new URL(text).search, "a base URL: scheme, host and port, no path or query")
   .openapi({ example: "https://acme-retail.myshopify.com" });
 

@@ -6,7 +6,7 @@ import { OutboundEvent } from "./events.ts";
  * Something the platform did but a person should look at: it never refuses a
  * physical sale, so what would have been a refusal becomes an exception.
  */
-export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "tender_short", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused"]);
+export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "tender_short", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused", "erp_journal_refused"]);
 export type ExceptionType = z.infer<typeof ExceptionType>;
 
 /**
@@ -154,6 +154,18 @@ export const ChannelShipmentRefusedPayload = z
   });
 export type ChannelShipmentRefusedPayload = z.infer<typeof ChannelShipmentRefusedPayload>;
 
+export const ErpJournalRefusedPayload = z
+  .object({
+    connection: z.string().openapi({ description: "The ERP connection's id.", example: "netsuite-main" }),
+    remote: z.enum(["netsuite", "business-central", "file"]),
+    journalId: z.string().openapi({ description: "The journal's external id.", example: "JE-acme-2026-11-23-store-a-pos-0" }),
+    reason: z.string().openapi({ example: "NetSuite 400: Invalid account reference key 58." }),
+  })
+  .openapi("ErpJournalRefusedPayload", {
+    description: "A posted journal the ERP would not take (an account or dimension it does not know, a closed period). Later journals go on. Fix the cause (the ERP, or the connection's account map), then replay: the journal is sent again under its external id, and the exception is resolved once the ERP takes it.",
+  });
+export type ErpJournalRefusedPayload = z.infer<typeof ErpJournalRefusedPayload>;
+
 export const ExceptionTransition = z
   .object({
     at: Timestamp,
@@ -193,6 +205,7 @@ export const ExceptionRecord = z
     z.object({ ...exceptionBase, type: z.literal("channel_sku_unmapped"), payload: ChannelSkuUnmappedPayload }),
     z.object({ ...exceptionBase, type: z.literal("channel_order_unmapped"), payload: ChannelOrderUnmappedPayload }),
     z.object({ ...exceptionBase, type: z.literal("channel_shipment_refused"), payload: ChannelShipmentRefusedPayload }),
+    z.object({ ...exceptionBase, type: z.literal("erp_journal_refused"), payload: ErpJournalRefusedPayload }),
   ])
   .openapi("Exception");
 export type ExceptionRecord = z.infer<typeof ExceptionRecord>;

@@ -4,7 +4,7 @@ import type { EventMessage } from "../../shared/schemas/events.ts";
 import type { BackorderPayload, ExceptionRecord, ReservationsShortPayload, UnknownSkuPayload } from "../../shared/schemas/exceptions.ts";
 import { replayUnmappedShopifyWebhook } from "../integrations/shopify/webhook.ts";
 import { logLine } from "../log.ts";
-import { catalogStore, channelConnection, exceptionQueue, skuObject, storeIngest } from "../../durable/objects.ts";
+import { catalogStore, channelConnection, erpConnection, exceptionQueue, skuObject, storeIngest } from "../../durable/objects.ts";
 import { getOrder, retryOrder } from "../orders/service.ts";
 
 export interface ReplayRequest {
@@ -70,6 +70,10 @@ async function runStep(env: Env, tenantId: string, exception: ExceptionRecord): 
     case "channel_shipment_refused": {
       const { confirmed, detail } = await channelConnection(env, tenantId, exception.payload.connection).retryShipment(exception.payload.eventId);
       return { outcome: confirmed ? "resolved" : "failed", detail };
+    }
+    case "erp_journal_refused": {
+      const { posted, detail } = await erpConnection(env, tenantId, exception.payload.connection).retryJournal(exception.payload.journalId);
+      return { outcome: posted ? "resolved" : "failed", detail };
     }
     case "event_delivery_failed": {
       const message: EventMessage = { event: exception.payload.event, replayOf: exception.id };

@@ -1,0 +1,224 @@
+import { and, asc, count, eq, gt, gte, lt, sql } from "drizzle-orm";
+import { fail, type Result } from "../shared/errors.ts";
+import { netsuiteJournalCsv } from "../shared/journal-csv.ts";
+import type { BusinessCentralCredentials, ErpConnection as ErpConnectionView, ErpConnectionStatus, ErpFileList, FileCredentials, NetSuiteCredentials, PutErpConnectionRequest } from "../shared/schemas/erp-connections.ts";
+import { maskSecret } from "../shared/signatures.ts";
+import { businessCentralWindowMs, postToBusinessCentral } from "./connectors/business-central-post.ts";
+import { ErpOutbox, type ErpConnectionRow, type ErpStep } from "./connectors/erp-outbox.ts";
+import { deliverFiles } from "./connectors/file-delivery.ts";
+import { signingKeyOf } from "./connectors/netsuite-api.ts";
+import { postToNetSuite, type TokenHolder } from "./connectors/netsuite-post.ts";
+import { openCredentials, sealCredentials } from "./credentials.ts";
+import migrations from "./migrations/erp-connection/migrations.js";
+import { financeLedger, parseName, type ConnectionIdentity } from "./objects.ts";
+import * as schema from "./schema/erp-connection.ts";
+import { ShelfsyncObject } from "./shelfsync-object.ts";
+import { singleRow } from "./single-row.ts";
+
+const { journals, activity } = schema;
+
+/** Ledger journals copied per page, and pages per run. */
+const feedPage = 200;
+const feedPagesPerRun = 10;
+/** One run of the alarm sends for at most this long, then sets the alarm to go on. */
+const runBudgetMs = 20_000;
+const activityRetentionMs = 60 * 60_000;
+
+/**
+ * One per ERP connection (named `<tenant>/<connectionId>`): the journals
+ * the tenant's FinanceLedger posts, each handed to one ERP (NetSuite,
+ * Business Central, or files) once.
+ *
+ * The ledger's posted journals are a feed by `seq`: the alarm copies those
+ * after its cursor into `journals` in the transaction that moves the cursor,
+ * so a journal is never skipped, and by external id, so never copied twice.
+ * A journal leaves `pending` only when the ERP acknowledged it, so a crash
+ * before that sends it again, and the ERP's own idempotency (NetSuite's
+ * upsert by external id, Business Central's lookup by document number, the
+ * file endpoint's Idempotency-Key) makes the second send a no-op. The alarm
+ * reads the feed at least every CONNECTION_CATCH_UP_SECONDS while enabled.
+ */
+export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIdentity> {
+  private readonly row = singleRow(this.db, schema.connection);
+  /** An access token (NetSuite, Business Central), in memory only. */
+  private readonly tokens: TokenHolder = { token: null };
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, { schema, migrations, identity: parseName.connection });
+  }
+
+  /** Creates or replaces the connection; new credentials lift a rejection. Credentials that cannot work are refused, nothing changed. */
+  async configure(input: PutErpConnectionRequest): Promise<Result<{ connection: ErpConnectionView; created: boolean }>> {
+    if (input.type === "netsuite" && !(await signingKeyOf(input.credentials.privateKey))) {
+      return fail("erp_connection_invalid", "credentials.privateKey is not a PKCS#8 EC P-256 or RSA private key", { field: "credentials.privateKey" });
+    }
+    return this.serialized(async () => {
+      const now = this.now();
+      const current = this.row.get();
+      const sealed = await sealCredentials(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, input.credentials);
+      this.tokens.token = null;
+      this.row.put({
+        type: input.type,
+        settings: input.settings,
+        sealedCredentials: sealed,
+        maskedCredentials: Object.fromEntries(Object.entries(input.credentials as Record<string, string>).map(([name, secret]) => [name, maskSecret(secret)])),
+        enabled: input.enabled,
+        createdAt: current?.createdAt ?? now,
+        updatedAt: now,
+        cursor: current?.cursor ?? 0,
+        state: input.enabled ? "syncing" : "disabled",
+        lastError: null,
+        lastErrorAt: null,
+        failures: 0,
+      });
+      if (input.enabled) await this.wakeAt(now);
+      return { ok: true, connection: this.view()!, created: current === undefined };
+    });
+  }
+
+  async get(): Promise<ErpConnectionView | null> {
+    return this.view();
+  }
+
+  /** Posts soon: the ledger has posted journals. */
+  async nudge(): Promise<void> {
+    const current = this.row.get();
+    if (current?.enabled && current.state !== "credentials_rejected") await this.wakeBy(this.now());
+  }
+
+  async status(): Promise<ErpConnectionStatus | null> {
+    const current = this.row.get();
+    if (!current) return null;
+    const now = this.now();
+    const pending = this.db
+      .select({ journals: count(), oldest: sql<string | null>`min(json_extract(${journals.journal}, '$.postedAt'))` })
+      .from(journals)
+      .where(eq(journals.state, "pending"))
+      .get()!;
+    const refused = this.db.select({ n: count() }).from(journals).where(eq(journals.state, "refused")).get()!.n;
+    const total = (kind: (typeof activity.$inferSelect)["kind"]) =>
+      this.db.select({ n: sql<number>`coalesce(sum(${activity.amount}), 0)` }).from(activity).where(and(eq(activity.kind, kind), gte(activity.at, now - activityRetentionMs))).get()!.n;
+    const settings = current.settings as { concurrency?: number; requestsPerFiveMinutes?: number };
+    return {
+      id: this.identity.connectionId,
+      type: current.type,
+      state: current.state,
+      pending: { journals: pending.journals, oldestAgeSeconds: pending.oldest === null ? null : Math.max(0, (now - Date.parse(pending.oldest)) / 1000) },
+      refused,
+      lastHour: { posted: total("posted"), requests: total("request"), throttled: total("throttled") },
+      budget: {
+        concurrency: current.type === "netsuite" ? (settings.concurrency ?? null) : null,
+        requestsPerFiveMinutes: settings.requestsPerFiveMinutes ?? null,
+        remaining: settings.requestsPerFiveMinutes === undefined ? null : Math.max(0, this.outbox(current).requestWindow(settings.requestsPerFiveMinutes, businessCentralWindowMs).room),
+      },
+      lastError: current.lastError === null ? null : { at: new Date(current.lastErrorAt!).toISOString(), message: current.lastError },
+      cursor: String(current.cursor),
+    };
+  }
+
+  /** The journals this connection holds as files, in posting order, a page at a time. */
+  async files(after: number, limit: number): Promise<ErpFileList> {
+    const rows = this.db.select().from(journals).where(gt(journals.seq, after)).orderBy(asc(journals.seq)).limit(limit + 1).all();
+    const page = rows.slice(0, limit);
+    const delivering = Boolean((this.row.get()?.settings as { deliverTo?: string } | undefined)?.deliverTo);
+    return {
+      files: page.map((row) => ({
+        journalId: row.journalId,
+        date: row.journal.date,
+        location: row.journal.location,
+        channel: row.journal.channel,
+        delivered: delivering && row.state === "posted",
+        deliveredAt: delivering && row.postedAt !== null ? new Date(row.postedAt).toISOString() : null,
+      })),
+      nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null,
+    };
+  }
+
+  /** One journal's CSV in NetSuite's import layout, External ID on every row. */
+  async file(journalId: string): Promise<Result<{ csv: string }>> {
+    const row = this.db.select().from(journals).where(eq(journals.journalId, journalId)).get();
+    if (!row) return fail("not_found", `Connection ${this.identity.connectionId} has no journal ${journalId}`);
+    return { ok: true, csv: netsuiteJournalCsv([row.journal]) };
+  }
+
+  /** Sends a refused journal again now: an `erp_journal_refused` exception's replay. Resolved once the ERP takes it. */
+  async retryJournal(journalId: string): Promise<{ posted: boolean; detail: string }> {
+    return this.serialized(async () => {
+      const current = this.row.get();
+      if (!current?.enabled) return { posted: false, detail: `connection ${this.identity.connectionId} is disabled` };
+      const row = this.db.select().from(journals).where(eq(journals.journalId, journalId)).get();
+      if (!row) return { posted: false, detail: `connection ${this.identity.connectionId} has no journal ${journalId}` };
+      if (row.state === "posted") return { posted: true, detail: `${journalId} is already posted` };
+      this.db.update(journals).set({ state: "pending", notBefore: 0 }).where(eq(journals.journalId, journalId)).run();
+      await this.send(current);
+      const after = this.db.select().from(journals).where(eq(journals.journalId, journalId)).get()!;
+      if (after.state === "posted") return { posted: true, detail: `the ERP took ${journalId}` };
+      return { posted: false, detail: after.lastError ?? "not sent yet" };
+    });
+  }
+
+  /** Reads the ledger's new journals, then sends what is due. */
+  protected override async onAlarm(): Promise<number | null> {
+    return this.serialized(async () => {
+      const current = this.row.get();
+      if (!current?.enabled || current.state === "credentials_rejected") return null;
+      const now = this.now();
+      this.db.delete(activity).where(lt(activity.at, now - activityRetentionMs)).run();
+      await this.readLedger();
+      const step = await this.send(this.row.get()!);
+      if (step.kind === "stopped") return null;
+      const catchUp = now + Number(this.env.CONNECTION_CATCH_UP_SECONDS) * 1000;
+      return step.kind === "wait" ? Math.min(step.wakeAt, catchUp) : catchUp;
+    });
+  }
+
+  /** Copies the ledger's journals after the cursor, moving the cursor in the same transaction. */
+  private async readLedger(): Promise<void> {
+    const ledger = financeLedger(this.env, this.identity.tenantId);
+    for (let page = 0; page < feedPagesPerRun; page++) {
+      const cursor = this.row.get()!.cursor;
+      const { journals: posted } = await ledger.postedJournalsAfter(cursor, feedPage);
+      if (posted.length === 0) return;
+      this.transaction(() => {
+        for (const { seq, ...journal } of posted) {
+          this.db.insert(journals).values({ seq, journalId: journal.id, journal, state: "pending", attempts: 0, notBefore: 0, progress: null, lastError: null, postedAt: null }).onConflictDoNothing().run();
+        }
+        this.row.put({ ...this.row.get()!, cursor: posted[posted.length - 1]!.seq });
+      });
+      if (posted.length < feedPage) return;
+    }
+  }
+
+  private async send(current: ErpConnectionRow): Promise<ErpStep> {
+    const outbox = this.outbox(current);
+    const credentials = await openCredentials<Record<string, string>>(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, current.sealedCredentials);
+    const deadline = this.now() + runBudgetMs;
+    switch (current.type) {
+      case "netsuite":
+        return postToNetSuite(outbox, credentials as unknown as NetSuiteCredentials, this.tokens, deadline);
+      case "file":
+        return deliverFiles(outbox, credentials as FileCredentials, deadline);
+      case "business-central":
+        return postToBusinessCentral(outbox, credentials as unknown as BusinessCentralCredentials, this.tokens, deadline);
+    }
+  }
+
+  private outbox(current: ErpConnectionRow): ErpOutbox {
+    return new ErpOutbox({ db: this.db, transaction: (run) => this.transaction(run), env: this.env, identity: this.identity, connection: current, now: () => this.now() });
+  }
+
+  private view(): ErpConnectionView | null {
+    const row = this.row.get();
+    if (!row) return null;
+    // The row's settings were validated for its type when they were stored.
+    return {
+      id: this.identity.connectionId,
+      type: row.type,
+      settings: row.settings,
+      credentials: row.maskedCredentials,
+      enabled: row.enabled,
+      createdAt: new Date(row.createdAt).toISOString(),
+      updatedAt: new Date(row.updatedAt).toISOString(),
+    } as ErpConnectionView;
+  }
+}

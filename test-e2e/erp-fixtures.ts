@@ -1,0 +1,68 @@
+import { edgeCall } from "../scripts/edge-client.ts";
+import type { ErpConnectionStatus } from "../shared/schemas/erp-connections.ts";
+import type { JournalPage, JournalSummary } from "../shared/schemas/finance.ts";
+import { seedStore, waitFor, type EdgeHost, type SeededStore } from "./harness.ts";
+
+/** A chart of accounts as a small retailer numbers it, every kind of line mapped (finance settings). */
+export const accounts = {
+  grossSales: "4000",
+  discounts: "4050",
+  returns: "4100",
+  shippingIncome: "4200",
+  giftCardLiability: "2300",
+  overShort: "6990",
+  fees: "6100",
+  taxPayable: { tax: "2200" },
+  tenderClearing: { cash: "1010", card: "1020" },
+  channelClearing: { default: "1200", byChannel: { web: "1210" } },
+};
+
+/** The same accounts' internal ids in the ERP. */
+export const internalIds: Record<string, string> = { "4000": "101", "4050": "102", "4100": "103", "4200": "104", "2300": "105", "6990": "106", "6100": "107", "2200": "108", "1010": "109", "1020": "110", "1200": "111", "1210": "112" };
+
+export interface ClosedDay {
+  store: SeededStore;
+  date: string;
+  journals: JournalSummary[];
+}
+
+/**
+ * A tenant whose books close a past day: `stores` store locations, each with
+ * a store key, two POS sales at each (card and cash) on a day two days ago,
+ * sent through the store ingest API; the tenant's books in UTC with a
+ * midnight cut-off, so that day is past its cut-off and the ledger posts one
+ * journal per store as the sales arrive. Waits for the journals.
+ */
+export async function closedDay(edge: EdgeHost, stores: number): Promise<ClosedDay> {
+  const store = await seedStore(edge.url, { "ERP-SKU": 1_000 });
+  await edgeCall(edge.url, "PUT", "/v1/finance/accounts", { key: store.adminKey, body: { timeZone: "UTC", cutoff: "00:00", accounts, dimensions: { locations: { "store-001": "7" }, channels: { pos: "3" } } } });
+  const day = new Date(Date.now() - 2 * 86_400_000);
+  const date = day.toISOString().slice(0, 10);
+  for (let i = 1; i <= stores; i++) {
+    const location = `store-${String(i).padStart(3, "0")}`;
+    if (i > 2) await edgeCall(edge.url, "PUT", `/v1/locations/${location}`, { key: store.adminKey, body: { type: "store", name: location } });
+    const key = i === 1 ? store.storeKey : i === 2 ? store.otherStoreKey : (await edgeCall<{ key: string }>(edge.url, "POST", "/v1/keys", { key: store.adminKey, body: { role: "store", location, name: `till ${location}` } })).key;
+    const sale = (n: number, tender: "card" | "cash") => ({
+      sequence: n,
+      transaction: { transactionId: `${location}-T01-${n}`, terminalId: "T01", type: "sale", lines: [{ sku: "ERP-SKU", qty: n, unitPrice: 1999, tax: 160 * n }], tenders: [{ type: tender, amount: (1999 + 160) * n }], occurredAt: new Date(day.getTime() + n * 60_000).toISOString() },
+    });
+    await edgeCall(edge.url, "POST", `/v1/stores/${location}/transactions`, { key, body: { transactions: [sale(1, "card"), sale(2, "cash")] } });
+  }
+  const journals = await waitFor(`${stores} journals of ${date}`, 60_000, async () => {
+    const page = await edgeCall<JournalPage>(edge.url, "GET", `/v1/finance/journals?date=${date}&limit=500`, { key: store.adminKey });
+    return page.journals.length >= stores ? page.journals : undefined;
+  });
+  return { store, date, journals };
+}
+
+export function erpStatus(edge: EdgeHost, store: SeededStore, id: string): Promise<ErpConnectionStatus> {
+  return edgeCall<ErpConnectionStatus>(edge.url, "GET", `/v1/erp/connections/${id}/status`, { key: store.adminKey });
+}
+
+/** Waits until the connection has nothing pending and has posted `posted` journals in the last hour. */
+export function drained(edge: EdgeHost, store: SeededStore, id: string, timeoutMs = 60_000): Promise<ErpConnectionStatus> {
+  return waitFor(`ERP connection ${id} to post every journal`, timeoutMs, async () => {
+    const status = await erpStatus(edge, store, id);
+    return status.pending.journals === 0 && Number(status.cursor) > 0 ? status : undefined;
+  });
+}

@@ -1,0 +1,221 @@
+import { createPublicKey, generateKeyPairSync, randomUUID, verify, type KeyObject } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { listenOnLoopback } from "./loopback.ts";
+
+/*
+ * A NetSuite account's REST web services, as far as journal entries go
+ * (REFERENCE.md §4): the OAuth 2.0 client credentials (M2M) token endpoint,
+ * which checks the client assertion's signature against the mapped
+ * certificate, and PUT …/record/v1/journalentry/eid:<externalId>, an upsert.
+ * It enforces the account's concurrency limit (requests over it answer 429
+ * and count as violations), refuses unbalanced entries and unknown accounts
+ * as NetSuite does (400), and can lose answers after applying them.
+ */
+
+const tokenPath = "/services/rest/auth/oauth2/v1/token";
+const journalPrefix = "/services/rest/record/v1/journalentry/eid:";
+
+export interface NetSuiteLine {
+  account: string;
+  debit: number;
+  credit: number;
+  memo: string;
+  location?: string;
+  department?: string;
+  class?: string;
+}
+
+export interface NetSuiteJournal {
+  internalId: string;
+  externalId: string;
+  tranDate: string;
+  memo: string;
+  subsidiary?: string;
+  lines: NetSuiteLine[];
+  /** PUTs that applied to it: 1 when created, more when upserted again. */
+  writes: number;
+}
+
+export interface FakeNetSuiteOptions {
+  /** Requests in flight at once (NetSuite's shared tier: 5). */
+  concurrencyLimit?: number;
+  /** How long each record request takes, so that concurrency shows. */
+  latencyMs?: number;
+  /** Account internal ids of the chart of accounts; others are refused (INVALID_KEY_OR_REF). */
+  accounts?: string[];
+}
+
+export interface FakeNetSuiteStats {
+  calls: number;
+  tokensIssued: number;
+  created: number;
+  updated: number;
+  refused: number;
+  /** Requests that broke the concurrency limit: a client that keeps to it has none. */
+  violations: number;
+  maxInFlight: number;
+}
+
+type Fault = "5xx" | "429" | "cut-after-apply";
+
+export class FakeNetSuite {
+  readonly accountId = "1234567";
+  readonly clientId = `ns-client-${randomUUID()}`;
+  readonly certificateId = `ns-cert-${randomUUID().slice(0, 18)}`;
+  /** The certificate's private key, PKCS#8 PEM (EC P-256): what the tenant gives its connection. */
+  readonly privateKey: string;
+  readonly stats: FakeNetSuiteStats = { calls: 0, tokensIssued: 0, created: 0, updated: 0, refused: 0, violations: 0, maxInFlight: 0 };
+  readonly #publicKey: KeyObject;
+  readonly #tokens = new Set<string>();
+  readonly #journals = new Map<string, NetSuiteJournal>();
+  readonly #faults: Fault[] = [];
+  readonly #options: Required<FakeNetSuiteOptions>;
+  #inFlight = 0;
+  #server: Server | null = null;
+  #port = 0;
+
+  private constructor(options: FakeNetSuiteOptions) {
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+    this.privateKey = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    this.#publicKey = createPublicKey(publicKey.export({ type: "spki", format: "pem" }));
+    this.#options = { concurrencyLimit: 5, latencyMs: 40, accounts: [], ...options };
+  }
+
+  static async start(options: FakeNetSuiteOptions = {}): Promise<FakeNetSuite> {
+    const fake = new FakeNetSuite(options);
+    fake.#server = createServer((req, res) => void fake.#handle(req, res));
+    fake.#port = await listenOnLoopback(fake.#server, 0);
+    return fake;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** The next record requests fail so: a 503, a 429 with Retry-After: 1 (not a violation), or applied and then the connection cut before the answer. */
+  failNext(...faults: Fault[]): void {
+    this.#faults.push(...faults);
+  }
+
+  journal(externalId: string): NetSuiteJournal | undefined {
+    return this.#journals.get(externalId);
+  }
+
+  journals(): NetSuiteJournal[] {
+    return [...this.#journals.values()];
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.stats.calls += 1;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const path = new URL(req.url ?? "/", this.url).pathname;
+    if (req.method === "POST" && path === tokenPath) return this.#token(text, res);
+    if (path.startsWith(journalPrefix)) {
+      this.#inFlight += 1;
+      this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.#inFlight);
+      try {
+        if (this.#inFlight > this.#options.concurrencyLimit) {
+          this.stats.violations += 1;
+          return error(res, 429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded. Request blocked.");
+        }
+        await new Promise((resolve) => setTimeout(resolve, this.#options.latencyMs));
+        return this.#journalEntry(req, decodeURIComponent(path.slice(journalPrefix.length)), text, res);
+      } finally {
+        this.#inFlight -= 1;
+      }
+    }
+    error(res, 404, "NONEXISTENT_ID", `No route ${req.method} ${path}`);
+  }
+
+  #token(text: string, res: ServerResponse): void {
+    const form = new URLSearchParams(text);
+    if (form.get("grant_type") !== "client_credentials" || form.get("client_assertion_type") !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+      return oauthError(res, "unsupported_grant_type");
+    }
+    const [header, payload, signature] = (form.get("client_assertion") ?? "").split(".");
+    if (!header || !payload || !signature) return oauthError(res, "invalid_request");
+    const head = JSON.parse(Buffer.from(header, "base64url").toString()) as { alg?: string; kid?: string };
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as { iss?: string; aud?: string; scope?: string; iat?: number; exp?: number };
+    const signed = verify("sha256", Buffer.from(`${header}.${payload}`), { key: this.#publicKey, dsaEncoding: "ieee-p1363" }, Buffer.from(signature, "base64url"));
+    const fresh = typeof claims.iat === "number" && typeof claims.exp === "number" && claims.exp - claims.iat <= 3600 && claims.exp * 1000 > Date.now();
+    if (head.alg !== "ES256" || head.kid !== this.certificateId || claims.iss !== this.clientId || !claims.aud?.endsWith(tokenPath) || !claims.scope?.includes("rest_webservices") || !signed || !fresh) {
+      return oauthError(res, "invalid_client");
+    }
+    const token = randomUUID();
+    this.#tokens.add(token);
+    this.stats.tokensIssued += 1;
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: token, token_type: "bearer", expires_in: 3600 }));
+  }
+
+  #journalEntry(req: IncomingMessage, externalId: string, text: string, res: ServerResponse): void {
+    const token = req.headers.authorization?.replace(/^Bearer /, "");
+    if (!token || !this.#tokens.has(token)) return error(res, 401, "INVALID_LOGIN", "Invalid login attempt.");
+    if (req.method !== "PUT") return error(res, 405, "METHOD_NOT_ALLOWED", "Only the upsert is served here");
+    const fault = this.#faults.shift();
+    if (fault === "5xx") return error(res, 503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable");
+    if (fault === "429") {
+      res.setHeader("retry-after", "1");
+      return error(res, 429, "REQUEST_LIMIT_EXCEEDED", "Request limit exceeded. Try again later.");
+    }
+    let body: { tranDate?: string; memo?: string; subsidiary?: { id?: string }; line?: { items?: Record<string, unknown>[] } };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return error(res, 400, "INVALID_CONTENT", "The request body is not valid JSON");
+    }
+    const items = body.line?.items ?? [];
+    const lines: NetSuiteLine[] = [];
+    for (const item of items) {
+      const account = (item.account as { id?: string } | undefined)?.id;
+      if (!account || !this.#options.accounts.includes(account)) return this.#refuse(res, "INVALID_KEY_OR_REF", `Invalid account reference key ${account}.`);
+      const debit = typeof item.debit === "number" ? item.debit : 0;
+      const credit = typeof item.credit === "number" ? item.credit : 0;
+      if ((debit > 0) === (credit > 0)) return this.#refuse(res, "USER_ERROR", "Each line needs a debit or a credit.");
+      const ref = (name: string) => (item[name] as { id?: string } | undefined)?.id;
+      lines.push({ account, debit, credit, memo: String(item.memo ?? ""), location: ref("location"), department: ref("department"), class: ref("class") });
+    }
+    const cents = (pick: (line: NetSuiteLine) => number) => lines.reduce((total, line) => total + Math.round(pick(line) * 100), 0);
+    if (lines.length === 0 || cents((line) => line.debit) !== cents((line) => line.credit)) return this.#refuse(res, "USER_ERROR", "The transaction is out of balance.");
+    if (!body.tranDate) return this.#refuse(res, "USER_ERROR", "Please enter value(s) for: Date");
+    const existing = this.#journals.get(externalId);
+    const journal: NetSuiteJournal = {
+      internalId: existing?.internalId ?? String(1000 + this.#journals.size),
+      externalId,
+      tranDate: body.tranDate,
+      memo: body.memo ?? "",
+      subsidiary: body.subsidiary?.id,
+      lines,
+      writes: (existing?.writes ?? 0) + 1,
+    };
+    this.#journals.set(externalId, journal);
+    if (existing) this.stats.updated += 1;
+    else this.stats.created += 1;
+    if (fault === "cut-after-apply") {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(204, { location: `${this.url}/services/rest/record/v1/journalentry/${journal.internalId}` }).end();
+  }
+
+  #refuse(res: ServerResponse, code: string, detail: string): void {
+    this.stats.refused += 1;
+    error(res, 400, code, detail);
+  }
+}
+
+/** NetSuite's REST error body (RFC 9457 with o:errorDetails). */
+function error(res: ServerResponse, status: number, code: string, detail: string): void {
+  res.writeHead(status, { "content-type": "application/vnd.oracle.resource+json; type=error" }).end(
+    JSON.stringify({ type: "https://www.rfc-editor.org/rfc/rfc9110.html", title: status === 429 ? "Too Many Requests" : "Error", status, "o:errorDetails": [{ detail, "o:errorCode": code }] }),
+  );
+}
+
+function oauthError(res: ServerResponse, code: string): void {
+  res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: code }));
+}
