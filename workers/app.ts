@@ -15,6 +15,7 @@ import { erpRoutes } from "./routes/erp.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { exceptionRoutes } from "./routes/exceptions.ts";
 import { financeRoutes } from "./routes/finance.ts";
+import { settlementRoutes } from "./routes/settlements.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
 import { limitRoutes } from "./routes/limits.ts";
@@ -54,6 +55,7 @@ export function createApp() {
   app.route("/", limitRoutes);
   app.route("/", auditRoutes);
   app.route("/", financeRoutes);
+  app.route("/", settlementRoutes);
 
   app.route("/", serviceRoutes);
   serveOpenApiDocument(app);
