@@ -7,19 +7,21 @@ import { orderBody, submitOrder } from "./order-api.ts";
 /** Finance settings with the settlement accounts too. */
 export const settlementSettings = financeSettings({ accounts: { ...completeAccounts, bank: "1000", reserves: "1250", settlementAdjustments: "6150" } });
 
-/** A stocked tenant (web over wh-1, store-a, store-b) with the settlement accounts mapped, and a SKU plenty of which wh-1 holds. */
+/** A stocked tenant (web over wh-1, store-a, store-b; amazon over wh-1) with the settlement accounts mapped, and a SKU plenty of which wh-1 holds. */
 export async function settlementTenant(): Promise<{ tenant: TestTenant; sku: string }> {
   const tenant = await createStockedTenant();
   const put = await call("PUT", "/v1/finance/accounts", { key: tenant.adminKey, body: settlementSettings });
   expect(put.status).toBe(200);
+  const amazon = await call("PUT", "/v1/channels/amazon", { key: tenant.adminKey, body: { locations: ["wh-1"] } });
+  expect(amazon.status).toBe(200);
   const sku = unique("sku");
   await setStock(tenant, sku, "wh-1", 1000);
   return { tenant, sku };
 }
 
-/** A web order whose channel order id is `externalId` (e.g. a Shopify order id), one unit of `sku`. */
-export async function webOrder(tenant: TestTenant, sku: string, externalId: string): Promise<string> {
-  const created = await submitOrder(tenant.adminKey, orderBody([[sku, 1]], { externalId }));
+/** A `channel` order (web unless said) whose channel order id is `externalId` (a Shopify or Amazon order id), one unit of `sku`. */
+export async function webOrder(tenant: TestTenant, sku: string, externalId: string, channel = "web"): Promise<string> {
+  const created = await submitOrder(tenant.adminKey, orderBody([[sku, 1]], { externalId, channel }));
   expect(created.status).toBe(201);
   return created.body.id;
 }
