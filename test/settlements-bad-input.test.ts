@@ -52,7 +52,7 @@ describe("a settlement that cannot be applied whole", () => {
     expect(notPayout.body.problems.map((problem: { field: string }) => problem.field)).toEqual(expect.arrayContaining(["issuedAt", "net", "balanceTransactions"]));
   });
 
-  it("is refused until bank, reserves and settlement adjustments are mapped, for a channel the tenant lacks, and for a store key", async () => {
+  it("is refused until bank, reserves and settlement adjustments are mapped, for a channel the tenant lacks, and for store and read-only keys", async () => {
     const tenant = await createStockedTenant();
     expectProblem(await importSettlement(tenant.adminKey, "shopify-payments", payoutFixture), 422, "account_mapping_incomplete");
     expect((await call("PUT", "/v1/finance/accounts", { key: tenant.adminKey, body: financeSettings() })).status).toBe(200);
@@ -65,7 +65,14 @@ describe("a settlement that cannot be applied whole", () => {
     expectProblem(await importSettlement(mapped.adminKey, "shopify-payments", payoutFixture, "walmart"), 422, "unknown_channel");
     const storeKey = await createKey(mapped, { role: "store", location: "store-a" });
     expectProblem(await importSettlement(storeKey, "shopify-payments", payoutFixture), 403, "forbidden");
+    const readonlyKey = await createKey(mapped, { role: "readonly" });
+    expectProblem(await importSettlement(readonlyKey, "shopify-payments", payoutFixture), 403, "forbidden");
     await nothingApplied(mapped, "shopify-payments:987654321");
+
+    // The ERP's key sends settlements as it sends imports; a read-only key reads them.
+    const erpKey = await createKey(mapped, { role: "erp" });
+    expect((await importSettlement(erpKey, "shopify-payments", payoutFixture)).status).toBe(201);
+    expect((await call("GET", "/v1/finance/payouts/shopify-payments:987654321", { key: readonlyKey })).status).toBe(200);
   });
 
   it("once a settlement is booked, its accounts cannot be unmapped", async () => {
