@@ -45,7 +45,23 @@ export interface RefundContribution {
   amount: number;
 }
 
-export type ContributionInput = PosContribution | OrderContribution | RefundContribution;
+/**
+ * A settlement booked (key `settlement:<payoutId>`), or one of its lines
+ * matched later (`settlement:<payoutId>:match:<line>`): the settlements object
+ * computes the postings (shared/settlement-postings.ts), which sum to zero.
+ */
+export interface SettlementContribution {
+  kind: "settlement";
+  key: string;
+  payoutId: string;
+  channel: string;
+  location: string;
+  occurredAt: string;
+  currency: string;
+  postings: Posting[];
+}
+
+export type ContributionInput = PosContribution | OrderContribution | RefundContribution | SettlementContribution;
 
 /** What the ledger stores of a contribution, less its business day and times. */
 export interface ContributionFacts {
@@ -62,7 +78,7 @@ export interface ContributionFacts {
 
 /**
  * The key a source is booked under, once: pos:<location>:<transactionId>,
- * order:<orderId>:<eventId>, refund:<returnId>:<eventId>.
+ * order:<orderId>:<eventId>, refund:<returnId>:<eventId>, settlement:<payoutId>[:match:<line>].
  */
 export function contributionKey(input: ContributionInput): string {
   switch (input.kind) {
@@ -72,6 +88,8 @@ export function contributionKey(input: ContributionInput): string {
       return `order:${input.orderId}:${input.eventId}`;
     case "refund":
       return `refund:${input.returnId}:${input.eventId}`;
+    case "settlement":
+      return input.key;
   }
 }
 
@@ -133,6 +151,20 @@ export function factsOf(input: ContributionInput, taxTitle: string, booked: (sku
         currency: input.currency,
         occurredAt: Date.parse(input.occurredAt),
         postings: refundPostings(input.amount, input.channel),
+        counted: [],
+      };
+    case "settlement":
+      if (input.postings.reduce((total, posting) => total + posting.amount, 0) !== 0) throw new Error(`settlement contribution ${input.key} does not balance`);
+      return {
+        key,
+        kind: "settlement",
+        sourceId: input.payoutId,
+        externalId: input.payoutId,
+        location: input.location,
+        channel: input.channel,
+        currency: input.currency,
+        occurredAt: Date.parse(input.occurredAt),
+        postings: input.postings,
         counted: [],
       };
   }

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, isNull, max, sql } from "drizzle-orm";
 import { businessDate, closeOf } from "../shared/business-day.ts";
 import { fail, type Result } from "../shared/errors.ts";
-import { checkFinanceSettings } from "../shared/finance-settings.ts";
+import { checkFinanceSettings, checkSettlementAccounts } from "../shared/finance-settings.ts";
 import { lineKeyOf, type Posting } from "../shared/finance-postings.ts";
 import type { ExportedJournal } from "../shared/journal-csv.ts";
 import { journalIdOf, journalLines, totalsOf, type LineTotal } from "../shared/journal-lines.ts";
@@ -48,7 +48,7 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
 
   /** Checks and stores the settings; days already due close right after (the alarm). */
   async putSettings(settings: FinanceSettings): Promise<Result<{ settings: FinanceSettings }>> {
-    const refused = checkFinanceSettings(settings);
+    const refused = checkFinanceSettings(settings) ?? (this.hasSettlements() ? checkSettlementAccounts(settings) : null);
     if (refused) return refused;
     const now = this.now();
     singleRow(this.db, financeSettings).put({ settings, updatedAt: now });
@@ -286,6 +286,11 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
 
   private settings(): FinanceSettings {
     return singleRow(this.db, financeSettings).get()?.settings ?? unsetSettings;
+  }
+
+  /** Once a settlement is booked, its accounts must stay mapped, or its day could not post. */
+  private hasSettlements(): boolean {
+    return this.db.select({ seq: contributions.seq }).from(contributions).where(eq(contributions.kind, "settlement")).limit(1).get() !== undefined;
   }
 
   private hasOpenContributions(): boolean {

@@ -184,6 +184,11 @@ export function financeLedger(env: Env, tenantId: string) {
   return env.FINANCE_LEDGER.getByName(tenantId);
 }
 
+/** The payouts (settlements) of one tenant: each line and what it matched, booked into the finance ledger. */
+export function tenantSettlements(env: Env, tenantId: string) {
+  return env.TENANT_SETTLEMENTS.getByName(tenantId);
+}
+
 /** The tenant's ERP settings: column mappings per import type, and the index of its imports by id and checksum. */
 export function tenantErp(env: Env, tenantId: string) {
   return env.TENANT_ERP.getByName(tenantId);

@@ -1,10 +1,10 @@
-import { eq, lt } from "drizzle-orm";
+import { eq, inArray, lt } from "drizzle-orm";
 import type { Result } from "../shared/errors.ts";
 import type { OrderPage, OrderSettings, OrdersQuery, OrderSummary } from "../shared/schemas/orders.ts";
 import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/order-index/migrations.js";
 import { parseName, type TenantIdentity } from "./objects.ts";
-import { pageBySeq } from "./paging.ts";
+import { chunks, pageBySeq } from "./paging.ts";
 import * as schema from "./schema/order-index.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
@@ -55,6 +55,11 @@ export class OrderIndex extends ShelfsyncObject<typeof schema, TenantIdentity> {
       .values({ orderId: entry.orderId, channel: entry.channel, externalId: entry.externalId, createdAt: entry.createdAt, ...values })
       .onConflictDoUpdate({ target: orders.orderId, set: values, setWhere: lt(orders.version, entry.version) })
       .run();
+  }
+
+  /** Of `orderIds`, those the tenant has (as their order objects published them). */
+  async existing(orderIds: string[]): Promise<string[]> {
+    return chunks([...new Set(orderIds)]).flatMap((ids) => this.db.select({ orderId: orders.orderId }).from(orders).where(inArray(orders.orderId, ids)).all().map((row) => row.orderId));
   }
 
   async list(filter: OrderFilter, after: number, limit: number): Promise<OrderPage> {

@@ -33,6 +33,21 @@ export function checkFinanceSettings(settings: FinanceSettings): Failure | null 
   return null;
 }
 
+/** The accounts a settlement posts to beyond those every journal needs; optional until settlements are imported. */
+export const settlementAccounts = ["bank", "reserves", "settlementAdjustments"] as const;
+
+/**
+ * Checks that settings carry the settlement accounts (bank, reserves,
+ * settlement adjustments) on top of a complete mapping. Null when they do.
+ * They are not required of every tenant, so mappings stored before
+ * settlements existed stay complete.
+ */
+export function checkSettlementAccounts(settings: FinanceSettings): Failure | null {
+  const missing = settlementAccounts.filter((name) => settings.accounts[name] === undefined).map((name) => `accounts.${name}`);
+  if (missing.length === 0) return null;
+  return fail("account_mapping_incomplete", `Settlements post to the bank, reserves and settlement adjustments accounts; missing: ${missing.join(", ")}`, { missing });
+}
+
 /** The account a line posts to under checked settings (a tax title without its own account posts to the default title's). */
 export function accountOf(settings: FinanceSettings, line: Pick<Posting, "kind" | "detail">): string {
   const { accounts } = settings;
@@ -58,6 +73,14 @@ export function accountOf(settings: FinanceSettings, line: Pick<Posting, "kind" 
         return accounts.tenderClearing?.[line.detail ?? ""];
       case "channel_clearing":
         return accounts.channelClearing?.byChannel[line.detail ?? ""] ?? accounts.channelClearing?.default;
+      case "bank":
+        return accounts.bank;
+      case "reserves":
+        return accounts.reserves;
+      case "settlement_adjustments":
+        return accounts.settlementAdjustments;
+      case "settlement_suspense":
+        return accounts.overShort;
     }
   })();
   // checkFinanceSettings guarantees every kind an account before settings are stored.

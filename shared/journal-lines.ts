@@ -18,6 +18,10 @@ const memos: Record<JournalLineKind, string> = {
   channel_clearing: "Channel clearing",
   over_short: "Over/short (tenders did not match the total)",
   fees: "Fees",
+  bank: "Bank (payout deposits)",
+  reserves: "Reserves held by the provider",
+  settlement_adjustments: "Settlement adjustments",
+  settlement_suspense: "Settlement suspense (unmatched or unexplained payout amounts)",
 };
 
 const kindOrder = JournalLineKind.options;

@@ -46,6 +46,20 @@ export function decimalToMinor(amount: string, currency: string): number | null 
 }
 
 /**
+ * A signed decimal amount ("-20.00", "+5", "12.5") in minor units, exactly,
+ * as `decimalToMinor` reads its magnitude; null when it would not.
+ *
+ * @example
+ * signedDecimalToMinor("-20.00", "USD") // -2000
+ */
+export function signedDecimalToMinor(amount: string, currency: string): number | null {
+  const match = /^\s*([+-]?)(.*)$/.exec(amount)!;
+  const magnitude = decimalToMinor(match[2]!, currency);
+  if (magnitude === null) return null;
+  return match[1] === "-" ? 0 - magnitude : magnitude;
+}
+
+/**
  * floor(total × part / whole) in exact integer arithmetic: the share of a
  * line's amount that `part` of its `whole` units carry.
  *

@@ -16,6 +16,7 @@ import { erpRoutes } from "./routes/erp.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { exceptionRoutes } from "./routes/exceptions.ts";
 import { financeRoutes } from "./routes/finance.ts";
+import { settlementRoutes } from "./routes/settlements.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
 import { limitRoutes } from "./routes/limits.ts";
@@ -56,6 +57,7 @@ export function createApp() {
   app.route("/", auditRoutes);
   app.route("/", financeRoutes);
   app.route("/", erpConnectionRoutes);
+  app.route("/", settlementRoutes);
 
   app.route("/", serviceRoutes);
   serveOpenApiDocument(app);

@@ -20,6 +20,7 @@ export { TenantErp } from "../durable/tenant-erp.ts";
 export { ErpImport } from "../durable/erp-import.ts";
 export { TenantRegistry } from "../durable/tenant-registry.ts";
 export { TenantReturns } from "../durable/tenant-returns.ts";
+export { TenantSettlements } from "../durable/tenant-settlements.ts";
 
 const app = createApp();
 

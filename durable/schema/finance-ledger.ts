@@ -21,7 +21,7 @@ export const contributions = sqliteTable(
   {
     seq: integer("seq").primaryKey({ autoIncrement: true }),
     key: text("key").notNull().unique(),
-    kind: text("kind", { enum: ["pos", "order", "refund"] }).notNull(),
+    kind: text("kind", { enum: ["pos", "order", "refund", "settlement"] }).notNull(),
     sourceId: text("source_id").notNull(),
     externalId: text("external_id").notNull(),
     businessDate: text("business_date").notNull(),

@@ -1118,6 +1118,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/finance/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import a payout (settlement): Shopify Payments, Amazon's V2 settlement flat file or Stripe; each line matched to its order, the payout booked
+         * @description The body is the source's own shape (see `source`), read whole (at most 8 MiB). Each charge and refund is matched to the order of `channel` whose channel order id its reference names (Shopify: associatedOrder's numeric id; Amazon: order-id; Stripe: the expanded source's metadata.order_id). The payout is booked in the finance ledger as one source (`settlement:<id>`): debit bank by the deposit, credit the channel's clearing account by matched charges (debit by refunds), debit fees, reserves and adjustments to their accounts, unmatched or unexplained amounts to settlement suspense. Each unmatched line becomes a `settlement_line_unmatched` exception (replay matches it once the order exists), a deposit its lines do not explain a `payout_unbalanced` one. 201 imported; 200 the same payout again (same id, same content): nothing applied twice; 409 conflict: the same id with other content. 422 settlement_invalid (with `problems`: row, field, reason) when any line cannot be read, is in another currency or does not add up (net ≠ amount − fee): nothing of it is applied. 422 account_mapping_incomplete until bank, reserves and settlement adjustments are mapped.
+         */
+        post: operations["importSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/finance/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Imported payouts, oldest first, a page at a time */
+        get: operations["listPayouts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/finance/payouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A payout: the deposit, each line and what it matched (or why not), the totals and what is missing */
+        get: operations["getPayout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1246,7 +1300,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "erp_connection_invalid" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "erp_connection_invalid" | "settlement_invalid" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
             /** @description The request id; it also appears in the edge's logs. */
             instance: string;
         } & {
@@ -2118,6 +2172,66 @@ export interface components {
             /** @enum {string} */
             type: "erp_journal_refused";
             payload: components["schemas"]["ErpJournalRefusedPayload"];
+        } | {
+            /** @example exc_0w3x9q2k4m6n8p1r3t5v */
+            id: string;
+            /**
+             * @description What it is about, e.g. `sku:TSHIRT-RED-M@store-001`.
+             * @example sku:TSHIRT-RED-M@store-001
+             */
+            subject: string;
+            /** @description The id that traces it to its cause: the POS transaction id, the order's external id, the webhook id or the event id. */
+            correlationId: string | null;
+            /** @enum {string} */
+            state: "open" | "retrying" | "resolved" | "ignored";
+            /** @description How many replays were started. */
+            replays: number;
+            lastFailure: components["schemas"]["ExceptionFailure"];
+            /** @description Every change of state, oldest first, with who made it and their note. */
+            transitions: components["schemas"]["ExceptionTransition"][];
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "settlement_line_unmatched";
+            payload: components["schemas"]["SettlementLineUnmatchedPayload"];
+        } | {
+            /** @example exc_0w3x9q2k4m6n8p1r3t5v */
+            id: string;
+            /**
+             * @description What it is about, e.g. `sku:TSHIRT-RED-M@store-001`.
+             * @example sku:TSHIRT-RED-M@store-001
+             */
+            subject: string;
+            /** @description The id that traces it to its cause: the POS transaction id, the order's external id, the webhook id or the event id. */
+            correlationId: string | null;
+            /** @enum {string} */
+            state: "open" | "retrying" | "resolved" | "ignored";
+            /** @description How many replays were started. */
+            replays: number;
+            lastFailure: components["schemas"]["ExceptionFailure"];
+            /** @description Every change of state, oldest first, with who made it and their note. */
+            transitions: components["schemas"]["ExceptionTransition"][];
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "payout_unbalanced";
+            payload: components["schemas"]["PayoutUnbalancedPayload"];
         };
         /** @description Why the latest replay (or redelivery) failed; null if none failed. */
         ExceptionFailure: {
@@ -2573,6 +2687,36 @@ export interface components {
             journalId: string;
             /** @example NetSuite 400: Invalid account reference key 58. */
             reason: string;
+        };
+        /** @description A charge or refund of a payout that matches no order (yet); its gross waits in settlement suspense. Replay once the order exists: the line is matched and its amount moves to the channel's clearing account. */
+        SettlementLineUnmatchedPayload: {
+            /** @example shopify-payments:987654321 */
+            payoutId: string;
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
+            channel: string;
+            /** @description The payout's line (GET /v1/finance/payouts/{id}). */
+            line: number;
+            sourceLineId: string;
+            /** @enum {string} */
+            kind: "charge" | "refund";
+            /** @description The order reference the line carries, null when it has none. */
+            reference: string | null;
+            amount: number;
+            currency: string;
+            /** @example no order 5551234 on channel web */
+            reason: string;
+        };
+        /** @description A payout whose deposit is not the sum of its lines: something moved the balance that the source did not list. Find it with the provider, book it by hand, then resolve; a replay only checks again. */
+        PayoutUnbalancedPayload: {
+            payoutId: string;
+            deposit: number;
+            linesNet: number;
+            /** @description deposit − linesNet, booked to settlement suspense. */
+            unexplained: number;
+            currency: string;
         };
         ReplayAnswer: {
             /** @enum {string} */
@@ -3483,6 +3627,21 @@ export interface components {
              * @example 4000
              */
             fees?: string;
+            /**
+             * @description The bank account payouts are deposited to. Needed before settlements are imported.
+             * @example 4000
+             */
+            bank?: string;
+            /**
+             * @description Funds a payment provider or marketplace holds back (a receivable). Needed before settlements are imported.
+             * @example 4000
+             */
+            reserves?: string;
+            /**
+             * @description Settlement adjustments that belong to no order (reimbursements, corrections). Needed before settlements are imported.
+             * @example 4000
+             */
+            settlementAdjustments?: string;
             /** @description Per tax line title; must hold the default tax title. */
             taxPayable?: {
                 [key: string]: string;
@@ -3573,7 +3732,7 @@ export interface components {
             /** @description 1, 2, … within the journal. */
             line: number;
             /** @enum {string} */
-            kind: "gross_sales" | "discounts" | "returns" | "shipping_income" | "tax_payable" | "gift_card_liability" | "tender_clearing" | "channel_clearing" | "over_short" | "fees";
+            kind: "gross_sales" | "discounts" | "returns" | "shipping_income" | "tax_payable" | "gift_card_liability" | "tender_clearing" | "channel_clearing" | "over_short" | "fees" | "bank" | "reserves" | "settlement_adjustments" | "settlement_suspense";
             /** @description The tax title, tender type or channel the line is for. */
             detail: string | null;
             account: string;
@@ -3596,7 +3755,7 @@ export interface components {
              */
             source: string;
             /** @enum {string} */
-            kind: "pos" | "order" | "refund";
+            kind: "pos" | "order" | "refund" | "settlement";
             /** @description The POS transaction id, order id or return id. */
             sourceId: string;
             /** @description The idempotency key that brought it in: the POS transaction id, or <channel>:<the channel's order id>. */
@@ -3610,7 +3769,7 @@ export interface components {
         SourceContribution: {
             source: string;
             /** @enum {string} */
-            kind: "pos" | "order" | "refund";
+            kind: "pos" | "order" | "refund" | "settlement";
             sourceId: string;
             externalId: string;
             date: string;
@@ -3628,7 +3787,7 @@ export interface components {
             journalId: string | null;
             lines: {
                 /** @enum {string} */
-                kind: "gross_sales" | "discounts" | "returns" | "shipping_income" | "tax_payable" | "gift_card_liability" | "tender_clearing" | "channel_clearing" | "over_short" | "fees";
+                kind: "gross_sales" | "discounts" | "returns" | "shipping_income" | "tax_payable" | "gift_card_liability" | "tender_clearing" | "channel_clearing" | "over_short" | "fees" | "bank" | "reserves" | "settlement_adjustments" | "settlement_suspense";
                 detail: string | null;
                 /** @description The journal line it went into; null while unposted. */
                 line: number | null;
@@ -3883,6 +4042,125 @@ export interface components {
              * @example 2026-11-23T19:30:00.000Z
              */
             deliveredAt: string | null;
+        };
+        ImportedPayout: components["schemas"]["Payout"] & {
+            /** @description true: this payout was imported before (same source and id, same content) and nothing was applied again. */
+            replayed: boolean;
+        };
+        PayoutTotals: {
+            /** @description Gross of the charges and refunds that matched an order. */
+            matched: number;
+            /** @description Gross of the charges and refunds that did not (yet). */
+            unmatched: number;
+            /** @description Fees, signed as they reduce the deposit (negative is a cost). */
+            fees: number;
+            /** @description Held back (negative) or released (positive). */
+            reserves: number;
+            adjustments: number;
+            /** @description The sum of every line's net. */
+            linesNet: number;
+            /** @description deposit − linesNet: what the lines do not account for (a `payout_unbalanced` exception when not 0). */
+            unexplained: number;
+            /** @description deposit − (matched + fees + reserves + adjustments) = unmatched + unexplained. */
+            difference: number;
+        };
+        SettlementLine: {
+            /** @description 1, 2, … in the order the source listed them. */
+            line: number;
+            /** @description The source's id of the line: the balance transaction id (Shopify, Stripe) or the row's line number in the file (Amazon). */
+            sourceLineId: string;
+            /** @enum {string} */
+            kind: "charge" | "refund" | "fee" | "reserve" | "adjustment";
+            /**
+             * @description What the source called it: its transaction type, or Amazon's amount type and description.
+             * @example CHARGE
+             */
+            description: string;
+            /** @description The order reference the line carries (the channel's order id), null when it has none. */
+            reference: string | null;
+            /** @description Gross, minor units; positive when money came in (a charge), negative when it went out (a refund, a fee). */
+            amount: number;
+            /** @description The fee taken on it, minor units (positive is a cost). */
+            fee: number;
+            /** @description amount − fee: what it added to the deposit. */
+            net: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            occurredAt: string | null;
+            matched: components["schemas"]["SettlementLineMatch"];
+            /** @description Why a charge or refund is not matched (yet); an exception `settlement_line_unmatched` holds it until it is. */
+            unmatchedReason: string | null;
+        };
+        /** @description The order a charge or refund matched; null for other kinds and for unmatched lines. */
+        SettlementLineMatch: {
+            /** @example ord_3f1c0a9e8d7c6b5a4f3e2d1c0b */
+            orderId: string;
+            /** @description The channel's order id the line's reference named. */
+            externalId: string;
+        } | null;
+        PayoutMissingItem: {
+            /** @description The line that is missing its order; null for the part of the deposit no line explains. */
+            line: number | null;
+            reference: string | null;
+            amount: number;
+            reason: string;
+        };
+        Payout: components["schemas"]["PayoutSummary"] & {
+            totals: components["schemas"]["PayoutTotals"];
+            lines: components["schemas"]["SettlementLine"][];
+            /** @description What keeps the payout from reconciling: each unmatched line, and the unexplained part of the deposit. */
+            missing: components["schemas"]["PayoutMissingItem"][];
+        };
+        PayoutSummary: {
+            /**
+             * @description <source>:<the source's payout or settlement id>.
+             * @example shopify-payments:987654321
+             */
+            id: string;
+            /**
+             * @description shopify-payments: a ShopifyPaymentsPayout as the Admin GraphQL API returns it, with its balanceTransactions (nodes or edges); amazon-v2: Amazon's V2 settlement report, the tab-separated flat file; stripe: `{ payout, balance_transactions }`, the payout and the `data` of GET /v1/balance_transactions?payout=po_…&expand[]=data.source.
+             * @enum {string}
+             */
+            source: "shopify-payments" | "amazon-v2" | "stripe";
+            /** @description The source's payout or settlement id. */
+            externalId: string;
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
+            channel: string;
+            /** @example USD */
+            currency: string;
+            /** @description What reached (positive) or left (negative) the bank, minor units. */
+            deposit: number;
+            /**
+             * @description The payout's date as the source gives it (ISO 8601).
+             * @example 2026-11-24
+             */
+            depositDate: string;
+            periodStart: string | null;
+            periodEnd: string | null;
+            /**
+             * @description reconciled: every charge and refund matched an order and matched + fees + reserves + adjustments = deposit.
+             * @enum {string}
+             */
+            status: "reconciled" | "unreconciled";
+            difference: number;
+            lineCount: number;
+            unmatchedCount: number;
+            /** @description The key the payout is booked under in the books (GET /v1/finance/sources/settlement/{id}). */
+            ledgerSource: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            importedAt: string;
+        };
+        PayoutPage: {
+            payouts: components["schemas"]["PayoutSummary"][];
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -7334,7 +7612,7 @@ export interface operations {
     listExceptions: {
         parameters: {
             query?: {
-                type?: "reservations_short" | "unknown_sku" | "tender_short" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused" | "erp_journal_refused";
+                type?: "reservations_short" | "unknown_sku" | "tender_short" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused" | "erp_journal_refused" | "settlement_line_unmatched" | "payout_unbalanced";
                 state?: "open" | "retrying" | "resolved" | "ignored";
                 cursor?: string;
                 limit?: number;
@@ -11145,7 +11423,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                kind: "pos" | "order" | "refund";
+                kind: "pos" | "order" | "refund" | "settlement";
                 /** @description A POS transaction id, an order id or a return id. */
                 id: string;
             };
@@ -11692,6 +11970,340 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importSettlement: {
+        parameters: {
+            query: {
+                /** @description shopify-payments: a ShopifyPaymentsPayout as the Admin GraphQL API returns it, with its balanceTransactions (nodes or edges); amazon-v2: Amazon's V2 settlement report, the tab-separated flat file; stripe: `{ payout, balance_transactions }`, the payout and the `data` of GET /v1/balance_transactions?payout=po_…&expand[]=data.source. */
+                source: "shopify-payments" | "amazon-v2" | "stripe";
+                /** @description The channel whose orders the settlement pays out: its order references are that channel's order ids, and the channel's clearing account is cleared. */
+                channel: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+                "text/tab-separated-values": string;
+            };
+        };
+        responses: {
+            /** @description Imported before: the payout as it is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportedPayout"];
+                };
+            };
+            /** @description Imported and booked */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportedPayout"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPayouts: {
+        parameters: {
+            query?: {
+                /** @description reconciled: every charge and refund matched an order and matched + fees + reserves + adjustments = deposit. */
+                status?: "reconciled" | "unreconciled";
+                /** @description shopify-payments: a ShopifyPaymentsPayout as the Admin GraphQL API returns it, with its balanceTransactions (nodes or edges); amazon-v2: Amazon's V2 settlement report, the tab-separated flat file; stripe: `{ payout, balance_transactions }`, the payout and the `data` of GET /v1/balance_transactions?payout=po_…&expand[]=data.source. */
+                source?: "shopify-payments" | "amazon-v2" | "stripe";
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of payouts; pass nextCursor back as cursor */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutPage"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description <source>:<the source's payout or settlement id>. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payout */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payout"];
                 };
             };
             /** @description validation_failed, malformed_json or idempotency_key_required */

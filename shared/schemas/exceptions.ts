@@ -6,7 +6,7 @@ import { OutboundEvent } from "./events.ts";
  * Something the platform did but a person should look at: it never refuses a
  * physical sale, so what would have been a refusal becomes an exception.
  */
-export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "tender_short", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused", "erp_journal_refused"]);
+export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "tender_short", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused", "erp_journal_refused", "settlement_line_unmatched", "payout_unbalanced"]);
 export type ExceptionType = z.infer<typeof ExceptionType>;
 
 /**
@@ -166,6 +166,36 @@ export const ErpJournalRefusedPayload = z
   });
 export type ErpJournalRefusedPayload = z.infer<typeof ErpJournalRefusedPayload>;
 
+export const SettlementLineUnmatchedPayload = z
+  .object({
+    payoutId: z.string().openapi({ example: "shopify-payments:987654321" }),
+    channel: ChannelId,
+    line: z.number().int().openapi({ description: "The payout's line (GET /v1/finance/payouts/{id})." }),
+    sourceLineId: z.string(),
+    kind: z.enum(["charge", "refund"]),
+    reference: z.string().nullable().openapi({ description: "The order reference the line carries, null when it has none." }),
+    amount: z.number().int(),
+    currency: z.string(),
+    reason: z.string().openapi({ example: "no order 5551234 on channel web" }),
+  })
+  .openapi("SettlementLineUnmatchedPayload", {
+    description: "A charge or refund of a payout that matches no order (yet); its gross waits in settlement suspense. Replay once the order exists: the line is matched and its amount moves to the channel's clearing account.",
+  });
+export type SettlementLineUnmatchedPayload = z.infer<typeof SettlementLineUnmatchedPayload>;
+
+export const PayoutUnbalancedPayload = z
+  .object({
+    payoutId: z.string(),
+    deposit: z.number().int(),
+    linesNet: z.number().int(),
+    unexplained: z.number().int().openapi({ description: "deposit − linesNet, booked to settlement suspense." }),
+    currency: z.string(),
+  })
+  .openapi("PayoutUnbalancedPayload", {
+    description: "A payout whose deposit is not the sum of its lines: something moved the balance that the source did not list. Find it with the provider, book it by hand, then resolve; a replay only checks again.",
+  });
+export type PayoutUnbalancedPayload = z.infer<typeof PayoutUnbalancedPayload>;
+
 export const ExceptionTransition = z
   .object({
     at: Timestamp,
@@ -206,6 +236,8 @@ export const ExceptionRecord = z
     z.object({ ...exceptionBase, type: z.literal("channel_order_unmapped"), payload: ChannelOrderUnmappedPayload }),
     z.object({ ...exceptionBase, type: z.literal("channel_shipment_refused"), payload: ChannelShipmentRefusedPayload }),
     z.object({ ...exceptionBase, type: z.literal("erp_journal_refused"), payload: ErpJournalRefusedPayload }),
+    z.object({ ...exceptionBase, type: z.literal("settlement_line_unmatched"), payload: SettlementLineUnmatchedPayload }),
+    z.object({ ...exceptionBase, type: z.literal("payout_unbalanced"), payload: PayoutUnbalancedPayload }),
   ])
   .openapi("Exception");
 export type ExceptionRecord = z.infer<typeof ExceptionRecord>;

@@ -26,6 +26,9 @@ export const FinanceAccounts = z
     giftCardLiability: AccountNumber.optional(),
     overShort: AccountNumber.optional().openapi({ description: "Suspense / cash over-short: what a POS transaction's tenders do not cover (or cover twice)." }),
     fees: AccountNumber.optional().openapi({ description: "Fees from settlements (posted once settlements are matched)." }),
+    bank: AccountNumber.optional().openapi({ description: "The bank account payouts are deposited to. Needed before settlements are imported." }),
+    reserves: AccountNumber.optional().openapi({ description: "Funds a payment provider or marketplace holds back (a receivable). Needed before settlements are imported." }),
+    settlementAdjustments: AccountNumber.optional().openapi({ description: "Settlement adjustments that belong to no order (reimbursements, corrections). Needed before settlements are imported." }),
     taxPayable: z.record(z.string().min(1).max(64), AccountNumber).optional().openapi({ description: "Per tax line title; must hold the default tax title." }),
     tenderClearing: z.record(z.string().min(1).max(64), AccountNumber).optional().openapi({ description: "Per tender type: cash and card (a gift card redeemed debits giftCardLiability)." }),
     channelClearing: z
@@ -69,7 +72,7 @@ export type FinanceSettings = z.infer<typeof FinanceSettings>;
  * A journal line's kind. With its `detail` (tax title, tender type or
  * channel) it names one line of a journal and one account of the mapping.
  */
-export const JournalLineKind = z.enum(["gross_sales", "discounts", "returns", "shipping_income", "tax_payable", "gift_card_liability", "tender_clearing", "channel_clearing", "over_short", "fees"]);
+export const JournalLineKind = z.enum(["gross_sales", "discounts", "returns", "shipping_income", "tax_payable", "gift_card_liability", "tender_clearing", "channel_clearing", "over_short", "fees", "bank", "reserves", "settlement_adjustments", "settlement_suspense"]);
 export type JournalLineKind = z.infer<typeof JournalLineKind>;
 
 export const JournalLine = z
@@ -118,7 +121,7 @@ export type JournalsQuery = z.infer<typeof JournalsQuery>;
 export const JournalPage = z.object({ journals: z.array(JournalSummary), nextCursor: z.string().nullable() }).openapi("JournalPage");
 export type JournalPage = z.infer<typeof JournalPage>;
 
-export const SourceKind = z.enum(["pos", "order", "refund"]);
+export const SourceKind = z.enum(["pos", "order", "refund", "settlement"]);
 export type SourceKind = z.infer<typeof SourceKind>;
 
 export const SourceAmount = z

@@ -4,7 +4,7 @@ import type { EventMessage } from "../../shared/schemas/events.ts";
 import type { BackorderPayload, ExceptionRecord, ReservationsShortPayload, UnknownSkuPayload } from "../../shared/schemas/exceptions.ts";
 import { replayUnmappedShopifyWebhook } from "../integrations/shopify/webhook.ts";
 import { logLine } from "../log.ts";
-import { catalogStore, channelConnection, erpConnection, exceptionQueue, skuObject, storeIngest } from "../../durable/objects.ts";
+import { catalogStore, channelConnection, erpConnection, exceptionQueue, skuObject, storeIngest, tenantSettlements } from "../../durable/objects.ts";
 import { getOrder, retryOrder } from "../orders/service.ts";
 
 export interface ReplayRequest {
@@ -74,6 +74,14 @@ async function runStep(env: Env, tenantId: string, exception: ExceptionRecord): 
     case "erp_journal_refused": {
       const { posted, detail } = await erpConnection(env, tenantId, exception.payload.connection).retryJournal(exception.payload.journalId);
       return { outcome: posted ? "resolved" : "failed", detail };
+    }
+    case "settlement_line_unmatched": {
+      const { matched, detail } = await tenantSettlements(env, tenantId).rematchLine(exception.payload.payoutId, exception.payload.line);
+      return { outcome: matched ? "resolved" : "failed", detail };
+    }
+    case "payout_unbalanced": {
+      const { balanced, detail } = await tenantSettlements(env, tenantId).recheckBalance(exception.payload.payoutId);
+      return { outcome: balanced ? "resolved" : "failed", detail };
     }
     case "event_delivery_failed": {
       const message: EventMessage = { event: exception.payload.event, replayOf: exception.id };

@@ -24,16 +24,22 @@ export const maxWebhookBytes = 1024 * 1024;
 const webhookLimit = limitOf(maxWebhookBytes);
 const webhookPath = /^\/v1\/webhooks\//;
 
+/** A settlement is read whole: an Amazon settlement of a busy month runs to thousands of rows. */
+export const maxSettlementBytes = 8 * 1024 * 1024;
+const settlementLimit = limitOf(maxSettlementBytes);
+const settlementPath = /^\/v1\/finance\/settlements$/;
+
 /** ERP imports bound themselves: a CSV file is streamed whatever its length, a JSON one is read up to its own limit. */
 const erpImportPath = /^\/v1\/erp\/imports$/;
 
 /**
  * Refuses bodies over 64 KiB before anything reads them; a store agent's
  * batch of POS transactions may be larger (up to 500 transactions), and so
- * may a platform's webhook (up to 1 MiB). An ERP import is streamed
+ * may a platform's webhook (up to 1 MiB) and a settlement (up to 8 MiB). An ERP import is streamed
  * (workers/erp/receive.ts).
  */
 export const bodySize = createMiddleware<AppEnv>((c, next) => {
   if (c.req.method === "POST" && erpImportPath.test(c.req.path)) return next();
+  if (settlementPath.test(c.req.path)) return settlementLimit(c, next);
   return (storeBatchPath.test(c.req.path) ? storeBatchLimit : webhookPath.test(c.req.path) ? webhookLimit : defaultLimit)(c, next);
 });
