@@ -3,6 +3,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeF
 import { join } from "node:path";
 import type { ChannelAvailability } from "../shared/schemas/availability.ts";
 import { edgeCall } from "./edge-client.ts";
+import { demoErpConnection, financeStore, seedDemoFinance, startNetSuiteSandbox, type DemoFinance } from "./demo-finance.ts";
 import { demoConnection, demoStore, seedDemo, startDemoShop, type Demo } from "./demo-seed.ts";
 import { startLocalAgent, type LocalAgent } from "./local-agent.ts";
 import { projectRoot, startLocalEdge } from "./local-edge.ts";
@@ -12,15 +13,20 @@ import { projectRoot, startLocalEdge } from "./local-edge.ts";
  * .wrangler/state, a Shopify sandbox (the Admin API test server) with its
  * stock saved beside it, the demo tenant, its orders and its connection to
  * the sandbox if not there yet, a store agent for the demo store with its
- * libSQL file beside the edge's state, and the URLs and keys. Ctrl-C stops
- * the agent, the edge, then the sandbox.
+ * libSQL file beside the edge's state, a NetSuite sandbox (the REST test
+ * server, its journals saved beside the stock) that receives the demo
+ * tenant's journals of a closed day and a matched Stripe payout
+ * (scripts/demo-finance.ts), and the URLs and keys. Ctrl-C stops the agent,
+ * the edge, then the sandboxes.
  */
 const port = Number(process.env.SHELFSYNC_EDGE_PORT ?? 8787);
 const agentPort = Number(process.env.SHELFSYNC_AGENT_PORT ?? 8788);
 const shopPort = Number(process.env.SHELFSYNC_SHOP_PORT ?? 8789);
+const netsuitePort = Number(process.env.SHELFSYNC_NETSUITE_PORT ?? 8790);
 const stateDir = join(projectRoot, ".wrangler", "state");
 const agentDir = join(stateDir, `agent-${demoStore}`);
 const shopState = join(stateDir, "shopify-sandbox.json");
+const netsuiteState = join(stateDir, "netsuite-sandbox.json");
 const devVars = join(projectRoot, ".dev.vars");
 
 function platformKey(): string {
@@ -40,7 +46,12 @@ const key = platformKey();
 mkdirSync(stateDir, { recursive: true });
 // Before the edge, so that the connection never wakes to find its shop missing.
 const shop = await startDemoShop(shopPort, shopState, (line) => process.stdout.write(`[shopify sandbox] set available: ${line}\n`));
+const netsuite = await startNetSuiteSandbox(netsuitePort, netsuiteState, (line) => process.stdout.write(`[netsuite sandbox] ${line}\n`)).catch(async (error: unknown) => {
+  await shop.stop();
+  throw error;
+});
 const edge = await startLocalEdge({ port, persistTo: stateDir, secretsFile: devVars, output: "inherit", logLevel: "warn" }).catch(async (error: unknown) => {
+  await netsuite.stop();
   await shop.stop();
   throw error;
 });
@@ -51,7 +62,8 @@ const stop = async (code = 0) => {
   stopping = true;
   await agent?.stop();
   await edge.stop();
-  // Last, so that it saves every write the connection made before the edge stopped.
+  // Last, so that they save every write the connections made before the edge stopped.
+  await netsuite.stop();
   await shop.stop();
   process.exit(code);
 };
@@ -59,6 +71,7 @@ process.on("SIGINT", () => void stop());
 process.on("SIGTERM", () => void stop());
 
 let demo: Demo;
+let finance: DemoFinance;
 try {
   demo = await seedDemo(edge.url, key, join(stateDir, "shelfsync-demo-keys.json"), shop);
   // A new tenant's store expects sequence 1 first: the agent file of an earlier tenant goes aside.
@@ -71,6 +84,7 @@ try {
     port: agentPort,
     logFile: join(agentDir, "agent.log"),
   });
+  finance = await seedDemoFinance(edge.url, demo.keys, demo.orders, netsuite, join(stateDir, "finance-demo.json"));
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   await stop(1);
@@ -87,6 +101,18 @@ const connectionNote = {
   updated: "PUT again: it pointed elsewhere",
   found: shop.restored ? "found as it was" : "found as it was, but the sandbox started empty: a SKU goes out again when its availability next changes",
 }[demo.connection];
+const { payout } = finance;
+const charge = payout.lines.find((line) => line.kind === "charge");
+const financeBlock = `
+Finance (books in UTC, a day closes at 00:00 the next day)
+  NetSuite sandbox ${netsuite.url}   (a test server speaking NetSuite's REST journal entries; journals kept in ${netsuiteState})
+    holds        ${netsuite.journals().length} journals; ${finance.journals.length} of ${finance.day} (${financeStore}'s POS sales: ${finance.posAccepted} sent now, ${finance.posDuplicates} already there; the payout's)
+  ERP connection ${demoErpConnection} → the sandbox (${finance.connection === "found" ? "found as it was" : finance.connection}); account mapping ${finance.accounts === "found" ? "found as it was" : finance.accounts}
+  Payout         ${payout.id}  ${payout.status}  deposit ${(payout.deposit / 100).toFixed(2)} ${payout.currency} on ${payout.depositDate.slice(0, 10)}  (${finance.payoutReplayed ? "replayed: imported before" : "imported now"})
+    matched      ${charge?.reference ?? "-"} → ${charge?.matched?.orderId ?? "no order"}   (charge ${((charge?.amount ?? 0) / 100).toFixed(2)}, fee ${((charge?.fee ?? 0) / 100).toFixed(2)})
+
+  curl -s "${edge.url}/v1/finance/journals?date=${finance.day}" -H "Authorization: Bearer ${keys.admin}"
+  curl -s ${edge.url}/v1/finance/payouts/${payout.id} -H "Authorization: Bearer ${keys.admin}"`;
 process.stdout.write(`
 Shelfsync is running.
 
@@ -130,8 +156,10 @@ Try:
   curl -s ${pos}/items/TSHIRT-RED-M -H "Authorization: Bearer ${agent.terminalToken}"
   curl -s ${connectionStatus} -H "Authorization: Bearer ${keys.admin}"
   curl -s "${shop.url}/sandbox/levels?sku=${watched}"
+${financeBlock}
 
-Each write the connection makes to the sandbox is logged below as "[shopify sandbox] set available: …".
-Ctrl-C stops the agent, the edge and the sandbox; state stays in ${stateDir}.
-SHELFSYNC_EDGE_PORT, SHELFSYNC_AGENT_PORT and SHELFSYNC_SHOP_PORT change the ports.
+Each write the connection makes to the sandbox is logged below as "[shopify sandbox] set available: …",
+each journal the ERP connection posts as "[netsuite sandbox] journal …".
+Ctrl-C stops the agent, the edge and the sandboxes; state stays in ${stateDir}.
+SHELFSYNC_EDGE_PORT, SHELFSYNC_AGENT_PORT, SHELFSYNC_SHOP_PORT and SHELFSYNC_NETSUITE_PORT change the ports.
 `);

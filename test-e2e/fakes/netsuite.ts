@@ -45,6 +45,16 @@ export interface FakeNetSuiteOptions {
   accounts?: string[];
 }
 
+/** What `npm start`'s sandbox keeps across runs: the same port, integration record and journals, as a real account does. */
+export interface FakeNetSuiteIdentity {
+  port: number;
+  clientId: string;
+  certificateId: string;
+  /** PKCS#8 PEM (EC P-256). */
+  privateKey: string;
+  journals?: NetSuiteJournal[];
+}
+
 export interface FakeNetSuiteStats {
   calls: number;
   tokensIssued: number;
@@ -60,8 +70,8 @@ type Fault = "5xx" | "429" | "cut-after-apply";
 
 export class FakeNetSuite {
   readonly accountId = "1234567";
-  readonly clientId = `ns-client-${randomUUID()}`;
-  readonly certificateId = `ns-cert-${randomUUID().slice(0, 18)}`;
+  readonly clientId: string;
+  readonly certificateId: string;
   /** The certificate's private key, PKCS#8 PEM (EC P-256): what the tenant gives its connection. */
   readonly privateKey: string;
   readonly stats: FakeNetSuiteStats = { calls: 0, tokensIssued: 0, created: 0, updated: 0, refused: 0, violations: 0, maxInFlight: 0 };
@@ -74,17 +84,26 @@ export class FakeNetSuite {
   #server: Server | null = null;
   #port = 0;
 
-  private constructor(options: FakeNetSuiteOptions) {
-    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-    this.privateKey = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
-    this.#publicKey = createPublicKey(publicKey.export({ type: "spki", format: "pem" }));
+  private constructor(options: FakeNetSuiteOptions, identity?: FakeNetSuiteIdentity) {
+    if (identity) {
+      this.privateKey = identity.privateKey;
+      this.#publicKey = createPublicKey(identity.privateKey);
+      for (const journal of identity.journals ?? []) this.#journals.set(journal.externalId, journal);
+    } else {
+      const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+      this.privateKey = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+      this.#publicKey = createPublicKey(publicKey.export({ type: "spki", format: "pem" }));
+    }
+    this.clientId = identity?.clientId ?? `ns-client-${randomUUID()}`;
+    this.certificateId = identity?.certificateId ?? `ns-cert-${randomUUID().slice(0, 18)}`;
     this.#options = { concurrencyLimit: 5, latencyMs: 40, accounts: [], ...options };
   }
 
-  static async start(options: FakeNetSuiteOptions = {}): Promise<FakeNetSuite> {
-    const fake = new FakeNetSuite(options);
+  /** On a port the OS chooses with a fresh key pair; or, given an `identity`, on its port with its credentials and journals (a sandbox kept across runs). */
+  static async start(options: FakeNetSuiteOptions = {}, identity?: FakeNetSuiteIdentity): Promise<FakeNetSuite> {
+    const fake = new FakeNetSuite(options, identity);
     fake.#server = createServer((req, res) => void fake.#handle(req, res));
-    fake.#port = await listenOnLoopback(fake.#server, 0);
+    fake.#port = await listenOnLoopback(fake.#server, identity?.port ?? 0);
     return fake;
   }
 
