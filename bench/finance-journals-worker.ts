@@ -1,4 +1,5 @@
 import type { ContributionInput } from "../durable/finance-contributions.ts";
+import { sampleAccounts } from "../fixtures/chart-of-accounts.ts";
 import { financeLedger } from "../durable/objects.ts";
 import type { FinanceSettings } from "../shared/schemas/finance.ts";
 import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
@@ -15,18 +16,7 @@ const settings: FinanceSettings = {
   cutoff: "02:00",
   salesDocumentsOn: "fulfilled",
   defaultTaxTitle: "tax",
-  accounts: {
-    grossSales: "4000",
-    discounts: "4050",
-    returns: "4100",
-    shippingIncome: "4200",
-    giftCardLiability: "2300",
-    overShort: "6990",
-    fees: "6100",
-    taxPayable: { tax: "2200" },
-    tenderClearing: { cash: "1010", card: "1020" },
-    channelClearing: { default: "1200", byChannel: {} },
-  },
+  accounts: sampleAccounts,
   dimensions: { locations: {}, channels: {}, classes: {} },
 };
 

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { sampleInternalIds, withSettlementAccounts } from "../fixtures/chart-of-accounts.ts";
 import type { ErpConnection, ErpConnectionStatus } from "../shared/schemas/erp-connections.ts";
 import type { FinanceSettings, JournalPage } from "../shared/schemas/finance.ts";
 import type { ImportedPayout, Payout } from "../shared/schemas/settlements.ts";
@@ -17,27 +18,9 @@ export const financeStore = "store-002";
 const paidOrder = { externalId: "DEMO-1003", amount: 1500, fee: 74 };
 const payoutId = "po_ShelfsyncDemo0001";
 
-/** The demo's chart of accounts, every kind of line mapped (settlements' bank, reserves and adjustments too). */
-const accounts = {
-  grossSales: "4000",
-  discounts: "4050",
-  returns: "4100",
-  shippingIncome: "4200",
-  giftCardLiability: "2300",
-  overShort: "6990",
-  fees: "6100",
-  bank: "1000",
-  reserves: "1250",
-  settlementAdjustments: "6150",
-  taxPayable: { tax: "2200" },
-  tenderClearing: { cash: "1010", card: "1020" },
-  channelClearing: { default: "1200", byChannel: { web: "1210" } },
-};
-/** The same accounts' internal ids in the sandbox. */
-const internalIds: Record<string, string> = {
-  "4000": "101", "4050": "102", "4100": "103", "4200": "104", "2300": "105", "6990": "106", "6100": "107",
-  "2200": "108", "1010": "109", "1020": "110", "1200": "111", "1210": "112", "1000": "113", "1250": "114", "6150": "115",
-};
+/** The demo's chart of accounts, every kind of line mapped (settlements' bank, reserves and adjustments too), and their internal ids in the sandbox. */
+const accounts = withSettlementAccounts;
+const internalIds = sampleInternalIds;
 /** UTC with a midnight cut-off: yesterday has closed whenever the demo starts. */
 const books = { timeZone: "UTC", cutoff: "00:00" };
 

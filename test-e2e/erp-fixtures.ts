@@ -1,24 +1,11 @@
+import { sampleAccounts as accounts } from "../fixtures/chart-of-accounts.ts";
 import { edgeCall } from "../scripts/edge-client.ts";
 import type { ErpConnectionStatus } from "../shared/schemas/erp-connections.ts";
 import type { JournalPage, JournalSummary } from "../shared/schemas/finance.ts";
 import { seedStore, waitFor, type EdgeHost, type SeededStore } from "./harness.ts";
 
-/** A chart of accounts as a small retailer numbers it, every kind of line mapped (finance settings). */
-export const accounts = {
-  grossSales: "4000",
-  discounts: "4050",
-  returns: "4100",
-  shippingIncome: "4200",
-  giftCardLiability: "2300",
-  overShort: "6990",
-  fees: "6100",
-  taxPayable: { tax: "2200" },
-  tenderClearing: { cash: "1010", card: "1020" },
-  channelClearing: { default: "1200", byChannel: { web: "1210" } },
-};
-
-/** The same accounts' internal ids in the ERP. */
-export const internalIds: Record<string, string> = { "4000": "101", "4050": "102", "4100": "103", "4200": "104", "2300": "105", "6990": "106", "6100": "107", "2200": "108", "1010": "109", "1020": "110", "1200": "111", "1210": "112" };
+/** A chart of accounts as a small retailer numbers it, every kind of line mapped (finance settings), and each account's internal id in the ERP. */
+export { sampleAccounts as accounts, sampleInternalIds as internalIds } from "../fixtures/chart-of-accounts.ts";
 
 export interface ClosedDay {
   store: SeededStore;

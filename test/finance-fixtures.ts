@@ -1,18 +1,9 @@
+import { sampleAccounts } from "../fixtures/chart-of-accounts.ts";
 import type { FinanceSettings, Journal, JournalLine } from "../shared/schemas/finance.ts";
 
-/** A complete account mapping (a chart of accounts as a small retailer might number it). */
-export const completeAccounts = {
-  grossSales: "4000",
-  discounts: "4050",
-  returns: "4100",
-  shippingIncome: "4200",
-  giftCardLiability: "2300",
-  overShort: "6990",
-  fees: "6100",
-  taxPayable: { tax: "2200" },
-  tenderClearing: { cash: "1010", card: "1020" },
-  channelClearing: { default: "1200", byChannel: { web: "1210" } },
-} satisfies FinanceSettings["accounts"];
+
+/** A complete account mapping (the sample chart of accounts). */
+export const completeAccounts = sampleAccounts;
 
 export function financeSettings(overrides: Partial<FinanceSettings> = {}): FinanceSettings {
   return {

@@ -1,11 +1,12 @@
 import { expect } from "vitest";
 import type { ImportedPayout, Payout, SettlementSource } from "../shared/schemas/settlements.ts";
 import { call, createStockedTenant, setStock, unique, type ApiResponse, type TestTenant } from "./api.ts";
-import { completeAccounts, financeSettings } from "./finance-fixtures.ts";
+import { withSettlementAccounts } from "../fixtures/chart-of-accounts.ts";
+import { financeSettings } from "./finance-fixtures.ts";
 import { orderBody, submitOrder } from "./order-api.ts";
 
 /** Finance settings with the settlement accounts too. */
-export const settlementSettings = financeSettings({ accounts: { ...completeAccounts, bank: "1000", reserves: "1250", settlementAdjustments: "6150" } });
+export const settlementSettings = financeSettings({ accounts: withSettlementAccounts });
 
 /** A stocked tenant (web over wh-1, store-a, store-b; amazon over wh-1) with the settlement accounts mapped, and a SKU plenty of which wh-1 holds. */
 export async function settlementTenant(): Promise<{ tenant: TestTenant; sku: string }> {
