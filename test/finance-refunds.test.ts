@@ -68,6 +68,5 @@ describe("a refund of a channel order in the books", () => {
     expect(lineTotal(journal, "channel_clearing")).toBe(-(sale.gross - sale.discount + sale.tax) + refund);
     const after = await trace(tenant.adminKey, "refund", opened.body.id);
     expect(after!.contributions[0]!.journalId).toBe(journal.id);
-
   });
 });
