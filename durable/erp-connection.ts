@@ -80,6 +80,19 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
     return this.view();
   }
 
+  /**
+   * Stops posting: the alarm, a nudge and a replay send nothing while disabled. The configuration,
+   * the cursor and every journal taken stay, so a PUT with `enabled` resumes where it stopped.
+   */
+  async disable(): Promise<ErpConnectionView | null> {
+    return this.serialized(async () => {
+      const current = this.row.get();
+      if (!current) return null;
+      this.row.put({ ...current, enabled: false, state: "disabled", updatedAt: this.now() });
+      return this.view();
+    });
+  }
+
   /** Posts soon: the ledger has posted journals. */
   async nudge(): Promise<void> {
     const current = this.row.get();

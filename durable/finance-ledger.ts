@@ -8,7 +8,7 @@ import { journalIdOf, journalLines, totalsOf, type LineTotal } from "../shared/j
 import { FinanceSettings, type Journal, type JournalLineKind, type JournalPage, type JournalSummary, type LineSourcesPage, type SourceKind, type SourceTrace } from "../shared/schemas/finance.ts";
 import { contributionKey, factsOf, type ContributionInput } from "./finance-contributions.ts";
 import migrations from "./migrations/finance-ledger/migrations.js";
-import { parseName, type TenantIdentity } from "./objects.ts";
+import { erpConnection, parseName, tenantRegistry, type TenantIdentity } from "./objects.ts";
 import { chunks, pageBySeq } from "./paging.ts";
 import * as schema from "./schema/finance-ledger.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
@@ -91,7 +91,25 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
   }
 
   protected override async onAlarm(): Promise<number | null> {
-    return this.closeDueDays().nextClose;
+    const { posted, nextClose } = this.closeDueDays();
+    if (posted.length > 0) await this.nudgeErpConnections();
+    return nextClose;
+  }
+
+  /**
+   * Tells the tenant's enabled ERP connections that journals were posted, after
+   * their transactions committed (a connection reads them through
+   * postedJournalsAfter, so it must find them there). A nudge that fails, or
+   * a registry that cannot answer, is not an error: each connection reads the
+   * ledger on its own alarm too, so a lost nudge delays a journal by one
+   * catch-up period, never loses it.
+   */
+  private async nudgeErpConnections(): Promise<void> {
+    const { tenantId } = this.identity;
+    const enabled = await tenantRegistry(this.env, tenantId)
+      .listErpConnections({ enabled: true })
+      .catch(() => []);
+    await Promise.allSettled(enabled.map(({ id }) => erpConnection(this.env, tenantId, id).nudge()));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, ne, or, gt, sql } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { fail, type Result } from "../shared/errors.ts";
+import type { ErpType } from "../shared/schemas/erp-connections.ts";
 import { defaultRateLimits, type RateLimits } from "../shared/schemas/limits.ts";
 import { TokenBucket } from "../shared/token-bucket.ts";
 import type { ApiKey, Channel, ChannelRules, CreateKeyRequest, CreateTenantRequest, KeyRole, Location, PutLocationRequest, RotateKeyRequest, Tenant } from "../shared/schemas/tenancy.ts";
@@ -11,13 +12,20 @@ import { parseName, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/tenant-registry.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 
-const { tenant, apiKeys, locations, channels, connections } = schema;
+const { tenant, apiKeys, locations, channels, connections, erpConnections } = schema;
 
 /** A connection as the tenant's list of them knows it. */
 export interface ConnectionEntry {
   id: string;
   type: string;
   channel: string;
+  enabled: boolean;
+}
+
+/** An ERP connection as the tenant's list of them knows it. */
+export interface ErpConnectionEntry {
+  id: string;
+  type: ErpType;
   enabled: boolean;
 }
 
@@ -238,6 +246,19 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
 
   async listConnections(): Promise<ConnectionEntry[]> {
     return this.db.select({ id: connections.id, type: connections.type, channel: connections.channel, enabled: connections.enabled }).from(connections).orderBy(asc(connections.id)).all();
+  }
+
+  /** Lists an ERP connection under the tenant (or updates its entry): its own object holds the rest. */
+  async recordErpConnection(entry: ErpConnectionEntry): Promise<void> {
+    const values = { ...entry, updatedAt: this.now() };
+    this.db.insert(erpConnections).values(values).onConflictDoUpdate({ target: erpConnections.id, set: values }).run();
+  }
+
+  /** The tenant's ERP connections by id; `enabled` only: those the ledger nudges when it posts. */
+  async listErpConnections(filter: { enabled?: true } = {}): Promise<ErpConnectionEntry[]> {
+    const columns = { id: erpConnections.id, type: erpConnections.type, enabled: erpConnections.enabled };
+    const query = this.db.select(columns).from(erpConnections);
+    return (filter.enabled ? query.where(eq(erpConnections.enabled, true)) : query).orderBy(asc(erpConnections.id)).all();
   }
 
   private tenantRow() {

@@ -58,3 +58,11 @@ export const connections = sqliteTable("connections", {
   enabled: integer("enabled", { mode: "boolean" }).notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/** The tenant's ERP connections, for listing them and for the ledger to nudge the enabled ones; each one's configuration lives in its own object. */
+export const erpConnections = sqliteTable("erp_connections", {
+  id: text("id").primaryKey(),
+  type: text("type", { enum: ["netsuite", "business-central", "file"] }).notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -109,6 +109,9 @@ export const ErpConnection = z
   .openapi("ErpConnection");
 export type ErpConnection = z.infer<typeof ErpConnection>;
 
+export const ErpConnectionList = z.object({ connections: z.array(ErpConnection) }).openapi("ErpConnectionList");
+export type ErpConnectionList = z.infer<typeof ErpConnectionList>;
+
 export const ErpJournalState = z.enum(["pending", "posted", "refused"]).openapi({
   description: "pending: not taken by the ERP yet (retried with backoff); posted: the ERP holds it (file: downloadable, and delivered if `deliverTo` is set); refused: the ERP refused it, an erp_journal_refused exception holds why.",
 });

@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { erpConnection } from "../../durable/objects.ts";
+import { erpConnection, tenantRegistry } from "../../durable/objects.ts";
 import { AppError } from "../../shared/errors.ts";
 import { Cursor } from "../../shared/schemas/common.ts";
 import { ConnectionId } from "../../shared/schemas/connections.ts";
-import { ErpConnection, ErpConnectionStatus, ErpFileList, PutErpConnectionRequest } from "../../shared/schemas/erp-connections.ts";
+import { ErpConnection, ErpConnectionList, ErpConnectionStatus, ErpFileList, PutErpConnectionRequest } from "../../shared/schemas/erp-connections.ts";
 import { authorize } from "../auth.ts";
 import { unwrap } from "../idempotency.ts";
 import { body, createRouter, json, routesOf } from "../openapi.ts";
@@ -24,6 +24,11 @@ const put = erp.put("/v1/erp/connections/{id}", "putErpConnection", {
   ].join(" "),
   request: { params: Params, body: body(PutErpConnectionRequest) },
   responses: { 200: json(ErpConnection, "The connection, credentials masked"), 201: json(ErpConnection, "The connection, created") },
+});
+
+const list = erp.get("/v1/erp/connections", "listErpConnections", {
+  summary: "The tenant's ERP connections, credentials masked (tenant admin)",
+  responses: { 200: json(ErpConnectionList, "The connections") },
 });
 
 const read = erp.get("/v1/erp/connections/{id}", "getErpConnection", {
@@ -50,6 +55,13 @@ const file = erp.get("/v1/erp/connections/{id}/files/{journalId}", "getErpFile",
   responses: { 200: { content: { "text/csv": { schema: z.string() } }, description: "The CSV" } },
 });
 
+const disable = erp.delete("/v1/erp/connections/{id}", "disableErpConnection", {
+  summary: "Stop an ERP connection: nothing is posted while it is disabled; its configuration and journals stay, and a PUT with `enabled` true resumes it (tenant admin)",
+  description: "Journals the ledger posts meanwhile are not lost: the connection reads them from where it stopped once resumed.",
+  request: { params: Params },
+  responses: { 200: json(ErpConnection, "The connection, disabled") },
+});
+
 function notFound(id: string): never {
   throw new AppError("not_found", `No ERP connection ${id}`);
 }
@@ -60,7 +72,14 @@ export const erpConnectionRoutes = createRouter()
     const input = c.req.valid("json");
     const { principal } = await authorize(c, { roles: ["admin"] });
     const { connection, created } = unwrap(await erpConnection(c.env, principal.tenantId, id).configure(input));
+    await tenantRegistry(c.env, principal.tenantId).recordErpConnection({ id, type: connection.type, enabled: connection.enabled });
     return c.json(connection, created ? 201 : 200);
+  })
+  .openapi(list, async (c) => {
+    const { principal } = await authorize(c, { roles: ["admin"] });
+    const entries = await tenantRegistry(c.env, principal.tenantId).listErpConnections();
+    const found = await Promise.all(entries.map((entry) => erpConnection(c.env, principal.tenantId, entry.id).get()));
+    return c.json({ connections: found.filter((connection) => connection !== null) }, 200);
   })
   .openapi(read, async (c) => {
     const { id } = c.req.valid("param");
@@ -85,4 +104,11 @@ export const erpConnectionRoutes = createRouter()
     const { principal } = await authorize(c, { roles: readers });
     const { csv } = unwrap(await erpConnection(c.env, principal.tenantId, id).file(journalId));
     return new Response(csv, { status: 200, headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${journalId}.csv"` } });
+  })
+  .openapi(disable, async (c) => {
+    const { id } = c.req.valid("param");
+    const { principal } = await authorize(c, { roles: ["admin"] });
+    const connection = (await erpConnection(c.env, principal.tenantId, id).disable()) ?? notFound(id);
+    await tenantRegistry(c.env, principal.tenantId).recordErpConnection({ id, type: connection.type, enabled: false });
+    return c.json(connection, 200);
   });
