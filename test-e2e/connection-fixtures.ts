@@ -45,7 +45,11 @@ export async function converged(
   const skus = Object.keys(expected);
   await waitFor(`the remote to hold the web channel's availability of ${skus.length} SKUs`, timeoutMs, async () => {
     const channel = await webAvailability(edge, store, skus);
-    if (skus.some((sku) => channel.get(sku) !== expected[sku] || remoteQuantity(sku) !== expected[sku])) return undefined;
-    return (await connectionStatus(edge, store, connectionId)).pending.skus === 0 ? true : undefined;
+    const off = skus.filter((sku) => channel.get(sku) !== expected[sku] || remoteQuantity(sku) !== expected[sku]);
+    // Thrown, not returned: a timeout then says which SKUs were still off, and how.
+    if (off.length > 0) throw new Error(`${off.length} SKUs off, e.g. ${off.slice(0, 5).map((sku) => `${sku}: want ${expected[sku]}, channel ${channel.get(sku)}, remote ${remoteQuantity(sku)}`).join("; ")}`);
+    const pending = (await connectionStatus(edge, store, connectionId)).pending.skus;
+    if (pending > 0) throw new Error(`${pending} SKUs still pending at the connection`);
+    return true;
   });
 }

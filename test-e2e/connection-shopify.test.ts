@@ -112,15 +112,25 @@ describe("a Shopify connection", () => {
     const skus = Object.keys(stock);
     const shopRig = await connectedShop(rig.edge, stock);
     await converged(shopRig, rig.edge, stock);
-    const faults: (() => void)[] = [
+    const faults: (() => void | Promise<void>)[] = [
       () => shopRig.shop.injectFault({ kind: "status", status: 503 }, 3),
       () => shopRig.shop.injectFault({ kind: "cut-after-apply" }),
-      () => skus.slice(0, 10).forEach((sku) => shopRig.shop.setQuantity(sku, shopRig.pool, 99)),
+      // Sales on the shop behind Shelfsync's back are noticed at the SKU's next write (a stale changeFromQuantity),
+      // not before (no periodic read-back, decision 0015): each of those SKUs gets a new value, written before the round.
+      async () => {
+        const sold = skus.slice(0, 10);
+        for (const sku of sold) shopRig.shop.setQuantity(sku, shopRig.pool, 99);
+        for (const sku of sold) {
+          stock[sku] = (stock[sku]! + 1) % 40;
+          await setStock(rig.edge, shopRig.store, sku, stock[sku]);
+        }
+        await converged(shopRig, rig.edge, Object.fromEntries(sold.map((sku) => [sku, stock[sku]!])));
+      },
       () => shopRig.shop.injectFault({ kind: "hang", apply: true }),
       () => shopRig.shop.injectFault({ kind: "status", status: 500 }, 2),
     ];
     for (const fault of faults) {
-      fault();
+      await fault();
       const changes = Array.from({ length: 400 }, () => ({ skuIndex: Math.floor(random() * skus.length), onHand: Math.floor(random() * 40) }));
       // Eight senders, each with its own SKUs: one SKU's changes are applied in the order drawn, so the last one drawn is its value.
       const send = async (sender: number) => {
