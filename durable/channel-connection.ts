@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type {
   AmazonConnectionSettings,
   AmazonCredentials,
@@ -11,8 +11,9 @@ import type {
   WalmartConnectionSettings,
   WalmartCredentials,
 } from "../shared/schemas/connections.ts";
-import { histogramPercentile } from "../shared/lag-histogram.ts";
 import { maskSecret } from "../shared/signatures.ts";
+import { connectionStatus, pruneActivity } from "./connectors/connection-status.ts";
+import { TargetFeeds } from "./connectors/target-feeds.ts";
 import { initialBucket } from "./connectors/cost-bucket.ts";
 import { PushLedger, type ConnectorPush, type PushStep } from "./connectors/push-ledger.ts";
 import { AmazonPush, type TokenHolder as AmazonTokenHolder } from "./connectors/amazon-push.ts";
@@ -25,18 +26,14 @@ import * as schema from "./schema/channel-connection.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
-const { remoteSkus, activity, confirmLags, locationCursors, poolTarget } = schema;
+const { remoteSkus, locationCursors, poolTarget } = schema;
 
-/** Change-feed entries read per page, and pages per run of the alarm. */
-const feedPage = 1_000;
-const feedPagesPerRun = 20;
 /** One run of the alarm pushes for at most this long, then sets the alarm to go on. */
 const runBudgetMs = 20_000;
 /** The longest single wait an exception's replay sits through for its SKU's answer. */
 const replayWaitMs = 5_000;
 /** A nudge waits this long before the push, so that a burst of changes goes out as one write. */
 const coalesceMs = 100;
-const activityRetentionMs = 60 * 60_000;
 
 /**
  * One per connection (named `<tenant>/<connectionId>`): a channel's
@@ -231,56 +228,7 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
 
   async status(): Promise<ConnectionStatus | null> {
     const current = this.row.get();
-    if (!current) return null;
-    const now = this.now();
-    const hourAgo = now - activityRetentionMs;
-    const pending = this.db
-      .select({ skus: sql<number>`count(distinct ${remoteSkus.sku})`, oldest: sql<number | null>`min(${remoteSkus.changedAt})` })
-      .from(remoteSkus)
-      .where(and(eq(remoteSkus.pending, true), eq(remoteSkus.unmapped, false)))
-      .get()!;
-    const pendingByTarget = new Map(
-      this.db
-        .select({ target: remoteSkus.target, skus: sql<number>`count(*)` })
-        .from(remoteSkus)
-        .where(and(eq(remoteSkus.pending, true), eq(remoteSkus.unmapped, false)))
-        .groupBy(remoteSkus.target)
-        .all()
-        .map((row) => [row.target, row.skus]),
-    );
-    const mapped = Object.keys(current.locations.byLocation ?? {});
-    const cursors = new Map(this.db.select().from(locationCursors).all().map((row) => [row.location, row.cursor]));
-    const total = (kind: (typeof activity.$inferSelect)["kind"], since: number) =>
-      this.db.select({ n: sql<number>`coalesce(sum(${activity.amount}), 0)` }).from(activity).where(and(eq(activity.kind, kind), gte(activity.at, since))).get()!.n;
-    const lags = this.db
-      .select({ bucket: confirmLags.bucket, count: sql<number>`sum(${confirmLags.count})` })
-      .from(confirmLags)
-      .where(gte(confirmLags.minute, firstMinuteOfHour(now)))
-      .groupBy(confirmLags.bucket)
-      .all();
-    const confirmed = lags.reduce((sum, row) => sum + row.count, 0);
-    const bucket = current.bucket;
-    return {
-      id: this.identity.connectionId,
-      state: current.state,
-      pending: {
-        skus: pending.skus,
-        oldestAgeSeconds: pending.oldest === null ? null : Math.max(0, (now - pending.oldest) / 1000),
-        pool: pendingByTarget.get(poolTarget) ?? 0,
-        byLocation: Object.fromEntries(mapped.map((location) => [location, pendingByTarget.get(location) ?? 0])),
-      },
-      budget: {
-        limit: bucket?.maximumAvailable ?? null,
-        remaining: bucket ? Math.floor(Math.min(bucket.maximumAvailable, bucket.currentlyAvailable + (bucket.restoreRate * (now - bucket.at)) / 1000)) : null,
-        restoreRate: bucket?.restoreRate ?? null,
-        usedLastMinute: total("cost", now - 60_000),
-      },
-      lastHour: { remoteWrites: total("write", hourAgo), skusConfirmed: confirmed, throttled: total("throttled", hourAgo) },
-      syncLagMs: { p50: histogramPercentile(lags, 0.5), p99: histogramPercentile(lags, 0.99), samples: confirmed },
-      lastError: current.lastError === null ? null : { at: new Date(current.lastErrorAt!).toISOString(), message: current.lastError },
-      cursor: String(current.cursor),
-      locationCursors: Object.fromEntries(mapped.map((location) => [location, String(cursors.get(location) ?? 0)])),
-    };
+    return current ? connectionStatus(this.db, current, this.identity.connectionId, this.now()) : null;
   }
 
   /**
@@ -328,9 +276,13 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       const current = this.row.get();
       if (!current?.enabled || current.state === "credentials_rejected") return null;
       const now = this.now();
-      this.db.delete(activity).where(lt(activity.at, now - activityRetentionMs)).run();
-      this.db.delete(confirmLags).where(lt(confirmLags.minute, firstMinuteOfHour(now))).run();
-      await this.readFeeds(current);
+      pruneActivity(this.db, now);
+      await new TargetFeeds({
+        db: this.db,
+        transaction: (run) => this.transaction(run),
+        index: availabilityIndex(this.env, this.identity.tenantId),
+        poolCursor: { get: () => this.row.get()!.cursor, set: (cursor) => this.row.put({ ...this.row.get()!, cursor }) },
+      }).read(current);
       const push = await this.push(this.row.get()!);
       const step = await push.pushPending(now + runBudgetMs);
       if (step.kind === "stopped") return null;
@@ -339,61 +291,6 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       const next = step.kind === "idle" ? now + this.catchUpMs() : step.wakeAt;
       return due === null ? next : Math.max(now, Math.min(next, due));
     });
-  }
-
-  /** Reads the feed of every target: the channel's if the pool is mapped, and each mapped location's. */
-  private async readFeeds(current: typeof schema.connection.$inferSelect): Promise<void> {
-    if (current.locations.pool !== undefined) await this.readFeed(current.channel);
-    for (const location of Object.keys(current.locations.byLocation ?? {})) await this.readLocationFeed(location);
-  }
-
-  /** Reads the channel's changes after the cursor into the pool target's rows: the latest value of a SKU wins. */
-  private async readFeed(channel: string): Promise<void> {
-    const index = availabilityIndex(this.env, this.identity.tenantId);
-    for (let page = 0; page < feedPagesPerRun; page++) {
-      const cursor = this.row.get()!.cursor;
-      const { changes, nextCursor, hasMore } = await index.changes(channel, cursor, feedPage);
-      this.transaction(() => {
-        for (const change of changes) this.want(poolTarget, change.sku, change.available, change.seq, Date.parse(change.updatedAt));
-        this.row.put({ ...this.row.get()!, cursor: Number(nextCursor) });
-      });
-      if (!hasMore) return;
-    }
-  }
-
-  /**
-   * Reads a mapped location's stock changes after its cursor into that
-   * location's target: its own available units (on hand less safety stock
-   * less reservations, never below 0), no channel rule applied.
-   */
-  private async readLocationFeed(location: string): Promise<void> {
-    const index = availabilityIndex(this.env, this.identity.tenantId);
-    for (let page = 0; page < feedPagesPerRun; page++) {
-      const cursor = this.db.select({ cursor: locationCursors.cursor }).from(locationCursors).where(eq(locationCursors.location, location)).get()?.cursor ?? 0;
-      const { changes, hasMore } = await index.stockChanges(location, cursor, feedPage);
-      if (changes.length === 0) return;
-      this.transaction(() => {
-        for (const change of changes) this.want(location, change.sku, change.available, change.seq, Date.parse(change.updatedAt));
-        const last = changes[changes.length - 1]!.seq;
-        this.db.insert(locationCursors).values({ location, cursor: last }).onConflictDoUpdate({ target: locationCursors.location, set: { cursor: last } }).run();
-      });
-      if (!hasMore) return;
-    }
-  }
-
-  /** Shelfsync wants `available` for the SKU at `target` from change `seq` on: pending unless the remote confirmed that value. */
-  private want(target: string, sku: string, available: number, seq: number, changedAt: number): void {
-    // A SKU the remote lacks, or already looked up, is so for every target: a new target's row starts with what the others know.
-    const known = this.db.select({ remoteId: remoteSkus.remoteId, unmapped: remoteSkus.unmapped }).from(remoteSkus).where(eq(remoteSkus.sku, sku)).limit(1).get();
-    this.db
-      .insert(remoteSkus)
-      .values({ target, sku, wanted: available, wantedSeq: seq, changedAt, remoteId: known?.remoteId ?? null, unmapped: known?.unmapped ?? false, remote: null, confirmedAt: null, pending: true })
-      .onConflictDoUpdate({
-        target: [remoteSkus.target, remoteSkus.sku],
-        set: { wanted: available, wantedSeq: seq, changedAt, pending: sql`${remoteSkus.remote} IS NOT ${available}` },
-        setWhere: lt(remoteSkus.wantedSeq, seq),
-      })
-      .run();
   }
 
   /** The push of the connection's remote, with its credentials opened for this run. */
@@ -470,11 +367,6 @@ function remoteOf(type: string, settings: ShopifyConnectionSettings | WalmartCon
 
 function maskAll(credentials: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(credentials).map(([name, secret]) => [name, maskSecret(secret)]));
-}
-
-/** The first minute counted as "the last hour": the 59 whole minutes before the current one, and the current one. */
-function firstMinuteOfHour(now: number): number {
-  return Math.floor(now / 60_000) - 59;
 }
 
 function describe(step: PushStep): string {
