@@ -29,6 +29,13 @@ export const pendingRetryMs = 30_000;
 /** How soon the alarm hands accepted transactions to the finance ledger again after it could not. */
 export const ledgerRetryMs = 60_000;
 
+/**
+ * How long after a batch is accepted the alarm hands it to the finance
+ * ledger: off the batch path, so a replaying store does not wait on the
+ * books, and a second of batches goes over in one hand-off.
+ */
+export const ledgerHandOffDelayMs = 1_000;
+
 /** Accepted transactions handed to the finance ledger in one call. */
 const ledgerBatch = 200;
 
@@ -65,19 +72,23 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
     return this.serialized(() => this.ingestBatch(envelopes));
   }
 
-  /** Finishes transactions a crash left pending, and hands accepted ones to the ledger, when no batch came to do it. */
+  /**
+   * Finishes transactions a crash left pending, then hands accepted ones to
+   * the ledger. The hand-off runs beside batches, not behind them: it only
+   * reads and deletes outbox rows by id, and a batch only adds rows, so a
+   * replaying store's batches never wait on the books.
+   */
   protected override async onAlarm(): Promise<number | null> {
     const meta = this.meta();
     if (!meta) return null;
-    return this.serialized(async () => {
+    await this.serialized(async () => {
       const pending = this.pendingRows();
-      if (pending.length > 0) {
-        // A failed alarm is retried by the runtime, with backoff.
-        const { failed, cause } = await this.apply(meta, pending);
-        if (failed > 0) throw new Error(`${failed} pending POS transactions of ${meta.location} could not be applied: ${cause}`);
-      }
-      return (await this.handToLedger(meta)) ? null : this.now() + ledgerRetryMs;
+      if (pending.length === 0) return;
+      // A failed alarm is retried by the runtime, with backoff.
+      const { failed, cause } = await this.apply(meta, pending);
+      if (failed > 0) throw new Error(`${failed} pending POS transactions of ${meta.location} could not be applied: ${cause}`);
     });
+    return (await this.handToLedger(meta)) ? null : this.now() + ledgerRetryMs;
   }
 
   private async ingestBatch(envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
@@ -136,11 +147,13 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
     // Every pending transaction, also those a crash left behind, in the store's order: a SKU's movements keep it.
     const pending = this.pendingRows();
     if (pending.length > 0) {
-      await this.wakeAt(now + pendingRetryMs);
+      // Set before applying, for a crash in the middle; an earlier alarm (a hand-off due) stays.
+      await this.wakeBy(now + pendingRetryMs);
       const { failed, cause } = await this.apply(meta, pending);
       // An infrastructure fault, not an answer: the agent resends the batch, as after any 5xx.
       if (failed > 0) throw new Error(`${failed} of ${pending.length} POS transactions of ${meta.location} could not be applied yet (${cause}); resend the batch`);
-      if (!(await this.handToLedger(meta))) await this.wakeBy(this.now() + ledgerRetryMs);
+      // The books hear of them from the alarm: a batch answers without waiting on the ledger.
+      await this.wakeBy(this.now() + ledgerHandOffDelayMs);
     }
     return { location: meta.location, results, highWaterMark, gaps: this.gaps(highWaterMark) };
   }

@@ -14,7 +14,7 @@ import { eventually } from "./event-fixtures.ts";
 import { financeSettings } from "./finance-fixtures.ts";
 import { quietAccessLog } from "./fixtures.ts";
 import { fulfill, orderBody, submitOrder } from "./order-api.ts";
-import { catalogedSku, createStore, numbered, sendBatch, txId } from "./store-fixtures.ts";
+import { catalogedSku, createStore, handedToLedger, numbered, sendBatch, txId } from "./store-fixtures.ts";
 
 quietAccessLog();
 
@@ -36,6 +36,7 @@ describe("the ledger's posted journals handed to an ERP connection", () => {
     const date = businessDate(Date.parse(now), settings.timeZone);
     const sale = { transactionId: txId("T01-sale"), terminalId: "T01", type: "sale", lines: [{ sku, qty: 1, unitPrice: 1999, tax: 160 }], tenders: [{ type: "card", amount: 2159 }], occurredAt: now };
     expect((await sendBatch(storeKey, "store-a", numbered(1, [sale]))).body.results[0]!.status).toBe("accepted");
+    await handedToLedger(tenant.id, "store-a");
     await setStock(tenant, sku, "wh-1", 5);
     const order = await submitOrder(tenant.adminKey, orderBody([[sku, 2]], { shipping: 500 }));
     expect((await fulfill(tenant.adminKey, order.body.id, { location: "wh-1", lines: [{ sku, qty: 2 }] })).status).toBe(200);

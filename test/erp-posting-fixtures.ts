@@ -7,7 +7,7 @@ import { ManualClock } from "../shared/clock.ts";
 import { call, unique, type TestTenant } from "./api.ts";
 import { useClock } from "./clock.ts";
 import { financeSettings } from "./finance-fixtures.ts";
-import { catalogedSku, createStore, numbered, sendBatch, txId } from "./store-fixtures.ts";
+import { catalogedSku, createStore, handedToLedger, numbered, sendBatch, txId } from "./store-fixtures.ts";
 
 const settings = financeSettings();
 
@@ -32,6 +32,7 @@ export async function booksWithASale(): Promise<BooksWithASale> {
   const date = businessDate(clock.now(), settings.timeZone);
   const sale = { transactionId: txId("T01-sale"), terminalId: "T01", type: "sale", lines: [{ sku, qty: 1, unitPrice: 1999, tax: 160 }], tenders: [{ type: "card", amount: 2159 }], occurredAt: now };
   expect((await sendBatch(store.storeKey, "store-a", numbered(1, [sale]))).body.results[0]!.status).toBe("accepted");
+  await handedToLedger(tenant.id, "store-a");
   return {
     tenant,
     journalId: `JE-${tenant.id}-${date}-store-a-pos-0`,

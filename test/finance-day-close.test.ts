@@ -11,7 +11,7 @@ import { eventually } from "./event-fixtures.ts";
 import { financeSettings, lineTotal, parseCsv, sides } from "./finance-fixtures.ts";
 import { quietAccessLog } from "./fixtures.ts";
 import { fulfill, orderBody, submitOrder } from "./order-api.ts";
-import { catalogedSku, createStore, numbered, sendBatch, txId } from "./store-fixtures.ts";
+import { catalogedSku, createStore, handedToLedger, numbered, sendBatch, txId } from "./store-fixtures.ts";
 
 quietAccessLog();
 
@@ -52,6 +52,7 @@ describe("a business day from the till and the web shop to the general ledger", 
     const refund = posSale(returnId, sku, now, [{ type: "card", amount: -(1999 + 160) }], "return");
     const batch = await sendBatch(storeKey, "store-a", numbered(1, [sale, refund]));
     expect(batch.body.results.map((result) => result.status)).toEqual(["accepted", "accepted"]);
+    await handedToLedger(tenant.id, "store-a");
 
     // On the web shop: 3 units shipped from the warehouse, 5.00 shipping.
     await setStock(tenant, sku, "wh-1", 5);
@@ -122,6 +123,7 @@ describe("a business day from the till and the web shop to the general ledger", 
     const lateId = txId("T01-late");
     const late = posSale(lateId, sku, now, [{ type: "card", amount: 2 * 1999 + 320 }]);
     expect((await sendBatch(storeKey, "store-a", numbered(3, [late]))).body.results[0]!.status).toBe("accepted");
+    await handedToLedger(tenant.id, "store-a");
     await runDurableObjectAlarm(ledger);
     const after = await journalsOf(tenant.adminKey, date);
     expect(after.filter((journal) => journal.id !== `JE-${tenant.id}-${date}-store-a-pos-1`)).toEqual(journals);

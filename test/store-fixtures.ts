@@ -1,4 +1,7 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { storeIngest } from "../durable/objects.ts";
 import type { LedgerEntry } from "../shared/schemas/inventory.ts";
 import type { StoreTransactionBatchResult } from "../shared/schemas/store-transactions.ts";
 import { call, createKey, createStockedTenant, setStock, unique, type ApiResponse, type TestTenant } from "./api.ts";
@@ -46,6 +49,24 @@ export function posTransaction(transactionId: string, lines: Line[], type: "sale
 
 export function sendBatch(key: string, location: string, envelopes: { sequence: number; transaction: unknown }[]): Promise<ApiResponse<StoreTransactionBatchResult>> {
   return call<StoreTransactionBatchResult>("POST", `/v1/stores/${location}/transactions`, { key, body: { transactions: envelopes } });
+}
+
+/**
+ * Returns once every transaction the store's ingest accepted is booked in the
+ * finance ledger. The ingest hands them over from its alarm, a second after a
+ * batch; the alarm is run here rather than waited for (the real one may run
+ * first, and is waited out: a row leaves the outbox only once booked).
+ */
+export async function handedToLedger(tenantId: string, location: string): Promise<void> {
+  const ingest = storeIngest(env, tenantId, location);
+  const waiting = () => runInDurableObject(ingest, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ledger_outbox").one().n);
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    await runDurableObjectAlarm(ingest);
+    if ((await waiting()) === 0) return;
+    if (Date.now() > deadline) throw new Error(`${location}'s accepted transactions were not handed to the ledger within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** Envelopes numbered from `first`, one per transaction. */
