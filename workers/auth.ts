@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AuthorizeNeeds, Principal } from "../durable/tenant-registry.ts";
+import { systemClock, type Clock } from "../shared/clock.ts";
 import { AppError } from "../shared/errors.ts";
 import type { Channel, KeyRole, Location } from "../shared/schemas/tenancy.ts";
 import type { AppEnv } from "./env.ts";
@@ -17,10 +18,77 @@ export interface AccessRule extends AuthorizeNeeds {
 }
 
 /**
+ * How long an isolate uses a location or channel it looked up (a channel's
+ * rules: pool, buffer, caps) without asking the tenant's registry again. A
+ * change made through this isolate applies here at once; other isolates see
+ * it within this bound (docs/decisions/0030-isolate-lookups.md). Together
+ * with the key-check cache, a tenant's traffic no longer makes one call to
+ * its registry per request.
+ */
+export const lookupTtlMs = 5_000;
+
+const maxCachedLookups = 5_000;
+
+type Kind = "location" | "channel";
+
+/**
+ * What one isolate remembers of locations and channels, per tenant, for at
+ * most `lookupTtlMs`. Names the registry does not know are never
+ * remembered: each such request asks again, so a new channel works at once.
+ */
+class TenantLookups {
+  /** Tests replace it to move time on instead of waiting. */
+  clock: Clock = systemClock;
+  private readonly entries = new Map<string, { value: Location | Channel; at: number }>();
+
+  async lookUp(registry: ReturnType<typeof tenantRegistry>, tenantId: string, needs: AuthorizeNeeds): Promise<{ location: Location | null; channel: Channel | null }> {
+    const now = this.clock.now();
+    const location = needs.location === undefined ? null : this.cached(tenantId, "location", needs.location, now);
+    const channel = needs.channel === undefined ? null : this.cached(tenantId, "channel", needs.channel, now);
+    const missing: AuthorizeNeeds = {
+      location: needs.location !== undefined && !location ? needs.location : undefined,
+      channel: needs.channel !== undefined && !channel ? needs.channel : undefined,
+    };
+    if (missing.location === undefined && missing.channel === undefined) return { location: location as Location | null, channel: channel as Channel | null };
+    const found = await registry.lookUp(missing);
+    if (found.location) this.remember(tenantId, "location", missing.location!, found.location, now);
+    if (found.channel) this.remember(tenantId, "channel", missing.channel!, found.channel, now);
+    return { location: (location as Location | null) ?? found.location, channel: (channel as Channel | null) ?? found.channel };
+  }
+
+  /** Drops what this isolate remembers of a location or channel that was just changed here. */
+  forget(tenantId: string, kind: Kind, id: string): void {
+    this.entries.delete(keyOf(tenantId, kind, id));
+  }
+
+  private cached(tenantId: string, kind: Kind, id: string, now: number): Location | Channel | null {
+    const key = keyOf(tenantId, kind, id);
+    const entry = this.entries.get(key);
+    if (!entry) return null;
+    if (now - entry.at < lookupTtlMs) return entry.value;
+    this.entries.delete(key);
+    return null;
+  }
+
+  private remember(tenantId: string, kind: Kind, id: string, value: Location | Channel, now: number): void {
+    if (this.entries.size >= maxCachedLookups) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(keyOf(tenantId, kind, id), { value, at: now });
+  }
+}
+
+function keyOf(tenantId: string, kind: Kind, id: string): string {
+  return `${tenantId}\u0000${kind}\u0000${id}`;
+}
+
+/** The isolate's location and channel lookups (module state lives as long as the isolate). */
+export const tenantLookups = new TenantLookups();
+
+/**
  * Authorizes the tenant key that `authenticate` (./middleware/authenticate.ts)
  * already checked for this request: its role, its binding (keys bound to a
- * channel or a location may only act on that one), and, in one call to the
- * tenant's registry, the location and channel the request names.
+ * channel or a location may only act on that one), and the location and
+ * channel the request names: from this isolate's lookups, or in one call to
+ * the tenant's registry for those it does not hold.
  *
  * @example
  * const { principal, channel } = await authorize(c, { roles: ["admin", "channel"], channel: body.channel });
@@ -37,7 +105,7 @@ export async function authorize(c: Context<AppEnv>, rule: AccessRule): Promise<A
   }
   const registry = tenantRegistry(c.env, principal.tenantId);
   const needed = rule.location !== undefined || rule.channel !== undefined;
-  const { location, channel } = needed ? await registry.lookUp({ location: rule.location, channel: rule.channel }) : { location: null, channel: null };
+  const { location, channel } = needed ? await tenantLookups.lookUp(registry, principal.tenantId, { location: rule.location, channel: rule.channel }) : { location: null, channel: null };
   return { principal, registry, location, channel };
 }
 

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { formatApiKey, newId, newKeySecret, sha256Hex } from "../../shared/ids.ts";
 import { ChannelId, IdempotencyKeyHeader, LocationId } from "../../shared/schemas/common.ts";
 import { ApiKey, Channel, CreateKeyRequest, CreateTenantRequest, CreateTenantResponse, KeyParams, Location, PutChannelRequest, PutLocationRequest, RotateKeyRequest, RotateKeyResponse, Tenant } from "../../shared/schemas/tenancy.ts";
-import { authorize, requirePlatformKey } from "../auth.ts";
+import { authorize, requirePlatformKey, tenantLookups } from "../auth.ts";
 import { keyChecks } from "../middleware/authenticate.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
 import { availabilityIndex, platformDirectory } from "../../durable/objects.ts";
@@ -133,9 +133,11 @@ export const tenancyRoutes = createRouter()
   .openapi(putLocation, async (c) => {
     const { location } = c.req.valid("param");
     const input = c.req.valid("json");
-    const { registry } = await authorize(c, { roles: ["admin"] });
+    const { registry, principal } = await authorize(c, { roles: ["admin"] });
     const idempotency = await idempotencyOf(c, input, { required: false });
-    return c.json(settle(c, await registry.putLocation(location, input, idempotency)).location, 200);
+    const saved = settle(c, await registry.putLocation(location, input, idempotency)).location;
+    tenantLookups.forget(principal.tenantId, "location", location);
+    return c.json(saved, 200);
   })
   .openapi(listLocations, async (c) => {
     const { registry } = await authorize(c, { roles: ["admin", "erp", "readonly"] });
@@ -147,6 +149,7 @@ export const tenancyRoutes = createRouter()
     const { registry, principal } = await authorize(c, { roles: ["admin"] });
     const idempotency = await idempotencyOf(c, rules, { required: false });
     const saved = settle(c, await registry.putChannel(channel, rules, idempotency)).channel;
+    tenantLookups.forget(principal.tenantId, "channel", channel);
     // The read model recomputes the channel's figures; PUT is safe to retry if this fails.
     await availabilityIndex(c.env, principal.tenantId).putChannel(channel, rules);
     return c.json(saved, 200);
