@@ -246,47 +246,36 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
   }
 
   /**
-   * Copies the ledger's sales documents after the sales cursor, moving it in
-   * the same transaction, while the settings send them. While they do not,
-   * the cursor stays, so enabling them later sends every document the ledger
-   * booked meanwhile, oldest first (as a new connection does journals).
+   * Copies the ledger's journals after `cursor`, then its sales documents
+   * after `salesCursor` while the settings send them. While they do not,
+   * the sales cursor stays, so enabling them later sends every document the
+   * ledger booked meanwhile, oldest first (as a new connection does journals).
    */
-  private async readSalesDocuments(): Promise<void> {
-    if (!sendsSalesDocuments(this.row.get()!)) return;
-    const ledger = financeLedger(this.env, this.identity.tenantId);
-    for (let page = 0; page < feedPagesPerRun; page++) {
-      const cursor = this.row.get()!.salesCursor;
-      const { documents } = await ledger.salesDocumentsAfter(cursor, feedPage);
-      if (documents.length === 0) return;
-      this.transaction(() => {
-        for (const { seq, ...document } of documents) {
-          this.db.insert(salesDocuments).values({ seq, externalId: document.externalId, document, state: "pending", attempts: 0, notBefore: 0, progress: null, lastError: null, postedAt: null }).onConflictDoNothing().run();
-        }
-        this.row.put({ ...this.row.get()!, salesCursor: documents[documents.length - 1]!.seq });
-      });
-      if (documents.length < feedPage) return;
-    }
-  }
-
-  /** Copies the ledger's journals after the cursor, moving the cursor in the same transaction; then its sales documents. */
   private async readLedger(): Promise<void> {
-    await this.readJournals();
-    await this.readSalesDocuments();
+    const ledger = financeLedger(this.env, this.identity.tenantId);
+    await this.readFeed("cursor", async (after) => (await ledger.postedJournalsAfter(after, feedPage)).journals, ({ seq, ...journal }) => {
+      this.db.insert(journals).values({ seq, journalId: journal.id, journal, state: "pending", attempts: 0, notBefore: 0, progress: null, lastError: null, postedAt: null }).onConflictDoNothing().run();
+    });
+    if (!sendsSalesDocuments(this.row.get()!)) return;
+    await this.readFeed("salesCursor", async (after) => (await ledger.salesDocumentsAfter(after, feedPage)).documents, ({ seq, ...document }) => {
+      this.db.insert(salesDocuments).values({ seq, externalId: document.externalId, document, state: "pending", attempts: 0, notBefore: 0, progress: null, lastError: null, postedAt: null }).onConflictDoNothing().run();
+    });
   }
 
-  private async readJournals(): Promise<void> {
-    const ledger = financeLedger(this.env, this.identity.tenantId);
+  /**
+   * Reads one of the ledger's feeds after the cursor it keeps in `cursor`, a
+   * page at a time, each page copied (`copy`, keyed so a row already there is
+   * skipped) in the transaction that moves that cursor past it.
+   */
+  private async readFeed<T extends { seq: number }>(cursor: "cursor" | "salesCursor", read: (after: number) => Promise<T[]>, copy: (item: T) => void): Promise<void> {
     for (let page = 0; page < feedPagesPerRun; page++) {
-      const cursor = this.row.get()!.cursor;
-      const { journals: posted } = await ledger.postedJournalsAfter(cursor, feedPage);
-      if (posted.length === 0) return;
+      const items = await read(this.row.get()![cursor]);
+      if (items.length === 0) return;
       this.transaction(() => {
-        for (const { seq, ...journal } of posted) {
-          this.db.insert(journals).values({ seq, journalId: journal.id, journal, state: "pending", attempts: 0, notBefore: 0, progress: null, lastError: null, postedAt: null }).onConflictDoNothing().run();
-        }
-        this.row.put({ ...this.row.get()!, cursor: posted[posted.length - 1]!.seq });
+        for (const item of items) copy(item);
+        this.row.put({ ...this.row.get()!, [cursor]: items[items.length - 1]!.seq });
       });
-      if (posted.length < feedPage) return;
+      if (items.length < feedPage) return;
     }
   }
 

@@ -34,6 +34,18 @@ function connect(store: SeededStore, fake: FakeNetSuite, id: string, overrides: 
   });
 }
 
+/** A connection that sends sales documents only (no accounts mapped for journals matter here), under customer 42. */
+function connectOrders(store: SeededStore, fake: FakeNetSuite, id: string, items: Record<string, string>) {
+  return edgeRequest<ErpConnection>(rig.edge.url, "PUT", `/v1/erp/connections/${id}`, {
+    key: store.adminKey,
+    body: {
+      type: "netsuite",
+      settings: { accountId: fake.accountId, baseUrl: fake.url, accounts: internalIds, salesDocuments: { enabled: true, customer: "42", items } },
+      credentials: { clientId: fake.clientId, certificateId: fake.certificateId, privateKey: fake.privateKey },
+    },
+  });
+}
+
 describe("a NetSuite connection", () => {
   it("posts each journal of a closed day once, balanced, with its lines and dimensions; a lost answer, a 503 and a 429 resend nothing twice", async () => {
     const fake = await netsuite();
@@ -114,15 +126,7 @@ describe("a NetSuite connection", () => {
   it("sends a fulfilled order's sales document once, as a sales order upserted by its external id, across a lost answer, with zero violations", async () => {
     const fake = await netsuite({ items: ["901"] });
     const store = await seedStore(rig.edge.url, { "ERP-SKU": 100 });
-    const put = await edgeRequest(rig.edge.url, "PUT", "/v1/erp/connections/netsuite-orders", {
-      key: store.adminKey,
-      body: {
-        type: "netsuite",
-        settings: { accountId: fake.accountId, baseUrl: fake.url, accounts: internalIds, salesDocuments: { enabled: true, customer: "42", items: { "ERP-SKU": "901" } } },
-        credentials: { clientId: fake.clientId, certificateId: fake.certificateId, privateKey: fake.privateKey },
-      },
-    });
-    expect(put.status).toBe(201);
+    expect((await connectOrders(store, fake, "netsuite-orders", { "ERP-SKU": "901" })).status).toBe(201);
     fake.failNext("cut-after-apply");
     const { orderId, externalId } = await fulfilledOrder(rig.edge, store, "ERP-SKU", 2);
 
@@ -139,6 +143,26 @@ describe("a NetSuite connection", () => {
 
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(fake.stats.salesOrdersCreated + fake.stats.salesOrdersUpdated).toBe(2);
+  });
+
+  it("refuses a sales document with an unmapped SKU without a call, as an exception, and sends it once on replay after the SKU is mapped", async () => {
+    const fake = await netsuite({ items: ["901"] });
+    const store = await seedStore(rig.edge.url, { "ERP-SKU": 100 });
+    expect((await connectOrders(store, fake, "netsuite-unmapped", {})).status).toBe(201);
+    const { orderId, externalId } = await fulfilledOrder(rig.edge, store, "ERP-SKU", 1);
+    const [document] = await salesDocumentsDrained(rig.edge, store, "netsuite-unmapped", 1);
+    expect(document).toMatchObject({ externalId, state: "refused" });
+    expect(document!.lastError).toContain("ERP-SKU");
+    const page = await edgeCall<{ exceptions: { id: string; correlationId: string; payload: { externalId: string; orderId: string } }[] }>(rig.edge.url, "GET", "/v1/exceptions?type=erp_sales_document_refused", { key: store.adminKey });
+    expect(page.exceptions.map((exception) => [exception.payload.externalId, exception.payload.orderId, exception.correlationId])).toEqual([[externalId, orderId, orderId]]);
+    expect(fake.stats).toMatchObject({ salesOrdersCreated: 0, salesOrdersUpdated: 0, refused: 0 });
+    expect((await erpStatus(rig.edge, store, "netsuite-unmapped")).salesDocuments).toMatchObject({ pending: 0, refused: 1 });
+
+    expect((await connectOrders(store, fake, "netsuite-unmapped", { "ERP-SKU": "901" })).status).toBe(200);
+    const replay = await edgeCall<{ outcome: string }>(rig.edge.url, "POST", `/v1/exceptions/${page.exceptions[0]!.id}/replay`, { key: store.adminKey, body: {} });
+    expect(replay.outcome).toBe("resolved");
+    expect(fake.salesOrders().map((order) => [order.externalId, order.writes])).toEqual([[netsuiteExternalIdOf(externalId), 1]]);
+    expect(fake.stats.violations).toBe(0);
   });
 
   it("refuses settings that cannot work with problem+json and a stable code, changing nothing", async () => {
