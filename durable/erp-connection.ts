@@ -1,11 +1,12 @@
 import { and, asc, count, eq, gt, gte, lt, sql } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import { netsuiteJournalCsv } from "../shared/journal-csv.ts";
-import type { BusinessCentralCredentials, ErpConnection as ErpConnectionView, ErpConnectionStatus, ErpFileList, FileCredentials, NetSuiteCredentials, PutErpConnectionRequest } from "../shared/schemas/erp-connections.ts";
+import { businessCentralDocumentNumberOf, netsuiteExternalIdOf } from "../shared/sales-document-ids.ts";
+import type { BusinessCentralCredentials, ErpConnection as ErpConnectionView, ErpConnectionStatus, ErpFileList, ErpSalesDocumentList, ErpType, FileConnectionSettings, FileCredentials, NetSuiteCredentials, PutErpConnectionRequest } from "../shared/schemas/erp-connections.ts";
 import { maskSecret } from "../shared/signatures.ts";
 import { businessCentralWindowMs, postToBusinessCentral } from "./connectors/business-central-post.ts";
-import { ErpOutbox, type ErpConnectionRow, type ErpStep } from "./connectors/erp-outbox.ts";
-import { deliverFiles } from "./connectors/file-delivery.ts";
+import { ErpOutbox, sendsSalesDocuments, type ErpConnectionRow, type ErpStep } from "./connectors/erp-outbox.ts";
+import { csvOf, deliverFiles } from "./connectors/file-delivery.ts";
 import { signingKeyOf } from "./connectors/netsuite-api.ts";
 import { postToNetSuite, type TokenHolder } from "./connectors/netsuite-post.ts";
 import { openCredentials, sealCredentials } from "./credentials.ts";
@@ -15,7 +16,7 @@ import * as schema from "./schema/erp-connection.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
-const { journals, activity } = schema;
+const { journals, salesDocuments, activity } = schema;
 
 /** Ledger journals copied per page, and pages per run. */
 const feedPage = 200;
@@ -66,6 +67,7 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
         createdAt: current?.createdAt ?? now,
         updatedAt: now,
         cursor: current?.cursor ?? 0,
+        salesCursor: current?.salesCursor ?? 0,
         state: input.enabled ? "syncing" : "disabled",
         lastError: null,
         lastErrorAt: null,
@@ -109,6 +111,10 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
       .where(eq(journals.state, "pending"))
       .get()!;
     const refused = this.db.select({ n: count() }).from(journals).where(eq(journals.state, "refused")).get()!.n;
+    const documents = this.db
+      .select({ pending: sql<number>`count(*) filter (where ${salesDocuments.state} = 'pending')`, refused: sql<number>`count(*) filter (where ${salesDocuments.state} = 'refused')`, oldest: sql<string | null>`min(json_extract(${salesDocuments.document}, '$.occurredAt')) filter (where ${salesDocuments.state} = 'pending')` })
+      .from(salesDocuments)
+      .get()!;
     const total = (kind: (typeof activity.$inferSelect)["kind"]) =>
       this.db.select({ n: sql<number>`coalesce(sum(${activity.amount}), 0)` }).from(activity).where(and(eq(activity.kind, kind), gte(activity.at, now - activityRetentionMs))).get()!.n;
     const settings = current.settings as { concurrency?: number; requestsPerFiveMinutes?: number };
@@ -118,6 +124,12 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
       state: current.state,
       pending: { journals: pending.journals, oldestAgeSeconds: pending.oldest === null ? null : Math.max(0, (now - Date.parse(pending.oldest)) / 1000) },
       refused,
+      salesDocuments: {
+        pending: documents.pending,
+        oldestAgeSeconds: documents.oldest === null ? null : Math.max(0, (now - Date.parse(documents.oldest)) / 1000),
+        refused: documents.refused,
+        cursor: String(current.salesCursor),
+      },
       lastHour: { posted: total("posted"), requests: total("request"), throttled: total("throttled") },
       budget: {
         concurrency: current.type === "netsuite" ? (settings.concurrency ?? null) : null,
@@ -154,6 +166,54 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
     return { ok: true, csv: netsuiteJournalCsv([row.journal]) };
   }
 
+  /** The sales documents the connection holds, in booking order, a page at a time, with the id each goes under in the ERP. */
+  async salesDocuments(after: number, limit: number): Promise<ErpSalesDocumentList> {
+    const rows = this.db.select().from(salesDocuments).where(gt(salesDocuments.seq, after)).orderBy(asc(salesDocuments.seq)).limit(limit + 1).all();
+    const page = rows.slice(0, limit);
+    const type = this.row.get()?.type;
+    return {
+      documents: await Promise.all(
+        page.map(async (row) => ({
+          externalId: row.externalId,
+          remoteId: await remoteIdOf(type, row.externalId),
+          orderId: row.document.orderId,
+          channel: row.document.channel,
+          location: row.document.location,
+          date: row.document.date,
+          state: row.state,
+          postedAt: row.postedAt === null ? null : new Date(row.postedAt).toISOString(),
+          lastError: row.lastError,
+        })),
+      ),
+      nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null,
+    };
+  }
+
+  /** One sales document's CSV in NetSuite's sales order import layout, External ID on every row. */
+  async salesDocumentFile(externalId: string): Promise<Result<{ csv: string }>> {
+    const row = this.db.select().from(salesDocuments).where(eq(salesDocuments.externalId, externalId)).get();
+    const current = this.row.get();
+    if (!row || !current) return fail("not_found", `Connection ${this.identity.connectionId} has no sales document ${externalId}`);
+    return { ok: true, csv: csvOf(row, current.settings as FileConnectionSettings) };
+  }
+
+  /** Sends a refused sales document again now: an `erp_sales_document_refused` exception's replay. Resolved once the ERP takes it. */
+  async retrySalesDocument(externalId: string): Promise<{ posted: boolean; detail: string }> {
+    return this.serialized(async () => {
+      const current = this.row.get();
+      if (!current?.enabled) return { posted: false, detail: `connection ${this.identity.connectionId} is disabled` };
+      if (!sendsSalesDocuments(current)) return { posted: false, detail: `connection ${this.identity.connectionId} does not send sales documents (settings.salesDocuments.enabled)` };
+      const row = this.db.select().from(salesDocuments).where(eq(salesDocuments.externalId, externalId)).get();
+      if (!row) return { posted: false, detail: `connection ${this.identity.connectionId} has no sales document ${externalId}` };
+      if (row.state === "posted") return { posted: true, detail: `${externalId} is already posted` };
+      this.db.update(salesDocuments).set({ state: "pending", notBefore: 0 }).where(eq(salesDocuments.externalId, externalId)).run();
+      await this.send(current);
+      const after = this.db.select().from(salesDocuments).where(eq(salesDocuments.externalId, externalId)).get()!;
+      if (after.state === "posted") return { posted: true, detail: `the ERP took ${externalId}` };
+      return { posted: false, detail: after.lastError ?? "not sent yet" };
+    });
+  }
+
   /** Sends a refused journal again now: an `erp_journal_refused` exception's replay. Resolved once the ERP takes it. */
   async retryJournal(journalId: string): Promise<{ posted: boolean; detail: string }> {
     return this.serialized(async () => {
@@ -185,20 +245,37 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
     });
   }
 
-  /** Copies the ledger's journals after the cursor, moving the cursor in the same transaction. */
+  /**
+   * Copies the ledger's journals after `cursor`, then its sales documents
+   * after `salesCursor` while the settings send them. While they do not,
+   * the sales cursor stays, so enabling them later sends every document the
+   * ledger booked meanwhile, oldest first (as a new connection does journals).
+   */
   private async readLedger(): Promise<void> {
     const ledger = financeLedger(this.env, this.identity.tenantId);
+    await this.readFeed("cursor", async (after) => (await ledger.postedJournalsAfter(after, feedPage)).journals, ({ seq, ...journal }) => {
+      this.db.insert(journals).values({ seq, journalId: journal.id, journal, state: "pending", attempts: 0, notBefore: 0, progress: null, lastError: null, postedAt: null }).onConflictDoNothing().run();
+    });
+    if (!sendsSalesDocuments(this.row.get()!)) return;
+    await this.readFeed("salesCursor", async (after) => (await ledger.salesDocumentsAfter(after, feedPage)).documents, ({ seq, ...document }) => {
+      this.db.insert(salesDocuments).values({ seq, externalId: document.externalId, document, state: "pending", attempts: 0, notBefore: 0, progress: null, lastError: null, postedAt: null }).onConflictDoNothing().run();
+    });
+  }
+
+  /**
+   * Reads one of the ledger's feeds after the cursor it keeps in `cursor`, a
+   * page at a time, each page copied (`copy`, keyed so a row already there is
+   * skipped) in the transaction that moves that cursor past it.
+   */
+  private async readFeed<T extends { seq: number }>(cursor: "cursor" | "salesCursor", read: (after: number) => Promise<T[]>, copy: (item: T) => void): Promise<void> {
     for (let page = 0; page < feedPagesPerRun; page++) {
-      const cursor = this.row.get()!.cursor;
-      const { journals: posted } = await ledger.postedJournalsAfter(cursor, feedPage);
-      if (posted.length === 0) return;
+      const items = await read(this.row.get()![cursor]);
+      if (items.length === 0) return;
       this.transaction(() => {
-        for (const { seq, ...journal } of posted) {
-          this.db.insert(journals).values({ seq, journalId: journal.id, journal, state: "pending", attempts: 0, notBefore: 0, progress: null, lastError: null, postedAt: null }).onConflictDoNothing().run();
-        }
-        this.row.put({ ...this.row.get()!, cursor: posted[posted.length - 1]!.seq });
+        for (const item of items) copy(item);
+        this.row.put({ ...this.row.get()!, [cursor]: items[items.length - 1]!.seq });
       });
-      if (posted.length < feedPage) return;
+      if (items.length < feedPage) return;
     }
   }
 
@@ -234,4 +311,11 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
       updatedAt: new Date(row.updatedAt).toISOString(),
     } as ErpConnectionView;
   }
+}
+
+/** The id a sales document goes under in the connection's ERP (shared/sales-document-ids.ts). */
+async function remoteIdOf(type: ErpType | undefined, externalId: string): Promise<string> {
+  if (type === "netsuite") return netsuiteExternalIdOf(externalId);
+  if (type === "business-central") return businessCentralDocumentNumberOf(externalId);
+  return externalId;
 }

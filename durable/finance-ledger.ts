@@ -2,11 +2,12 @@ import { and, asc, eq, gt, inArray, isNull, max, sql } from "drizzle-orm";
 import { businessDate, closeOf } from "../shared/business-day.ts";
 import { fail, type Result } from "../shared/errors.ts";
 import { checkFinanceSettings, checkSettlementAccounts } from "../shared/finance-settings.ts";
-import { lineKeyOf, type Posting } from "../shared/finance-postings.ts";
+import { lineKeyOf, orderLineShares, type Posting, type UnitsCounted } from "../shared/finance-postings.ts";
+import { salesDocumentIdOf } from "../shared/sales-document-ids.ts";
 import type { ExportedJournal } from "../shared/journal-csv.ts";
 import { journalIdOf, journalLines, totalsOf, type LineTotal } from "../shared/journal-lines.ts";
-import { FinanceSettings, type Journal, type JournalLineKind, type JournalPage, type JournalSummary, type LineSourcesPage, type SourceKind, type SourceTrace } from "../shared/schemas/finance.ts";
-import { contributionKey, factsOf, type ContributionInput } from "./finance-contributions.ts";
+import { FinanceSettings, type Journal, type JournalLineKind, type JournalPage, type JournalSummary, type LineSourcesPage, type SalesDocument, type SourceKind, type SourceTrace } from "../shared/schemas/finance.ts";
+import { contributionKey, factsOf, type ContributionInput, type OrderContribution } from "./finance-contributions.ts";
 import migrations from "./migrations/finance-ledger/migrations.js";
 import { erpConnection, parseName, tenantRegistry, type TenantIdentity } from "./objects.ts";
 import { chunks, pageBySeq } from "./paging.ts";
@@ -14,7 +15,7 @@ import * as schema from "./schema/finance-ledger.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
-const { contributions, financeSettings, journals, orderShippingBooked, orderUnitsBooked } = schema;
+const { contributions, financeSettings, journals, orderShippingBooked, orderUnitsBooked, salesDocuments } = schema;
 
 /** Settings before a tenant put any: UTC days, closing at 02:00; no accounts, so nothing is posted yet. */
 const unsetSettings = FinanceSettings.parse({ accounts: {} });
@@ -64,13 +65,16 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
    * Books sources once per key, in one transaction: a key already booked is
    * skipped, so a resend is a no-op. An order event of the trigger the
    * settings do not use (`created` when sales count on fulfilment, or the
-   * reverse) books nothing, and neither do units already booked.
+   * reverse) books nothing, and neither do units already booked. An order
+   * event that books units also makes a sales document in the same
+   * transaction; the tenant's ERP connections are nudged after the commit.
    */
   async contribute(inputs: ContributionInput[]): Promise<{ booked: number; skipped: number }> {
     const settings = this.settings();
     const now = this.now();
     const dates = new Set<string>();
     let booked = 0;
+    let documents = 0;
     this.transaction(() => {
       for (const input of inputs) {
         if (input.kind === "order" && input.trigger !== settings.salesDocumentsOn) continue;
@@ -78,16 +82,78 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
         if (this.db.select({ seq: contributions.seq }).from(contributions).where(eq(contributions.key, key)).get()) continue;
         const facts = factsOf(input, settings.defaultTaxTitle, (sku) => this.unitsBooked(input, sku), input.kind === "order" && this.shippingBooked(input.orderId));
         if (facts.postings.length === 0) continue;
-        if (input.kind === "order") this.bookUnits(input.orderId, facts.counted, input.shipping > 0 && facts.postings.some((p) => p.kind === "shipping_income"), now);
+        const withShipping = input.kind === "order" && input.shipping > 0 && facts.postings.some((p) => p.kind === "shipping_income");
+        if (input.kind === "order") this.bookUnits(input.orderId, facts.counted, withShipping, now);
         const date = businessDate(facts.occurredAt, settings.timeZone);
-        const { counted: _counted, ...row } = facts;
+        const { counted, ...row } = facts;
         this.db.insert(contributions).values({ ...row, businessDate: date, receivedAt: now, journalId: null }).run();
+        if (input.kind === "order") {
+          this.recordSalesDocument(input, key, counted, withShipping ? input.shipping : 0, date, facts.occurredAt, now);
+          documents += 1;
+        }
         dates.add(date);
         booked += 1;
       }
     });
     if (dates.size > 0) await this.wakeBy(Math.min(...[...dates].map((date) => closeOf(date, settings.timeZone, settings.cutoff))));
+    if (documents > 0) await this.nudgeErpConnections();
     return { booked, skipped: inputs.length - booked };
+  }
+
+  /**
+   * The sales document of an order event that booked units: the units it
+   * counted, their share of each line's discount and tax, the shipping if it
+   * went with them. Its place among the order's documents (`sequence`) and
+   * so its external id are fixed here, once: the event's key is booked in
+   * this same transaction, so no retry comes back to it.
+   */
+  private recordSalesDocument(input: OrderContribution, sourceKey: string, counted: UnitsCounted[], shipping: number, date: string, occurredAt: number, now: number): void {
+    const sequence = this.db.select({ n: sql<number>`count(*)` }).from(salesDocuments).where(eq(salesDocuments.orderId, input.orderId)).get()!.n + 1;
+    this.db
+      .insert(salesDocuments)
+      .values({
+        externalId: salesDocumentIdOf(input.channel, input.externalId, sequence),
+        orderId: input.orderId,
+        channel: input.channel,
+        channelOrderId: input.externalId,
+        sequence,
+        location: input.location,
+        businessDate: date,
+        currency: input.currency,
+        lines: orderLineShares(input.lines, counted).map(({ sku, qty, unitPrice, discount, tax }) => ({ sku, qty, unitPrice, discount, tax })),
+        shipping,
+        sourceKey,
+        occurredAt,
+        bookedAt: now,
+      })
+      .run();
+  }
+
+  /**
+   * Sales documents after `after` (a document's `seq`), oldest first: the
+   * feed ERP connections read by cursor, as postedJournalsAfter. A
+   * document's seq is assigned in the transaction that books its units, so
+   * none appears later behind a cursor already read.
+   */
+  async salesDocumentsAfter(after: number, limit: number): Promise<{ documents: (SalesDocument & { seq: number })[] }> {
+    const rows = this.db.select().from(salesDocuments).where(gt(salesDocuments.seq, after)).orderBy(asc(salesDocuments.seq)).limit(limit).all();
+    return {
+      documents: rows.map((row) => ({
+        seq: row.seq,
+        externalId: row.externalId,
+        orderId: row.orderId,
+        channel: row.channel,
+        channelOrderId: row.channelOrderId,
+        sequence: row.sequence,
+        location: row.location,
+        date: row.businessDate,
+        currency: row.currency,
+        lines: row.lines,
+        shipping: row.shipping,
+        source: row.sourceKey,
+        occurredAt: new Date(row.occurredAt).toISOString(),
+      })),
+    };
   }
 
   protected override async onAlarm(): Promise<number | null> {
@@ -97,8 +163,8 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
   }
 
   /**
-   * Tells the tenant's enabled ERP connections that journals were posted, after
-   * their transactions committed (a connection reads them through
+   * Tells the tenant's enabled ERP connections that journals were posted or
+   * sales documents made, after their transactions committed (a connection reads them through
    * postedJournalsAfter, so it must find them there). A nudge that fails, or
    * a registry that cannot answer, is not an error: each connection reads the
    * ledger on its own alarm too, so a lost nudge delays a journal by one
@@ -282,6 +348,12 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
         linesOf.set(journal.id, new Map(journal.lines.map((line) => [lineKeyOf(line), line.line])));
       }
     }
+    const documentOf = new Map<string, string>();
+    if (kind === "order") {
+      for (const document of this.db.select({ sourceKey: salesDocuments.sourceKey, externalId: salesDocuments.externalId }).from(salesDocuments).where(eq(salesDocuments.orderId, sourceId)).all()) {
+        documentOf.set(document.sourceKey, document.externalId);
+      }
+    }
     return {
       contributions: rows.map((row) => ({
         source: row.key,
@@ -292,6 +364,7 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
         location: row.location,
         channel: row.channel,
         journalId: row.journalId,
+        salesDocumentId: documentOf.get(row.key) ?? null,
         lines: row.postings.map((posting: Posting) => ({
           kind: posting.kind,
           detail: posting.detail,

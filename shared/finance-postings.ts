@@ -86,13 +86,10 @@ export function orderPostings(lines: Pick<OrderLine, "sku" | "qty" | "unitPrice"
   let gross = 0;
   let discount = 0;
   let tax = 0;
-  for (const { sku, before, now } of units) {
-    const line = lines.find((candidate) => candidate.sku === sku);
-    if (!line) continue;
-    const share = (amount: number) => proRata(amount, now, line.qty) - proRata(amount, before, line.qty);
-    gross += share(line.qty * line.unitPrice);
-    discount += share(line.discount);
-    tax += share(line.tax);
+  for (const share of orderLineShares(lines, units)) {
+    gross += share.gross;
+    discount += share.discount;
+    tax += share.tax;
   }
   return netted([
     { kind: "gross_sales", detail: null, amount: gross },
@@ -101,6 +98,33 @@ export function orderPostings(lines: Pick<OrderLine, "sku" | "qty" | "unitPrice"
     { kind: "shipping_income", detail: null, amount: shipping },
     { kind: "channel_clearing", detail: channel, amount: -(gross - discount + tax + shipping) },
   ]);
+}
+
+/** What one order line's counted units carry: the units, the line's unit price, and their share of its gross, discount and tax. */
+export interface OrderLineShare {
+  sku: string;
+  qty: number;
+  unitPrice: number;
+  gross: number;
+  discount: number;
+  tax: number;
+}
+
+/**
+ * Per SKU counted, the share of its line's gross, discount and tax that the
+ * units counted so far carry less what earlier units carried
+ * (floor(amount × countedSoFar / ordered)): the amounts a sales document of
+ * these units carries, and what orderPostings sums.
+ */
+export function orderLineShares(lines: Pick<OrderLine, "sku" | "qty" | "unitPrice" | "discount" | "tax">[], units: UnitsCounted[]): OrderLineShare[] {
+  const shares: OrderLineShare[] = [];
+  for (const { sku, before, now } of units) {
+    const line = lines.find((candidate) => candidate.sku === sku);
+    if (!line) continue;
+    const share = (amount: number) => proRata(amount, now, line.qty) - proRata(amount, before, line.qty);
+    shares.push({ sku, qty: now - before, unitPrice: line.unitPrice, gross: share(line.qty * line.unitPrice), discount: share(line.discount), tax: share(line.tax) });
+  }
+  return shares;
 }
 
 /** A refund of a channel order: debit returns, credit what the channel owes (it pays the customer back). */

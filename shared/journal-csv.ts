@@ -27,12 +27,12 @@ export const netsuiteJournalColumns = [
   "Line: Class",
 ] as const;
 
-function cell(value: string): string {
+export function cell(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 /** NetSuite reads the date as the account's date format; ISO dates as MM/DD/YYYY, its US default. */
-function netsuiteDate(date: string): string {
+export function netsuiteDate(date: string): string {
   const [year, month, day] = date.split("-");
   return `${month}/${day}/${year}`;
 }

@@ -2,9 +2,10 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { edgeCall, edgeRequest } from "../scripts/edge-client.ts";
 import { documentNumberOf } from "../durable/connectors/business-central-api.ts";
 import type { Journal, JournalSummary } from "../shared/schemas/finance.ts";
-import { closedDay, drained, erpStatus, internalIds } from "./erp-fixtures.ts";
+import { businessCentralDocumentNumberOf } from "../shared/sales-document-ids.ts";
+import { closedDay, drained, erpStatus, fulfilledOrder, internalIds, salesDocumentsDrained } from "./erp-fixtures.ts";
 import { FakeBusinessCentral, type FakeBusinessCentralOptions } from "./fakes/business-central.ts";
-import { useEdge, waitFor, type SeededStore } from "./harness.ts";
+import { seedStore, useEdge, waitFor, type SeededStore } from "./harness.ts";
 
 /*
  * The tenant's books posted to a Business Central test environment from a
@@ -49,6 +50,27 @@ async function expectPostedOnce(fake: FakeBusinessCentral, store: SeededStore, j
 }
 
 describe("a Business Central connection", () => {
+  it("sends a fulfilled order's sales document once as a salesOrder with its lines, across a creation whose answer was lost, within the limits", async () => {
+    const fake = await businessCentral({ customers: ["C-WEB"], items: ["1996-S"] });
+    const store = await seedStore(rig.edge.url, { "ERP-SKU": 100 });
+    expect((await connect(store, fake, "bc-orders", { salesDocuments: { enabled: true, customerNumber: "C-WEB", items: { "ERP-SKU": "1996-S" } } })).status).toBe(201);
+    fake.failNext("order-cut-after-apply");
+    const { orderId, externalId } = await fulfilledOrder(rig.edge, store, "ERP-SKU", 3);
+
+    const number = await businessCentralDocumentNumberOf(externalId);
+    const [document] = await salesDocumentsDrained(rig.edge, store, "bc-orders", 1);
+    expect(document).toMatchObject({ externalId, orderId, remoteId: number, state: "posted" });
+    const orders = [...fake.salesOrders.values()];
+    expect(orders).toEqual([expect.objectContaining({ externalDocumentNumber: number, customerNumber: "C-WEB" })]);
+    expect([...fake.salesOrderLines.values()]).toEqual([expect.objectContaining({ documentId: orders[0]!.id, lineType: "Item", lineObjectNumber: "1996-S", quantity: 3, unitPrice: 19.99, discountAmount: 0 })]);
+    // The creation whose answer was lost was found by its externalDocumentNumber, not made again.
+    expect(fake.stats).toMatchObject({ salesOrdersCreated: 1, salesOrderLinesCreated: 1, violations: 0, posts: 0 });
+    expect(fake.stats.maxBatchOperations).toBeLessThanOrEqual(100);
+    const status = await erpStatus(rig.edge, store, "bc-orders");
+    expect(status.salesDocuments).toMatchObject({ pending: 0, refused: 0 });
+    expect(status.lastError?.message).toContain("no answer from Business Central");
+  });
+
   it("posts each journal once through journalLines and Microsoft.NAV.post, across a 503 and a post whose answer was lost", async () => {
     const fake = await businessCentral();
     const { store, journals } = await closedDay(rig.edge, 2);

@@ -1,8 +1,8 @@
 import { sampleAccounts as accounts } from "../fixtures/chart-of-accounts.ts";
 import { edgeCall } from "../scripts/edge-client.ts";
-import type { ErpConnectionStatus } from "../shared/schemas/erp-connections.ts";
+import type { ErpConnectionStatus, ErpSalesDocumentList } from "../shared/schemas/erp-connections.ts";
 import type { JournalPage, JournalSummary } from "../shared/schemas/finance.ts";
-import { seedStore, waitFor, type EdgeHost, type SeededStore } from "./harness.ts";
+import { location, seedStore, waitFor, type EdgeHost, type SeededStore } from "./harness.ts";
 
 /** A chart of accounts as a small retailer numbers it, every kind of line mapped (finance settings), and each account's internal id in the ERP. */
 export { sampleAccounts as accounts, sampleInternalIds as internalIds } from "../fixtures/chart-of-accounts.ts";
@@ -51,5 +51,30 @@ export function drained(edge: EdgeHost, store: SeededStore, id: string, timeoutM
   return waitFor(`ERP connection ${id} to post every journal`, timeoutMs, async () => {
     const status = await erpStatus(edge, store, id);
     return status.pending.journals === 0 && Number(status.cursor) > 0 ? status : undefined;
+  });
+}
+
+/**
+ * An order on `web` (pooled at store-001) for `qty` of `sku` at 19.99, 5.00
+ * shipping, placed and then fulfilled in full through the edge, so that the
+ * ledger books it and makes its sales document (decision 0027). Returns the
+ * order's id and the document's external id, `web:<channel order id>`.
+ */
+export async function fulfilledOrder(edge: EdgeHost, store: SeededStore, sku: string, qty: number): Promise<{ orderId: string; externalId: string }> {
+  await edgeCall(edge.url, "PUT", "/v1/channels/web", { key: store.adminKey, body: { locations: [location] } });
+  const channelOrderId = `WEB-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
+  const order = await edgeCall<{ id: string }>(edge.url, "POST", "/v1/orders", {
+    key: store.adminKey,
+    body: { channel: "web", externalId: channelOrderId, currency: "USD", lines: [{ sku, qty, unitPrice: 1999 }], shipping: 500, delivery: { type: "ship", address: { line1: "1 Main St", city: "Springfield", country: "US" } } },
+  });
+  await edgeCall(edge.url, "POST", `/v1/orders/${order.id}/fulfillments`, { key: store.adminKey, body: { location, lines: [{ sku, qty }] } });
+  return { orderId: order.id, externalId: `web:${channelOrderId}` };
+}
+
+/** Waits until the connection holds `count` sales documents, none pending. */
+export function salesDocumentsDrained(edge: EdgeHost, store: SeededStore, id: string, count: number, timeoutMs = 30_000): Promise<ErpSalesDocumentList["documents"]> {
+  return waitFor(`ERP connection ${id} to send ${count} sales documents`, timeoutMs, async () => {
+    const { documents } = await edgeCall<ErpSalesDocumentList>(edge.url, "GET", `/v1/erp/connections/${id}/sales-documents`, { key: store.adminKey });
+    return documents.length >= count && documents.every((document) => document.state !== "pending") ? documents : undefined;
   });
 }

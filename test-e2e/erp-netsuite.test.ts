@@ -2,9 +2,10 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { edgeCall, edgeRequest } from "../scripts/edge-client.ts";
 import type { ErpConnection } from "../shared/schemas/erp-connections.ts";
 import type { Journal } from "../shared/schemas/finance.ts";
-import { closedDay, drained, erpStatus, internalIds } from "./erp-fixtures.ts";
+import { netsuiteExternalIdOf } from "../shared/sales-document-ids.ts";
+import { closedDay, drained, erpStatus, fulfilledOrder, internalIds, salesDocumentsDrained } from "./erp-fixtures.ts";
 import { FakeNetSuite, type FakeNetSuiteOptions } from "./fakes/netsuite.ts";
-import { useEdge, waitFor, type SeededStore } from "./harness.ts";
+import { seedStore, useEdge, waitFor, type SeededStore } from "./harness.ts";
 
 /*
  * The tenant's books posted to a NetSuite test account from a real edge
@@ -29,6 +30,18 @@ function connect(store: SeededStore, fake: FakeNetSuite, id: string, overrides: 
       type: "netsuite",
       settings: { accountId: fake.accountId, baseUrl: overrides.baseUrl ?? fake.url, subsidiary: "1", accounts: overrides.accounts ?? internalIds, concurrency: 5 },
       credentials: { clientId: fake.clientId, certificateId: fake.certificateId, privateKey: overrides.privateKey ?? fake.privateKey },
+    },
+  });
+}
+
+/** A connection that sends sales documents only (no accounts mapped for journals matter here), under customer 42. */
+function connectOrders(store: SeededStore, fake: FakeNetSuite, id: string, items: Record<string, string>) {
+  return edgeRequest<ErpConnection>(rig.edge.url, "PUT", `/v1/erp/connections/${id}`, {
+    key: store.adminKey,
+    body: {
+      type: "netsuite",
+      settings: { accountId: fake.accountId, baseUrl: fake.url, accounts: internalIds, salesDocuments: { enabled: true, customer: "42", items } },
+      credentials: { clientId: fake.clientId, certificateId: fake.certificateId, privateKey: fake.privateKey },
     },
   });
 }
@@ -108,6 +121,48 @@ describe("a NetSuite connection", () => {
       expect(replay.outcome).toBe("resolved");
     }
     expect(fake.stats).toMatchObject({ created: journals.length, violations: 0 });
+  });
+
+  it("sends a fulfilled order's sales document once, as a sales order upserted by its external id, across a lost answer, with zero violations", async () => {
+    const fake = await netsuite({ items: ["901"] });
+    const store = await seedStore(rig.edge.url, { "ERP-SKU": 100 });
+    expect((await connectOrders(store, fake, "netsuite-orders", { "ERP-SKU": "901" })).status).toBe(201);
+    fake.failNext("cut-after-apply");
+    const { orderId, externalId } = await fulfilledOrder(rig.edge, store, "ERP-SKU", 2);
+
+    const [document] = await salesDocumentsDrained(rig.edge, store, "netsuite-orders", 1);
+    expect(document).toMatchObject({ externalId, orderId, remoteId: netsuiteExternalIdOf(externalId), state: "posted" });
+    expect(fake.salesOrders()).toEqual([
+      expect.objectContaining({ externalId: netsuiteExternalIdOf(externalId), entity: "42", shippingCost: 5, items: [{ item: "901", quantity: 2, rate: 19.99, amount: 39.98 }], writes: 2 }),
+    ]);
+    expect(fake.salesOrders()[0]!.memo).toContain(externalId);
+    // Applied, its answer cut, then sent again: NetSuite updated the one order.
+    expect(fake.stats).toMatchObject({ salesOrdersCreated: 1, salesOrdersUpdated: 1, violations: 0, created: 0 });
+    const status = await erpStatus(rig.edge, store, "netsuite-orders");
+    expect(status.salesDocuments).toMatchObject({ pending: 0, refused: 0 });
+
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(fake.stats.salesOrdersCreated + fake.stats.salesOrdersUpdated).toBe(2);
+  });
+
+  it("refuses a sales document with an unmapped SKU without a call, as an exception, and sends it once on replay after the SKU is mapped", async () => {
+    const fake = await netsuite({ items: ["901"] });
+    const store = await seedStore(rig.edge.url, { "ERP-SKU": 100 });
+    expect((await connectOrders(store, fake, "netsuite-unmapped", {})).status).toBe(201);
+    const { orderId, externalId } = await fulfilledOrder(rig.edge, store, "ERP-SKU", 1);
+    const [document] = await salesDocumentsDrained(rig.edge, store, "netsuite-unmapped", 1);
+    expect(document).toMatchObject({ externalId, state: "refused" });
+    expect(document!.lastError).toContain("ERP-SKU");
+    const page = await edgeCall<{ exceptions: { id: string; correlationId: string; payload: { externalId: string; orderId: string } }[] }>(rig.edge.url, "GET", "/v1/exceptions?type=erp_sales_document_refused", { key: store.adminKey });
+    expect(page.exceptions.map((exception) => [exception.payload.externalId, exception.payload.orderId, exception.correlationId])).toEqual([[externalId, orderId, orderId]]);
+    expect(fake.stats).toMatchObject({ salesOrdersCreated: 0, salesOrdersUpdated: 0, refused: 0 });
+    expect((await erpStatus(rig.edge, store, "netsuite-unmapped")).salesDocuments).toMatchObject({ pending: 0, refused: 1 });
+
+    expect((await connectOrders(store, fake, "netsuite-unmapped", { "ERP-SKU": "901" })).status).toBe(200);
+    const replay = await edgeCall<{ outcome: string }>(rig.edge.url, "POST", `/v1/exceptions/${page.exceptions[0]!.id}/replay`, { key: store.adminKey, body: {} });
+    expect(replay.outcome).toBe("resolved");
+    expect(fake.salesOrders().map((order) => [order.externalId, order.writes])).toEqual([[netsuiteExternalIdOf(externalId), 1]]);
+    expect(fake.stats.violations).toBe(0);
   });
 
   it("refuses settings that cannot work with problem+json and a stable code, changing nothing", async () => {

@@ -1,5 +1,6 @@
 import { minorToDecimal } from "../../shared/money.ts";
 import type { ExportedJournal } from "../../shared/journal-csv.ts";
+import type { SalesDocument } from "../../shared/schemas/finance.ts";
 import type { BusinessCentralConnectionSettings, BusinessCentralCredentials } from "../../shared/schemas/erp-connections.ts";
 import { erpCall, fetchBearerToken, type BearerToken, type ErpAnswer } from "./erp-answer.ts";
 
@@ -50,6 +51,24 @@ export function journalLineBodies(journal: ExportedJournal, documentNumber: stri
     amount: Number(minorToDecimal(line.debit > 0 ? line.debit : -line.credit, journal.currency)),
     description: line.memo.slice(0, 50),
     comment: journal.id.slice(0, 250),
+  }));
+}
+
+/**
+ * A sales document's lines as salesOrderLines bodies: Item lines, the SKU's
+ * item number from `items` (else the SKU itself), `sequence` 10000, 20000,
+ * … so that a retry finds which lines an earlier attempt made; the discount
+ * as an amount.
+ */
+export function salesOrderLineBodies(document: SalesDocument, items: Record<string, string>): Record<string, unknown>[] {
+  const money = (minor: number) => Number(minorToDecimal(minor, document.currency));
+  return document.lines.map((line, index) => ({
+    sequence: (index + 1) * 10_000,
+    lineType: "Item",
+    lineObjectNumber: items[line.sku] ?? line.sku,
+    quantity: line.qty,
+    unitPrice: money(line.unitPrice),
+    discountAmount: money(line.discount),
   }));
 }
 

@@ -1,7 +1,8 @@
 import type { BusinessCentralConnectionSettings, BusinessCentralCredentials } from "../../shared/schemas/erp-connections.ts";
 import type { ErpAnswer } from "./erp-answer.ts";
-import { BusinessCentralApi, documentNumberOf, fetchBusinessCentralToken, journalLineBodies, maxBatchOperations, type BatchOperation, type BatchResponse } from "./business-central-api.ts";
-import type { ErpJournalRow, ErpOutbox, ErpStep } from "./erp-outbox.ts";
+import { BusinessCentralApi, documentNumberOf, fetchBusinessCentralToken, journalLineBodies, maxBatchOperations, salesOrderLineBodies, type BatchOperation, type BatchResponse } from "./business-central-api.ts";
+import { businessCentralDocumentNumberOf } from "../../shared/sales-document-ids.ts";
+import type { ErpJournalRow, ErpOutbox, ErpOutboxRow, ErpSalesDocumentRow, ErpStep } from "./erp-outbox.ts";
 import type { TokenHolder } from "./netsuite-post.ts";
 
 /** Business Central counts requests over a sliding 5 minutes. */
@@ -19,7 +20,8 @@ interface Run {
 }
 
 /**
- * Posts due journals to Business Central one at a time, through the
+ * Posts due journals to Business Central one at a time, then due sales
+ * documents as sales orders (postSalesDocument), through the
  * journal batch `settings.journalCode`: its lines (documentNumber derived
  * from the external id), then Microsoft.NAV.post. Before anything, the
  * G/L entries of that document number are looked up: found, the journal was
@@ -32,7 +34,8 @@ interface Run {
 export async function postToBusinessCentral(outbox: ErpOutbox, credentials: BusinessCentralCredentials, tokens: TokenHolder, deadline: number): Promise<ErpStep> {
   const settings = outbox.connection.settings as BusinessCentralConnectionSettings;
   const due = outbox.due(journalsPerRun);
-  if (due.length === 0) return outbox.afterRun();
+  const documents = outbox.dueSalesDocuments(journalsPerRun);
+  if (due.length === 0 && documents.length === 0) return outbox.afterRun();
   const full = spend(outbox, settings, 1);
   if (full) return full;
   if (!tokens.token || tokens.token.expiresAt <= outbox.now()) {
@@ -41,11 +44,18 @@ export async function postToBusinessCentral(outbox: ErpOutbox, credentials: Busi
     tokens.token = answer.data;
   }
   const run: Run = { outbox, api: new BusinessCentralApi(settings, tokens.token.value), settings, tokens };
-  const batch = await journalBatchId(run);
-  if (typeof batch !== "string") return batch;
-  for (const row of due) {
+  if (due.length > 0) {
+    const batch = await journalBatchId(run);
+    if (typeof batch !== "string") return batch;
+    for (const row of due) {
+      if (outbox.now() >= deadline) break;
+      const stop = await postJournal(run, batch, row);
+      if (stop) return stop;
+    }
+  }
+  for (const row of documents) {
     if (outbox.now() >= deadline) break;
-    const stop = await postJournal(run, batch, row);
+    const stop = await postSalesDocument(run, row);
     if (stop) return stop;
   }
   return outbox.afterRun();
@@ -69,8 +79,8 @@ function connectionFailure(run: Run, answer: Exclude<ErpAnswer, { ok: true }>): 
   return run.outbox.connectionRetry(answer.message);
 }
 
-/** A failure while posting `row`: throttled or transient stop the run; refused sets the journal aside and the run goes on. */
-async function journalFailure(run: Run, row: ErpJournalRow, answer: Exclude<ErpAnswer, { ok: true }>): Promise<Outcome> {
+/** A failure while posting `row` (a journal or a sales document): throttled or transient stop the run; refused sets it aside and the run goes on. */
+async function journalFailure(run: Run, row: ErpOutboxRow, answer: Exclude<ErpAnswer, { ok: true }>): Promise<Outcome> {
   if (answer.kind === "refused") {
     await run.outbox.refuse(row, answer.message);
     return null;
@@ -113,9 +123,9 @@ async function postJournal(run: Run, batch: string, row: ErpJournalRow): Promise
     return entries.ok ? entries.data.value.length > 0 : entries;
   };
 
-  outbox.saveProgress(row.journalId, { documentNumber, step: "check" });
+  outbox.saveProgress(row, { documentNumber, step: "check" });
   const before = await isPosted();
-  if (before === true) return outbox.posted(row.journalId), null;
+  if (before === true) return outbox.posted(row), null;
   if (typeof before !== "boolean" && !before.ok) return journalFailure(run, row, before);
 
   const full = spend(outbox, settings, 1);
@@ -129,23 +139,74 @@ async function postJournal(run: Run, batch: string, row: ErpJournalRow): Promise
       .filter((body) => !present.has(body.lineNumber as number))
       .map((body) => ({ method: "POST" as const, url: lines, body })),
   ];
-  outbox.saveProgress(row.journalId, { documentNumber, step: "lines" });
+  outbox.saveProgress(row, { documentNumber, step: "lines" });
+  const sent = await sendBatches(run, row, operations);
+  if (sent !== "done") return sent;
+
+  outbox.saveProgress(row, { documentNumber, step: "post" });
+  const room = spend(outbox, settings, 1);
+  if (room) return room;
+  const posted = await api.post(`${api.company}/journals(${batch})/Microsoft.NAV.post`);
+  if (posted.ok) return outbox.posted(row), null;
+  // A post refused may be one that went through while its answer was lost: the G/L says.
+  if (posted.kind === "refused" && (await isPosted()) === true) return outbox.posted(row), null;
+  return journalFailure(run, row, posted);
+}
+
+/** Sends the lines in $batch requests of at most 100 operations, each within the window. */
+async function sendBatches(run: Run, row: ErpOutboxRow, operations: BatchOperation[]): Promise<Outcome | "done"> {
   for (let at = 0; at < operations.length; at += maxBatchOperations) {
     const chunk = operations.slice(at, at + maxBatchOperations);
-    const room = spend(outbox, settings, chunk.length);
+    const room = spend(run.outbox, run.settings, chunk.length);
     if (room) return room;
-    const answer = await api.batch(chunk);
+    const answer = await run.api.batch(chunk);
     if (!answer.ok) return journalFailure(run, row, answer);
     const failed = failedOperation(answer.data);
     if (failed) return journalFailure(run, row, failed);
   }
+  return "done";
+}
 
-  outbox.saveProgress(row.journalId, { documentNumber, step: "post" });
-  const room = spend(outbox, settings, 1);
-  if (room) return room;
-  const posted = await api.post(`${api.company}/journals(${batch})/Microsoft.NAV.post`);
-  if (posted.ok) return outbox.posted(row.journalId), null;
-  // A post refused may be one that went through while its answer was lost: the G/L says.
-  if (posted.kind === "refused" && (await isPosted()) === true) return outbox.posted(row.journalId), null;
-  return journalFailure(run, row, posted);
+/**
+ * A sales document as a sales order, made once: looked up by its
+ * externalDocumentNumber first (an order an earlier attempt made, whose
+ * answer was lost, or a crash after it), created only if none is there;
+ * then its lines, those the order does not hold yet (by `sequence`), in
+ * $batch requests. Marked posted once every line is there. Nothing is
+ * posted or shipped in Business Central: the journals carry the money.
+ */
+async function postSalesDocument(run: Run, row: ErpSalesDocumentRow): Promise<Outcome> {
+  const { api, outbox, settings } = run;
+  const { document } = row;
+  const number = await businessCentralDocumentNumberOf(row.externalId);
+  const room = (count: number) => spend(outbox, settings, count);
+
+  const full = room(1);
+  if (full) return full;
+  const found = await api.get<{ value: { id: string }[] }>(`${api.company}/salesOrders?$filter=externalDocumentNumber eq '${number}'&$select=id,number`);
+  if (!found.ok) return journalFailure(run, row, found);
+  let orderId = found.data.value[0]?.id;
+  if (!orderId) {
+    const full = room(1);
+    if (full) return full;
+    const customerNumber = settings.salesDocuments.customersByChannel[document.channel] ?? settings.salesDocuments.customerNumber;
+    const created = await api.post<{ id: string }>(`${api.company}/salesOrders`, { externalDocumentNumber: number, orderDate: document.date, customerNumber });
+    if (!created.ok) return journalFailure(run, row, created);
+    orderId = created.data.id;
+  }
+  outbox.saveProgress(row, { externalDocumentNumber: number, salesOrderId: orderId, step: "lines" });
+
+  const lines = `${api.company}/salesOrders(${orderId})/salesOrderLines`;
+  const again = room(1);
+  if (again) return again;
+  const held = await api.get<{ value: { sequence: number }[] }>(lines);
+  if (!held.ok) return journalFailure(run, row, held);
+  const present = new Set(held.data.value.map((line) => line.sequence));
+  const operations = salesOrderLineBodies(document, settings.salesDocuments.items)
+    .filter((body) => !present.has(body.sequence as number))
+    .map((body) => ({ method: "POST" as const, url: lines, body }));
+  const sent = await sendBatches(run, row, operations);
+  if (sent !== "done") return sent;
+  outbox.posted(row);
+  return null;
 }

@@ -5,10 +5,25 @@ import type { ConnectionState } from "../../shared/schemas/connections.ts";
 import { exceptionQueue, type ConnectionIdentity } from "../objects.ts";
 import * as schema from "../schema/erp-connection.ts";
 
-const { connection, journals, activity } = schema;
+const { connection, journals, salesDocuments, activity } = schema;
 
 export type ErpConnectionRow = typeof connection.$inferSelect;
 export type ErpJournalRow = typeof journals.$inferSelect;
+export type ErpSalesDocumentRow = typeof salesDocuments.$inferSelect;
+/** What a sender hands to the ERP: a journal, or an order's sales document. */
+export type ErpOutboxRow = ErpJournalRow | ErpSalesDocumentRow;
+
+type RowPatch = Partial<Pick<ErpJournalRow, "state" | "attempts" | "notBefore" | "progress" | "lastError" | "postedAt">>;
+
+/** The external id a row goes under (journal or sales document). */
+export function keyOf(row: ErpOutboxRow): string {
+  return "journalId" in row ? row.journalId : row.externalId;
+}
+
+/** Whether the connection's settings send sales documents (off for a connection stored before they existed). */
+export function sendsSalesDocuments(current: ErpConnectionRow): boolean {
+  return (current.settings as { salesDocuments?: { enabled?: boolean } }).salesDocuments?.enabled === true;
+}
 
 /** Where a run stopped: nothing due, or when to go on, or stopped until a person acts (credentials). */
 export type ErpStep = { kind: "idle" } | { kind: "wait"; wakeAt: number } | { kind: "stopped" };
@@ -27,7 +42,7 @@ export interface ErpOutboxOptions {
 
 /**
  * What every ERP's sender records in the connection's storage, the same way:
- * the journals due, each one's outcome (posted, refused with an exception,
+ * the journals and sales documents due, each one's outcome (posted, refused with an exception,
  * to retry after a backoff), throttled answers, requests, and the
  * connection's state. The ERP-specific part is each sender in ./connectors/.
  */
@@ -57,46 +72,71 @@ export class ErpOutbox {
       .all();
   }
 
-  /** When the next pending journal may be sent (null: none pending). */
+  /** Pending sales documents whose wait is over, in booking order; none while the settings do not send them. */
+  dueSalesDocuments(limit: number): ErpSalesDocumentRow[] {
+    if (!sendsSalesDocuments(this.connection)) return [];
+    return this.db
+      .select()
+      .from(salesDocuments)
+      .where(and(eq(salesDocuments.state, "pending"), lte(salesDocuments.notBefore, this.now())))
+      .orderBy(asc(salesDocuments.seq))
+      .limit(limit)
+      .all();
+  }
+
+  /** When the next pending journal or sales document may be sent (null: none pending). */
   nextDueAt(): number | null {
-    return this.db.select({ at: min(journals.notBefore) }).from(journals).where(eq(journals.state, "pending")).get()?.at ?? null;
+    const journal = this.db.select({ at: min(journals.notBefore) }).from(journals).where(eq(journals.state, "pending")).get()?.at ?? null;
+    const document = sendsSalesDocuments(this.connection) ? (this.db.select({ at: min(salesDocuments.notBefore) }).from(salesDocuments).where(eq(salesDocuments.state, "pending")).get()?.at ?? null) : null;
+    if (journal === null || document === null) return journal ?? document;
+    return Math.min(journal, document);
   }
 
-  /** Saves how far a journal got (Business Central's steps) before the next step is sent. */
-  saveProgress(journalId: string, progress: Record<string, unknown>): void {
-    this.db.update(journals).set({ progress }).where(eq(journals.journalId, journalId)).run();
+  /** Saves how far a row got (Business Central's steps) before the next step is sent. */
+  saveProgress(row: ErpOutboxRow, progress: Record<string, unknown>): void {
+    this.update(row, { progress });
   }
 
-  /** The ERP holds the journal: it is never sent again. */
-  posted(journalId: string): void {
+  /** The ERP holds the journal or document: it is never sent again. */
+  posted(row: ErpOutboxRow): void {
     this.options.transaction(() => {
-      this.db.update(journals).set({ state: "posted", postedAt: this.now(), lastError: null }).where(eq(journals.journalId, journalId)).run();
+      this.update(row, { state: "posted", postedAt: this.now(), lastError: null });
       this.record("posted", 1);
       this.setState("syncing");
     });
   }
 
-  /** The ERP will not take the journal as it is: set aside with an exception for a person; later journals go on. */
-  async refuse(row: ErpJournalRow, reason: string): Promise<void> {
-    this.db.update(journals).set({ state: "refused", lastError: reason.slice(0, 500) }).where(eq(journals.journalId, row.journalId)).run();
-    this.db.update(connection).set({ lastError: `${row.journalId}: ${reason}`.slice(0, 500), lastErrorAt: this.now() }).where(eq(connection.id, 1)).run();
+  /** The ERP will not take the journal or document as it is: set aside with an exception for a person; the others go on. */
+  async refuse(row: ErpOutboxRow, reason: string): Promise<void> {
+    const key = keyOf(row);
+    this.update(row, { state: "refused", lastError: reason.slice(0, 500) });
+    this.db.update(connection).set({ lastError: `${key}: ${reason}`.slice(0, 500), lastErrorAt: this.now() }).where(eq(connection.id, 1)).run();
     const { tenantId, connectionId } = this.options.identity;
+    const remote = this.connection.type;
     await exceptionQueue(this.options.env, tenantId).record([
-      {
-        naturalKey: `erp_journal_refused:${connectionId}:${row.journalId}`,
-        type: "erp_journal_refused",
-        subject: `journal:${row.journalId}@${connectionId}`,
-        correlationId: row.journalId,
-        payload: { connection: connectionId, remote: this.connection.type, journalId: row.journalId, reason: reason.slice(0, 500) },
-      },
+      "journalId" in row
+        ? {
+            naturalKey: `erp_journal_refused:${connectionId}:${key}`,
+            type: "erp_journal_refused",
+            subject: `journal:${key}@${connectionId}`,
+            correlationId: key,
+            payload: { connection: connectionId, remote, journalId: key, reason: reason.slice(0, 500) },
+          }
+        : {
+            naturalKey: `erp_sales_document_refused:${connectionId}:${key}`,
+            type: "erp_sales_document_refused",
+            subject: `sales-document:${key}@${connectionId}`,
+            correlationId: row.document.orderId,
+            payload: { connection: connectionId, remote, externalId: key, orderId: row.document.orderId, reason: reason.slice(0, 500) },
+          },
     ]);
   }
 
-  /** A failure of this journal's call: it waits out a backoff (with jitter, growing with its attempts); returns when. */
-  retryLater(row: ErpJournalRow, message: string): number {
+  /** A failure of this row's call: it waits out a backoff (with jitter, growing with its attempts); returns when. */
+  retryLater(row: ErpOutboxRow, message: string): number {
     const failures = this.fail(message);
     const wakeAt = this.now() + backoffDelay(Math.max(row.attempts, failures), { baseMs: 1_000, capMs: maxBackoffMs });
-    this.db.update(journals).set({ attempts: row.attempts + 1, notBefore: wakeAt, lastError: message.slice(0, 500) }).where(eq(journals.journalId, row.journalId)).run();
+    this.update(row, { attempts: row.attempts + 1, notBefore: wakeAt, lastError: message.slice(0, 500) });
     return wakeAt;
   }
 
@@ -105,7 +145,13 @@ export class ErpOutbox {
     this.record("throttled", 1);
     this.setState("throttled");
     this.db.update(journals).set({ notBefore: sql`max(${journals.notBefore}, ${wakeAt})` }).where(eq(journals.state, "pending")).run();
+    this.db.update(salesDocuments).set({ notBefore: sql`max(${salesDocuments.notBefore}, ${wakeAt})` }).where(eq(salesDocuments.state, "pending")).run();
     return { kind: "wait", wakeAt };
+  }
+
+  private update(row: ErpOutboxRow, patch: RowPatch): void {
+    if ("journalId" in row) this.db.update(journals).set(patch).where(eq(journals.journalId, row.journalId)).run();
+    else this.db.update(salesDocuments).set(patch).where(eq(salesDocuments.externalId, row.externalId)).run();
   }
 
   /** A failure of the connection (not of one journal): recorded; returns the failures in a row. */

@@ -1,5 +1,8 @@
 import { minorToDecimal } from "../../shared/money.ts";
 import type { ExportedJournal } from "../../shared/journal-csv.ts";
+import { salesDocumentMemo } from "../../shared/sales-document-csv.ts";
+import { netsuiteExternalIdOf } from "../../shared/sales-document-ids.ts";
+import type { SalesDocument } from "../../shared/schemas/finance.ts";
 import type { NetSuiteConnectionSettings, NetSuiteCredentials } from "../../shared/schemas/erp-connections.ts";
 import { erpCall, fetchBearerToken, type BearerToken, type ErpAnswer } from "./erp-answer.ts";
 
@@ -97,9 +100,35 @@ export function journalEntryBody(journal: ExportedJournal, settings: NetSuiteCon
   };
 }
 
-/** PUT …/journalentry/eid:<external id>: creates the journal entry, or updates the one already there (204 either way). */
-export function upsertJournalEntry(settings: NetSuiteConnectionSettings, token: string, journal: ExportedJournal, body: Record<string, unknown>): Promise<ErpAnswer> {
-  return erpCall("NetSuite", `${netsuiteBaseUrl(settings)}/services/rest/record/v1/journalentry/eid:${encodeURIComponent(journal.id)}`, {
+/**
+ * The sales order of a sales document: a non-posting record (the journals
+ * carry the money), under the channel's customer, each line's item by
+ * internal id from `salesDocuments.items`, its amount net of the discount.
+ * The SKUs without an internal id when any is unmapped.
+ */
+export function salesOrderBody(document: SalesDocument, settings: NetSuiteConnectionSettings): { body: Record<string, unknown> } | { unmapped: string[] } {
+  const { items, customer, customersByChannel } = settings.salesDocuments;
+  const unmapped = [...new Set(document.lines.map((line) => line.sku).filter((sku) => items[sku] === undefined))];
+  if (unmapped.length > 0) return { unmapped };
+  const money = (minor: number) => Number(minorToDecimal(minor, document.currency));
+  return {
+    body: {
+      externalId: netsuiteExternalIdOf(document.externalId),
+      entity: { id: customersByChannel[document.channel] ?? customer },
+      tranDate: document.date,
+      memo: salesDocumentMemo(document),
+      ...(settings.subsidiary ? { subsidiary: { id: settings.subsidiary } } : {}),
+      ...(document.shipping > 0 ? { shippingCost: money(document.shipping) } : {}),
+      item: {
+        items: document.lines.map((line) => ({ item: { id: items[line.sku]! }, quantity: line.qty, rate: money(line.unitPrice), amount: money(line.qty * line.unitPrice - line.discount) })),
+      },
+    },
+  };
+}
+
+/** PUT …/<record type>/eid:<external id>: creates the record, or updates the one already there (204 either way). */
+export function upsertRecord(settings: NetSuiteConnectionSettings, token: string, recordType: "journalentry" | "salesOrder", externalId: string, body: Record<string, unknown>): Promise<ErpAnswer> {
+  return erpCall("NetSuite", `${netsuiteBaseUrl(settings)}/services/rest/record/v1/${recordType}/eid:${encodeURIComponent(externalId)}`, {
     method: "PUT",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
     body: JSON.stringify(body),

@@ -1,5 +1,6 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { ExportedJournal } from "../../shared/journal-csv.ts";
+import type { SalesDocument } from "../../shared/schemas/finance.ts";
 import type { ConnectionState } from "../../shared/schemas/connections.ts";
 import type { BusinessCentralConnectionSettings, ErpJournalState, ErpType, FileConnectionSettings, NetSuiteConnectionSettings } from "../../shared/schemas/erp-connections.ts";
 
@@ -24,6 +25,8 @@ export const connection = sqliteTable("connection", {
   lastErrorAt: integer("last_error_at"),
   /** Transient failures in a row: the backoff grows with them. */
   failures: integer("failures").notNull(),
+  /** The `seq` of the last sales document of the tenant's FinanceLedger copied into `sales_documents`. */
+  salesCursor: integer("sales_cursor").notNull().default(0),
 });
 
 /**
@@ -48,6 +51,30 @@ export const journals = sqliteTable(
     postedAt: integer("posted_at"),
   },
   (table) => [index("journals_state").on(table.state, table.notBefore)],
+);
+
+/**
+ * The order sales documents the connection must hand to its ERP (when its
+ * settings enable them), copied from the ledger's feed in the transaction
+ * that moves `sales_cursor`, keyed by external id: none skipped, none copied
+ * twice. Like a journal, a row leaves `pending` only when the ERP has
+ * acknowledged it (or refused it).
+ */
+export const salesDocuments = sqliteTable(
+  "sales_documents",
+  {
+    seq: integer("seq").primaryKey(),
+    externalId: text("external_id").notNull().unique(),
+    document: text("document", { mode: "json" }).$type<SalesDocument>().notNull(),
+    state: text("state").$type<ErpJournalState>().notNull(),
+    attempts: integer("attempts").notNull(),
+    notBefore: integer("not_before").notNull(),
+    /** Business Central: the sales order's id once created, saved before its lines are sent. */
+    progress: text("progress", { mode: "json" }).$type<Record<string, unknown>>(),
+    lastError: text("last_error"),
+    postedAt: integer("posted_at"),
+  },
+  (table) => [index("sales_documents_state").on(table.state, table.notBefore)],
 );
 
 /** Requests, journals posted and throttled answers, per event, for the status (kept an hour). */

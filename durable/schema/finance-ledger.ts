@@ -1,6 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { Posting } from "../../shared/finance-postings.ts";
-import type { FinanceSettings, JournalLine } from "../../shared/schemas/finance.ts";
+import type { FinanceSettings, JournalLine, SalesDocument } from "../../shared/schemas/finance.ts";
 
 /** The tenant's finance settings (accounts, dimensions, time zone, cut-off), as last put, checked. */
 export const financeSettings = sqliteTable("finance_settings", {
@@ -75,4 +75,31 @@ export const journals = sqliteTable(
     postedAt: integer("posted_at").notNull(),
   },
   (table) => [index("journals_day").on(table.businessDate, table.location, table.channel, table.sequence)],
+);
+
+/**
+ * Sales documents for the ERP: one per order contribution that booked units,
+ * written in its transaction, never changed. `seq` is the feed ERP
+ * connections read by cursor (salesDocumentsAfter); `sequence` is the
+ * document's place among its order's (1 first), fixed when it is written.
+ */
+export const salesDocuments = sqliteTable(
+  "sales_documents",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    externalId: text("external_id").notNull().unique(),
+    orderId: text("order_id").notNull(),
+    channel: text("channel").notNull(),
+    channelOrderId: text("channel_order_id").notNull(),
+    sequence: integer("sequence").notNull(),
+    location: text("location").notNull(),
+    businessDate: text("business_date").notNull(),
+    currency: text("currency").notNull(),
+    lines: text("lines", { mode: "json" }).$type<SalesDocument["lines"]>().notNull(),
+    shipping: integer("shipping").notNull(),
+    sourceKey: text("source_key").notNull().unique(),
+    occurredAt: integer("occurred_at").notNull(),
+    bookedAt: integer("booked_at").notNull(),
+  },
+  (table) => [index("sales_documents_order").on(table.orderId, table.sequence)],
 );

@@ -1057,7 +1057,7 @@ export interface paths {
         get: operations["getErpConnection"];
         /**
          * Connect the tenant's books to an ERP: every journal the finance ledger posts is posted there once (tenant admin)
-         * @description `netsuite`: each journal upserted with PUT /services/rest/record/v1/journalentry/eid:<external id> (OAuth 2.0 client credentials, the assertion signed with the certificate's key), at most `settings.concurrency` requests in flight. `business-central`: journals, journalLines, then Microsoft.NAV.post, within 6,000 requests per 5 minutes and 100 operations per $batch. `file`: each journal's CSV in NetSuite's import layout, downloadable from …/files, and POSTed once to `settings.deliverTo` if set. Credentials are write-only: stored encrypted, shown masked. A private key that cannot sign is 422 erp_connection_invalid, nothing changed. A new connection posts every journal the ledger has posted so far, in posting order; a journal refused by the ERP becomes an erp_journal_refused exception and the others go on.
+         * @description `netsuite`: each journal upserted with PUT /services/rest/record/v1/journalentry/eid:<external id> (OAuth 2.0 client credentials, the assertion signed with the certificate's key), at most `settings.concurrency` requests in flight. `business-central`: journals, journalLines, then Microsoft.NAV.post, within 6,000 requests per 5 minutes and 100 operations per $batch. `file`: each journal's CSV in NetSuite's import layout, downloadable from …/files, and POSTed once to `settings.deliverTo` if set. Credentials are write-only: stored encrypted, shown masked. A private key that cannot sign is 422 erp_connection_invalid, nothing changed. A new connection posts every journal the ledger has posted so far, in posting order; a journal refused by the ERP becomes an erp_journal_refused exception and the others go on. With `settings.salesDocuments.enabled`, each order's sales documents (one per fulfilment, or one at creation, per the finance settings' salesDocumentsOn) go too, within seconds of being booked: NetSuite sales orders upserted by external id, Business Central salesOrders looked up by externalDocumentNumber before they are made, or a sales order CSV each; a refused one is an erp_sales_document_refused exception.
          */
         put: operations["putErpConnection"];
         post?: never;
@@ -1131,6 +1131,40 @@ export interface paths {
         };
         /** One journal's file: NetSuite's journal import CSV, External ID on every row */
         get: operations["getErpFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/erp/connections/{id}/sales-documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The order sales documents a connection holds, in booking order: the id each goes under in the ERP, and whether the ERP took it */
+        get: operations["listErpSalesDocuments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/erp/connections/{id}/sales-documents/{externalId}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sales document as NetSuite's sales order import CSV, External ID on every row */
+        get: operations["getErpSalesDocumentFile"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2221,6 +2255,36 @@ export interface components {
              */
             updatedAt: string;
             /** @enum {string} */
+            type: "erp_sales_document_refused";
+            payload: components["schemas"]["ErpSalesDocumentRefusedPayload"];
+        } | {
+            /** @example exc_0w3x9q2k4m6n8p1r3t5v */
+            id: string;
+            /**
+             * @description What it is about, e.g. `sku:TSHIRT-RED-M@store-001`.
+             * @example sku:TSHIRT-RED-M@store-001
+             */
+            subject: string;
+            /** @description The id that traces it to its cause: the POS transaction id, the order's external id, the webhook id or the event id. */
+            correlationId: string | null;
+            /** @enum {string} */
+            state: "open" | "retrying" | "resolved" | "ignored";
+            /** @description How many replays were started. */
+            replays: number;
+            lastFailure: components["schemas"]["ExceptionFailure"];
+            /** @description Every change of state, oldest first, with who made it and their note. */
+            transitions: components["schemas"]["ExceptionTransition"][];
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
             type: "settlement_line_unmatched";
             payload: components["schemas"]["SettlementLineUnmatchedPayload"];
         } | {
@@ -2707,6 +2771,24 @@ export interface components {
              */
             journalId: string;
             /** @example NetSuite 400: Invalid account reference key 58. */
+            reason: string;
+        };
+        /** @description An order's sales document the ERP would not take (an unmapped SKU, an unknown customer or item). Later documents and journals go on. Fix the cause (the ERP, or the connection's salesDocuments settings), then replay: the document is sent again under its external id, and the exception is resolved once the ERP takes it. */
+        ErpSalesDocumentRefusedPayload: {
+            /**
+             * @description The ERP connection's id.
+             * @example netsuite-main
+             */
+            connection: string;
+            /** @enum {string} */
+            remote: "netsuite" | "business-central" | "file";
+            /**
+             * @description The sales document's external id (decision 0027).
+             * @example web:SHOP-10042
+             */
+            externalId: string;
+            orderId: string;
+            /** @example no NetSuite item internal id for SKU TSHIRT-RED-M */
             reason: string;
         };
         /** @description A charge or refund of a payout that matches no order (yet); its gross waits in settlement suspense. Replay once the order exists: the line is matched and its amount moves to the channel's clearing account. */
@@ -3806,6 +3888,11 @@ export interface components {
             channel: string;
             /** @description null while its day is open (or its mapping incomplete). */
             journalId: string | null;
+            /**
+             * @description An order sale: the external id of the sales document it made for the ERP (decision 0027); null for other sources.
+             * @example web:SHOP-10042
+             */
+            salesDocumentId: string | null;
             lines: {
                 /** @enum {string} */
                 kind: "gross_sales" | "discounts" | "returns" | "shipping_income" | "tax_payable" | "gift_card_liability" | "tender_clearing" | "channel_clearing" | "over_short" | "fees" | "bank" | "reserves" | "settlement_adjustments" | "settlement_suspense";
@@ -3921,6 +4008,41 @@ export interface components {
              * @default 5
              */
             concurrency?: number;
+            salesDocuments?: components["schemas"]["NetSuiteSalesDocumentSettings"];
+        };
+        /**
+         * @description Each order's sales documents as sales orders upserted by external id (PUT …/salesOrder/eid:…): a non-posting record, since the journals carry the money.
+         * @default {
+         *       "enabled": false,
+         *       "customersByChannel": {},
+         *       "items": {}
+         *     }
+         */
+        NetSuiteSalesDocumentSettings: {
+            /**
+             * @description Send each order's sales documents (decision 0027). Off unless set, so a connection made before them keeps sending journals only.
+             * @default false
+             */
+            enabled?: boolean;
+            /**
+             * @description The customer (entity) internal id every sales order goes under, unless its channel has one in customersByChannel.
+             * @example 58
+             */
+            customer?: string;
+            /**
+             * @description Channel → customer internal id.
+             * @default {}
+             */
+            customersByChannel?: {
+                [key: string]: string;
+            };
+            /**
+             * @description SKU → item internal id. A document with an unmapped SKU is refused without a call (an erp_sales_document_refused exception): NetSuite documents external ids in a body only as the record's own id, not as a reference to another record.
+             * @default {}
+             */
+            items?: {
+                [key: string]: string;
+            };
         };
         BusinessCentralConnectionSettings: {
             /** @example contoso.onmicrosoft.com */
@@ -3953,6 +4075,35 @@ export interface components {
              * @default 6000
              */
             requestsPerFiveMinutes?: number;
+            salesDocuments?: components["schemas"]["BusinessCentralSalesDocumentSettings"];
+        };
+        /**
+         * @description Each order's sales documents as salesOrders (externalDocumentNumber from the external id) with their salesOrderLines, looked up before they are created.
+         * @default {
+         *       "enabled": false,
+         *       "customersByChannel": {},
+         *       "items": {}
+         *     }
+         */
+        BusinessCentralSalesDocumentSettings: {
+            /**
+             * @description Send each order's sales documents (decision 0027). Off unless set, so a connection made before them keeps sending journals only.
+             * @default false
+             */
+            enabled?: boolean;
+            /** @description The customer number every sales order goes under, unless its channel has one in customersByChannel. */
+            customerNumber?: string;
+            /** @default {} */
+            customersByChannel?: {
+                [key: string]: string;
+            };
+            /**
+             * @description SKU → item number (lineObjectNumber); an unmapped SKU is sent as its own item number.
+             * @default {}
+             */
+            items?: {
+                [key: string]: string;
+            };
         };
         FileConnectionSettings: {
             /**
@@ -3961,6 +4112,22 @@ export interface components {
              * @example https://erp.example.com/inbox/journals
              */
             deliverTo?: string;
+            salesDocuments?: components["schemas"]["FileSalesDocumentSettings"];
+        };
+        /**
+         * @description Each order's sales documents as a CSV each (NetSuite's sales order import layout), downloadable and delivered to `deliverTo` like journals.
+         * @default {
+         *       "enabled": false
+         *     }
+         */
+        FileSalesDocumentSettings: {
+            /**
+             * @description Send each order's sales documents (decision 0027). Off unless set, so a connection made before them keeps sending journals only.
+             * @default false
+             */
+            enabled?: boolean;
+            /** @description The Customer column of every sales order row (a NetSuite customer's name or id); empty when not set. */
+            customer?: string;
         };
         PutErpConnectionRequest: {
             /** @enum {string} */
@@ -4022,6 +4189,15 @@ export interface components {
             };
             /** @description Journals the ERP refused (each an open erp_journal_refused exception until replayed). */
             refused: number;
+            salesDocuments: {
+                pending: number;
+                /** @description Since the order event of the oldest pending sales document; null when none waits. */
+                oldestAgeSeconds: number | null;
+                /** @description Sales documents the ERP refused (each an open erp_sales_document_refused exception until replayed). */
+                refused: number;
+                /** @description How far in the ledger's sales documents the connection has read. */
+                cursor: string;
+            };
             lastHour: {
                 posted: number;
                 requests: number;
@@ -4066,6 +4242,37 @@ export interface components {
              * @example 2026-11-23T19:30:00.000Z
              */
             deliveredAt: string | null;
+        };
+        ErpSalesDocumentList: {
+            documents: components["schemas"]["ErpSalesDocument"][];
+            nextCursor: string | null;
+        };
+        ErpSalesDocument: {
+            /**
+             * @description Shelfsync's external id of the document (the order's idempotency key, `~<n>` for its n-th document).
+             * @example web:SHOP-10042
+             */
+            externalId: string;
+            /**
+             * @description The id the ERP holds it under: NetSuite's external id (characters outside letters, digits and '-' escaped as _XX), Business Central's externalDocumentNumber, or the file's External ID.
+             * @example web_3ASHOP-10042
+             */
+            remoteId: string;
+            orderId: string;
+            channel: string;
+            location: string;
+            date: string;
+            /**
+             * @description pending: not taken by the ERP yet (retried with backoff); posted: the ERP holds it (file: downloadable, and delivered if `deliverTo` is set); refused: the ERP refused it, an erp_journal_refused exception holds why.
+             * @enum {string}
+             */
+            state: "pending" | "posted" | "refused";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            postedAt: string | null;
+            lastError: string | null;
         };
         ImportedPayout: components["schemas"]["Payout"] & {
             /** @description true: this payout was imported before (same source and id, same content) and nothing was applied again. */
@@ -7636,7 +7843,7 @@ export interface operations {
     listExceptions: {
         parameters: {
             query?: {
-                type?: "reservations_short" | "unknown_sku" | "tender_short" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused" | "erp_journal_refused" | "settlement_line_unmatched" | "payout_unbalanced";
+                type?: "reservations_short" | "unknown_sku" | "tender_short" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused" | "erp_journal_refused" | "erp_sales_document_refused" | "settlement_line_unmatched" | "payout_unbalanced";
                 state?: "open" | "retrying" | "resolved" | "ignored";
                 cursor?: string;
                 limit?: number;
@@ -12186,6 +12393,217 @@ export interface operations {
             path: {
                 id: string;
                 journalId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listErpSalesDocuments: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sales documents */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErpSalesDocumentList"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getErpSalesDocumentFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description The sales document's external id (URL-encoded: it holds ':'). */
+                externalId: string;
             };
             cookie?: never;
         };

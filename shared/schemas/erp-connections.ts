@@ -1,8 +1,51 @@
 import { z } from "@hono/zod-openapi";
-import { Timestamp } from "./common.ts";
+import { identifierCharacters, identifierPattern, Timestamp } from "./common.ts";
 import { ConnectionId, ConnectionState, RemoteBaseUrl, isSecureOrLoopback } from "./connections.ts";
 
 const InternalId = z.string().regex(/^\d{1,18}$/, "a NetSuite internal id (digits)").openapi({ example: "58" });
+const SkuKey = z.string().regex(identifierPattern, `a SKU: ${identifierCharacters}`);
+const ChannelKey = z.string().regex(identifierPattern, `a channel id: ${identifierCharacters}`);
+const salesDocumentsEnabled = z.boolean().default(false).openapi({ description: "Send each order's sales documents (decision 0027). Off unless set, so a connection made before them keeps sending journals only." });
+
+/** A connection that sends sales documents needs a customer to put them under. */
+function customerWhenEnabled(field: string) {
+  return (value: { enabled: boolean } & Record<string, unknown>, context: z.RefinementCtx) => {
+    if (value.enabled && value[field] === undefined) context.addIssue({ code: "custom", path: [field], message: `${field} is required when sales documents are enabled` });
+  };
+}
+
+export const NetSuiteSalesDocumentSettings = z
+  .object({
+    enabled: salesDocumentsEnabled,
+    customer: InternalId.optional().openapi({ description: "The customer (entity) internal id every sales order goes under, unless its channel has one in customersByChannel." }),
+    customersByChannel: z.record(ChannelKey, InternalId).default({}).openapi({ description: "Channel → customer internal id." }),
+    items: z
+      .record(SkuKey, InternalId)
+      .default({})
+      .openapi({ description: "SKU → item internal id. A document with an unmapped SKU is refused without a call (an erp_sales_document_refused exception): NetSuite documents external ids in a body only as the record's own id, not as a reference to another record." }),
+  })
+  .strict()
+  .superRefine(customerWhenEnabled("customer"))
+  .openapi("NetSuiteSalesDocumentSettings");
+
+export const BusinessCentralSalesDocumentSettings = z
+  .object({
+    enabled: salesDocumentsEnabled,
+    customerNumber: z.string().min(1).max(20).optional().openapi({ description: "The customer number every sales order goes under, unless its channel has one in customersByChannel." }),
+    customersByChannel: z.record(ChannelKey, z.string().min(1).max(20)).default({}),
+    items: z.record(SkuKey, z.string().min(1).max(20)).default({}).openapi({ description: "SKU → item number (lineObjectNumber); an unmapped SKU is sent as its own item number." }),
+  })
+  .strict()
+  .superRefine(customerWhenEnabled("customerNumber"))
+  .openapi("BusinessCentralSalesDocumentSettings");
+
+export const FileSalesDocumentSettings = z
+  .object({
+    enabled: salesDocumentsEnabled,
+    customer: z.string().min(1).max(100).optional().openapi({ description: "The Customer column of every sales order row (a NetSuite customer's name or id); empty when not set." }),
+  })
+  .strict()
+  .openapi("FileSalesDocumentSettings");
 
 export const NetSuiteConnectionSettings = z
   .object({
@@ -23,6 +66,7 @@ export const NetSuiteConnectionSettings = z
       .max(65)
       .default(5)
       .openapi({ description: "Requests in flight at once: the account's concurrency limit, shared by all its integrations (5 on the shared tier, plus 10 per SuiteCloud Plus licence). Set it to this integration's share." }),
+    salesDocuments: NetSuiteSalesDocumentSettings.default({ enabled: false, customersByChannel: {}, items: {} }).openapi({ description: "Each order's sales documents as sales orders upserted by external id (PUT …/salesOrder/eid:…): a non-posting record, since the journals carry the money." }),
   })
   .strict()
   .openapi("NetSuiteConnectionSettings");
@@ -49,6 +93,7 @@ const DeliveryUrl = z.string().max(500).url().refine(isSecureOrLoopback, "https,
 export const FileConnectionSettings = z
   .object({
     deliverTo: DeliveryUrl.optional().openapi({ description: "POST each journal's CSV here once (Idempotency-Key: the journal's external id), retried until a 2xx. Without it, the files are only downloadable." }),
+    salesDocuments: FileSalesDocumentSettings.default({ enabled: false }).openapi({ description: "Each order's sales documents as a CSV each (NetSuite's sales order import layout), downloadable and delivered to `deliverTo` like journals." }),
   })
   .strict()
   .openapi("FileConnectionSettings");
@@ -69,6 +114,7 @@ export const BusinessCentralConnectionSettings = z
     tokenUrl: z.string().max(500).url().refine(isSecureOrLoopback, "https, or http to 127.0.0.1 / localhost only").optional().openapi({ description: "Get tokens here instead of Microsoft Entra's token endpoint (tests)." }),
     journalCode: z.string().regex(/^[A-Z0-9_-]{1,10}$/, "a journal batch code, up to 10 characters").default("SHELFSYNC").openapi({ description: "The code of the journals Shelfsync creates (one per posted journal, displayName its external id)." }),
     requestsPerFiveMinutes: z.number().int().min(1).max(6_000).default(6_000).openapi({ description: "Business Central allows 6,000 requests per 5 minutes per user; a $batch counts its operations." }),
+    salesDocuments: BusinessCentralSalesDocumentSettings.default({ enabled: false, customersByChannel: {}, items: {} }).openapi({ description: "Each order's sales documents as salesOrders (externalDocumentNumber from the external id) with their salesOrderLines, looked up before they are created." }),
   })
   .strict()
   .openapi("BusinessCentralConnectionSettings");
@@ -127,6 +173,12 @@ export const ErpConnectionStatus = z
       oldestAgeSeconds: z.number().nullable().openapi({ description: "Since the oldest pending journal was posted in Shelfsync's books; null when none waits." }),
     }),
     refused: z.number().int().openapi({ description: "Journals the ERP refused (each an open erp_journal_refused exception until replayed)." }),
+    salesDocuments: z.object({
+      pending: z.number().int(),
+      oldestAgeSeconds: z.number().nullable().openapi({ description: "Since the order event of the oldest pending sales document; null when none waits." }),
+      refused: z.number().int().openapi({ description: "Sales documents the ERP refused (each an open erp_sales_document_refused exception until replayed)." }),
+      cursor: z.string().openapi({ description: "How far in the ledger's sales documents the connection has read." }),
+    }),
     lastHour: z.object({ posted: z.number().int(), requests: z.number().int(), throttled: z.number().int().openapi({ description: "Answers in which the ERP said to slow down (429)." }) }),
     budget: z.object({
       concurrency: z.number().int().nullable().openapi({ description: "NetSuite: requests in flight at most." }),
@@ -153,3 +205,21 @@ export type ErpFile = z.infer<typeof ErpFile>;
 
 export const ErpFileList = z.object({ files: z.array(ErpFile), nextCursor: z.string().nullable() }).openapi("ErpFileList");
 export type ErpFileList = z.infer<typeof ErpFileList>;
+
+export const ErpSalesDocument = z
+  .object({
+    externalId: z.string().openapi({ description: "Shelfsync's external id of the document (the order's idempotency key, `~<n>` for its n-th document).", example: "web:SHOP-10042" }),
+    remoteId: z.string().openapi({ description: "The id the ERP holds it under: NetSuite's external id (characters outside letters, digits and '-' escaped as _XX), Business Central's externalDocumentNumber, or the file's External ID.", example: "web_3ASHOP-10042" }),
+    orderId: z.string(),
+    channel: z.string(),
+    location: z.string(),
+    date: z.string(),
+    state: ErpJournalState,
+    postedAt: Timestamp.nullable(),
+    lastError: z.string().nullable(),
+  })
+  .openapi("ErpSalesDocument");
+export type ErpSalesDocument = z.infer<typeof ErpSalesDocument>;
+
+export const ErpSalesDocumentList = z.object({ documents: z.array(ErpSalesDocument), nextCursor: z.string().nullable() }).openapi("ErpSalesDocumentList");
+export type ErpSalesDocumentList = z.infer<typeof ErpSalesDocumentList>;

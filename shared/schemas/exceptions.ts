@@ -6,7 +6,7 @@ import { OutboundEvent } from "./events.ts";
  * Something the platform did but a person should look at: it never refuses a
  * physical sale, so what would have been a refusal becomes an exception.
  */
-export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "tender_short", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused", "erp_journal_refused", "settlement_line_unmatched", "payout_unbalanced"]);
+export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "tender_short", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused", "erp_journal_refused", "erp_sales_document_refused", "settlement_line_unmatched", "payout_unbalanced"]);
 export type ExceptionType = z.infer<typeof ExceptionType>;
 
 /**
@@ -166,6 +166,19 @@ export const ErpJournalRefusedPayload = z
   });
 export type ErpJournalRefusedPayload = z.infer<typeof ErpJournalRefusedPayload>;
 
+export const ErpSalesDocumentRefusedPayload = z
+  .object({
+    connection: z.string().openapi({ description: "The ERP connection's id.", example: "netsuite-main" }),
+    remote: z.enum(["netsuite", "business-central", "file"]),
+    externalId: z.string().openapi({ description: "The sales document's external id (decision 0027).", example: "web:SHOP-10042" }),
+    orderId: z.string(),
+    reason: z.string().openapi({ example: "no NetSuite item internal id for SKU TSHIRT-RED-M" }),
+  })
+  .openapi("ErpSalesDocumentRefusedPayload", {
+    description: "An order's sales document the ERP would not take (an unmapped SKU, an unknown customer or item). Later documents and journals go on. Fix the cause (the ERP, or the connection's salesDocuments settings), then replay: the document is sent again under its external id, and the exception is resolved once the ERP takes it.",
+  });
+export type ErpSalesDocumentRefusedPayload = z.infer<typeof ErpSalesDocumentRefusedPayload>;
+
 export const SettlementLineUnmatchedPayload = z
   .object({
     payoutId: z.string().openapi({ example: "shopify-payments:987654321" }),
@@ -236,6 +249,7 @@ export const ExceptionRecord = z
     z.object({ ...exceptionBase, type: z.literal("channel_order_unmapped"), payload: ChannelOrderUnmappedPayload }),
     z.object({ ...exceptionBase, type: z.literal("channel_shipment_refused"), payload: ChannelShipmentRefusedPayload }),
     z.object({ ...exceptionBase, type: z.literal("erp_journal_refused"), payload: ErpJournalRefusedPayload }),
+    z.object({ ...exceptionBase, type: z.literal("erp_sales_document_refused"), payload: ErpSalesDocumentRefusedPayload }),
     z.object({ ...exceptionBase, type: z.literal("settlement_line_unmatched"), payload: SettlementLineUnmatchedPayload }),
     z.object({ ...exceptionBase, type: z.literal("payout_unbalanced"), payload: PayoutUnbalancedPayload }),
   ])

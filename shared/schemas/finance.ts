@@ -151,6 +151,10 @@ export const SourceContribution = z
     location: LocationId,
     channel: ChannelId,
     journalId: z.string().nullable().openapi({ description: "null while its day is open (or its mapping incomplete)." }),
+    salesDocumentId: z
+      .string()
+      .nullable()
+      .openapi({ description: "An order sale: the external id of the sales document it made for the ERP (decision 0027); null for other sources.", example: "web:SHOP-10042" }),
     lines: z.array(
       z.object({
         kind: JournalLineKind,
@@ -162,6 +166,39 @@ export const SourceContribution = z
   })
   .openapi("SourceContribution");
 export type SourceContribution = z.infer<typeof SourceContribution>;
+
+/**
+ * An order's units becoming sales, as a document for the ERP: one per
+ * order event that booked units (its creation, or each fulfilment), made in
+ * the ledger's transaction that books them. `externalId` is the order's
+ * idempotency key (`<channel>:<channel order id>`), suffixed `~<n>` for the
+ * order's n-th document (n ≥ 2): see shared/sales-document-ids.ts.
+ */
+export const SalesDocument = z
+  .object({
+    externalId: z.string().openapi({ example: "web:SHOP-10042" }),
+    orderId: z.string(),
+    channel: ChannelId,
+    channelOrderId: z.string().openapi({ example: "SHOP-10042" }),
+    sequence: z.number().int().min(1).openapi({ description: "1 for the order's first document, n for its n-th (a later fulfilment)." }),
+    location: LocationId,
+    date: z.string().openapi({ description: "The business day it was booked on (tenant time zone)." }),
+    currency: z.string(),
+    lines: z.array(
+      z.object({
+        sku: z.string(),
+        qty: z.number().int().openapi({ description: "Units this event counted as sold." }),
+        unitPrice: z.number().int(),
+        discount: z.number().int().openapi({ description: "These units' share of the line's discount, minor units." }),
+        tax: z.number().int().openapi({ description: "These units' share of the line's tax, minor units." }),
+      }),
+    ),
+    shipping: z.number().int().openapi({ description: "The order's shipping, on its first document only." }),
+    source: z.string().openapi({ description: "The ledger contribution that made it (order:<orderId>:<eventId>)." }),
+    occurredAt: Timestamp,
+  })
+  .openapi("SalesDocument");
+export type SalesDocument = z.infer<typeof SalesDocument>;
 
 export const SourceTrace = z.object({ contributions: z.array(SourceContribution) }).openapi("SourceTrace");
 export type SourceTrace = z.infer<typeof SourceTrace>;

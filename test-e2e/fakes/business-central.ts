@@ -10,6 +10,10 @@ import { listenOnLoopback } from "./loopback.ts";
  * a $batch over 100 operations is refused, more than 6,000 requests in a
  * sliding 5 minutes (each $batch operation counted) answer 429; both count
  * as violations. It can answer 503 or apply a post and lose its answer.
+ * Sales orders too: salesOrders (filtered by externalDocumentNumber, at
+ * most 35 characters, upper-cased as BC's Code fields are; the customer
+ * must exist) and their salesOrderLines (Item lines of known items); a
+ * sales order's creation can be applied and its answer lost.
  */
 
 const windowMs = 5 * 60_000;
@@ -38,7 +42,30 @@ export interface BcEntry {
   description: string;
 }
 
+export interface BcSalesOrder {
+  id: string;
+  number: string;
+  externalDocumentNumber: string;
+  orderDate: string;
+  customerNumber: string;
+}
+
+export interface BcSalesOrderLine {
+  id: string;
+  documentId: string;
+  sequence: number;
+  lineType: string;
+  lineObjectNumber: string;
+  quantity: number;
+  unitPrice: number;
+  discountAmount: number;
+}
+
 export interface FakeBusinessCentralOptions {
+  /** Customer numbers a sales order may go under. */
+  customers?: string[];
+  /** Item numbers a sales order line may reference. */
+  items?: string[];
   /** G/L account numbers of the chart; lines to others are refused. */
   accounts?: string[];
   requestsPerWindow?: number;
@@ -47,7 +74,7 @@ export interface FakeBusinessCentralOptions {
   latencyMs?: number;
 }
 
-type Fault = "5xx" | "post-cut-after-apply";
+type Fault = "5xx" | "post-cut-after-apply" | "order-cut-after-apply";
 
 interface Answer {
   status: number;
@@ -60,7 +87,9 @@ export class FakeBusinessCentral {
   readonly companyId = randomUUID();
   readonly clientId = `bc-client-${randomUUID().slice(0, 8)}`;
   readonly clientSecret = `bc-secret-${randomUUID()}`;
-  readonly stats = { calls: 0, tokensIssued: 0, batches: 0, maxBatchOperations: 0, posts: 0, linesCreated: 0, violations: 0 };
+  readonly stats = { calls: 0, tokensIssued: 0, batches: 0, maxBatchOperations: 0, posts: 0, linesCreated: 0, salesOrdersCreated: 0, salesOrderLinesCreated: 0, violations: 0 };
+  readonly salesOrders = new Map<string, BcSalesOrder>();
+  readonly salesOrderLines = new Map<string, BcSalesOrderLine>();
   readonly journals = new Map<string, { id: string; code: string; displayName: string }>();
   readonly lines = new Map<string, BcLine>();
   readonly entries: BcEntry[] = [];
@@ -72,7 +101,7 @@ export class FakeBusinessCentral {
   #port = 0;
 
   private constructor(options: FakeBusinessCentralOptions) {
-    this.#options = { accounts: [], requestsPerWindow: 6_000, maxBatchOperations: 100, latencyMs: 0, ...options };
+    this.#options = { customers: [], items: [], accounts: [], requestsPerWindow: 6_000, maxBatchOperations: 100, latencyMs: 0, ...options };
   }
 
   static async start(options: FakeBusinessCentralOptions = {}): Promise<FakeBusinessCentral> {
@@ -125,6 +154,10 @@ export class FakeBusinessCentral {
       this.#faults.shift();
       return void req.socket.destroy();
     }
+    if (answer.status === 201 && /\/salesOrders$/.test(path) && this.#faults[0] === "order-cut-after-apply") {
+      this.#faults.shift();
+      return void req.socket.destroy();
+    }
     send(res, answer);
   }
 
@@ -160,14 +193,16 @@ export class FakeBusinessCentral {
       return { status: 400, body: odataError("BadRequest", `The batch holds ${requests.length} operations; at most ${this.#options.maxBatchOperations}`) };
     }
     if (!this.#admit(requests.length)) return { status: 429, body: odataError("Application_TooManyRequests", "Too many requests") };
-    const saved = snapshot ? new Map(this.lines) : null;
+    const saved = snapshot ? { lines: new Map(this.lines), orderLines: new Map(this.salesOrderLines) } : null;
     const responses: { id: string; status: number; body?: unknown }[] = [];
     for (const request of requests) {
       const answer = this.#operation(request.method, request.url, request.body);
       responses.push({ id: request.id, status: answer.status, body: answer.body });
       if (saved && answer.status >= 400) {
         this.lines.clear();
-        for (const [id, line] of saved) this.lines.set(id, line);
+        for (const [id, line] of saved.lines) this.lines.set(id, line);
+        this.salesOrderLines.clear();
+        for (const [id, line] of saved.orderLines) this.salesOrderLines.set(id, line);
         break;
       }
     }
@@ -216,6 +251,32 @@ export class FakeBusinessCentral {
         };
         this.lines.set(line.id, line);
         this.stats.linesCreated += 1;
+        return { status: 201, body: line };
+      }
+    }
+    if (rest === "salesOrders" && method === "GET") return { status: 200, body: { value: [...this.salesOrders.values()].filter((order) => !filter || (order as unknown as Record<string, unknown>)[filter[1]!] === filter[2]) } };
+    if (rest === "salesOrders" && method === "POST") {
+      const input = body as Partial<BcSalesOrder>;
+      if ((input.externalDocumentNumber ?? "").length > 35) return { status: 400, body: odataError("BadRequest_InvalidValue", "externalDocumentNumber is longer than 35 characters") };
+      if (!input.customerNumber || !this.#options.customers.includes(input.customerNumber)) return { status: 400, body: odataError("Internal_RecordNotFound", `The Customer does not exist. Identification fields and values: No.='${input.customerNumber}'`) };
+      const order: BcSalesOrder = { id: randomUUID(), number: String(101000 + this.salesOrders.size), externalDocumentNumber: (input.externalDocumentNumber ?? "").toUpperCase(), orderDate: input.orderDate ?? "", customerNumber: input.customerNumber };
+      this.salesOrders.set(order.id, order);
+      this.stats.salesOrdersCreated += 1;
+      return { status: 201, body: order };
+    }
+    const orderLineRoute = /^salesOrders\(([^)]+)\)\/salesOrderLines$/.exec(rest);
+    if (orderLineRoute) {
+      const documentId = orderLineRoute[1]!;
+      if (!this.salesOrders.has(documentId)) return { status: 404, body: odataError("BadRequest_NotFound", `No sales order ${documentId}`) };
+      if (method === "GET") return { status: 200, body: { value: [...this.salesOrderLines.values()].filter((line) => line.documentId === documentId) } };
+      if (method === "POST") {
+        const input = body as Partial<BcSalesOrderLine>;
+        if (input.lineType !== "Item" || !input.lineObjectNumber || !this.#options.items.includes(input.lineObjectNumber)) return { status: 400, body: odataError("Internal_RecordNotFound", `The Item does not exist. Identification fields and values: No.='${input.lineObjectNumber}'`) };
+        if (typeof input.quantity !== "number" || input.quantity <= 0) return { status: 400, body: odataError("BadRequest_InvalidValue", "quantity must be positive") };
+        if ([...this.salesOrderLines.values()].some((line) => line.documentId === documentId && line.sequence === input.sequence)) return { status: 400, body: odataError("Internal_EntityWithSameKeyExists", `Line ${input.sequence} exists`) };
+        const line: BcSalesOrderLine = { id: randomUUID(), documentId, sequence: input.sequence ?? 10_000 * (this.salesOrderLines.size + 1), lineType: input.lineType, lineObjectNumber: input.lineObjectNumber, quantity: input.quantity, unitPrice: input.unitPrice ?? 0, discountAmount: input.discountAmount ?? 0 };
+        this.salesOrderLines.set(line.id, line);
+        this.stats.salesOrderLinesCreated += 1;
         return { status: 201, body: line };
       }
     }

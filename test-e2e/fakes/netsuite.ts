@@ -9,11 +9,36 @@ import { listenOnLoopback } from "./loopback.ts";
  * certificate, and PUT …/record/v1/journalentry/eid:<externalId>, an upsert.
  * It enforces the account's concurrency limit (requests over it answer 429
  * and count as violations), refuses unbalanced entries and unknown accounts
- * as NetSuite does (400), and can lose answers after applying them.
+ * as NetSuite does (400), and can lose answers after applying them. Sales
+ * orders are upserted the same way (PUT …/salesOrder/eid:<externalId>),
+ * under the same concurrency limit: an external id outside NetSuite's
+ * characters (letters, digits, '_', '-'), a missing customer, or an item
+ * it does not know is refused (400).
  */
 
 const tokenPath = "/services/rest/auth/oauth2/v1/token";
 const journalPrefix = "/services/rest/record/v1/journalentry/eid:";
+const salesOrderPrefix = "/services/rest/record/v1/salesOrder/eid:";
+
+export interface NetSuiteSalesOrderLine {
+  item: string;
+  quantity: number;
+  rate: number;
+  amount: number;
+}
+
+/** A sales order upserted by external id: a non-posting record, as NetSuite keeps it. */
+export interface NetSuiteSalesOrder {
+  internalId: string;
+  externalId: string;
+  entity: string;
+  tranDate: string;
+  memo: string;
+  shippingCost: number;
+  items: NetSuiteSalesOrderLine[];
+  /** PUTs that applied to it: 1 when created, more when upserted again. */
+  writes: number;
+}
 
 export interface NetSuiteLine {
   account: string;
@@ -43,6 +68,8 @@ export interface FakeNetSuiteOptions {
   latencyMs?: number;
   /** Account internal ids of the chart of accounts; others are refused (INVALID_KEY_OR_REF). */
   accounts?: string[];
+  /** Item internal ids a sales order may reference; others are refused (INVALID_KEY_OR_REF). */
+  items?: string[];
 }
 
 /** What `npm start`'s sandbox keeps across runs: the same port, integration record and journals, as a real account does. */
@@ -61,6 +88,8 @@ export interface FakeNetSuiteStats {
   created: number;
   updated: number;
   refused: number;
+  salesOrdersCreated: number;
+  salesOrdersUpdated: number;
   /** Requests that broke the concurrency limit: a client that keeps to it has none. */
   violations: number;
   maxInFlight: number;
@@ -74,10 +103,11 @@ export class FakeNetSuite {
   readonly certificateId: string;
   /** The certificate's private key, PKCS#8 PEM (EC P-256): what the tenant gives its connection. */
   readonly privateKey: string;
-  readonly stats: FakeNetSuiteStats = { calls: 0, tokensIssued: 0, created: 0, updated: 0, refused: 0, violations: 0, maxInFlight: 0 };
+  readonly stats: FakeNetSuiteStats = { calls: 0, tokensIssued: 0, created: 0, updated: 0, refused: 0, salesOrdersCreated: 0, salesOrdersUpdated: 0, violations: 0, maxInFlight: 0 };
   readonly #publicKey: KeyObject;
   readonly #tokens = new Set<string>();
   readonly #journals = new Map<string, NetSuiteJournal>();
+  readonly #salesOrders = new Map<string, NetSuiteSalesOrder>();
   readonly #faults: Fault[] = [];
   readonly #options: Required<FakeNetSuiteOptions>;
   #inFlight = 0;
@@ -96,7 +126,7 @@ export class FakeNetSuite {
     }
     this.clientId = identity?.clientId ?? `ns-client-${randomUUID()}`;
     this.certificateId = identity?.certificateId ?? `ns-cert-${randomUUID().slice(0, 18)}`;
-    this.#options = { concurrencyLimit: 5, latencyMs: 40, accounts: [], ...options };
+    this.#options = { concurrencyLimit: 5, latencyMs: 40, accounts: [], items: [], ...options };
   }
 
   /** On a port the OS chooses with a fresh key pair; or, given an `identity`, on its port with its credentials and journals (a sandbox kept across runs). */
@@ -124,6 +154,10 @@ export class FakeNetSuite {
     return [...this.#journals.values()];
   }
 
+  salesOrders(): NetSuiteSalesOrder[] {
+    return [...this.#salesOrders.values()];
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
   }
@@ -135,7 +169,7 @@ export class FakeNetSuite {
     const text = Buffer.concat(chunks).toString("utf8");
     const path = new URL(req.url ?? "/", this.url).pathname;
     if (req.method === "POST" && path === tokenPath) return this.#token(text, res);
-    if (path.startsWith(journalPrefix)) {
+    if (path.startsWith(journalPrefix) || path.startsWith(salesOrderPrefix)) {
       this.#inFlight += 1;
       this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.#inFlight);
       try {
@@ -144,6 +178,7 @@ export class FakeNetSuite {
           return error(res, 429, "CONCURRENCY_LIMIT_EXCEEDED", "Concurrent request limit exceeded. Request blocked.");
         }
         await new Promise((resolve) => setTimeout(resolve, this.#options.latencyMs));
+        if (path.startsWith(salesOrderPrefix)) return this.#salesOrder(req, decodeURIComponent(path.slice(salesOrderPrefix.length)), text, res);
         return this.#journalEntry(req, decodeURIComponent(path.slice(journalPrefix.length)), text, res);
       } finally {
         this.#inFlight -= 1;
@@ -172,16 +207,64 @@ export class FakeNetSuite {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: token, token_type: "bearer", expires_in: 3600 }));
   }
 
-  #journalEntry(req: IncomingMessage, externalId: string, text: string, res: ServerResponse): void {
+  /** The checks every upsert passes first: the token, the method, an injected fault. Returns the fault still to apply (a cut), or "answered". */
+  #admit(req: IncomingMessage, res: ServerResponse): Fault | undefined | "answered" {
     const token = req.headers.authorization?.replace(/^Bearer /, "");
-    if (!token || !this.#tokens.has(token)) return error(res, 401, "INVALID_LOGIN", "Invalid login attempt.");
-    if (req.method !== "PUT") return error(res, 405, "METHOD_NOT_ALLOWED", "Only the upsert is served here");
+    if (!token || !this.#tokens.has(token)) return error(res, 401, "INVALID_LOGIN", "Invalid login attempt."), "answered";
+    if (req.method !== "PUT") return error(res, 405, "METHOD_NOT_ALLOWED", "Only the upsert is served here"), "answered";
     const fault = this.#faults.shift();
-    if (fault === "5xx") return error(res, 503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable");
+    if (fault === "5xx") return error(res, 503, "SERVICE_UNAVAILABLE", "Service temporarily unavailable"), "answered";
     if (fault === "429") {
       res.setHeader("retry-after", "1");
-      return error(res, 429, "REQUEST_LIMIT_EXCEEDED", "Request limit exceeded. Try again later.");
+      return error(res, 429, "REQUEST_LIMIT_EXCEEDED", "Request limit exceeded. Try again later."), "answered";
     }
+    return fault;
+  }
+
+  #salesOrder(req: IncomingMessage, externalId: string, text: string, res: ServerResponse): void {
+    const fault = this.#admit(req, res);
+    if (fault === "answered") return;
+    if (!/^[A-Za-z0-9_-]+$/.test(externalId)) return this.#refuse(res, "INVALID_ID", `Invalid external id ${externalId}: letters, numbers, underscore and hyphen only.`);
+    let body: { externalId?: string; entity?: { id?: string }; tranDate?: string; memo?: string; shippingCost?: number; item?: { items?: Record<string, unknown>[] } };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return error(res, 400, "INVALID_CONTENT", "The request body is not valid JSON");
+    }
+    if (!body.entity?.id || !/^\d+$/.test(body.entity.id)) return this.#refuse(res, "USER_ERROR", "Please enter value(s) for: Customer");
+    if (!body.tranDate) return this.#refuse(res, "USER_ERROR", "Please enter value(s) for: Date");
+    const items: NetSuiteSalesOrderLine[] = [];
+    for (const line of body.item?.items ?? []) {
+      const item = (line.item as { id?: string } | undefined)?.id;
+      if (!item || !this.#options.items.includes(item)) return this.#refuse(res, "INVALID_KEY_OR_REF", `Invalid item reference key ${item}.`);
+      if (typeof line.quantity !== "number" || line.quantity <= 0) return this.#refuse(res, "USER_ERROR", "Please enter value(s) for: Quantity");
+      items.push({ item, quantity: line.quantity, rate: Number(line.rate ?? 0), amount: Number(line.amount ?? 0) });
+    }
+    if (items.length === 0) return this.#refuse(res, "USER_ERROR", "You must enter at least one line item for this transaction.");
+    const existing = this.#salesOrders.get(externalId);
+    const order: NetSuiteSalesOrder = {
+      internalId: existing?.internalId ?? String(5000 + this.#salesOrders.size),
+      externalId,
+      entity: body.entity.id,
+      tranDate: body.tranDate,
+      memo: body.memo ?? "",
+      shippingCost: body.shippingCost ?? 0,
+      items,
+      writes: (existing?.writes ?? 0) + 1,
+    };
+    this.#salesOrders.set(externalId, order);
+    if (existing) this.stats.salesOrdersUpdated += 1;
+    else this.stats.salesOrdersCreated += 1;
+    if (fault === "cut-after-apply") {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(204, { location: `${this.url}/services/rest/record/v1/salesOrder/${order.internalId}` }).end();
+  }
+
+  #journalEntry(req: IncomingMessage, externalId: string, text: string, res: ServerResponse): void {
+    const fault = this.#admit(req, res);
+    if (fault === "answered") return;
     let body: { tranDate?: string; memo?: string; subsidiary?: { id?: string }; line?: { items?: Record<string, unknown>[] } };
     try {
       body = JSON.parse(text);

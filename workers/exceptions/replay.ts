@@ -75,6 +75,10 @@ async function runStep(env: Env, tenantId: string, exception: ExceptionRecord): 
       const { posted, detail } = await erpConnection(env, tenantId, exception.payload.connection).retryJournal(exception.payload.journalId);
       return { outcome: posted ? "resolved" : "failed", detail };
     }
+    case "erp_sales_document_refused": {
+      const { posted, detail } = await erpConnection(env, tenantId, exception.payload.connection).retrySalesDocument(exception.payload.externalId);
+      return { outcome: posted ? "resolved" : "failed", detail };
+    }
     case "settlement_line_unmatched": {
       const { matched, detail } = await tenantSettlements(env, tenantId).rematchLine(exception.payload.payoutId, exception.payload.line);
       return { outcome: matched ? "resolved" : "failed", detail };
