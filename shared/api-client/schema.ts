@@ -339,7 +339,7 @@ export interface paths {
         };
         /**
          * What a channel may sell of one SKU (ETag; 304 on If-None-Match)
-         * @description Served from the availability read model, which trails the SKU objects by at most the publish delay (200 ms by default) plus one internal call.
+         * @description Served from the availability read model, which trails the SKU objects by at most the publish delay (200 ms by default) plus one internal call; each edge isolate answers repeated polls of a SKU from the figure it read for up to 250 ms.
          */
         get: operations["getAvailability"];
         put?: never;
