@@ -4,13 +4,17 @@ import { createBenchTenant, hostLabel, machineLine, median, runLoad, startBenchE
 /**
  * Marketplace polling: bulk availability calls of 500 SKUs, single-SKU polls,
  * and single-SKU polls that revalidate with If-None-Match (304), against a
- * tenant with 1,000 stocked SKUs, all served from the availability read model.
+ * tenant with BENCH_SKUS stocked SKUs (1,000), all served from the
+ * availability read model. The bulk calls each ask for 500 consecutive SKUs
+ * from a random place; the single-SKU polls ask for one SKU over and over (a
+ * hot listing, which the edge's 250 ms poll cache serves) and for a random SKU
+ * each time (a full catalog sweep, which it cannot).
  */
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const port = Number(process.env.BENCH_PORT ?? 8791);
-const skuCount = 1_000;
+const skuCount = Number(process.env.BENCH_SKUS ?? 1_000);
 const bulkSize = 500;
 
 const bench = await startBenchEdge(port);
@@ -18,31 +22,47 @@ try {
   const url = bench.edge.url;
   const tenant = await createBenchTenant(url, `bench-${Date.now().toString(36)}`);
   const skus = Array.from({ length: skuCount }, (_, i) => `POLL-${String(i).padStart(5, "0")}`);
+  const started = Date.now();
   for (let start = 0; start < skus.length; start += 50) {
     await Promise.all(skus.slice(start, start + 50).map((sku, i) => edgeCall(url, "PUT", `/v1/inventory/${sku}/locations/wh-1`, { key: tenant.admin, body: { onHand: 10 + ((start + i) % 90) } })));
+    if ((start + 50) % 10_000 === 0) process.stdout.write(`  ${start + 50} SKUs stocked in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   }
   // Wait until the read model has every SKU (it trails the objects by the publish delay).
-  for (let seen = 0; seen < skuCount; ) {
-    const page = await edgeCall<{ changes: unknown[] }>(url, "GET", `/v1/availability/changes?channel=web&limit=1000`, { key: tenant.channelKey });
-    seen = page.changes.length;
-    if (seen < skuCount) await new Promise((resolve) => setTimeout(resolve, 200));
+  for (let seen = 0, cursor = "0"; seen < skuCount; ) {
+    const page = await edgeCall<{ changes: unknown[]; nextCursor: string | null }>(url, "GET", `/v1/availability/changes?channel=web&limit=1000&cursor=${cursor}`, { key: tenant.channelKey });
+    seen += page.changes.length;
+    cursor = page.nextCursor ?? cursor;
+    if (page.changes.length < 1000 && seen < skuCount) await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
   const auth = { authorization: `Bearer ${tenant.channelKey}` };
   const single = await fetch(`${url}/v1/availability/${skus[0]}?channel=web`, { headers: auth });
   const etag = single.headers.get("etag") ?? "";
-  const scenarios = [
-    { name: `bulk, ${bulkSize} SKUs a call`, path: `/v1/availability?channel=web&skus=${skus.slice(0, bulkSize).join(",")}`, headers: auth, skusPerCall: bulkSize },
-    { name: "single SKU", path: `/v1/availability/${skus[0]}?channel=web`, headers: auth, skusPerCall: 1 },
-    { name: "single SKU, If-None-Match (304)", path: `/v1/availability/${skus[0]}?channel=web`, headers: { ...auth, "if-none-match": etag }, skusPerCall: 1 },
+  const randomStart = (span: number) => Math.floor(Math.random() * (skuCount - span + 1));
+  const scenarios: { name: string; path: string; headers: Record<string, string>; skusPerCall: number; pathOf?: () => string }[] = [
+    {
+      name: `bulk, ${bulkSize} SKUs a call`,
+      path: `/v1/availability?channel=web&skus=${skus.slice(0, bulkSize).join(",")}`,
+      headers: auth,
+      skusPerCall: bulkSize,
+      pathOf: () => {
+        const start = randomStart(bulkSize);
+        return `/v1/availability?channel=web&skus=${skus.slice(start, start + bulkSize).join(",")}`;
+      },
+    },
+    { name: "single SKU, the same one", path: `/v1/availability/${skus[0]}?channel=web`, headers: auth, skusPerCall: 1 },
+    { name: "single SKU, the same one, If-None-Match (304)", path: `/v1/availability/${skus[0]}?channel=web`, headers: { ...auth, "if-none-match": etag }, skusPerCall: 1 },
+    { name: "single SKU, a random one each time", path: `/v1/availability/${skus[0]}?channel=web`, headers: auth, skusPerCall: 1, pathOf: () => `/v1/availability/${skus[randomStart(1)]}?channel=web` },
   ];
 
   process.stdout.write(`Availability polls: ${connections} connections, ${seconds} s × ${rounds} rounds, ${skuCount} SKUs stocked, edge by ${hostLabel}\nMachine: ${machineLine()}\n\n`);
   for (const scenario of scenarios) {
     const figures = [];
-    await runLoad({ url, connections, duration: 2, requests: [{ method: "GET", path: scenario.path, headers: scenario.headers }] });
+    const pathOf = scenario.pathOf;
+    const requests = [{ method: "GET" as const, path: scenario.path, headers: scenario.headers, ...(pathOf && { setupRequest: (request: object) => ({ ...request, path: pathOf() }) }) }];
+    await runLoad({ url, connections, duration: 2, requests });
     for (let round = 0; round < rounds; round++) {
-      figures.push(await runLoad({ url, connections, duration: seconds, requests: [{ method: "GET", path: scenario.path, headers: scenario.headers }] }));
+      figures.push(await runLoad({ url, connections, duration: seconds, requests }));
     }
     const bad = figures.reduce((sum, f) => sum + f.errors + (scenario.name.includes("304") ? 0 : f.non2xx), 0);
     const rps = median(figures.map((f) => f.requestsPerSecond));
@@ -51,6 +71,9 @@ try {
     );
     if (bad > 0) process.exitCode = 1;
   }
+  // The floor of the same hosting: a route that touches no object and validates nothing.
+  const floor = await runLoad({ url, connections, duration: Math.min(seconds, 5), requests: [{ method: "GET", path: "/health" }] });
+  process.stdout.write(`HTTP floor (GET /health, same host): ${floor.requestsPerSecond.toFixed(0)} req/s, p50 ${floor.p50} ms, p99 ${floor.p99} ms\n`);
 } finally {
   await bench.close();
 }
