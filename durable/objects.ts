@@ -54,6 +54,11 @@ function split(name: string): [tenantId: string, key: string] {
 
 /** Turns an object's own name back into its identity; each object class names its parser in its set-up. */
 export const parseName = {
+  auditShard(name: string): TenantIdentity & { shard: number } {
+    const match = /^([^/]+)(?:\/audit-(\d+))?$/.exec(name);
+    if (!match) throw new Error(`"${name}" is not an audit object name`);
+    return { tenantId: match[1]!, shard: Number(match[2] ?? 0) };
+  },
   tenant(name: string): TenantIdentity {
     if (name.length === 0 || name.includes("/")) throw new Error(`"${name}" is not a tenant object name`);
     return { tenantId: name };
@@ -174,9 +179,16 @@ export function eventWebhook(env: Env, tenantId: string) {
   return env.EVENT_WEBHOOK.getByName(tenantId);
 }
 
-/** The audit trail of one tenant: every write and sign-in, append-only. */
-export function tenantAudit(env: Env, tenantId: string) {
-  return env.TENANT_AUDIT.getByName(tenantId);
+/**
+ * How many objects hold a tenant's audit trail: each write is recorded in
+ * one of them (by its request id), so a tenant's writes are not bounded by
+ * one object (docs/decisions/0032-audit-trail-shards.md).
+ */
+export const auditShards = 8;
+
+/** One of the objects of a tenant's audit trail (shard 0 is named after the tenant, as the trail's only object was). */
+export function tenantAudit(env: Env, tenantId: string, shard = 0) {
+  return env.TENANT_AUDIT.getByName(shard === 0 ? tenantId : `${tenantId}/audit-${shard}`);
 }
 
 /** The books of one tenant: sources booked once, daily journals per location × channel, posted at the cut-off. */

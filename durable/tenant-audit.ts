@@ -24,13 +24,13 @@ export interface AuditFilter {
 }
 
 /**
- * One per tenant: its audit trail, append-only. The only ways in are
+ * One of a tenant's `auditShards` audit objects: its share of the trail, append-only. The only ways in are
  * `append` (the edge, after each write and sign-in) and the alarm, which
  * prunes records past the retention once a day. Nothing updates a record.
  */
-export class TenantAudit extends ShelfsyncObject<typeof schema, TenantIdentity> {
+export class TenantAudit extends ShelfsyncObject<typeof schema, TenantIdentity & { shard: number }> {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env, { schema, migrations, identity: parseName.tenant });
+    super(ctx, env, { schema, migrations, identity: parseName.auditShard });
   }
 
   /** Appends records in arrival order, in one transaction, stamped with this object's time. */

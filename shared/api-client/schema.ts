@@ -903,7 +903,7 @@ export interface paths {
         };
         /**
          * The tenant's audit trail: every write and sign-in (tenant admin)
-         * @description Oldest first, a page at a time: pass `nextCursor` back as `cursor`; null means the end for now. Every write by a key or a signed webhook is recorded before its answer is sent; a key's reads appear as a `sign_in` at most once a minute per edge isolate, and a refused key of this tenant as a `sign_in` with its problem code. Requests refused by a rate limit are not recorded. Records are kept 90 days. No route changes or deletes them.
+         * @description Oldest first (by `at`; records of the same millisecond in no set order), a page at a time: pass `nextCursor` back as `cursor`; null means the end for now. Every write by a key or a signed webhook is recorded before its answer is sent; a key's reads appear as a `sign_in` at most once a minute per edge isolate, and a refused key of this tenant as a `sign_in` with its problem code. Requests refused by a rate limit are not recorded. Records are kept 90 days. No route changes or deletes them.
          */
         get: operations["listAuditRecords"];
         put?: never;
@@ -3637,7 +3637,7 @@ export interface components {
             nextCursor: string | null;
         };
         AuditRecord: {
-            /** @description Order of the records of this tenant. */
+            /** @description The record's number: unique within the tenant, increasing within the audit object that holds it; the trail is listed by time (`at`), then by this. */
             seq: number;
             /**
              * Format: date-time
@@ -10814,6 +10814,7 @@ export interface operations {
                 since?: string;
                 /** @description Records before this instant */
                 until?: string;
+                /** @description A page's `nextCursor`: where each of the trail's objects was left. */
                 cursor?: string;
                 limit?: number;
             };

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Cursor, Timestamp } from "./common.ts";
+import { Timestamp } from "./common.ts";
 import { KeyRole } from "./tenancy.ts";
 
 export const AuditKind = z.enum(["write", "sign_in"]).openapi({
@@ -8,7 +8,7 @@ export const AuditKind = z.enum(["write", "sign_in"]).openapi({
 
 export const AuditRecord = z
   .object({
-    seq: z.number().int().openapi({ description: "Order of the records of this tenant." }),
+    seq: z.number().int().openapi({ description: "The record's number: unique within the tenant, increasing within the audit object that holds it; the trail is listed by time (`at`), then by this." }),
     at: Timestamp,
     kind: AuditKind,
     keyId: z.string().nullable().openapi({ description: "The key used; null for a signed webhook or a refused key that matched none." }),
@@ -35,7 +35,11 @@ export const AuditQuery = z.object({
   kind: AuditKind.optional(),
   since: z.iso.datetime({ offset: true }).optional().openapi({ description: "Records at or after this instant" }),
   until: z.iso.datetime({ offset: true }).optional().openapi({ description: "Records before this instant" }),
-  cursor: Cursor.optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}(\.\d{1,15}){0,31}$/, "a cursor returned by a previous page")
+    .optional()
+    .openapi({ example: "42.17.0.3.9.12.5.30", description: "A page's `nextCursor`: where each of the trail's objects was left." }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 export type AuditQuery = z.infer<typeof AuditQuery>;

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
-import { tenantAudit } from "../../durable/objects.ts";
+import { auditShards, tenantAudit } from "../../durable/objects.ts";
 import { systemClock, type Clock } from "../../shared/clock.ts";
 import { AppError } from "../../shared/errors.ts";
 import { problemResponse } from "../../shared/problem.ts";
@@ -54,7 +54,7 @@ export const auditTrail = createMiddleware<AppEnv>(async (c, next) => {
 
 async function appendAwaited(c: Context<AppEnv>, tenantId: string, record: NewAuditRecord): Promise<void> {
   try {
-    await tenantAudit(c.env, tenantId).append([record]);
+    await tenantAudit(c.env, tenantId, auditShardOf(record.requestId)).append([record]);
   } catch (error) {
     logLine({ level: "error", requestId: record.requestId, message: `audit append failed: ${(error as Error).message}` });
     c.res = problemResponse(c, new AppError("internal_error", "The request could not be recorded in the audit trail; retry it with the same Idempotency-Key"));
@@ -62,10 +62,17 @@ async function appendAwaited(c: Context<AppEnv>, tenantId: string, record: NewAu
 }
 
 function appendLater(c: Context<AppEnv>, tenantId: string, record: NewAuditRecord): void {
-  const appended = tenantAudit(c.env, tenantId)
+  const appended = tenantAudit(c.env, tenantId, auditShardOf(record.requestId))
     .append([record])
     .catch((error: Error) => logLine({ level: "error", requestId: record.requestId, message: `audit append failed: ${error.message}` }));
   c.executionCtx.waitUntil(appended);
+}
+
+/** The audit object a record goes to: spread by its request id (FNV-1a), so concurrent writes of a tenant land on different objects. */
+export function auditShardOf(requestId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < requestId.length; i++) hash = Math.imul(hash ^ requestId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % auditShards;
 }
 
 function firstReadInMinute(keyId: string): boolean {
