@@ -3,19 +3,16 @@ import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { fail, type Result } from "../shared/errors.ts";
 import { canonicalJson } from "../shared/ids.ts";
 import type { PutCatalogItemRequest } from "../shared/schemas/catalog.ts";
-import { chunks } from "./paging.ts";
+import { jsonList } from "./paging.ts";
 import type * as schema from "./schema/catalog-store.ts";
 import { barcodes, items } from "./schema/catalog-store.ts";
 
 export type ItemRow = typeof items.$inferSelect;
 
-// Multi-row statements stay under Durable Object SQLite's 100 bound parameters: 7 an item, 2 a barcode.
-const itemsPerInsert = 14;
-const barcodesPerInsert = 45;
-
 /**
  * One transaction's item writes, decided in memory in the order they come
- * and written at the end in multi-row statements. The items the writes can
+ * and written at the end, a statement a table, each binding its rows as one
+ * JSON parameter (Durable Object SQLite binds at most 100 parameters). The items the writes can
  * touch (`skus`) and the owners of the codes they can take (`codes`, and the
  * codes those items already have) are read up front; each
  * decision sees the ones before it, exactly as one statement a row would.
@@ -36,9 +33,9 @@ export class ItemWrites {
     private readonly nextSeq: () => number,
   ) {
     for (const sku of skus) this.current.set(sku, null);
-    for (const chunk of chunks([...this.current.keys()])) for (const row of db.select().from(items).where(inArray(items.sku, chunk)).all()) this.current.set(row.sku, row);
+    if (this.current.size > 0) for (const row of db.select().from(items).where(inArray(items.sku, jsonList([...this.current.keys()]))).all()) this.current.set(row.sku, row);
     for (const code of [...codes, ...[...this.current.values()].flatMap((row) => row?.barcodes ?? [])]) this.owners.set(code, null);
-    for (const chunk of chunks([...this.owners.keys()])) for (const row of db.select().from(barcodes).where(inArray(barcodes.barcode, chunk)).all()) this.owners.set(row.barcode, row.sku);
+    if (this.owners.size > 0) for (const row of db.select().from(barcodes).where(inArray(barcodes.barcode, jsonList([...this.owners.keys()]))).all()) this.owners.set(row.barcode, row.sku);
   }
 
   /** The item as the writes so far left it (null: none). Only SKUs named up front. */
@@ -76,21 +73,19 @@ export class ItemWrites {
   flush(): void {
     const rows = [...this.changed.values()];
     if (rows.length === 0) return;
-    const excluded = (column: string) => sql.raw(`excluded.${column}`);
-    for (const chunk of chunks(rows, itemsPerInsert)) {
-      this.db
-        .insert(items)
-        .values(chunk)
-        .onConflictDoUpdate({
-          target: items.sku,
-          set: { name: excluded("name"), barcodes: excluded("barcodes"), price: excluded("price"), currency: excluded("currency"), seq: excluded("seq"), updatedAt: excluded("updated_at") },
-        })
-        .run();
-    }
+    this.db.run(sql`
+      INSERT INTO ${items} (sku, name, barcodes, price, currency, seq, updated_at)
+      SELECT json_extract(value, '$.sku'), json_extract(value, '$.name'), json_extract(value, '$.barcodes'), json_extract(value, '$.price'),
+             json_extract(value, '$.currency'), json_extract(value, '$.seq'), json_extract(value, '$.updatedAt')
+        FROM json_each(${JSON.stringify(rows)}) WHERE true
+      ON CONFLICT (sku) DO UPDATE SET name = excluded.name, barcodes = excluded.barcodes, price = excluded.price,
+        currency = excluded.currency, seq = excluded.seq, updated_at = excluded.updated_at`);
     // Released codes go before taken ones: a code may move from one changed SKU to another.
-    for (const chunk of chunks(rows.map((row) => row.sku))) this.db.delete(barcodes).where(inArray(barcodes.sku, chunk)).run();
-    const owned = rows.flatMap((row) => row.barcodes.map((barcode) => ({ barcode, sku: row.sku })));
-    for (const chunk of chunks(owned, barcodesPerInsert)) this.db.insert(barcodes).values(chunk).run();
+    this.db.delete(barcodes).where(inArray(barcodes.sku, jsonList(rows.map((row) => row.sku)))).run();
+    const owned = rows.flatMap((row) => row.barcodes.map((barcode) => [barcode, row.sku]));
+    if (owned.length > 0) {
+      this.db.run(sql`INSERT INTO ${barcodes} (barcode, sku) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(${JSON.stringify(owned)})`);
+    }
     this.changed.clear();
   }
 }
