@@ -5,8 +5,11 @@
  *
  * Reports for each size: rows/s while the body is received and staged, rows/s
  * while the rows are applied to the catalog, and workerd's resident memory
- * (sampled every 20 ms during the run): the peak should stay flat as the
- * file grows, since the body is never held whole. Daily journals join later.
+ * (sampled every 20 ms during the run): the peak while receiving and while
+ * applying, and the peak's anonymous, file-backed (mmap) and shared parts.
+ * An import holds one batch at a time; the peak is workerd's heap ceiling,
+ * reached by the rows gone through, whatever the file (docs/benchmarks.md).
+ * Several sizes run in turn on one edge; one size a process for a fresh one.
  *
  *   npm run bench:erp-import
  *   BENCH_ROWS=100000 npm run bench:erp-import
