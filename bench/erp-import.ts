@@ -5,8 +5,11 @@
  *
  * Reports for each size: rows/s while the body is received and staged, rows/s
  * while the rows are applied to the catalog, and workerd's resident memory
- * (sampled every 20 ms during the run): the peak should stay flat as the
- * file grows, since the body is never held whole. Daily journals join later.
+ * (sampled every 20 ms during the run): the peak while receiving and while
+ * applying, and the peak's anonymous, file-backed (mmap) and shared parts.
+ * An import holds one batch at a time; the peak is workerd's heap ceiling,
+ * reached by the rows gone through, whatever the file (docs/benchmarks.md).
+ * Several sizes run in turn on one edge; one size a process for a fresh one.
  *
  *   npm run bench:erp-import
  *   BENCH_ROWS=100000 npm run bench:erp-import
@@ -46,9 +49,22 @@ function workerdPid(): number {
   return pid;
 }
 
+/** workerd's resident memory in MiB: all of it, and its anonymous part (heaps, SQLite's page caches) apart from file-backed pages (mmap) and shared memory (SQLite's WAL index). */
+interface Resident {
+  rss: number;
+  anon: number;
+  file: number;
+  shmem: number;
+}
+
+function resident(pid: number): Resident {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8").split("\n");
+  const kib = (field: string) => Number(status.find((entry) => entry.startsWith(`${field}:`))!.replace(/\D+/g, "")) / 1024;
+  return { rss: kib("VmRSS"), anon: kib("RssAnon"), file: kib("RssFile"), shmem: kib("RssShmem") };
+}
+
 function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((entry) => entry.startsWith("VmRSS:"))!;
-  return Number(line.replace(/\D+/g, "")) / 1024;
+  return resident(pid).rss;
 }
 
 /** A spreadsheet-like items CSV, made as it is sent: quoted names with commas, decimal prices with thousands separators. */
@@ -77,9 +93,10 @@ interface Report {
 }
 
 async function importOnce(url: string, key: string, rows: number, run: string, pid: number) {
-  const samples: number[] = [];
-  const sampler = setInterval(() => samples.push(rssMiB(pid)), 20);
-  const before = rssMiB(pid);
+  const samples: { phase: "receive" | "apply"; at: Resident }[] = [];
+  let phase: "receive" | "apply" = "receive";
+  const sampler = setInterval(() => samples.push({ phase, at: resident(pid) }), 20);
+  const before = resident(pid);
   const started = performance.now();
   const response = await fetch(`${url}/v1/erp/imports?type=items&id=${run}`, {
     method: "POST",
@@ -90,6 +107,7 @@ async function importOnce(url: string, key: string, rows: number, run: string, p
   const posted = (await response.json()) as Report;
   if (response.status !== 202) throw new Error(`import answered ${response.status}: ${JSON.stringify(posted)}`);
   const received = performance.now();
+  phase = "apply";
   let report = posted;
   while (report.status !== "done") {
     await sleep(100);
@@ -98,7 +116,15 @@ async function importOnce(url: string, key: string, rows: number, run: string, p
   const applied = performance.now();
   clearInterval(sampler);
   if (report.rows.accepted !== rows) throw new Error(`expected ${rows} rows accepted: ${JSON.stringify(report.rows)}`);
-  return { receiveMs: received - started, applyMs: applied - received, before, peak: Math.max(...samples) };
+  const peakOf = (which: typeof samples) => which.reduce((top, sample) => (sample.at.rss > top.rss ? sample.at : top), before);
+  return {
+    receiveMs: received - started,
+    applyMs: applied - received,
+    before,
+    peak: peakOf(samples),
+    receivePeak: peakOf(samples.filter((sample) => sample.phase === "receive")),
+    applyPeak: peakOf(samples.filter((sample) => sample.phase === "apply")),
+  };
 }
 
 const bench = await startBenchEdge(port);
@@ -115,15 +141,18 @@ try {
   out(machineLine());
   out(`workerd pid ${pid}, RSS at start ${rssMiB(pid).toFixed(1)} MiB`);
   out();
-  out("rows     | receive+stage        | apply to catalog     | end to end  | workerd RSS before → peak");
+  out("rows     | receive+stage        | apply to catalog     | end to end  | workerd RSS before → peak (receiving, applying) | at the peak: anon + file + shmem");
   for (const [at, rows] of sizes.entries()) {
     const figures = await importOnce(url, key, rows, `run${at}`, pid);
     const rate = (ms: number) => `${Math.round((rows / ms) * 1000).toLocaleString("en-US")} rows/s`;
+    const mib = (value: number) => value.toFixed(0);
+    const { peak } = figures;
     out(
       `${rows.toLocaleString("en-US").padEnd(8)} | ${(figures.receiveMs / 1000).toFixed(1)} s, ${rate(figures.receiveMs)}`.padEnd(32) +
         ` | ${(figures.applyMs / 1000).toFixed(1)} s, ${rate(figures.applyMs)}`.padEnd(23) +
         ` | ${rate(figures.receiveMs + figures.applyMs)}`.padEnd(14) +
-        ` | ${figures.before.toFixed(0)} → ${figures.peak.toFixed(0)} MiB`,
+        ` | ${mib(figures.before.rss)} → ${mib(peak.rss)} MiB (${mib(figures.receivePeak.rss)}, ${mib(figures.applyPeak.rss)})`.padEnd(50) +
+        ` | ${mib(peak.anon)} + ${mib(peak.file)} + ${mib(peak.shmem)} MiB`,
     );
   }
 } finally {

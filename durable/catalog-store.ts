@@ -1,7 +1,8 @@
-import { asc, eq, gt, inArray } from "drizzle-orm";
+import { asc, eq, gt, inArray, max, min } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import { canonicalJson } from "../shared/ids.ts";
 import type { CatalogItem, Promotion, PutCatalogItemRequest, PutPromotionRequest } from "../shared/schemas/catalog.ts";
+import { ItemWrites, type ItemRow } from "./catalog-item-writes.ts";
 import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/catalog-store/migrations.js";
 import { parseName, type TenantIdentity } from "./objects.ts";
@@ -39,27 +40,34 @@ export class CatalogStore extends ShelfsyncObject<typeof schema, TenantIdentity>
   }
 
   async putItem(sku: string, input: PutCatalogItemRequest, idempotency?: IdempotencyInput): Promise<Idempotent<Result<{ item: CatalogItem; changed: boolean }>>> {
-    return this.idempotentTransaction(idempotency, (now) => this.upsertItem(sku, input, now));
+    return this.idempotentTransaction(idempotency, (now) =>
+      this.writeItems([sku], input.barcodes, (writes) => {
+        const result = writes.upsert(sku, input, now);
+        return result.ok ? { ok: true, item: toItem(result.item), changed: result.changed } : result;
+      }),
+    );
   }
 
   /**
-   * ERP item rows, in order, through the same path as `putItem`, all in one
+   * ERP item rows, in order, through the same upsert as `putItem`, all in one
    * transaction. A row is refused (and changes nothing) when its barcodes
    * belong to another SKU, or its currency is not the item's, or, for a new
-   * item, not the one currency the catalog already uses.
+   * item, not the one currency the catalog had before the batch.
    */
   async importItems(rows: ({ key: string; sku: string } & PutCatalogItemRequest)[]): Promise<ImportOutcome[]> {
     const now = this.now();
     return this.transaction(() => {
-      // Read once a batch: the query reads every item.
       const catalogCurrency = this.catalogCurrency();
-      return rows.map(({ key, sku, ...input }): ImportOutcome => {
-        const current = this.db.select({ currency: items.currency }).from(items).where(eq(items.sku, sku)).get();
-        const expected = current?.currency ?? catalogCurrency;
-        if (expected !== null && input.currency !== expected) return { key, ok: false, reason: `currency ${input.currency} does not match ${current ? `the item's` : "the catalog's"} ${expected}` };
-        const result = this.upsertItem(sku, input, now);
-        return result.ok ? { key, ok: true, changed: result.changed } : { key, ok: false, reason: result.detail };
-      });
+      const skus = rows.map((row) => row.sku);
+      return this.writeItems(skus, rows.flatMap((row) => row.barcodes), (writes) =>
+        rows.map(({ key, sku, ...input }): ImportOutcome => {
+          const current = writes.item(sku);
+          const expected = current?.currency ?? catalogCurrency;
+          if (expected !== null && input.currency !== expected) return { key, ok: false, reason: `currency ${input.currency} does not match ${current ? `the item's` : "the catalog's"} ${expected}` };
+          const result = writes.upsert(sku, input, now);
+          return result.ok ? { key, ok: true, changed: result.changed } : { key, ok: false, reason: result.detail };
+        }),
+      );
     });
   }
 
@@ -67,39 +75,38 @@ export class CatalogStore extends ShelfsyncObject<typeof schema, TenantIdentity>
   async importPrices(rows: { key: string; sku: string; price: number; currency: string }[]): Promise<ImportOutcome[]> {
     const now = this.now();
     return this.transaction(() =>
-      rows.map(({ key, sku, price, currency }): ImportOutcome => {
-        const current = this.db.select().from(items).where(eq(items.sku, sku)).get();
-        if (!current) return { key, ok: false, reason: `unknown SKU ${sku}: the catalog has no such item` };
-        if (current.currency !== currency) return { key, ok: false, reason: `currency ${currency} does not match the item's ${current.currency}` };
-        const result = this.upsertItem(sku, { name: current.name, barcodes: current.barcodes, price, currency }, now);
-        return result.ok ? { key, ok: true, changed: result.changed } : { key, ok: false, reason: result.detail };
-      }),
+      this.writeItems(rows.map((row) => row.sku), [], (writes) =>
+        rows.map(({ key, sku, price, currency }): ImportOutcome => {
+          const current = writes.item(sku);
+          if (!current) return { key, ok: false, reason: `unknown SKU ${sku}: the catalog has no such item` };
+          if (current.currency !== currency) return { key, ok: false, reason: `currency ${currency} does not match the item's ${current.currency}` };
+          const result = writes.upsert(sku, { name: current.name, barcodes: current.barcodes, price, currency }, now);
+          return result.ok ? { key, ok: true, changed: result.changed } : { key, ok: false, reason: result.detail };
+        }),
+      ),
     );
   }
 
-  /** The one currency of the catalog's items, or null when it has none (or several). */
+  /** The one currency of the catalog's items, or null when it has none (or several): two lookups in the currency index. */
   private catalogCurrency(): string | null {
-    const found = this.db.selectDistinct({ currency: items.currency }).from(items).limit(2).all();
-    return found.length === 1 ? found[0]!.currency : null;
+    const lowest = this.db.select({ currency: min(items.currency) }).from(items).get()?.currency ?? null;
+    const highest = this.db.select({ currency: max(items.currency) }).from(items).get()?.currency ?? null;
+    return lowest !== null && lowest === highest ? lowest : null;
   }
 
-  /** Creates or replaces an item: a change takes the next feed position, a PUT of the same content keeps its place. Call inside a transaction. */
-  private upsertItem(sku: string, input: PutCatalogItemRequest, now: number): Result<{ item: CatalogItem; changed: boolean }> {
-    const taken = this.barcodeOwners(input.barcodes).filter((owner) => owner.sku !== sku);
-    if (taken.length > 0) {
-      const detail = taken.map((owner) => `${owner.barcode} belongs to ${owner.sku}`).join(", ");
-      return fail("conflict", `A barcode belongs to one SKU at a time: ${detail}`, { barcodes: taken.map((owner) => owner.barcode) });
-    }
-    const current = this.db.select().from(items).where(eq(items.sku, sku)).get();
-    const values = { name: input.name, barcodes: input.barcodes, price: input.price, currency: input.currency };
-    if (current && canonicalJson(values) === canonicalJson({ name: current.name, barcodes: current.barcodes, price: current.price, currency: current.currency })) {
-      return { ok: true, item: toItem(current), changed: false };
-    }
-    const row = { sku, ...values, seq: this.nextSeq(), updatedAt: now };
-    this.db.insert(items).values(row).onConflictDoUpdate({ target: items.sku, set: row }).run();
-    this.db.delete(barcodes).where(eq(barcodes.sku, sku)).run();
-    for (const barcode of input.barcodes) this.db.insert(barcodes).values({ barcode, sku }).run();
-    return { ok: true, item: toItem(row), changed: true };
+  /**
+   * Item writes in one transaction (call inside it): `decide` upserts through
+   * `ItemWrites`, which reads `skus` and the owners of `codes` first and writes
+   * every change at the end; the feed sequence is read and stored once.
+   */
+  private writeItems<T>(skus: readonly string[], codes: readonly string[], decide: (writes: ItemWrites) => T): T {
+    const first = this.meta.get()?.lastSeq ?? 0;
+    let last = first;
+    const writes = new ItemWrites(this.db, skus, codes, () => ++last);
+    const result = decide(writes);
+    writes.flush();
+    if (last !== first) this.meta.put({ lastSeq: last });
+    return result;
   }
 
   async getItem(sku: string): Promise<Result<{ item: CatalogItem }>> {
@@ -168,7 +175,7 @@ export class CatalogStore extends ShelfsyncObject<typeof schema, TenantIdentity>
   }
 }
 
-function toItem(row: typeof items.$inferSelect): CatalogItem {
+function toItem(row: ItemRow): CatalogItem {
   return { sku: row.sku, name: row.name, barcodes: row.barcodes, price: row.price, currency: row.currency, updatedAt: new Date(row.updatedAt).toISOString() };
 }
 

@@ -20,7 +20,8 @@ export const items = sqliteTable(
     seq: integer("seq").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (table) => [index("items_feed").on(table.seq)],
+  // items_currency: the catalog's one currency is two lookups (min, max), not a scan of every item.
+  (table) => [index("items_feed").on(table.seq), index("items_currency").on(table.currency)],
 );
 
 /** Which SKU a barcode belongs to: at most one per tenant. */

@@ -169,7 +169,7 @@ function checksumTap() {
   const writer = digest.getWriter();
   const tap = new TransformStream<Uint8Array, Uint8Array>({
     async transform(chunk, controller) {
-      await writer.write(chunk.slice());
+      await writer.write(chunk);
       controller.enqueue(chunk);
     },
     async flush() {

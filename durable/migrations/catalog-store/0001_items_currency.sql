@@ -1,0 +1,1 @@
+CREATE INDEX `items_currency` ON `items` (`currency`);
