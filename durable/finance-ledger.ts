@@ -172,8 +172,9 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
    */
   private async nudgeErpConnections(): Promise<void> {
     const { tenantId } = this.identity;
-    const enabled = await tenantRegistry(this.env, tenantId)
-      .listErpConnections({ enabled: true })
+    // Asked inside the promise chain, so that even a registry that cannot be reached at all (or a Worker without one) is a lost nudge, not an error.
+    const enabled = await Promise.resolve()
+      .then(() => tenantRegistry(this.env, tenantId).listErpConnections({ enabled: true }))
       .catch(() => []);
     await Promise.allSettled(enabled.map(({ id }) => erpConnection(this.env, tenantId, id).nudge()));
   }
