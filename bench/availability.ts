@@ -69,7 +69,12 @@ try {
     process.stdout.write(
       `${scenario.name}: ${rps.toFixed(0)} req/s (${(rps * scenario.skusPerCall).toFixed(0)} SKU figures/s), p50 ${median(figures.map((f) => f.p50))} ms, p99 ${median(figures.map((f) => f.p99))} ms, failures ${bad}\n`,
     );
-    if (bad > 0) process.exitCode = 1;
+    if (bad > 0) {
+      const statuses: Record<string, number> = {};
+      for (const f of figures) for (const [code, n] of Object.entries(f.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+      process.stdout.write(`  answers by status: ${JSON.stringify(statuses)}\n`);
+      process.exitCode = 1;
+    }
   }
   // The floor of the same hosting: a route that touches no object and validates nothing.
   const floor = await runLoad({ url, connections, duration: Math.min(seconds, 5), requests: [{ method: "GET", path: "/health" }] });

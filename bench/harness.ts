@@ -28,7 +28,9 @@ export interface BenchEdge {
  */
 export function startEdgeOn(port: number, stateDir: string, config?: string, vars?: Record<string, string>): Promise<LocalEdge> {
   const start = benchHost === "miniflare" ? startMiniflareEdge : startLocalEdge;
-  return start({ port, persistTo: stateDir, platformKey: benchPlatformKey, logLevel: "none", output: "ignore", config, vars });
+  // BENCH_EDGE_LOG=1 keeps the edge's own log (access log, errors) on this process's output, to see why a request failed.
+  const logged = process.env.BENCH_EDGE_LOG === "1";
+  return start({ port, persistTo: stateDir, platformKey: benchPlatformKey, logLevel: logged ? "error" : "none", output: logged ? "inherit" : "ignore", config, vars });
 }
 
 /** A fresh local edge (see hostLabel), its logs discarded, on an empty state folder; `vars` win over the config's. */
@@ -67,6 +69,8 @@ export interface LoadFigures {
   status2xx: number;
   non2xx: number;
   errors: number;
+  /** Answers by status code, e.g. { "200": 9800, "429": 200 }. */
+  statuses: Record<string, number>;
 }
 
 export function runLoad(options: autocannon.Options): Promise<LoadFigures> {
@@ -81,6 +85,7 @@ export function runLoad(options: autocannon.Options): Promise<LoadFigures> {
         status2xx: result["2xx"],
         non2xx: result.non2xx,
         errors: result.errors + result.timeouts,
+        statuses: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, (stat as { count: number }).count])),
       });
     });
   });
