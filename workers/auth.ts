@@ -10,6 +10,8 @@ export interface Access {
   registry: ReturnType<typeof tenantRegistry>;
   location: Location | null;
   channel: Channel | null;
+  /** With `hotSku` in the rule: how many allotment shards serve that SKU's pool reservations on the channel (null: not hot). */
+  hotShards: number | null;
 }
 
 export interface AccessRule extends AuthorizeNeeds {
@@ -37,8 +39,8 @@ export async function authorize(c: Context<AppEnv>, rule: AccessRule): Promise<A
   }
   const registry = tenantRegistry(c.env, principal.tenantId);
   const needed = rule.location !== undefined || rule.channel !== undefined;
-  const { location, channel } = needed ? await registry.lookUp({ location: rule.location, channel: rule.channel }) : { location: null, channel: null };
-  return { principal, registry, location, channel };
+  const { location, channel, hotShards } = needed ? await registry.lookUp({ location: rule.location, channel: rule.channel, hotSku: rule.hotSku }) : { location: null, channel: null, hotShards: null };
+  return { principal, registry, location, channel, hotShards };
 }
 
 /** Requires the platform operator's key (the PLATFORM_ADMIN_KEY secret), which `authenticate` already compared. */

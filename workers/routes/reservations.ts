@@ -1,20 +1,26 @@
 import { z } from "@hono/zod-openapi";
-import { AppError } from "../../shared/errors.ts";
+import { AppError, fail } from "../../shared/errors.ts";
 import { IdempotencyKeyHeader, Sku } from "../../shared/schemas/common.ts";
 import { CreateReservationRequest, Reservation } from "../../shared/schemas/inventory.ts";
 import { authorize } from "../auth.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
-import { skuObject } from "../../durable/objects.ts";
+import { allotmentShard, skuObject } from "../../durable/objects.ts";
+import type { IdempotencyInput } from "../../durable/idempotency.ts";
+import { shardOfReservation } from "../../shared/schemas/allotments.ts";
+import { sha256Hex } from "../../shared/ids.ts";
 import { body, createRouter, json, routesOf } from "../openapi.ts";
 
 const reservers = ["admin", "channel"] as const;
-const ReservationParams = z.object({ sku: Sku, id: z.string().min(1).max(64) });
+// A flash sale shard's reservation id carries its shard and channel (shared/schemas/allotments.ts): longer than a SKU object's.
+const ReservationParams = z.object({ sku: Sku, id: z.string().min(1).max(100) });
 
 const reservations = routesOf("Reservations");
 
 const create = reservations.post("/v1/inventory/{sku}/reservations", "createReservation", {
   summary: "Reserve units for a channel, at a location or against the channel's pool",
-  description: "Granted only if the channel may have the units now (its pool less buffer, within its caps). Expires after ttlSeconds unless committed or released.",
+  description:
+    "Granted only if the channel may have the units now (its pool less buffer, within its caps). Expires after ttlSeconds unless committed or released. " +
+    "While the SKU is hot for the channel (PUT /v1/inventory/{sku}/hot), a pool reservation is served by one of its allotment shards; its id then starts with `hot_`.",
   request: { params: z.object({ sku: Sku }), headers: IdempotencyKeyHeader, body: body(CreateReservationRequest) },
   responses: { 201: json(Reservation, "The reservation") },
 });
@@ -41,31 +47,59 @@ export const reservationRoutes = createRouter()
   .openapi(create, async (c) => {
     const { sku } = c.req.valid("param");
     const input = c.req.valid("json");
-    const access = await authorize(c, { roles: reservers, channel: input.channel, location: input.location });
+    const access = await authorize(c, { roles: reservers, channel: input.channel, location: input.location, hotSku: input.location === undefined ? sku : undefined });
     if (!access.channel) throw new AppError("unknown_channel", `No channel ${input.channel}`);
     if (input.location !== undefined && !access.location) throw new AppError("unknown_location", `No location ${input.location}`);
     const idempotency = await idempotencyOf(c, input, { required: true });
     const { tenantId } = access.principal;
+    if (input.location === undefined && access.hotShards !== null) {
+      const { location: _none, ...request } = input;
+      const shard = allotmentShard(c.env, tenantId, sku, input.channel, await shardFor(idempotency!, access.hotShards));
+      const result = await shard.reserve({ ...request, rules: access.channel }, idempotency);
+      // not_hot: the sale cooled after the registry was read; the SKU object serves the request.
+      if ("outcome" in result) return c.json(settle(c, result).reservation, 201);
+    }
     const result = await skuObject(c.env, tenantId, sku).reserve({ ...input, rules: access.channel }, idempotency);
     return c.json(settle(c, result).reservation, 201);
   })
   .openapi(read, async (c) => {
     const { sku, id } = c.req.valid("param");
     const { principal } = await authorize(c, { roles: [...reservers, "readonly"] });
-    const result = await skuObject(c.env, principal.tenantId, sku).getReservation(id, principal.channel);
-    return c.json(unwrap(result).reservation, 200);
+    const result = await holderOf(c.env, principal.tenantId, sku, id, principal.channel)?.getReservation(id, principal.channel);
+    return c.json(unwrap(result ?? noReservation(sku, id)).reservation, 200);
   })
   .openapi(commit, async (c) => {
     const { sku, id } = c.req.valid("param");
     const { principal } = await authorize(c, { roles: reservers });
     const idempotency = await idempotencyOf(c, {}, { required: true });
-    const result = await skuObject(c.env, principal.tenantId, sku).commit(id, principal.channel, idempotency);
-    return c.json(settle(c, result).reservation, 200);
+    const result = await holderOf(c.env, principal.tenantId, sku, id, principal.channel)?.commit(id, principal.channel, idempotency);
+    return c.json(settle(c, result ?? { outcome: noReservation(sku, id), replayed: false }).reservation, 200);
   })
   .openapi(release, async (c) => {
     const { sku, id } = c.req.valid("param");
     const { principal } = await authorize(c, { roles: reservers });
     const idempotency = await idempotencyOf(c, {}, { required: true });
-    const result = await skuObject(c.env, principal.tenantId, sku).release(id, principal.channel, idempotency);
-    return c.json(settle(c, result).reservation, 200);
+    const result = await holderOf(c.env, principal.tenantId, sku, id, principal.channel)?.release(id, principal.channel, idempotency);
+    return c.json(settle(c, result ?? { outcome: noReservation(sku, id), replayed: false }).reservation, 200);
   });
+
+/**
+ * The object that holds reservation `id`: the shard its id names, or the SKU
+ * object. null: a shard reservation of another channel than a channel key's.
+ */
+function holderOf(env: Env, tenantId: string, sku: string, id: string, onlyChannel: string | null) {
+  const shard = shardOfReservation(id);
+  if (!shard) return skuObject(env, tenantId, sku);
+  if (onlyChannel !== null && shard.channel !== onlyChannel) return null;
+  return allotmentShard(env, tenantId, sku, shard.channel, shard.shard);
+}
+
+function noReservation(sku: string, id: string) {
+  return fail("not_found", `No reservation ${id} for SKU ${sku}`);
+}
+
+/** The shard of a request: chosen by its Idempotency-Key, so that a retry reaches the shard that answered it first. */
+async function shardFor(idempotency: IdempotencyInput, shards: number): Promise<number> {
+  const digest = await sha256Hex(`${idempotency.scope ?? ""}\n${idempotency.key}`);
+  return Number.parseInt(digest.slice(0, 8), 16) % shards;
+}
