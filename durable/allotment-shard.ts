@@ -90,6 +90,7 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
 
   /** Commits the reservation here, then has the SKU object take its units off onHand (sent again by the alarm if that fails). */
   async commit(id: string, onlyChannel: string | null, idempotency?: IdempotencyInput): Promise<Idempotent<ShardReservationResult>> {
+    await this.alarmBeforePendingWork();
     const answer = await this.close(id, onlyChannel, "committed", idempotency);
     if (answer.outcome.ok) await this.reportCommits().catch(() => this.wakeBy(this.now() + retryDelayMs));
     return answer;
@@ -97,6 +98,7 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
 
   /** Releases the reservation: its units are free here again (or go back to the SKU object if the sale has cooled). */
   async release(id: string, onlyChannel: string | null, idempotency?: IdempotencyInput): Promise<Idempotent<ShardReservationResult>> {
+    if (this.cooled()) await this.alarmBeforePendingWork();
     const answer = await this.close(id, onlyChannel, "released", idempotency);
     if (this.cooled()) await this.pushTransfers().catch(() => this.wakeBy(this.now() + retryDelayMs));
     return answer;
@@ -108,6 +110,7 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
    * the sale is over, so they go straight back).
    */
   async credit(transferId: string, units: Units, generation: number | null): Promise<void> {
+    if (generation === null || this.cooled()) await this.alarmBeforePendingWork();
     this.transaction(() => {
       if (this.db.select().from(transfersIn).where(eq(transfersIn.id, transferId)).get()) return;
       this.db.insert(transfersIn).values({ id: transferId, at: this.now() }).run();
@@ -128,18 +131,23 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
    * shard sends it again from its alarm until the SKU object has it.
    */
   async giveBack(max: number, location: string | null): Promise<{ transferId: string; units: Units } | null> {
-    const out = this.transaction(() => this.debitFree(max, location));
-    if (out) await this.wakeBy(this.now() + retryDelayMs);
+    await this.alarmBeforePendingWork();
+    const out = this.transaction(() => {
+      // Units of reservations past their TTL are free: give them too.
+      this.expireDue(this.now());
+      return this.debitFree(max, location);
+    });
     return out;
   }
 
   /** The sale of `generation` is over: every free unit goes back now, and every unit that comes free later. */
   async cool(generation: number): Promise<{ transferId: string; units: Units } | null> {
+    await this.alarmBeforePendingWork();
     const out = this.transaction(() => {
+      this.expireDue(this.now());
       if (generation >= this.state().generation) this.putState({ generation, cooled: true });
       return this.debitFree(Number.POSITIVE_INFINITY, null);
     });
-    if (out) await this.wakeBy(this.now() + retryDelayMs);
     return out;
   }
 
@@ -173,6 +181,15 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
     const next = retry ? this.now() + retryDelayMs : null;
     if (expiry === null) return next;
     return next === null ? expiry : Math.min(next, expiry);
+  }
+
+  /**
+   * Sets the alarm before a write that leaves work pending (a give-back, a
+   * commit to report): if the object dies right after the write, the alarm
+   * still rings and finishes it. One that rings for nothing does no harm.
+   */
+  private async alarmBeforePendingWork(): Promise<void> {
+    await this.wakeBy(this.now() + retryDelayMs);
   }
 
   private submit<T>(apply: () => T): Promise<T> {

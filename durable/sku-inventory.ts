@@ -224,6 +224,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
    */
   async markHot(channel: string, shards: number, rules: ChannelRules): Promise<HotSkuResult> {
     return this.serialized(async () => {
+      await this.alarmBeforeTransfers();
       const outcome = this.allotmentTransaction((mutation): Result<object> => {
         const current = this.allotments.hot(channel);
         if (current) return current.shards === shards ? { ok: true } : fail("conflict", `SKU ${this.identity.sku} is hot for ${channel} with ${current.shards} shards; cool it first`, { shards: current.shards });
@@ -280,6 +281,8 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     return this.serialized(async () => {
       const hot = this.allotments.hot(channel);
       if (!hot || shard >= hot.shards) return { ok: false, code: "not_hot" };
+      // Reservations past their TTL give their units back before anything is counted.
+      this.allotmentTransaction(() => undefined);
       let may = channelAvailable(rules, this.state.allStock());
       for (let sibling = 0; sibling < hot.shards && may < want; sibling += 1) {
         if (sibling === shard) continue;
@@ -289,6 +292,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
       }
       const qty = Math.min(may, Math.max(want, Math.ceil(may / hot.shards)));
       if (qty <= 0) return { ok: true, qty: 0 };
+      await this.alarmBeforeTransfers();
       const transfer = this.allotmentTransaction((mutation) => this.allotments.debitToShard(channel, shard, allocateFromPool(rules, this.state.allStock(), qty), mutation));
       await this.pushTransfer(transfer);
       await this.wakeBy(this.alarmWanted());
@@ -372,6 +376,14 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     if (mutation.moved) this.unpublished = true;
     this.transfersPending = undefined;
     return result;
+  }
+
+  /**
+   * Sets the alarm before a transfer is debited here: if the object dies
+   * before the shard is credited, the alarm still rings and sends it.
+   */
+  private async alarmBeforeTransfers(): Promise<void> {
+    await this.wakeBy(this.now() + transferRetryMs);
   }
 
   /** Sends every transfer to a shard that has not been credited there yet. */
