@@ -11,7 +11,7 @@ import { parseName, skuObject, type ShardIdentity } from "./objects.ts";
 import * as schema from "./schema/allotment-shard.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 
-const { shardState, freeUnits, shardReservations, transfersIn, transfersOut } = schema;
+const { shardState, freeUnits, shardReservations, transfersIn, transfersOut, debts } = schema;
 
 type ShardReservationRow = typeof shardReservations.$inferSelect;
 
@@ -50,6 +50,11 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
   private readonly commits: GroupCommit<unknown>;
   /** Whether something moved that the SKU object has not been told of. */
   private moved = false;
+  /** What the tables hold, kept in memory so that a reservation reads no query for them (undefined: read again). */
+  private freeCache: Map<string, number> | undefined;
+  private heldCache: Map<string, number> | undefined;
+  private stateCache: { generation: number; cooled: boolean } | undefined;
+  private debtCache: Map<string, number> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.shard });
@@ -98,9 +103,10 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
 
   /** Releases the reservation: its units are free here again (or go back to the SKU object if the sale has cooled). */
   async release(id: string, onlyChannel: string | null, idempotency?: IdempotencyInput): Promise<Idempotent<ShardReservationResult>> {
-    if (this.cooled()) await this.alarmBeforePendingWork();
+    const givesBack = this.cooled() || this.debts().size > 0;
+    if (givesBack) await this.alarmBeforePendingWork();
     const answer = await this.close(id, onlyChannel, "released", idempotency);
-    if (this.cooled()) await this.pushTransfers().catch(() => this.wakeBy(this.now() + retryDelayMs));
+    if (givesBack) await this.pushTransfers().catch(() => this.wakeBy(this.now() + retryDelayMs));
     return answer;
   }
 
@@ -128,14 +134,18 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
   /**
    * Debits up to `max` free units (at `location` only, if given) and hands
    * them back to the SKU object, which applies the transfer by its id. The
-   * shard sends it again from its alarm until the SKU object has it.
+   * shard sends it again from its alarm until the SKU object has it. With a
+   * location, what it cannot give now becomes a debt there: units that come
+   * free there later go back until it is paid.
    */
   async giveBack(max: number, location: string | null): Promise<{ transferId: string; units: Units } | null> {
     await this.alarmBeforePendingWork();
     const out = this.transaction(() => {
       // Units of reservations past their TTL are free: give them too.
       this.expireDue(this.now());
-      return this.debitFree(max, location);
+      const out = this.debitFree(max, location);
+      if (location !== null) this.setDebt(location, max - (out?.units.reduce((sum, part) => sum + part.qty, 0) ?? 0));
+      return out;
     });
     return out;
   }
@@ -154,15 +164,8 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
   /** Free units and units held by reservations (active, or committed and not yet applied by the SKU object). */
   async holding(): Promise<ShardHolding> {
     this.expireDueNow();
-    const held = new Map<string, number>();
-    const holding = this.db
-      .select()
-      .from(shardReservations)
-      .where(eq(shardReservations.reported, false))
-      .all()
-      .filter((row) => row.status === "active" || row.status === "committed");
-    for (const row of holding) for (const part of row.allocations) held.set(part.location, (held.get(part.location) ?? 0) + part.qty);
-    return { shard: this.identity.shard, free: this.free(), held: [...held].map(([location, qty]) => ({ location, qty })) };
+    const held = [...this.held()].filter(([, qty]) => qty > 0).map(([location, qty]) => ({ location, qty }));
+    return { shard: this.identity.shard, free: this.free(), held };
   }
 
   /** Expires what is due, sends what is pending (give-backs, commits), and tells the SKU object that units moved. */
@@ -190,6 +193,13 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
    */
   private async alarmBeforePendingWork(): Promise<void> {
     await this.wakeBy(this.now() + retryDelayMs);
+  }
+
+  protected override onRollback(): void {
+    this.freeCache = undefined;
+    this.heldCache = undefined;
+    this.stateCache = undefined;
+    this.debtCache = undefined;
   }
 
   private submit<T>(apply: () => T): Promise<T> {
@@ -230,6 +240,7 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
         reported: false,
       };
       this.db.insert(shardReservations).values(row).run();
+      this.moveHeld(allocations, 1);
       this.moved = true;
       return { ok: true, reservation: this.toReservation(row) };
     });
@@ -252,8 +263,10 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
   private closeRow(row: ShardReservationRow, status: "committed" | "released" | "expired", now: number): ShardReservationRow {
     this.db.update(shardReservations).set({ status, closedAt: now }).where(eq(shardReservations.id, row.id)).run();
     if (status !== "committed") {
+      this.moveHeld(row.allocations, -1);
       this.addFree(row.allocations);
       if (this.cooled()) this.giveBackAll();
+      else this.payDebts();
     }
     this.moved = true;
     return { ...row, status, closedAt: now };
@@ -266,7 +279,12 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
     const commits = pending.map((row) => ({ reservationId: row.id, reference: row.reference, units: row.allocations }));
     await skuObject(this.env, this.identity.tenantId, this.identity.sku).applyShardCommits(this.identity.channel, this.identity.shard, commits);
     this.transaction(() => {
-      for (const row of pending) this.db.update(shardReservations).set({ reported: true }).where(eq(shardReservations.id, row.id)).run();
+      for (const row of pending) {
+        // Another report may have marked it while this one was on its way.
+        if (this.reservationRow(row.id)?.reported) continue;
+        this.db.update(shardReservations).set({ reported: true }).where(eq(shardReservations.id, row.id)).run();
+        this.moveHeld(row.allocations, -1);
+      }
     });
   }
 
@@ -303,6 +321,28 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
     return { transferId, units };
   }
 
+  /** Gives back units free at locations where the shard owes units, up to what it owes. */
+  private payDebts(): void {
+    for (const [location, owed] of this.debts()) {
+      if (owed <= 0) continue;
+      const paid = this.debitFree(owed, location)?.units.reduce((sum, part) => sum + part.qty, 0) ?? 0;
+      if (paid > 0) this.setDebt(location, owed - paid);
+    }
+  }
+
+  private debts(): Map<string, number> {
+    if (!this.debtCache) this.debtCache = new Map(this.db.select().from(debts).all().filter((row) => row.qty > 0).map((row) => [row.location, row.qty]));
+    return this.debtCache;
+  }
+
+  private setDebt(location: string, qty: number): void {
+    const owed = Math.max(0, qty);
+    if (owed === (this.debts().get(location) ?? 0)) return;
+    this.db.insert(debts).values({ location, qty: owed }).onConflictDoUpdate({ target: debts.location, set: { qty: owed } }).run();
+    if (owed > 0) this.debtCache!.set(location, owed);
+    else this.debtCache!.delete(location);
+  }
+
   private giveBackAll(): void {
     this.debitFree(Number.POSITIVE_INFINITY, null);
   }
@@ -325,12 +365,24 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
   }
 
   private free(): Units {
-    return this.db
-      .select()
-      .from(freeUnits)
-      .orderBy(asc(freeUnits.location))
-      .all()
-      .filter((row) => row.qty > 0);
+    if (!this.freeCache) this.freeCache = new Map(this.db.select().from(freeUnits).orderBy(asc(freeUnits.location)).all().map((row) => [row.location, row.qty]));
+    return [...this.freeCache].filter(([, qty]) => qty > 0).map(([location, qty]) => ({ location, qty }));
+  }
+
+  /** Units held per location by active reservations and by commits the SKU object has not applied yet. */
+  private held(): Map<string, number> {
+    if (!this.heldCache) {
+      this.heldCache = new Map();
+      const rows = this.db.select().from(shardReservations).where(eq(shardReservations.reported, false)).all();
+      for (const row of rows) if (row.status === "active" || row.status === "committed") this.moveHeld(row.allocations, 1);
+    }
+    return this.heldCache;
+  }
+
+  private moveHeld(units: Units, sign: 1 | -1): void {
+    const held = this.heldCache;
+    if (!held) return;
+    for (const { location, qty } of units) held.set(location, (held.get(location) ?? 0) + sign * qty);
   }
 
   private freeIn(locations: string[]): number {
@@ -339,9 +391,11 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
   }
 
   private addFree(units: Units): void {
+    this.free();
     for (const { location, qty } of units) {
-      const current = this.db.select().from(freeUnits).where(eq(freeUnits.location, location)).get()?.qty ?? 0;
-      this.db.insert(freeUnits).values({ location, qty: current + qty }).onConflictDoUpdate({ target: freeUnits.location, set: { qty: current + qty } }).run();
+      const next = (this.freeCache!.get(location) ?? 0) + qty;
+      this.db.insert(freeUnits).values({ location, qty: next }).onConflictDoUpdate({ target: freeUnits.location, set: { qty: next } }).run();
+      this.freeCache!.set(location, next);
     }
   }
 
@@ -350,11 +404,16 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
   }
 
   private state(): { generation: number; cooled: boolean } {
-    return this.db.select().from(shardState).where(eq(shardState.id, 1)).get() ?? { generation: 0, cooled: false };
+    if (!this.stateCache) {
+      const row = this.db.select().from(shardState).where(eq(shardState.id, 1)).get();
+      this.stateCache = row ? { generation: row.generation, cooled: row.cooled } : { generation: 0, cooled: false };
+    }
+    return this.stateCache;
   }
 
   private putState(state: { generation: number; cooled: boolean }): void {
     this.db.insert(shardState).values({ id: 1, ...state }).onConflictDoUpdate({ target: shardState.id, set: state }).run();
+    this.stateCache = { ...state };
   }
 
   private cooled(): boolean {

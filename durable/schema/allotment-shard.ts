@@ -49,3 +49,13 @@ export const transfersOut = sqliteTable("transfers_out", {
   status: text("status", { enum: ["pending", "done"] }).notNull(),
   at: integer("at").notNull(),
 });
+
+/**
+ * Units the shard owes the SKU object at a location: a snapshot or a store
+ * sale took units there that the shard's reservations held. Units that come
+ * free there go back until the debt is paid, rather than being sold again.
+ */
+export const debts = sqliteTable("debts", {
+  location: text("location").primaryKey(),
+  qty: integer("qty").notNull(),
+});
