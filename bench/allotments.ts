@@ -1,5 +1,5 @@
 import { edgeCall } from "../scripts/edge-client.ts";
-import { createBenchTenant, hostLabel, machineLine, reservationLoad, startBenchEdge, type LoadFigures } from "./harness.ts";
+import { createBenchTenant, hostLabel, machineLine, median, reservationLoad, startBenchEdge, type LoadFigures } from "./harness.ts";
 
 /**
  * A flash sale on one SKU: the same autocannon load (1-unit pool
@@ -17,6 +17,7 @@ import { createBenchTenant, hostLabel, machineLine, reservationLoad, startBenchE
  */
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const port = Number(process.env.BENCH_PORT ?? 8796);
 const shardCounts = [1, 2, 4, 8];
 
@@ -24,20 +25,31 @@ const bench = await startBenchEdge(port);
 try {
   const url = bench.edge.url;
   const tenant = await createBenchTenant(url, `bench-${Date.now().toString(36)}`);
-  process.stdout.write(`Flash-sale reservations: ${connections} connections, ${seconds} s per K, edge by ${hostLabel}\nMachine: ${machineLine()}\n\n`);
+  process.stdout.write(`Flash-sale reservations: ${connections} connections, ${seconds} s per K × ${rounds} rounds, edge by ${hostLabel}\nMachine: ${machineLine()}\n\n`);
 
-  const results = new Map<number, LoadFigures>();
   for (const shards of shardCounts) {
     const sku = `FLASH-K${shards}`;
     await edgeCall(url, "PUT", `/v1/inventory/${sku}/locations/wh-1`, { key: tenant.admin, body: { onHand: 100_000_000 } });
     if (shards > 1) await edgeCall(url, "PUT", `/v1/inventory/${sku}/hot`, { key: tenant.admin, body: { channel: "web", shards } });
     await reservationLoad(url, tenant.channelKey, sku, { duration: 2 }, connections);
-    const result = await reservationLoad(url, tenant.channelKey, sku, { duration: seconds }, connections);
-    results.set(shards, result);
-    const ratio = result.requestsPerSecond / results.get(1)!.requestsPerSecond;
+  }
+  // Rounds alternate between the K values, so that the machine's noise (other work on its cores) falls on all of them.
+  const results = new Map<number, LoadFigures[]>(shardCounts.map((shards) => [shards, []]));
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const shards of shardCounts) {
+      const result = await reservationLoad(url, tenant.channelKey, `FLASH-K${shards}`, { duration: seconds }, connections);
+      results.get(shards)!.push(result);
+      process.stdout.write(`round ${round} K=${shards}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms, 2xx ${result.status2xx}, non-2xx ${result.non2xx}, errors ${result.errors}\n`);
+    }
+  }
+  process.stdout.write("\n");
+  const baseline = median(results.get(1)!.map((f) => f.requestsPerSecond));
+  for (const shards of shardCounts) {
+    const figures = results.get(shards)!;
+    const rate = median(figures.map((f) => f.requestsPerSecond));
     process.stdout.write(
-      `K=${shards}${shards === 1 ? " (not hot)" : ""}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, ` +
-        `2xx ${result.status2xx}, non-2xx ${result.non2xx}, errors ${result.errors}; ratio to K=1 ${ratio.toFixed(2)} (0.8·K = ${(0.8 * shards).toFixed(1)})\n`,
+      `median K=${shards}${shards === 1 ? " (not hot)" : ""}: ${rate.toFixed(0)} req/s, p50 ${median(figures.map((f) => f.p50))} ms, p99 ${median(figures.map((f) => f.p99))} ms; ` +
+        `ratio to K=1 ${(rate / baseline).toFixed(2)} (0.8·K = ${(0.8 * shards).toFixed(1)})\n`,
     );
   }
 

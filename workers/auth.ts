@@ -28,6 +28,15 @@ export interface AccessRule extends AuthorizeNeeds {
  * const { principal, channel } = await authorize(c, { roles: ["admin", "channel"], channel: body.channel });
  */
 export async function authorize(c: Context<AppEnv>, rule: AccessRule): Promise<Access> {
+  const principal = authorizeKey(c, rule);
+  const registry = tenantRegistry(c.env, principal.tenantId);
+  const needed = rule.location !== undefined || rule.channel !== undefined;
+  const { location, channel, hotShards } = needed ? await registry.lookUp({ location: rule.location, channel: rule.channel, hotSku: rule.hotSku }) : { location: null, channel: null, hotShards: null };
+  return { principal, registry, location, channel, hotShards };
+}
+
+/** The key's part of `authorize`: its role and its binding, without asking the registry about the channel or location. */
+export function authorizeKey(c: Context<AppEnv>, rule: AccessRule): Principal {
   const principal = c.get("principal");
   if (!principal) throw new AppError("unauthorized", "This route takes a tenant's API key");
   if (!rule.roles.includes(principal.role)) throw new AppError("forbidden", `A ${principal.role} key may not do this`);
@@ -37,10 +46,7 @@ export async function authorize(c: Context<AppEnv>, rule: AccessRule): Promise<A
   if (principal.role === "store" && principal.location !== (rule.location ?? principal.location)) {
     throw new AppError("forbidden", `This key is bound to location ${principal.location}`);
   }
-  const registry = tenantRegistry(c.env, principal.tenantId);
-  const needed = rule.location !== undefined || rule.channel !== undefined;
-  const { location, channel, hotShards } = needed ? await registry.lookUp({ location: rule.location, channel: rule.channel, hotSku: rule.hotSku }) : { location: null, channel: null, hotShards: null };
-  return { principal, registry, location, channel, hotShards };
+  return principal;
 }
 
 /** Requires the platform operator's key (the PLATFORM_ADMIN_KEY secret), which `authenticate` already compared. */

@@ -4,6 +4,7 @@ import { CoolQuery, HotSku, MarkHotRequest } from "../../shared/schemas/allotmen
 import { IdempotencyKeyHeader, Sku } from "../../shared/schemas/common.ts";
 import { authorize } from "../auth.ts";
 import { skuObject } from "../../durable/objects.ts";
+import { forgetHotRoute } from "../hot-routes.ts";
 import { unwrap } from "../idempotency.ts";
 import { body, createRouter, json, routesOf } from "../openapi.ts";
 
@@ -51,6 +52,7 @@ export const allotmentRoutes = createRouter()
     const access = await authorize(c, { roles: admins, channel });
     // Routing stops first: a shard reached meanwhile answers not_hot and the SKU object serves the request.
     await access.registry.routeHot(sku, channel, null);
+    forgetHotRoute(access.principal.tenantId, sku, channel);
     const { hot } = unwrap(await skuObject(c.env, access.principal.tenantId, sku).cool(channel));
     return c.json(hot, 200);
   })

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { AppError, fail } from "../../shared/errors.ts";
 import { IdempotencyKeyHeader, Sku } from "../../shared/schemas/common.ts";
 import { CreateReservationRequest, Reservation } from "../../shared/schemas/inventory.ts";
-import { authorize } from "../auth.ts";
+import { authorize, authorizeKey } from "../auth.ts";
+import { forgetHotRoute, hotRoute, rememberHotRoute } from "../hot-routes.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
 import { allotmentShard, skuObject } from "../../durable/objects.ts";
 import type { IdempotencyInput } from "../../durable/idempotency.ts";
@@ -47,19 +48,26 @@ export const reservationRoutes = createRouter()
   .openapi(create, async (c) => {
     const { sku } = c.req.valid("param");
     const input = c.req.valid("json");
-    const access = await authorize(c, { roles: reservers, channel: input.channel, location: input.location, hotSku: input.location === undefined ? sku : undefined });
-    if (!access.channel) throw new AppError("unknown_channel", `No channel ${input.channel}`);
-    if (input.location !== undefined && !access.location) throw new AppError("unknown_location", `No location ${input.location}`);
+    const rule = { roles: reservers, channel: input.channel, location: input.location, hotSku: input.location === undefined ? sku : undefined };
+    // A flash sale's pool reservation skips the registry while the isolate knows the route (./hot-routes.ts).
+    const known = input.location === undefined ? hotRoute(authorizeKey(c, rule).tenantId, sku, input.channel, Date.now()) : null;
+    const access = known ? null : await authorize(c, rule);
+    const tenantId = access?.principal.tenantId ?? c.get("principal")!.tenantId;
+    const rules = known?.rules ?? access?.channel;
+    if (!rules) throw new AppError("unknown_channel", `No channel ${input.channel}`);
+    if (input.location !== undefined && !access?.location) throw new AppError("unknown_location", `No location ${input.location}`);
     const idempotency = await idempotencyOf(c, input, { required: true });
-    const { tenantId } = access.principal;
-    if (input.location === undefined && access.hotShards !== null) {
+    const shards = known?.shards ?? access?.hotShards ?? null;
+    if (input.location === undefined && shards !== null) {
+      if (!known) rememberHotRoute(tenantId, sku, rules, shards, Date.now());
       const { location: _none, ...request } = input;
-      const shard = allotmentShard(c.env, tenantId, sku, input.channel, await shardFor(idempotency!, access.hotShards));
-      const result = await shard.reserve({ ...request, rules: access.channel }, idempotency);
-      // not_hot: the sale cooled after the registry was read; the SKU object serves the request.
+      const shard = allotmentShard(c.env, tenantId, sku, input.channel, await shardFor(idempotency!, shards));
+      const result = await shard.reserve({ ...request, rules }, idempotency);
       if ("outcome" in result) return c.json(settle(c, result).reservation, 201);
+      // not_hot: the sale cooled after the route was read; the SKU object serves the request.
+      forgetHotRoute(tenantId, sku, input.channel);
     }
-    const result = await skuObject(c.env, tenantId, sku).reserve({ ...input, rules: access.channel }, idempotency);
+    const result = await skuObject(c.env, tenantId, sku).reserve({ ...input, rules }, idempotency);
     return c.json(settle(c, result).reservation, 201);
   })
   .openapi(read, async (c) => {
