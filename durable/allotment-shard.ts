@@ -30,8 +30,13 @@ export type ShardReservationResult = Result<{ reservation: Reservation }>;
 const movedNoticeDelayMs = 200;
 /** How soon a transfer or a commit report that could not be delivered is sent again. */
 const retryDelayMs = 1_000;
-/** Rounds of borrowing before a reservation is refused: units borrowed may be taken by others meanwhile. */
-const borrowRounds = 3;
+/**
+ * Rounds of borrowing before a reservation is refused although the SKU
+ * object still granted units: each round's units may be taken by this
+ * shard's other reservations meanwhile (each of them a sale, so rounds are
+ * bounded by the stock); the cap only guards against a fault looping.
+ */
+const borrowRounds = 100;
 
 /**
  * One allotment shard of a flash sale (docs/decisions/0029): a SKU hot for
