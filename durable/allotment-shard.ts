@@ -60,6 +60,9 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
   private heldCache: Map<string, number> | undefined;
   private stateCache: { generation: number; cooled: boolean } | undefined;
   private debtCache: Map<string, number> | undefined;
+  /** The commit report queued behind the one on its way, if any, and the end of that chain. */
+  private nextReport: Promise<void> | null = null;
+  private reportChain: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.shard });
@@ -102,7 +105,7 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
   async commit(id: string, onlyChannel: string | null, idempotency?: IdempotencyInput): Promise<Idempotent<ShardReservationResult>> {
     await this.alarmBeforePendingWork();
     const answer = await this.close(id, onlyChannel, "committed", idempotency);
-    if (answer.outcome.ok) await this.reportCommits().catch(() => this.wakeBy(this.now() + retryDelayMs));
+    if (answer.outcome.ok && !answer.replayed) await this.reportCommitsSoon().catch(() => this.wakeBy(this.now() + retryDelayMs));
     return answer;
   }
 
@@ -275,6 +278,23 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
     }
     this.moved = true;
     return { ...row, status, closedAt: now };
+  }
+
+  /**
+   * One report at a time: commits made while one is on its way share the
+   * next, which reads every unreported commit when it starts (so it carries
+   * every commit written before it). The SKU object then gets at most one
+   * report per round trip from each shard, however many commits there are.
+   */
+  private reportCommitsSoon(): Promise<void> {
+    if (this.nextReport) return this.nextReport;
+    const report = this.reportChain.then(() => {
+      this.nextReport = null;
+      return this.reportCommits();
+    });
+    this.nextReport = report;
+    this.reportChain = report.catch(() => undefined);
+    return report;
   }
 
   /** Sends the SKU object every commit it has not applied yet, then marks them applied. */

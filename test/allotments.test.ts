@@ -111,6 +111,20 @@ describe("flash sale allotments", () => {
     expect(commits).toEqual([expect.objectContaining({ location: "wh-1", delta: -3, reservedDelta: -3, reservationId: first.body.id })]);
   });
 
+  it("applies 40 concurrent commits of shard reservations to onHand once each", async () => {
+    const { tenant, sku } = await hotSku(50, 4);
+    const created = await Promise.all(Array.from({ length: 40 }, (_, i) => reserve(tenant, sku, { qty: 1, reference: `order-${i}` })));
+    expect(created.every((answer) => answer.status === 201)).toBe(true);
+    const commits = await Promise.all(
+      created.map((answer) => call("POST", `/v1/inventory/${sku}/reservations/${answer.body.id}/commit`, { key: tenant.adminKey, idempotencyKey: unique("idem") })),
+    );
+    expect(commits.map((answer) => answer.status)).toEqual(Array(40).fill(200));
+    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 10, safetyStock: 0, reserved: 0, available: 10 });
+    const entries = (await httpLedger(tenant, sku)).filter((entry) => entry.type === "commit");
+    expect(entries).toHaveLength(40);
+    expect(new Set(entries.map((entry) => entry.reservationId))).toEqual(new Set(created.map((answer) => answer.body.id)));
+  });
+
   it("a repeated Idempotency-Key returns the same reservation and takes the units once", async () => {
     const { tenant, sku } = await hotSku(10, 4);
     const key = unique("idem");
