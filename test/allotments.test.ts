@@ -193,6 +193,17 @@ describe("flash sale allotments", () => {
     expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 4, safetyStock: 0, reserved: 2, available: 2 });
   });
 
+  it("a store sale of units the shards hold is applied, and their free units come back to cover it", async () => {
+    const { tenant, sku } = await hotSku(10, 2);
+    expect((await reserve(tenant, sku, { qty: 2 })).status).toBe(201);
+    const sale = { key: unique("pos"), type: "pos_sale" as const, location: "wh-1", qty: 9, reference: "pos:T1:1", reason: "POS sale", occurredAt: Date.now() };
+    const applied = await skuObject(env, tenant.id, sku).applyStoreMovements([sale]);
+    expect(applied).toMatchObject({ ok: true, outcomes: [{ applied: true, short: { onHand: 1, reserved: 2, shortBy: 1 } }] });
+    expect(shardTotals(await hotView(tenant, sku))).toEqual({ allotted: 2, free: 0, reserved: 2 });
+    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 1, safetyStock: 0, reserved: 2, available: 0 });
+    expectProblem(await reserve(tenant, sku, { qty: 1 }), 409, "insufficient_stock");
+  });
+
   it("refuses another number of shards while hot, and a key of another role", async () => {
     const { tenant, sku } = await hotSku(10, 2);
     expectProblem(await call("PUT", `/v1/inventory/${sku}/hot`, { key: tenant.adminKey, body: { channel: "web", shards: 3 } }), 409, "conflict");
