@@ -87,6 +87,7 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
         const short = input.qty - this.freeIn(input.rules.locations);
         const grant = await skuObject(this.env, this.identity.tenantId, this.identity.sku).grantToShard(this.identity.channel, this.identity.shard, short, input.rules);
         if (!grant.ok) return grant;
+        this.joinSale(grant.generation);
         if (grant.qty === 0) break;
       }
       return (await this.submit(() => this.tryReserve(input, idempotency, true)))!;
@@ -230,7 +231,8 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
       const stored = this.storedAnswer<ShardReservationResult>(idempotency);
       if (stored) return stored;
     }
-    if (this.cooled()) return { ok: false, code: "not_hot" };
+    // A shard cooled by an earlier sale may serve a new one: it learns so when it borrows.
+    if (this.cooled()) return final ? { ok: false, code: "not_hot" } : null;
     const free = this.freeIn(input.rules.locations);
     if (free < input.qty && !final) return null;
     return this.idempotent(idempotency, now, (): ShardReservationResult => {
@@ -344,6 +346,12 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
     this.db.insert(transfersOut).values({ id: transferId, allocations: units, status: "pending", at: this.now() }).run();
     this.moved = true;
     return { transferId, units };
+  }
+
+  /** The SKU object says the channel is hot in sale `generation`: a shard cooled by an earlier sale serves it. */
+  private joinSale(generation: number): void {
+    const state = this.state();
+    if (generation > state.generation) this.transaction(() => this.putState({ generation, cooled: false }));
   }
 
   /** Gives back units free at locations where the shard owes units, up to what it owes. */

@@ -45,7 +45,7 @@ export type InventoryResult = Result<{ inventory: InventoryView }>;
 export type ReservationResult = Result<{ reservation: Reservation }>;
 export type HotSkuResult = Result<{ hot: HotSku }>;
 /** A grant to a shard that borrows: how many units were credited to it (0: none left anywhere), or the channel is not hot. */
-export type ShardGrant = { ok: true; qty: number } | { ok: false; code: "not_hot" };
+export type ShardGrant = { ok: true; qty: number; generation: number } | { ok: false; code: "not_hot" };
 
 /** How soon a transfer to a shard that could not be delivered is sent again. */
 const transferRetryMs = 1_000;
@@ -291,12 +291,12 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
         may = channelAvailable(rules, this.state.allStock());
       }
       const qty = Math.min(may, Math.max(want, Math.ceil(may / hot.shards)));
-      if (qty <= 0) return { ok: true, qty: 0 };
+      if (qty <= 0) return { ok: true, qty: 0, generation: hot.since };
       await this.alarmBeforeTransfers();
       const transfer = this.allotmentTransaction((mutation) => this.allotments.debitToShard(channel, shard, allocateFromPool(rules, this.state.allStock(), qty), mutation));
       await this.pushTransfer(transfer);
       await this.wakeBy(this.alarmWanted());
-      return { ok: true, qty };
+      return { ok: true, qty, generation: hot.since };
     });
   }
 

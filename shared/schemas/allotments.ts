@@ -69,7 +69,8 @@ const shardIdPattern = /^hot_[0-9a-z]{20}_(\d{1,2})_([A-Za-z0-9][A-Za-z0-9._-]{0
  */
 export function shardOfReservation(id: string): { shard: number; channel: string } | null {
   const match = shardIdPattern.exec(id);
-  return match ? { shard: Number(match[1]), channel: match[2]! } : null;
+  if (!match || Number(match[1]) >= maxShards) return null;
+  return { shard: Number(match[1]), channel: match[2]! };
 }
 
 /** A new reservation id of shard `shard` of `channel`'s flash sale. */
