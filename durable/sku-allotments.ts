@@ -2,7 +2,7 @@ import { and, eq, gt, sql } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { newId } from "../shared/ids.ts";
 import { locationAvailable, type StockFigures } from "../shared/inventory-math.ts";
-import type { ShardHolding, Units } from "../shared/schemas/allotments.ts";
+import type { HotSku, ShardHolding, Units } from "../shared/schemas/allotments.ts";
 import type { InventoryView } from "../shared/schemas/inventory.ts";
 import * as schema from "./schema/sku-inventory.ts";
 import type { Mutation, SkuState } from "./sku-state.ts";
@@ -98,6 +98,39 @@ export class SkuAllotments {
       this.moveReserved(location, -qty, -qty);
       this.state.appendLedger(mutation, { type: "commit", location, onHandDelta: -qty, reservedDelta: -qty, reference: commit.reference, reservationId: commit.reservationId });
     }
+  }
+
+  /**
+   * The SKU's flash sales: each hot channel, and any channel whose shards
+   * still hold units after cooling, with every shard's allotted, free and
+   * reserved units (asked of the shards through `holdingOf`).
+   */
+  async view(sku: string, holdingOf: (channel: string, shard: number) => Promise<ShardHolding>): Promise<HotSku> {
+    const channels = new Map<string, { shards: number; since: number | null }>(this.hotChannels().map((row) => [row.channel, { shards: row.shards, since: row.since }]));
+    for (const row of this.allotted()) {
+      const known = channels.get(row.channel);
+      if (!known) channels.set(row.channel, { shards: row.shard + 1, since: null });
+      else if (known.since === null) known.shards = Math.max(known.shards, row.shard + 1);
+    }
+    const views: HotSku["channels"] = [];
+    for (const [channel, { shards, since }] of [...channels].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const holdings = await Promise.all(Array.from({ length: shards }, (_, shard) => holdingOf(channel, shard)));
+      const allotted = this.allotted(channel);
+      const units = (parts: Units) => parts.reduce((sum, part) => sum + part.qty, 0);
+      views.push({
+        channel,
+        shards,
+        since: since === null ? null : new Date(since).toISOString(),
+        allotments: holdings.map((holding) => ({
+          shard: holding.shard,
+          allotted: units(allotted.filter((row) => row.shard === holding.shard)),
+          free: units(holding.free),
+          reserved: units(holding.held),
+          freeAt: holding.free,
+        })),
+      });
+    }
+    return { sku, channels: views };
   }
 
   transfer(id: string): TransferRow | undefined {

@@ -3,7 +3,7 @@ import { newId } from "../shared/ids.ts";
 import { allocateFromPool, channelAvailable, locationAvailable, type StockFigures } from "../shared/inventory-math.ts";
 import type { AdjustmentRequest, CreateReservationRequest, InventoryView, LedgerPage, Reservation, SetStockRequest } from "../shared/schemas/inventory.ts";
 import type { ChannelRules } from "../shared/schemas/tenancy.ts";
-import type { HotSku, ShardHolding, Units } from "../shared/schemas/allotments.ts";
+import type { HotSku, Units } from "../shared/schemas/allotments.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { Idempotent, IdempotencyInput } from "./idempotency.ts";
 import migrations from "./migrations/sku-inventory/migrations.js";
@@ -448,32 +448,8 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     return figuresWithShards(this.state.allStock(), this.allotments.allotted(), holdings.flat());
   }
 
-  private async hotView(): Promise<HotSku> {
-    const hot = this.allotments.hotChannels();
-    const channels = new Map<string, { shards: number; since: number | null }>(hot.map((row) => [row.channel, { shards: row.shards, since: row.since }]));
-    for (const row of this.allotments.allotted()) {
-      const known = channels.get(row.channel);
-      if (!known) channels.set(row.channel, { shards: row.shard + 1, since: null });
-      else if (known.since === null) known.shards = Math.max(known.shards, row.shard + 1);
-    }
-    const views = [];
-    for (const [channel, { shards, since }] of [...channels].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const holdings: ShardHolding[] = await Promise.all(Array.from({ length: shards }, (_, shard) => allotmentShard(this.env, this.identity.tenantId, this.identity.sku, channel, shard).holding()));
-      const allotted = this.allotments.allotted(channel);
-      views.push({
-        channel,
-        shards,
-        since: new Date(since ?? 0).toISOString(),
-        allotments: holdings.map((holding) => ({
-          shard: holding.shard,
-          allotted: allotted.filter((row) => row.shard === holding.shard).reduce((sum, row) => sum + row.qty, 0),
-          free: holding.free.reduce((sum, part) => sum + part.qty, 0),
-          reserved: holding.held.reduce((sum, part) => sum + part.qty, 0),
-          freeAt: holding.free,
-        })),
-      });
-    }
-    return { sku: this.identity.sku, channels: views };
+  private hotView(): Promise<HotSku> {
+    return this.allotments.view(this.identity.sku, (channel, shard) => allotmentShard(this.env, this.identity.tenantId, this.identity.sku, channel, shard).holding());
   }
 
   private async close(

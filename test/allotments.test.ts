@@ -167,6 +167,7 @@ describe("flash sale allotments", () => {
     const cooled = await call("DELETE", `/v1/inventory/${sku}/hot?channel=web`, { key: tenant.adminKey });
     expect(cooled.status).toBe(200);
     expect(shardTotals(cooled.body as HotView)).toEqual({ allotted: 3, free: 0, reserved: 3 });
+    expect(cooled.body.channels).toEqual([expect.objectContaining({ channel: "web", since: null })]);
     const stock = await runSkuSql(tenant, sku);
     expect(stock).toEqual({ reserved: 3 });
 

@@ -1621,9 +1621,10 @@ export interface components {
             shards: number;
             /**
              * Format: date-time
+             * @description When the sale began; null: it has cooled and these shards still hold units of open reservations.
              * @example 2026-11-23T19:30:00.000Z
              */
-            since: string;
+            since: string | null;
             allotments: components["schemas"]["AllotmentShard"][];
         };
         AllotmentShard: {

@@ -33,7 +33,7 @@ export const HotChannel = z
   .object({
     channel: ChannelId,
     shards: z.number().int(),
-    since: Timestamp,
+    since: Timestamp.nullable().openapi({ description: "When the sale began; null: it has cooled and these shards still hold units of open reservations." }),
     allotments: z.array(AllotmentShardView),
   })
   .openapi("HotChannel");
