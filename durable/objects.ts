@@ -32,6 +32,12 @@ export interface ImportIdentity extends TenantIdentity {
   importId: string;
 }
 
+/** One allotment shard of a SKU that is hot for a channel (a flash sale): named `<tenant>/<sku>/<channel>/<shard>`. */
+export interface ShardIdentity extends SkuIdentity {
+  channel: string;
+  shard: number;
+}
+
 /** A remote application (e.g. an Amazon SP-API app) above every tenant that calls the remote as it. */
 export interface ApplicationIdentity {
   remote: string;
@@ -83,6 +89,14 @@ export const parseName = {
     const [tenantId, connectionId] = split(name);
     return { tenantId, connectionId };
   },
+  shard(name: string): ShardIdentity {
+    const parts = name.split("/");
+    const shard = Number(parts[3]);
+    if (parts.length !== 4 || parts.some((part) => part.length === 0) || !Number.isInteger(shard) || shard < 0) {
+      throw new Error(`"${name}" is not a <tenant>/<sku>/<channel>/<shard> object name`);
+    }
+    return { tenantId: parts[0]!, sku: parts[1]!, channel: parts[2]!, shard };
+  },
   application(name: string): ApplicationIdentity {
     const at = name.indexOf(":");
     if (at <= 0 || at === name.length - 1) throw new Error(`"${name}" is not a <remote>:<application> object name`);
@@ -97,6 +111,11 @@ export const parseName = {
 /** The Durable Object that owns one tenant's SKU. */
 export function skuObject(env: Env, tenantId: string, sku: string) {
   return env.SKU_INVENTORY.getByName(joined(tenantId, sku));
+}
+
+/** Shard `shard` (0-based) of a SKU's flash sale on `channel`: it reserves from units the SKU object allotted to it. */
+export function allotmentShard(env: Env, tenantId: string, sku: string, channel: string, shard: number) {
+  return env.ALLOTMENT_SHARD.getByName([tenantId, sku, channel, shard].join("/"));
 }
 
 /** The object that serializes one store's POS transactions into inventory. */

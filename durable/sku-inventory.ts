@@ -3,13 +3,15 @@ import { newId } from "../shared/ids.ts";
 import { allocateFromPool, channelAvailable, locationAvailable, type StockFigures } from "../shared/inventory-math.ts";
 import type { AdjustmentRequest, CreateReservationRequest, InventoryView, LedgerPage, Reservation, SetStockRequest } from "../shared/schemas/inventory.ts";
 import type { ChannelRules } from "../shared/schemas/tenancy.ts";
+import type { HotSku, Units } from "../shared/schemas/allotments.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { Idempotent, IdempotencyInput } from "./idempotency.ts";
 import migrations from "./migrations/sku-inventory/migrations.js";
-import { availabilityIndex, parseName, type SkuIdentity } from "./objects.ts";
+import { allotmentShard, availabilityIndex, parseName, type SkuIdentity } from "./objects.ts";
 import { seqPage } from "./paging.ts";
 import * as schema from "./schema/sku-inventory.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
+import { figuresWithShards, SkuAllotments, splitOver, viewOf, type ShardCommit, type TransferRow } from "./sku-allotments.ts";
 import { SkuState, toLedgerEntry, toReservation, type Mutation, type ReservationRow, type SkuMeta } from "./sku-state.ts";
 import { leavesReservationsShort, shortReservations, type StoreMovement, type StoreMovementOutcome, type StoreMovementsResult, type UncoveredReservations } from "./store-movements.ts";
 
@@ -41,6 +43,12 @@ export interface StockCountOutcome {
 
 export type InventoryResult = Result<{ inventory: InventoryView }>;
 export type ReservationResult = Result<{ reservation: Reservation }>;
+export type HotSkuResult = Result<{ hot: HotSku }>;
+/** A grant to a shard that borrows: how many units were credited to it (0: none left anywhere), or the channel is not hot. */
+export type ShardGrant = { ok: true; qty: number; generation: number } | { ok: false; code: "not_hot" };
+
+/** How soon a transfer to a shard that could not be delivered is sent again. */
+const transferRetryMs = 1_000;
 
 /**
  * The single writer of one tenant's SKU (named `<tenant>/<sku>`): every
@@ -52,6 +60,9 @@ export type ReservationResult = Result<{ reservation: Reservation }>;
  */
 export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   private readonly state: SkuState;
+  private readonly allotments: SkuAllotments;
+  /** Whether a transfer to a shard waits to be credited there (undefined: not read yet). */
+  private transfersPending: boolean | undefined;
   private readonly commits: GroupCommit<Idempotent<Result<object>>>;
   /**
    * Never later than the earliest active reservation's expiry (null: none
@@ -68,6 +79,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.sku });
     this.state = new SkuState(this.db);
+    this.allotments = new SkuAllotments(this.db, this.state);
     this.commits = new GroupCommit(
       (run) => this.transaction(run),
       () => this.afterGroupCommit(),
@@ -75,17 +87,17 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   }
 
   async setStock(input: SetStockInput, idempotency?: IdempotencyInput): Promise<Idempotent<InventoryResult>> {
-    return this.mutate(idempotency, (mutation): InventoryResult => {
+    return this.withShards(this.mutate(idempotency, (mutation): InventoryResult => {
       const current = this.state.stockAt(input.location);
       const safetyStock = input.safetyStock ?? current.safetyStock;
       const draft = { type: "snapshot" as const, onHandDelta: input.onHand - current.onHand, safetyStockDelta: safetyStock - current.safetyStock, reference: input.reference ?? null };
       this.state.putStock({ ...current, onHand: input.onHand, safetyStock }, draft, mutation);
       return { ok: true, inventory: this.state.view(this.identity.sku) };
-    });
+    }));
   }
 
   async adjust(input: AdjustmentRequest, idempotency?: IdempotencyInput): Promise<Idempotent<InventoryResult>> {
-    return this.mutate(idempotency, (mutation): InventoryResult => {
+    return this.withShards(this.mutate(idempotency, (mutation): InventoryResult => {
       const current = this.state.stockAt(input.location);
       if (current.onHand + input.delta < 0) {
         return fail("negative_on_hand", `Adjusting by ${input.delta} would leave ${current.onHand + input.delta} on hand at ${input.location}`, { onHand: current.onHand });
@@ -93,7 +105,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
       const draft = { type: "adjustment" as const, onHandDelta: input.delta, reason: input.reason, reference: input.reference };
       this.state.putStock({ ...current, onHand: current.onHand + input.delta }, draft, mutation);
       return { ok: true, inventory: this.state.view(this.identity.sku) };
-    });
+    }));
   }
 
   /** Records units written off: a `write_off` ledger entry with delta 0, reason "<reason>: <qty> units". */
@@ -102,6 +114,21 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
       this.state.appendLedger(mutation, { type: "write_off", location: input.location, reason: `${input.reason}: ${input.qty} units`, reference: input.reference });
       return { ok: true, inventory: this.state.view(this.identity.sku) };
     });
+  }
+
+  /**
+   * `reserve`, except that a pool reservation of a channel the SKU is hot for
+   * is not served here: the answer names the shards (the reservation route
+   * sends it to one of them), and nothing is recorded under its
+   * Idempotency-Key. So the route need not ask the tenant's registry whether
+   * a SKU is hot before each reservation.
+   */
+  async reserveUnlessHot(input: ReserveInput, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult> | { hot: { shards: number } }> {
+    if (input.location === undefined) {
+      const hot = this.allotments.hot(input.channel);
+      if (hot) return { hot: { shards: hot.shards } };
+    }
+    return this.reserve(input, idempotency);
   }
 
   async reserve(input: ReserveInput, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult>> {
@@ -163,7 +190,9 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
       ok: true,
       outcomes: movements.map((movement) => this.applyStoreMovement(mutation, movement)),
     }));
-    return outcome;
+    // A sale of units a flash sale's shards hold free takes them back from the shards; what stays short is reported.
+    if (!outcome.ok || !(await this.reclaimShortfalls())) return outcome;
+    return { ok: true, outcomes: outcome.outcomes.map((entry, i) => (entry.short ? { ...entry, short: this.uncoveredAt(this.state.stockAt(movements[i]!.location)) } : entry)) };
   }
 
   /**
@@ -182,6 +211,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
       ok: true,
       outcomes: counts.map((count) => this.applyCount(mutation, count)),
     }));
+    await this.reclaimShortfalls();
     return outcome;
   }
 
@@ -197,7 +227,116 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     const inventory = this.state.view(this.identity.sku);
     // A SKU exists once something moved it; a refused first write leaves it unknown.
     if (inventory.version === 0) return fail("not_found", `No inventory recorded for SKU ${this.identity.sku}`);
-    return { ok: true, inventory };
+    if (!this.allotments.anyAllotted()) return { ok: true, inventory };
+    return { ok: true, inventory: await this.shardAwareView() };
+  }
+
+  /**
+   * Marks the SKU hot for `channel` (a flash sale, docs/decisions/0029): the
+   * units the channel may have now are split over `shards` allotment shards,
+   * which serve its pool reservations. Marking it again with the same number
+   * of shards changes nothing.
+   */
+  async markHot(channel: string, shards: number, rules: ChannelRules): Promise<HotSkuResult> {
+    return this.serialized(async () => {
+      await this.alarmBeforeTransfers();
+      const outcome = this.allotmentTransaction((mutation): Result<object> => {
+        const current = this.allotments.hot(channel);
+        if (current) return current.shards === shards ? { ok: true } : fail("conflict", `SKU ${this.identity.sku} is hot for ${channel} with ${current.shards} shards; cool it first`, { shards: current.shards });
+        if (this.allotments.allotted(channel).some((row) => row.shard >= shards)) {
+          return fail("conflict", `Shards of an earlier sale of ${channel} still hold units; wait until they have given them back`);
+        }
+        this.allotments.markHot({ channel, shards, since: mutation.now });
+        const stocks = this.state.allStock();
+        const units = allocateFromPool(rules, stocks, channelAvailable(rules, stocks));
+        splitOver(units, shards).forEach((part, shard) => {
+          if (part.length > 0) this.allotments.debitToShard(channel, shard, part, mutation);
+        });
+        return { ok: true };
+      });
+      if (!outcome.ok) return outcome;
+      await this.pushTransfers();
+      return { ok: true, hot: await this.hotView() };
+    });
+  }
+
+  /**
+   * Cools `channel`'s sale: every shard gives its free units back now; units
+   * its open reservations hold come back as they are released or expire.
+   */
+  async cool(channel: string): Promise<HotSkuResult> {
+    return this.serialized(async () => {
+      const hot = this.allotments.hot(channel);
+      const holding = new Set(this.allotments.allotted(channel).map((row) => row.shard));
+      if (!hot && holding.size === 0) return fail("not_found", `SKU ${this.identity.sku} is not hot for ${channel}`);
+      this.allotmentTransaction(() => this.allotments.cool(channel));
+      for (let shard = 0; shard < (hot?.shards ?? 0); shard += 1) holding.add(shard);
+      for (const shard of holding) {
+        const back = await allotmentShard(this.env, this.identity.tenantId, this.identity.sku, channel, shard).cool(hot?.since ?? Number.MAX_SAFE_INTEGER);
+        if (back) this.allotmentTransaction((mutation) => this.allotments.creditFromShard(back.transferId, channel, shard, back.units, mutation));
+      }
+      await this.pushTransfers();
+      await this.wakeBy(this.alarmWanted());
+      return { ok: true, hot: await this.hotView() };
+    });
+  }
+
+  /** The channels the SKU is hot for (and shards that still hold units), with each shard's units. */
+  async getHot(): Promise<HotSkuResult> {
+    return { ok: true, hot: await this.hotView() };
+  }
+
+  /**
+   * A shard borrows: it needs `want` more units. Granted from units no shard
+   * holds (within the channel's rules), after taking free units back from the
+   * other shards if those are too few, plus a fair share of what is left so
+   * that the shard does not come back at once. 0: nothing is left anywhere.
+   */
+  async grantToShard(channel: string, shard: number, want: number, rules: ChannelRules): Promise<ShardGrant> {
+    return this.serialized(async () => {
+      const hot = this.allotments.hot(channel);
+      if (!hot || shard >= hot.shards) return { ok: false, code: "not_hot" };
+      // Reservations past their TTL give their units back before anything is counted.
+      this.allotmentTransaction(() => undefined);
+      let may = channelAvailable(rules, this.state.allStock());
+      for (let sibling = 0; sibling < hot.shards && may < want; sibling += 1) {
+        if (sibling === shard) continue;
+        const back = await allotmentShard(this.env, this.identity.tenantId, this.identity.sku, channel, sibling).giveBack(want - may, null);
+        if (back) this.allotmentTransaction((mutation) => this.allotments.creditFromShard(back.transferId, channel, sibling, back.units, mutation));
+        may = channelAvailable(rules, this.state.allStock());
+      }
+      const qty = Math.min(may, Math.max(want, Math.ceil(may / hot.shards)));
+      if (qty <= 0) return { ok: true, qty: 0, generation: hot.since };
+      await this.alarmBeforeTransfers();
+      const transfer = this.allotmentTransaction((mutation) => this.allotments.debitToShard(channel, shard, allocateFromPool(rules, this.state.allStock(), qty), mutation));
+      await this.pushTransfer(transfer);
+      await this.wakeBy(this.alarmWanted());
+      return { ok: true, qty, generation: hot.since };
+    });
+  }
+
+  /** A shard's give-back, applied once by its transfer id (the shard sends it until this answers). */
+  async receiveFromShard(transferId: string, channel: string, shard: number, units: Units): Promise<void> {
+    this.allotmentTransaction((mutation) => this.allotments.creditFromShard(transferId, channel, shard, units, mutation));
+    await this.wakeBy(this.alarmWanted());
+  }
+
+  /** Commits made at a shard: their units leave onHand (each once, by reservation id) with a commit entry in the ledger. */
+  async applyShardCommits(channel: string, shard: number, commits: ShardCommit[]): Promise<void> {
+    this.allotmentTransaction((mutation) => {
+      for (const commit of commits) this.allotments.applyCommit(channel, shard, commit, mutation);
+    });
+    await this.wakeBy(this.alarmWanted());
+  }
+
+  /** A shard's reservations changed: the read model needs the shards' figures again. */
+  async shardMoved(): Promise<void> {
+    this.transaction(() => {
+      this.ensureMeta();
+      this.state.countShardMove();
+    });
+    this.unpublished = true;
+    await this.wakeBy(this.alarmWanted());
   }
 
   /** A page of the ledger; with `location`, only that location's entries (a store key's view). */
@@ -213,6 +352,8 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     if (!meta) return null;
     const mutation = this.mutation(null);
     this.transaction(() => this.expireDue(mutation));
+    await this.pushTransfers();
+    await this.reclaimShortfalls();
     await this.publishAvailability(meta);
     return this.alarmWanted();
   }
@@ -220,20 +361,110 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   protected override onRollback(): void {
     this.nextExpiry = undefined;
     this.unpublished = undefined;
+    this.transfersPending = undefined;
     this.hasMeta = false;
   }
 
   /** Pushes the current per-location figures to the tenant's availability read model. */
   private async publishAvailability(meta: SkuMeta): Promise<void> {
-    const version = this.state.version();
+    const version = this.state.publishVersion();
     if (version <= meta.publishedVersion) {
       this.unpublished = false;
       return;
     }
-    await availabilityIndex(this.env, this.identity.tenantId).publishSku(this.identity.sku, version, this.state.allStock());
+    // Units free in a flash sale's shards are on offer: publish what shard reservations hold, not what is allotted.
+    const figures = this.allotments.anyAllotted() ? await this.figuresWithShards() : this.state.allStock();
+    await availabilityIndex(this.env, this.identity.tenantId).publishSku(this.identity.sku, version, figures);
     this.state.markPublished(version);
     // Writes may have landed while the publish was in flight.
-    this.unpublished = this.state.version() > version;
+    this.unpublished = this.state.publishVersion() > version;
+  }
+
+  /** Runs `effect` in a transaction of its own (not a group commit): the allotment work that awaits shards between its steps. */
+  private allotmentTransaction<T>(effect: (mutation: Mutation) => T): T {
+    const mutation = this.mutation(null);
+    const result = this.transaction(() => {
+      this.ensureMeta();
+      this.expireDue(mutation);
+      return effect(mutation);
+    });
+    if (mutation.moved) this.unpublished = true;
+    this.transfersPending = undefined;
+    return result;
+  }
+
+  /**
+   * Sets the alarm before a transfer is debited here: if the object dies
+   * before the shard is credited, the alarm still rings and sends it.
+   */
+  private async alarmBeforeTransfers(): Promise<void> {
+    await this.wakeBy(this.now() + transferRetryMs);
+  }
+
+  /** Sends every transfer to a shard that has not been credited there yet. */
+  private async pushTransfers(): Promise<void> {
+    for (const transfer of this.allotments.pendingTransfers()) await this.pushTransfer(transfer);
+  }
+
+  /** Credits a transfer at its shard (idempotent there by id), then marks it done; if the shard cannot be reached, the alarm sends it again. */
+  private async pushTransfer(transfer: TransferRow): Promise<void> {
+    const generation = this.allotments.hot(transfer.channel)?.since ?? null;
+    try {
+      await allotmentShard(this.env, this.identity.tenantId, this.identity.sku, transfer.channel, transfer.shard).credit(transfer.id, transfer.allocations, generation);
+    } catch {
+      this.transfersPending = true;
+      return;
+    }
+    this.transaction(() => this.allotments.transferDone(transfer.id));
+    this.transfersPending = undefined;
+  }
+
+  /**
+   * Where a snapshot or a store sale left reservations and allotments above
+   * what is there, takes free units back from the shards at that location.
+   * Returns whether anything was allotted (so shortages are worth reading again).
+   */
+  private async reclaimShortfalls(): Promise<boolean> {
+    if (!this.allotments.anyAllotted()) return false;
+    await this.serialized(async () => {
+      for (const short of this.allotments.shortfalls()) {
+        let need = short.qty;
+        for (const row of this.allotments.allotted().filter((row) => row.location === short.location)) {
+          if (need <= 0) break;
+          const back = await allotmentShard(this.env, this.identity.tenantId, this.identity.sku, row.channel, row.shard).giveBack(need, short.location);
+          if (!back) continue;
+          this.allotmentTransaction((mutation) => this.allotments.creditFromShard(back.transferId, row.channel, row.shard, back.units, mutation));
+          need -= back.units.reduce((sum, part) => sum + part.qty, 0);
+        }
+      }
+    });
+    await this.wakeBy(this.alarmWanted());
+    return true;
+  }
+
+  /** A write's answer shows the figures as GET does once a flash sale holds units; a shortfall it caused is taken back from the shards first. */
+  private async withShards(write: Promise<Idempotent<InventoryResult>>): Promise<Idempotent<InventoryResult>> {
+    const result = await write;
+    if (!result.outcome.ok || result.replayed || !(await this.reclaimShortfalls())) return result;
+    return { ...result, outcome: { ok: true, inventory: await this.shardAwareView() } };
+  }
+
+  private async shardAwareView() {
+    const figures = await this.figuresWithShards();
+    return viewOf(this.state.view(this.identity.sku), figures);
+  }
+
+  /** The SKU's figures with units free in shards (or in flight) as available and units their reservations hold as reserved. */
+  private async figuresWithShards() {
+    const shards = new Map<string, { channel: string; shard: number }>();
+    for (const row of this.allotments.allotted()) shards.set(`${row.channel}/${row.shard}`, row);
+    const holdings = await Promise.all([...shards.values()].map(({ channel, shard }) => allotmentShard(this.env, this.identity.tenantId, this.identity.sku, channel, shard).holding()));
+    // Read after the shards answered, so that the figures and the allotments are of one moment here.
+    return figuresWithShards(this.state.allStock(), this.allotments.allotted(), holdings.flat());
+  }
+
+  private hotView(): Promise<HotSku> {
+    return this.allotments.view(this.identity.sku, (channel, shard) => allotmentShard(this.env, this.identity.tenantId, this.identity.sku, channel, shard).holding());
   }
 
   private async close(
@@ -330,10 +561,12 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     if (this.unpublished === undefined) {
       const meta = this.state.meta();
       if (!meta) return null;
-      this.unpublished = this.state.version() > meta.publishedVersion;
+      this.unpublished = this.state.publishVersion() > meta.publishedVersion;
     }
+    if (this.transfersPending === undefined) this.transfersPending = this.allotments.pendingTransfers().length > 0;
     const publishAt = this.unpublished ? this.now() + Number(this.env.AVAILABILITY_PUBLISH_DELAY_MS) : Number.POSITIVE_INFINITY;
-    const wanted = Math.min(publishAt, this.earliestExpiry());
+    const retryAt = this.transfersPending ? this.now() + transferRetryMs : Number.POSITIVE_INFINITY;
+    const wanted = Math.min(publishAt, retryAt, this.earliestExpiry());
     return Number.isFinite(wanted) ? wanted : null;
   }
 

@@ -61,6 +61,20 @@ export class SkuState {
     this.db.update(skuMeta).set({ publishedVersion: version }).where(and(eq(skuMeta.id, 1), lte(skuMeta.publishedVersion, version))).run();
   }
 
+  /** Counts a change in a flash sale's shards: the read model must be published again. */
+  countShardMove(): void {
+    this.db.update(skuMeta).set({ shardMoves: sql`${skuMeta.shardMoves} + 1` }).where(eq(skuMeta.id, 1)).run();
+  }
+
+  /**
+   * The version the read model is published at: the SKU's version plus the
+   * shard changes counted, so that it grows with either (no flash sale: the
+   * SKU's version).
+   */
+  publishVersion(): number {
+    return this.version() + (this.meta()?.shardMoves ?? 0);
+  }
+
   /** The SKU's version: the sequence number of its latest ledger entry, 0 before any. */
   version(): number {
     return this.db.select({ seq: max(ledger.seq) }).from(ledger).get()?.seq ?? 0;

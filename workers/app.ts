@@ -22,6 +22,7 @@ import { inventoryRoutes } from "./routes/inventory.ts";
 import { limitRoutes } from "./routes/limits.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
+import { allotmentRoutes } from "./routes/allotments.ts";
 import { returnRoutes } from "./routes/returns.ts";
 import { serveOpenApiDocument, serviceRoutes } from "./routes/service.ts";
 import { storeRoutes } from "./routes/stores.ts";
@@ -42,6 +43,7 @@ export function createApp() {
   app.route("/", tenancyRoutes);
   app.route("/", inventoryRoutes);
   app.route("/", reservationRoutes);
+  app.route("/", allotmentRoutes);
   app.route("/", availabilityRoutes);
   app.route("/", storeRoutes);
   app.route("/", catalogRoutes);

@@ -94,6 +94,15 @@ export const tenantLookups = new TenantLookups();
  * const { principal, channel } = await authorize(c, { roles: ["admin", "channel"], channel: body.channel });
  */
 export async function authorize(c: Context<AppEnv>, rule: AccessRule): Promise<Access> {
+  const principal = authorizeKey(c, rule);
+  const registry = tenantRegistry(c.env, principal.tenantId);
+  const needed = rule.location !== undefined || rule.channel !== undefined;
+  const { location, channel } = needed ? await tenantLookups.lookUp(registry, principal.tenantId, { location: rule.location, channel: rule.channel }) : { location: null, channel: null };
+  return { principal, registry, location, channel };
+}
+
+/** The key's part of `authorize`: its role and its binding, without asking the registry about the channel or location. */
+export function authorizeKey(c: Context<AppEnv>, rule: AccessRule): Principal {
   const principal = c.get("principal");
   if (!principal) throw new AppError("unauthorized", "This route takes a tenant's API key");
   if (!rule.roles.includes(principal.role)) throw new AppError("forbidden", `A ${principal.role} key may not do this`);
@@ -103,10 +112,7 @@ export async function authorize(c: Context<AppEnv>, rule: AccessRule): Promise<A
   if (principal.role === "store" && principal.location !== (rule.location ?? principal.location)) {
     throw new AppError("forbidden", `This key is bound to location ${principal.location}`);
   }
-  const registry = tenantRegistry(c.env, principal.tenantId);
-  const needed = rule.location !== undefined || rule.channel !== undefined;
-  const { location, channel } = needed ? await tenantLookups.lookUp(registry, principal.tenantId, { location: rule.location, channel: rule.channel }) : { location: null, channel: null };
-  return { principal, registry, location, channel };
+  return principal;
 }
 
 /** Requires the platform operator's key (the PLATFORM_ADMIN_KEY secret), which `authenticate` already compared. */

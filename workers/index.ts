@@ -14,6 +14,7 @@ export { OrderProcess } from "../durable/order-process.ts";
 export { PlatformDirectory } from "../durable/platform-directory.ts";
 export { ShopifyIntegration } from "../durable/shopify-integration.ts";
 export { SkuInventory } from "../durable/sku-inventory.ts";
+export { AllotmentShard } from "../durable/allotment-shard.ts";
 export { StoreIngest } from "../durable/store-ingest.ts";
 export { TenantAudit } from "../durable/tenant-audit.ts";
 export { TenantErp } from "../durable/tenant-erp.ts";

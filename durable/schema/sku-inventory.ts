@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export { idempotencyKeys } from "./idempotency.ts";
 
@@ -12,6 +12,8 @@ export const skuMeta = sqliteTable("sku_meta", {
   tenantId: text("tenant_id").notNull(),
   sku: text("sku").notNull(),
   publishedVersion: integer("published_version").notNull(),
+  /** Bumped when a flash sale's shard reports a change: the read model then needs the shards' figures again. */
+  shardMoves: integer("shard_moves").notNull().default(0),
 });
 
 export const locationStock = sqliteTable("location_stock", {
@@ -47,7 +49,7 @@ export const ledger = sqliteTable(
   "ledger",
   {
     seq: integer("seq").primaryKey({ autoIncrement: true }),
-    type: text("type", { enum: ["snapshot", "adjustment", "reservation", "commit", "release", "expiry", "write_off", ...posLedgerTypes] }).notNull(),
+    type: text("type", { enum: ["snapshot", "adjustment", "reservation", "commit", "release", "expiry", "write_off", "allotment", "allotment_return", ...posLedgerTypes] }).notNull(),
     location: text("location").notNull(),
     onHandDelta: integer("on_hand_delta").notNull(),
     reservedDelta: integer("reserved_delta").notNull(),
@@ -75,4 +77,48 @@ export const locationCounts = sqliteTable("location_counts", {
   asOf: integer("as_of").notNull(),
   /** The key of the import row that set it: applying that row again changes nothing. */
   key: text("key").notNull(),
+});
+
+/** Channels this SKU is hot for (a flash sale): their pool reservations are served by `shards` allotment shards. */
+export const hotChannels = sqliteTable("hot_channels", {
+  channel: text("channel").primaryKey(),
+  shards: integer("shards").notNull(),
+  since: integer("since").notNull(),
+});
+
+/**
+ * Units handed to one shard of a hot channel and not back yet: free there,
+ * reserved there, or on their way. They count in the location's `reserved`
+ * (nothing else may sell them) until they come back or are committed.
+ */
+export const allotments = sqliteTable(
+  "allotments",
+  {
+    channel: text("channel").notNull(),
+    shard: integer("shard").notNull(),
+    location: text("location").notNull(),
+    qty: integer("qty").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.channel, table.shard, table.location] })],
+);
+
+/**
+ * Units moved between this object and a shard, by id. `out`: debited here,
+ * pending until the shard has credited them (the alarm sends them again);
+ * `in`: a shard's give-back, applied once however often it is sent.
+ */
+export const allotmentTransfers = sqliteTable("allotment_transfers", {
+  id: text("id").primaryKey(),
+  channel: text("channel").notNull(),
+  shard: integer("shard").notNull(),
+  direction: text("direction", { enum: ["out", "in"] }).notNull(),
+  allocations: text("allocations", { mode: "json" }).$type<{ location: string; qty: number }[]>().notNull(),
+  status: text("status", { enum: ["pending", "done"] }).notNull(),
+  at: integer("at").notNull(),
+});
+
+/** Shard reservations whose commit was applied here (onHand down, allotment down), by reservation id. */
+export const shardCommits = sqliteTable("shard_commits", {
+  reservationId: text("reservation_id").primaryKey(),
+  at: integer("at").notNull(),
 });

@@ -250,7 +250,7 @@ export interface paths {
         put?: never;
         /**
          * Reserve units for a channel, at a location or against the channel's pool
-         * @description Granted only if the channel may have the units now (its pool less buffer, within its caps). Expires after ttlSeconds unless committed or released.
+         * @description Granted only if the channel may have the units now (its pool less buffer, within its caps). Expires after ttlSeconds unless committed or released. While the SKU is hot for the channel (PUT /v1/inventory/{sku}/hot), a pool reservation is served by one of its allotment shards; its id then starts with `hot_`.
          */
         post: operations["createReservation"];
         delete?: never;
@@ -305,6 +305,31 @@ export interface paths {
         /** Release a reservation: its units become available again */
         post: operations["releaseReservation"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inventory/{sku}/hot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The channels a SKU is hot for, and each shard's allotted, free and reserved units */
+        get: operations["getSkuHot"];
+        /**
+         * Mark a SKU hot for a channel (a flash sale): its pool reservations are served by allotment shards
+         * @description The units the channel may have now are split over `shards` objects, each reserving from its own units; a shard that runs dry borrows from the others. Reservations at a location and other channels stay with the SKU and do not see the allotted units. Marking it again with the same shards changes nothing; another number of shards is 409 conflict (cool it first). docs/decisions/0029-flash-sale-allotments.md.
+         */
+        put: operations["markSkuHot"];
+        post?: never;
+        /**
+         * End a SKU's flash sale on a channel: free units go back to the SKU at once
+         * @description Units held by the shards' open reservations stay there until those are committed, released or expire; released and expired units then go back too.
+         */
+        delete: operations["coolSku"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1533,7 +1558,7 @@ export interface components {
         LedgerEntry: {
             seq: number;
             /** @enum {string} */
-            type: "snapshot" | "adjustment" | "reservation" | "commit" | "release" | "expiry" | "write_off" | "pos_sale" | "pos_return" | "pos_void";
+            type: "snapshot" | "adjustment" | "reservation" | "commit" | "release" | "expiry" | "write_off" | "allotment" | "allotment_return" | "pos_sale" | "pos_return" | "pos_void";
             /**
              * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
              * @example store-001
@@ -1611,6 +1636,56 @@ export interface components {
             ttlSeconds?: number;
             /** @example order-10042 */
             reference: string;
+        };
+        HotSku: {
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example TSHIRT-RED-M
+             */
+            sku: string;
+            /** @description The channels this SKU is hot for; shards that still hold units after cooling are listed until they are empty. */
+            channels: components["schemas"]["HotChannel"][];
+        };
+        HotChannel: {
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
+            channel: string;
+            shards: number;
+            /**
+             * Format: date-time
+             * @description When the sale began; null: it has cooled and these shards still hold units of open reservations.
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            since: string | null;
+            allotments: components["schemas"]["AllotmentShard"][];
+        };
+        AllotmentShard: {
+            shard: number;
+            /** @description Units the SKU handed to this shard and not back yet (free, reserved, or on their way). */
+            allotted: number;
+            /** @description Units the shard may reserve now. */
+            free: number;
+            /** @description Units held by the shard's open reservations (and commits not yet applied to onHand). */
+            reserved: number;
+            freeAt: {
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example store-001
+                 */
+                location: string;
+                qty: number;
+            }[];
+        };
+        MarkHotRequest: {
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example web
+             */
+            channel: string;
+            /** @description How many allotment shards serve the channel's pool reservations of this SKU. */
+            shards: number;
         };
         AvailabilityChanges: {
             /**
@@ -6348,6 +6423,328 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Reservation"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSkuHot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SKU's flash sales */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HotSku"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markSkuHot: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required on POST. The same key with the same body returns the first answer; with another body, 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkHotRequest"];
+            };
+        };
+        responses: {
+            /** @description The SKU's flash sales and each shard's units */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HotSku"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    coolSku: {
+        parameters: {
+            query: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                channel: string;
+            };
+            header?: never;
+            path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SKU's flash sales after cooling */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HotSku"];
                 };
             };
             /** @description validation_failed, malformed_json or idempotency_key_required */

@@ -86,8 +86,9 @@ export type Reservation = z.infer<typeof Reservation>;
 /**
  * pos_sale takes units off a store's onHand; pos_return and pos_void put them back.
  * write_off records units written off (a damaged return) with no figure moving.
+ * allotment and allotment_return move units to and from a flash sale's shards (held in reserved meanwhile).
  */
-export const LedgerEntryType = z.enum(["snapshot", "adjustment", "reservation", "commit", "release", "expiry", "write_off", "pos_sale", "pos_return", "pos_void"]);
+export const LedgerEntryType = z.enum(["snapshot", "adjustment", "reservation", "commit", "release", "expiry", "write_off", "allotment", "allotment_return", "pos_sale", "pos_return", "pos_void"]);
 export type LedgerEntryType = z.infer<typeof LedgerEntryType>;
 
 export const LedgerEntry = z
