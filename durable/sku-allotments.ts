@@ -34,8 +34,12 @@ export class SkuAllotments {
     private readonly state: SkuState,
   ) {}
 
+  /** The hot channels as stored, read once: every pool reservation asks (null: read again). */
+  private hotByChannel: Map<string, HotChannelRow> | null = null;
+
   hot(channel: string): HotChannelRow | undefined {
-    return this.db.select().from(hotChannels).where(eq(hotChannels.channel, channel)).get();
+    this.hotByChannel ??= new Map(this.db.select().from(hotChannels).all().map((row) => [row.channel, row]));
+    return this.hotByChannel.get(channel);
   }
 
   hotChannels(): HotChannelRow[] {
@@ -44,10 +48,17 @@ export class SkuAllotments {
 
   markHot(row: HotChannelRow): void {
     this.db.insert(hotChannels).values(row).run();
+    this.hotByChannel = null;
   }
 
   cool(channel: string): void {
     this.db.delete(hotChannels).where(eq(hotChannels.channel, channel)).run();
+    this.hotByChannel = null;
+  }
+
+  /** A transaction rolled back: what is remembered of the stored state is read again. */
+  forget(): void {
+    this.hotByChannel = null;
   }
 
   /** Units allotted and not back, per channel, shard and location (rows with units only). */

@@ -363,6 +363,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     this.unpublished = undefined;
     this.transfersPending = undefined;
     this.hasMeta = false;
+    this.allotments.forget();
   }
 
   /** Pushes the current per-location figures to the tenant's availability read model. */
