@@ -10,6 +10,7 @@ import migrations from "./migrations/allotment-shard/migrations.js";
 import { parseName, skuObject, type ShardIdentity } from "./objects.ts";
 import * as schema from "./schema/allotment-shard.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
+import { toReservation } from "./sku-state.ts";
 
 const { shardState, freeUnits, shardReservations, transfersIn, transfersOut, debts } = schema;
 
@@ -481,17 +482,6 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
   }
 
   private toReservation(row: ShardReservationRow): Reservation {
-    return {
-      id: row.id,
-      sku: this.identity.sku,
-      channel: this.identity.channel,
-      qty: row.qty,
-      status: row.status,
-      allocations: row.allocations,
-      reference: row.reference,
-      createdAt: new Date(row.createdAt).toISOString(),
-      expiresAt: new Date(row.expiresAt).toISOString(),
-      closedAt: row.closedAt === null ? null : new Date(row.closedAt).toISOString(),
-    };
+    return toReservation(this.identity.sku, { ...row, channel: this.identity.channel });
   }
 }
