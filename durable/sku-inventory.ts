@@ -1,3 +1,7 @@
+// Over 400 lines on purpose: a Durable Object's RPC methods must be members of its class, and this is the
+// one object per tenant × SKU. The logic behind them lives by concept in sku-state.ts (stock, reservations,
+// ledger), sku-allotments.ts (flash sales), store-movements.ts and store-exceptions.ts; what stays here is the
+// RPC surface, the group commit and the alarm that tie them together.
 import { fail, type Result } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
 import { allocateFromPool, channelAvailable, locationAvailable, type StockFigures } from "../shared/inventory-math.ts";

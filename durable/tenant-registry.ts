@@ -12,7 +12,7 @@ import { parseName, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/tenant-registry.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 
-const { tenant, apiKeys, locations, channels, connections, erpConnections, hotSkus } = schema;
+const { tenant, apiKeys, locations, channels, connections, erpConnections } = schema;
 
 /** A connection as the tenant's list of them knows it. */
 export interface ConnectionEntry {
@@ -47,8 +47,6 @@ export interface NewKey {
 export interface AuthorizeNeeds {
   location?: string;
   channel?: string;
-  /** With `channel`: whether this SKU is hot for it (how many allotment shards serve it). */
-  hotSku?: string;
 }
 
 /** A key check's answer: who the key is, until when it may be trusted without asking again (null: until revoked), and its tenant's rate limits. */
@@ -149,19 +147,11 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
   }
 
   /** The location and channel a request is about (null when the tenant has no such thing). */
-  async lookUp(needs: AuthorizeNeeds): Promise<{ location: Location | null; channel: Channel | null; hotShards: number | null }> {
-    const hot = needs.hotSku !== undefined && needs.channel !== undefined ? this.statements.hotSku.get({ sku: needs.hotSku, channel: needs.channel }) : undefined;
+  async lookUp(needs: AuthorizeNeeds): Promise<{ location: Location | null; channel: Channel | null }> {
     return {
       location: needs.location === undefined ? null : this.locationView(needs.location),
       channel: needs.channel === undefined ? null : this.channelView(needs.channel),
-      hotShards: hot?.shards ?? null,
     };
-  }
-
-  /** Routes the SKU's pool reservations for `channel` to `shards` allotment shards (null: to the SKU object again). The SKU object holds the truth. */
-  async routeHot(sku: string, channel: string, shards: number | null): Promise<void> {
-    if (shards === null) this.db.delete(hotSkus).where(and(eq(hotSkus.sku, sku), eq(hotSkus.channel, channel))).run();
-    else this.db.insert(hotSkus).values({ sku, channel, shards }).onConflictDoUpdate({ target: [hotSkus.sku, hotSkus.channel], set: { shards } }).run();
   }
 
   /**
@@ -317,11 +307,6 @@ function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
     tenant: db.select().from(tenant).limit(1).prepare(),
     locationById: db.select().from(locations).where(eq(locations.id, sql.placeholder("id"))).prepare(),
     channelById: db.select().from(channels).where(eq(channels.id, sql.placeholder("id"))).prepare(),
-    hotSku: db
-      .select({ shards: hotSkus.shards })
-      .from(hotSkus)
-      .where(and(eq(hotSkus.sku, sql.placeholder("sku")), eq(hotSkus.channel, sql.placeholder("channel"))))
-      .prepare(),
   };
 }
 

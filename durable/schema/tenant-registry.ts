@@ -1,4 +1,4 @@
-import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { RateLimits } from "../../shared/schemas/limits.ts";
 
 export { idempotencyKeys } from "./idempotency.ts";
@@ -66,18 +66,3 @@ export const erpConnections = sqliteTable("erp_connections", {
   enabled: integer("enabled", { mode: "boolean" }).notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
-
-/**
- * Where a hot SKU's pool reservations for a channel go: a routing hint for
- * the Worker, read in the same call that looks the channel up. The SKU object
- * holds the truth; a stale hint only costs a detour (docs/decisions/0029).
- */
-export const hotSkus = sqliteTable(
-  "hot_skus",
-  {
-    sku: text("sku").notNull(),
-    channel: text("channel").notNull(),
-    shards: integer("shards").notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.sku, table.channel] })],
-);

@@ -41,17 +41,15 @@ export const allotmentRoutes = createRouter()
     const input = c.req.valid("json");
     const access = await authorize(c, { roles: admins, channel: input.channel });
     if (!access.channel) throw new AppError("unknown_channel", `No channel ${input.channel}`);
+    // From here the SKU object answers the channel's pool reservations with its shards (reserveUnlessHot): no other routing to update.
     const { hot } = unwrap(await skuObject(c.env, access.principal.tenantId, sku).markHot(input.channel, input.shards, access.channel));
-    // The SKU object is marked first: until the registry routes to the shards, the SKU object serves the channel from what it has not allotted.
-    await access.registry.routeHot(sku, input.channel, input.shards);
     return c.json(hot, 200);
   })
   .openapi(cool, async (c) => {
     const { sku } = c.req.valid("param");
     const { channel } = c.req.valid("query");
     const access = await authorize(c, { roles: admins, channel });
-    // Routing stops first: a shard reached meanwhile answers not_hot and the SKU object serves the request.
-    await access.registry.routeHot(sku, channel, null);
+    // A shard reached through another isolate's route meanwhile answers not_hot, and the SKU object serves the request.
     forgetHotRoute(access.principal.tenantId, sku, channel);
     const { hot } = unwrap(await skuObject(c.env, access.principal.tenantId, sku).cool(channel));
     return c.json(hot, 200);
