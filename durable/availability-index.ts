@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, max, sql } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
-import { channelAvailable, locationAvailable, type StockFigures } from "../shared/inventory-math.ts";
+import { channelAvailable, leaseCovered, locationAvailable, type StockFigures } from "../shared/inventory-math.ts";
 import type { AvailabilityChanges, ChannelAvailability } from "../shared/schemas/availability.ts";
 import type { StoreStock } from "../shared/schemas/catalog.ts";
 import type { ChannelRules } from "../shared/schemas/tenancy.ts";
@@ -163,7 +163,7 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
       .limit(limit + 1)
       .all();
     return {
-      changes: rows.slice(0, limit).map((row) => ({ sku: row.sku, location, onHand: row.onHand, available: row.available, seq: row.seq, updatedAt: new Date(row.updatedAt).toISOString() })),
+      changes: rows.slice(0, limit).map((row) => ({ sku: row.sku, location, onHand: row.onHand, available: row.available, leased: row.leased, seq: row.seq, updatedAt: new Date(row.updatedAt).toISOString() })),
       hasMore: rows.length > limit,
     };
   }
@@ -171,12 +171,13 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
   /** Returns whether the location's figures of the SKU changed. */
   private recordLocationStock(sku: string, stock: StockFigures, now: number): boolean {
     const available = locationAvailable(stock);
+    const leased = leaseCovered(stock);
     const { location, onHand } = stock;
     const current = this.statements.locationFigures.get({ location, sku });
-    if (current && current.onHand === onHand && current.available === available) return false;
+    if (current && current.onHand === onHand && current.available === available && current.leased === leased) return false;
     // A sequence of its own per location, off the channels' counter; rows are never deleted, so it only grows.
     const seq = (this.statements.lastLocationSeq.get({ location })?.seq ?? 0) + 1;
-    this.statements.putLocationFigures.run({ location, sku, onHand, available, seq, updatedAt: now });
+    this.statements.putLocationFigures.run({ location, sku, onHand, available, leased, seq, updatedAt: now });
     return true;
   }
 
@@ -250,11 +251,11 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
 function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
   const location = sql.placeholder("location");
   const sku = sql.placeholder("sku");
-  const figures = { onHand: sql.placeholder("onHand"), available: sql.placeholder("available"), seq: sql.placeholder("seq"), updatedAt: sql.placeholder("updatedAt") };
+  const figures = { onHand: sql.placeholder("onHand"), available: sql.placeholder("available"), leased: sql.placeholder("leased"), seq: sql.placeholder("seq"), updatedAt: sql.placeholder("updatedAt") };
   const inserted = (column: { name: string }) => sql.raw(`excluded."${column.name}"`);
   return {
     locationFigures: db
-      .select({ onHand: locationStock.onHand, available: locationStock.available })
+      .select({ onHand: locationStock.onHand, available: locationStock.available, leased: locationStock.leased })
       .from(locationStock)
       .where(and(eq(locationStock.location, location), eq(locationStock.sku, sku)))
       .prepare(),
@@ -264,7 +265,7 @@ function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
       .values({ location, sku, ...figures })
       .onConflictDoUpdate({
         target: [locationStock.location, locationStock.sku],
-        set: { onHand: inserted(locationStock.onHand), available: inserted(locationStock.available), seq: inserted(locationStock.seq), updatedAt: inserted(locationStock.updatedAt) },
+        set: { onHand: inserted(locationStock.onHand), available: inserted(locationStock.available), leased: inserted(locationStock.leased), seq: inserted(locationStock.seq), updatedAt: inserted(locationStock.updatedAt) },
       })
       .prepare(),
   };

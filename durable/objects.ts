@@ -123,6 +123,11 @@ export function storeIngest(env: Env, tenantId: string, location: string) {
   return env.STORE_INGEST.getByName(joined(tenantId, location));
 }
 
+/** The leases one store holds and whether it is heard from (docs/decisions/0033). */
+export function storeLeases(env: Env, tenantId: string, location: string) {
+  return env.STORE_LEASES.getByName(joined(tenantId, location));
+}
+
 /**
  * The order id of a natural key: the same (tenant, channel, externalId)
  * always names the same order object, so a re-sent order finds the first.

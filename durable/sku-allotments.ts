@@ -229,11 +229,11 @@ export function figuresWithShards(stocks: StockFigures[], allotted: { location: 
 }
 
 export function viewOf(view: InventoryView, figures: StockFigures[]): InventoryView {
-  const locations = figures.map((stock) => ({ ...stock, available: locationAvailable(stock) }));
+  const locations = figures.map((stock) => ({ ...stock, leased: stock.leased ?? 0, available: locationAvailable(stock) }));
   const sum = (pick: (s: (typeof locations)[number]) => number) => locations.reduce((total, s) => total + pick(s), 0);
   return {
     ...view,
     locations,
-    totals: { onHand: sum((s) => s.onHand), safetyStock: sum((s) => s.safetyStock), reserved: sum((s) => s.reserved), available: sum((s) => s.available) },
+    totals: { onHand: sum((s) => s.onHand), safetyStock: sum((s) => s.safetyStock), reserved: sum((s) => s.reserved), leased: sum((s) => s.leased), available: sum((s) => s.available) },
   };
 }

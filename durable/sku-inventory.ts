@@ -16,6 +16,7 @@ import { seqPage } from "./paging.ts";
 import * as schema from "./schema/sku-inventory.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { figuresWithShards, SkuAllotments, splitOver, viewOf, type ShardCommit, type TransferRow } from "./sku-allotments.ts";
+import { SkuLeases, type LeaseSpec, type LeaseState } from "./sku-leases.ts";
 import { SkuState, toLedgerEntry, toReservation, type Mutation, type ReservationRow, type SkuMeta } from "./sku-state.ts";
 import { leavesReservationsShort, shortReservations, type StoreMovement, type StoreMovementOutcome, type StoreMovementsResult, type UncoveredReservations } from "./store-movements.ts";
 
@@ -65,6 +66,7 @@ const transferRetryMs = 1_000;
 export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   private readonly state: SkuState;
   private readonly allotments: SkuAllotments;
+  private readonly leases: SkuLeases;
   /** Whether a transfer to a shard waits to be credited there (undefined: not read yet). */
   private transfersPending: boolean | undefined;
   private readonly commits: GroupCommit<Idempotent<Result<object>>>;
@@ -84,6 +86,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     super(ctx, env, { schema, migrations, identity: parseName.sku });
     this.state = new SkuState(this.db);
     this.allotments = new SkuAllotments(this.db, this.state);
+    this.leases = new SkuLeases(this.state);
     this.commits = new GroupCommit(
       (run) => this.transaction(run),
       () => this.afterGroupCommit(),
@@ -343,6 +346,34 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     await this.wakeBy(this.alarmWanted());
   }
 
+  /** Sets the lease of the store at `location` (docs/decisions/0033): its units leave every channel's availability there. */
+  async setLease(location: string, spec: LeaseSpec, suspended: boolean): Promise<Result<{ lease: LeaseState }>> {
+    // A lease of a SKU nothing was recorded of would make one: a typo must not.
+    if (this.state.version() === 0) return fail("not_found", `No inventory recorded for SKU ${this.identity.sku}`);
+    const { outcome } = await this.mutate(undefined, (mutation) => ({ ok: true as const, lease: this.leases.set(location, spec, suspended, mutation) }));
+    return outcome;
+  }
+
+  /** Ends the lease at `location`; false when there was none. */
+  async endLease(location: string): Promise<boolean> {
+    const { outcome } = await this.mutate(undefined, (mutation) => ({ ok: true as const, ended: this.leases.remove(location, mutation) }));
+    if (!outcome.ok) throw new Error(outcome.detail); // no idempotency key, so never a conflict
+    return outcome.ended;
+  }
+
+  /** The store at `location` fell silent (suspended: the lease holds nothing) or was heard from again. */
+  async suspendLease(location: string, suspended: boolean): Promise<void> {
+    await this.mutate(undefined, (mutation) => {
+      this.leases.suspend(location, suspended, mutation);
+      return { ok: true as const };
+    });
+  }
+
+  async getLease(location: string): Promise<LeaseState | null> {
+    this.expireDueNow();
+    return this.leases.view(location);
+  }
+
   /** A page of the ledger; with `location`, only that location's entries (a store key's view). */
   async getLedger(after: number, limit: number, location?: string): Promise<LedgerPage> {
     this.expireDueNow();
@@ -525,6 +556,9 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
       // The ledger row carries the movement's key: it is the "applied for good" record.
       mutation.idempotencyKey = movement.key;
       this.state.putStock(after, { type: movement.type, onHandDelta, reason, reference: movement.reference, occurredAt: movement.occurredAt }, mutation);
+      // The store is online (its sales arrive): a lease sized from its sales is sized again, at most hourly.
+      // Its entry is the lease's, not the POS line's: it carries no key (movement already counts as moved).
+      if (movement.type === "pos_sale") this.leases.afterSale(movement.location, { ...mutation, idempotencyKey: null });
     }
     if (movement.type !== "pos_sale") return { key: movement.key, applied: !done, short: null };
     return { key: movement.key, applied: !done, short: this.uncoveredAt(after ?? this.state.stockAt(movement.location)) };

@@ -4,12 +4,13 @@ import { locationAvailable, type StockFigures } from "../shared/inventory-math.t
 import type { InventoryView, LedgerEntry, LedgerEntryType, Reservation } from "../shared/schemas/inventory.ts";
 import * as schema from "./schema/sku-inventory.ts";
 
-const { skuMeta, locationStock, reservations, ledger, isPosEntry, locationCounts } = schema;
+const { skuMeta, locationStock, reservations, ledger, isPosEntry, locationCounts, locationLeases } = schema;
 
 export type ReservationRow = typeof reservations.$inferSelect;
 export type SkuMeta = typeof skuMeta.$inferSelect;
 export type CloseStatus = "committed" | "released" | "expired";
 export type CountMark = typeof locationCounts.$inferSelect;
+export type LeaseRow = typeof locationLeases.$inferSelect;
 
 /** What one write knows while it runs inside its transaction. */
 export interface Mutation {
@@ -25,6 +26,7 @@ export interface LedgerDraft {
   onHandDelta?: number;
   reservedDelta?: number;
   safetyStockDelta?: number;
+  leasedDelta?: number;
   reason?: string | null;
   reference?: string | null;
   reservationId?: string | null;
@@ -81,7 +83,7 @@ export class SkuState {
   }
 
   stockAt(location: string): StockFigures {
-    return this.statements.stockAt.get({ location }) ?? { location, onHand: 0, safetyStock: 0, reserved: 0 };
+    return this.statements.stockAt.get({ location }) ?? { location, onHand: 0, safetyStock: 0, reserved: 0, leased: 0 };
   }
 
   allStock(): StockFigures[] {
@@ -96,6 +98,47 @@ export class SkuState {
       .onConflictDoUpdate({ target: locationStock.location, set: { onHand: stock.onHand, safetyStock: stock.safetyStock } })
       .run();
     this.appendLedger(mutation, { ...draft, location: stock.location });
+  }
+
+  lease(location: string): LeaseRow | undefined {
+    return this.statements.leaseAt.get({ location });
+  }
+
+  allLeases(): LeaseRow[] {
+    return this.db.select().from(locationLeases).orderBy(asc(locationLeases.location)).all();
+  }
+
+  putLease(row: LeaseRow): void {
+    this.db.insert(locationLeases).values(row).onConflictDoUpdate({ target: locationLeases.location, set: row }).run();
+  }
+
+  deleteLease(location: string): void {
+    this.db.delete(locationLeases).where(eq(locationLeases.location, location)).run();
+  }
+
+  /** Sets the units a store's lease holds at its location (creating its row), with a `lease` entry; nothing when they are unchanged. */
+  putLeased(location: string, leased: number, reason: string, mutation: Mutation): void {
+    const current = this.stockAt(location);
+    if ((current.leased ?? 0) === leased) return;
+    this.db
+      .insert(locationStock)
+      .values({ ...current, leased })
+      .onConflictDoUpdate({ target: locationStock.location, set: { leased } })
+      .run();
+    this.appendLedger(mutation, { type: "lease", location, leasedDelta: leased - (current.leased ?? 0), reason });
+  }
+
+  /**
+   * Units the store sold at the location (POS sales, by when they happened
+   * at the till) since `since`, and when the first of them happened.
+   */
+  salesSince(location: string, since: number): { units: number; first: number | null } {
+    const row = this.db
+      .select({ units: sql<number | null>`-sum(${ledger.onHandDelta})`, first: sql<number | null>`min(coalesce(${ledger.occurredAt}, ${ledger.at}))` })
+      .from(ledger)
+      .where(and(eq(ledger.location, location), eq(ledger.type, "pos_sale"), sql`coalesce(${ledger.occurredAt}, ${ledger.at}) >= ${since}`))
+      .get();
+    return { units: row?.units ?? 0, first: row?.first ?? null };
   }
 
   /** Whether a POS movement's key already moved stock: the ledger keeps them for good. */
@@ -192,6 +235,7 @@ export class SkuState {
       onHandDelta: entry.onHandDelta ?? 0,
       reservedDelta: entry.reservedDelta ?? 0,
       safetyStockDelta: entry.safetyStockDelta ?? 0,
+      leasedDelta: entry.leasedDelta ?? 0,
       reason: entry.reason ?? null,
       reference: entry.reference ?? null,
       reservationId: entry.reservationId ?? null,
@@ -203,13 +247,13 @@ export class SkuState {
   }
 
   view(sku: string): InventoryView {
-    const locations = this.allStock().map((stock) => ({ ...stock, available: locationAvailable(stock) }));
+    const locations = this.allStock().map((stock) => ({ ...stock, leased: stock.leased ?? 0, available: locationAvailable(stock) }));
     const sum = (pick: (s: (typeof locations)[number]) => number) => locations.reduce((total, s) => total + pick(s), 0);
     return {
       sku,
       version: this.version(),
       locations,
-      totals: { onHand: sum((s) => s.onHand), safetyStock: sum((s) => s.safetyStock), reserved: sum((s) => s.reserved), available: sum((s) => s.available) },
+      totals: { onHand: sum((s) => s.onHand), safetyStock: sum((s) => s.safetyStock), reserved: sum((s) => s.reserved), leased: sum((s) => s.leased), available: sum((s) => s.available) },
     };
   }
 
@@ -230,6 +274,7 @@ function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
   return {
     posEntry: db.select({ seq: ledger.seq }).from(ledger).where(and(eq(ledger.idempotencyKey, sql.placeholder("key")), isPosEntry)).prepare(),
     stockAt: db.select().from(locationStock).where(eq(locationStock.location, sql.placeholder("location"))).prepare(),
+    leaseAt: db.select().from(locationLeases).where(eq(locationLeases.location, sql.placeholder("location"))).prepare(),
     countAt: db.select().from(locationCounts).where(eq(locationCounts.location, sql.placeholder("location"))).prepare(),
     allStock: db.select().from(locationStock).orderBy(asc(locationStock.location)).prepare(),
     insertReservation: db
@@ -243,7 +288,7 @@ function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
       .prepare(),
     insertLedger: db
       .insert(ledger)
-      .values(placeholders("type", "location", "onHandDelta", "reservedDelta", "safetyStockDelta", "reason", "reference", "reservationId", "idempotencyKey", "at", "occurredAt"))
+      .values(placeholders("type", "location", "onHandDelta", "reservedDelta", "safetyStockDelta", "leasedDelta", "reason", "reference", "reservationId", "idempotencyKey", "at", "occurredAt"))
       .prepare(),
   };
 }
@@ -271,6 +316,7 @@ export function toLedgerEntry(row: typeof ledger.$inferSelect): LedgerEntry {
     delta: row.onHandDelta,
     reservedDelta: row.reservedDelta,
     safetyStockDelta: row.safetyStockDelta,
+    leasedDelta: row.leasedDelta,
     reason: row.reason,
     reference: row.reference,
     reservationId: row.reservationId,

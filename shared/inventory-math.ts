@@ -5,11 +5,25 @@ export interface StockFigures {
   onHand: number;
   safetyStock: number;
   reserved: number;
+  /** Units the store at this location holds on lease (docs/decisions/0033): no channel may reserve them. Absent: none. */
+  leased?: number;
 }
 
-/** available = max(0, onHand - safetyStock - reserved), as the product defines it. */
+/** available = max(0, onHand - safetyStock - leased - reserved), as the product defines it (leased: a store's lease, 0 without one). */
 export function locationAvailable(stock: StockFigures): number {
-  return Math.max(0, stock.onHand - stock.safetyStock - stock.reserved);
+  return Math.max(0, stock.onHand - stock.safetyStock - (stock.leased ?? 0) - stock.reserved);
+}
+
+/**
+ * Of a store's lease, the units its shelves still hold beyond what channels
+ * reserved there: what the store may sell while offline without leaving any
+ * reservation uncovered, however many channel reservations follow.
+ *
+ * @example
+ * leaseCovered({ location: "a", onHand: 10, safetyStock: 0, reserved: 8, leased: 5 }) // 2
+ */
+export function leaseCovered(stock: StockFigures): number {
+  return Math.max(0, Math.min(stock.leased ?? 0, stock.onHand - stock.safetyStock - stock.reserved));
 }
 
 /**

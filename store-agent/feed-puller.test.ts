@@ -4,7 +4,7 @@ import { readAgentState } from "./agent-state.ts";
 import { silentLogger } from "./log.ts";
 import { startAgent, type RunningAgent } from "./main.ts";
 import { FakeEdge } from "./testing/fake-edge.ts";
-import { agentConfig, bearer, getJson, location, pairInProcess, storeKey, tempDataDir } from "./testing/fixtures.ts";
+import { agentConfig, bearer, getJson, location, pairInProcess, postJson, sale, storeKey, tempDataDir } from "./testing/fixtures.ts";
 import { TestClock } from "./testing/test-clock.ts";
 
 let dataDir: ReturnType<typeof tempDataDir>;
@@ -25,8 +25,8 @@ function promotion(id: string, skus: string[], off: { percentOff?: number; amoun
   return { kind: "promotion", promotion: { id, name: id, skus, percentOff: off.percentOff ?? null, amountOff: off.amountOff ?? null, startsAt, endsAt, updatedAt } };
 }
 
-function stockLevel(sku: string, onHand: number, available: number, where = location): StoreFeedEntry {
-  return { kind: "stock", stock: { sku, location: where, onHand, available, updatedAt } };
+function stockLevel(sku: string, onHand: number, available: number, where = location, leased = 0): StoreFeedEntry {
+  return { kind: "stock", stock: { sku, location: where, onHand, available, leased, updatedAt } };
 }
 
 /** An agent whose background puller is stopped, so that each test pulls when it chooses. */
@@ -145,4 +145,23 @@ it("pulls again every interval in the background, and after a failed pull tries 
   await expect.poll(() => edge.feedCursors, { timeout: 10_000 }).toEqual(["1-0"]);
   await expect.poll(async () => (await readAgentState(agent!.store))?.lastPullError, { timeout: 10_000 }).toBeNull();
   expect(clock.elapsed).toBe(90_000);
+});
+
+it("tells the till how many units of its lease it may still sell offline, by SKU or barcode, and never refuses a sale beyond it", async () => {
+  const running = await start();
+  edge.publish(item("TSHIRT-RED-M", 2000, ["0001234567890"]), item("MUG-1", 850, []), stockLevel("TSHIRT-RED-M", 12, 4, location, 5));
+  await running.feedPuller.pullAll();
+  expect((await getJson(`${running.url}/pos/v1/items/TSHIRT-RED-M`, auth)).body).toMatchObject({ stock: { onHand: 12, leased: 5, maySellOffline: 5 } });
+
+  await edge.close();
+  const line = (sku: string, qty: number) => ({ lines: [{ sku, qty, unitPrice: 1999, discount: 0, tax: 0 }], tenders: [{ type: "card" as const, amount: 1999 * qty }] });
+  expect((await postJson(`${running.url}/pos/v1/transactions`, sale("T01-1", line("TSHIRT-RED-M", 1)), auth)).status).toBe(201);
+  expect((await postJson(`${running.url}/pos/v1/transactions`, sale("T01-2", line("0001234567890", 1)), auth)).status).toBe(201);
+  expect((await postJson(`${running.url}/pos/v1/transactions`, sale("T01-3", line("MUG-1", 7)), auth)).status).toBe(201);
+  expect((await getJson(`${running.url}/pos/v1/items/0001234567890`, auth)).body).toMatchObject({ stock: { leased: 5, maySellOffline: 3 } });
+
+  // Beyond the lease the sale is still taken; the allowance stops at 0.
+  expect((await postJson(`${running.url}/pos/v1/transactions`, sale("T01-4", line("TSHIRT-RED-M", 4)), auth)).status).toBe(201);
+  expect((await getJson(`${running.url}/pos/v1/items/TSHIRT-RED-M`, auth)).body).toMatchObject({ stock: { maySellOffline: 0 } });
+  edge = await FakeEdge.start({ location, storeKey });
 });

@@ -143,9 +143,9 @@ export class FeedPuller {
         ];
       }
       case "stock": {
-        const { sku, location, onHand, available, updatedAt } = entry.stock;
+        const { sku, location, onHand, available, leased, updatedAt } = entry.stock;
         if (location !== this.#location) return [];
-        return [db.insert(stock).values({ sku, onHand, available, updatedAt }).onConflictDoUpdate({ target: stock.sku, set: { onHand, available, updatedAt } })];
+        return [db.insert(stock).values({ sku, onHand, available, leased, updatedAt }).onConflictDoUpdate({ target: stock.sku, set: { onHand, available, leased, updatedAt } })];
       }
     }
   }

@@ -1,6 +1,6 @@
-import { and, eq, gt, lte } from "drizzle-orm";
+import { and, eq, gt, lte, sql } from "drizzle-orm";
 import type { AgentDatabase } from "./db/client.ts";
-import { catalogBarcodes, catalogItems, promotionSkus, promotions, stock } from "./db/schema.ts";
+import { catalogBarcodes, catalogItems, outbox, promotionSkus, promotions, stock } from "./db/schema.ts";
 import type { PosItem } from "../shared/schemas/store-agent.ts";
 
 /**
@@ -35,8 +35,10 @@ export async function lookUpItem(store: AgentDatabase, skuOrBarcode: string, now
       .from(promotionSkus)
       .innerJoin(promotions, eq(promotions.id, promotionSkus.promotionId))
       .where(and(eq(promotionSkus.sku, item.sku), lte(promotions.startsAt, now), gt(promotions.endsAt, now))),
-    db.select({ onHand: stock.onHand, available: stock.available, updatedAt: stock.updatedAt }).from(stock).where(eq(stock.sku, item.sku)).get(),
+    db.select({ onHand: stock.onHand, available: stock.available, leased: stock.leased, updatedAt: stock.updatedAt }).from(stock).where(eq(stock.sku, item.sku)).get(),
   ]);
+  const codes = [item.sku, ...barcodes.map((b) => b.barcode)];
+  const soldSince = level ? await unitsSoldSince(store, codes, Date.parse(level.updatedAt)) : 0;
 
   const best = active
     .map((p) => ({ ...p, endsAt: new Date(p.endsAt).toISOString(), discountedPrice: discountedPrice(item.price, p) }))
@@ -48,7 +50,29 @@ export async function lookUpItem(store: AgentDatabase, skuOrBarcode: string, now
     price: item.price,
     currency: item.currency,
     promotion: best ?? null,
-    stock: level ?? null,
+    stock: level ? { ...level, maySellOffline: Math.max(0, level.leased - soldSince) } : null,
     updatedAt: item.updatedAt,
   };
+}
+
+/**
+ * Units of the item (by SKU or any of its barcodes, as lines carry either)
+ * the store sold that the edge's figure of `figureAt` cannot include yet:
+ * sales still waiting to be sent, and sales sent after the figure. Rejected
+ * (dead-lettered) sales never moved stock and do not count.
+ */
+async function unitsSoldSince(store: AgentDatabase, codes: string[], figureAt: number): Promise<number> {
+  const line = sql.raw("line.value");
+  const row = await store.db
+    .select({ units: sql<number>`coalesce(sum(json_extract(${line}, '$.qty')), 0)` })
+    .from(sql`${outbox}, json_each(${outbox.body}, '$.lines') as line`)
+    .where(
+      and(
+        eq(outbox.type, "sale"),
+        sql`(${outbox.status} = 'pending' or (${outbox.status} = 'sent' and ${outbox.sentAt} > ${figureAt}))`,
+        sql`json_extract(${line}, '$.sku') in (${sql.join(codes.map((code) => sql`${code}`), sql`, `)})`,
+      ),
+    )
+    .get();
+  return Number(row?.units ?? 0);
 }

@@ -16,7 +16,7 @@ async function newFakeStore(): Promise<ContractStore> {
       edge.publish({ kind: "item", item: { sku, name: `Item ${sku}`, price, currency: "USD", barcodes: [], updatedAt: updatedAt() } });
     },
     async setOnHand(sku, onHand) {
-      edge.publish({ kind: "stock", stock: { sku, location, onHand, available: Math.max(0, onHand), updatedAt: updatedAt() } });
+      edge.publish({ kind: "stock", stock: { sku, location, onHand, available: Math.max(0, onHand), leased: 0, updatedAt: updatedAt() } });
     },
   };
 }

@@ -63,7 +63,7 @@ describe("flash sale allotments", () => {
     for (const answer of granted) expect(answer.body.id).toMatch(/^hot_[0-9a-z]{20}_[0-3]_web$/);
 
     const figures = await inventory(tenant, sku);
-    expect(figures.totals).toEqual({ onHand: 100, safetyStock: 0, reserved: 100, available: 0 });
+    expect(figures.totals).toEqual({ onHand: 100, safetyStock: 0, reserved: 100, leased: 0, available: 0 });
     expect(shardTotals(await hotView(tenant, sku))).toEqual({ allotted: 100, free: 0, reserved: 100 });
   });
 
@@ -105,7 +105,7 @@ describe("flash sale allotments", () => {
     expect(release.body).toMatchObject({ status: "released" });
     expectProblem(await call("POST", `/v1/inventory/${sku}/reservations/${second.body.id}/commit`, { key: tenant.adminKey, idempotencyKey: unique("idem") }), 409, "reservation_not_active");
 
-    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 7, safetyStock: 0, reserved: 0, available: 7 });
+    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 7, safetyStock: 0, reserved: 0, leased: 0, available: 7 });
     expect(shardTotals(await hotView(tenant, sku))).toEqual({ allotted: 7, free: 7, reserved: 0 });
     const commits = (await httpLedger(tenant, sku)).filter((entry) => entry.type === "commit");
     expect(commits).toEqual([expect.objectContaining({ location: "wh-1", delta: -3, reservedDelta: -3, reservationId: first.body.id })]);
@@ -119,7 +119,7 @@ describe("flash sale allotments", () => {
       created.map((answer) => call("POST", `/v1/inventory/${sku}/reservations/${answer.body.id}/commit`, { key: tenant.adminKey, idempotencyKey: unique("idem") })),
     );
     expect(commits.map((answer) => answer.status)).toEqual(Array(40).fill(200));
-    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 10, safetyStock: 0, reserved: 0, available: 10 });
+    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 10, safetyStock: 0, reserved: 0, leased: 0, available: 10 });
     const entries = (await httpLedger(tenant, sku)).filter((entry) => entry.type === "commit");
     expect(entries).toHaveLength(40);
     expect(new Set(entries.map((entry) => entry.reservationId))).toEqual(new Set(created.map((answer) => answer.body.id)));
@@ -180,7 +180,7 @@ describe("flash sale allotments", () => {
     const release = await call("POST", `/v1/inventory/${sku}/reservations/${held.body.id}/release`, { key: tenant.adminKey, idempotencyKey: unique("idem") });
     expect(release.status).toBe(200);
     expect((await hotView(tenant, sku)).channels).toEqual([]);
-    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 10, safetyStock: 0, reserved: 7, available: 3 });
+    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 10, safetyStock: 0, reserved: 7, leased: 0, available: 3 });
     const returns = (await httpLedger(tenant, sku)).filter((entry) => entry.type === "allotment_return");
     expect(returns.reduce((sum, entry) => sum - entry.reservedDelta, 0)).toBe(10);
   });
@@ -191,7 +191,7 @@ describe("flash sale allotments", () => {
     await setStock(tenant, sku, "wh-1", 4);
     const view = await hotView(tenant, sku);
     expect(shardTotals(view)).toEqual({ allotted: 4, free: 2, reserved: 2 });
-    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 4, safetyStock: 0, reserved: 2, available: 2 });
+    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 4, safetyStock: 0, reserved: 2, leased: 0, available: 2 });
   });
 
   it("a store sale of units the shards hold is applied, and their free units come back to cover it", async () => {
@@ -201,7 +201,7 @@ describe("flash sale allotments", () => {
     const applied = await skuObject(env, tenant.id, sku).applyStoreMovements([sale]);
     expect(applied).toMatchObject({ ok: true, outcomes: [{ applied: true, short: { onHand: 1, reserved: 2, shortBy: 1 } }] });
     expect(shardTotals(await hotView(tenant, sku))).toEqual({ allotted: 2, free: 0, reserved: 2 });
-    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 1, safetyStock: 0, reserved: 2, available: 0 });
+    expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 1, safetyStock: 0, reserved: 2, leased: 0, available: 0 });
     expectProblem(await reserve(tenant, sku, { qty: 1 }), 409, "insufficient_stock");
   });
 

@@ -26,7 +26,7 @@ describe("the client generated from /v1/openapi.json", () => {
     expect(channel.data?.locations).toEqual(["wh-1"]);
 
     const stock = await admin.PUT("/v1/inventory/{sku}/locations/{location}", { params: { path: { sku: "MUG-1", location: "wh-1" } }, body: { onHand: 10, safetyStock: 1 } });
-    expect(stock.data?.totals).toEqual({ onHand: 10, safetyStock: 1, reserved: 0, available: 9 });
+    expect(stock.data?.totals).toEqual({ onHand: 10, safetyStock: 1, reserved: 0, leased: 0, available: 9 });
 
     const reserved = await admin.POST("/v1/inventory/{sku}/reservations", {
       params: { path: { sku: "MUG-1" }, header: { "idempotency-key": unique("idem") } },
@@ -43,7 +43,7 @@ describe("the client generated from /v1/openapi.json", () => {
     expect(refused.error?.code).toBe("insufficient_stock");
 
     const inventory = await admin.GET("/v1/inventory/{sku}", { params: { path: { sku: "MUG-1" } } });
-    expect(inventory.data?.totals).toEqual({ onHand: 10, safetyStock: 1, reserved: 3, available: 6 });
+    expect(inventory.data?.totals).toEqual({ onHand: 10, safetyStock: 1, reserved: 3, leased: 0, available: 6 });
 
     // The read model trails the SKU object by the publish delay: poll until it has the reservation.
     const deadline = Date.now() + 5_000;

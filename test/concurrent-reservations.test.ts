@@ -47,8 +47,8 @@ describe("concurrent reservations", () => {
     for (const answer of granted) expect(answer.body).toMatchObject({ status: "active", qty: 1, allocations: [{ location: "store-a", qty: 1 }] });
 
     const inventory = await call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey });
-    expect(inventory.body.locations).toEqual([{ location: "store-a", onHand: 203, safetyStock: 3, reserved: 200, available: 0 }]);
-    expect(inventory.body.totals).toEqual({ onHand: 203, safetyStock: 3, reserved: 200, available: 0 });
+    expect(inventory.body.locations).toEqual([{ location: "store-a", onHand: 203, safetyStock: 3, reserved: 200, leased: 0, available: 0 }]);
+    expect(inventory.body.totals).toEqual({ onHand: 203, safetyStock: 3, reserved: 200, leased: 0, available: 0 });
 
     const ledger = await reservationEntries(tenant, sku);
     expect(ledger.count).toBe(200);
@@ -79,9 +79,9 @@ describe("concurrent reservations", () => {
 
     const inventory = await call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey });
     expect(inventory.body.locations).toEqual([
-      { location: "store-a", onHand: 75, safetyStock: 5, reserved: 70, available: 0 },
-      { location: "store-b", onHand: 50, safetyStock: 0, reserved: 50, available: 0 },
-      { location: "wh-1", onHand: 80, safetyStock: 0, reserved: 80, available: 0 },
+      { location: "store-a", onHand: 75, safetyStock: 5, reserved: 70, leased: 0, available: 0 },
+      { location: "store-b", onHand: 50, safetyStock: 0, reserved: 50, leased: 0, available: 0 },
+      { location: "wh-1", onHand: 80, safetyStock: 0, reserved: 80, leased: 0, available: 0 },
     ]);
     expect(inventory.body.totals).toMatchObject({ reserved: 200, available: 0 });
 
@@ -104,7 +104,7 @@ describe("concurrent reservations", () => {
     expect({ granted: granted.length, refused: refused.length }).toEqual({ granted: 200, refused: 300 });
     for (const answer of refused) expectProblem(answer, 409, "insufficient_stock");
     const inventory = await call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey });
-    expect(inventory.body.totals).toEqual({ onHand: 220, safetyStock: 0, reserved: 200, available: 20 });
+    expect(inventory.body.totals).toEqual({ onHand: 220, safetyStock: 0, reserved: 200, leased: 0, available: 20 });
     expect((await reservationEntries(tenant, sku)).count).toBe(200);
   });
 });

@@ -69,7 +69,7 @@ describe("reservation expiry", () => {
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ id, status: "expired", closedAt: expect.any(String) });
     const inventory = await call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey });
-    expect(inventory.body.locations).toEqual([{ location: "store-a", onHand: 10, safetyStock: 0, reserved: 0, available: 10 }]);
+    expect(inventory.body.locations).toEqual([{ location: "store-a", onHand: 10, safetyStock: 0, reserved: 0, leased: 0, available: 10 }]);
 
     const expiries = (await httpLedger(tenant, sku)).filter((entry) => entry.type === "expiry");
     expect(expiries).toEqual([expect.objectContaining({ location: "store-a", delta: 0, reservedDelta: -3, safetyStockDelta: 0, reservationId: id })]);
@@ -96,7 +96,7 @@ describe("reservation expiry", () => {
     expect(read.status).toBe(200);
     expect(read.body.status).toBe("expired");
     const inventory = await call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey });
-    expect(inventory.body.totals).toEqual({ onHand: 10, safetyStock: 0, reserved: 0, available: 10 });
+    expect(inventory.body.totals).toEqual({ onHand: 10, safetyStock: 0, reserved: 0, leased: 0, available: 10 });
     const expiries = (await httpLedger(tenant, sku)).filter((entry) => entry.type === "expiry");
     expect(expiries).toEqual([expect.objectContaining({ reservedDelta: -4, reservationId: id })]);
     await expectClosedForGood(tenant, sku, id);
@@ -118,6 +118,6 @@ describe("reservation expiry", () => {
     const again = await reserve(tenant, sku, { qty: 3, channel: "pos" });
     expect(again.status).toBe(201);
     const inventory = await call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey });
-    expect(inventory.body.totals).toEqual({ onHand: 3, safetyStock: 0, reserved: 3, available: 0 });
+    expect(inventory.body.totals).toEqual({ onHand: 3, safetyStock: 0, reserved: 3, leased: 0, available: 0 });
   });
 });

@@ -8,6 +8,8 @@ export interface ModelStock {
   onHand: number;
   safetyStock: number;
   reserved: number;
+  /** The store's lease in force: out of every channel's reach. */
+  leased: number;
 }
 
 export interface ModelReservation {
@@ -22,9 +24,9 @@ export interface ModelReservation {
   short: boolean;
 }
 
-/** available = max(0, onHand - safetyStock - reserved), written out again so the test does not trust the product's copy. */
+/** available = max(0, onHand - safetyStock - leased - reserved), written out again so the test does not trust the product's copy. */
 export function expectedLocationAvailable(stock: ModelStock): number {
-  return Math.max(0, stock.onHand - stock.safetyStock - stock.reserved);
+  return Math.max(0, stock.onHand - stock.safetyStock - stock.leased - stock.reserved);
 }
 
 /**
@@ -63,11 +65,16 @@ export class InventoryModel {
 
   setStock(location: string, onHand: number, safetyStock: number | undefined): void {
     const current = this.stocks.get(location);
-    this.stocks.set(location, { onHand, safetyStock: safetyStock ?? current?.safetyStock ?? 0, reserved: current?.reserved ?? 0 });
+    this.stocks.set(location, { onHand, safetyStock: safetyStock ?? current?.safetyStock ?? 0, reserved: current?.reserved ?? 0, leased: current?.leased ?? 0 });
+  }
+
+  lease(location: string, units: number): void {
+    const current = this.stocks.get(location) ?? { onHand: 0, safetyStock: 0, reserved: 0, leased: 0 };
+    this.stocks.set(location, { ...current, leased: units });
   }
 
   adjust(location: string, delta: number): void {
-    const current = this.stocks.get(location) ?? { onHand: 0, safetyStock: 0, reserved: 0 };
+    const current = this.stocks.get(location) ?? { onHand: 0, safetyStock: 0, reserved: 0, leased: 0 };
     this.stocks.set(location, { ...current, onHand: current.onHand + delta });
   }
 
@@ -89,20 +96,21 @@ export class InventoryModel {
   }
 
   private changeReserved(location: string, delta: number): void {
-    const current = this.stocks.get(location) ?? { onHand: 0, safetyStock: 0, reserved: 0 };
+    const current = this.stocks.get(location) ?? { onHand: 0, safetyStock: 0, reserved: 0, leased: 0 };
     this.stocks.set(location, { ...current, reserved: current.reserved + delta });
   }
 }
 
-/** Sums a ledger from zero: onHand, reserved and safetyStock per location. */
+/** Sums a ledger from zero: onHand, reserved, safetyStock and leased per location. */
 export function replayLedger(entries: readonly LedgerEntry[]): Map<string, ModelStock> {
   const replayed = new Map<string, ModelStock>();
   for (const entry of entries) {
-    const current = replayed.get(entry.location) ?? { onHand: 0, safetyStock: 0, reserved: 0 };
+    const current = replayed.get(entry.location) ?? { onHand: 0, safetyStock: 0, reserved: 0, leased: 0 };
     replayed.set(entry.location, {
       onHand: current.onHand + entry.delta,
       safetyStock: current.safetyStock + entry.safetyStockDelta,
       reserved: current.reserved + entry.reservedDelta,
+      leased: current.leased + entry.leasedDelta,
     });
   }
   return replayed;

@@ -62,7 +62,7 @@ describe("a retry with the same Idempotency-Key and body returns the first answe
     expectReplayOf(replay, first);
 
     const state = await skuState(tenant.adminKey, sku);
-    expect(state.inventory.body.totals).toEqual({ onHand: 10, safetyStock: 0, reserved: 4, available: 6 });
+    expect(state.inventory.body.totals).toEqual({ onHand: 10, safetyStock: 0, reserved: 4, leased: 0, available: 6 });
     expect(countOf(state.ledger, "reservation")).toBe(1);
   });
 
@@ -107,7 +107,7 @@ describe("a retry with the same Idempotency-Key and body returns the first answe
     expectReplayOf(replay, first);
 
     const state = await skuState(tenant.adminKey, sku);
-    expect(state.inventory.body.totals).toEqual({ onHand, safetyStock: 0, reserved: 0, available: onHand });
+    expect(state.inventory.body.totals).toEqual({ onHand, safetyStock: 0, reserved: 0, leased: 0, available: onHand });
     expect(countOf(state.ledger, action)).toBe(1);
   });
 

@@ -40,6 +40,8 @@ const rulesArb: fc.Arbitrary<ChannelRules> = fc.record(
 type Command =
   | { kind: "setStock"; location: string; onHand: number; safetyStock: number | undefined }
   | { kind: "adjust"; location: string; delta: number }
+  /** A store's fixed lease at the location (units 0 ends it); reservations must never take its units. */
+  | { kind: "lease"; location: string; units: number }
   /** `at`: undefined reserves against the pool; otherwise it picks a location, mostly one of the channel's pool. */
   | { kind: "reserve"; channel: 0 | 1; qty: number; at: number | undefined; short: boolean }
   | { kind: "commit" | "release"; pick: number; as: "admin" | "own" | "other" }
@@ -69,6 +71,7 @@ const openingStockArb: fc.Arbitrary<Command[]> = fc.tuple(
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("setStock" as const), location: locationArb, onHand: fc.integer({ min: 0, max: 30 }), safetyStock: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("adjust" as const), location: locationArb, delta: fc.integer({ min: -10, max: 10 }).filter((n) => n !== 0) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("lease" as const), location: locationArb, units: fc.integer({ min: 0, max: 8 }) }) },
   {
     weight: 7,
     arbitrary: fc.record({
@@ -92,8 +95,8 @@ function sum(values: readonly number[]): number {
 }
 
 /** The figures of a SKU view as a plain location → figures record, for equality checks. */
-function byLocation(rows: readonly (ModelStock & { location: string })[]): Record<string, ModelStock> {
-  return Object.fromEntries(rows.map(({ location, onHand, safetyStock, reserved }) => [location, { onHand, safetyStock, reserved }]));
+function byLocation(rows: readonly (Omit<ModelStock, "leased"> & { location: string; leased?: number })[]): Record<string, ModelStock> {
+  return Object.fromEntries(rows.map(({ location, onHand, safetyStock, reserved, leased }) => [location, { onHand, safetyStock, reserved, leased: leased ?? 0 }]));
 }
 
 /** One property run: a fresh SKU object, the commands applied to it and to the model, checks after each. */
@@ -159,6 +162,17 @@ async function runSequence(rules: readonly [ChannelRules, ChannelRules], allowSh
           expect(outcome.ok).toBe(true);
           model.adjust(command.location, command.delta);
         }
+        return;
+      }
+      case "lease": {
+        touched = true;
+        if (command.units === 0) await stub.endLease(command.location);
+        else {
+          const outcome = await stub.setLease(command.location, { units: command.units }, false);
+          if (!outcome.ok) throw new Error(`setLease refused: ${outcome.code}`);
+          expect(outcome.lease).toMatchObject({ units: command.units, inForce: command.units, suspended: false });
+        }
+        model.lease(command.location, command.units);
         return;
       }
       case "reserve": {
@@ -256,6 +270,7 @@ async function runSequence(rules: readonly [ChannelRules, ChannelRules], allowSh
       onHand: sum(inventory.locations.map((stock) => stock.onHand)),
       safetyStock: sum(inventory.locations.map((stock) => stock.safetyStock)),
       reserved: sum(inventory.locations.map((stock) => stock.reserved)),
+      leased: sum(inventory.locations.map((stock) => stock.leased)),
       available: sum(inventory.locations.map((stock) => stock.available)),
     });
 

@@ -14,7 +14,7 @@ describe("reservations", () => {
     ]);
 
     const inventory = await call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey });
-    expect(inventory.body.totals).toEqual({ onHand: 8, safetyStock: 0, reserved: 4, available: 4 });
+    expect(inventory.body.totals).toEqual({ onHand: 8, safetyStock: 0, reserved: 4, leased: 0, available: 4 });
   });
 
   it("refuses more than the channel may have with insufficient_stock and the available quantity", async () => {
@@ -42,7 +42,7 @@ describe("reservations", () => {
     expect(released.body.status).toBe("released");
 
     const inventory = await call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey });
-    expect(inventory.body.locations).toEqual([{ location: "store-a", onHand: 8, safetyStock: 0, reserved: 0, available: 8 }]);
+    expect(inventory.body.locations).toEqual([{ location: "store-a", onHand: 8, safetyStock: 0, reserved: 0, leased: 0, available: 8 }]);
 
     const again = await call("POST", `/v1/inventory/${sku}/reservations/${second.body.id}/commit`, { key: tenant.adminKey, idempotencyKey: unique("k") });
     expect(again.status).toBe(409);

@@ -67,7 +67,7 @@ describe("a store's feed", () => {
     });
     expect(entries.find((entry) => keyOf(entry) === `stock:${skus[1]}@store-a`)).toEqual({
       kind: "stock",
-      stock: { sku: skus[1], location: "store-a", onHand: 5, available: 5, updatedAt: expect.any(String) },
+      stock: { sku: skus[1], location: "store-a", onHand: 5, available: 5, leased: 0, updatedAt: expect.any(String) },
     });
     expect(entries.find((entry) => entry.kind === "promotion")).toEqual({
       kind: "promotion",

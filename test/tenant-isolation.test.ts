@@ -52,8 +52,8 @@ describe("tenant isolation: a key of tenant B reads and changes nothing of tenan
     for (const key of [bKeys.admin, bKeys.readonly, bKeys.erp, bKeys.store]) {
       const inventory = await call("GET", `/v1/inventory/${shared}`, { key });
       expect(inventory.status).toBe(200);
-      expect(inventory.body.locations).toEqual([{ location: "store-a", onHand: 3, safetyStock: 0, reserved: 0, available: 3 }]);
-      expect(inventory.body.totals).toEqual({ onHand: 3, safetyStock: 0, reserved: 0, available: 3 });
+      expect(inventory.body.locations).toEqual([{ location: "store-a", onHand: 3, safetyStock: 0, reserved: 0, leased: 0, available: 3 }]);
+      expect(inventory.body.totals).toEqual({ onHand: 3, safetyStock: 0, reserved: 0, leased: 0, available: 3 });
 
       const ledger = await call("GET", `/v1/inventory/${shared}/ledger`, { key });
       expect(ledger.status).toBe(200);
@@ -110,7 +110,7 @@ describe("tenant isolation: a key of tenant B reads and changes nothing of tenan
     expect(refused.body.available).toBe(0);
 
     expect(await skuState(a.adminKey, shared)).toEqual(before);
-    expect((await skuState(b.adminKey, shared)).inventory.body.totals).toEqual({ onHand: 3, safetyStock: 0, reserved: 3, available: 0 });
+    expect((await skuState(b.adminKey, shared)).inventory.body.totals).toEqual({ onHand: 3, safetyStock: 0, reserved: 3, leased: 0, available: 0 });
   });
 
   it("B's availability never reflects A's stock", async () => {

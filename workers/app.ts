@@ -19,6 +19,7 @@ import { financeRoutes } from "./routes/finance.ts";
 import { settlementRoutes } from "./routes/settlements.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
+import { leaseRoutes } from "./routes/leases.ts";
 import { limitRoutes } from "./routes/limits.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
@@ -46,6 +47,7 @@ export function createApp() {
   app.route("/", allotmentRoutes);
   app.route("/", availabilityRoutes);
   app.route("/", storeRoutes);
+  app.route("/", leaseRoutes);
   app.route("/", catalogRoutes);
   app.route("/", erpRoutes);
   app.route("/", exceptionRoutes);

@@ -12,7 +12,7 @@ export const skuFigures = sqliteTable("sku_figures", {
   sku: text("sku").primaryKey(),
   version: integer("version").notNull(),
   locations: text("locations", { mode: "json" })
-    .$type<{ location: string; onHand: number; safetyStock: number; reserved: number }[]>()
+    .$type<{ location: string; onHand: number; safetyStock: number; reserved: number; leased?: number }[]>()
     .notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -46,6 +46,8 @@ export const locationStock = sqliteTable(
     sku: text("sku").notNull(),
     onHand: integer("on_hand").notNull(),
     available: integer("available").notNull(),
+    /** Of the store's lease, the units it may sell offline without uncovering a reservation (leaseCovered). */
+    leased: integer("leased").notNull().default(0),
     seq: integer("seq").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export { idempotencyKeys } from "./idempotency.ts";
 
@@ -21,6 +21,25 @@ export const locationStock = sqliteTable("location_stock", {
   onHand: integer("on_hand").notNull(),
   safetyStock: integer("safety_stock").notNull(),
   reserved: integer("reserved").notNull(),
+  /** The store's lease in force here (0: none, or suspended): units no channel may reserve (docs/decisions/0033). */
+  leased: integer("leased").notNull().default(0),
+});
+
+/**
+ * A store's lease of this SKU at its location, as the tenant set it: a fixed
+ * number of units, or sized from the store's POS sales (units an hour over
+ * the trailing week × `coverHours`, at most `maxUnits`). The units in force
+ * are `location_stock.leased`; a suspended lease (the store silent too long)
+ * holds none until the store is heard from again.
+ */
+export const locationLeases = sqliteTable("location_leases", {
+  location: text("location").primaryKey(),
+  units: integer("units"),
+  coverHours: real("cover_hours"),
+  maxUnits: integer("max_units"),
+  suspended: integer("suspended", { mode: "boolean" }).notNull().default(false),
+  /** When a sized lease was last sized (re-sized at most hourly, as the store's sales arrive). */
+  sizedAt: integer("sized_at").notNull(),
 });
 
 export const reservations = sqliteTable(
@@ -49,11 +68,12 @@ export const ledger = sqliteTable(
   "ledger",
   {
     seq: integer("seq").primaryKey({ autoIncrement: true }),
-    type: text("type", { enum: ["snapshot", "adjustment", "reservation", "commit", "release", "expiry", "write_off", "allotment", "allotment_return", ...posLedgerTypes] }).notNull(),
+    type: text("type", { enum: ["snapshot", "adjustment", "reservation", "commit", "release", "expiry", "write_off", "allotment", "allotment_return", "lease", ...posLedgerTypes] }).notNull(),
     location: text("location").notNull(),
     onHandDelta: integer("on_hand_delta").notNull(),
     reservedDelta: integer("reserved_delta").notNull(),
     safetyStockDelta: integer("safety_stock_delta").notNull(),
+    leasedDelta: integer("leased_delta").notNull().default(0),
     reason: text("reason"),
     reference: text("reference"),
     reservationId: text("reservation_id"),

@@ -432,6 +432,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/inventory/{sku}/locations/{location}/lease": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The store's lease of a SKU */
+        get: operations["getStoreLease"];
+        /**
+         * Set the store's lease of a SKU: units no channel may reserve, so the store can sell them offline
+         * @description A fixed lease (units) or one sized from the store's POS sales (coverHours, optionally maxUnits). The units in force leave every channel's availability at the location, like safety stock; the store's feed carries how many of them it may sell offline without risk. A store silent longer than lapseAfterHours (no POS batch, no feed pull) loses the lease's units to the channels until it is heard from again. Setting the lease again replaces it. docs/decisions/0033-store-leases.md.
+         */
+        put: operations["setStoreLease"];
+        post?: never;
+        /** End the store's lease of a SKU: its units go back to the channels */
+        delete: operations["endStoreLease"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stores/{location}/leases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SKUs a store holds a lease of, whether each is suspended, and when the store was last heard from */
+        get: operations["listStoreLeases"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/catalog/items/{sku}": {
         parameters: {
             query?: never;
@@ -1515,6 +1554,7 @@ export interface components {
                 onHand: number;
                 safetyStock: number;
                 reserved: number;
+                leased: number;
                 available: number;
             };
         };
@@ -1527,7 +1567,9 @@ export interface components {
             onHand: number;
             safetyStock: number;
             reserved: number;
-            /** @description max(0, onHand - safetyStock - reserved) */
+            /** @description Units the store here holds on lease (0 without one): no channel may reserve them. */
+            leased: number;
+            /** @description max(0, onHand - safetyStock - leased - reserved) */
             available: number;
         };
         SetStockRequest: {
@@ -1558,7 +1600,7 @@ export interface components {
         LedgerEntry: {
             seq: number;
             /** @enum {string} */
-            type: "snapshot" | "adjustment" | "reservation" | "commit" | "release" | "expiry" | "write_off" | "allotment" | "allotment_return" | "pos_sale" | "pos_return" | "pos_void";
+            type: "snapshot" | "adjustment" | "reservation" | "commit" | "release" | "expiry" | "write_off" | "allotment" | "allotment_return" | "lease" | "pos_sale" | "pos_return" | "pos_void";
             /**
              * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
              * @example store-001
@@ -1568,6 +1610,8 @@ export interface components {
             delta: number;
             reservedDelta: number;
             safetyStockDelta: number;
+            /** @description Change of the store's lease in force (type lease). */
+            leasedDelta: number;
             reason: string | null;
             reference: string | null;
             reservationId: string | null;
@@ -1849,13 +1893,81 @@ export interface components {
             location: string;
             /** @description May be negative: a store that sold offline what the edge did not know of. */
             onHand: number;
-            /** @description max(0, onHand - safetyStock - reserved) at this location. */
+            /** @description max(0, onHand - safetyStock - leased - reserved) at this location. */
             available: number;
+            /**
+             * @description Of the store's lease (docs/decisions/0033), the units it may sell while offline without leaving a channel's reservation uncovered: min(lease in force, onHand - safetyStock - reserved), at least 0.
+             * @default 0
+             */
+            leased?: number;
             /**
              * Format: date-time
              * @example 2026-11-23T19:30:00.000Z
              */
             updatedAt: string;
+        };
+        StoreLease: {
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example TSHIRT-RED-M
+             */
+            sku: string;
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
+            location: string;
+            /** @description A fixed lease's units; null for a sized one. */
+            units: number | null;
+            coverHours: number | null;
+            maxUnits: number | null;
+            lapseAfterHours: number;
+            /** @description Units the lease holds now: excluded from every channel's availability at the location. 0 while suspended. */
+            inForce: number;
+            /** @description Of inForce, the units the shelf still holds beyond channel reservations: what the store may sell offline without leaving a reservation uncovered. */
+            covered: number;
+            /** @description The store has been silent longer than lapseAfterHours: the lease holds nothing until it is heard from. */
+            suspended: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            sizedAt: string;
+        };
+        SetLeaseRequest: {
+            /** @description A fixed lease: this many units, whatever the store sells. */
+            units?: number;
+            /** @description A sized lease: the store's POS sales of the SKU over the trailing 168 hours (or since its first sale, if later), in units an hour, × coverHours, rounded up. Re-sized at most hourly as the store's sales arrive. */
+            coverHours?: number;
+            /** @description A sized lease holds at most this many units. */
+            maxUnits?: number;
+            /**
+             * @description A store silent this long (no POS batch, no feed pull) loses the lease's units to the channels until it is heard from again.
+             * @default 24
+             */
+            lapseAfterHours?: number;
+        };
+        StoreLeaseList: {
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
+            location: string;
+            /**
+             * Format: date-time
+             * @description When the store was last heard from (a POS batch or a feed pull), as far as its leases go.
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            lastContactAt: string | null;
+            leases: {
+                /**
+                 * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+                 * @example TSHIRT-RED-M
+                 */
+                sku: string;
+                lapseAfterHours: number;
+                suspended: boolean;
+            }[];
         };
         PutCatalogItemRequest: {
             name: string;
@@ -7287,6 +7399,430 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StoreFeedPage"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStoreLease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                sku: string;
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                location: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lease */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreLease"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setStoreLease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                sku: string;
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                location: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetLeaseRequest"];
+            };
+        };
+        responses: {
+            /** @description The lease as it now stands */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreLease"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    endStoreLease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                sku: string;
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                location: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStoreLeases: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit. */
+                location: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The store's leases */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreLeaseList"];
                 };
             };
             /** @description validation_failed, malformed_json or idempotency_key_required */

@@ -59,7 +59,12 @@ export const StoreStock = z
     sku: z.string().min(1).max(64).openapi({ description: "A catalog SKU, or a code a POS line carried that the catalog does not know." }),
     location: LocationId,
     onHand: z.number().int().openapi({ description: "May be negative: a store that sold offline what the edge did not know of." }),
-    available: z.number().int().openapi({ description: "max(0, onHand - safetyStock - reserved) at this location." }),
+    available: z.number().int().openapi({ description: "max(0, onHand - safetyStock - leased - reserved) at this location." }),
+    leased: z
+      .number()
+      .int()
+      .default(0)
+      .openapi({ description: "Of the store's lease (docs/decisions/0033), the units it may sell while offline without leaving a channel's reservation uncovered: min(lease in force, onHand - safetyStock - reserved), at least 0." }),
     updatedAt: Timestamp,
   })
   .openapi("StoreStock");

@@ -34,7 +34,8 @@ export const LocationStock = z
     onHand: z.number().int(),
     safetyStock: z.number().int(),
     reserved: z.number().int(),
-    available: z.number().int().openapi({ description: "max(0, onHand - safetyStock - reserved)" }),
+    leased: z.number().int().openapi({ description: "Units the store here holds on lease (0 without one): no channel may reserve them." }),
+    available: z.number().int().openapi({ description: "max(0, onHand - safetyStock - leased - reserved)" }),
   })
   .openapi("LocationStock");
 export type LocationStock = z.infer<typeof LocationStock>;
@@ -45,7 +46,7 @@ export const InventoryView = z
     sku: Sku,
     version: z.number().int().openapi({ description: "Increases with every movement of this SKU." }),
     locations: z.array(LocationStock),
-    totals: z.object({ onHand: z.number().int(), safetyStock: z.number().int(), reserved: z.number().int(), available: z.number().int() }),
+    totals: z.object({ onHand: z.number().int(), safetyStock: z.number().int(), reserved: z.number().int(), leased: z.number().int(), available: z.number().int() }),
   })
   .openapi("SkuInventory");
 export type InventoryView = z.infer<typeof InventoryView>;
@@ -87,8 +88,9 @@ export type Reservation = z.infer<typeof Reservation>;
  * pos_sale takes units off a store's onHand; pos_return and pos_void put them back.
  * write_off records units written off (a damaged return) with no figure moving.
  * allotment and allotment_return move units to and from a flash sale's shards (held in reserved meanwhile).
+ * lease changes the units a store holds on lease at its location (set, re-sized, suspended or resumed).
  */
-export const LedgerEntryType = z.enum(["snapshot", "adjustment", "reservation", "commit", "release", "expiry", "write_off", "allotment", "allotment_return", "pos_sale", "pos_return", "pos_void"]);
+export const LedgerEntryType = z.enum(["snapshot", "adjustment", "reservation", "commit", "release", "expiry", "write_off", "allotment", "allotment_return", "lease", "pos_sale", "pos_return", "pos_void"]);
 export type LedgerEntryType = z.infer<typeof LedgerEntryType>;
 
 export const LedgerEntry = z
@@ -99,6 +101,7 @@ export const LedgerEntry = z
     delta: z.number().int().openapi({ description: "Change of onHand." }),
     reservedDelta: z.number().int(),
     safetyStockDelta: z.number().int(),
+    leasedDelta: z.number().int().openapi({ description: "Change of the store's lease in force (type lease)." }),
     reason: z.string().nullable(),
     reference: z.string().nullable(),
     reservationId: z.string().nullable(),

@@ -27,7 +27,16 @@ export const PosItem = z
     currency: z.string(),
     promotion: PosItemPromotion.nullable().openapi({ description: "The active promotion giving the lowest price, if any." }),
     stock: z
-      .object({ onHand: z.number().int(), available: z.number().int(), updatedAt: Timestamp })
+      .object({
+        onHand: z.number().int(),
+        available: z.number().int(),
+        leased: z.number().int().openapi({ description: "Of the store's lease, the units the edge counted as safe to sell offline at updatedAt." }),
+        maySellOffline: z
+          .number()
+          .int()
+          .openapi({ description: "leased less the units of this item sold here since (waiting to be sent, or sent after updatedAt): what may still be sold while offline without leaving a channel's reservation uncovered. A sale beyond it is never refused." }),
+        updatedAt: Timestamp,
+      })
       .nullable()
       .openapi({ description: "The store's figures as of the last feed pull; sales not yet replayed are not in them." }),
     updatedAt: Timestamp,

@@ -124,6 +124,8 @@ export const stock = sqliteTable("stock", {
   sku: text("sku").primaryKey(),
   onHand: integer("on_hand").notNull(),
   available: integer("available").notNull(),
+  /** Of the store's lease, what it may sell offline without uncovering a channel's reservation, as of `updatedAt` (docs/decisions/0033). */
+  leased: integer("leased").notNull().default(0),
   updatedAt: text("updated_at").notNull(),
 });
 

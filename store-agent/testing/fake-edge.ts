@@ -226,7 +226,7 @@ export class FakeEdge {
   #moveStock(transaction: PosTransaction): void {
     for (const line of transaction.lines) {
       const current = this.#stock.get(`${line.sku}@${this.location}`)?.entry;
-      const was: StoreStock = current?.kind === "stock" ? current.stock : { sku: line.sku, location: this.location, onHand: 0, available: 0, updatedAt: "" };
+      const was: StoreStock = current?.kind === "stock" ? current.stock : { sku: line.sku, location: this.location, onHand: 0, available: 0, leased: 0, updatedAt: "" };
       const onHand = was.onHand + (transaction.type === "sale" ? -line.qty : line.qty);
       const held = was.onHand - was.available;
       this.publish({ kind: "stock", stock: { ...was, onHand, available: Math.max(0, onHand - held), updatedAt: new Date().toISOString() } });

@@ -82,6 +82,6 @@ export const inventoryRoutes = createRouter()
 function ownLocationOnly(inventory: InventoryView, location: string | null): InventoryView {
   const here = inventory.locations.filter((stock) => stock.location === location);
   if (here.length === 0) throw new AppError("not_found", `No inventory recorded for SKU ${inventory.sku} at this key's location`);
-  const [{ onHand, safetyStock, reserved, available }] = here as [InventoryView["locations"][number]];
-  return { ...inventory, locations: here, totals: { onHand, safetyStock, reserved, available } };
+  const [{ onHand, safetyStock, reserved, leased, available }] = here as [InventoryView["locations"][number]];
+  return { ...inventory, locations: here, totals: { onHand, safetyStock, reserved, leased, available } };
 }

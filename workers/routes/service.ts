@@ -17,6 +17,7 @@ const tags = [
   { name: "Reservations", description: "Units held for a channel until committed, released or expired." },
   { name: "Availability", description: "What each channel may sell, from the availability read model." },
   { name: "Stores", description: "The store agent's protocol: POS transactions in, the store's feed out." },
+  { name: "Store leases", description: "Units a store holds so that it can sell them while offline without uncovering a channel's reservation." },
   { name: "Catalog", description: "Items, barcodes, prices and promotions." },
   { name: "Orders", description: "Channel orders: routing, reservation, fulfilment and cancellation." },
   { name: "Returns", description: "Returns (RMAs) against fulfilled order lines, their receipts and refunds." },

@@ -11,6 +11,7 @@ import { authorize } from "../auth.ts";
 import type { AppEnv } from "../env.ts";
 import { availabilityIndex, catalogStore, storeIngest } from "../../durable/objects.ts";
 import { body, createRouter, json, routesOf } from "../openapi.ts";
+import { storeHeardFrom } from "../store-contact.ts";
 
 const storeRoles = ["admin", "store"] as const;
 const StoreParams = z.object({ location: LocationId });
@@ -53,6 +54,7 @@ export const storeRoutes = createRouter()
       const { transactions } = c.req.valid("json");
       const { principal } = await storeAccess(c, location);
       const { tenantId } = principal;
+      if (principal.role === "store") storeHeardFrom(c, tenantId, location);
       return c.json(await storeIngest(c.env, tenantId, location).ingest(transactions), 200);
     },
     (result) => {
@@ -66,6 +68,7 @@ export const storeRoutes = createRouter()
     const { location } = c.req.valid("param");
     const { cursor, limit } = c.req.valid("query");
     const { principal } = await storeAccess(c, location);
+    if (principal.role === "store") storeHeardFrom(c, principal.tenantId, location);
     const [catalogAfter, stockAfter] = (cursor ?? "0-0").split("-").map(Number) as [number, number];
     const [catalog, stock] = await Promise.all([
       catalogStore(c.env, principal.tenantId).changes(catalogAfter, limit),

@@ -1,0 +1,1 @@
+ALTER TABLE `stock` ADD `leased` integer DEFAULT 0 NOT NULL;
