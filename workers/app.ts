@@ -21,6 +21,7 @@ import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
 import { limitRoutes } from "./routes/limits.ts";
 import { orderRoutes } from "./routes/orders.ts";
+import { partnerRoutes } from "./routes/partners.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
 import { allotmentRoutes } from "./routes/allotments.ts";
 import { returnRoutes } from "./routes/returns.ts";
@@ -41,6 +42,7 @@ export function createApp() {
   app.use("/v1/*", auditTrail);
 
   app.route("/", tenancyRoutes);
+  app.route("/", partnerRoutes);
   app.route("/", inventoryRoutes);
   app.route("/", reservationRoutes);
   app.route("/", allotmentRoutes);
