@@ -44,7 +44,9 @@ export function usageCsv(rows: readonly TenantUsage[]): string {
 async function sumLimited(ids: readonly string[], count: (id: string) => Promise<number>): Promise<number> {
   let total = 0;
   await forEachLimited(ids, async (id) => {
-    total += await count(id);
+    // Read first, then add: `total += await …` would add to the total as it was before the wait.
+    const counted = await count(id);
+    total += counted;
   });
   return total;
 }
