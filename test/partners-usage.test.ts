@@ -49,7 +49,7 @@ describe("usage per tenant and month, read by the partner as JSON or CSV", () =>
     const batch = await sendBatch(storeKey, "store-a", numbered(1, [posTransaction(txId("a"), [{ sku, qty: 1 }]), posTransaction(txId("b"), [{ sku, qty: 2 }])]));
     expect(batch.status).toBe(200);
     // The same batch again is a duplicate: it counts once.
-    const again = await sendBatch(storeKey, "store-a", batch.body.results.map((r, at) => ({ sequence: at + 1, transaction: posTransaction(r.transactionId, [{ sku, qty: at + 1 }]) })));
+    const again = await sendBatch(storeKey, "store-a", batch.body.results.map((r, at) => ({ sequence: at + 1, transaction: posTransaction(r.transactionId!, [{ sku, qty: at + 1 }]) })));
     expect(again.status).toBe(200);
     expect((await submitOrder(tenant.adminKey, orderBody([[sku, 1]]))).status).toBe(201);
 
