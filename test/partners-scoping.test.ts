@@ -82,11 +82,11 @@ describe("platform → partner → tenant: a partner reaches its own tenants and
   it("a tenant key reaches no partner route and no other tenant, header or not", async () => {
     const { a, aTenant, bTenant } = await twoPartners();
     const key = aTenant.adminKey;
-    expectProblem(await call("GET", `/v1/partners/${a.id}/usage?month=2026-12`, { key }), 403, "forbidden");
-    expectProblem(await call("GET", `/v1/partners/${a.id}/keys`, { key }), 403, "forbidden");
-    expectProblem(await call("PUT", `/v1/partners/${a.id}/branding`, { key, body: { displayName: "X", colors: { primary: "#000000" }, support: { email: "x@example.com" } } }), 403, "forbidden");
-    expectProblem(await call("GET", "/v1/tenants", { key }), 403, "forbidden");
-    expectProblem(await call("POST", "/v1/tenants", { key, idempotencyKey: unique("idem"), body: { id: unique("t"), name: "Sideways" } }), 403, "forbidden");
+    expectProblem(await call("GET", `/v1/partners/${a.id}/usage?month=2026-12`, { key }), 401, "unauthorized");
+    expectProblem(await call("GET", `/v1/partners/${a.id}/keys`, { key }), 401, "unauthorized");
+    expectProblem(await call("PUT", `/v1/partners/${a.id}/branding`, { key, body: { displayName: "X", colors: { primary: "#000000" }, support: { email: "x@example.com" } } }), 401, "unauthorized");
+    expectProblem(await call("GET", "/v1/tenants", { key }), 401, "unauthorized");
+    expectProblem(await call("POST", "/v1/tenants", { key, idempotencyKey: unique("idem"), body: { id: unique("t"), name: "Sideways" } }), 401, "unauthorized");
     expectProblem(await call("GET", "/v1/partners", { key }), 401, "unauthorized");
     expectProblem(await call("GET", "/v1/tenant", { key, headers: { [tenantHeader]: bTenant.id } }), 404, "not_found");
     expect((await call("GET", "/v1/tenant", { key, headers: { [tenantHeader]: aTenant.id } })).body.id).toBe(aTenant.id);

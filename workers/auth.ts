@@ -126,12 +126,12 @@ export function requirePlatformKey(c: Context<AppEnv>): void {
 /** Who creates and lists tenants: the platform (every tenant), or a partner (its own). */
 export type TenantOwner = { platform: true } | { platform: false; partner: PartnerPrincipal };
 
-/** Requires the platform key or a partner key (acting on a tenant or not); a tenant key is 403 forbidden. */
+/** Requires the platform key or a partner key (acting on a tenant or not); a tenant key is 401 unauthorized, as the platform key is on tenant routes. */
 export function requirePlatformOrPartner(c: Context<AppEnv>): TenantOwner {
   if (c.get("platform")) return { platform: true };
   const partner = c.get("partner");
   if (partner) return { platform: false, partner };
-  if (c.get("principal")) throw new AppError("forbidden", "A tenant key may not do this: it takes the platform key or a partner key");
+  // A tenant key is answered as the platform key is on tenant routes (0004, 0017): not a key this route takes.
   throw new AppError("unauthorized", "This route takes the platform key or a partner key");
 }
 
@@ -139,7 +139,7 @@ export function requirePlatformOrPartner(c: Context<AppEnv>): TenantOwner {
  * Authorizes a route of partner `partnerId`: the platform key (any partner
  * that exists), or that partner's own key. Another partner's key gets 404
  * not_found, as an unknown partner does (the API answers what a key may
- * not see as if it did not exist); a tenant key 403 forbidden.
+ * not see as if it did not exist); a tenant key 401 unauthorized.
  */
 export async function authorizePartner(c: Context<AppEnv>, partnerId: string): Promise<TenantOwner> {
   const owner = requirePlatformOrPartner(c);
