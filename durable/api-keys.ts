@@ -4,18 +4,21 @@ import type { apiKeys } from "./schema/tenant-registry.ts";
 
 type KeyRow = typeof apiKeys.$inferSelect;
 
+/** What a key's state is read from: tenant and partner keys share these columns. */
+export type KeyLife = Pick<KeyRow, "id" | "expiresAt" | "revokedAt" | "replacedBy">;
+
 /** How stale `lastUsedAt` may get before the key check writes it again: one write a minute per key, not one per request. */
 export const lastUsedResolutionMs = 60_000;
 
 /** A key's state at `now`: revoked wins over expired, because a revocation is a decision and an expiry only a date. */
-export function keyStatus(row: KeyRow, now: number): KeyStatus {
+export function keyStatus(row: KeyLife, now: number): KeyStatus {
   if (row.revokedAt !== null) return "revoked";
   if (row.expiresAt !== null && now >= row.expiresAt) return "expired";
   return "active";
 }
 
 /** Why a key may not be used at `now`, or null when it may. */
-export function keyRefusal(row: KeyRow, now: number): Failure<"key_revoked" | "key_expired"> | null {
+export function keyRefusal(row: KeyLife, now: number): Failure<"key_revoked" | "key_expired"> | null {
   const status = keyStatus(row, now);
   if (status === "revoked") return fail("key_revoked", `API key ${row.id} was revoked at ${iso(row.revokedAt!)}`);
   if (status === "expired") {
@@ -51,10 +54,10 @@ export function requestedExpiry(expiresAt: string | undefined, now: number): Fai
   return at > now ? at : fail("validation_failed", `expiresAt ${expiresAt} is not in the future`);
 }
 
-function iso(ms: number): string {
+export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function nullableIso(ms: number | null): string | null {
+export function nullableIso(ms: number | null): string | null {
   return ms === null ? null : iso(ms);
 }

@@ -1,4 +1,4 @@
-import { asc, eq, gt, inArray, max, min } from "drizzle-orm";
+import { asc, count, eq, gt, inArray, max, min } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import { canonicalJson } from "../shared/ids.ts";
 import type { CatalogItem, Promotion, PutCatalogItemRequest, PutPromotionRequest } from "../shared/schemas/catalog.ts";
@@ -160,6 +160,11 @@ export class CatalogStore extends ShelfsyncObject<typeof schema, TenantIdentity>
       ...promotionRows.map((row): CatalogChange => ({ kind: "promotion", seq: row.seq, at: row.updatedAt, promotion: toPromotion(row) })),
     ].sort((a, b) => a.seq - b.seq);
     return { changes: merged.slice(0, limit), hasMore: merged.length > limit };
+  }
+
+  /** For the partner's usage report: how many items the catalog holds now. */
+  async itemCount(): Promise<number> {
+    return this.db.select({ n: count() }).from(items).get()!.n;
   }
 
   private barcodeOwners(codes: readonly string[]): { barcode: string; sku: string }[] {

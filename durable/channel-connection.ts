@@ -23,6 +23,7 @@ import { openCredentials, sealCredentials } from "./credentials.ts";
 import migrations from "./migrations/channel-connection/migrations.js";
 import { availabilityIndex, parseName, type ConnectionIdentity } from "./objects.ts";
 import * as schema from "./schema/channel-connection.ts";
+import { writesIn } from "./connectors/usage-months.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
@@ -338,6 +339,11 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
           credentials: { refreshToken: secrets("refreshToken"), clientId: secrets("clientId"), clientSecret: secrets("clientSecret") },
         };
     }
+  }
+
+  /** For the partner's usage report: calls that changed the remote in `month` (YYYY-MM). */
+  async connectorWrites(month: string): Promise<number> {
+    return writesIn(this.db, month);
   }
 }
 

@@ -13,6 +13,7 @@ import { openCredentials, sealCredentials } from "./credentials.ts";
 import migrations from "./migrations/erp-connection/migrations.js";
 import { financeLedger, parseName, type ConnectionIdentity } from "./objects.ts";
 import * as schema from "./schema/erp-connection.ts";
+import { writesIn } from "./connectors/usage-months.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
@@ -310,6 +311,11 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
       createdAt: new Date(row.createdAt).toISOString(),
       updatedAt: new Date(row.updatedAt).toISOString(),
     } as ErpConnectionView;
+  }
+
+  /** For the partner's usage report: requests sent to the ERP in `month` (YYYY-MM). */
+  async connectorWrites(month: string): Promise<number> {
+    return writesIn(this.db, month);
   }
 }
 

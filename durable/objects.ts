@@ -12,6 +12,10 @@ import { sha256Hex } from "../shared/ids.ts";
 /** The one platform directory's name. */
 const platformName = "platform";
 
+export interface PartnerIdentity {
+  partnerId: string;
+}
+
 export interface TenantIdentity {
   tenantId: string;
 }
@@ -102,6 +106,10 @@ export const parseName = {
     if (at <= 0 || at === name.length - 1) throw new Error(`"${name}" is not a <remote>:<application> object name`);
     return { remote: name.slice(0, at), application: name.slice(at + 1) };
   },
+  partner(name: string): PartnerIdentity {
+    if (!/^[a-z0-9-]{1,40}$/.test(name)) throw new Error(`"${name}" is not a partner object name`);
+    return { partnerId: name };
+  },
   platform(name: string): Record<string, never> {
     if (name !== platformName) throw new Error(`"${name}" is not the platform directory's name`);
     return {};
@@ -171,6 +179,11 @@ export async function applicationBudget(env: Env, remote: string, clientId: stri
 /** The platform operator's directory of tenants (a single object). */
 export function platformDirectory(env: Env) {
   return env.PLATFORM_DIRECTORY.getByName(platformName);
+}
+
+/** One partner's object: its keys and its logo (the platform directory lists partners and their brands). */
+export function partnerDirectory(env: Env, partnerId: string) {
+  return env.PARTNER_DIRECTORY.getByName(partnerId);
 }
 
 /** The catalog (items, barcodes, prices, promotions) of one tenant, and its feed. */

@@ -1,4 +1,4 @@
-import { eq, inArray, lt } from "drizzle-orm";
+import { and, count, eq, gte, inArray, lt } from "drizzle-orm";
 import type { Result } from "../shared/errors.ts";
 import type { OrderPage, OrderSettings, OrdersQuery, OrderSummary } from "../shared/schemas/orders.ts";
 import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
@@ -78,6 +78,11 @@ export class OrderIndex extends ShelfsyncObject<typeof schema, TenantIdentity> {
       this.settings.put({ shortagePolicy: settings.shortagePolicy, updatedAt: now });
       return { ok: true as const, settings };
     });
+  }
+
+  /** For the partner's usage report: orders admitted (created) in [from, to) (ms). */
+  async createdBetween(from: number, to: number): Promise<number> {
+    return this.db.select({ n: count() }).from(orders).where(and(gte(orders.createdAt, from), lt(orders.createdAt, to))).get()!.n;
   }
 }
 

@@ -1,4 +1,4 @@
-import { asc, eq, gt, inArray, lte } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, lt, lte } from "drizzle-orm";
 import {
   describeIssues,
   maxReportedGaps,
@@ -347,6 +347,12 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
       this.db.insert(ingestMeta).values(meta).run();
     }
     return meta;
+  }
+
+  /** For the partner's usage report: transactions accepted that the edge received in [from, to) (ms). Read only, no counter kept. */
+  async acceptedBetween(from: number, to: number): Promise<number> {
+    const inRange = and(eq(transactions.status, "accepted"), gte(transactions.receivedAt, from), lt(transactions.receivedAt, to));
+    return this.db.select({ n: count() }).from(transactions).where(inRange).get()!.n;
   }
 }
 

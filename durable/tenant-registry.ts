@@ -12,7 +12,7 @@ import { parseName, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/tenant-registry.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 
-const { tenant, apiKeys, locations, channels, connections, erpConnections } = schema;
+const { tenant, apiKeys, locations, channels, connections, erpConnections, apiUsage } = schema;
 
 /** A connection as the tenant's list of them knows it. */
 export interface ConnectionEntry {
@@ -259,6 +259,25 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
     const columns = { id: erpConnections.id, type: erpConnections.type, enabled: erpConnections.enabled };
     const query = this.db.select(columns).from(erpConnections);
     return (filter.enabled ? query.where(eq(erpConnections.enabled, true)) : query).orderBy(asc(erpConnections.id)).all();
+  }
+
+  /** Adds API calls an edge isolate counted for `month` (YYYY-MM). */
+  async addApiCalls(month: string, calls: number): Promise<void> {
+    this.db
+      .insert(apiUsage)
+      .values({ month, calls })
+      .onConflictDoUpdate({ target: apiUsage.month, set: { calls: sql`${apiUsage.calls} + ${calls}` } })
+      .run();
+  }
+
+  /** What the partner's usage report reads here: the month's API calls, the stores (now), and the connections whose objects count writes. */
+  async usageOf(month: string): Promise<{ apiCalls: number; stores: string[]; connections: string[]; erpConnections: string[] }> {
+    return {
+      apiCalls: this.db.select({ calls: apiUsage.calls }).from(apiUsage).where(eq(apiUsage.month, month)).get()?.calls ?? 0,
+      stores: this.db.select({ id: locations.id }).from(locations).where(eq(locations.type, "store")).orderBy(asc(locations.id)).all().map((row) => row.id),
+      connections: this.db.select({ id: connections.id }).from(connections).orderBy(asc(connections.id)).all().map((row) => row.id),
+      erpConnections: this.db.select({ id: erpConnections.id }).from(erpConnections).orderBy(asc(erpConnections.id)).all().map((row) => row.id),
+    };
   }
 
   private tenantRow() {

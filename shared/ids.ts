@@ -35,6 +35,19 @@ export function parseApiKey(key: string): { tenantId: string } | null {
   return match ? { tenantId: match[1]! } : null;
 }
 
+/**
+ * Partner keys carry their partner the same way: `ssp_<partner>_<secret>`,
+ * so the edge finds the partner's object without a global index.
+ */
+export function formatPartnerKey(partnerId: string, secret: string): string {
+  return `ssp_${partnerId}_${secret}`;
+}
+
+export function parsePartnerKey(key: string): { partnerId: string } | null {
+  const match = /^ssp_([a-z0-9-]{1,40})_([0-9a-z]{40})$/.exec(key);
+  return match ? { partnerId: match[1]! } : null;
+}
+
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");

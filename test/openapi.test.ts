@@ -18,7 +18,7 @@ interface OpenApiDocument {
 const notOperations = ["GET /", "GET /v1/docs/assets/*"];
 
 /** The operations anyone may call: a new one needs a reason to join them. */
-const publicOperations = ["getApiDocs", "getHealth", "getOpenApiDocument", "receiveShopifyWebhook"];
+const publicOperations = ["getApiDocs", "getHealth", "getHostBranding", "getOpenApiDocument", "getPartnerLogo", "receiveShopifyWebhook"];
 
 async function servedDocument(): Promise<OpenApiDocument> {
   const response = await SELF.fetch("https://edge.test/v1/openapi.json");

@@ -22,6 +22,7 @@ import { inventoryRoutes } from "./routes/inventory.ts";
 import { leaseRoutes } from "./routes/leases.ts";
 import { limitRoutes } from "./routes/limits.ts";
 import { orderRoutes } from "./routes/orders.ts";
+import { partnerRoutes } from "./routes/partners.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
 import { allotmentRoutes } from "./routes/allotments.ts";
 import { returnRoutes } from "./routes/returns.ts";
@@ -42,6 +43,7 @@ export function createApp() {
   app.use("/v1/*", auditTrail);
 
   app.route("/", tenancyRoutes);
+  app.route("/", partnerRoutes);
   app.route("/", inventoryRoutes);
   app.route("/", reservationRoutes);
   app.route("/", allotmentRoutes);

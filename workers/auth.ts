@@ -4,7 +4,9 @@ import { systemClock, type Clock } from "../shared/clock.ts";
 import { AppError } from "../shared/errors.ts";
 import type { Channel, KeyRole, Location } from "../shared/schemas/tenancy.ts";
 import type { AppEnv } from "./env.ts";
-import { tenantRegistry } from "../durable/objects.ts";
+import { platformDirectory, tenantRegistry } from "../durable/objects.ts";
+import type { PartnerPrincipal } from "../durable/partner-directory.ts";
+import { tenantHeader } from "../shared/schemas/partners.ts";
 
 export interface Access {
   principal: Principal;
@@ -104,6 +106,7 @@ export async function authorize(c: Context<AppEnv>, rule: AccessRule): Promise<A
 /** The key's part of `authorize`: its role and its binding, without asking the registry about the channel or location. */
 export function authorizeKey(c: Context<AppEnv>, rule: AccessRule): Principal {
   const principal = c.get("principal");
+  if (!principal && c.get("partner")) throw new AppError("forbidden", `A partner key acts on one of its tenants with the ${tenantHeader} header naming it`);
   if (!principal) throw new AppError("unauthorized", "This route takes a tenant's API key");
   if (!rule.roles.includes(principal.role)) throw new AppError("forbidden", `A ${principal.role} key may not do this`);
   if (principal.role === "channel" && principal.channel !== (rule.channel ?? principal.channel)) {
@@ -118,4 +121,30 @@ export function authorizeKey(c: Context<AppEnv>, rule: AccessRule): Principal {
 /** Requires the platform operator's key (the PLATFORM_ADMIN_KEY secret), which `authenticate` already compared. */
 export function requirePlatformKey(c: Context<AppEnv>): void {
   if (!c.get("platform")) throw new AppError("unauthorized", "This route takes the platform key");
+}
+
+/** Who creates and lists tenants: the platform (every tenant), or a partner (its own). */
+export type TenantOwner = { platform: true } | { platform: false; partner: PartnerPrincipal };
+
+/** Requires the platform key or a partner key (acting on a tenant or not); a tenant key is 401 unauthorized, as the platform key is on tenant routes. */
+export function requirePlatformOrPartner(c: Context<AppEnv>): TenantOwner {
+  if (c.get("platform")) return { platform: true };
+  const partner = c.get("partner");
+  if (partner) return { platform: false, partner };
+  // A tenant key is answered as the platform key is on tenant routes (0004, 0017): not a key this route takes.
+  throw new AppError("unauthorized", "This route takes the platform key or a partner key");
+}
+
+/**
+ * Authorizes a route of partner `partnerId`: the platform key (any partner
+ * that exists), or that partner's own key. Another partner's key gets 404
+ * not_found, as an unknown partner does (the API answers what a key may
+ * not see as if it did not exist); a tenant key 401 unauthorized.
+ */
+export async function authorizePartner(c: Context<AppEnv>, partnerId: string): Promise<TenantOwner> {
+  const owner = requirePlatformOrPartner(c);
+  if (owner.platform) {
+    if (!(await platformDirectory(c.env).hasPartner(partnerId))) throw new AppError("not_found", `No partner ${partnerId}`);
+  } else if (owner.partner.partnerId !== partnerId) throw new AppError("not_found", `No partner ${partnerId}`);
+  return owner;
 }

@@ -1,3 +1,4 @@
+import type { PartnerPrincipal } from "../durable/partner-directory.ts";
 import type { Principal } from "../durable/tenant-registry.ts";
 
 /** Hono's environment for every route: the bindings, and what middleware sets. */
@@ -7,6 +8,8 @@ export interface AppEnv {
     requestId: string;
     /** The tenant key's holder, set by the authenticate middleware. */
     principal?: Principal;
+    /** A partner key's holder, set by the authenticate middleware (with `principal` too when it acts on one of its tenants). */
+    partner?: PartnerPrincipal;
     /** Set by the authenticate middleware when the caller holds the platform key. */
     platform?: boolean;
     /** The tenant a well-formed tenant key names, set before the key is checked (it may yet be refused). */

@@ -10,6 +10,7 @@ import type { AppEnv } from "./env.ts";
  * from a different request under the same key. The key belongs to its
  * caller: the tenant and the first key of the calling key's rotation chain
  * (so a retry sent with a rotated key's successor is still a retry), or
+ * a partner key's chain (acting on one of its tenants: in that tenant), or
  * the platform key.
  */
 export async function idempotencyOf(c: Context<AppEnv>, body: unknown, options: { required: boolean }): Promise<IdempotencyInput | undefined> {
@@ -21,7 +22,8 @@ export async function idempotencyOf(c: Context<AppEnv>, body: unknown, options: 
   if (key.length > 255) throw new AppError("validation_failed", "Idempotency-Key is longer than 255 characters");
   const requestHash = await sha256Hex(`${c.req.method} ${c.req.path} ${canonicalJson(body)}`);
   const principal = c.get("principal");
-  const scope = principal ? `${principal.tenantId}/${principal.lineage}` : "platform";
+  const partner = c.get("partner");
+  const scope = principal ? `${principal.tenantId}/${principal.lineage}` : partner ? `partner:${partner.partnerId}/${partner.lineage}` : "platform";
   return { key, requestHash, scope };
 }
 

@@ -12,6 +12,7 @@ export { FinanceLedger } from "../durable/finance-ledger.ts";
 export { OrderIndex } from "../durable/order-index.ts";
 export { OrderProcess } from "../durable/order-process.ts";
 export { PlatformDirectory } from "../durable/platform-directory.ts";
+export { PartnerDirectory } from "../durable/partner-directory.ts";
 export { ShopifyIntegration } from "../durable/shopify-integration.ts";
 export { SkuInventory } from "../durable/sku-inventory.ts";
 export { AllotmentShard } from "../durable/allotment-shard.ts";

@@ -4,6 +4,7 @@ import { backoffDelay } from "../../shared/backoff.ts";
 import type { ConnectionState } from "../../shared/schemas/connections.ts";
 import { exceptionQueue, type ConnectionIdentity } from "../objects.ts";
 import * as schema from "../schema/erp-connection.ts";
+import { countWrites } from "./usage-months.ts";
 
 const { connection, journals, salesDocuments, activity } = schema;
 
@@ -207,6 +208,9 @@ export class ErpOutbox {
   }
 
   record(kind: (typeof activity.$inferSelect)["kind"], amount: number): void {
-    this.db.insert(activity).values({ at: this.now(), kind, amount }).run();
+    const at = this.now();
+    this.db.insert(activity).values({ at, kind, amount }).run();
+    // Every request sent to the ERP posts something there: a partner's "connector writes".
+    if (kind === "request") countWrites(this.db, at, amount);
   }
 }

@@ -5,6 +5,10 @@ import { countByBucket } from "../../shared/lag-histogram.ts";
 import type { ConnectionState } from "../../shared/schemas/connections.ts";
 import { exceptionQueue, type ConnectionIdentity } from "../objects.ts";
 import * as schema from "../schema/channel-connection.ts";
+import { countWrites } from "./usage-months.ts";
+
+/** The calls that change the remote (a stock write, a feed submitted, a shipment confirmed): a partner's "connector writes". */
+const remoteWrites: ReadonlySet<string> = new Set(["write", "feed", "ship-confirm"]);
 
 const { connection, remoteSkus, activity, confirmLags, poolTarget } = schema;
 
@@ -197,7 +201,9 @@ export class PushLedger {
   }
 
   record(kind: (typeof activity.$inferSelect)["kind"], amount: number): void {
-    this.db.insert(activity).values({ at: this.now(), kind, amount }).run();
+    const at = this.now();
+    this.db.insert(activity).values({ at, kind, amount }).run();
+    if (remoteWrites.has(kind)) countWrites(this.db, at, amount);
   }
 
   /** How many of `kind` were recorded since `since` (e.g. feeds submitted in the last hour). */

@@ -174,3 +174,5 @@ export const shipments = sqliteTable(
   },
   (table) => [index("shipments_state").on(table.state, table.createdAt)],
 );
+
+export { usageMonths } from "./usage-months.ts";

@@ -88,3 +88,5 @@ export const activity = sqliteTable(
   },
   (table) => [index("activity_kind_at").on(table.kind, table.at)],
 );
+
+export { usageMonths } from "./usage-months.ts";

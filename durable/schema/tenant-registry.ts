@@ -66,3 +66,9 @@ export const erpConnections = sqliteTable("erp_connections", {
   enabled: integer("enabled", { mode: "boolean" }).notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/** API calls of the tenant per UTC month (`YYYY-MM`), added in batches by the edge isolates that admitted them (docs/decisions/0034-partners.md). */
+export const apiUsage = sqliteTable("api_usage", {
+  month: text("month").primaryKey(),
+  calls: integer("calls").notNull(),
+});

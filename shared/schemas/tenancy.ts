@@ -11,7 +11,12 @@ export const CreateTenantRequest = z
 export type CreateTenantRequest = z.infer<typeof CreateTenantRequest>;
 
 export const Tenant = z
-  .object({ id: TenantId, name: z.string(), createdAt: Timestamp })
+  .object({
+    id: TenantId,
+    name: z.string(),
+    createdAt: Timestamp,
+    partner: TenantId.nullable().optional().openapi({ description: "In GET /v1/tenants: the partner the tenant belongs to (null: created by the platform)." }),
+  })
   .openapi("Tenant");
 export type Tenant = z.infer<typeof Tenant>;
 

@@ -5,7 +5,11 @@ import type { RateLimits } from "../../shared/schemas/limits.ts";
 import { platformDirectory, tenantRegistry } from "../../durable/objects.ts";
 import { systemClock, type Clock } from "../../shared/clock.ts";
 import { AppError } from "../../shared/errors.ts";
-import { parseApiKey, sha256Hex } from "../../shared/ids.ts";
+import { parseApiKey, parsePartnerKey, sha256Hex } from "../../shared/ids.ts";
+import { tenantHeader } from "../../shared/schemas/partners.ts";
+import type { PartnerPrincipal } from "../../durable/partner-directory.ts";
+import { usageMeter } from "../usage-meter.ts";
+import { partnerKeyChecks } from "./partner-keys.ts";
 import type { AppEnv } from "../env.ts";
 import { rateLimiter } from "./rate-limit.ts";
 
@@ -106,7 +110,11 @@ function bearer(c: Context<AppEnv>): string {
  * Checks the bearer key before anything reads the body: a route's
  * validators run after this, so a bad key with a malformed body is 401, not
  * 400. A tenant key sets `principal` and is rate limited (per key, per
- * tenant); the platform operator's key sets `platform`. A refused key is
+ * tenant); the platform operator's key sets `platform`; a partner key sets
+ * `partner`, and with an `X-Shelfsync-Tenant` header naming one of the
+ * partner's tenants also `principal`, as that tenant's admin (its tenant's
+ * rate limits apply), so every tenant route works for it with its role
+ * checks unchanged (docs/decisions/0034-partners.md). A refused key is
  * charged to its source address, and an address that has spent its budget
  * is refused (429) before a key the isolate has not cached costs an object
  * call (a cached good key from that address still works). Every route with
@@ -114,6 +122,7 @@ function bearer(c: Context<AppEnv>): string {
  */
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   let checked: CheckedKey | null = null;
+  let partner: PartnerPrincipal | null = null;
   try {
     const key = bearer(c);
     const parsed = parseApiKey(key);
@@ -121,15 +130,25 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       // Read by the audit trail when the check fails: a refused key of a tenant that exists is a failed sign-in.
       c.set("keyTenant", parsed.tenantId);
       checked = await keyChecks.check(c.env, key, () => rateLimiter.refuseSpentAddress(c));
-    } else if (await isPlatformKey(c.env, key)) c.set("platform", true);
+    } else if (parsePartnerKey(key)) partner = await partnerKeyChecks.check(c.env, key, () => rateLimiter.refuseSpentAddress(c));
+    else if (await isPlatformKey(c.env, key)) c.set("platform", true);
     else throw new AppError("unauthorized", "Unknown API key");
   } catch (error) {
     if (error instanceof AppError && error.status === 401) rateLimiter.chargeAddress(c);
     throw error;
   }
+  const actingOn = c.req.header(tenantHeader);
+  if (partner) {
+    c.set("partner", partner);
+    if (actingOn !== undefined) checked = await partnerKeyChecks.actAs(c.env, partner, actingOn);
+  } else if (checked && actingOn !== undefined && actingOn !== checked.principal.tenantId) {
+    // A tenant key only ever reaches its own tenant; naming another is answered like any tenant it may not see.
+    throw new AppError("not_found", `No tenant ${actingOn}`);
+  }
   if (checked) {
     c.set("principal", checked.principal);
     await rateLimiter.admitKey(c, checked.principal, checked.limits);
+    usageMeter.countApiCall(c, checked.principal.tenantId);
   }
   await next();
 });

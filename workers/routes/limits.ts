@@ -1,3 +1,4 @@
+import { partnerKeyChecks } from "../middleware/partner-keys.ts";
 import { IdempotencyKeyHeader } from "../../shared/schemas/common.ts";
 import { RateLimits } from "../../shared/schemas/limits.ts";
 import { authorize } from "../auth.ts";
@@ -33,5 +34,6 @@ export const limitRoutes = createRouter()
     const saved = settle(c, await registry.putRateLimits(input, idempotency)).limits;
     keyChecks.forgetTenant(principal.tenantId);
     rateLimiter.forgetTenant(principal.tenantId);
+    partnerKeyChecks.forgetTenant(principal.tenantId);
     return c.json(saved, 200);
   });

@@ -1,6 +1,8 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { AppError } from "../../shared/errors.ts";
+import type { HostBranding } from "../../shared/schemas/partners.ts";
+import { hostBrands, hostOf } from "../partners/branding.ts";
 import type { AppEnv } from "../env.ts";
 import { createRouter, json } from "../openapi.ts";
 
@@ -13,6 +15,7 @@ export const docsScriptPath = "/v1/docs/assets/scalar-api-reference.js";
 
 const tags = [
   { name: "Tenancy", description: "Tenants, API keys and their roles, locations and channels." },
+  { name: "Partners", description: "White-label operators over their tenants: partner keys, usage per tenant and month, branding per host name." },
   { name: "Inventory", description: "Stock per SKU and location: snapshots, adjustments and the movement ledger." },
   { name: "Reservations", description: "Units held for a channel until committed, released or expired." },
   { name: "Availability", description: "What each channel may sell, from the availability read model." },
@@ -61,19 +64,39 @@ const health = createRoute({
   responses: { 200: json(z.object({ ok: z.literal(true) }), "The Worker is up") },
 });
 
-const scalarPage = Scalar<AppEnv>({
+const scalarOptions = {
   url: "/v1/openapi.json",
   pageTitle: "Shelfsync API",
   cdn: docsScriptPath,
   // Offline: the system's fonts instead of fonts.scalar.com, and no usage reports to Scalar.
   withDefaultFonts: false,
   telemetry: false,
-});
+};
+
+const scalarPage = Scalar<AppEnv>(scalarOptions);
+
+/** The docs page under a partner's brand: its name (and logo) in a bar above the reference, in its colours. */
+function brandedHtml(html: string, brand: HostBranding): string {
+  const name = escapeHtml(brand.displayName);
+  const logo = brand.logoUrl ? `<img src="${escapeHtml(brand.logoUrl)}" alt="${name} logo" style="height:32px;vertical-align:middle;margin-right:12px">` : "";
+  const bar = `<header data-partner="${escapeHtml(brand.partner ?? "")}" style="padding:12px 20px;background:${brand.colors.primary};color:${brand.colors.text ?? "#ffffff"};font:600 18px system-ui,sans-serif">${logo}<span>${name}</span></header>`;
+  return html.replace(/<body([^>]*)>/i, (tag) => `${tag}${bar}`);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
 
 /** Health, the docs page and the page's script: the routes that are not the business API. */
 export const serviceRoutes = createRouter()
   .openapi(health, (c) => c.json({ ok: true as const }, 200))
-  .openapi(docsPage, async (c, next) => (await scalarPage(c, next)) ?? c.notFound())
+  .openapi(docsPage, async (c, next) => {
+    const brand = await hostBrands.of(c.env, hostOf(c.req.url));
+    if (brand.partner === null) return (await scalarPage(c, next)) ?? c.notFound();
+    const page = await Scalar<AppEnv>({ ...scalarOptions, pageTitle: `${brand.displayName} API` })(c, next);
+    if (!page) return c.notFound();
+    return c.html(brandedHtml(await page.text(), brand), 200);
+  })
   .get("/v1/docs/assets/*", async (c) => {
     const asset = await c.env.ASSETS.fetch(c.req.raw);
     if (asset.status === 404) throw new AppError("not_found", `No docs asset at ${c.req.path}`);
@@ -92,10 +115,10 @@ export function serveOpenApiDocument(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
-    description: "A tenant API key (ssk_…), or the platform key for POST and GET /v1/tenants.",
+    description: "A tenant API key (ssk_…); a partner key (ssp_…) for the partner's routes, POST and GET /v1/tenants, and, with an X-Shelfsync-Tenant header naming one of its tenants, every tenant route as that tenant's admin; or the platform key for POST and GET /v1/tenants and /v1/partners.",
   });
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
-  app.openapi(openApiDocument, (c) => {
+  app.openapi(openApiDocument, async (c) => {
     document ??= app.getOpenAPI31Document({
       openapi: "3.1.0",
       info: {
@@ -107,6 +130,9 @@ export function serveOpenApiDocument(app: OpenAPIHono<AppEnv>): void {
       servers: [{ url: "/", description: "The origin this document was fetched from" }],
       tags,
     });
+    const brand = await hostBrands.of(c.env, hostOf(c.req.url));
+    // On a partner's host the document carries the partner's name; elsewhere it is the same document byte for byte.
+    if (brand.partner !== null) return c.json({ ...document, info: { ...document.info, title: `${brand.displayName} API` } }, 200);
     return c.json(document, 200);
   });
 }

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { formatApiKey, newId, newKeySecret, sha256Hex } from "../../shared/ids.ts";
 import { ChannelId, IdempotencyKeyHeader, LocationId } from "../../shared/schemas/common.ts";
 import { ApiKey, Channel, CreateKeyRequest, CreateTenantRequest, CreateTenantResponse, KeyParams, Location, PutChannelRequest, PutLocationRequest, RotateKeyRequest, RotateKeyResponse, Tenant } from "../../shared/schemas/tenancy.ts";
-import { authorize, requirePlatformKey, tenantLookups } from "../auth.ts";
+import { authorize, requirePlatformOrPartner, tenantLookups } from "../auth.ts";
 import { keyChecks } from "../middleware/authenticate.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
 import { availabilityIndex, platformDirectory } from "../../durable/objects.ts";
@@ -11,13 +11,13 @@ import { body, createRouter, json, routesOf } from "../openapi.ts";
 const tenancy = routesOf("Tenancy");
 
 const createTenant = tenancy.post("/v1/tenants", "createTenant", {
-  summary: "Create a tenant (platform key); its admin key is in the answer, once",
+  summary: "Create a tenant (platform key, or a partner key: the tenant is then the partner's); its admin key is in the answer, once",
   request: { headers: IdempotencyKeyHeader, body: body(CreateTenantRequest) },
   responses: { 201: json(CreateTenantResponse, "The tenant and its admin key") },
 });
 
 const listTenants = tenancy.get("/v1/tenants", "listTenants", {
-  summary: "Every tenant of the platform (platform key)",
+  summary: "Every tenant of the platform (platform key), or the calling partner's own (partner key)",
   responses: { 200: json(z.object({ tenants: z.array(Tenant) }), "The tenants") },
 });
 
@@ -82,18 +82,19 @@ async function mintKey(tenantId: string) {
 
 export const tenancyRoutes = createRouter()
   .openapi(createTenant, async (c) => {
-    requirePlatformKey(c);
+    const owner = requirePlatformOrPartner(c);
     const input = c.req.valid("json");
     const idempotency = (await idempotencyOf(c, input, { required: true }))!;
     const key = await mintKey(input.id);
-    const result = await platformDirectory(c.env).createTenant({ ...input, adminKey: key }, idempotency);
+    const partner = owner.platform ? null : owner.partner.partnerId;
+    const result = await platformDirectory(c.env).createTenant({ ...input, adminKey: key, partner }, idempotency);
     const created = settle(c, result);
     // Only the first answer carries the secret: the object never stores it.
     return c.json({ tenant: created.tenant, adminKey: { ...created.adminKey, key: result.replayed ? null : key.secret } }, 201);
   })
   .openapi(listTenants, async (c) => {
-    requirePlatformKey(c);
-    return c.json({ tenants: await platformDirectory(c.env).listTenants() }, 200);
+    const owner = requirePlatformOrPartner(c);
+    return c.json({ tenants: await platformDirectory(c.env).listTenants(owner.platform ? {} : { partner: owner.partner.partnerId }) }, 200);
   })
   .openapi(readTenant, async (c) => {
     const { registry } = await authorize(c, { roles: ["admin", "channel", "store", "erp", "readonly"] });

@@ -9,6 +9,7 @@ import m0006 from './0006_remote_sku_target.sql';
 import m0007 from './0007_connection_locations.sql';
 import m0008 from './0008_confirm_lags.sql';
 import m0009 from './0009_feed_document.sql';
+import m0010 from './0010_usage_months.sql';
 
   export default {
     journal,
@@ -22,7 +23,8 @@ m0005,
 m0006,
 m0007,
 m0008,
-m0009
+m0009,
+m0010
     }
   }
   
