@@ -131,6 +131,11 @@ export function storeIngest(env: Env, tenantId: string, location: string) {
   return env.STORE_INGEST.getByName(joined(tenantId, location));
 }
 
+/** Every store's health as its agent reports it, for one tenant. */
+export function storeHealthBoard(env: Env, tenantId: string) {
+  return env.STORE_HEALTH_BOARD.getByName(tenantId);
+}
+
 /** The leases one store holds and whether it is heard from (docs/decisions/0033). */
 export function storeLeases(env: Env, tenantId: string, location: string) {
   return env.STORE_LEASES.getByName(joined(tenantId, location));

@@ -1,5 +1,6 @@
 import { sha256Hex } from "../shared/ids.ts";
 import { StoreFeedPage } from "../shared/schemas/catalog.ts";
+import { StoreHealth, type StoreHealthReport } from "../shared/schemas/store-health.ts";
 import { StoreTransactionBatchResult } from "../shared/schemas/store-transactions.ts";
 import type { OutboxEntry } from "./outbox.ts";
 
@@ -23,8 +24,8 @@ export interface EdgeClientOptions {
 }
 
 /**
- * The agent's two calls to the edge: push a batch of transactions, pull a
- * page of the store feed.
+ * The agent's calls to the edge: push a batch of transactions, pull a page
+ * of the store feed, report the store's health.
  */
 export class EdgeClient {
   readonly #base: string;
@@ -72,6 +73,15 @@ export class EdgeClient {
     if (outcome.kind !== "ok") return outcome;
     const parsed = StoreFeedPage.safeParse(outcome.value);
     if (!parsed.success) return { kind: "unavailable", reason: `the edge's answer is not a StoreFeedPage: ${parsed.error.issues[0]?.message}` };
+    return { kind: "ok", value: parsed.data };
+  }
+
+  /** POSTs the store's health (the edge marks a store offline when these stop). */
+  async reportHealth(report: StoreHealthReport, signal?: AbortSignal): Promise<EdgeOutcome<StoreHealth>> {
+    const outcome = await this.#call(`${this.#base}/health`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(report), signal });
+    if (outcome.kind !== "ok") return outcome;
+    const parsed = StoreHealth.safeParse(outcome.value);
+    if (!parsed.success) return { kind: "unavailable", reason: `the edge's answer is not a StoreHealth: ${parsed.error.issues[0]?.message}` };
     return { kind: "ok", value: parsed.data };
   }
 

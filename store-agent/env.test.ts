@@ -22,6 +22,7 @@ it("reads the environment, lets flags win, and fills in defaults", () => {
     terminalRatePerSecond: 10,
     terminalBurst: 50,
     pullIntervalSeconds: 30,
+    healthIntervalSeconds: 30,
     maxBackoffSeconds: 30,
     edgeTimeoutSeconds: 30,
   });

@@ -19,6 +19,7 @@ export const settings = {
   terminalRatePerSecond: { flag: "terminal-rate", env: "SHELFSYNC_TERMINAL_RATE", help: "POS requests a second each terminal may make, sustained (default 10)" },
   terminalBurst: { flag: "terminal-burst", env: "SHELFSYNC_TERMINAL_BURST", help: "POS requests a terminal may make at once before the rate applies (default 50)" },
   pullIntervalSeconds: { flag: "pull-interval", env: "SHELFSYNC_PULL_INTERVAL", help: "seconds between feed pulls (default 30)" },
+  healthIntervalSeconds: { flag: "health-interval", env: "SHELFSYNC_HEALTH_INTERVAL", help: "seconds between health reports to the edge, sent at once on a change too (default 30)" },
   maxBackoffSeconds: { flag: "max-backoff", env: "SHELFSYNC_MAX_BACKOFF", help: "the longest wait between push retries, in seconds (default 30)" },
   edgeTimeoutSeconds: { flag: "edge-timeout", env: "SHELFSYNC_EDGE_TIMEOUT", help: "seconds a call to the edge may take before it counts as failed (default 30)" },
 } as const satisfies Record<string, { flag: string | null; env: string; help: string }>;
@@ -47,6 +48,7 @@ export const AgentConfig = z.object({
   terminalRatePerSecond: z.coerce.number().min(0.01).max(100_000).default(10),
   terminalBurst: z.coerce.number().int().min(1).max(1_000_000).default(50),
   pullIntervalSeconds: seconds(30, 86_400),
+  healthIntervalSeconds: seconds(30, 3_600),
   maxBackoffSeconds: seconds(30, 3_600),
   edgeTimeoutSeconds: seconds(30, 600),
 });

@@ -12,6 +12,7 @@ import { HostAllowlist } from "./host-allowlist.ts";
 import { jsonLogger, type Logger } from "./log.ts";
 import { Outbox } from "./outbox.ts";
 import { createPosApi } from "./pos-api.ts";
+import { HealthReporter } from "./health-reporter.ts";
 import { Replayer } from "./replayer.ts";
 import { heartbeatIntervalMs } from "./status.ts";
 
@@ -44,6 +45,7 @@ export interface RunningAgent {
   outbox: Outbox;
   replayer: Replayer;
   feedPuller: FeedPuller;
+  healthReporter: HealthReporter;
   /** Stops taking requests, stops pushing and pulling, closes the database. */
   close(): Promise<void>;
 }
@@ -84,6 +86,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     maxBatchBytes: options.maxBatchBytes,
   });
   const feedPuller = new FeedPuller({ store, edge, location: config.location, intervalMs: config.pullIntervalSeconds * 1000, log, clock });
+  const healthReporter = new HealthReporter({ store, outbox, edge, intervalMs: config.healthIntervalSeconds * 1000, log, clock });
   const hosts = new HostAllowlist(config.allowedHosts, config.host);
   const app = createPosApi({
     store,
@@ -122,6 +125,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
 
   replayer.start();
   feedPuller.start();
+  healthReporter.start();
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   log({ event: "started", location: config.location, url, allowedHosts: hosts.allowed, dataDir: config.dataDir, edgeUrl: config.edgeUrl, startupMs: Math.round(process.uptime() * 1000) });
@@ -134,11 +138,12 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     outbox,
     replayer,
     feedPuller,
+    healthReporter,
     close: () =>
       (closing ??= (async () => {
         clearInterval(housekeeping);
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await Promise.all([replayer.stop(), feedPuller.stop()]);
+        await Promise.all([replayer.stop(), feedPuller.stop(), healthReporter.stop()]);
         await clearHeartbeat(store).catch(() => undefined);
         store.close();
         log({ event: "stopped" });

@@ -290,6 +290,8 @@ export interface AgentFlags {
   maxBackoffSeconds?: number;
   /** The agent's --edge-timeout (30 s when unset). */
   edgeTimeoutSeconds?: number;
+  /** The agent's --health-interval (30 s when unset). */
+  healthIntervalSeconds?: number;
 }
 
 /** Tokens of the terminal paired with each data dir: a restarted agent keeps its terminals, so a test pairs once. */
@@ -313,6 +315,7 @@ export async function startAgentProcess(flags: AgentFlags): Promise<AgentHandle>
       "max-backoff": String(flags.maxBackoffSeconds ?? 1),
       "pull-interval": "5",
       ...(flags.edgeTimeoutSeconds === undefined ? {} : { "edge-timeout": String(flags.edgeTimeoutSeconds) }),
+      ...(flags.healthIntervalSeconds === undefined ? {} : { "health-interval": String(flags.healthIntervalSeconds) }),
       ...unlimitedTerminalFlags,
     },
     // As the shelfsync-agent launcher runs it.

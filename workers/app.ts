@@ -20,6 +20,7 @@ import { settlementRoutes } from "./routes/settlements.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
 import { leaseRoutes } from "./routes/leases.ts";
+import { storeHealthRoutes } from "./routes/store-health.ts";
 import { limitRoutes } from "./routes/limits.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { partnerRoutes } from "./routes/partners.ts";
@@ -50,6 +51,7 @@ export function createApp() {
   app.route("/", availabilityRoutes);
   app.route("/", storeRoutes);
   app.route("/", leaseRoutes);
+  app.route("/", storeHealthRoutes);
   app.route("/", catalogRoutes);
   app.route("/", erpRoutes);
   app.route("/", exceptionRoutes);

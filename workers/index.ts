@@ -17,6 +17,7 @@ export { ShopifyIntegration } from "../durable/shopify-integration.ts";
 export { SkuInventory } from "../durable/sku-inventory.ts";
 export { AllotmentShard } from "../durable/allotment-shard.ts";
 export { StoreLeases } from "../durable/store-leases.ts";
+export { StoreHealthBoard } from "../durable/store-health-board.ts";
 export { StoreIngest } from "../durable/store-ingest.ts";
 export { TenantAudit } from "../durable/tenant-audit.ts";
 export { TenantErp } from "../durable/tenant-erp.ts";

@@ -1,3 +1,4 @@
+import { StoreHealthReport, type StoreHealth } from "../../shared/schemas/store-health.ts";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StoreFeedQuery, type StoreFeedEntry, type StoreFeedPage, type StoreStock } from "../../shared/schemas/catalog.ts";
@@ -65,6 +66,8 @@ export class FakeEdge {
   readonly applied = new Map<string, number>();
   /** The cursor of every feed request, in order (null: from the start). */
   readonly feedCursors: (string | null)[] = [];
+  /** Every health report received, in order (the real edge keeps the latest per store). */
+  readonly healthReports: StoreHealthReport[] = [];
   /** Each queued fault answers one push request instead of the normal answer. */
   readonly faults: ("503" | "drop_after_apply" | "reset")[] = [];
   /** A push body over this many bytes is answered 413. */
@@ -151,6 +154,15 @@ export class FakeEdge {
       if (!query.success) return problem(res, 400, "validation_failed", describeIssues(query.error));
       this.feedCursors.push(query.data.cursor ?? null);
       return send(res, 200, this.#feedPage(query.data.cursor ?? "0-0", Math.min(query.data.limit, this.#feedPageSize)));
+    }
+    if (req.method === "POST" && url.pathname === `${base}/health`) {
+      if (!authorized) return problem(res, 401, "unauthorized");
+      const report = StoreHealthReport.safeParse(parseJson(text));
+      if (!report.success) return problem(res, 400, "validation_failed", describeIssues(report.error));
+      this.healthReports.push(report.data);
+      const at = new Date().toISOString();
+      const health: StoreHealth = { ...report.data, location: this.location, status: "online", lastReportAt: at, onlineSince: at, offlineSince: null, oldestPendingAgeSeconds: null };
+      return send(res, 200, health);
     }
     if (req.method !== "POST" || url.pathname !== `${base}/transactions`) return problem(res, 404, "not_found");
 

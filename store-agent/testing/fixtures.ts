@@ -44,6 +44,7 @@ export function agentConfig(dataDir: string, edgeUrl: string, overrides: Partial
     terminalRatePerSecond: 100_000,
     terminalBurst: 100_000,
     pullIntervalSeconds: 3600,
+    healthIntervalSeconds: 3600,
     maxBackoffSeconds: 1,
     edgeTimeoutSeconds: 30,
     ...overrides,
