@@ -6,6 +6,7 @@ import type { AgentDatabase, WriteStatement } from "./db/client.ts";
 import { agentState, catalogBarcodes, catalogItems, promotionSkus, promotions, stock } from "./db/schema.ts";
 import type { EdgeClient } from "./edge-client.ts";
 import { silentLogger, type Logger } from "./log.ts";
+import { PeriodicTask } from "./periodic-task.ts";
 
 export interface FeedPullerOptions {
   store: AgentDatabase;
@@ -37,8 +38,7 @@ export class FeedPuller {
   readonly #intervalMs: number;
   readonly #log: Logger;
   readonly #clock: AgentClock;
-  #stop = new AbortController();
-  #loop: Promise<void> | null = null;
+  readonly #task: PeriodicTask;
   /** Pulls run one at a time, whether from the loop or a caller. */
   #turn: Promise<unknown> = Promise.resolve();
 
@@ -49,26 +49,15 @@ export class FeedPuller {
     this.#intervalMs = options.intervalMs ?? 30_000;
     this.#log = options.log ?? silentLogger;
     this.#clock = options.clock ?? systemAgentClock;
+    this.#task = new PeriodicTask((signal) => this.pullAll(signal), this.#intervalMs, this.#clock, this.#log, "pull_failed");
   }
 
   start(): void {
-    if (this.#loop) return;
-    this.#stop = new AbortController();
-    const signal = this.#stop.signal;
-    this.#loop = (async () => {
-      while (!signal.aborted) {
-        await this.pullAll(signal).catch((error: unknown) => {
-          this.#log({ level: "error", event: "pull_failed", message: error instanceof Error ? error.message : String(error) });
-        });
-        await this.#clock.sleep(this.#intervalMs, signal);
-      }
-    })();
+    this.#task.start();
   }
 
-  async stop(): Promise<void> {
-    this.#stop.abort();
-    await this.#loop;
-    this.#loop = null;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** Pulls pages from the stored cursor until the edge says there is no more. */

@@ -5,6 +5,7 @@ import type { AgentDatabase } from "./db/client.ts";
 import type { EdgeClient } from "./edge-client.ts";
 import { silentLogger, type Logger } from "./log.ts";
 import type { Outbox } from "./outbox.ts";
+import { PeriodicTask } from "./periodic-task.ts";
 import { readAgentStatus } from "./status.ts";
 
 /** The agent's version, as its health reports name it: the package's. */
@@ -34,11 +35,9 @@ export class HealthReporter {
   readonly #outbox: Outbox;
   readonly #edge: EdgeClient;
   readonly #intervalMs: number;
-  readonly #checkEveryMs: number;
   readonly #log: Logger;
   readonly #clock: AgentClock;
-  #stop = new AbortController();
-  #loop: Promise<void> | null = null;
+  readonly #task: PeriodicTask;
   #lastSentAt = Number.NEGATIVE_INFINITY;
   #lastShape: string | null = null;
 
@@ -47,29 +46,17 @@ export class HealthReporter {
     this.#outbox = options.outbox;
     this.#edge = options.edge;
     this.#intervalMs = options.intervalMs ?? 30_000;
-    this.#checkEveryMs = options.checkEveryMs ?? 2_000;
     this.#log = options.log ?? silentLogger;
     this.#clock = options.clock ?? systemAgentClock;
+    this.#task = new PeriodicTask((signal) => this.check(signal), options.checkEveryMs ?? 2_000, this.#clock, this.#log, "health_report_failed");
   }
 
   start(): void {
-    if (this.#loop) return;
-    this.#stop = new AbortController();
-    const signal = this.#stop.signal;
-    this.#loop = (async () => {
-      while (!signal.aborted) {
-        await this.check(signal).catch((error: unknown) => {
-          this.#log({ level: "error", event: "health_report_failed", message: error instanceof Error ? error.message : String(error) });
-        });
-        await this.#clock.sleep(this.#checkEveryMs, signal);
-      }
-    })();
+    this.#task.start();
   }
 
-  async stop(): Promise<void> {
-    this.#stop.abort();
-    await this.#loop;
-    this.#loop = null;
+  stop(): Promise<void> {
+    return this.#task.stop();
   }
 
   /** Reports if the interval has passed or something worth reporting changed; returns whether it reported. */
