@@ -47,6 +47,25 @@ export function toApiKey(row: KeyRow, now: number): ApiKey {
   };
 }
 
+/**
+ * Whether key `row` may be rotated at `now` and, if so, the successor's
+ * expiry and the old key's new one (the end of the overlap, or its own
+ * expiry if sooner): the rules of decision 0017, for tenant and partner keys.
+ */
+export function rotationOf(
+  row: KeyLife,
+  input: { expiresAt?: string; overlapSeconds: number },
+  now: number,
+): Failure<"conflict" | "validation_failed"> | { ok: true; successorExpiresAt: number | null; previousExpiresAt: number } {
+  if (row.replacedBy) return fail("conflict", `API key ${row.id} was already rotated; rotate its successor ${row.replacedBy}`);
+  const refusal = keyRefusal(row, now);
+  if (refusal) return fail("conflict", `${refusal.detail}: it cannot be rotated, create a new key instead`);
+  const successorExpiresAt = requestedExpiry(input.expiresAt, now);
+  if (typeof successorExpiresAt === "object" && successorExpiresAt !== null) return successorExpiresAt;
+  const overlapEnd = now + input.overlapSeconds * 1000;
+  return { ok: true, successorExpiresAt, previousExpiresAt: row.expiresAt === null ? overlapEnd : Math.min(row.expiresAt, overlapEnd) };
+}
+
 /** An expiry a client asked for, in ms, or a failure when it is not in the future. */
 export function requestedExpiry(expiresAt: string | undefined, now: number): Failure<"validation_failed"> | number | null {
   if (expiresAt === undefined) return null;

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, isNull, ne, or, sql } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import type { CreatePartnerKeyRequest, CreatePartnerRequest, Partner, PartnerKey } from "../shared/schemas/partners.ts";
 import type { RotateKeyRequest } from "../shared/schemas/tenancy.ts";
-import { iso, keyRefusal, keyStatus, lastUsedResolutionMs, nullableIso, requestedExpiry } from "./api-keys.ts";
+import { iso, keyRefusal, keyStatus, lastUsedResolutionMs, nullableIso, requestedExpiry, rotationOf } from "./api-keys.ts";
 import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/partner-directory/migrations.js";
 import { parseName, type PartnerIdentity } from "./objects.ts";
@@ -88,19 +88,16 @@ export class PartnerDirectory extends ShelfsyncObject<typeof schema, PartnerIden
     return this.idempotentTransaction(idempotency, (now) => {
       const row = this.keyRow(id);
       if (!row) return fail("not_found", `No API key ${id}`);
-      if (row.replacedBy) return fail("conflict", `API key ${id} was already rotated; rotate its successor ${row.replacedBy}`);
-      const refusal = keyRefusal(row, now);
-      if (refusal) return fail("conflict", `${refusal.detail}: it cannot be rotated, create a new key instead`);
-      const expiresAt = requestedExpiry(input.expiresAt, now);
-      if (typeof expiresAt === "object" && expiresAt !== null) return expiresAt;
-      const overlapEnd = now + input.overlapSeconds * 1000;
+      const rotation = rotationOf(row, input, now);
+      if (!rotation.ok) return rotation;
+      const expiresAt = rotation.successorExpiresAt;
       this.db
         .insert(partnerKeys)
         .values({ id: successor.id, keyHash: successor.keyHash, name: row.name, createdAt: now, expiresAt, replaces: id, lineage: row.lineage ?? id })
         .run();
       this.db
         .update(partnerKeys)
-        .set({ replacedBy: successor.id, expiresAt: row.expiresAt === null ? overlapEnd : Math.min(row.expiresAt, overlapEnd) })
+        .set({ replacedBy: successor.id, expiresAt: rotation.previousExpiresAt })
         .where(eq(partnerKeys.id, id))
         .run();
       return { ok: true, key: this.keyView(successor.id), previous: this.keyView(id) };

@@ -5,7 +5,7 @@ import type { ErpType } from "../shared/schemas/erp-connections.ts";
 import { defaultRateLimits, type RateLimits } from "../shared/schemas/limits.ts";
 import { TokenBucket } from "../shared/token-bucket.ts";
 import type { ApiKey, Channel, ChannelRules, CreateKeyRequest, CreateTenantRequest, KeyRole, Location, PutLocationRequest, RotateKeyRequest, Tenant } from "../shared/schemas/tenancy.ts";
-import { keyRefusal, lastUsedResolutionMs, requestedExpiry, toApiKey } from "./api-keys.ts";
+import { keyRefusal, lastUsedResolutionMs, requestedExpiry, rotationOf, toApiKey } from "./api-keys.ts";
 import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/tenant-registry/migrations.js";
 import { parseName, type TenantIdentity } from "./objects.ts";
@@ -183,19 +183,16 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
     return this.idempotentTransaction(idempotency, (now) => {
       const row = this.db.select().from(apiKeys).where(eq(apiKeys.id, id)).get();
       if (!row) return fail("not_found", `No API key ${id}`);
-      if (row.replacedBy) return fail("conflict", `API key ${id} was already rotated; rotate its successor ${row.replacedBy}`);
-      const refusal = keyRefusal(row, now);
-      if (refusal) return fail("conflict", `${refusal.detail}: it cannot be rotated, create a new key instead`);
-      const expiresAt = requestedExpiry(input.expiresAt, now);
-      if (typeof expiresAt === "object" && expiresAt !== null) return expiresAt;
-      const overlapEnd = now + input.overlapSeconds * 1000;
+      const rotation = rotationOf(row, input, now);
+      if (!rotation.ok) return rotation;
+      const expiresAt = rotation.successorExpiresAt;
       this.db
         .insert(apiKeys)
         .values({ id: successor.id, keyHash: successor.keyHash, role: row.role, name: row.name, channel: row.channel, location: row.location, createdAt: now, expiresAt, replaces: id, lineage: row.lineage ?? id })
         .run();
       this.db
         .update(apiKeys)
-        .set({ replacedBy: successor.id, expiresAt: row.expiresAt === null ? overlapEnd : Math.min(row.expiresAt, overlapEnd) })
+        .set({ replacedBy: successor.id, expiresAt: rotation.previousExpiresAt })
         .where(eq(apiKeys.id, id))
         .run();
       return { ok: true, key: this.keyView(successor.id), previous: this.keyView(id) };
