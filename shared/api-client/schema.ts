@@ -4,6 +4,44 @@
  */
 
 export interface paths {
+    "/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in to the console: exchange a tenant or partner key for a session cookie
+         * @description Send the key as `Authorization: Bearer <key>` (a tenant key of any role, or a partner key). The answer sets the `shelfsync_session` cookie (HttpOnly, SameSite=Strict, Path=/v1, Secure over https) and holds the session's CSRF token. Every other route then accepts the cookie instead of the key, with exactly the key's access: a write made with it needs `X-Shelfsync-CSRF: <csrfToken>` (403 `csrf_token_invalid` otherwise). A session ends 8 hours after sign-in, after an hour without a request (401 `session_expired`), at sign-out, or within 30 seconds of its key's revocation. Each call makes a new session: no Idempotency-Key.
+         */
+        post: operations["createSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console session of the request's cookie, with its CSRF token (for a console page that was reloaded) */
+        get: operations["getSession"];
+        put?: never;
+        post?: never;
+        /** Sign out: end the console session of the request's cookie, and clear the cookie */
+        delete: operations["deleteSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -1498,6 +1536,57 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Session: {
+            /**
+             * @description What the key behind the session is: a tenant key, or a partner key (which acts on one of its tenants with X-Shelfsync-Tenant).
+             * @enum {string}
+             */
+            kind: "tenant" | "partner";
+            /**
+             * @description The tenant the request acts on: the key's own, or the one a partner's request names; null for a partner acting on none.
+             * @example acme-retail
+             */
+            tenant: string | null;
+            /**
+             * @description The partner, for a partner key's session.
+             * @example northwind-integrations
+             */
+            partner: string | null;
+            /** @description The id of the key the session stands for. */
+            keyId: string;
+            /**
+             * @description The role on `tenant` (a partner acting on its tenant is its admin); null when the request acts on no tenant.
+             * @enum {string|null}
+             */
+            role: "admin" | "channel" | "store" | "erp" | "readonly" | null;
+            /**
+             * Format: date-time
+             * @description When the session ends however busy (8 hours after sign-in).
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @description When it ends unless used before (1 hour after its last request, to the minute).
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            idleExpiresAt: string;
+            /** @description Send it as X-Shelfsync-CSRF on every request other than GET and HEAD made with the session's cookie. */
+            csrfToken: string;
+        };
+        Problem: {
+            /** @example https://shelfsync.dev/problems/insufficient_stock */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @enum {string} */
+            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "session_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "csrf_token_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "erp_connection_invalid" | "settlement_invalid" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
+            /** @description The request id; it also appears in the edge's logs. */
+            instance: string;
+        } & {
+            [key: string]: unknown;
+        };
         CreateTenantResponse: {
             tenant: components["schemas"]["Tenant"];
             adminKey: components["schemas"]["ApiKey"];
@@ -1568,19 +1657,6 @@ export interface components {
             replaces: string | null;
             /** @description The secret, shown once in the answer that created it. A replay of that request under the same Idempotency-Key returns null here: keys are stored hashed only. */
             key: string | null;
-        };
-        Problem: {
-            /** @example https://shelfsync.dev/problems/insufficient_stock */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "erp_connection_invalid" | "settlement_invalid" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
-            /** @description The request id; it also appears in the edge's logs. */
-            instance: string;
-        } & {
-            [key: string]: unknown;
         };
         CreateTenantRequest: {
             /** @example acme-retail */
@@ -4918,6 +4994,307 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session; its cookie is in Set-Cookie */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listTenants: {
         parameters: {
             query?: never;
@@ -4947,7 +5324,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4956,7 +5333,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5055,7 +5432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5064,7 +5441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5156,7 +5533,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5165,7 +5542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5259,7 +5636,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5268,7 +5645,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5367,7 +5744,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5376,7 +5753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5470,7 +5847,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5479,7 +5856,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5580,7 +5957,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5589,7 +5966,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5691,7 +6068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5700,7 +6077,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5794,7 +6171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5803,7 +6180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5905,7 +6282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5914,7 +6291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6008,7 +6385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6017,7 +6394,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6111,7 +6488,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6120,7 +6497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6219,7 +6596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6228,7 +6605,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6324,7 +6701,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6333,7 +6710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6434,7 +6811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6443,7 +6820,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6538,7 +6915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6547,7 +6924,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6649,7 +7026,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6658,7 +7035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6757,7 +7134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6766,7 +7143,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6860,7 +7237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6869,7 +7246,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6967,7 +7344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6976,7 +7353,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7073,7 +7450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7082,7 +7459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7183,7 +7560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7192,7 +7569,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7284,7 +7661,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7293,7 +7670,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7397,7 +7774,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7406,7 +7783,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7508,7 +7885,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7517,7 +7894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7612,7 +7989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7621,7 +7998,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7719,7 +8096,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7728,7 +8105,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7830,7 +8207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7839,7 +8216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7935,7 +8312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7944,7 +8321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8043,7 +8420,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8052,7 +8429,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8151,7 +8528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8160,7 +8537,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8255,7 +8632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8264,7 +8641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8366,7 +8743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8375,7 +8752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8473,7 +8850,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8482,7 +8859,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8579,7 +8956,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8588,7 +8965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8693,7 +9070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8702,7 +9079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8799,7 +9176,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8808,7 +9185,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8907,7 +9284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8916,7 +9293,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9015,7 +9392,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9024,7 +9401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9121,7 +9498,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9130,7 +9507,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9231,7 +9608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9240,7 +9617,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9335,7 +9712,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9344,7 +9721,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9439,7 +9816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9448,7 +9825,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9543,7 +9920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9552,7 +9929,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9654,7 +10031,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9663,7 +10040,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9757,7 +10134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9766,7 +10143,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9867,7 +10244,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9876,7 +10253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9970,7 +10347,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9979,7 +10356,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10077,7 +10454,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10086,7 +10463,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10200,7 +10577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10209,7 +10586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10304,7 +10681,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10313,7 +10690,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10410,7 +10787,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10419,7 +10796,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10513,7 +10890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10522,7 +10899,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10623,7 +11000,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10632,7 +11009,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10733,7 +11110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10742,7 +11119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10840,7 +11217,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10849,7 +11226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10948,7 +11325,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10957,7 +11334,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11051,7 +11428,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11060,7 +11437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11161,7 +11538,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11170,7 +11547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11271,7 +11648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11280,7 +11657,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11372,7 +11749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11381,7 +11758,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11477,7 +11854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11486,7 +11863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11578,7 +11955,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11587,7 +11964,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11683,7 +12060,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11692,7 +12069,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11794,7 +12171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11803,7 +12180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11899,7 +12276,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11908,7 +12285,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12007,7 +12384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12016,7 +12393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12117,7 +12494,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12126,7 +12503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12220,7 +12597,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12229,7 +12606,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12321,7 +12698,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12330,7 +12707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12426,7 +12803,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12435,7 +12812,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12529,7 +12906,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12538,7 +12915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12645,7 +13022,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12654,7 +13031,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12748,7 +13125,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12757,7 +13134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12849,7 +13226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12858,7 +13235,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12952,7 +13329,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12961,7 +13338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13055,7 +13432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13064,7 +13441,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13156,7 +13533,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13165,7 +13542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13264,7 +13641,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13273,7 +13650,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13380,7 +13757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13389,7 +13766,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13481,7 +13858,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13490,7 +13867,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13586,7 +13963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13595,7 +13972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13695,7 +14072,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13704,7 +14081,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13798,7 +14175,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13807,7 +14184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13905,7 +14282,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13914,7 +14291,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14010,7 +14387,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14019,7 +14396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14114,7 +14491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14123,7 +14500,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14219,7 +14596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14228,7 +14605,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14322,7 +14699,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14331,7 +14708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14438,7 +14815,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14447,7 +14824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14541,7 +14918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14550,7 +14927,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14642,7 +15019,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14651,7 +15028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14745,7 +15122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14754,7 +15131,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14851,7 +15228,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14860,7 +15237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14955,7 +15332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14964,7 +15341,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15061,7 +15438,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15070,7 +15447,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15166,7 +15543,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15175,7 +15552,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15288,7 +15665,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15297,7 +15674,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15396,7 +15773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15405,7 +15782,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15500,7 +15877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15509,7 +15886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
