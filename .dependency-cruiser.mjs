@@ -63,7 +63,7 @@ export default {
       comment: "Production code never imports tests, test helpers, benchmarks, scripts or fixtures.",
       severity: "error",
       from: { path: production, pathNot: testCode },
-      to: { path: ["^(test|test-e2e|bench|scripts|fixtures|drizzle)/", ...testCode] },
+      to: { path: ["^(test|test-e2e|test-browser|bench|scripts|fixtures|drizzle)/", ...testCode] },
     },
     {
       name: "production-imports-resolve",

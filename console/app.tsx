@@ -1,13 +1,13 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { Link, Redirect, Route, Router, Switch, useLocation } from "wouter-preact";
-import { actOnTenant, api, ok, setCsrfToken, whenSignedOut } from "./api.ts";
+import { actOnTenant, api, setCsrfToken, whenSignedOut } from "./api.ts";
 import { ExceptionDetail } from "./pages/exception-detail.tsx";
 import { Exceptions } from "./pages/exceptions.tsx";
 import { Keys } from "./pages/keys.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { Tenants } from "./pages/tenants.tsx";
-import { ConsoleContext, useConsole, type Brand, type ConsoleState, type Session } from "./state.ts";
+import { canManage, ConsoleContext, useConsole, type Brand, type ConsoleState, type Session } from "./state.ts";
 
 const tenantStorageKey = "shelfsync.console.tenant";
 const defaultBrand: Brand = { partner: null, displayName: "Shelfsync", colors: { primary: "#1f6feb" }, support: {}, logoUrl: null };
@@ -102,7 +102,7 @@ function Shell() {
         <ul>
           {partner ? <NavItem href="/tenants">Tenants</NavItem> : null}
           {tenant ? <NavItem href="/exceptions">Exceptions</NavItem> : null}
-          {tenant ? <NavItem href="/keys">Keys</NavItem> : null}
+          {tenant && canManage(state) ? <NavItem href="/keys">Keys</NavItem> : null}
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
