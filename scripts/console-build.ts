@@ -52,7 +52,7 @@ export async function buildConsole(): Promise<ConsoleBuild> {
   return { files, gzipBytes: files.reduce((sum, file) => sum + file.gzipBytes, 0) };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.main) {
   const built = await buildConsole();
   if (process.argv.includes("--check")) {
     for (const file of built.files) process.stdout.write(`${file.path}  ${file.bytes} B, ${file.gzipBytes} B gzip\n`);
