@@ -3,6 +3,7 @@
  *
  *   shared ← durable ← workers        (the edge)
  *   shared ← store-agent              (the store's Node process)
+ *   shared ← console                  (the browser console: the API's generated types only)
  *
  * Production code is shared/, durable/, workers/ and store-agent/, less its
  * tests (`*.test.ts`, `store-agent/testing/`). Tests, bench/, scripts/ and
@@ -15,7 +16,7 @@
  */
 
 const testCode = ["\\.test\\.ts$", "^store-agent/testing/"];
-const production = "^(shared|durable|workers|store-agent)/";
+const production = "^(shared|durable|workers|store-agent|console)/";
 /** npm packages and Node builtins: what a layer may import besides its own folders. */
 const packages = ["core", "npm", "npm-dev", "npm-optional", "npm-peer", "npm-bundled", "npm-no-pkg", "npm-unknown"];
 
@@ -37,6 +38,13 @@ export default {
       to: { pathNot: "^(shared|store-agent)/", dependencyTypesNot: packages },
     },
     {
+      name: "console-imports-only-shared",
+      comment: "The console runs in the browser and speaks to the edge only through the public API: it imports shared/ (the API's generated types) and packages, never durable/, workers/ or store-agent/.",
+      severity: "error",
+      from: { path: "^console/", pathNot: testCode },
+      to: { pathNot: "^(shared|console)/", dependencyTypesNot: packages },
+    },
+    {
       name: "durable-not-to-workers",
       comment: "Durable Objects sit below the Worker: move what both need to shared/.",
       severity: "error",
@@ -55,7 +63,7 @@ export default {
       comment: "Production code never imports tests, test helpers, benchmarks, scripts or fixtures.",
       severity: "error",
       from: { path: production, pathNot: testCode },
-      to: { path: ["^(test|test-e2e|bench|scripts|fixtures|drizzle)/", ...testCode] },
+      to: { path: ["^(test|test-e2e|test-browser|bench|scripts|fixtures|drizzle)/", ...testCode] },
     },
     {
       name: "production-imports-resolve",

@@ -6,9 +6,10 @@ export const testPlatformKey = "test-platform-key-0123456789";
 export const testCredentialsKey = "dGVzdC1jcmVkZW50aWFscy1rZXktMzItYnl0ZXMhISE=";
 
 /**
- * Two projects: "edge" runs the Worker and its Durable Objects inside workerd
+ * Three projects: "edge" runs the Worker and its Durable Objects inside workerd
  * through Cloudflare's vitest integration; "node" runs the store agent and the
- * end-to-end tests that start real processes (the edge by wrangler, the agent).
+ * end-to-end tests that start real processes (the edge by wrangler, the agent);
+ * "browser" drives the console in Debian's chromium (playwright-core).
  */
 export default defineConfig({
   test: {
@@ -40,6 +41,17 @@ export default defineConfig({
           // Every port is the OS's choice and every file has its own state, so two files run at once: on 2 cores the
           // project took 64-76 s this way against 101-110 s one file at a time (docs/decisions/0014).
           maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          environment: "node",
+          include: ["test-browser/**/*.test.ts"],
+          // Installs Debian's chromium when it is missing (CI's machine starts without it).
+          globalSetup: ["test-browser/chromium.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
     ],

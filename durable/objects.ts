@@ -8,6 +8,7 @@
  */
 
 import { sha256Hex } from "../shared/ids.ts";
+import type { SessionOwner } from "../shared/session-tokens.ts";
 
 /** The one platform directory's name. */
 const platformName = "platform";
@@ -110,6 +111,11 @@ export const parseName = {
     if (!/^[a-z0-9-]{1,40}$/.test(name)) throw new Error(`"${name}" is not a partner object name`);
     return { partnerId: name };
   },
+  sessionOwner(name: string): SessionOwner {
+    const match = /^(tenant|partner):([a-z0-9-]{1,40})$/.exec(name);
+    if (!match) throw new Error(`"${name}" is not a tenant:<id> or partner:<id> object name`);
+    return { kind: match[1] as SessionOwner["kind"], id: match[2]! };
+  },
   platform(name: string): Record<string, never> {
     if (name !== platformName) throw new Error(`"${name}" is not the platform directory's name`);
     return {};
@@ -189,6 +195,11 @@ export function platformDirectory(env: Env) {
 /** One partner's object: its keys and its logo (the platform directory lists partners and their brands). */
 export function partnerDirectory(env: Env, partnerId: string) {
   return env.PARTNER_DIRECTORY.getByName(partnerId);
+}
+
+/** The console sessions of one tenant's keys or one partner's keys (docs/decisions/0035-console.md). */
+export function consoleSessions(env: Env, owner: SessionOwner) {
+  return env.CONSOLE_SESSIONS.getByName(`${owner.kind}:${owner.id}`);
 }
 
 /** The catalog (items, barcodes, prices, promotions) of one tenant, and its feed. */

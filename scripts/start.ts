@@ -6,6 +6,7 @@ import { edgeCall } from "./edge-client.ts";
 import { demoErpConnection, financeStore, seedDemoFinance, startNetSuiteSandbox, type DemoFinance } from "./demo-finance.ts";
 import { demoConnection, demoStore, seedDemo, startDemoShop, type Demo } from "./demo-seed.ts";
 import { startLocalAgent, type LocalAgent } from "./local-agent.ts";
+import { buildConsole } from "./console-build.ts";
 import { projectRoot, startLocalEdge } from "./local-edge.ts";
 
 /**
@@ -16,7 +17,8 @@ import { projectRoot, startLocalEdge } from "./local-edge.ts";
  * libSQL file beside the edge's state, a NetSuite sandbox (the REST test
  * server, its journals saved beside the stock) that receives the demo
  * tenant's journals of a closed day and a matched Stripe payout
- * (scripts/demo-finance.ts), and the URLs and keys. Ctrl-C stops the agent,
+ * (scripts/demo-finance.ts), the console built from console/, and the URLs
+ * and keys. Ctrl-C stops the agent,
  * the edge, then the sandboxes.
  */
 const port = Number(process.env.SHELFSYNC_EDGE_PORT ?? 8787);
@@ -44,6 +46,8 @@ function platformKey(): string {
 
 const key = platformKey();
 mkdirSync(stateDir, { recursive: true });
+// The console from its sources as they are now (npm install built it once; an edit since then shows).
+await buildConsole();
 // Before the edge, so that the connection never wakes to find its shop missing.
 const shop = await startDemoShop(shopPort, shopState, (line) => process.stdout.write(`[shopify sandbox] set available: ${line}\n`));
 const netsuite = await startNetSuiteSandbox(netsuitePort, netsuiteState, (line) => process.stdout.write(`[netsuite sandbox] ${line}\n`)).catch(async (error: unknown) => {
@@ -116,6 +120,7 @@ Finance (books in UTC, a day closes at 00:00 the next day)
 process.stdout.write(`
 Shelfsync is running.
 
+  Console        ${edge.url}/console   (sign in with the demo tenant's admin key below)
   API            ${edge.url}/v1
   API docs       ${edge.url}/v1/docs
   OpenAPI        ${edge.url}/v1/openapi.json

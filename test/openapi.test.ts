@@ -14,8 +14,8 @@ interface OpenApiDocument {
   components: { schemas: Record<string, unknown> };
 }
 
-/** Routes the app serves that are not API operations: the redirect to the docs and the docs page's script. */
-const notOperations = ["GET /", "GET /v1/docs/assets/*"];
+/** Routes the app serves that are not API operations: the redirect to the docs, the docs page's script and the console's files. */
+const notOperations = ["GET /", "GET /v1/docs/assets/*", "GET /console", "GET /console/*", "GET /console/assets/*"];
 
 /** The operations anyone may call: a new one needs a reason to join them. */
 const publicOperations = ["getApiDocs", "getHealth", "getHostBranding", "getOpenApiDocument", "getPartnerLogo", "receiveShopifyWebhook"];
@@ -73,7 +73,7 @@ describe("API description", () => {
     expect(all.filter((operation) => operation.security === undefined).map((operation) => operation.route)).toEqual([]);
     const open = all.filter((operation) => operation.security?.length === 0).map((operation) => operation.operationId);
     expect(open.sort()).toEqual(publicOperations);
-    expect(all.filter((operation) => operation.security?.length).every((operation) => operation.security?.some((requirement) => "bearer" in requirement))).toBe(true);
+    expect(all.filter((operation) => operation.security?.length).every((operation) => operation.security?.some((requirement) => "bearer" in requirement || "session" in requirement))).toBe(true);
   });
 
   it("is OpenAPI 3.1 generated from the shared schemas, served relative to its own origin", async () => {

@@ -10,12 +10,14 @@ import { createRouter } from "./openapi.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { availabilityRoutes } from "./routes/availability.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
+import { consoleRoutes } from "./routes/console.ts";
 import { connectionRoutes } from "./routes/connections.ts";
 import { erpConnectionRoutes } from "./routes/erp-connections.ts";
 import { erpRoutes } from "./routes/erp.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { exceptionRoutes } from "./routes/exceptions.ts";
 import { financeRoutes } from "./routes/finance.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
 import { settlementRoutes } from "./routes/settlements.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
@@ -33,8 +35,8 @@ import { tenancyRoutes } from "./routes/tenancy.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 
 /**
- * The edge API: every route of v1, its OpenAPI document at /v1/openapi.json
- * and the docs page at /v1/docs.
+ * The edge API: every route of v1, its OpenAPI document at /v1/openapi.json,
+ * the docs page at /v1/docs and the browser console at /console.
  */
 export function createApp() {
   const app = createRouter();
@@ -43,6 +45,7 @@ export function createApp() {
   app.use("/v1/*", bodySize);
   app.use("/v1/*", auditTrail);
 
+  app.route("/", sessionRoutes);
   app.route("/", tenancyRoutes);
   app.route("/", partnerRoutes);
   app.route("/", inventoryRoutes);
@@ -68,6 +71,7 @@ export function createApp() {
   app.route("/", settlementRoutes);
 
   app.route("/", serviceRoutes);
+  app.route("/", consoleRoutes);
   serveOpenApiDocument(app);
   app.get("/", (c) => c.redirect("/v1/docs"));
 

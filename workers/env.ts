@@ -1,5 +1,6 @@
 import type { PartnerPrincipal } from "../durable/partner-directory.ts";
 import type { Principal } from "../durable/tenant-registry.ts";
+import type { ConsoleSession } from "./middleware/console-session.ts";
 
 /** Hono's environment for every route: the bindings, and what middleware sets. */
 export interface AppEnv {
@@ -14,5 +15,7 @@ export interface AppEnv {
     platform?: boolean;
     /** The tenant a well-formed tenant key names, set before the key is checked (it may yet be refused). */
     keyTenant?: string;
+    /** The console session whose cookie authenticated the request (no Authorization header). */
+    session?: ConsoleSession;
   };
 }

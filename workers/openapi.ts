@@ -23,8 +23,8 @@ const problem = (description: string) => ({ content: { "application/problem+json
 /** The problem responses every route of the business API declares, for the OpenAPI document. */
 const problems = {
   400: problem("validation_failed, malformed_json or idempotency_key_required"),
-  401: problem("unauthorized (missing or unknown key), key_revoked or key_expired"),
-  403: problem("forbidden: the key's role or binding does not allow this"),
+  401: problem("unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired"),
+  403: problem("forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token"),
   404: problem("not_found"),
   409: problem("insufficient_stock, reservation_not_active, idempotency_conflict or conflict"),
   413: problem("payload_too_large"),
@@ -33,7 +33,8 @@ const problems = {
   429: problem("rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry"),
 } as const;
 
-const security = [{ bearer: [] }];
+/** A key in Authorization, or the console's session cookie standing for one (docs/decisions/0035-console.md). */
+const security: Record<string, string[]>[] = [{ bearer: [] }, { session: [] }];
 
 /** What a route states of its own besides its method, path and operationId; its area adds the tag, security and problems. */
 type RouteSpec = Omit<RouteConfig, "method" | "path" | "operationId" | "tags"> & { summary: string };

@@ -4,6 +4,44 @@
  */
 
 export interface paths {
+    "/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in to the console: exchange a tenant or partner key for a session cookie
+         * @description Send the key as `Authorization: Bearer <key>` (a tenant key of any role, or a partner key). The answer sets the `shelfsync_session` cookie (HttpOnly, SameSite=Strict, Path=/v1, Secure over https) and holds the session's CSRF token. Every other route then accepts the cookie instead of the key, with exactly the key's access: a write made with it needs `X-Shelfsync-CSRF: <csrfToken>` (403 `csrf_token_invalid` otherwise). A session ends 8 hours after sign-in, after an hour without a request (401 `session_expired`), at sign-out, or within 30 seconds of its key's revocation. Each call makes a new session: no Idempotency-Key.
+         */
+        post: operations["createSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console session of the request's cookie, with its CSRF token (for a console page that was reloaded) */
+        get: operations["getSession"];
+        put?: never;
+        post?: never;
+        /** Sign out: end the console session of the request's cookie, and clear the cookie */
+        delete: operations["deleteSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenants": {
         parameters: {
             query?: never;
@@ -1539,6 +1577,57 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Session: {
+            /**
+             * @description What the key behind the session is: a tenant key, or a partner key (which acts on one of its tenants with X-Shelfsync-Tenant).
+             * @enum {string}
+             */
+            kind: "tenant" | "partner";
+            /**
+             * @description The tenant the request acts on: the key's own, or the one a partner's request names; null for a partner acting on none.
+             * @example acme-retail
+             */
+            tenant: string | null;
+            /**
+             * @description The partner, for a partner key's session.
+             * @example northwind-integrations
+             */
+            partner: string | null;
+            /** @description The id of the key the session stands for. */
+            keyId: string;
+            /**
+             * @description The role on `tenant` (a partner acting on its tenant is its admin); null when the request acts on no tenant.
+             * @enum {string|null}
+             */
+            role: "admin" | "channel" | "store" | "erp" | "readonly" | null;
+            /**
+             * Format: date-time
+             * @description When the session ends however busy (8 hours after sign-in).
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @description When it ends unless used before (1 hour after its last request, to the minute).
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            idleExpiresAt: string;
+            /** @description Send it as X-Shelfsync-CSRF on every request other than GET and HEAD made with the session's cookie. */
+            csrfToken: string;
+        };
+        Problem: {
+            /** @example https://shelfsync.dev/problems/insufficient_stock */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @enum {string} */
+            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "session_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "csrf_token_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "erp_connection_invalid" | "settlement_invalid" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
+            /** @description The request id; it also appears in the edge's logs. */
+            instance: string;
+        } & {
+            [key: string]: unknown;
+        };
         CreateTenantResponse: {
             tenant: components["schemas"]["Tenant"];
             adminKey: components["schemas"]["ApiKey"];
@@ -1609,19 +1698,6 @@ export interface components {
             replaces: string | null;
             /** @description The secret, shown once in the answer that created it. A replay of that request under the same Idempotency-Key returns null here: keys are stored hashed only. */
             key: string | null;
-        };
-        Problem: {
-            /** @example https://shelfsync.dev/problems/insufficient_stock */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "erp_connection_invalid" | "settlement_invalid" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
-            /** @description The request id; it also appears in the edge's logs. */
-            instance: string;
-        } & {
-            [key: string]: unknown;
         };
         CreateTenantRequest: {
             /** @example acme-retail */
@@ -5054,6 +5130,307 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session; its cookie is in Set-Cookie */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listTenants: {
         parameters: {
             query?: never;
@@ -5083,7 +5460,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5092,7 +5469,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5191,7 +5568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5200,7 +5577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5292,7 +5669,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5301,7 +5678,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5395,7 +5772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5404,7 +5781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5503,7 +5880,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5512,7 +5889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5606,7 +5983,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5615,7 +5992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5716,7 +6093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5725,7 +6102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5827,7 +6204,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5836,7 +6213,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5930,7 +6307,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5939,7 +6316,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6041,7 +6418,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6050,7 +6427,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6144,7 +6521,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6153,7 +6530,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6247,7 +6624,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6256,7 +6633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6355,7 +6732,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6364,7 +6741,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6460,7 +6837,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6469,7 +6846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6570,7 +6947,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6579,7 +6956,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6674,7 +7051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6683,7 +7060,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6785,7 +7162,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6794,7 +7171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6893,7 +7270,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6902,7 +7279,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6996,7 +7373,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7005,7 +7382,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7103,7 +7480,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7112,7 +7489,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7209,7 +7586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7218,7 +7595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7319,7 +7696,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7328,7 +7705,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7420,7 +7797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7429,7 +7806,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7533,7 +7910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7542,7 +7919,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7644,7 +8021,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7653,7 +8030,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7748,7 +8125,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7757,7 +8134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7855,7 +8232,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7864,7 +8241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7966,7 +8343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7975,7 +8352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8071,7 +8448,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8080,7 +8457,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8179,7 +8556,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8188,7 +8565,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8287,7 +8664,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8296,7 +8673,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8391,7 +8768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8400,7 +8777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8502,7 +8879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8511,7 +8888,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8609,7 +8986,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8618,7 +8995,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8715,7 +9092,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8724,7 +9101,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8829,7 +9206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8838,7 +9215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8935,7 +9312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8944,7 +9321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9043,7 +9420,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9052,7 +9429,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9151,7 +9528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9160,7 +9537,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9257,7 +9634,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9266,7 +9643,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9367,7 +9744,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9376,7 +9753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9471,7 +9848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9480,7 +9857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9575,7 +9952,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9584,7 +9961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9679,7 +10056,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9688,7 +10065,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9787,7 +10164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9796,7 +10173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9888,7 +10265,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -9897,7 +10274,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9992,7 +10369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10001,7 +10378,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10103,7 +10480,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10112,7 +10489,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10206,7 +10583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10215,7 +10592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10316,7 +10693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10325,7 +10702,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10419,7 +10796,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10428,7 +10805,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10526,7 +10903,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10535,7 +10912,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10649,7 +11026,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10658,7 +11035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10753,7 +11130,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10762,7 +11139,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10859,7 +11236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10868,7 +11245,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10962,7 +11339,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -10971,7 +11348,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11072,7 +11449,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11081,7 +11458,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11182,7 +11559,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11191,7 +11568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11289,7 +11666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11298,7 +11675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11397,7 +11774,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11406,7 +11783,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11500,7 +11877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11509,7 +11886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11610,7 +11987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11619,7 +11996,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11720,7 +12097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11729,7 +12106,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11821,7 +12198,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11830,7 +12207,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11926,7 +12303,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -11935,7 +12312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12027,7 +12404,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12036,7 +12413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12132,7 +12509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12141,7 +12518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12243,7 +12620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12252,7 +12629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12348,7 +12725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12357,7 +12734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12456,7 +12833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12465,7 +12842,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12566,7 +12943,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12575,7 +12952,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12669,7 +13046,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12678,7 +13055,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12770,7 +13147,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12779,7 +13156,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12875,7 +13252,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12884,7 +13261,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12978,7 +13355,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -12987,7 +13364,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13094,7 +13471,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13103,7 +13480,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13197,7 +13574,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13206,7 +13583,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13298,7 +13675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13307,7 +13684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13401,7 +13778,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13410,7 +13787,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13504,7 +13881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13513,7 +13890,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13605,7 +13982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13614,7 +13991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13713,7 +14090,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13722,7 +14099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13829,7 +14206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13838,7 +14215,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13930,7 +14307,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -13939,7 +14316,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14035,7 +14412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14044,7 +14421,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14144,7 +14521,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14153,7 +14530,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14247,7 +14624,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14256,7 +14633,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14354,7 +14731,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14363,7 +14740,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14459,7 +14836,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14468,7 +14845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14563,7 +14940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14572,7 +14949,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14668,7 +15045,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14677,7 +15054,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14771,7 +15148,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14780,7 +15157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14887,7 +15264,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14896,7 +15273,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14990,7 +15367,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -14999,7 +15376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15091,7 +15468,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15100,7 +15477,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15194,7 +15571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15203,7 +15580,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15300,7 +15677,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15309,7 +15686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15404,7 +15781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15413,7 +15790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15510,7 +15887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15519,7 +15896,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15615,7 +15992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15624,7 +16001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15737,7 +16114,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15746,7 +16123,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15845,7 +16222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15854,7 +16231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15949,7 +16326,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description unauthorized (missing or unknown key), key_revoked or key_expired */
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -15958,7 +16335,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description forbidden: the key's role or binding does not allow this */
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;

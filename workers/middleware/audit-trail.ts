@@ -39,6 +39,8 @@ export const auditTrail = createMiddleware<AppEnv>(async (c, next) => {
   const route = routePath(c, -1);
   if (principal) {
     const who = { keyId: principal.keyId, role: principal.role };
+    // A console sign-in is a sign-in, recorded before its cookie is handed out.
+    if (write && route === "/v1/sessions") return appendAwaited(c, principal.tenantId, { kind: "sign_in", ...who, ...(await what(c, route)) });
     if (write) return appendAwaited(c, principal.tenantId, { kind: "write", ...who, ...(await what(c, route)) });
     if (!firstReadInMinute(principal.keyId)) return;
     return appendLater(c, principal.tenantId, { kind: "sign_in", ...who, ...(await what(c, route)) });

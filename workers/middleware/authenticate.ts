@@ -9,6 +9,7 @@ import { parseApiKey, parsePartnerKey, sha256Hex } from "../../shared/ids.ts";
 import { tenantHeader } from "../../shared/schemas/partners.ts";
 import type { PartnerPrincipal } from "../../durable/partner-directory.ts";
 import { usageMeter } from "../usage-meter.ts";
+import { checkSession, requireCsrfToken, sessionTokenOf } from "./console-session.ts";
 import { partnerKeyChecks } from "./partner-keys.ts";
 import type { AppEnv } from "../env.ts";
 import { rateLimiter } from "./rate-limit.ts";
@@ -52,15 +53,19 @@ class KeyChecks {
   async check(env: Env, key: string, beforeLookUp: () => void = () => undefined): Promise<CheckedKey> {
     const parsed = parseApiKey(key);
     if (!parsed) throw new AppError("unauthorized", "Unknown API key");
-    const digest = await sha256Hex(key);
+    return this.checkDigest(env, parsed.tenantId, await sha256Hex(key), beforeLookUp);
+  }
+
+  /** `check` for a key known by its tenant and digest: what a console session keeps of the key it stands for. */
+  async checkDigest(env: Env, tenantId: string, digest: string, beforeLookUp: () => void = () => undefined): Promise<CheckedKey> {
     const now = this.clock.now();
     const cached = this.byDigest.get(digest);
     // A cached answer past its key's own end is not trusted: the registry says why (expired, rotated, revoked).
     if (cached && now - cached.checkedAt < keyCheckTtlMs && (cached.validUntil === null || now < cached.validUntil)) return cached;
     this.byDigest.delete(digest);
     beforeLookUp();
-    if (!(await this.tenantExists(env, parsed.tenantId))) throw new AppError("unauthorized", "Unknown API key");
-    const found = await tenantRegistry(env, parsed.tenantId).authenticate(digest);
+    if (!(await this.tenantExists(env, tenantId))) throw new AppError("unauthorized", "Unknown API key");
+    const found = await tenantRegistry(env, tenantId).authenticate(digest);
     if (!found.ok) throw new AppError(found.code, found.detail);
     if (this.byDigest.size >= maxCachedKeys) this.byDigest.delete(this.byDigest.keys().next().value!);
     const checked: CachedCheck = { principal: found.principal, limits: found.limits, validUntil: found.validUntil, checkedAt: now };
@@ -99,7 +104,8 @@ class KeyChecks {
 /** The isolate's key checks (module state lives as long as the isolate). */
 export const keyChecks = new KeyChecks();
 
-function bearer(c: Context<AppEnv>): string {
+/** The key in `Authorization: Bearer <key>`; 401 without one. */
+export function bearer(c: Context<AppEnv>): string {
   const header = c.req.header("authorization");
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match) throw new AppError("unauthorized", "Send an API key as 'Authorization: Bearer <key>'");
@@ -114,7 +120,10 @@ function bearer(c: Context<AppEnv>): string {
  * `partner`, and with an `X-Shelfsync-Tenant` header naming one of the
  * partner's tenants also `principal`, as that tenant's admin (its tenant's
  * rate limits apply), so every tenant route works for it with its role
- * checks unchanged (docs/decisions/0034-partners.md). A refused key is
+ * checks unchanged (docs/decisions/0034-partners.md). Without an
+ * Authorization header, a console session cookie stands for the key it was
+ * made from, checked as that key (0035); a write made with it needs the
+ * session's CSRF token (403 `csrf_token_invalid`). A refused key is
  * charged to its source address, and an address that has spent its budget
  * is refused (429) before a key the isolate has not cached costs an object
  * call (a cached good key from that address still works). Every route with
@@ -124,15 +133,26 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   let checked: CheckedKey | null = null;
   let partner: PartnerPrincipal | null = null;
   try {
-    const key = bearer(c);
-    const parsed = parseApiKey(key);
-    if (parsed) {
-      // Read by the audit trail when the check fails: a refused key of a tenant that exists is a failed sign-in.
-      c.set("keyTenant", parsed.tenantId);
-      checked = await keyChecks.check(c.env, key, () => rateLimiter.refuseSpentAddress(c));
-    } else if (parsePartnerKey(key)) partner = await partnerKeyChecks.check(c.env, key, () => rateLimiter.refuseSpentAddress(c));
-    else if (await isPlatformKey(c.env, key)) c.set("platform", true);
-    else throw new AppError("unauthorized", "Unknown API key");
+    const sessionToken = c.req.header("authorization") === undefined ? sessionTokenOf(c) : undefined;
+    if (sessionToken !== undefined) {
+      const beforeLookUp = () => rateLimiter.refuseSpentAddress(c);
+      const session = await checkSession(c, sessionToken, beforeLookUp);
+      c.set("session", session);
+      await requireCsrfToken(c, session);
+      // The session stands for its key: the key is checked as if it had been sent, so its role, its expiry and its revocation apply.
+      if (session.owner.kind === "tenant") checked = await keyChecks.checkDigest(c.env, session.owner.id, session.keyHash, beforeLookUp);
+      else partner = await partnerKeyChecks.checkDigest(c.env, session.owner.id, session.keyHash, beforeLookUp);
+    } else {
+      const key = bearer(c);
+      const parsed = parseApiKey(key);
+      if (parsed) {
+        // Read by the audit trail when the check fails: a refused key of a tenant that exists is a failed sign-in.
+        c.set("keyTenant", parsed.tenantId);
+        checked = await keyChecks.check(c.env, key, () => rateLimiter.refuseSpentAddress(c));
+      } else if (parsePartnerKey(key)) partner = await partnerKeyChecks.check(c.env, key, () => rateLimiter.refuseSpentAddress(c));
+      else if (await isPlatformKey(c.env, key)) c.set("platform", true);
+      else throw new AppError("unauthorized", "Unknown API key");
+    }
   } catch (error) {
     if (error instanceof AppError && error.status === 401) rateLimiter.chargeAddress(c);
     throw error;

@@ -35,14 +35,18 @@ class PartnerKeyChecks {
   async check(env: Env, key: string, beforeLookUp: () => void): Promise<PartnerPrincipal> {
     const parsed = parsePartnerKey(key);
     if (!parsed) throw new AppError("unauthorized", "Unknown API key");
-    const digest = await sha256Hex(key);
+    return this.checkDigest(env, parsed.partnerId, await sha256Hex(key), beforeLookUp);
+  }
+
+  /** `check` for a key known by its partner and digest: what a console session keeps of the key it stands for. */
+  async checkDigest(env: Env, partnerId: string, digest: string, beforeLookUp: () => void): Promise<PartnerPrincipal> {
     const now = this.clock.now();
     const cached = this.byDigest.get(digest);
     if (cached && now - cached.checkedAt < keyCheckTtlMs && (cached.validUntil === null || now < cached.validUntil)) return cached.principal;
     this.byDigest.delete(digest);
     beforeLookUp();
-    if (!(await this.partnerExists(env, parsed.partnerId))) throw new AppError("unauthorized", "Unknown API key");
-    const found = await partnerDirectory(env, parsed.partnerId).authenticate(digest);
+    if (!(await this.partnerExists(env, partnerId))) throw new AppError("unauthorized", "Unknown API key");
+    const found = await partnerDirectory(env, partnerId).authenticate(digest);
     if (!found.ok) throw new AppError(found.code, found.detail);
     if (this.byDigest.size >= maxCached) this.byDigest.delete(this.byDigest.keys().next().value!);
     this.byDigest.set(digest, { principal: found.principal, validUntil: found.validUntil, checkedAt: now });
@@ -81,7 +85,8 @@ class PartnerKeyChecks {
     this.limits.delete(tenantId);
   }
 
-  private async partnerExists(env: Env, partnerId: string): Promise<boolean> {
+  /** Whether the partner exists, asked of the platform directory before any object is named after a partner that came from a request. */
+  async partnerExists(env: Env, partnerId: string): Promise<boolean> {
     if (this.partners.has(partnerId)) return true;
     const exists = await platformDirectory(env).hasPartner(partnerId);
     if (exists) this.partners.add(partnerId);

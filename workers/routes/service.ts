@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { AppError } from "../../shared/errors.ts";
 import type { HostBranding } from "../../shared/schemas/partners.ts";
+import { sessionCookie } from "../../shared/session-tokens.ts";
 import { hostBrands, hostOf } from "../partners/branding.ts";
 import type { AppEnv } from "../env.ts";
 import { createRouter, json } from "../openapi.ts";
@@ -15,6 +16,7 @@ export const docsScriptPath = "/v1/docs/assets/scalar-api-reference.js";
 
 const tags = [
   { name: "Tenancy", description: "Tenants, API keys and their roles, locations and channels." },
+  { name: "Sessions", description: "The browser console's sign-in: a key exchanged for a short-lived session cookie, and sign-out." },
   { name: "Partners", description: "White-label operators over their tenants: partner keys, usage per tenant and month, branding per host name." },
   { name: "Inventory", description: "Stock per SKU and location: snapshots, adjustments and the movement ledger." },
   { name: "Reservations", description: "Units held for a channel until committed, released or expired." },
@@ -116,6 +118,12 @@ export function serveOpenApiDocument(app: OpenAPIHono<AppEnv>): void {
     type: "http",
     scheme: "bearer",
     description: "A tenant API key (ssk_…); a partner key (ssp_…) for the partner's routes, POST and GET /v1/tenants, and, with an X-Shelfsync-Tenant header naming one of its tenants, every tenant route as that tenant's admin; or the platform key for POST and GET /v1/tenants and /v1/partners.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "session", {
+    type: "apiKey",
+    in: "cookie",
+    name: sessionCookie,
+    description: "The browser console's session (POST /v1/sessions): it stands for the key it was made from. Writes made with it need the session's CSRF token in X-Shelfsync-CSRF.",
   });
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   app.openapi(openApiDocument, async (c) => {

@@ -1,0 +1,229 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { edgeCall, edgeRequest } from "../scripts/edge-client.ts";
+import { EdgeHost, platformKey, tempDir, type TempDir } from "../test-e2e/harness.ts";
+import { expectAccessible, launchChromium, screenshot } from "./browser.ts";
+
+/*
+ * The console in Debian's chromium against the real Worker (wrangler's
+ * Miniflare, as the end-to-end tests run it): one browser for the file, one
+ * seeded partner with one tenant, a fresh browser context (cookie jar) per
+ * sign-in. Everything the page shows comes from the public API.
+ */
+
+const partnerId = "northwind";
+const partnerHost = "ops.northwind.test";
+const tenantId = "acme";
+const brandPrimary = "#0b3d2e";
+
+interface Seeded {
+  partnerKey: string;
+  adminKey: string;
+  readonlyKey: string;
+  /** Exception ids by the external id of the order that is backordered. */
+  exceptions: Record<string, string>;
+}
+
+let state: TempDir;
+let edge: EdgeHost;
+let browser: Browser;
+let seeded: Seeded;
+
+async function seed(url: string): Promise<Seeded> {
+  const partner = await edgeCall<{ adminKey: { key: string } }>(url, "POST", "/v1/partners", { key: platformKey, body: { id: partnerId, name: "Northwind Integrations" } });
+  const partnerKey = partner.adminKey.key;
+  await edgeCall(url, "PUT", `/v1/partners/${partnerId}/branding`, {
+    key: partnerKey,
+    body: { displayName: "Northwind Ops", colors: { primary: brandPrimary, text: "#ffffff" }, support: { email: "help@northwind.example" }, hosts: [partnerHost] },
+  });
+  const tenant = await edgeCall<{ adminKey: { key: string } }>(url, "POST", "/v1/tenants", { key: partnerKey, body: { id: tenantId, name: "Acme Retail" } });
+  const adminKey = tenant.adminKey.key;
+  await edgeCall(url, "PUT", "/v1/locations/wh-1", { key: adminKey, body: { type: "warehouse" } });
+  await edgeCall(url, "PUT", "/v1/channels/web", { key: adminKey, body: { locations: ["wh-1"] } });
+  await edgeCall(url, "PUT", "/v1/inventory/SKU-1/locations/wh-1", { key: adminKey, body: { onHand: 1, safetyStock: 0 } });
+  // Three units wanted, one there: each order is backordered, and its backorder is an open exception.
+  for (const externalId of ["ORD-1", "ORD-2"]) {
+    await edgeCall(url, "POST", "/v1/orders", {
+      key: adminKey,
+      body: { channel: "web", externalId, currency: "USD", lines: [{ sku: "SKU-1", qty: 3, unitPrice: 1000 }], delivery: { type: "ship", address: { line1: "1 Main St", city: "Springfield", country: "US" } } },
+    });
+  }
+  const listed = await edgeCall<{ exceptions: { id: string; type: string; correlationId: string | null }[] }>(url, "GET", "/v1/exceptions?state=open", { key: adminKey });
+  const exceptions = Object.fromEntries(listed.exceptions.filter((e) => e.type === "backorder").map((e) => [e.correlationId, e.id]));
+  expect(Object.keys(exceptions).sort()).toEqual(["ORD-1", "ORD-2"]);
+  const readonlyKey = (await edgeCall<{ key: string }>(url, "POST", "/v1/keys", { key: adminKey, body: { role: "readonly", name: "auditor" } })).key;
+  return { partnerKey, adminKey, readonlyKey, exceptions };
+}
+
+async function exceptionOf(id: string): Promise<{ state: string; transitions: { to: string; note: string | null }[] }> {
+  return edgeCall(edge.url, "GET", `/v1/exceptions/${id}`, { key: seeded.adminKey });
+}
+
+/** A new cookie jar on `origin`, signed in with `key` through the sign-in page. */
+async function signedIn(key: string, origin = edge.url): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${origin}/console`);
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("navigation", { name: "Console sections" }).waitFor();
+  return { context, page };
+}
+
+beforeAll(async () => {
+  state = tempDir("console");
+  edge = new EdgeHost(state.dir);
+  await edge.start();
+  browser = await launchChromium([partnerHost]);
+  seeded = await seed(edge.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await edge?.stop();
+  state?.remove();
+});
+
+describe("the console with a tenant key", () => {
+  it("signs in, shows the open exceptions, replays one until it is resolved and ignores another with a note", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${edge.url}/console`);
+    await expect.poll(() => page.url()).toBe(`${edge.url}/console/sign-in`);
+    await expect.poll(() => page.title()).toBe("Shelfsync console");
+    await expectAccessible(page, "sign-in");
+    await screenshot(page, "sign-in");
+
+    await page.getByLabel("API key").fill("ssk_acme_not-a-key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("unauthorized");
+
+    await page.getByLabel("API key").fill(seeded.adminKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.url()).toBe(`${edge.url}/console/exceptions`);
+    const first = seeded.exceptions["ORD-1"]!;
+    const second = seeded.exceptions["ORD-2"]!;
+    await page.getByRole("link", { name: first }).waitFor();
+    await page.getByRole("link", { name: second }).waitFor();
+    await expectAccessible(page, "exceptions");
+    await screenshot(page, "exceptions");
+
+    await page.getByRole("link", { name: first }).click();
+    await expect.poll(() => page.getByTestId("exception-state").textContent()).toBe("open");
+    await expect.poll(() => page.locator(".payload").textContent()).toContain('"externalId": "ORD-1"');
+    await expectAccessible(page, "exception");
+    // Still one unit for three: the replay fails and says why; the exception stays open.
+    await page.getByRole("button", { name: "Replay" }).click();
+    await expect.poll(() => page.getByRole("status").first().textContent()).toMatch(/^Replay failed/);
+    expect((await exceptionOf(first)).state).toBe("open");
+
+    await edgeCall(edge.url, "PUT", "/v1/inventory/SKU-1/locations/wh-1", { key: seeded.adminKey, body: { onHand: 10, safetyStock: 0 } });
+    await page.getByLabel("Note").fill("stock arrived");
+    await page.getByRole("button", { name: "Replay" }).click();
+    await expect.poll(() => page.getByTestId("exception-state").textContent()).toBe("resolved");
+    await screenshot(page, "exception");
+    const replayed = await exceptionOf(first);
+    expect(replayed.state).toBe("resolved");
+    expect(replayed.transitions.map((t) => t.note)).toContain("stock arrived");
+
+    await page.getByRole("link", { name: "← All exceptions" }).click();
+    await page.getByRole("link", { name: second }).click();
+    await page.getByLabel("Note").fill("duplicate of ORD-1, customer told");
+    await page.getByLabel("ignored").check();
+    await page.getByRole("button", { name: "Close with note" }).click();
+    await expect.poll(() => page.getByTestId("exception-state").textContent()).toBe("ignored");
+    const ignored = await exceptionOf(second);
+    expect(ignored.state).toBe("ignored");
+    expect(ignored.transitions.at(-1)).toMatchObject({ to: "ignored", note: "duplicate of ORD-1, customer told" });
+
+    // Filters: the ignored one is not open; it is listed under "ignored".
+    await page.getByRole("navigation").getByRole("link", { name: "Exceptions" }).click();
+    await page.getByText("No exceptions match.").waitFor();
+    await page.getByLabel("State").selectOption("ignored");
+    await page.getByRole("link", { name: second }).waitFor();
+    expect(await page.getByRole("link", { name: first }).count()).toBe(0);
+    await context.close();
+  });
+
+  it("creates a key shown once and revokes it, on the keys screen", async () => {
+    const { context, page } = await signedIn(seeded.adminKey);
+    await page.getByRole("link", { name: "Keys" }).click();
+    await page.getByRole("table").waitFor();
+    await page.getByLabel("Name").fill("till reports");
+    await page.getByLabel("Role").selectOption("readonly");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const secret = page.getByRole("status").locator("output");
+    await expect.poll(() => secret.textContent()).toMatch(/^ssk_acme_[0-9a-z]{40}$/);
+    const key = (await secret.textContent())!;
+    expect((await edgeRequest(edge.url, "GET", "/v1/tenant", { key })).status).toBe(200);
+    await expectAccessible(page, "keys");
+    await screenshot(page, "keys");
+
+    const keyId = (await edgeCall<{ keys: { id: string; name: string | null }[] }>(edge.url, "GET", "/v1/keys", { key: seeded.adminKey })).keys.find((k) => k.name === "till reports")!.id;
+    await page.getByRole("button", { name: `Revoke key ${keyId}` }).click();
+    await page.getByRole("button", { name: `Confirm revoking ${keyId}` }).click();
+    await expect.poll(() => page.getByRole("row", { name: new RegExp(keyId) }).textContent()).toContain("revoked");
+    expect((await edgeRequest(edge.url, "GET", "/v1/tenant", { key })).status).toBe(401);
+
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: "shelfsync_session", httpOnly: true, sameSite: "Strict", path: "/v1" });
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("API key").waitFor();
+    // Signed out on the server too: the old cookie no longer works.
+    const after = await fetch(`${edge.url}/v1/tenant`, { headers: { cookie: `${cookie!.name}=${cookie!.value}` } });
+    expect(after.status).toBe(401);
+    await context.close();
+  });
+
+  it("shows a readonly key no action it could not take", async () => {
+    const { context, page } = await signedIn(seeded.readonlyKey);
+    await page.getByLabel("State").selectOption("");
+    await page.getByRole("link", { name: seeded.exceptions["ORD-1"]! }).click();
+    await page.locator(".payload").waitFor();
+    expect(await page.getByRole("button", { name: "Replay" }).count()).toBe(0);
+    // Keys are for admins: no link to them, and the page itself says what the API said.
+    expect(await page.getByRole("navigation").getByRole("link", { name: "Keys" }).count()).toBe(0);
+    await page.goto(`${edge.url}/console/keys`);
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("(forbidden)");
+    expect(await page.getByRole("button", { name: "Create key" }).count()).toBe(0);
+    await context.close();
+  });
+});
+
+describe("the console with a partner key", () => {
+  it("lists the partner's tenants and opens one: the screens then act on it", async () => {
+    const { context, page } = await signedIn(seeded.partnerKey);
+    await expect.poll(() => page.url()).toBe(`${edge.url}/console/tenants`);
+    await page.getByRole("cell", { name: "Acme Retail" }).waitFor();
+    await expectAccessible(page, "tenants");
+    await screenshot(page, "tenants");
+    await page.getByRole("button", { name: `Open tenant ${tenantId}` }).click();
+    await expect.poll(() => page.url()).toBe(`${edge.url}/console/exceptions`);
+    await page.getByLabel("State").selectOption("");
+    await page.getByRole("link", { name: seeded.exceptions["ORD-1"]! }).waitFor();
+    await expect.poll(() => page.locator(".who").textContent()).toContain(`acting on ${tenantId}`);
+    await context.close();
+  });
+
+  it("wears the partner's brand on the partner's host name", async () => {
+    const origin = `http://${partnerHost}:${edge.port}`;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${origin}/console`);
+    await page.getByRole("heading", { name: "Sign in to the Northwind Ops console" }).waitFor();
+    await expect.poll(() => page.title()).toBe("Northwind Ops console");
+    await expectAccessible(page, "sign-in on the partner's host");
+    await screenshot(page, "sign-in-partner-host");
+
+    await page.getByLabel("API key").fill(seeded.partnerKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const banner = page.getByRole("banner");
+    await expect.poll(() => banner.locator(".brand").getAttribute("data-partner")).toBe(partnerId);
+    expect(await banner.textContent()).toContain("Northwind Ops");
+    expect(await banner.evaluate((element) => (globalThis as unknown as { getComputedStyle(element: unknown): { backgroundColor: string } }).getComputedStyle(element).backgroundColor)).toBe("rgb(11, 61, 46)");
+    await page.getByRole("contentinfo").getByRole("link", { name: "help@northwind.example" }).waitFor();
+    await expectAccessible(page, "tenants on the partner's host");
+    await screenshot(page, "tenants-partner-host");
+    await context.close();
+  });
+});
