@@ -70,6 +70,11 @@ export const parseName = {
     if (!match) throw new Error(`"${name}" is not an audit object name`);
     return { tenantId: match[1]!, shard: Number(match[2] ?? 0) };
   },
+  traceShard(name: string): TenantIdentity & { shard: number } {
+    const match = /^([^/]+)\/trace-(\d+)$/.exec(name);
+    if (!match) throw new Error(`"${name}" is not a trace log name`);
+    return { tenantId: match[1]!, shard: Number(match[2]) };
+  },
   tenant(name: string): TenantIdentity {
     if (name.length === 0 || name.includes("/")) throw new Error(`"${name}" is not a tenant object name`);
     return { tenantId: name };
@@ -238,6 +243,19 @@ export function eventWebhook(env: Env, tenantId: string) {
  * one object (docs/decisions/0032-audit-trail-shards.md).
  */
 export const auditShards = 8;
+
+/** A tenant's trace logs: a trace's hops live in the shard its id names. */
+export const traceShards = 8;
+
+/** The trace log that holds `traceId`'s hops. */
+export function traceLog(env: Env, tenantId: string, traceId: string) {
+  return env.TRACE_LOG.getByName(`${tenantId}/trace-${traceShardOf(traceId)}`);
+}
+
+/** A trace id's shard: its last hex digits, which W3C ids make random. */
+export function traceShardOf(traceId: string): number {
+  return Number.parseInt(traceId.slice(-4), 16) % traceShards;
+}
 
 /** One of the objects of a tenant's audit trail (shard 0 is named after the tenant, as the trail's only object was). */
 export function tenantAudit(env: Env, tenantId: string, shard = 0) {

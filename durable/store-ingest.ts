@@ -16,6 +16,7 @@ import * as schema from "./schema/store-ingest.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { exceptionsOf, shortages } from "./store-exceptions.ts";
 import { posMovementKey, posReference, type StoreMovement, type StoreMovementOutcome } from "./store-movements.ts";
+import { recordHops, storeBatchHops, type TracedTransaction } from "./store-traces.ts";
 
 const { ingestMeta, ledgerOutbox, transactions, receivedSequences } = schema;
 
@@ -96,16 +97,16 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
     const now = this.now();
     const results: StoreTransactionResult[] = [];
     const decided = new Map<string, StoreTransactionResult>();
-    const fresh: { sequence: number; transaction: PosTransaction }[] = [];
+    const fresh: ({ sequence: number } & TracedTransaction)[] = [];
     const rejected: (typeof transactions.$inferInsert)[] = [];
 
-    const checked = envelopes.map(({ sequence, transaction }) => {
+    const checked = envelopes.map(({ sequence, transaction, traceparent, recordedAt }) => {
       const parsed = PosTransaction.safeParse(transaction);
-      return { sequence, parsed, transactionId: parsed.success ? parsed.data.transactionId : transactionIdOf(transaction) };
+      return { sequence, parsed, traceparent, recordedAt, transactionId: parsed.success ? parsed.data.transactionId : transactionIdOf(transaction) };
     });
     const stored = this.storedAnswers(checked.flatMap(({ transactionId }) => (transactionId === null ? [] : [transactionId])));
 
-    for (const { sequence, parsed, transactionId } of checked) {
+    for (const { sequence, parsed, transactionId, traceparent, recordedAt } of checked) {
       const result: StoreTransactionResult = { sequence, transactionId, status: "accepted" };
       results.push(result);
       if (transactionId !== null) {
@@ -129,7 +130,7 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
         if (transactionId !== null) rejected.push({ transactionId, sequence, status: "rejected", code: "validation_failed", reason: result.reason!, receivedAt: now, settledAt: now });
         continue;
       }
-      fresh.push({ sequence, transaction: parsed.data });
+      fresh.push({ sequence, transaction: parsed.data, traceparent, recordedAt });
     }
 
     const resolved = await this.resolve(meta, fresh.flatMap(({ transaction }) => transaction.lines.map((line) => line.sku)));
@@ -154,6 +155,7 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
       if (failed > 0) throw new Error(`${failed} of ${pending.length} POS transactions of ${meta.location} could not be applied yet (${cause}); resend the batch`);
       // The books hear of them from the alarm: a batch answers without waiting on the ledger.
       await this.wakeBy(this.now() + ledgerHandOffDelayMs);
+      await recordHops(this.env, meta.tenantId, storeBatchHops(meta.location, fresh, now, this.now()));
     }
     return { location: meta.location, results, highWaterMark, gaps: this.gaps(highWaterMark) };
   }

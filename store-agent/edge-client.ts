@@ -46,7 +46,7 @@ export class EdgeClient {
    * after a lost answer carries the same key.
    */
   async push(entries: OutboxEntry[], signal?: AbortSignal): Promise<EdgeOutcome<StoreTransactionBatchResult>> {
-    const body = `{"transactions":[${entries.map((e) => `{"sequence":${e.sequence},"transaction":${e.body}}`).join(",")}]}`;
+    const body = `{"transactions":[${entries.map((e) => `{"sequence":${e.sequence},${traceFields(e)}"transaction":${e.body}}`).join(",")}]}`;
     const first = entries[0]!.sequence;
     const last = entries[entries.length - 1]!.sequence;
     const digest = (await sha256Hex(body)).slice(0, 16);
@@ -114,6 +114,13 @@ export class EdgeClient {
     }
     return { kind: "ok", value: body };
   }
+}
+
+/** The envelope's trace fields of an entry (none for a row recorded before traces were kept). */
+function traceFields(entry: OutboxEntry): string {
+  const trace = entry.traceparent ? `"traceparent":"${entry.traceparent}",` : "";
+  const recorded = entry.recordedAt === undefined ? "" : `"recordedAt":"${new Date(entry.recordedAt).toISOString()}",`;
+  return trace + recorded;
 }
 
 function parseJson(text: string): unknown {

@@ -1,3 +1,4 @@
+import { childTraceparent, traceIdOf } from "../shared/tracing.ts";
 import type { InStatement, ResultSet } from "@libsql/client";
 import { and, asc, count, eq, inArray, lt } from "drizzle-orm";
 import { createHash } from "node:crypto";
@@ -21,6 +22,9 @@ export interface OutboxEntry {
   sequence: number;
   transactionId: string;
   body: string;
+  /** Null for a row recorded before traces were kept. */
+  traceparent?: string | null;
+  recordedAt?: number;
 }
 
 /** The edge's answer for one transaction of a batch. */
@@ -47,8 +51,8 @@ export interface Backlog {
  * So a sequence number is used exactly when a row is committed: no gaps.
  */
 const insertNext = `
-INSERT INTO outbox (sequence, transaction_id, terminal_id, type, receipt_number, body, body_hash, recorded_at, status)
-SELECT last_sequence + 1, ?, ?, ?, printf('%s-%08d', location, last_sequence + 1), ?, ?, ?, 'pending'
+INSERT INTO outbox (sequence, transaction_id, terminal_id, type, receipt_number, body, body_hash, recorded_at, status, traceparent)
+SELECT last_sequence + 1, ?, ?, ?, printf('%s-%08d', location, last_sequence + 1), ?, ?, ?, 'pending', ?
 FROM agent_state WHERE id = 1
 ON CONFLICT (transaction_id) DO NOTHING`;
 
@@ -56,7 +60,7 @@ const advanceSequence = `
 UPDATE agent_state SET last_sequence = last_sequence + 1
 WHERE id = 1 AND EXISTS (SELECT 1 FROM outbox WHERE sequence = agent_state.last_sequence + 1)`;
 
-const readBack = `SELECT sequence, receipt_number, recorded_at, body_hash FROM outbox WHERE transaction_id = ?`;
+const readBack = `SELECT sequence, receipt_number, recorded_at, body_hash, traceparent FROM outbox WHERE transaction_id = ?`;
 
 const deadLetterFromOutbox = `
 INSERT INTO dead_letter (sequence, transaction_id, code, reason, body, dead_at)
@@ -67,6 +71,7 @@ interface PreparedRow {
   transaction: PosTransaction;
   body: string;
   hash: string;
+  traceparent: string;
 }
 
 interface QueuedRecord {
@@ -78,14 +83,21 @@ interface QueuedRecord {
 /** Statements per SQLite transaction stay in the hundreds. */
 const maxGroup = 200;
 
-/** The stored body, and the hash that tells a retry (same body) from a conflict (another body under the same id). */
-function prepare(transaction: PosTransaction): PreparedRow {
-  return { transaction, body: JSON.stringify(transaction), hash: createHash("sha256").update(canonicalJson(transaction)).digest("hex") };
+/**
+ * The stored body, the hash that tells a retry (same body) from a conflict
+ * (another body under the same id), and the transaction's trace: a span of
+ * the terminal's (its traceparent header) or the first of a new trace.
+ */
+function prepare(transaction: PosTransaction, terminalTrace?: string | null): PreparedRow {
+  return { transaction, body: JSON.stringify(transaction), hash: createHash("sha256").update(canonicalJson(transaction)).digest("hex"), traceparent: childTraceparent(terminalTrace) };
 }
 
-/** `{"transactions":[…]}` around the entries, and `{"sequence":N,"transaction":…},` around each (N up to 15 digits). */
+/**
+ * `{"transactions":[…]}` around the entries, and
+ * `{"sequence":N,"traceparent":"…","recordedAt":"…","transaction":…},` around each (N up to 15 digits).
+ */
 const batchEnvelopeBytes = 19;
-const entryEnvelopeBytes = 45;
+const entryEnvelopeBytes = 45 + 71 + 42;
 
 /**
  * The durable outbox: every POS transaction the agent acknowledges is a row
@@ -115,16 +127,16 @@ export class Outbox {
    * commit): each still gets its own sequence number in arrival order, but
    * the fsync is paid once per group.
    */
-  record(transaction: PosTransaction): Promise<RecordOutcome> {
+  record(transaction: PosTransaction, terminalTrace?: string | null): Promise<RecordOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queued.push({ row: prepare(transaction), resolve, reject });
+      this.#queued.push({ row: prepare(transaction, terminalTrace), resolve, reject });
       this.#schedule();
     });
   }
 
   /** Records several transactions in one durable commit, in order. */
   async recordMany(transactions: PosTransaction[]): Promise<RecordOutcome[]> {
-    return this.#commit(transactions.map(prepare));
+    return this.#commit(transactions.map((transaction) => prepare(transaction)));
   }
 
   #schedule(): void {
@@ -156,8 +168,8 @@ export class Outbox {
 
   async #commit(rows: PreparedRow[]): Promise<RecordOutcome[]> {
     const now = this.#clock();
-    const statements: InStatement[] = rows.flatMap(({ transaction, body, hash }) => [
-      { sql: insertNext, args: [transaction.transactionId, transaction.terminalId, transaction.type, body, hash, now] },
+    const statements: InStatement[] = rows.flatMap(({ transaction, body, hash, traceparent }) => [
+      { sql: insertNext, args: [transaction.transactionId, transaction.terminalId, transaction.type, body, hash, now, traceparent] },
       { sql: advanceSequence, args: [] },
       { sql: readBack, args: [transaction.transactionId] },
     ]);
@@ -171,6 +183,7 @@ export class Outbox {
         receiptNumber: String(row.receipt_number),
         sequence: Number(row.sequence),
         recordedAt: new Date(Number(row.recorded_at)).toISOString(),
+        traceId: traceIdOf(row.traceparent === null ? null : String(row.traceparent)),
       };
       if (inserted) return { kind: "recorded", receipt };
       return { kind: row.body_hash === hash ? "replayed" : "conflict", receipt };
@@ -183,7 +196,7 @@ export class Outbox {
    */
   async pending(limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<OutboxEntry[]> {
     const rows = await this.#store.db
-      .select({ sequence: outbox.sequence, transactionId: outbox.transactionId, body: outbox.body })
+      .select({ sequence: outbox.sequence, transactionId: outbox.transactionId, body: outbox.body, traceparent: outbox.traceparent, recordedAt: outbox.recordedAt })
       .from(outbox)
       .where(isPending)
       .orderBy(asc(outbox.sequence))

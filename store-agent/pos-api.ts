@@ -181,7 +181,8 @@ export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
   });
 
   app.openapi(recordTransaction, async (c) => {
-    const outcome = await outbox.record(await approvedTransaction(store, c.req.valid("json")));
+    // The terminal's trace, if it sent one (W3C traceparent); the agent starts one otherwise.
+    const outcome = await outbox.record(await approvedTransaction(store, c.req.valid("json")), c.req.header("traceparent"));
     if (outcome.kind === "conflict") {
       throw new AppError("conflict", `Transaction ${outcome.receipt.transactionId} was already recorded with another body`, {
         transactionId: outcome.receipt.transactionId,

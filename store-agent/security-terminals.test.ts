@@ -152,11 +152,16 @@ describe("rate limit", () => {
   it("answers 429 rate_limited with Retry-After once a terminal spends its burst (50), and only for that terminal", async () => {
     const busy = await pairedTerminal("Till 6");
     const calm = await pairedTerminal("Till 7");
-    const statuses = await Promise.all(Array.from({ length: 60 }, () => fetch(`${agent.url}/pos/v1/status`, { headers: bearer(busy.token) }).then((r) => r.status)));
+    const before = await outboxRows();
+    // Well past the burst, so that the tokens a loaded machine refills meanwhile (10 a second) cannot cover it;
+    // the sale goes the moment the burst is answered, with no read in between.
+    const statuses = await Promise.all(Array.from({ length: 100 }, () => fetch(`${agent.url}/pos/v1/status`, { headers: bearer(busy.token) }).then((r) => r.status)));
+    const limited = await postJson(transactionsUrl(), sale("T06-1"), bearer(busy.token));
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(50);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
-
-    const limited = await expectRefusedUnchanged(() => postJson(transactionsUrl(), sale("T06-1"), bearer(busy.token)), 429, "rate_limited");
+    expect([limited.status, limited.body.code], JSON.stringify(limited.body)).toEqual([429, "rate_limited"]);
+    expect(limited.body).toMatchObject({ type: "https://shelfsync.dev/problems/rate_limited", status: 429 });
+    expect(await outboxRows()).toEqual(before);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect((await postJson(transactionsUrl(), sale("T07-1"), bearer(calm.token))).status).toBe(201);
   });

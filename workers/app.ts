@@ -23,6 +23,7 @@ import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
 import { leaseRoutes } from "./routes/leases.ts";
 import { storeHealthRoutes } from "./routes/store-health.ts";
+import { traceRoutes } from "./routes/traces.ts";
 import { limitRoutes } from "./routes/limits.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { partnerRoutes } from "./routes/partners.ts";
@@ -55,6 +56,7 @@ export function createApp() {
   app.route("/", storeRoutes);
   app.route("/", leaseRoutes);
   app.route("/", storeHealthRoutes);
+  app.route("/", traceRoutes);
   app.route("/", catalogRoutes);
   app.route("/", erpRoutes);
   app.route("/", exceptionRoutes);

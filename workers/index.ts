@@ -19,6 +19,7 @@ export { SkuInventory } from "../durable/sku-inventory.ts";
 export { AllotmentShard } from "../durable/allotment-shard.ts";
 export { StoreLeases } from "../durable/store-leases.ts";
 export { StoreHealthBoard } from "../durable/store-health-board.ts";
+export { TraceLog } from "../durable/trace-log.ts";
 export { StoreIngest } from "../durable/store-ingest.ts";
 export { TenantAudit } from "../durable/tenant-audit.ts";
 export { TenantErp } from "../durable/tenant-erp.ts";

@@ -702,6 +702,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/traces/{traceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The hops recorded of one trace, oldest first: a POS transaction from the till to its stock movement
+         * @description A terminal may send a W3C traceparent with a sale to its agent (the agent starts a trace otherwise; the receipt names the trace id). Hops are kept 7 days. 404 when none was recorded. docs/decisions/0037-tracing.md.
+         */
+        get: operations["getTrace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/catalog/items/{sku}": {
         parameters: {
             query?: never;
@@ -2265,6 +2285,17 @@ export interface components {
                 sequence: number;
                 /** @description A PosTransaction; an invalid one is rejected alone, not the batch. */
                 transaction?: unknown;
+                /**
+                 * @description The transaction's trace (W3C), as the terminal or the agent started it: its hops are recorded under GET /v1/traces/{traceId}.
+                 * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+                 */
+                traceparent?: string;
+                /**
+                 * Format: date-time
+                 * @description When the agent committed the transaction (the agent's clock).
+                 * @example 2026-11-23T19:30:00.000Z
+                 */
+                recordedAt?: string;
             }[];
         };
         StoreFeedPage: {
@@ -2509,6 +2540,28 @@ export interface components {
             backlog: number;
             oldestPendingAgeSeconds: number | null;
             deadLetters: number;
+        };
+        Trace: {
+            /** @example 4bf92f3577b34da6a3ce929d0e0e4736 */
+            traceId: string;
+            /** @description Oldest first. */
+            hops: components["schemas"]["TraceHop"][];
+        };
+        TraceHop: {
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            at: string;
+            /**
+             * @description pos.occurred (at the till), agent.recorded (committed at the store), edge.received, inventory.applied (stock moved at the SKU objects)…
+             * @example edge.received
+             */
+            hop: string;
+            /** @description The location, terminal or object the hop happened at. */
+            where: string;
+            spanId: string | null;
+            detail: string | null;
         };
         PutCatalogItemRequest: {
             name: string;
@@ -10254,6 +10307,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StoreList"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTrace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                traceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The trace */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trace"];
                 };
             };
             /** @description validation_failed, malformed_json or idempotency_key_required */

@@ -1,3 +1,4 @@
+import { Traceparent } from "./traces.ts";
 import { z } from "@hono/zod-openapi";
 import { checkLineAmounts, ExternalId, identifierPattern, LineAmounts, LocationId, maxMinorUnits, Sku, Timestamp } from "./common.ts";
 
@@ -97,6 +98,8 @@ export const StoreTransactionEnvelope = z
   .object({
     sequence: z.number().int().min(1).openapi({ description: "The store agent's sequence number, 1, 2, 3, … without gaps." }),
     transaction: z.unknown().openapi({ description: "A PosTransaction; an invalid one is rejected alone, not the batch." }),
+    traceparent: Traceparent.optional().openapi({ description: "The transaction's trace (W3C), as the terminal or the agent started it: its hops are recorded under GET /v1/traces/{traceId}." }),
+    recordedAt: Timestamp.pipe(z.iso.datetime()).optional().openapi({ description: "When the agent committed the transaction (the agent's clock)." }),
   })
   .strict();
 export type StoreTransactionEnvelope = z.infer<typeof StoreTransactionEnvelope>;
@@ -139,6 +142,7 @@ export const PosTransactionReceipt = z
     receiptNumber: z.string(),
     sequence: z.number().int(),
     recordedAt: Timestamp,
+    traceId: z.string().nullable().openapi({ description: "The transaction's trace id: GET /v1/traces/{traceId} at the edge once it is sent (null for one recorded before traces were kept)." }),
   })
   .openapi("PosTransactionReceipt");
 export type PosTransactionReceipt = z.infer<typeof PosTransactionReceipt>;

@@ -65,6 +65,8 @@ export const outbox = sqliteTable(
     status: text("status", { enum: outboxStatuses }).notNull(),
     edgeStatus: text("edge_status", { enum: ["accepted", "duplicate", "rejected"] }),
     sentAt: integer("sent_at"),
+    /** The transaction's W3C trace: a span of the terminal's trace, or the first of a new one (docs/decisions/0037-tracing.md). */
+    traceparent: text("traceparent"),
   },
   (table) => [
     index("outbox_pending").on(table.sequence).where(isPending),

@@ -18,6 +18,8 @@ export interface ReceivedBatch {
   idempotencyKey: string | undefined;
   sequences: number[];
   transactionIds: string[];
+  /** Each envelope's traceparent, in order (null when it carried none). */
+  traceparents: (string | null)[];
   bytes: number;
   /** What the fake did with it. */
   answer: "results" | "failed" | "dropped_after_apply" | "too_large" | "unauthorized" | "invalid";
@@ -172,6 +174,7 @@ export class FakeEdge {
       idempotencyKey: req.headers["idempotency-key"] as string | undefined,
       sequences: envelopes.map((t) => Number(t?.sequence)),
       transactionIds: envelopes.map((t) => String((t?.transaction as { transactionId?: unknown } | undefined)?.transactionId)),
+      traceparents: envelopes.map((t) => (typeof t?.traceparent === "string" ? t.traceparent : null)),
       bytes: Buffer.byteLength(text),
       answer: "results",
     };

@@ -1,3 +1,4 @@
+import { traceIdOf } from "../../shared/tracing.ts";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { routePath } from "hono/route";
@@ -120,10 +121,4 @@ async function createdId(c: Context<AppEnv>): Promise<string | null> {
 async function problemCode(c: Context<AppEnv>): Promise<string> {
   const body = (await c.res.clone().json().catch(() => null)) as { code?: unknown } | null;
   return typeof body?.code === "string" ? body.code : `http_${c.res.status}`;
-}
-
-/** The trace id of a W3C traceparent header (`00-<32 hex>-<16 hex>-<2 hex>`). */
-function traceIdOf(header: string | undefined): string | null {
-  const match = header ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(header.trim()) : null;
-  return match && !/^0+$/.test(match[1]!) ? match[1]! : null;
 }

@@ -32,6 +32,7 @@ const tags = [
   { name: "Events", description: "Outbound events to the tenant's webhook." },
   { name: "Connections", description: "Channels pushed out to their remotes (Shopify): availability kept there within the remote's budget." },
   { name: "Rate limits", description: "The tenant's limits per key and for the whole tenant; over them, 429 rate_limited with Retry-After and RateLimit headers." },
+  { name: "Traces", description: "The hops of a trace (W3C traceparent) across the system: a POS transaction from the till to its stock movement." },
   { name: "Audit", description: "The tenant's append-only audit trail of writes and sign-ins." },
   { name: "Service", description: "Health, this document and its docs page: no key needed." },
 ];
