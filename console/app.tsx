@@ -5,7 +5,9 @@ import { actOnTenant, api, setCsrfToken, whenSignedOut } from "./api.ts";
 import { ExceptionDetail } from "./pages/exception-detail.tsx";
 import { Exceptions } from "./pages/exceptions.tsx";
 import { Keys } from "./pages/keys.tsx";
+import { Overview } from "./pages/overview.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
+import { StoreDetail } from "./pages/store-detail.tsx";
 import { Tenants } from "./pages/tenants.tsx";
 import { canManage, ConsoleContext, useConsole, type Brand, type ConsoleState, type Session } from "./state.ts";
 
@@ -80,7 +82,7 @@ function Shell() {
   const state = useConsole();
   const { session, brand, tenant } = state;
   const partner = session!.kind === "partner";
-  const home = partner && tenant === null ? "/tenants" : "/exceptions";
+  const home = partner && tenant === null ? "/tenants" : "/overview";
   return (
     <>
       <a class="skip-link" href="#main">Skip to content</a>
@@ -101,13 +103,16 @@ function Shell() {
       <nav aria-label="Console sections">
         <ul>
           {partner ? <NavItem href="/tenants">Tenants</NavItem> : null}
+          {tenant ? <NavItem href="/overview">Overview</NavItem> : null}
           {tenant ? <NavItem href="/exceptions">Exceptions</NavItem> : null}
           {tenant && canManage(state) ? <NavItem href="/keys">Keys</NavItem> : null}
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
         <Switch>
-          <Route path="/tenants">{partner ? <Tenants /> : <Redirect to="/exceptions" replace />}</Route>
+          <Route path="/tenants">{partner ? <Tenants /> : <Redirect to="/overview" replace />}</Route>
+          <Route path="/overview">{tenant ? <Overview /> : <Redirect to="/tenants" replace />}</Route>
+          <Route path="/stores/:location">{(params: { location: string }) => (tenant ? <StoreDetail location={params.location} /> : <Redirect to="/tenants" replace />)}</Route>
           <Route path="/exceptions">{tenant ? <Exceptions /> : <Redirect to="/tenants" replace />}</Route>
           <Route path="/exceptions/:id">{(params: { id: string }) => (tenant ? <ExceptionDetail id={params.id} /> : <Redirect to="/tenants" replace />)}</Route>
           <Route path="/keys">{tenant ? <Keys /> : <Redirect to="/tenants" replace />}</Route>

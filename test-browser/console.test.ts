@@ -100,7 +100,11 @@ describe("the console with a tenant key", () => {
 
     await page.getByLabel("API key").fill(seeded.adminKey);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect.poll(() => page.url()).toBe(`${edge.url}/console/exceptions`);
+    // The tenant's home: no store locations here, and the two backorders counted by type.
+    await expect.poll(() => page.url()).toBe(`${edge.url}/console/overview`);
+    await expect.poll(() => page.getByRole("row", { name: /^backorder/ }).textContent()).toBe("backorder2");
+    await page.getByText("No store locations yet.").waitFor();
+    await page.getByRole("navigation").getByRole("link", { name: "Exceptions" }).click();
     const first = seeded.exceptions["ORD-1"]!;
     const second = seeded.exceptions["ORD-2"]!;
     await page.getByRole("link", { name: first }).waitFor();
@@ -177,6 +181,7 @@ describe("the console with a tenant key", () => {
 
   it("shows a readonly key no action it could not take", async () => {
     const { context, page } = await signedIn(seeded.readonlyKey);
+    await page.getByRole("navigation").getByRole("link", { name: "Exceptions" }).click();
     await page.getByLabel("State").selectOption("");
     await page.getByRole("link", { name: seeded.exceptions["ORD-1"]! }).click();
     await page.locator(".payload").waitFor();
@@ -198,7 +203,8 @@ describe("the console with a partner key", () => {
     await expectAccessible(page, "tenants");
     await screenshot(page, "tenants");
     await page.getByRole("button", { name: `Open tenant ${tenantId}` }).click();
-    await expect.poll(() => page.url()).toBe(`${edge.url}/console/exceptions`);
+    await expect.poll(() => page.url()).toBe(`${edge.url}/console/overview`);
+    await page.getByRole("navigation").getByRole("link", { name: "Exceptions" }).click();
     await page.getByLabel("State").selectOption("");
     await page.getByRole("link", { name: seeded.exceptions["ORD-1"]! }).waitFor();
     await expect.poll(() => page.locator(".who").textContent()).toContain(`acting on ${tenantId}`);

@@ -19,7 +19,7 @@ export function Tenants() {
 
   function open(id: string) {
     state.chooseTenant(id);
-    navigate("/exceptions");
+    navigate("/overview");
   }
 
   return (
