@@ -28,14 +28,11 @@ export function keyRefusal(row: KeyLife, now: number): Failure<"key_revoked" | "
   return null;
 }
 
-/** The key as the API shows it: never its digest. */
-export function toApiKey(row: KeyRow, now: number): ApiKey {
+/** What every key shows of itself, tenant's or partner's: its life, never its digest. */
+export function keyLifeView(row: KeyLife & Pick<KeyRow, "name" | "createdAt" | "lastUsedAt" | "replaces">, now: number) {
   return {
     id: row.id,
-    role: row.role,
     name: row.name,
-    channel: row.channel,
-    location: row.location,
     createdAt: iso(row.createdAt),
     status: keyStatus(row, now),
     expiresAt: nullableIso(row.expiresAt),
@@ -45,6 +42,11 @@ export function toApiKey(row: KeyRow, now: number): ApiKey {
     replaces: row.replaces,
     key: null,
   };
+}
+
+/** The key as the API shows it: never its digest. */
+export function toApiKey(row: KeyRow, now: number): ApiKey {
+  return { ...keyLifeView(row, now), role: row.role, channel: row.channel, location: row.location };
 }
 
 /**

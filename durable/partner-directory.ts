@@ -2,7 +2,7 @@ import { and, asc, eq, gt, isNull, ne, or, sql } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import type { CreatePartnerKeyRequest, CreatePartnerRequest, Partner, PartnerKey } from "../shared/schemas/partners.ts";
 import type { RotateKeyRequest } from "../shared/schemas/tenancy.ts";
-import { iso, keyRefusal, keyStatus, lastUsedResolutionMs, nullableIso, requestedExpiry, rotationOf } from "./api-keys.ts";
+import { iso, keyLifeView, keyRefusal, lastUsedResolutionMs, requestedExpiry, rotationOf } from "./api-keys.ts";
 import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/partner-directory/migrations.js";
 import { parseName, type PartnerIdentity } from "./objects.ts";
@@ -145,17 +145,5 @@ export class PartnerDirectory extends ShelfsyncObject<typeof schema, PartnerIden
 
 /** The key as the API shows it: never its digest. */
 function toPartnerKey(row: PartnerKeyRow, now: number): PartnerKey {
-  return {
-    id: row.id,
-    role: "partner",
-    name: row.name,
-    createdAt: iso(row.createdAt),
-    status: keyStatus(row, now),
-    expiresAt: nullableIso(row.expiresAt),
-    revokedAt: nullableIso(row.revokedAt),
-    lastUsedAt: nullableIso(row.lastUsedAt),
-    replacedBy: row.replacedBy,
-    replaces: row.replaces,
-    key: null,
-  };
+  return { ...keyLifeView(row, now), role: "partner" };
 }

@@ -38,11 +38,6 @@ export class StoreHealthBoard extends ShelfsyncObject<typeof schema, TenantIdent
     super(ctx, env, { schema, migrations, identity: parseName.tenant });
   }
 
-  /** How long a store may be silent before it counts as offline. */
-  async offlineAfter(): Promise<number> {
-    return this.offlineAfterMs;
-  }
-
   private get offlineAfterMs(): number {
     const configured = Number(this.env.STORE_OFFLINE_AFTER_MS);
     return Number.isFinite(configured) && configured > 0 ? configured : defaultOfflineAfterMs;
@@ -74,10 +69,11 @@ export class StoreHealthBoard extends ShelfsyncObject<typeof schema, TenantIdent
     return this.view(row, now);
   }
 
-  /** Every store that ever reported, by location. */
-  async list(): Promise<StoreHealth[]> {
+  /** Every store that ever reported, by location, and how long a store may be silent before it counts as offline. */
+  async list(): Promise<{ stores: StoreHealth[]; offlineAfterMs: number }> {
     const now = this.now();
-    return this.db.select().from(storeHealth).orderBy(asc(storeHealth.location)).all().map((row) => this.view(row, now));
+    const stores = this.db.select().from(storeHealth).orderBy(asc(storeHealth.location)).all().map((row) => this.view(row, now));
+    return { stores, offlineAfterMs: this.offlineAfterMs };
   }
 
   /** One store's health and its samples of the last 24 hours; null when it never reported. */

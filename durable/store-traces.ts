@@ -35,7 +35,9 @@ export async function recordHops(env: Env, tenantId: string, hops: HopRecord[]):
   const byShard = new Map<number, HopRecord[]>();
   for (const hop of hops) {
     const shard = traceShardOf(hop.traceId);
-    byShard.set(shard, [...(byShard.get(shard) ?? []), hop]);
+    const list = byShard.get(shard);
+    if (list) list.push(hop);
+    else byShard.set(shard, [hop]);
   }
   await Promise.all(
     [...byShard.values()].map((shardHops) =>

@@ -61,7 +61,7 @@ export const storeHealthRoutes = createRouter()
   .openapi(list, async (c) => {
     const { registry, principal } = await authorize(c, { roles: ["admin", "readonly"] });
     const board = storeHealthBoard(c.env, principal.tenantId);
-    const [locations, reported, offlineAfterMs] = await Promise.all([registry.listLocations(), board.list(), board.offlineAfter()]);
+    const [locations, { stores: reported, offlineAfterMs }] = await Promise.all([registry.listLocations(), board.list()]);
     const byLocation = new Map(reported.map((health) => [health.location, health]));
     const stores = locations.filter((location) => location.type === "store").map((location) => byLocation.get(location.id) ?? neverReported(location.id));
     return c.json({ stores, offlineAfterSeconds: offlineAfterMs / 1000 }, 200);
