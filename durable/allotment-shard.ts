@@ -175,6 +175,24 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
     return out;
   }
 
+  /**
+   * A cooled shard expires what is due and answers every give-back the SKU
+   * object has not acknowledged, for it to apply now (by transfer id, once)
+   * instead of at this shard's next alarm. The alarm still sends them, which
+   * marks them done. A shard serving a sale answers none.
+   */
+  async cooledGiveBacks(): Promise<{ transferId: string; units: Units }[]> {
+    if (!this.cooled()) return [];
+    await this.alarmBeforePendingWork();
+    this.expireDueNow();
+    return this.db
+      .select()
+      .from(transfersOut)
+      .where(eq(transfersOut.status, "pending"))
+      .all()
+      .map((row) => ({ transferId: row.id, units: row.allocations }));
+  }
+
   /** Free units and units held by reservations (active, or committed and not yet applied by the SKU object). */
   async holding(): Promise<ShardHolding> {
     this.expireDueNow();

@@ -139,6 +139,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   }
 
   async reserve(input: ReserveInput, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult>> {
+    if (input.location === undefined) await this.reclaimFromCooledShards(input);
     return this.mutate(idempotency, (mutation): ReservationResult => {
       const stocks = this.state.allStock();
       const channelMay = channelAvailable(input.rules, stocks);
@@ -285,6 +286,26 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
       await this.pushTransfers();
       await this.wakeBy(this.alarmWanted());
       return { ok: true, hot: await this.hotView() };
+    });
+  }
+
+  /**
+   * A pool reservation this object cannot cover while shards of the
+   * channel's cooled sale still hold units: reservations there past their
+   * TTL (whose shard's alarm has not rung yet) give their units back first,
+   * so that a refusal means nothing is free. Only on that path: a
+   * reservation that fits, or a channel without allotments, asks no shard.
+   */
+  private async reclaimFromCooledShards(input: ReserveInput): Promise<void> {
+    if (channelAvailable(input.rules, this.state.allStock()) >= input.qty || this.allotments.hot(input.channel)) return;
+    const holding = new Set(this.allotments.allotted(input.channel).map((row) => row.shard));
+    if (holding.size === 0) return;
+    await this.serialized(async () => {
+      if (this.allotments.hot(input.channel)) return;
+      for (const shard of holding) {
+        const backs = await allotmentShard(this.env, this.identity.tenantId, this.identity.sku, input.channel, shard).cooledGiveBacks();
+        for (const back of backs) this.allotmentTransaction((mutation) => this.allotments.creditFromShard(back.transferId, input.channel, shard, back.units, mutation));
+      }
     });
   }
 

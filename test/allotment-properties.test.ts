@@ -355,7 +355,27 @@ const hotAgainAfterCooling: Command[] = [
   { kind: "reserve", qty: 4, shard: 1, short: false },
 ];
 
+/**
+ * Found by this test: after a sale cooled, units of a shard reservation
+ * past its TTL stayed at the shard until its alarm rang, and the SKU object
+ * refused a reservation they would have covered (now it asks the cooled
+ * shards for them before refusing).
+ */
+const expiredAtCooledShard: Command[] = [
+  { kind: "setStock", location: "l1", onHand: 0, safetyStock: 0 },
+  { kind: "setStock", location: "l2", onHand: 5, safetyStock: 0 },
+  { kind: "hot", shards: 2 },
+  { kind: "reserve", qty: 3, shard: 0, short: true },
+  { kind: "cool" },
+  { kind: "tick", ms: 1200 },
+  { kind: "reserve", qty: 3, shard: 1, short: false },
+];
+
 describe("flash sale allotments, random sequences", () => {
+  it("units of a reservation expired at a cooled shard are sold again before its alarm rings", async () => {
+    await runSequence(expiredAtCooledShard);
+  });
+
   it("a shard cooled by an earlier sale serves the next one", async () => {
     await runSequence(hotAgainAfterCooling);
   });
