@@ -29,6 +29,10 @@ export interface StoreIdentity extends TenantIdentity {
   location: string;
 }
 
+export interface CustomerIdentity extends TenantIdentity {
+  customerId: string;
+}
+
 export interface OrderIdentity extends TenantIdentity {
   orderId: string;
 }
@@ -86,6 +90,10 @@ export const parseName = {
   store(name: string): StoreIdentity {
     const [tenantId, location] = split(name);
     return { tenantId, location };
+  },
+  customer(name: string): CustomerIdentity {
+    const [tenantId, customerId] = split(name);
+    return { tenantId, customerId };
   },
   order(name: string): OrderIdentity {
     const [tenantId, orderId] = split(name);
@@ -164,6 +172,11 @@ export async function orderIdOf(tenantId: string, channel: string, externalId: s
 }
 
 /** The Durable Object of one order: its state machine, its saga log and its reservations. */
+/** One customer's points ledger (docs/decisions/0038). */
+export function customerLoyalty(env: Env, tenantId: string, customerId: string) {
+  return env.CUSTOMER_LOYALTY.getByName(joined(tenantId, customerId));
+}
+
 export function orderProcess(env: Env, tenantId: string, orderId: string) {
   return env.ORDER_PROCESS.getByName(joined(tenantId, orderId));
 }

@@ -18,6 +18,7 @@ export { ShopifyIntegration } from "../durable/shopify-integration.ts";
 export { SkuInventory } from "../durable/sku-inventory.ts";
 export { AllotmentShard } from "../durable/allotment-shard.ts";
 export { StoreLeases } from "../durable/store-leases.ts";
+export { CustomerLoyalty } from "../durable/customer-loyalty.ts";
 export { StoreHealthBoard } from "../durable/store-health-board.ts";
 export { TraceLog } from "../durable/trace-log.ts";
 export { StoreIngest } from "../durable/store-ingest.ts";
