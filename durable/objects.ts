@@ -155,6 +155,11 @@ export function storeHealthBoard(env: Env, tenantId: string) {
   return env.STORE_HEALTH_BOARD.getByName(tenantId);
 }
 
+/** The customers of one tenant and its loyalty programme's settings (docs/decisions/0039-customers.md). */
+export function customerDirectory(env: Env, tenantId: string) {
+  return env.CUSTOMER_DIRECTORY.getByName(tenantId);
+}
+
 /** The leases one store holds and whether it is heard from (docs/decisions/0033). */
 export function storeLeases(env: Env, tenantId: string, location: string) {
   return env.STORE_LEASES.getByName(joined(tenantId, location));

@@ -12,6 +12,7 @@ import { availabilityRoutes } from "./routes/availability.ts";
 import { catalogRoutes } from "./routes/catalog.ts";
 import { consoleRoutes } from "./routes/console.ts";
 import { connectionRoutes } from "./routes/connections.ts";
+import { customerRoutes } from "./routes/customers.ts";
 import { erpConnectionRoutes } from "./routes/erp-connections.ts";
 import { erpRoutes } from "./routes/erp.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -71,6 +72,7 @@ export function createApp() {
   app.route("/", financeRoutes);
   app.route("/", erpConnectionRoutes);
   app.route("/", settlementRoutes);
+  app.route("/", customerRoutes);
 
   app.route("/", serviceRoutes);
   app.route("/", consoleRoutes);

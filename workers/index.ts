@@ -5,6 +5,7 @@ export { ApplicationBudget } from "../durable/application-budget.ts";
 export { AvailabilityIndex } from "../durable/availability-index.ts";
 export { ChannelConnection } from "../durable/channel-connection.ts";
 export { CatalogStore } from "../durable/catalog-store.ts";
+export { CustomerDirectory } from "../durable/customer-directory.ts";
 export { ConsoleSessions } from "../durable/console-sessions.ts";
 export { EventWebhook } from "../durable/event-webhook.ts";
 export { ExceptionQueue } from "../durable/exception-queue.ts";

@@ -1542,6 +1542,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's customer settings (tenant admin) */
+        get: operations["getCustomerSettings"];
+        /**
+         * Set the tenant's customer settings: whether duplicates are merged, and how national phone numbers are read (tenant admin)
+         * @description Applies to customers written from now on: stored customers are not merged or read again.
+         */
+        put: operations["setCustomerSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer, merged or erased ones too
+         * @description Email and phone are masked for store, channel and readonly keys.
+         */
+        get: operations["getCustomer"];
+        /**
+         * Create or replace a customer
+         * @description Fields left out become null. email is trimmed and lower-cased, phone stored in E.164 (a national number is read in the tenant's defaultCountry); a malformed one is 422 invalid_email or invalid_phone and nothing changes. With the tenant's mergeDuplicates on, a customer sharing the email or phone of an older active customer is merged into it (`mergedInto`); lookups then answer the older one. POST …/unmerge reverses it. An erased customer cannot be written again (409 conflict). `settings` is not a customer id: it names the settings. Admin, erp, store and channel keys; the answer shows the contact as written, whatever the key's role.
+         */
+        put: operations["putCustomer"];
+        post?: never;
+        /**
+         * Erase a customer's personal data; the id stays as a pseudonym
+         * @description email, phone, name and loyaltyId become null, of this customer and of every customer merged into it; no lookup finds them again. The record stays (`erased: true`) so that ledgers keep their pseudonym. Erasing again changes nothing. Admin and erp keys.
+         */
+        delete: operations["eraseCustomer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find customers by email, phone or loyalty id (exactly one)
+         * @description The value is read as PUT reads it, so case, spaces and a national or international form of the same number find the same customer. A merged customer is answered as the customer it was merged into; each customer once, oldest first. A malformed email or phone is 422 invalid_email or invalid_phone. Email and phone are masked for store, channel and readonly keys.
+         */
+        get: operations["findCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}/unmerge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reverse the merge of a duplicate into another customer
+         * @description The customer stands alone again and the two are never merged again by the rule. A customer not merged is 409 conflict. Admin and erp keys.
+         */
+        post: operations["unmergeCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1642,7 +1731,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "session_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "csrf_token_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "erp_connection_invalid" | "settlement_invalid" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "session_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "csrf_token_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "erp_connection_invalid" | "settlement_invalid" | "invalid_email" | "invalid_phone" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
             /** @description The request id; it also appears in the edge's logs. */
             instance: string;
         } & {
@@ -5173,6 +5262,109 @@ export interface components {
         PayoutPage: {
             payouts: components["schemas"]["PayoutSummary"][];
             nextCursor: string | null;
+        };
+        CustomerSettings: {
+            /**
+             * @description Whether a customer written with the email or phone of an older one is merged into it (reversible by unmerge). Off: both stay, and lookups answer both.
+             * @default true
+             */
+            mergeDuplicates?: boolean;
+            /**
+             * @description How national phone numbers (without +) are read; null: only international numbers are accepted.
+             * @default null
+             * @example GB
+             */
+            defaultCountry?: string | null;
+        };
+        Customer: {
+            /**
+             * @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'.
+             * @example cust-10042
+             */
+            id: string;
+            /**
+             * @description Normalised. Masked (j***@example.com) for store, channel and readonly keys, except in the answer to their own PUT.
+             * @example jane.doe@example.com
+             */
+            email: string | null;
+            /**
+             * @description E.164. Masked (+44********58) as email is.
+             * @example +442079460958
+             */
+            phone: string | null;
+            name: string | null;
+            /**
+             * @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'.
+             * @example LOY-0042-7781
+             */
+            loyaltyId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * @description The customer this one was merged into as a duplicate (same email or phone); lookups answer that customer instead.
+             * @example cust-10042
+             */
+            mergedInto: string | null;
+            /** @description The customer's personal data was erased: the id stays as a pseudonym, every contact field is null. */
+            erased: boolean;
+        };
+        PutCustomerRequest: {
+            /**
+             * @description Trimmed and lower-cased; 422 invalid_email if it is not an address.
+             * @example Jane.Doe@Example.com
+             */
+            email?: string;
+            /**
+             * @description Stored in E.164. A national number (020 7946 0958) needs the tenant's defaultCountry; 422 invalid_phone if it cannot be read or has the wrong length for its country.
+             * @example +44 20 7946 0958
+             */
+            phone?: string;
+            /** @example Jane Doe */
+            name?: string;
+            /**
+             * @description The number on the customer's loyalty card, if the retailer issues one.
+             * @example LOY-0042-7781
+             */
+            loyaltyId?: string;
+        };
+        CustomerList: {
+            customers: components["schemas"]["Customer"][];
+        };
+        CustomerMerge: {
+            /**
+             * @description The duplicate, merged into the survivor.
+             * @example cust-10042
+             */
+            customerId: string;
+            /**
+             * @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'.
+             * @example cust-10042
+             */
+            survivorId: string;
+            /**
+             * @description What the two shared when they were merged.
+             * @enum {string}
+             */
+            field: "email" | "phone";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            mergedAt: string;
+            /**
+             * Format: date-time
+             * @description When the merge was reversed; the two are then never merged again by the rule.
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            unmergedAt: string | null;
         };
     };
     responses: never;
@@ -16471,6 +16663,743 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Payout"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCustomerSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSettings"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setCustomerSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerSettings"];
+            };
+        };
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerSettings"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutCustomerRequest"];
+            };
+        };
+        responses: {
+            /** @description The customer as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    eraseCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The erased customer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    findCustomers: {
+        parameters: {
+            query?: {
+                /** @description Trimmed and lower-cased; 422 invalid_email if it is not an address. */
+                email?: string;
+                /** @description Stored in E.164. A national number (020 7946 0958) needs the tenant's defaultCountry; 422 invalid_phone if it cannot be read or has the wrong length for its country. */
+                phone?: string;
+                /** @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'. */
+                loyaltyId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customers found (none: an empty list) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerList"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unmergeCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required on POST. The same key with the same body returns the first answer; with another body, 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The merge, now reversed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerMerge"];
                 };
             };
             /** @description validation_failed, malformed_json or idempotency_key_required */

@@ -26,6 +26,7 @@ const tags = [
   { name: "Catalog", description: "Items, barcodes, prices and promotions." },
   { name: "Orders", description: "Channel orders: routing, reservation, fulfilment and cancellation." },
   { name: "Returns", description: "Returns (RMAs) against fulfilled order lines, their receipts and refunds." },
+  { name: "Customers", description: "The tenant's customers, found by normalised email, phone or loyalty id: duplicates merged by the tenant's rule, erasure, contact masked for roles that do not need it." },
   { name: "Exceptions", description: "What a person should look at, and the replay of the failed step." },
   { name: "Integrations", description: "Connections to other platforms (Shopify)." },
   { name: "Webhooks", description: "Inbound webhooks, authenticated by the platform's signature instead of an API key." },
