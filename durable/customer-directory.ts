@@ -164,6 +164,29 @@ export class CustomerDirectory extends ShelfsyncObject<typeof schema, TenantIden
     return { customer: await this.get(customerId), settings: await this.getLoyaltySettings() };
   }
 
+  /**
+   * The customer whose points each POS customer id moves: the customer with
+   * that loyalty id, else the one with that id (as the customer it was
+   * merged into, if it was); an id nobody has becomes a customer of its own
+   * with it as loyalty id, signed up at the till without contact details.
+   */
+  async resolvePosCustomers(posIds: string[]): Promise<Record<string, string>> {
+    return this.transaction(() => {
+      const now = this.now();
+      const resolved: Record<string, string> = {};
+      for (const posId of posIds) {
+        const holder = this.db.select().from(customers).where(eq(customers.loyaltyId, posId)).orderBy(asc(customers.createdAt)).get() ?? this.row(posId);
+        if (holder) {
+          resolved[posId] = this.survivorOf(holder).id;
+          continue;
+        }
+        this.db.insert(customers).values({ id: posId, email: null, phone: null, name: null, loyaltyId: posId, createdAt: now, updatedAt: now, mergedInto: null, erasedAt: null }).run();
+        resolved[posId] = posId;
+      }
+      return resolved;
+    });
+  }
+
   private currentSettings(): CustomerSettings {
     const row = this.customerSettings.get();
     return row ? { mergeDuplicates: row.mergeDuplicates, defaultCountry: row.defaultCountry } : defaultCustomerSettings;

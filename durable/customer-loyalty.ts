@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, lte, min, sql } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
+import { proRata } from "../shared/money.ts";
 import type { LoyaltyAccount, LoyaltyEntryType, LoyaltyHold, LoyaltySourceKind, Redemption } from "../shared/schemas/loyalty.ts";
 import type { Idempotent, IdempotencyInput } from "./idempotency.ts";
 import migrations from "./migrations/customer-loyalty/migrations.js";
@@ -42,19 +43,25 @@ export interface HoldInput {
 export interface RedeemInput extends LoyaltySource {
   points: number;
   holdId?: string;
+  /**
+   * Spend what is available up to `points` rather than refuse: a sale the
+   * store already completed offline (the answer says how many were spent).
+   */
+  upTo?: boolean;
 }
 
-export interface ReverseEarningInput extends LoyaltySource {
-  /** The source key of the earning to undo. */
-  earningKey: string;
-  points: number;
-  allowNegative: boolean;
-}
+/** How much to undo: a number of points, or a share of what the earning or redemption moved (rounded down). */
+export type ReversalAmount = { points: number } | { part: number; whole: number };
 
-export interface ReverseRedemptionInput extends LoyaltySource {
-  redemptionId: string;
-  points: number;
-}
+export type ReverseEarningInput = LoyaltySource &
+  ReversalAmount & {
+    /** The source key of the earning to undo. */
+    earningKey: string;
+    allowNegative: boolean;
+  };
+
+/** The redemption by its id, or by the source key it was made under (none there: nothing to give back). */
+export type ReverseRedemptionInput = LoyaltySource & ReversalAmount & ({ redemptionId: string } | { redemptionKey: string });
 
 export type EarnResult = Result<{ lot: string | null; points: number }>;
 export type HoldResult = Result<{ hold: LoyaltyHold }>;
@@ -144,13 +151,15 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
           this.closeHold(row, "redeemed", now, takes);
         } else {
           const available = this.available();
-          if (input.points > available) return insufficient(input.points, available);
-          takes = this.takeAvailable(input.points);
+          const points = input.upTo ? Math.min(input.points, Math.max(0, available)) : input.points;
+          if (points > available || points === 0) return insufficient(input.points, available);
+          takes = this.takeAvailable(points);
         }
+        const points = takes.reduce((sum, take) => sum + take.points, 0);
         for (const take of takes) this.moveLot(take.lot, -take.points, 0);
-        const row: RedemptionRow = { id: newId("rdm"), points: input.points, reference: input.reference, holdId: input.holdId ?? null, takes, reversed: 0, at: now };
+        const row: RedemptionRow = { id: newId("rdm"), points, reference: input.reference, holdId: input.holdId ?? null, takes, reversed: 0, at: now };
         this.db.insert(redemptions).values(row).run();
-        this.record(now, "redeem", -input.points, heldDelta, input, row.holdId);
+        this.record(now, "redeem", -points, heldDelta, input, row.holdId);
         return { ok: true, redemption: this.redemptionView(row) };
       }),
     );
@@ -169,7 +178,7 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
       this.expireDue(now);
       const lot = this.db.select().from(lots).where(eq(lots.sourceKey, input.earningKey)).get();
       if (!lot) return fail("not_found", `No earning ${input.earningKey} for customer ${this.identity.customerId}`);
-      const due = Math.min(input.points, lot.earned - lot.expiredPoints - lot.reversed);
+      const due = Math.min(pointsOf(input, lot.earned), lot.earned - lot.expiredPoints - lot.reversed);
       if (due <= 0) return { ok: true, reversed: 0, owed: 0, shortfall: 0 };
       this.db.update(lots).set({ reversed: sql`${lots.reversed} + ${due}` }).where(eq(lots.id, lot.id)).run();
       const own = lot.expired ? 0 : Math.min(due, lot.remaining - lot.held);
@@ -189,9 +198,11 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
   async reverseRedemption(input: ReverseRedemptionInput): Promise<ReverseRedemptionResult> {
     return this.onceBySource(input.sourceKey, (now): ReverseRedemptionResult => {
       this.expireDue(now);
-      const row = this.db.select().from(redemptions).where(eq(redemptions.id, input.redemptionId)).get();
-      if (!row) return fail("not_found", `No redemption ${input.redemptionId} for customer ${this.identity.customerId}`);
-      const points = Math.min(input.points, row.points - row.reversed);
+      const id = "redemptionId" in input ? input.redemptionId : this.redemptionUnder(input.redemptionKey);
+      if (id === null) return { ok: true, returned: 0, expired: 0 };
+      const row = this.db.select().from(redemptions).where(eq(redemptions.id, id)).get();
+      if (!row) return fail("not_found", `No redemption ${id} for customer ${this.identity.customerId}`);
+      const points = Math.min(pointsOf(input, row.points), row.points - row.reversed);
       if (points <= 0) return { ok: true, returned: 0, expired: 0 };
       this.db.update(redemptions).set({ reversed: row.reversed + points }).where(eq(redemptions.id, row.id)).run();
       // The points reversed before came off the end of the takes; these come off the end of what is left.
@@ -295,6 +306,12 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
     // A refusal is not remembered: the same source may succeed once the customer has the points.
     if (sourceKey !== undefined && outcome.ok) this.db.insert(sources).values({ key: sourceKey, outcome, at: now }).run();
     return outcome;
+  }
+
+  /** The id of the redemption made under `sourceKey`, or null when none was. */
+  private redemptionUnder(sourceKey: string): string | null {
+    const seen = this.db.select().from(sources).where(eq(sources.key, sourceKey)).get();
+    return (seen?.outcome as RedeemResult | undefined)?.ok ? (seen!.outcome as { redemption: Redemption }).redemption.id : null;
   }
 
   private addLot(points: number, now: number, lifetimeMs: number, reference: string, sourceKey: string | null): string {
@@ -442,6 +459,10 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
   private redemptionView(row: RedemptionRow): Redemption {
     return { id: row.id, customerId: this.identity.customerId, points: row.points, reference: row.reference, holdId: row.holdId, at: iso(row.at) };
   }
+}
+
+function pointsOf(amount: ReversalAmount, moved: number): number {
+  return "points" in amount ? amount.points : proRata(moved, amount.part, amount.whole);
 }
 
 function iso(at: number): string {

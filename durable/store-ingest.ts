@@ -1,4 +1,9 @@
+// Over 400 lines on purpose: a Durable Object's RPC methods and alarm must be members of its class, and this is
+// the one object per store that takes its POS transactions. What lies behind them lives by concept elsewhere:
+// store-movements.ts (stock), store-exceptions.ts, store-loyalty.ts (points), store-traces.ts; what stays here
+// is the batch, its exactly-once bookkeeping and the outboxes that hand accepted transactions on.
 import { and, asc, count, eq, gt, gte, inArray, lt, lte } from "drizzle-orm";
+import { forEachLimited } from "../shared/for-each-limited.ts";
 import {
   describeIssues,
   maxReportedGaps,
@@ -16,9 +21,10 @@ import * as schema from "./schema/store-ingest.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { exceptionsOf, shortages } from "./store-exceptions.ts";
 import { posMovementKey, posReference, type StoreMovement, type StoreMovementOutcome } from "./store-movements.ts";
+import { applyStoreLoyalty, movesPoints } from "./store-loyalty.ts";
 import { recordHops, storeBatchHops, type TracedTransaction } from "./store-traces.ts";
 
-const { ingestMeta, ledgerOutbox, transactions, receivedSequences } = schema;
+const { ingestMeta, ledgerOutbox, loyaltyOutbox, transactions, receivedSequences } = schema;
 
 type Meta = typeof ingestMeta.$inferSelect;
 type TransactionRow = typeof transactions.$inferSelect;
@@ -89,7 +95,9 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
       const { failed, cause } = await this.apply(meta, pending);
       if (failed > 0) throw new Error(`${failed} pending POS transactions of ${meta.location} could not be applied: ${cause}`);
     });
-    return (await this.handToLedger(meta)) ? null : this.now() + ledgerRetryMs;
+    const booked = await this.handToLedger(meta);
+    const pointsMoved = await this.handToLoyalty(meta);
+    return booked && pointsMoved ? null : this.now() + ledgerRetryMs;
   }
 
   private async ingestBatch(envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
@@ -182,33 +190,61 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
       for (const ids of chunks(applied.map((row) => row.transactionId), 45)) {
         this.db.insert(ledgerOutbox).values(ids.map((transactionId) => ({ transactionId, queuedAt: now }))).onConflictDoNothing().run();
       }
+      for (const ids of chunks(applied.filter((row) => movesPoints(row.body!)).map((row) => row.transactionId), 45)) {
+        this.db.insert(loyaltyOutbox).values(ids.map((transactionId) => ({ transactionId, queuedAt: now }))).onConflictDoNothing().run();
+      }
     });
     const [firstFailure] = failedSkus;
     return { failed: rows.length - applied.length, cause: firstFailure && `SKU ${firstFailure[0]}: ${firstFailure[1]}` };
   }
 
+  /** Hands accepted transactions to the tenant's finance ledger (it books each once). False if it could not be reached. */
+  private handToLedger(meta: Meta): Promise<boolean> {
+    return this.drain(ledgerOutbox, (rows) => financeLedger(this.env, meta.tenantId).contribute(rows.map(({ body }) => ({ kind: "pos" as const, location: meta.location, transaction: body }))));
+  }
+
+  /** Moves the points of accepted transactions' customers (docs/decisions/0038). False if they could not all move. */
+  private handToLoyalty(meta: Meta): Promise<boolean> {
+    return this.drain(loyaltyOutbox, (rows) => {
+      const originalOf = (body: PosTransaction) => body.returnsTransactionId ?? body.voidsTransactionId;
+      const originals = this.bodiesOf(rows.flatMap(({ body }) => originalOf(body) ?? []));
+      return applyStoreLoyalty(this.env, meta.tenantId, meta.location, rows.map(({ body }) => ({ transaction: body, original: originals.get(originalOf(body) ?? "") ?? null })));
+    });
+  }
+
   /**
-   * Hands accepted transactions to the tenant's finance ledger, oldest
-   * first, removing each only after the ledger booked it. False if the
-   * ledger could not be reached: they stay for the alarm.
+   * Hands the transactions queued in `outbox` to `hand`, oldest first, a
+   * page at a time, removing each page only after `hand` took it. False if
+   * it could not: they stay for the alarm.
    */
-  private async handToLedger(meta: Meta): Promise<boolean> {
+  private async drain(outbox: typeof ledgerOutbox | typeof loyaltyOutbox, hand: (rows: { transactionId: string; body: PosTransaction }[]) => Promise<unknown>): Promise<boolean> {
     try {
       for (;;) {
         const rows = this.db
-          .select({ transactionId: ledgerOutbox.transactionId, body: transactions.body })
-          .from(ledgerOutbox)
-          .innerJoin(transactions, eq(transactions.transactionId, ledgerOutbox.transactionId))
+          .select({ transactionId: outbox.transactionId, body: transactions.body })
+          .from(outbox)
+          .innerJoin(transactions, eq(transactions.transactionId, outbox.transactionId))
           .orderBy(asc(transactions.sequence))
           .limit(ledgerBatch)
           .all();
         if (rows.length === 0) return true;
-        await financeLedger(this.env, meta.tenantId).contribute(rows.map((row) => ({ kind: "pos" as const, location: meta.location, transaction: row.body! })));
-        for (const ids of chunks(rows.map((row) => row.transactionId))) this.db.delete(ledgerOutbox).where(inArray(ledgerOutbox.transactionId, ids)).run();
+        await hand(rows.map((row) => ({ transactionId: row.transactionId, body: row.body! })));
+        for (const ids of chunks(rows.map((row) => row.transactionId))) this.db.delete(outbox).where(inArray(outbox.transactionId, ids)).run();
       }
     } catch {
       return false;
     }
+  }
+
+  /** The bodies of those of `transactionIds` this store recorded. */
+  private bodiesOf(transactionIds: string[]): Map<string, PosTransaction> {
+    const bodies = new Map<string, PosTransaction>();
+    for (const ids of chunks([...new Set(transactionIds)])) {
+      for (const row of this.db.select({ transactionId: transactions.transactionId, body: transactions.body }).from(transactions).where(inArray(transactions.transactionId, ids)).all()) {
+        if (row.body) bodies.set(row.transactionId, row.body);
+      }
+    }
+    return bodies;
   }
 
   /**
@@ -388,11 +424,3 @@ function plan(transaction: PosTransaction, { resolved, inventoried }: Resolution
   });
 }
 
-/** Runs `run` over the items with at most `limit` at a time. */
-async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}

@@ -52,19 +52,21 @@ export function sendBatch(key: string, location: string, envelopes: { sequence: 
 }
 
 /**
- * Returns once every transaction the store's ingest accepted is booked in the
- * finance ledger. The ingest hands them over from its alarm, a second after a
- * batch; the alarm is run here rather than waited for (the real one may run
- * first, and is waited out: a row leaves the outbox only once booked).
+ * Returns once every transaction the store's ingest accepted is handed on:
+ * booked in the finance ledger (`ledger_outbox`), or its customer's points
+ * moved (`loyalty_outbox`). The ingest hands them over from its alarm, a
+ * second after a batch; the alarm is run here rather than waited for (the
+ * real one may run first, and is waited out: a row leaves its outbox only
+ * once handed on).
  */
-export async function handedToLedger(tenantId: string, location: string): Promise<void> {
+export async function handedToLedger(tenantId: string, location: string, outbox: "ledger_outbox" | "loyalty_outbox" = "ledger_outbox"): Promise<void> {
   const ingest = storeIngest(env, tenantId, location);
-  const waiting = () => runInDurableObject(ingest, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM ledger_outbox").one().n);
+  const waiting = () => runInDurableObject(ingest, (_instance, state) => state.storage.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${outbox}`).one().n);
   const deadline = Date.now() + 5_000;
   for (;;) {
     await runDurableObjectAlarm(ingest);
     if ((await waiting()) === 0) return;
-    if (Date.now() > deadline) throw new Error(`${location}'s accepted transactions were not handed to the ledger within 5 s`);
+    if (Date.now() > deadline) throw new Error(`${location}'s accepted transactions were not handed on (${outbox}) within 5 s`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

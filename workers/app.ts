@@ -23,6 +23,7 @@ import { settlementRoutes } from "./routes/settlements.ts";
 import { integrationRoutes } from "./routes/integrations.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
 import { leaseRoutes } from "./routes/leases.ts";
+import { loyaltyRoutes } from "./routes/loyalty.ts";
 import { storeHealthRoutes } from "./routes/store-health.ts";
 import { traceRoutes } from "./routes/traces.ts";
 import { limitRoutes } from "./routes/limits.ts";
@@ -73,6 +74,7 @@ export function createApp() {
   app.route("/", erpConnectionRoutes);
   app.route("/", settlementRoutes);
   app.route("/", customerRoutes);
+  app.route("/", loyaltyRoutes);
 
   app.route("/", serviceRoutes);
   app.route("/", consoleRoutes);

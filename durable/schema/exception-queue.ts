@@ -3,7 +3,7 @@ import type { ExceptionState, ExceptionType } from "../../shared/schemas/excepti
 
 export { idempotencyKeys } from "./idempotency.ts";
 
-const types = ["reservations_short", "unknown_sku", "tender_short", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused", "erp_journal_refused", "erp_sales_document_refused", "settlement_line_unmatched", "payout_unbalanced"] as const satisfies readonly ExceptionType[];
+const types = ["reservations_short", "unknown_sku", "tender_short", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused", "erp_journal_refused", "erp_sales_document_refused", "settlement_line_unmatched", "payout_unbalanced", "loyalty_short"] as const satisfies readonly ExceptionType[];
 const states = ["open", "retrying", "resolved", "ignored"] as const satisfies readonly ExceptionState[];
 
 /**

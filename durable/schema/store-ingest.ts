@@ -63,3 +63,14 @@ export const ledgerOutbox = sqliteTable("ledger_outbox", {
   transactionId: text("transaction_id").primaryKey(),
   queuedAt: integer("queued_at").notNull(),
 });
+
+/**
+ * Accepted transactions whose customer's points have not moved yet (a sale
+ * with a customer, a return or void of a sale): written with the accepted
+ * status, removed once their loyalty effects are applied (each under its own
+ * key, so a resend is harmless).
+ */
+export const loyaltyOutbox = sqliteTable("loyalty_outbox", {
+  transactionId: text("transaction_id").primaryKey(),
+  queuedAt: integer("queued_at").notNull(),
+});

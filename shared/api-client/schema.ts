@@ -867,7 +867,7 @@ export interface paths {
         put?: never;
         /**
          * Run the failed step again (tenant admin)
-         * @description backorder: a new reservation attempt for the order; webhook_unmapped: the stored Shopify payload, as it arrived, on the current mapping; reservations_short: re-checks whether the store's stock covers the reservations again (moving them elsewhere is a person's call); unknown_sku: re-checks the catalog and applies the held lines of codes it now knows; tender_short: nothing runs again (reconcile the till, then resolve); event_delivery_failed: hands the event (same id) to the queue again, and the exception is resolved once it is delivered. The exception is `retrying` while the step runs, then `resolved`, or `open` again with `lastFailure` saying why. A replay of a resolved or ignored exception runs nothing and answers `already_closed`, whatever its Idempotency-Key: two replays have one effect. A replay while another runs is 409 `conflict`.
+         * @description backorder: a new reservation attempt for the order; webhook_unmapped: the stored Shopify payload, as it arrived, on the current mapping; reservations_short: re-checks whether the store's stock covers the reservations again (moving them elsewhere is a person's call); unknown_sku: re-checks the catalog and applies the held lines of codes it now knows; tender_short: nothing runs again (reconcile the till, then resolve); loyalty_short: nothing runs again (adjust the customer's points, then resolve); event_delivery_failed: hands the event (same id) to the queue again, and the exception is resolved once it is delivered. The exception is `retrying` while the step runs, then `resolved`, or `open` again with `lastFailure` saying why. A replay of a resolved or ignored exception runs nothing and answers `already_closed`, whatever its Idempotency-Key: two replays have one effect. A replay while another runs is 409 `conflict`.
          */
         post: operations["replayException"];
         delete?: never;
@@ -1631,6 +1631,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/loyalty/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's loyalty programme: points per currency unit, lifetime, excluded SKUs, negative balances, hold TTL */
+        get: operations["getLoyaltySettings"];
+        /**
+         * Set the tenant's loyalty programme
+         * @description Applies to points earned, held and reversed from now on; lots already earned keep their expiry. docs/decisions/0038-loyalty.md.
+         */
+        put: operations["putLoyaltySettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}/loyalty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's points: balance, held, available, lots with their expiry, active holds, and the ledger by cursor */
+        get: operations["getLoyaltyAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}/loyalty/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lock points for a redemption to come
+         * @description The points leave `available` at once, taken from the soonest-expiring lots, and are spent by a redemption that names the hold, or come back when it is released or its TTL passes. Two holds or redemptions can never take the same points: 409 insufficient_points.
+         */
+        post: operations["createLoyaltyHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}/loyalty/holds/{holdId}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release a hold unspent: its points are available again */
+        post: operations["releaseLoyaltyHold"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}/loyalty/redemptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Spend points: from a hold, or from the available points (soonest-expiring first) */
+        post: operations["createLoyaltyRedemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}/loyalty/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Correct a customer's points by hand: a positive adjustment is a new lot, a negative one spends available points */
+        post: operations["createLoyaltyAdjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1731,7 +1840,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "session_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "csrf_token_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "erp_connection_invalid" | "settlement_invalid" | "invalid_email" | "invalid_phone" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
+            code: "validation_failed" | "malformed_json" | "idempotency_key_required" | "webhook_topic_mismatch" | "webhook_stale" | "unauthorized" | "key_revoked" | "key_expired" | "session_expired" | "pairing_code_invalid" | "forbidden" | "approval_required" | "approval_invalid" | "csrf_token_invalid" | "not_found" | "unknown_location" | "unknown_sku" | "unknown_channel" | "location_not_in_channel" | "negative_on_hand" | "account_mapping_incomplete" | "unknown_tender_type" | "mapping_invalid" | "mapping_mismatch" | "erp_connection_invalid" | "settlement_invalid" | "invalid_email" | "invalid_phone" | "conflict" | "idempotency_conflict" | "insufficient_stock" | "reservation_not_active" | "insufficient_points" | "hold_not_active" | "points_exceed_hold" | "not_reserved" | "return_exceeds_fulfilled" | "return_exceeds_open" | "payload_too_large" | "unsupported_media_type" | "host_not_allowed" | "rate_limited" | "internal_error";
             /** @description The request id; it also appears in the edge's logs. */
             instance: string;
         } & {
@@ -3187,6 +3296,36 @@ export interface components {
             /** @enum {string} */
             type: "payout_unbalanced";
             payload: components["schemas"]["PayoutUnbalancedPayload"];
+        } | {
+            /** @example exc_0w3x9q2k4m6n8p1r3t5v */
+            id: string;
+            /**
+             * @description What it is about, e.g. `sku:TSHIRT-RED-M@store-001`.
+             * @example sku:TSHIRT-RED-M@store-001
+             */
+            subject: string;
+            /** @description The id that traces it to its cause: the POS transaction id, the order's external id, the webhook id or the event id. */
+            correlationId: string | null;
+            /** @enum {string} */
+            state: "open" | "retrying" | "resolved" | "ignored";
+            /** @description How many replays were started. */
+            replays: number;
+            lastFailure: components["schemas"]["ExceptionFailure"];
+            /** @description Every change of state, oldest first, with who made it and their note. */
+            transitions: components["schemas"]["ExceptionTransition"][];
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            updatedAt: string;
+            /** @enum {string} */
+            type: "loyalty_short";
+            payload: components["schemas"]["LoyaltyShortPayload"];
         };
         /** @description Why the latest replay (or redelivery) failed; null if none failed. */
         ExceptionFailure: {
@@ -3690,6 +3829,25 @@ export interface components {
             /** @description deposit − linesNet, booked to settlement suspense. */
             unexplained: number;
             currency: string;
+        };
+        /** @description A store transaction whose points the customer's balance could not cover (docs/decisions/0038). The sale or return stands; the points need a person: adjust the customer's points, then resolve. */
+        LoyaltyShortPayload: {
+            customerId: string;
+            /**
+             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @example store-001
+             */
+            location: string;
+            transactionId: string;
+            /**
+             * @description redeem: a sale spent more points than the customer had when it reached the edge; reverse-earn: a return undid points the customer had already spent.
+             * @enum {string}
+             */
+            effect: "redeem" | "reverse-earn";
+            /** @description Points the transaction moved, or should have. */
+            points: number;
+            /** @description Of those, points the customer did not have: not spent or not taken back. */
+            short: number;
         };
         ReplayAnswer: {
             /** @enum {string} */
@@ -5365,6 +5523,163 @@ export interface components {
              * @example 2026-11-23T19:30:00.000Z
              */
             unmergedAt: string | null;
+        };
+        LoyaltySettings: {
+            /**
+             * @description Points per major currency unit of the paid amount, net of discounts (rounded down per sale).
+             * @default 1
+             */
+            pointsPerUnit?: number;
+            /**
+             * @description Points expire this many days after they were earned (each earning is a lot with its own expiry).
+             * @default 365
+             */
+            lifetimeDays?: number;
+            /**
+             * @description Lines of these SKUs earn nothing.
+             * @default []
+             */
+            excludedSkus?: string[];
+            /**
+             * @description Whether a reversal (a return of lines whose points were spent) may take the balance below zero; if not, the shortfall becomes an exception.
+             * @default false
+             */
+            allowNegativeBalance?: boolean;
+            /**
+             * @description How long a hold locks points unless the hold says otherwise.
+             * @default 900
+             */
+            holdTtlSeconds?: number;
+        };
+        LoyaltyAccount: {
+            /**
+             * @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'.
+             * @example cust-10042
+             */
+            customerId: string;
+            /** @description Points earned and not spent, reversed or expired; below 0 only when the programme allows a reversal to take it there. */
+            balance: number;
+            /** @description Points locked by active holds. */
+            held: number;
+            /** @description balance − held: what a new hold or redemption may take. */
+            available: number;
+            /** @description Lots with points left, soonest expiry first (spent in that order). */
+            lots: components["schemas"]["LoyaltyLot"][];
+            /** @description Active holds. */
+            holds: components["schemas"]["LoyaltyHold"][];
+            ledger: {
+                entries: components["schemas"]["LoyaltyEntry"][];
+                /** @example 42 */
+                nextCursor: string | null;
+            };
+        };
+        LoyaltyLot: {
+            id: string;
+            /** @description Points the lot started with. */
+            earned: number;
+            /** @description Points neither spent nor expired (held ones included). */
+            remaining: number;
+            held: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            earnedAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            expiresAt: string;
+            expired: boolean;
+            reference: string;
+        };
+        LoyaltyHold: {
+            id: string;
+            /**
+             * @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'.
+             * @example cust-10042
+             */
+            customerId: string;
+            points: number;
+            /** @enum {string} */
+            status: "active" | "redeemed" | "released" | "expired";
+            reference: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            expiresAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            closedAt: string | null;
+        };
+        LoyaltyEntry: {
+            seq: number;
+            /**
+             * @description earn: a lot is added; hold: points locked for a redemption; release: a hold ends unspent; redeem: points spent; reverse: an earning or a redemption undone (a return); expire: a lot's unspent points lapse; adjust: a manual correction.
+             * @enum {string}
+             */
+            type: "earn" | "hold" | "release" | "redeem" | "reverse" | "expire" | "adjust";
+            /** @description Change of the balance (points not spent or expired, held or not). */
+            balanceDelta: number;
+            /** @description Change of the points held. */
+            heldDelta: number;
+            /** @enum {string} */
+            source: "order" | "pos" | "return" | "manual";
+            reference: string;
+            holdId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            at: string;
+        };
+        CreateLoyaltyHoldRequest: {
+            /** @example 250 */
+            points: number;
+            /** @example order-10042 */
+            reference: string;
+            /** @description How long the points stay locked; the programme's holdTtlSeconds if omitted. */
+            ttlSeconds?: number;
+        };
+        LoyaltyRedemption: {
+            id: string;
+            /**
+             * @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'.
+             * @example cust-10042
+             */
+            customerId: string;
+            points: number;
+            reference: string;
+            holdId: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            at: string;
+        };
+        CreateLoyaltyRedemptionRequest: {
+            /** @example 250 */
+            points: number;
+            /** @example order-10042 */
+            reference: string;
+            /** @description Spend from this active hold: points at most what it holds; what it holds beyond them is released. */
+            holdId?: string;
+        };
+        LoyaltyAdjustment: {
+            points: number;
+        };
+        CreateLoyaltyAdjustmentRequest: {
+            /** @description Positive: a lot of this many points, expiring after the programme's lifetime. Negative: spent from the available points, soonest-expiring first. */
+            points: number;
+            reason: string;
         };
     };
     responses: never;
@@ -11555,7 +11870,7 @@ export interface operations {
     listExceptions: {
         parameters: {
             query?: {
-                type?: "reservations_short" | "unknown_sku" | "tender_short" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused" | "erp_journal_refused" | "erp_sales_document_refused" | "settlement_line_unmatched" | "payout_unbalanced";
+                type?: "reservations_short" | "unknown_sku" | "tender_short" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused" | "erp_journal_refused" | "erp_sales_document_refused" | "settlement_line_unmatched" | "payout_unbalanced" | "loyalty_short";
                 state?: "open" | "retrying" | "resolved" | "ignored";
                 cursor?: string;
                 limit?: number;
@@ -17400,6 +17715,760 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerMerge"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLoyaltySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The programme (defaults until set) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltySettings"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putLoyaltySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoyaltySettings"];
+            };
+        };
+        responses: {
+            /** @description The programme as stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltySettings"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLoyaltyAccount: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltyAccount"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createLoyaltyHold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required on POST. The same key with the same body returns the first answer; with another body, 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateLoyaltyHoldRequest"];
+            };
+        };
+        responses: {
+            /** @description The hold */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltyHold"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    releaseLoyaltyHold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required on POST. The same key with the same body returns the first answer; with another body, 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'. */
+                id: string;
+                holdId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The released hold */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltyHold"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createLoyaltyRedemption: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required on POST. The same key with the same body returns the first answer; with another body, 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateLoyaltyRedemptionRequest"];
+            };
+        };
+        responses: {
+            /** @description The redemption */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltyRedemption"];
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createLoyaltyAdjustment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required on POST. The same key with the same body returns the first answer; with another body, 409 idempotency_conflict. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description 1-100 characters: letters, digits, '.', '_' or '-', starting with a letter or digit, or ':'. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateLoyaltyAdjustmentRequest"];
+            };
+        };
+        responses: {
+            /** @description The adjustment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoyaltyAdjustment"];
                 };
             };
             /** @description validation_failed, malformed_json or idempotency_key_required */

@@ -6,7 +6,7 @@ import { OutboundEvent } from "./events.ts";
  * Something the platform did but a person should look at: it never refuses a
  * physical sale, so what would have been a refusal becomes an exception.
  */
-export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "tender_short", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused", "erp_journal_refused", "erp_sales_document_refused", "settlement_line_unmatched", "payout_unbalanced"]);
+export const ExceptionType = z.enum(["reservations_short", "unknown_sku", "tender_short", "webhook_unmapped", "backorder", "event_delivery_failed", "channel_sku_unmapped", "channel_order_unmapped", "channel_shipment_refused", "erp_journal_refused", "erp_sales_document_refused", "settlement_line_unmatched", "payout_unbalanced", "loyalty_short"]);
 export type ExceptionType = z.infer<typeof ExceptionType>;
 
 /**
@@ -76,6 +76,20 @@ export const TenderShortPayload = z
     description: "A POS sale whose tenders do not cover its total. The sale happened and stands (its stock moved); the money needs a person: reconcile the till, then resolve.",
   });
 export type TenderShortPayload = z.infer<typeof TenderShortPayload>;
+
+export const LoyaltyShortPayload = z
+  .object({
+    customerId: z.string(),
+    location: LocationId,
+    transactionId: z.string(),
+    effect: z.enum(["redeem", "reverse-earn"]).openapi({ description: "redeem: a sale spent more points than the customer had when it reached the edge; reverse-earn: a return undid points the customer had already spent." }),
+    points: z.number().int().openapi({ description: "Points the transaction moved, or should have." }),
+    short: z.number().int().openapi({ description: "Of those, points the customer did not have: not spent or not taken back." }),
+  })
+  .openapi("LoyaltyShortPayload", {
+    description: "A store transaction whose points the customer's balance could not cover (docs/decisions/0038). The sale or return stands; the points need a person: adjust the customer's points, then resolve.",
+  });
+export type LoyaltyShortPayload = z.infer<typeof LoyaltyShortPayload>;
 
 export const WebhookUnmappedPayload = z
   .object({
@@ -252,6 +266,7 @@ export const ExceptionRecord = z
     z.object({ ...exceptionBase, type: z.literal("erp_sales_document_refused"), payload: ErpSalesDocumentRefusedPayload }),
     z.object({ ...exceptionBase, type: z.literal("settlement_line_unmatched"), payload: SettlementLineUnmatchedPayload }),
     z.object({ ...exceptionBase, type: z.literal("payout_unbalanced"), payload: PayoutUnbalancedPayload }),
+    z.object({ ...exceptionBase, type: z.literal("loyalty_short"), payload: LoyaltyShortPayload }),
   ])
   .openapi("Exception");
 export type ExceptionRecord = z.infer<typeof ExceptionRecord>;

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { Timestamp } from "./common.ts";
-import { PosTransaction } from "./store-transactions.ts";
+import { checkPosLoyalty, PosTransactionFields } from "./store-transactions.ts";
 
 /*
  * Wire types of the store agent's local POS API
@@ -102,5 +102,5 @@ export type ManagerApprovalRequest = z.infer<typeof ManagerApprovalRequest>;
  * any, carries the manager's PIN. The agent checks the PIN and stores only
  * the manager id and what was approved.
  */
-export const PosTransactionRequest = PosTransaction.extend({ approval: ManagerApprovalRequest.optional() }).openapi("PosTransactionRequest");
+export const PosTransactionRequest = PosTransactionFields.extend({ approval: ManagerApprovalRequest.optional() }).superRefine(checkPosLoyalty).openapi("PosTransactionRequest");
 export type PosTransactionRequest = z.infer<typeof PosTransactionRequest>;

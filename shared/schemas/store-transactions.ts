@@ -41,13 +41,23 @@ export const TransactionApproval = z
   .openapi("TransactionApproval");
 export type TransactionApproval = z.infer<typeof TransactionApproval>;
 
-/**
- * A POS transaction as the terminal records it. `transactionId` is the
- * terminal's own id and the idempotency key, for good.
- * A sale takes its lines' units off the store's stock; a return and a void
- * (which cancels an earlier sale and carries that sale's lines) put them back.
- */
-export const PosTransaction = z
+/** What a sale does with the customer's points beyond earning them: a redemption, from a hold placed at lookup or not. */
+export const PosLoyalty = z
+  .object({
+    redeem: z
+      .object({
+        points: z.number().int().min(1).max(1_000_000_000),
+        holdId: z.string().max(100).optional().openapi({ description: "The hold the store placed when it looked the customer up: the redemption spends from it." }),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .openapi("PosLoyalty");
+export type PosLoyalty = z.infer<typeof PosLoyalty>;
+
+/** A POS transaction's fields without the checks across them (`checkPosLoyalty`), for schemas that extend it. */
+export const PosTransactionFields = z
   .object({
     transactionId: ExternalId("T01-000123", 64),
     terminalId: ExternalId("T01", 64),
@@ -55,20 +65,34 @@ export const PosTransaction = z
     currency: z.string().regex(/^[A-Z]{3}$/).default("USD"),
     lines: z.array(PosLine).min(1).max(500),
     tenders: z.array(PosTender).max(20).default([]),
-    customerId: ExternalId("LOY-0042", 64).optional().openapi({ description: "A loyalty or customer id; never a card number." }),
+    customerId: ExternalId("LOY-0042", 64).optional().openapi({ description: "A loyalty or customer id; never a card number. A sale with one earns the customer points (docs/decisions/0038)." }),
+    loyalty: PosLoyalty.optional().openapi({ description: "Points the customer spends on this sale; needs customerId." }),
     voidsTransactionId: ExternalId("T01-000122", 64).optional(),
     returnsTransactionId: ExternalId("T01-000120", 64).optional().openapi({ description: "On a return: the sale it gives back, if the customer has the receipt." }),
     approval: TransactionApproval.optional().openapi({ description: "Set by the store agent when a manager approved the transaction." }),
     occurredAt: Timestamp.pipe(z.iso.datetime()),
   })
-  .strict()
-  .openapi("PosTransaction");
+  .strict();
+
+/** The checks across a POS transaction's fields: add them to every schema built from its fields. */
+export function checkPosLoyalty(value: { type: string; customerId?: string; loyalty?: PosLoyalty }, ctx: z.RefinementCtx): void {
+  if (value.loyalty && value.customerId === undefined) ctx.addIssue({ code: "custom", path: ["loyalty"], message: "loyalty needs the customerId whose points it spends" });
+  if (value.loyalty?.redeem && value.type !== "sale") ctx.addIssue({ code: "custom", path: ["loyalty", "redeem"], message: "only a sale redeems points" });
+}
+
+/**
+ * A POS transaction as the terminal records it. `transactionId` is the
+ * terminal's own id and the idempotency key, for good.
+ * A sale takes its lines' units off the store's stock; a return and a void
+ * (which cancels an earlier sale and carries that sale's lines) put them back.
+ */
+export const PosTransaction = PosTransactionFields.superRefine(checkPosLoyalty).openapi("PosTransaction");
 export type PosTransaction = z.infer<typeof PosTransaction>;
 
 /** The transaction id of something that failed validation, if it has a valid one: a rejection is remembered under it. */
 export function transactionIdOf(value: unknown): string | null {
   if (typeof value !== "object" || value === null || !("transactionId" in value)) return null;
-  const parsed = PosTransaction.shape.transactionId.safeParse(value.transactionId);
+  const parsed = PosTransactionFields.shape.transactionId.safeParse(value.transactionId);
   return parsed.success ? parsed.data : null;
 }
 

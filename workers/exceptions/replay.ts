@@ -59,6 +59,10 @@ async function runStep(env: Env, tenantId: string, exception: ExceptionRecord): 
       const { shortBy, currency } = exception.payload;
       return { outcome: "failed", detail: `the tenders were ${shortBy} ${currency} minor units short at the till; nothing to run again: reconcile the till, then resolve` };
     }
+    case "loyalty_short": {
+      const { short, customerId } = exception.payload;
+      return { outcome: "failed", detail: `customer ${customerId} was ${short} points short; nothing to run again: adjust their points (POST /v1/customers/${customerId}/loyalty/adjustments), then resolve` };
+    }
     case "channel_sku_unmapped": {
       const { confirmed, detail } = await channelConnection(env, tenantId, exception.payload.connection).retrySku(exception.payload.sku);
       return { outcome: confirmed ? "resolved" : "failed", detail };

@@ -1,5 +1,6 @@
 import { catalogStore, channelConnection, erpConnection, orderIndex, storeIngest, tenantRegistry } from "../../durable/objects.ts";
 import type { TenantUsage } from "../../shared/schemas/partners.ts";
+import { forEachLimited } from "../../shared/for-each-limited.ts";
 import { monthRange } from "../../shared/usage-month.ts";
 
 /** Objects asked at once while a report is put together. */
@@ -27,7 +28,7 @@ export async function tenantUsage(env: Env, tenantId: string, month: string): Pr
 /** The usage of each tenant, in the order given, at most `concurrency` tenants at a time. */
 export async function usageOfTenants(env: Env, tenantIds: readonly string[], month: string): Promise<TenantUsage[]> {
   const rows: TenantUsage[] = new Array(tenantIds.length);
-  await forEachLimited(tenantIds.map((id, at) => [id, at] as const), async ([id, at]) => {
+  await forEachLimited(tenantIds.map((id, at) => [id, at] as const), concurrency, async ([id, at]) => {
     rows[at] = await tenantUsage(env, id, month);
   });
   return rows;
@@ -43,18 +44,10 @@ export function usageCsv(rows: readonly TenantUsage[]): string {
 
 async function sumLimited(ids: readonly string[], count: (id: string) => Promise<number>): Promise<number> {
   let total = 0;
-  await forEachLimited(ids, async (id) => {
+  await forEachLimited(ids, concurrency, async (id) => {
     // Read first, then add: `total += await …` would add to the total as it was before the wait.
     const counted = await count(id);
     total += counted;
   });
   return total;
-}
-
-async function forEachLimited<T>(items: readonly T[], run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }

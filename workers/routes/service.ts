@@ -26,6 +26,10 @@ const tags = [
   { name: "Catalog", description: "Items, barcodes, prices and promotions." },
   { name: "Orders", description: "Channel orders: routing, reservation, fulfilment and cancellation." },
   { name: "Returns", description: "Returns (RMAs) against fulfilled order lines, their receipts and refunds." },
+  {
+    name: "Loyalty",
+    description: "A customer's points: earned by sales (POS and channels), held and redeemed at checkout or the till, reversed by returns, expiring by lots; each point spent once (docs/decisions/0038).",
+  },
   { name: "Customers", description: "The tenant's customers, found by normalised email, phone or loyalty id: duplicates merged by the tenant's rule, erasure, contact masked for roles that do not need it." },
   { name: "Exceptions", description: "What a person should look at, and the replay of the failed step." },
   { name: "Integrations", description: "Connections to other platforms (Shopify)." },
