@@ -183,7 +183,8 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
       this.db.update(lots).set({ reversed: sql`${lots.reversed} + ${due}` }).where(eq(lots.id, lot.id)).run();
       const own = lot.expired ? 0 : Math.min(due, lot.remaining - lot.held);
       if (own > 0) this.moveLot(lot.id, -own, 0);
-      const others = Math.min(due - own, this.available());
+      // available is below zero while points are owed: then nothing is taken from other lots.
+      const others = Math.max(0, Math.min(due - own, this.available()));
       for (const take of others > 0 ? this.takeAvailable(others) : []) this.moveLot(take.lot, -take.points, 0);
       const missing = due - own - others;
       const owed = input.allowNegative ? missing : 0;
@@ -424,7 +425,8 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
   }
 
   private nextExpiry(): number | null {
-    const lot = this.db.select({ at: min(lots.expiresAt) }).from(lots).where(and(eq(lots.expired, false), gt(lots.remaining, 0))).get()?.at ?? null;
+    // Spent lots too: a reversal may give points back to one, which must then find it expired.
+    const lot = this.db.select({ at: min(lots.expiresAt) }).from(lots).where(eq(lots.expired, false)).get()?.at ?? null;
     const hold = this.db.select({ at: min(holds.expiresAt) }).from(holds).where(eq(holds.status, "active")).get()?.at ?? null;
     if (lot === null) return hold;
     if (hold === null) return lot;

@@ -6,6 +6,7 @@ import { unusedPort } from "../store-agent/testing/fixtures.ts";
 import {
   EdgeHost,
   expectAppliedExactlyOnce,
+  expectPointsEarnedExactlyOnce,
   posTransaction,
   recordAtTerminal,
   seededRandom,
@@ -23,6 +24,8 @@ import {
 
 const skus = ["TEE-RED-M", "JEANS-32", "CAP-BLK", "SOCKS-3PK"];
 const terminalIds = ["T01", "T02", "T03", "T04"];
+/** Loyalty ids the terminals' customers show; about half the sales carry one. */
+const loyaltyIds = ["LOY-CRASH-1", "LOY-CRASH-2", "LOY-CRASH-3"];
 
 let edgeDir: TempDir;
 let agentDir: TempDir;
@@ -69,7 +72,7 @@ async function settledByEdgeStatus(): Promise<Record<string, number>> {
   }
 }
 
-it("applies every acknowledged sale at the edge exactly once although the agent is SIGKILLed again and again while selling and replaying", async () => {
+it("applies every acknowledged sale at the edge exactly once, its customer's points too, although the agent is SIGKILLed again and again while selling and replaying", async () => {
   const seed = testSeed("crash");
   const random = seededRandom(seed);
   const acknowledged = new Map<string, { transaction: PosTransactionRequest; receipt: Receipt; replayed: boolean }>();
@@ -95,6 +98,7 @@ it("applies every acknowledged sale at the edge exactly once although the agent 
         number += 1;
         const lines = Array.from({ length: 1 + Math.floor(own() * 3) }, () => ({ sku: skus[Math.floor(own() * skus.length)]!, qty: 1 + Math.floor(own() * 4) }));
         current = posTransaction(`${terminalId}-${String(number).padStart(6, "0")}`, terminalId, lines, own() < 0.1 ? "return" : "sale");
+        if (current.type === "sale" && own() < 0.5) current.customerId = loyaltyIds[Math.floor(own() * loyaltyIds.length)]!;
         retried = false;
       }
       try {
@@ -148,4 +152,5 @@ it("applies every acknowledged sale at the edge exactly once although the agent 
   const sequences = [...acknowledged.values()].map((a) => a.receipt.sequence).sort((a, b) => a - b);
   expect(sequences).toEqual(Array.from({ length: acknowledged.size }, (_, i) => i + 1));
   await expectAppliedExactlyOnce(edge.url, store, [...acknowledged.values()].map((a) => a.transaction));
+  await expectPointsEarnedExactlyOnce(edge.url, store, [...acknowledged.values()].map((a) => a.transaction));
 });

@@ -128,6 +128,32 @@ export async function seedStore(url: string, stock: Record<string, number>): Pro
   return { tenantId, adminKey, storeKey: await storeKeyFor(location), otherStoreKey: await storeKeyFor(otherLocation), initial: { ...stock } };
 }
 
+/**
+ * Checks that every customer's points at the edge are what their
+ * acknowledged sales earn, once each: a sale with a customerId earns
+ * floor(paid in dollars) at the default programme (1 point a dollar). The
+ * edge moves points about a second after a batch is accepted, so this waits
+ * up to `timeoutMs` for the balances, then compares them.
+ */
+export async function expectPointsEarnedExactlyOnce(url: string, store: SeededStore, acknowledged: Iterable<Pick<PosTransaction, "type" | "lines" | "customerId">>, timeoutMs = 15_000): Promise<void> {
+  const expected = new Map<string, number>();
+  for (const transaction of acknowledged) {
+    if (transaction.type !== "sale" || transaction.customerId === undefined) continue;
+    const paid = transaction.lines.reduce((sum, line) => sum + line.qty * line.unitPrice - line.discount, 0);
+    expected.set(transaction.customerId, (expected.get(transaction.customerId) ?? 0) + Math.floor(paid / 100));
+  }
+  expect(expected.size, "sales with a customer").toBeGreaterThan(0);
+  const balances = async () => Object.fromEntries(await Promise.all([...expected.keys()].map(async (id) => [id, (await edgeCall<{ balance: number }>(url, "GET", `/v1/customers/${id}/loyalty?limit=1`, { key: store.adminKey })).balance] as const)));
+  const want = Object.fromEntries(expected);
+  const deadline = Date.now() + timeoutMs;
+  let seen = await balances().catch(() => ({}));
+  while (JSON.stringify(seen) !== JSON.stringify(want) && Date.now() < deadline) {
+    await sleep(250);
+    seen = await balances().catch(() => seen);
+  }
+  expect(seen, "each customer's points").toEqual(want);
+}
+
 /** onHand of `sku` at `at`, as the edge reports it. */
 export async function edgeOnHand(url: string, adminKey: string, sku: string, at = location): Promise<number | undefined> {
   const inventory = await edgeCall<InventoryView>(url, "GET", `/v1/inventory/${sku}`, { key: adminKey });

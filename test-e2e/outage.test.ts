@@ -4,6 +4,7 @@ import {
   agentStatus,
   edgePosEntries,
   expectAppliedExactlyOnce,
+  expectPointsEarnedExactlyOnce,
   location,
   posTransaction,
   recordAtTerminal,
@@ -21,7 +22,7 @@ const salesCount = 1000;
 
 const rig = useEdgeAndAgent("outage", { stock: Object.fromEntries(skus.map((sku) => [sku, 2_000])), edgeDownFirst: true });
 
-it("keeps selling through an edge outage (1,000 sales, each 201), then replays the backlog so the edge counts every sale once", async () => {
+it("keeps selling through an edge outage (1,000 sales, each 201), then replays the backlog so the edge counts every sale once and its customer's points once", async () => {
   const random = seededRandom(testSeed("outage"));
   const sales: PosTransactionRequest[] = [];
   const perTerminal = new Map(terminals.map((terminal) => [terminal, [] as PosTransactionRequest[]]));
@@ -29,7 +30,8 @@ it("keeps selling through an edge outage (1,000 sales, each 201), then replays t
     const terminal = terminals[n % terminals.length]!;
     const lineCount = 1 + Math.floor(random() * 3);
     const lines = Array.from({ length: lineCount }, () => ({ sku: skus[Math.floor(random() * skus.length)]!, qty: 1 + Math.floor(random() * 3) }));
-    const sale = posTransaction(`${terminal}-${String(perTerminal.get(terminal)!.length + 1).padStart(6, "0")}`, terminal, lines);
+    // A third of the sales name one of five customers: they earn their points offline, credited once on replay.
+    const sale = { ...posTransaction(`${terminal}-${String(perTerminal.get(terminal)!.length + 1).padStart(6, "0")}`, terminal, lines), ...(n % 3 === 0 ? { customerId: `LOY-OUT-${n % 5}` } : {}) };
     perTerminal.get(terminal)!.push(sale);
     sales.push(sale);
   }
@@ -64,6 +66,7 @@ it("keeps selling through an edge outage (1,000 sales, each 201), then replays t
   const drained = await waitForDrain(rig.agent, 90_000);
   expect(drained).toMatchObject({ online: true, backlog: 0, lastSequence: salesCount, edgeHighWaterMark: salesCount, edgeGaps: [], deadLetters: 0 });
   await expectAppliedExactlyOnce(rig.edge.url, rig.store, sales);
+  await expectPointsEarnedExactlyOnce(rig.edge.url, rig.store, sales);
   const total = (await Promise.all(skus.map((sku) => edgePosEntries(rig.edge.url, rig.store.adminKey, sku)))).flat().length;
   expect(total).toBe(sales.reduce((sum, sale) => sum + sale.lines.length, 0));
 });
