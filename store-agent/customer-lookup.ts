@@ -130,7 +130,7 @@ export class CustomerLookup {
       signal,
     );
     if (placed.kind === "refused") {
-      this.#log({ level: "warn", event: "loyalty_hold_refused", code: placed.code, detail: placed.detail });
+      this.#log({ level: "warn", event: "loyalty_hold_refused", status: placed.status, code: placed.code });
       return none;
     }
     if (placed.kind !== "ok") return unreachable(placed);

@@ -60,7 +60,7 @@ const recordTransaction = createRoute({
     "Answers 201 once the transaction is committed to the agent's disk, online or not, whatever the stock. " +
     "The same transactionId with the same body answers 200 with the first receipt (header Idempotent-Replayed: true) and stores nothing; " +
     "with another body, 409 conflict. " +
-    "A sale redeeming points (`loyalty.redeem`) is recorded naming the store's hold when that covers it (see GET /pos/v1/customers/{loyaltyIdOrCustomerId}); " +
+    "A sale redeeming points (`loyalty.redeem`) is recorded naming the store's hold when that covers it (see GET /pos/v1/customers/{loyaltyIdOrCustomerId}; the agent sets `holdId` itself); " +
     "beyond it, depending on the agent's --offline-redemption, 409 redemption_not_covered (nothing recorded: complete the sale without the redemption) or recorded without a hold.",
   security,
   request: { body: { content: { "application/json": { schema: PosTransactionRequest } }, required: true } },
