@@ -38,6 +38,7 @@ export const errorStatus = {
   insufficient_points: 409,
   hold_not_active: 409,
   points_exceed_hold: 409,
+  redemption_not_covered: 409,
   not_reserved: 409,
   return_exceeds_fulfilled: 409,
   return_exceeds_open: 409,
@@ -46,6 +47,7 @@ export const errorStatus = {
   host_not_allowed: 421,
   rate_limited: 429,
   internal_error: 500,
+  edge_unreachable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;
@@ -88,6 +90,7 @@ const titles: Record<ErrorCode, string> = {
   insufficient_points: "Not enough loyalty points available",
   hold_not_active: "The loyalty hold is no longer active",
   points_exceed_hold: "More points than the hold locks",
+  redemption_not_covered: "The store cannot approve this redemption: complete the sale without it",
   not_reserved: "The order holds no reservation for those units there",
   return_exceeds_fulfilled: "More units than were fulfilled and not already returned",
   return_exceeds_open: "More units than the return still expects",
@@ -96,6 +99,7 @@ const titles: Record<ErrorCode, string> = {
   host_not_allowed: "The Host header is not one this server answers to",
   rate_limited: "Too many requests",
   internal_error: "Internal error",
+  edge_unreachable: "The edge cannot be reached and the store has no copy of what was asked",
 };
 
 export function errorTitle(code: ErrorCode): string {

@@ -193,6 +193,9 @@ async function drain(raw: RawSettings, timeoutSeconds: number | undefined): Prom
   }
 }
 
+/** A setting's value as `config` prints it; an optional one left unset is "(not set)". */
+const shown = (value: unknown): string => (value === undefined ? "(not set)" : String(value));
+
 function config(flags: RawSettings, raw: RawSettings, asJson: boolean): number {
   let effective: AgentConfig | null = null;
   let problem: string | null = null;
@@ -205,7 +208,7 @@ function config(flags: RawSettings, raw: RawSettings, asJson: boolean): number {
   const rows = (Object.keys(settings) as SettingName[]).map((name) => {
     const source = flags[name] ? "flag" : raw[name] ? "environment" : "default";
     const field = AgentConfig.shape[name].safeParse(raw[name]);
-    const value = effective ? String(effective[name]) : field.success ? String(field.data) : (raw[name] ?? "(not set)");
+    const value = shown(effective ? effective[name] : field.success ? field.data : raw[name]);
     return { name, value: name === "storeKey" && value !== "(not set)" ? maskKey(value) : value, source, flag: settings[name].flag === null ? "(environment)" : `--${settings[name].flag}`, env: settings[name].env };
   });
   if (asJson) {

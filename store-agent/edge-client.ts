@@ -1,5 +1,8 @@
+import type { z } from "zod";
 import { sha256Hex } from "../shared/ids.ts";
 import { StoreFeedPage } from "../shared/schemas/catalog.ts";
+import { Customer, CustomerList } from "../shared/schemas/customers.ts";
+import { LoyaltyAccount, LoyaltyHold, type CreateHoldRequest } from "../shared/schemas/loyalty.ts";
 import { StoreHealth, type StoreHealthReport } from "../shared/schemas/store-health.ts";
 import { StoreTransactionBatchResult } from "../shared/schemas/store-transactions.ts";
 import type { OutboxEntry } from "./outbox.ts";
@@ -25,16 +28,19 @@ export interface EdgeClientOptions {
 
 /**
  * The agent's calls to the edge: push a batch of transactions, pull a page
- * of the store feed, report the store's health.
+ * of the store feed, report the store's health, and look customers up and
+ * hold their points for the till.
  */
 export class EdgeClient {
+  readonly #root: string;
   readonly #base: string;
   readonly #storeKey: string;
   readonly #location: string;
   readonly #timeoutMs: number;
 
   constructor(options: EdgeClientOptions) {
-    this.#base = `${options.edgeUrl.replace(/\/+$/, "")}/v1/stores/${encodeURIComponent(options.location)}`;
+    this.#root = options.edgeUrl.replace(/\/+$/, "");
+    this.#base = `${this.#root}/v1/stores/${encodeURIComponent(options.location)}`;
     this.#storeKey = options.storeKey;
     this.#location = options.location;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
@@ -59,30 +65,51 @@ export class EdgeClient {
       body,
       signal,
     });
-    if (outcome.kind !== "ok") return outcome;
-    const parsed = StoreTransactionBatchResult.safeParse(outcome.value);
-    if (!parsed.success) return { kind: "unavailable", reason: `the edge's answer is not a StoreTransactionBatchResult: ${parsed.error.issues[0]?.message}` };
-    if (parsed.data.location !== this.#location) return { kind: "unavailable", reason: `the edge answered for location ${parsed.data.location}` };
-    return { kind: "ok", value: parsed.data };
+    const result = parsed(outcome, StoreTransactionBatchResult, "StoreTransactionBatchResult");
+    if (result.kind === "ok" && result.value.location !== this.#location) return { kind: "unavailable", reason: `the edge answered for location ${result.value.location}` };
+    return result;
   }
 
   /** GETs one page of the store's feed after `cursor` (from the start when null). */
   async pull(cursor: string | null, signal?: AbortSignal): Promise<EdgeOutcome<StoreFeedPage>> {
     const query = cursor === null ? "" : `?cursor=${encodeURIComponent(cursor)}`;
-    const outcome = await this.#call(`${this.#base}/feed${query}`, { method: "GET", signal });
-    if (outcome.kind !== "ok") return outcome;
-    const parsed = StoreFeedPage.safeParse(outcome.value);
-    if (!parsed.success) return { kind: "unavailable", reason: `the edge's answer is not a StoreFeedPage: ${parsed.error.issues[0]?.message}` };
-    return { kind: "ok", value: parsed.data };
+    return this.#get(`${this.#base}/feed${query}`, StoreFeedPage, "StoreFeedPage", signal);
   }
 
   /** POSTs the store's health (the edge marks a store offline when these stop). */
   async reportHealth(report: StoreHealthReport, signal?: AbortSignal): Promise<EdgeOutcome<StoreHealth>> {
     const outcome = await this.#call(`${this.#base}/health`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(report), signal });
-    if (outcome.kind !== "ok") return outcome;
-    const parsed = StoreHealth.safeParse(outcome.value);
-    if (!parsed.success) return { kind: "unavailable", reason: `the edge's answer is not a StoreHealth: ${parsed.error.issues[0]?.message}` };
-    return { kind: "ok", value: parsed.data };
+    return parsed(outcome, StoreHealth, "StoreHealth");
+  }
+
+  /** The customers holding this loyalty id (a merged one answered as the customer it was merged into). */
+  async customersByLoyaltyId(loyaltyId: string, signal?: AbortSignal): Promise<EdgeOutcome<CustomerList>> {
+    return this.#get(`${this.#root}/v1/customers?loyaltyId=${encodeURIComponent(loyaltyId)}`, CustomerList, "CustomerList", signal);
+  }
+
+  /** One customer by id (merged or erased ones too; contact masked for a store key). */
+  async customer(customerId: string, signal?: AbortSignal): Promise<EdgeOutcome<Customer>> {
+    return this.#get(`${this.#root}/v1/customers/${encodeURIComponent(customerId)}`, Customer, "Customer", signal);
+  }
+
+  /** A customer's points: balance, held, available and active holds (the ledger's first entry only). */
+  async loyaltyAccount(customerId: string, signal?: AbortSignal): Promise<EdgeOutcome<LoyaltyAccount>> {
+    return this.#get(`${this.#root}/v1/customers/${encodeURIComponent(customerId)}/loyalty?limit=1`, LoyaltyAccount, "LoyaltyAccount", signal);
+  }
+
+  /** Locks some of a customer's points for this store; the same `idempotencyKey` sent again answers the same hold. */
+  async placeLoyaltyHold(customerId: string, request: CreateHoldRequest, idempotencyKey: string, signal?: AbortSignal): Promise<EdgeOutcome<LoyaltyHold>> {
+    const outcome = await this.#call(`${this.#root}/v1/customers/${encodeURIComponent(customerId)}/loyalty/holds`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": idempotencyKey },
+      body: JSON.stringify(request),
+      signal,
+    });
+    return parsed(outcome, LoyaltyHold, "LoyaltyHold");
+  }
+
+  async #get<T>(url: string, schema: z.ZodType<T>, name: string, signal?: AbortSignal): Promise<EdgeOutcome<T>> {
+    return parsed(await this.#call(url, { method: "GET", signal }), schema, name);
   }
 
   async #call(url: string, init: { method: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }): Promise<EdgeOutcome<unknown>> {
@@ -114,6 +141,14 @@ export class EdgeClient {
     }
     return { kind: "ok", value: body };
   }
+}
+
+/** An answer checked against its schema; one that does not fit is the edge not answering by contract (worth retrying). */
+function parsed<T>(outcome: EdgeOutcome<unknown>, schema: z.ZodType<T>, name: string): EdgeOutcome<T> {
+  if (outcome.kind !== "ok") return outcome;
+  const result = schema.safeParse(outcome.value);
+  if (!result.success) return { kind: "unavailable", reason: `the edge's answer is not a ${name}: ${result.error.issues[0]?.message}` };
+  return { kind: "ok", value: result.data };
 }
 
 /** The envelope's trace fields of an entry (none for a row recorded before traces were kept). */

@@ -25,6 +25,8 @@ it("reads the environment, lets flags win, and fills in defaults", () => {
     healthIntervalSeconds: 30,
     maxBackoffSeconds: 30,
     edgeTimeoutSeconds: 30,
+    loyaltyHoldCap: 500,
+    offlineRedemption: "refuse",
   });
 });
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { LocationId } from "../shared/schemas/common.ts";
+import { maxPoints } from "../shared/schemas/loyalty.ts";
 
 /**
  * Each setting: its command-line flag and its environment variable. Flags win.
@@ -22,6 +23,9 @@ export const settings = {
   healthIntervalSeconds: { flag: "health-interval", env: "SHELFSYNC_HEALTH_INTERVAL", help: "seconds between health reports to the edge, sent at once on a change too (default 30)" },
   maxBackoffSeconds: { flag: "max-backoff", env: "SHELFSYNC_MAX_BACKOFF", help: "the longest wait between push retries, in seconds (default 30)" },
   edgeTimeoutSeconds: { flag: "edge-timeout", env: "SHELFSYNC_EDGE_TIMEOUT", help: "seconds a call to the edge may take before it counts as failed (default 30)" },
+  loyaltyHoldCap: { flag: "loyalty-hold-cap", env: "SHELFSYNC_LOYALTY_HOLD_CAP", help: "the most points a customer lookup holds at the edge for the store to approve offline (default 500; 0: none)" },
+  loyaltyHoldTtlSeconds: { flag: "loyalty-hold-ttl", env: "SHELFSYNC_LOYALTY_HOLD_TTL", help: "seconds such a hold lasts, 60 to 604800 (default: the programme's holdTtlSeconds)" },
+  offlineRedemption: { flag: "offline-redemption", env: "SHELFSYNC_OFFLINE_REDEMPTION", help: "a redemption the store's hold does not cover: refuse (the till completes the sale without it) or allow (default refuse)" },
 } as const satisfies Record<string, { flag: string | null; env: string; help: string }>;
 
 /** The variable naming a file that holds the store key (a systemd credential, a secrets mount). */
@@ -51,6 +55,10 @@ export const AgentConfig = z.object({
   healthIntervalSeconds: seconds(30, 3_600),
   maxBackoffSeconds: seconds(30, 3_600),
   edgeTimeoutSeconds: seconds(30, 600),
+  loyaltyHoldCap: z.coerce.number().int().min(0).max(maxPoints).default(500),
+  // Unset: the hold request names no TTL, and the edge applies the tenant's programme.
+  loyaltyHoldTtlSeconds: z.coerce.number().int().min(60).max(7 * 24 * 3_600).optional(),
+  offlineRedemption: z.enum(["refuse", "allow"]).default("refuse"),
 });
 
 export type AgentConfig = z.infer<typeof AgentConfig>;

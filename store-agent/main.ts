@@ -5,11 +5,13 @@ import { bindLocation, clearHeartbeat, recordHeartbeat } from "./agent-state.ts"
 import type { BackoffPolicy } from "../shared/backoff.ts";
 import { systemAgentClock, type AgentClock } from "./clock.ts";
 import { openAgentDatabase, type AgentDatabase } from "./db/client.ts";
+import { CustomerLookup } from "./customer-lookup.ts";
 import { EdgeClient } from "./edge-client.ts";
 import type { AgentConfig } from "./env.ts";
 import { FeedPuller } from "./feed-puller.ts";
 import { HostAllowlist } from "./host-allowlist.ts";
 import { jsonLogger, type Logger } from "./log.ts";
+import { RedemptionDesk } from "./loyalty-allowance.ts";
 import { Outbox } from "./outbox.ts";
 import { createPosApi } from "./pos-api.ts";
 import { HealthReporter } from "./health-reporter.ts";
@@ -88,9 +90,20 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   const feedPuller = new FeedPuller({ store, edge, location: config.location, intervalMs: config.pullIntervalSeconds * 1000, log, clock });
   const healthReporter = new HealthReporter({ store, outbox, edge, intervalMs: config.healthIntervalSeconds * 1000, log, clock });
   const hosts = new HostAllowlist(config.allowedHosts, config.host);
+  const customers = new CustomerLookup({
+    store,
+    edge,
+    location: config.location,
+    holdCap: config.loyaltyHoldCap,
+    holdTtlSeconds: config.loyaltyHoldTtlSeconds,
+    log,
+    clock: now,
+  });
   const app = createPosApi({
     store,
     outbox,
+    customers,
+    redemptions: new RedemptionDesk({ store, outbox, policy: config.offlineRedemption, clock: now }),
     hosts,
     terminalRate: { ratePerSecond: config.terminalRatePerSecond, burst: config.terminalBurst },
     log,

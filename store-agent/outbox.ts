@@ -1,10 +1,10 @@
 import { childTraceparent, traceIdOf } from "../shared/tracing.ts";
 import type { InStatement, ResultSet } from "@libsql/client";
-import { and, asc, count, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, count, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../shared/ids.ts";
 import type { PosTransaction, PosTransactionReceipt } from "../shared/schemas/store-transactions.ts";
-import type { AgentDatabase, WriteStatement } from "./db/client.ts";
+import { toStatement, type AgentDatabase, type WriteStatement } from "./db/client.ts";
 import { agentState, deadLetter, isPending, isSent, outbox, pendingCondition } from "./db/schema.ts";
 
 /**
@@ -72,6 +72,8 @@ interface PreparedRow {
   body: string;
   hash: string;
   traceparent: string;
+  /** Written in the same transaction, just before the row (see {@link Outbox.record}). */
+  effects: InStatement[];
 }
 
 interface QueuedRecord {
@@ -88,8 +90,27 @@ const maxGroup = 200;
  * (another body under the same id), and the transaction's trace: a span of
  * the terminal's (its traceparent header) or the first of a new trace.
  */
-function prepare(transaction: PosTransaction, terminalTrace?: string | null): PreparedRow {
-  return { transaction, body: JSON.stringify(transaction), hash: createHash("sha256").update(canonicalJson(transaction)).digest("hex"), traceparent: childTraceparent(terminalTrace) };
+function prepare(transaction: PosTransaction, terminalTrace?: string | null, effects: WriteStatement[] = []): PreparedRow {
+  return {
+    transaction,
+    body: JSON.stringify(transaction),
+    hash: createHash("sha256").update(canonicalJson(transaction)).digest("hex"),
+    traceparent: childTraceparent(terminalTrace),
+    effects: effects.map(toStatement),
+  };
+}
+
+/**
+ * The condition an effect of {@link Outbox.record} must carry: true only
+ * while `transactionId` is not recorded yet. The effects run just before the
+ * row's insert, in the same write transaction, so they take place exactly
+ * when the row is inserted, never for a retry of a recorded id.
+ *
+ * @example
+ * db.update(table).set({ used: 1 }).where(and(eq(table.id, id), notYetRecorded(transaction.transactionId)))
+ */
+export function notYetRecorded(transactionId: string): SQL {
+  return sql`not exists (select 1 from ${outbox} where ${outbox.transactionId} = ${transactionId})`;
 }
 
 /**
@@ -125,11 +146,13 @@ export class Outbox {
    * Records one transaction; resolves after the commit. Transactions that
    * arrive while a commit is being written share the next one (group
    * commit): each still gets its own sequence number in arrival order, but
-   * the fsync is paid once per group.
+   * the fsync is paid once per group. `effects` are committed with the row,
+   * so a crash keeps both or neither; each must be conditioned on
+   * {@link notYetRecorded}.
    */
-  record(transaction: PosTransaction, terminalTrace?: string | null): Promise<RecordOutcome> {
+  record(transaction: PosTransaction, terminalTrace?: string | null, effects: WriteStatement[] = []): Promise<RecordOutcome> {
     return new Promise((resolve, reject) => {
-      this.#queued.push({ row: prepare(transaction, terminalTrace), resolve, reject });
+      this.#queued.push({ row: prepare(transaction, terminalTrace, effects), resolve, reject });
       this.#schedule();
     });
   }
@@ -168,15 +191,21 @@ export class Outbox {
 
   async #commit(rows: PreparedRow[]): Promise<RecordOutcome[]> {
     const now = this.#clock();
-    const statements: InStatement[] = rows.flatMap(({ transaction, body, hash, traceparent }) => [
-      { sql: insertNext, args: [transaction.transactionId, transaction.terminalId, transaction.type, body, hash, now, traceparent] },
-      { sql: advanceSequence, args: [] },
-      { sql: readBack, args: [transaction.transactionId] },
-    ]);
+    const insertAt: number[] = [];
+    const statements: InStatement[] = [];
+    for (const { transaction, body, hash, traceparent, effects } of rows) {
+      statements.push(...effects);
+      insertAt.push(statements.length);
+      statements.push(
+        { sql: insertNext, args: [transaction.transactionId, transaction.terminalId, transaction.type, body, hash, now, traceparent] },
+        { sql: advanceSequence, args: [] },
+        { sql: readBack, args: [transaction.transactionId] },
+      );
+    }
     const results = await this.#store.write(statements);
     return rows.map(({ transaction, hash }, i) => {
-      const inserted = results[i * 3]!.rowsAffected === 1;
-      const row = results[i * 3 + 2]!.rows[0];
+      const inserted = results[insertAt[i]!]!.rowsAffected === 1;
+      const row = results[insertAt[i]! + 2]!.rows[0];
       if (!row) throw new Error(`outbox: no row for ${transaction.transactionId} after recording it`);
       const receipt: PosTransactionReceipt = {
         transactionId: transaction.transactionId,

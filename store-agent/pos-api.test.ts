@@ -140,6 +140,6 @@ describe("GET /pos/v1/items and /pos/v1/status", () => {
   it("serves its OpenAPI document", async () => {
     const { status, body } = await getJson(`${agent.url}/pos/v1/openapi.json`);
     expect(status).toBe(200);
-    expect(Object.keys(body.paths as object)).toEqual(expect.arrayContaining(["/pos/v1/transactions", "/pos/v1/items/{skuOrBarcode}", "/pos/v1/status"]));
+    expect(Object.keys(body.paths as object)).toEqual(expect.arrayContaining(["/pos/v1/transactions", "/pos/v1/items/{skuOrBarcode}", "/pos/v1/customers/{loyaltyIdOrCustomerId}", "/pos/v1/status"]));
   });
 });

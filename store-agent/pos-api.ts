@@ -7,13 +7,16 @@ import { problemHandler, validationHook } from "../shared/problem.ts";
 import { Problem } from "../shared/schemas/common.ts";
 import { PosTransactionReceipt, type PosTransaction } from "../shared/schemas/store-transactions.ts";
 import { approvalReasons, isRecorded } from "./approval-policy.ts";
+import type { CustomerLookup } from "./customer-lookup.ts";
 import type { AgentDatabase } from "./db/client.ts";
 import type { HostAllowlist } from "./host-allowlist.ts";
 import { lookUpItem } from "./item-lookup.ts";
 import { silentLogger, type Logger } from "./log.ts";
+import type { RedemptionDesk } from "./loyalty-allowance.ts";
 import { verifyManagerPin } from "./managers.ts";
 import type { Outbox } from "./outbox.ts";
-import { AgentStatus, PosItem, PosTransactionRequest, TerminalPairing, TerminalPairingRequest } from "../shared/schemas/store-agent.ts";
+import { AgentStatus, PosCustomer, PosItem, PosTransactionRequest, TerminalPairing, TerminalPairingRequest } from "../shared/schemas/store-agent.ts";
+import { ExternalId } from "../shared/schemas/common.ts";
 import { rateLimited, requireAllowedHost, requireTerminal, type PosEnv } from "./pos-guards.ts";
 import { readAgentStatus } from "./status.ts";
 import { pairTerminal } from "./terminals.ts";
@@ -30,6 +33,10 @@ export const maxPosBodyBytes = 256 * 1024;
 export interface PosApiOptions {
   store: AgentDatabase;
   outbox: Outbox;
+  /** Looks customers up at the edge, or in the store's copy when offline. */
+  customers: CustomerLookup;
+  /** Records the sales that redeem points. */
+  redemptions: RedemptionDesk;
   /** Called after a new transaction is committed (the replayer's nudge). */
   onRecorded?: () => void;
   /** The Host headers it answers to. */
@@ -52,7 +59,9 @@ const recordTransaction = createRoute({
   description:
     "Answers 201 once the transaction is committed to the agent's disk, online or not, whatever the stock. " +
     "The same transactionId with the same body answers 200 with the first receipt (header Idempotent-Replayed: true) and stores nothing; " +
-    "with another body, 409 conflict.",
+    "with another body, 409 conflict. " +
+    "A sale redeeming points (`loyalty.redeem`) is recorded naming the store's hold when that covers it (see GET /pos/v1/customers/{loyaltyIdOrCustomerId}; the agent sets `holdId` itself); " +
+    "beyond it, depending on the agent's --offline-redemption, 409 redemption_not_covered (nothing recorded: complete the sale without the redemption) or recorded without a hold.",
   security,
   request: { body: { content: { "application/json": { schema: PosTransactionRequest } }, required: true } },
   responses: {
@@ -61,7 +70,7 @@ const recordTransaction = createRoute({
     400: problem("validation_failed or malformed_json"),
     401: problem("unauthorized: no token, an unknown one, or a revoked terminal's"),
     403: problem("approval_required: a blind return or a negative tender without a manager's approval (`reasons`); approval_invalid: unknown manager or wrong PIN"),
-    409: problem("conflict: the transactionId was recorded with another body"),
+    409: problem("conflict: the transactionId was recorded with another body; redemption_not_covered: the store may not approve that many points (`redeemableOffline`)"),
     413: problem("payload_too_large"),
     415: problem("unsupported_media_type"),
     421: problem("host_not_allowed"),
@@ -94,6 +103,25 @@ const getItem = createRoute({
   security,
   request: { params: z.object({ skuOrBarcode: z.string().min(1).max(64) }) },
   responses: { 200: json(PosItem, "The item"), 401: problem("unauthorized"), 404: problem("not_found"), 429: problem("rate_limited") },
+});
+
+const getCustomer = createRoute({
+  method: "get",
+  path: "/pos/v1/customers/{loyaltyIdOrCustomerId}",
+  summary: "Look a customer up by loyalty id or customer id",
+  description:
+    "Online, from the edge: the balance, and a hold placed at the edge (or the store's earlier one, reused) for points the store may approve without the edge. " +
+    "Offline, from what the store kept of the last lookup (`source: cache`).",
+  security,
+  request: { params: z.object({ loyaltyIdOrCustomerId: ExternalId("LOY-0042") }) },
+  responses: {
+    200: json(PosCustomer, "The customer"),
+    400: problem("validation_failed"),
+    401: problem("unauthorized"),
+    404: problem("not_found: the edge knows no customer by that loyalty id or id"),
+    429: problem("rate_limited"),
+    503: problem("edge_unreachable: offline, and the store never looked this customer up"),
+  },
 });
 
 const getStatus = createRoute({
@@ -132,18 +160,24 @@ async function approvedTransaction(store: AgentDatabase, request: PosTransaction
   return { ...transaction, approval: { managerId: approval.managerId, reasons } };
 }
 
+/** The request's path as the access log shows it: a customer's id never reaches the log. */
+function loggedPath(path: string): string {
+  return path.startsWith("/pos/v1/customers/") ? "/pos/v1/customers/{loyaltyIdOrCustomerId}" : path;
+}
+
 /**
  * The local HTTP API the store's terminals call: pair, record a transaction,
- * look up an item, read the agent's status; every answer comes from the local
- * database, so all of it works offline. Every route but pairing and the
+ * look up an item or a customer, read the agent's status; every answer but a
+ * customer lookup comes from the local database, and that one falls back to
+ * it, so all of it works offline. Every route but pairing and the
  * OpenAPI document needs a paired terminal's token; every route refuses a
  * Host header not on the allowlist.
  *
  * @example
- * serve({ fetch: createPosApi({ store, outbox, hosts, terminalRate: { ratePerSecond: 10, burst: 50 } }).fetch, port: 8790 });
+ * serve({ fetch: createPosApi({ store, outbox, customers, redemptions, hosts, terminalRate: { ratePerSecond: 10, burst: 50 } }).fetch, port: 8790 });
  */
 export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
-  const { store, outbox, onRecorded, hosts, log = silentLogger, clock = Date.now } = options;
+  const { store, outbox, customers, redemptions, onRecorded, hosts, log = silentLogger, clock = Date.now } = options;
   const app = new OpenAPIHono<PosEnv>({ defaultHook: validationHook });
   const terminalBuckets = new TokenBuckets(options.terminalRate, clock);
   const pairingBucket = new TokenBuckets(pairingAttempts, clock);
@@ -153,12 +187,13 @@ export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
     const started = performance.now();
     await next();
     const terminal = c.get("terminal")?.id;
-    log({ requestId: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, ...(terminal ? { terminal } : {}) });
+    log({ requestId: c.get("requestId"), method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, ...(terminal ? { terminal } : {}) });
   });
   app.use("*", requireAllowedHost(hosts));
   const terminalOnly = requireTerminal(store, terminalBuckets);
   app.use("/pos/v1/transactions", terminalOnly);
   app.use("/pos/v1/items/*", terminalOnly);
+  app.use("/pos/v1/customers/*", terminalOnly);
   app.use("/pos/v1/status", terminalOnly);
   app.use(
     "/pos/*",
@@ -182,7 +217,9 @@ export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
 
   app.openapi(recordTransaction, async (c) => {
     // The terminal's trace, if it sent one (W3C traceparent); the agent starts one otherwise.
-    const outcome = await outbox.record(await approvedTransaction(store, c.req.valid("json")), c.req.header("traceparent"));
+    const transaction = await approvedTransaction(store, c.req.valid("json"));
+    const trace = c.req.header("traceparent");
+    const outcome = transaction.loyalty?.redeem ? await redemptions.record(transaction, trace) : await outbox.record(transaction, trace);
     if (outcome.kind === "conflict") {
       throw new AppError("conflict", `Transaction ${outcome.receipt.transactionId} was already recorded with another body`, {
         transactionId: outcome.receipt.transactionId,
@@ -202,6 +239,8 @@ export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
     if (!item) throw new AppError("not_found", `No item with SKU or barcode ${skuOrBarcode} in the store's catalog`);
     return c.json(item, 200);
   });
+
+  app.openapi(getCustomer, async (c) => c.json(await customers.find(c.req.valid("param").loyaltyIdOrCustomerId), 200));
 
   app.openapi(getStatus, async (c) => c.json(await readAgentStatus(store, outbox, clock()), 200));
 

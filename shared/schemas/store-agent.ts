@@ -44,6 +44,24 @@ export const PosItem = z
   .openapi("PosItem");
 export type PosItem = z.infer<typeof PosItem>;
 
+/** A customer as the till sees them at the store agent: the balance last known, and what the store may let them redeem without the edge. */
+export const PosCustomer = z
+  .object({
+    customerId: z.string().openapi({ description: "The customer whose points move: send it as the sale's customerId." }),
+    loyaltyId: z.string().nullable(),
+    name: z.string().nullable(),
+    balance: z.number().int().openapi({ description: "The customer's points as the edge reported them at asOf; sales not yet replayed are not in it." }),
+    redeemableOffline: z
+      .number()
+      .int()
+      .openapi({ description: "Points a sale may redeem now with the store's approval, online or not: what the store's hold at the edge locks, unless a sale here already used that hold or it has expired." }),
+    holdExpiresAt: Timestamp.nullable().openapi({ description: "Until when the hold backs redeemableOffline (the agent's clock); null without a hold." }),
+    asOf: Timestamp,
+    source: z.enum(["edge", "cache"]).openapi({ description: "edge: asked just now; cache: the edge could not be reached, so what the store knew at asOf." }),
+  })
+  .openapi("PosCustomer");
+export type PosCustomer = z.infer<typeof PosCustomer>;
+
 const LinkError = z.object({ at: Timestamp, message: z.string(), status: z.number().int().optional(), code: z.string().optional() });
 
 export const AgentStatus = z

@@ -28,7 +28,8 @@ export interface AgentDatabase {
 
 const dialect = new SQLiteAsyncDialect();
 
-function toStatement(statement: WriteStatement): InStatement {
+/** A drizzle query as SQL text and arguments, for a batch; SQL text passes as it is. */
+export function toStatement(statement: WriteStatement): InStatement {
   if (!isSQLWrapper(statement)) return statement;
   const query = dialect.sqlToQuery(statement.getSQL());
   return { sql: query.sql, args: query.params as InArgs };

@@ -166,3 +166,31 @@ export const managers = sqliteTable("managers", {
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/**
+ * What the store knows of each customer it looked up, for the till to use
+ * offline (docs/decisions/0038, "The store offline"): the balance the edge
+ * last reported and the hold the agent placed at the edge for this store's
+ * offline redemptions. A hold backs one redemption (the edge releases the
+ * rest of it when a redemption spends it), so `redeemedBy` set means the
+ * hold is used up here. `redeemedBy`/`redeemedPoints` change only in the
+ * write that records that sale in the outbox.
+ */
+export const loyaltyAllowances = sqliteTable(
+  "loyalty_allowances",
+  {
+    customerId: text("customer_id").primaryKey(),
+    loyaltyId: text("loyalty_id"),
+    name: text("name"),
+    balance: integer("balance").notNull(),
+    holdId: text("hold_id"),
+    heldPoints: integer("held_points").notNull().default(0),
+    /** By the agent's clock, counted from when it asked for the hold, so never later than the edge's expiry. */
+    holdExpiresAt: integer("hold_expires_at"),
+    redeemedPoints: integer("redeemed_points").notNull().default(0),
+    redeemedBy: text("redeemed_by"),
+    /** When the edge gave these figures (the agent's clock). */
+    asOf: integer("as_of").notNull(),
+  },
+  (table) => [index("loyalty_allowances_loyalty_id").on(table.loyaltyId)],
+);

@@ -2,6 +2,8 @@ import { StoreHealthReport, type StoreHealth } from "../../shared/schemas/store-
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StoreFeedQuery, type StoreFeedEntry, type StoreFeedPage, type StoreStock } from "../../shared/schemas/catalog.ts";
+import type { Customer } from "../../shared/schemas/customers.ts";
+import { CreateHoldRequest, defaultLoyaltySettings, type LoyaltyAccount, type LoyaltyHold } from "../../shared/schemas/loyalty.ts";
 import {
   describeIssues,
   maxReportedGaps,
@@ -34,6 +36,16 @@ export interface FakeEdgeOptions {
   feedPageSize?: number;
 }
 
+/** A customer of the fake's directory, with their points (no lots: a balance is enough for the store's lookups). */
+export interface FakeCustomer {
+  id: string;
+  name: string | null;
+  loyaltyId: string | null;
+  balance: number;
+  mergedInto?: string;
+  erased?: boolean;
+}
+
 /** The answer a transaction id got the first time: a resend of a rejected one gets the rejection again. */
 type FirstAnswer = { status: "accepted" } | { status: "rejected"; code: string; reason: string };
 
@@ -47,13 +59,17 @@ interface FeedRow {
 }
 
 /**
- * A test double of the edge's two store endpoints, over real HTTP, held to
+ * A test double of the edge's store endpoints, over real HTTP, held to
  * the same contract suite as the real edge (store-agent/testing/store-protocol-contract.ts):
  * every transaction id answered once and for good (accepted, then duplicate;
  * rejected, then the same rejection), the high-water mark and gaps, and a
  * feed with two-part cursors (catalog position-stock position) that carries
  * each item, promotion and stock figure once, at its latest state. An
  * accepted sale moves the stock it publishes. Faults are queued per request.
+ * It also answers a store key's customer lookups, loyalty accounts and holds
+ * (a balance per customer that active holds lock), outside the contract
+ * suite: test-e2e/store-loyalty.test.ts runs the agent's lookups and
+ * redemptions against the real edge.
  *
  * @example
  * const edge = await FakeEdge.start({ location: "store-001", storeKey });
@@ -74,6 +90,15 @@ export class FakeEdge {
   readonly faults: ("503" | "drop_after_apply" | "reset")[] = [];
   /** A push body over this many bytes is answered 413. */
   maxBatchBytes = maxStoreBatchBytes;
+  /** The tenant's customers by id (see {@link FakeEdge.putCustomer}). */
+  readonly customers = new Map<string, FakeCustomer>();
+  /** Every hold placed, in order; one sent again under the same Idempotency-Key is not placed again. */
+  readonly holds: LoyaltyHold[] = [];
+  readonly #holdsByKey = new Map<string, LoyaltyHold>();
+  /** The programme's hold TTL, for a hold request that names none. */
+  holdTtlSeconds = defaultLoyaltySettings.holdTtlSeconds;
+  /** While true every request is dropped unanswered, as when the store's link is down. */
+  unreachable = false;
   /** Return a reason to reject a transaction for good (the real edge rejects only invalid ones). */
   reject: (transaction: PosTransaction) => { code: string; reason: string } | null = () => null;
   readonly #answers = new Map<string, FirstAnswer>();
@@ -149,6 +174,14 @@ export class FakeEdge {
     const url = new URL(req.url ?? "/", "http://fake");
     const base = `/v1/stores/${this.location}`;
     const authorized = req.headers.authorization === `Bearer ${this.storeKey}`;
+    if (this.unreachable) {
+      req.socket.destroy();
+      return;
+    }
+    if (url.pathname.startsWith("/v1/customers")) {
+      if (!authorized) return problem(res, 401, "unauthorized");
+      return this.#customers(req.method ?? "GET", url, req.headers["idempotency-key"] as string | undefined, text, res);
+    }
 
     if (req.method === "GET" && url.pathname === `${base}/feed`) {
       if (!authorized) return problem(res, 401, "unauthorized");
@@ -237,6 +270,60 @@ export class FakeEdge {
     return { sequence, transactionId: sale.transactionId, status: "accepted" };
   }
 
+  /** Adds or replaces a customer of the tenant, with `balance` points. */
+  putCustomer(customer: FakeCustomer): void {
+    this.customers.set(customer.id, customer);
+  }
+
+  /** Ends a hold as the edge would on a redemption, a release or its TTL: its points are no longer locked. */
+  endHold(holdId: string, status: "redeemed" | "released" | "expired"): void {
+    const hold = this.holds.find((h) => h.id === holdId);
+    if (hold) Object.assign(hold, { status, closedAt: new Date().toISOString() });
+  }
+
+  /** The store key's view of the customer directory and of the points: lookups (contact masked away), accounts, holds. */
+  #customers(method: string, url: URL, idempotencyKey: string | undefined, text: string, res: ServerResponse): void {
+    const [, , , id, part, sub] = url.pathname.split("/").map(decodeURIComponent);
+    if (method === "GET" && id === undefined) {
+      const loyaltyId = url.searchParams.get("loyaltyId");
+      const found = [...this.customers.values()].filter((c) => !c.erased && c.loyaltyId !== null && c.loyaltyId === loyaltyId);
+      return send(res, 200, { customers: found.map((c) => customerView(this.customers.get(c.mergedInto ?? c.id) ?? c)) });
+    }
+    const customer = id === undefined ? undefined : this.customers.get(id);
+    if (!customer) return problem(res, 404, "not_found");
+    if (method === "GET" && part === undefined) return send(res, 200, customerView(customer));
+    const active = this.holds.filter((h) => h.customerId === customer.id && h.status === "active" && Date.parse(h.expiresAt) > Date.now());
+    const held = active.reduce((sum, h) => sum + h.points, 0);
+    if (method === "GET" && part === "loyalty" && sub === undefined) {
+      const account: LoyaltyAccount = { customerId: customer.id, balance: customer.balance, held, available: customer.balance - held, lots: [], holds: active, ledger: { entries: [], nextCursor: null } };
+      return send(res, 200, account);
+    }
+    if (method === "POST" && part === "loyalty" && sub === "holds") {
+      if (!idempotencyKey) return problem(res, 400, "idempotency_key_required");
+      const replayed = this.#holdsByKey.get(idempotencyKey);
+      if (replayed) return send(res, 201, replayed);
+      const request = CreateHoldRequest.safeParse(parseJson(text));
+      if (!request.success) return problem(res, 400, "validation_failed", describeIssues(request.error));
+      if (customer.erased) return problem(res, 404, "not_found");
+      if (request.data.points > customer.balance - held) return problem(res, 409, "insufficient_points");
+      const now = Date.now();
+      const hold: LoyaltyHold = {
+        id: `hld_fake${this.holds.length + 1}`,
+        customerId: customer.id,
+        points: request.data.points,
+        status: "active",
+        reference: request.data.reference,
+        createdAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + (request.data.ttlSeconds ?? this.holdTtlSeconds) * 1000).toISOString(),
+        closedAt: null,
+      };
+      this.holds.push(hold);
+      this.#holdsByKey.set(idempotencyKey, hold);
+      return send(res, 201, hold);
+    }
+    problem(res, 404, "not_found");
+  }
+
   /** A sale takes its units off the location's stock; a return or a void puts them back. What is held back (onHand − available) stays. */
   #moveStock(transaction: PosTransaction): void {
     for (const line of transaction.lines) {
@@ -289,6 +376,22 @@ function parseJson(text: string): unknown {
 }
 
 
+
+/** A customer as a store key reads it: no contact (the real edge masks it). */
+function customerView(customer: FakeCustomer): Customer {
+  const at = "2026-11-01T00:00:00.000Z";
+  return {
+    id: customer.id,
+    email: null,
+    phone: null,
+    name: customer.erased ? null : customer.name,
+    loyaltyId: customer.erased ? null : customer.loyaltyId,
+    createdAt: at,
+    updatedAt: at,
+    mergedInto: customer.mergedInto ?? null,
+    erased: customer.erased ?? false,
+  };
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));

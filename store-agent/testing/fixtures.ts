@@ -47,6 +47,8 @@ export function agentConfig(dataDir: string, edgeUrl: string, overrides: Partial
     healthIntervalSeconds: 3600,
     maxBackoffSeconds: 1,
     edgeTimeoutSeconds: 30,
+    loyaltyHoldCap: 500,
+    offlineRedemption: "refuse",
     ...overrides,
   };
 }
