@@ -46,6 +46,7 @@ export interface RedeemInput extends LoyaltySource {
   /**
    * Spend what is available up to `points` rather than refuse: a sale the
    * store already completed offline (the answer says how many were spent).
+   * With a hold: all of it, then what is available beyond it.
    */
   upTo?: boolean;
 }
@@ -145,10 +146,13 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
           const row = this.holdRow(input.holdId);
           if (!row) return fail("not_found", `No hold ${input.holdId} for customer ${this.identity.customerId}`);
           if (row.status !== "active") return fail("hold_not_active", `Hold ${input.holdId} is ${row.status}`, { status: row.status });
-          if (input.points > row.points) return fail("points_exceed_hold", `Hold ${input.holdId} holds ${row.points} points, not ${input.points}`, { held: row.points });
+          if (input.points > row.points && !input.upTo) return fail("points_exceed_hold", `Hold ${input.holdId} holds ${row.points} points, not ${input.points}`, { held: row.points });
           takes = firstPoints(row.takes, input.points);
           heldDelta = -row.points;
           this.closeHold(row, "redeemed", now, takes);
+          // A sale the till completed spent more than its hold: the rest comes from what is available.
+          const more = Math.min(input.points - row.points, this.available());
+          if (more > 0) takes = [...takes, ...this.takeAvailable(more)];
         } else {
           const available = this.available();
           const points = input.upTo ? Math.min(input.points, Math.max(0, available)) : input.points;

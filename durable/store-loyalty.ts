@@ -77,8 +77,8 @@ async function applyAction(env: Env, tenantId: string, customerId: string, trans
     case "redeem": {
       // The sale happened: the points it spent are taken, from its hold while that stands, else from what is there.
       let { outcome } = await stub.redeem({ ...source, points: action.points, ...(action.holdId === undefined ? {} : { holdId: action.holdId }), upTo: true });
-      // A hold that ended, is unknown, or holds fewer points than the sale spent: spend from what there is instead.
-      if (!outcome.ok && action.holdId !== undefined && (outcome.code === "hold_not_active" || outcome.code === "not_found" || outcome.code === "points_exceed_hold")) {
+      // A hold that ended or is unknown: spend from what there is instead (upTo spends a hold smaller than the sale, then the rest).
+      if (!outcome.ok && action.holdId !== undefined && (outcome.code === "hold_not_active" || outcome.code === "not_found")) {
         ({ outcome } = await stub.redeem({ ...source, points: action.points, upTo: true }));
       }
       if (outcome.ok) return outcome.redemption.points < action.points ? { effect: "redeem", points: action.points, short: action.points - outcome.redemption.points } : null;

@@ -149,11 +149,16 @@ describe("loyalty at the till", () => {
     // 50 − 30 spent + 19 earned.
     expect(await account(store.tenant.adminKey, id)).toMatchObject({ balance: 39, held: 0, holds: [] });
 
+    // A sale spending more than its hold locked spends from what there is, and the store's later sales still move points.
+    const small = await post(store.storeKey, id, "holds", { points: 5, reference: "till-lookup" });
+    expect(await sendAndHandOn(store, 2, [sale(txId("sale"), sku, 1, id, { points: 9, holdId: small.body.id })])).toEqual(["accepted"]);
+    expect(await account(store.tenant.adminKey, id)).toMatchObject({ balance: 39 - 9 + 19, held: 0 });
+
     const greedy = txId("sale");
-    expect(await sendAndHandOn(store, 2, [sale(greedy, sku, 1, id, { points: 100 })])).toEqual(["accepted"]);
-    // What there was (39) is spent, then the sale earns 19: never below zero.
+    expect(await sendAndHandOn(store, 3, [sale(greedy, sku, 1, id, { points: 100 })])).toEqual(["accepted"]);
+    // What there was (49) is spent, then the sale earns 19: never below zero.
     expect((await account(store.tenant.adminKey, id)).balance).toBe(19);
     const [short] = await listExceptions(store.tenant, "?type=loyalty_short");
-    expect(short).toMatchObject({ state: "open", payload: { customerId: id, transactionId: greedy, effect: "redeem", points: 100, short: 61 } });
+    expect(short).toMatchObject({ state: "open", payload: { customerId: id, transactionId: greedy, effect: "redeem", points: 100, short: 51 } });
   });
 });
