@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { edgeCall } from "../scripts/edge-client.ts";
 import { projectRoot } from "../scripts/local-edge.ts";
 import { startMiniflareEdge } from "../scripts/miniflare-edge.ts";
-import { benchPlatformKey, createBenchTenant, machineLine, reservationLoad } from "./harness.ts";
+import { benchPlatformKey, createBenchTenant, machineLine, reservationLoad, workerdCpuMs } from "./harness.ts";
 
 /**
  * Where the hot-SKU reservation path spends workerd's CPU: the load of
@@ -59,23 +59,6 @@ async function inspect(workerName: string) {
       socket.send(JSON.stringify({ id, method, params }));
     });
   return { send, close: () => socket.close() };
-}
-
-/** workerd's CPU time so far (user + system, all its processes under this one), from /proc. */
-function workerdCpuMs(): number {
-  let total = 0;
-  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!stat.includes("(workerd)")) continue;
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) !== process.pid) continue;
-      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-    } catch {
-      // the process ended while we read
-    }
-  }
-  return total;
 }
 
 /** The bundle's source file of each line: esbuild marks where each one starts with a `// path` comment. */

@@ -1,6 +1,6 @@
 import autocannon from "autocannon";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { edgeCall } from "../scripts/edge-client.ts";
@@ -63,7 +63,13 @@ export async function createBenchTenant(url: string, id: string): Promise<BenchT
 
 export interface LoadFigures {
   requests: number;
+  /** autocannon's mean of its per-second samples. */
   requestsPerSecond: number;
+  /**
+   * How long the load ran. autocannon ends a run at its next sample tick
+   * (`sampleInt`, 1 s by default), so under `amount` this is rounded up to it.
+   */
+  seconds: number;
   p50: number;
   p99: number;
   status2xx: number;
@@ -80,6 +86,7 @@ export function runLoad(options: autocannon.Options): Promise<LoadFigures> {
       resolve({
         requests: result.requests.total,
         requestsPerSecond: result.requests.average,
+        seconds: result.duration,
         p50: result.latency.p50,
         p99: result.latency.p99,
         status2xx: result["2xx"],
@@ -91,12 +98,13 @@ export function runLoad(options: autocannon.Options): Promise<LoadFigures> {
   });
 }
 
-/** 1-unit reservations of one SKU for the `web` channel, each with its own Idempotency-Key. */
-export function reservationLoad(url: string, key: string, sku: string, limit: { duration: number } | { amount: number }, connections: number) {
+/** 1-unit reservations of one SKU for the `web` channel, each with its own Idempotency-Key; `options` go to autocannon as they are. */
+export function reservationLoad(url: string, key: string, sku: string, limit: { duration: number } | { amount: number }, connections: number, options: Partial<autocannon.Options> = {}) {
   const body = JSON.stringify({ qty: 1, channel: "web", reference: "bench" });
   return runLoad({
     url,
     connections,
+    ...options,
     ...limit,
     requests: [
       {
@@ -118,4 +126,24 @@ export function median(values: number[]): number {
 
 export function machineLine(): string {
   return `${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/**
+ * workerd's CPU time so far (user + system) in ms, from /proc: the workerd processes whose parent is
+ * this process, as with the Miniflare edge (0 under `wrangler dev`, whose workerd is wrangler's child).
+ */
+export function workerdCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!stat.includes("(workerd)")) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) !== process.pid) continue;
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      // the process ended while we read
+    }
+  }
+  return total;
 }

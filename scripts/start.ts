@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { ChannelAvailability } from "../shared/schemas/availability.ts";
 import { edgeCall } from "./edge-client.ts";
 import { demoErpConnection, financeStore, seedDemoFinance, startNetSuiteSandbox, type DemoFinance } from "./demo-finance.ts";
+import { demoLoyaltyCustomer, seedDemoLoyalty, type DemoLoyalty } from "./demo-loyalty.ts";
 import { demoConnection, demoStore, seedDemo, startDemoShop, type Demo } from "./demo-seed.ts";
 import { startLocalAgent, type LocalAgent } from "./local-agent.ts";
 import { buildConsole } from "./console-build.ts";
@@ -17,8 +18,9 @@ import { projectRoot, startLocalEdge } from "./local-edge.ts";
  * libSQL file beside the edge's state, a NetSuite sandbox (the REST test
  * server, its journals saved beside the stock) that receives the demo
  * tenant's journals of a closed day and a matched Stripe payout
- * (scripts/demo-finance.ts), the console built from console/, and the URLs
- * and keys. Ctrl-C stops the agent,
+ * (scripts/demo-finance.ts), customers with points and a sale at the
+ * agent's till that earns some (scripts/demo-loyalty.ts), the console built
+ * from console/, and the URLs and keys. Ctrl-C stops the agent,
  * the edge, then the sandboxes.
  */
 const port = Number(process.env.SHELFSYNC_EDGE_PORT ?? 8787);
@@ -76,6 +78,7 @@ process.on("SIGTERM", () => void stop());
 
 let demo: Demo;
 let finance: DemoFinance;
+let loyalty: DemoLoyalty;
 try {
   demo = await seedDemo(edge.url, key, join(stateDir, "shelfsync-demo-keys.json"), shop);
   // A new tenant's store expects sequence 1 first: the agent file of an earlier tenant goes aside.
@@ -89,6 +92,7 @@ try {
     logFile: join(agentDir, "agent.log"),
   });
   finance = await seedDemoFinance(edge.url, demo.keys, demo.orders, netsuite, join(stateDir, "finance-demo.json"));
+  loyalty = await seedDemoLoyalty(edge.url, demo.keys, { url: agent.url, token: agent.terminalToken }, join(stateDir, "loyalty-demo.json"));
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   await stop(1);
@@ -106,6 +110,11 @@ const connectionNote = {
   found: shop.restored ? "found as it was" : "found as it was, but the sandbox started empty: a SKU goes out again when its availability next changes",
 }[demo.connection];
 const { payout } = finance;
+const nameWidth = Math.max(...loyalty.customers.map((c) => c.name.length));
+const earned =
+  loyalty.sale.points === null
+    ? "its points are not there yet (the edge applies them about a second after the agent pushes the sale)"
+    : `earned ${loyalty.sale.points} points`;
 const charge = payout.lines.find((line) => line.kind === "charge");
 const financeBlock = `
 Finance (books in UTC, a day closes at 00:00 the next day)
@@ -145,6 +154,10 @@ Shelfsync is running.
   Demo orders (web)
 ${orders.map((o) => `    ${o.externalId}    ${o.status.padEnd(width)}  ${o.id}`).join("\n")}
 
+  Loyalty customers (points)
+${loyalty.customers.map((c) => `    ${c.id}    ${c.name.padEnd(nameWidth)}  ${c.balance}`).join("\n")}
+    till sale    ${loyalty.sale.transactionId} at ${demoStore} by loyalty card LOY-1001 (${loyalty.sale.recorded === "now" ? "sold now" : "sold on an earlier run"}): ${earned}
+
   Shopify sandbox  ${shop.url}   (a test server speaking Shopify's Admin GraphQL API)
     location     ${shop.pool}   (receives the web channel's availability)
     access token ${shop.accessToken}
@@ -160,6 +173,7 @@ Try:
   curl -s ${pos}/status -H "Authorization: Bearer ${agent.terminalToken}"
   curl -s ${pos}/items/TSHIRT-RED-M -H "Authorization: Bearer ${agent.terminalToken}"
   curl -s ${connectionStatus} -H "Authorization: Bearer ${keys.admin}"
+  curl -s ${edge.url}/v1/customers/${demoLoyaltyCustomer}/loyalty -H "Authorization: Bearer ${keys.readonly}"   (a customer's points: balance, lots, ledger)
   curl -s "${shop.url}/sandbox/levels?sku=${watched}"
 ${financeBlock}
 
