@@ -1,3 +1,7 @@
+// Over 400 lines on purpose: a Durable Object's RPC methods must be members of its class, and this is the one
+// object per customer whose single writer is what makes "never spent twice" true. Each method is one SQLite
+// transaction over the same lots, holds and ledger; splitting them would pass that state between modules.
+// Pure arithmetic on takes lives in loyalty-takes.ts, the POS side in store-loyalty.ts.
 import { and, asc, eq, gt, lte, min, sql } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
@@ -9,6 +13,7 @@ import { parseName, type CustomerIdentity } from "./objects.ts";
 import { seqPage } from "./paging.ts";
 import * as schema from "./schema/customer-loyalty.ts";
 import type { LotTake } from "./schema/customer-loyalty.ts";
+import { pointsBetween } from "./loyalty-takes.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
@@ -147,7 +152,7 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
           if (!row) return fail("not_found", `No hold ${input.holdId} for customer ${this.identity.customerId}`);
           if (row.status !== "active") return fail("hold_not_active", `Hold ${input.holdId} is ${row.status}`, { status: row.status });
           if (input.points > row.points && !input.upTo) return fail("points_exceed_hold", `Hold ${input.holdId} holds ${row.points} points, not ${input.points}`, { held: row.points });
-          takes = firstPoints(row.takes, input.points);
+          takes = pointsBetween(row.takes, 0, input.points);
           heldDelta = -row.points;
           this.closeHold(row, "redeemed", now, takes);
           // A sale the till completed spent more than its hold: the rest comes from what is available.
@@ -210,11 +215,9 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
       const points = Math.min(pointsOf(input, row.points), row.points - row.reversed);
       if (points <= 0) return { ok: true, returned: 0, expired: 0 };
       this.db.update(redemptions).set({ reversed: row.reversed + points }).where(eq(redemptions.id, row.id)).run();
-      // The points reversed before came off the end of the takes; these come off the end of what is left.
-      const back = firstPoints([...row.takes].reverse(), row.reversed + points).slice();
-      const already = firstPoints([...row.takes].reverse(), row.reversed);
+      // Reversals give back the last points taken first: the ones before this came off the end.
       let expired = 0;
-      for (const take of subtractTakes(back, already)) {
+      for (const take of pointsBetween([...row.takes].reverse(), row.reversed, row.reversed + points)) {
         const lot = this.lotRow(take.lot)!;
         if (lot.expired) {
           expired += take.points;
@@ -477,35 +480,4 @@ function iso(at: number): string {
 
 function insufficient(points: number, available: number) {
   return fail("insufficient_points", `${points} points asked, ${Math.max(0, available)} available`, { available: Math.max(0, available) });
-}
-
-/**
- * The first `points` of `takes`, in order.
- *
- * @example
- * firstPoints([{ lot: "a", points: 3 }, { lot: "b", points: 5 }], 4) // [{ lot: "a", points: 3 }, { lot: "b", points: 1 }]
- */
-export function firstPoints(takes: LotTake, points: number): LotTake {
-  const first: LotTake = [];
-  let left = points;
-  for (const take of takes) {
-    if (left === 0) break;
-    const part = Math.min(left, take.points);
-    first.push({ lot: take.lot, points: part });
-    left -= part;
-  }
-  return first;
-}
-
-/** `takes` less `less`, lot by lot (what is left of each lot's points). */
-function subtractTakes(takes: LotTake, less: LotTake): LotTake {
-  const owed = new Map<string, number>();
-  for (const take of less) owed.set(take.lot, (owed.get(take.lot) ?? 0) + take.points);
-  const left: LotTake = [];
-  for (const take of takes) {
-    const off = Math.min(take.points, owed.get(take.lot) ?? 0);
-    owed.set(take.lot, (owed.get(take.lot) ?? 0) - off);
-    if (take.points - off > 0) left.push({ lot: take.lot, points: take.points - off });
-  }
-  return left;
 }

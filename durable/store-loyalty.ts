@@ -87,8 +87,11 @@ async function applyAction(env: Env, tenantId: string, customerId: string, trans
     }
     case "reverseEarning": {
       const result = await stub.reverseEarning({ ...source, source: "return", earningKey: action.earningKey, part: action.part, whole: action.whole, allowNegative: settings.allowNegativeBalance });
-      // A sale that earned nothing has no earning to undo.
-      if (!result.ok) return result.code === "not_found" ? null : Promise.reject(new Error(`reversal ${action.sourceKey}: ${result.code}`));
+      if (!result.ok) {
+        // A sale that earned nothing has no earning to undo.
+        if (result.code === "not_found") return null;
+        throw new Error(`reversal ${action.sourceKey}: ${result.code}`);
+      }
       return result.shortfall > 0 ? { effect: "reverse-earn", points: result.reversed + result.shortfall, short: result.shortfall } : null;
     }
     case "reverseRedemption": {

@@ -77,7 +77,7 @@ async function customerAccess(c: Context<AppEnv>, roles: readonly KeyRole[], cus
   const { principal } = await authorize(c, { roles: [...roles] });
   const { customer, settings } = await customerDirectory(c.env, principal.tenantId).loyaltyContext(customerId);
   if (!customer || (purpose === "write" && customer.erased)) throw new AppError("not_found", `No customer ${customerId}`);
-  return { tenantId: principal.tenantId, settings, points: customerLoyalty(c.env, principal.tenantId, customerId) };
+  return { settings, points: customerLoyalty(c.env, principal.tenantId, customerId) };
 }
 
 export const loyaltyRoutes = createRouter()
