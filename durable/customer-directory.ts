@@ -1,6 +1,7 @@
 import { and, asc, eq, isNotNull, isNull, ne, or } from "drizzle-orm";
 import { normalEmail, normalPhone } from "../shared/customer-contact.ts";
 import { fail, type Result } from "../shared/errors.ts";
+import { sha256Hex } from "../shared/ids.ts";
 import {
   defaultCustomerSettings,
   type ContactField,
@@ -184,6 +185,34 @@ export class CustomerDirectory extends ShelfsyncObject<typeof schema, TenantIden
         resolved[posId] = posId;
       }
       return resolved;
+    });
+  }
+
+  /**
+   * The customer an order's contact is, for its points: the customer its id
+   * names when the directory has one (a channel that sends the retailer's
+   * own customer ids), else the oldest customer with its email, else a new
+   * customer with that email and name, under an id made from the email
+   * (`c-` and 16 hex digits of its SHA-256: no personal data in ids and
+   * URLs). Each as the customer it was merged into, if it was. Null without
+   * a known id or a well-formed email: a channel's own ids (Walmart's is an
+   * order number) make no customer.
+   */
+  async resolveOrderCustomer(contact: { id?: string | undefined; email?: string | undefined; name?: string | undefined }): Promise<string | null> {
+    const email = contact.email === undefined ? null : normalEmail(contact.email);
+    const madeId = email?.ok ? `c-${(await sha256Hex(email.value)).slice(0, 16)}` : null;
+    return this.transaction(() => {
+      const named = contact.id === undefined ? undefined : this.row(contact.id);
+      if (named && named.erasedAt === null) return this.survivorOf(named).id;
+      if (!email?.ok || madeId === null) return null;
+      const holder = this.db.select().from(customers).where(eq(customers.email, email.value)).orderBy(asc(customers.createdAt)).get();
+      if (holder) return this.survivorOf(holder).id;
+      // An erased customer keeps its id: a later order with the same email is someone new.
+      let id = madeId;
+      for (let n = 2; this.row(id); n++) id = `${madeId}-${n}`;
+      const now = this.now();
+      this.db.insert(customers).values({ id, email: email.value, phone: null, name: contact.name ?? null, loyaltyId: null, createdAt: now, updatedAt: now, mergedInto: null, erasedAt: null }).run();
+      return id;
     });
   }
 

@@ -60,11 +60,16 @@ export interface RedeemInput extends LoyaltySource {
 export type ReversalAmount = { points: number } | { part: number; whole: number };
 
 export type ReverseEarningInput = LoyaltySource &
-  ReversalAmount & {
-    /** The source key of the earning to undo. */
-    earningKey: string;
-    allowNegative: boolean;
-  };
+  ReversalAmount & { allowNegative: boolean } & (
+    | {
+        /** The source key of the earning to undo. */
+        earningKey: string;
+      }
+    | {
+        /** Every earning whose source key starts so (an order's, one per fulfilment), undone together, the earliest first. */
+        earningKeyPrefix: string;
+      }
+  );
 
 /** The redemption by its id, or by the source key it was made under (none there: nothing to give back). */
 export type ReverseRedemptionInput = LoyaltySource & ReversalAmount & ({ redemptionId: string } | { redemptionKey: string });
@@ -176,22 +181,35 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
   }
 
   /**
-   * Undoes up to `points` of an earning (a return of the lines that earned
-   * them): from the earning's own lot while it has them, then from the other
-   * available points. Points of the lot that expired are not taken again.
+   * Undoes up to `points` of an earning, or of an order's earnings together
+   * (a return of the lines that earned them): from the earnings' own lots
+   * while they have them, then from the other available points. Points of a
+   * lot that expired are not taken again.
    * What the customer no longer has is owed (balance below zero) if the
    * programme allows it, else answered as `shortfall` for an exception.
    */
   async reverseEarning(input: ReverseEarningInput): Promise<ReverseEarningResult> {
     return this.onceBySource(input.sourceKey, (now): ReverseEarningResult => {
       this.expireDue(now);
-      const lot = this.db.select().from(lots).where(eq(lots.sourceKey, input.earningKey)).get();
-      if (!lot) return fail("not_found", `No earning ${input.earningKey} for customer ${this.identity.customerId}`);
-      const due = Math.min(pointsOf(input, lot.earned), lot.earned - lot.expiredPoints - lot.reversed);
+      const earnings =
+        "earningKey" in input
+          ? this.db.select().from(lots).where(eq(lots.sourceKey, input.earningKey)).all()
+          : this.db.select().from(lots).where(sql`substr(${lots.sourceKey}, 1, ${input.earningKeyPrefix.length}) = ${input.earningKeyPrefix}`).orderBy(asc(lots.id)).all();
+      if (earnings.length === 0) return fail("not_found", `No earning ${"earningKey" in input ? input.earningKey : `${input.earningKeyPrefix}…`} for customer ${this.identity.customerId}`);
+      const undoable = (lot: LotRow) => lot.earned - lot.expiredPoints - lot.reversed;
+      const due = Math.min(pointsOf(input, earnings.reduce((sum, lot) => sum + lot.earned, 0)), earnings.reduce((sum, lot) => sum + undoable(lot), 0));
       if (due <= 0) return { ok: true, reversed: 0, owed: 0, shortfall: 0 };
-      this.db.update(lots).set({ reversed: sql`${lots.reversed} + ${due}` }).where(eq(lots.id, lot.id)).run();
-      const own = lot.expired ? 0 : Math.min(due, lot.remaining - lot.held);
-      if (own > 0) this.moveLot(lot.id, -own, 0);
+      let own = 0;
+      let left = due;
+      for (const lot of earnings) {
+        const share = Math.min(left, undoable(lot));
+        if (share <= 0) continue;
+        left -= share;
+        this.db.update(lots).set({ reversed: sql`${lots.reversed} + ${share}` }).where(eq(lots.id, lot.id)).run();
+        const fromLot = lot.expired ? 0 : Math.min(share, lot.remaining - lot.held);
+        if (fromLot > 0) this.moveLot(lot.id, -fromLot, 0);
+        own += fromLot;
+      }
       // available is below zero while points are owed: then nothing is taken from other lots.
       const others = Math.max(0, Math.min(due - own, this.available()));
       for (const take of others > 0 ? this.takeAvailable(others) : []) this.moveLot(take.lot, -take.points, 0);

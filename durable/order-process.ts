@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import type { StockFigures } from "../shared/inventory-math.ts";
 import { demandOf, routeOrder, type Demand, type RoutePlan } from "../shared/order-routing.ts";
@@ -88,6 +89,25 @@ export class OrderProcess extends ShelfsyncObject<typeof schema, OrderIdentity> 
     const state = this.order.state();
     if (!state || (onlyChannel !== null && state.channel !== onlyChannel)) return this.noOrder();
     return { ok: true, order: this.order.view() };
+  }
+
+  /**
+   * Whose points the order moves: the customer it was linked to, or, while
+   * none is, the contact the channel sent (null: no order here).
+   */
+  async customerLink(): Promise<{ customerId: string | null; contact: CreateOrderRequest["customer"] } | null> {
+    const state = this.order.state();
+    return state ? { customerId: state.customerId, contact: state.request.customer ?? {} } : null;
+  }
+
+  /** Links the order to a customer once: the first link stays, and is what this answers. */
+  async linkCustomer(customerId: string): Promise<string> {
+    return this.transaction(() => {
+      const state = this.order.current();
+      if (state.customerId !== null) return state.customerId;
+      this.db.update(schema.orderState).set({ customerId }).where(eq(schema.orderState.id, state.id)).run();
+      return customerId;
+    });
   }
 
   async fulfill(request: FulfillmentRequest, onlyChannel: string | null, idempotency?: IdempotencyInput): Promise<OrderOutcome> {

@@ -174,6 +174,7 @@ export class OrderRecord {
       lines: state.request.lines,
       shipping: state.request.shipping ?? 0,
       delivery: state.request.delivery,
+      customerId: state.customerId,
       allocations: current.map((h) => ({ location: h.location, sku: h.sku, qty: h.qty, reservationId: h.reservationId, held: h.state === "held" ? remainingOf(h) : 0 })),
       shortages: state.status === "backordered" || state.status === "in_exception" ? state.shortages : [],
       fulfilled: [...fulfilled.values()],

@@ -1,5 +1,6 @@
 import { currencyExponent } from "./money.ts";
 import type { LoyaltySettings } from "./schemas/loyalty.ts";
+import type { OrderLine } from "./schemas/orders.ts";
 import type { PosTransaction } from "./schemas/store-transactions.ts";
 
 /** What applying one POS transaction does to its customer's points, each under a key derived from the transaction. */
@@ -58,7 +59,7 @@ export function posLoyalty(location: string, transaction: PosTransaction, origin
     const actions: PosLoyaltyAction[] = [];
     const redeem = transaction.loyalty?.redeem;
     if (redeem) actions.push({ kind: "redeem", points: redeem.points, ...(redeem.holdId === undefined ? {} : { holdId: redeem.holdId }), sourceKey: key("redeem") });
-    const points = pointsFor(paidAmount(transaction.lines, settings.excludedSkus), transaction.currency, settings.pointsPerUnit);
+    const points = pointsFor(paidAmount(transaction.lines, settings.excludedSkus), transaction.currency, settings.storeRates[location] ?? settings.pointsPerUnit);
     if (points > 0) actions.push({ kind: "earn", points, sourceKey: key("earn") });
     return actions.length === 0 ? null : { customerId: transaction.customerId, actions };
   }
@@ -74,4 +75,40 @@ export function posLoyalty(location: string, transaction: PosTransaction, origin
   if (earning.part > 0) actions.push({ kind: "reverseEarning", earningKey: originalKey("earn"), ...earning, sourceKey: key("reverse-earn") });
   if (original.loyalty?.redeem && spent.part > 0) actions.push({ kind: "reverseRedemption", redemptionKey: originalKey("redeem"), ...spent, sourceKey: key("reverse-redeem") });
   return actions.length === 0 ? null : { customerId: original.customerId, actions };
+}
+
+/**
+ * What `units` of an order paid, in minor units: each SKU's units carry their
+ * share of its lines' qty × unitPrice less discount (rounded to the minor
+ * unit); SKUs of `excludedSkus`, and units the order does not have, carry
+ * nothing.
+ *
+ * @example
+ * // 3 × 10.00 with 3.00 off, 2 units shipped: 18.00
+ * orderUnitsPaid([{ sku: "A", qty: 3, unitPrice: 1000, discount: 300, tax: 0 }], [{ sku: "A", qty: 2 }]) // 1800
+ */
+export function orderUnitsPaid(lines: readonly Pick<OrderLine, "sku" | "qty" | "unitPrice" | "discount">[], units: readonly { sku: string; qty: number }[], excludedSkus: readonly string[] = []): number {
+  let paid = 0;
+  for (const { sku, qty } of units) {
+    if (excludedSkus.includes(sku)) continue;
+    const ofSku = lines.filter((line) => line.sku === sku);
+    const ordered = ofSku.reduce((sum, line) => sum + line.qty, 0);
+    if (ordered === 0) continue;
+    const net = ofSku.reduce((sum, line) => sum + line.qty * line.unitPrice - line.discount, 0);
+    paid += Math.round((net * Math.min(qty, ordered)) / ordered);
+  }
+  return paid;
+}
+
+/**
+ * The source key of an order's loyalty effect: one earning per fulfilment
+ * event, one reversal per return event. All of an order's earnings share
+ * the prefix `orderEarningPrefix(orderId)`, which a return reverses across.
+ */
+export function orderLoyaltyKey(orderId: string, effect: "earn" | "reverse-earn", eventId: string): string {
+  return `order:${orderId}:${effect}:${eventId}`;
+}
+
+export function orderEarningPrefix(orderId: string): string {
+  return `order:${orderId}:earn:`;
 }

@@ -22,11 +22,10 @@ export interface RetailerEndpoint {
 }
 
 const endpoints = new Map<string, RetailerEndpoint>();
-let installed = false;
 
 function install(): void {
-  if (installed) return;
-  installed = true;
+  // Again after a file's vi.restoreAllMocks() (quietAccessLog) took the spy away.
+  if (vi.isMockFunction(globalThis.fetch)) return;
   const passthrough = globalThis.fetch;
   // The consumer runs in this isolate (the vitest integration's main Worker), so it sees this fetch.
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {

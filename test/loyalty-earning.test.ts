@@ -34,6 +34,12 @@ describe("points a POS transaction earns and reverses", () => {
     });
   });
 
+  it("a store with a rate of its own earns at that rate; a rate of 0 earns nothing there", () => {
+    const settings = { ...defaultLoyaltySettings, pointsPerUnit: 1, excludedSkus: ["GIFT-CARD"], storeRates: { "store-b": 3, "store-c": 0 } };
+    const earning = (location: string) => posLoyalty(location, sale, null, settings)?.actions.find((action) => action.kind === "earn")?.points ?? 0;
+    expect([earning("store-a"), earning("store-b"), earning("store-c")]).toEqual([35, 105, 0]);
+  });
+
   it("a return undoes its share of the sale's earning and redemption, for the sale's customer; a void undoes all", () => {
     const settings = { ...defaultLoyaltySettings, excludedSkus: ["GIFT-CARD"] };
     const partial = PosTransaction.parse({ ...sale, transactionId: "T01-2", type: "return", customerId: undefined, loyalty: undefined, returnsTransactionId: "T01-1", lines: [{ sku: "SHIRT", qty: 1, unitPrice: 2_000, discount: 250 }] });

@@ -35,6 +35,8 @@ export const orderState = sqliteTable("order_state", {
   operations: integer("operations").notNull(),
   version: integer("version").notNull(),
   indexedVersion: integer("indexed_version").notNull(),
+  /** The tenant's customer the order's contact was linked to (decision 0038), set once by the first loyalty effect; null until then or without a contact. */
+  customerId: text("customer_id"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });

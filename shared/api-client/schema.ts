@@ -3830,15 +3830,20 @@ export interface components {
             unexplained: number;
             currency: string;
         };
-        /** @description A store transaction whose points the customer's balance could not cover (docs/decisions/0038). The sale or return stands; the points need a person: adjust the customer's points, then resolve. */
+        /** @description A store transaction or an order's return whose points the customer's balance could not cover (docs/decisions/0038). The sale or return stands; the points need a person: adjust the customer's points, then resolve. */
         LoyaltyShortPayload: {
             customerId: string;
             /**
-             * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
+             * @description The store, for a POS transaction.
              * @example store-001
              */
-            location: string;
-            transactionId: string;
+            location?: string;
+            /** @description The POS transaction. */
+            transactionId?: string;
+            /** @description The channel order, for a return of one. */
+            orderId?: string;
+            /** @description The order's return. */
+            returnId?: string;
             /**
              * @description redeem: a sale spent more points than the customer had when it reached the edge; reverse-earn: a return undid points the customer had already spent.
              * @enum {string}
@@ -3887,6 +3892,8 @@ export interface components {
             /** @description Shipping charged, minor units. */
             shipping: number;
             delivery: components["schemas"]["Delivery"];
+            /** @description The tenant's customer the order's contact is linked to (by email, or a customer id the directory knows), once its first fulfilment or return was handled; null until then or without a contact. */
+            customerId: string | null;
             allocations: components["schemas"]["Allocation"][];
             /** @description Why the order is backordered or in exception; empty otherwise. */
             shortages: components["schemas"]["Shortage"][];
@@ -5535,6 +5542,26 @@ export interface components {
              * @default 365
              */
             lifetimeDays?: number;
+            /**
+             * @description Points per major unit for the orders of these channels, instead of pointsPerUnit (0: they earn nothing).
+             * @default {}
+             * @example {
+             *       "marketplace": 0.5
+             *     }
+             */
+            channelRates?: {
+                [key: string]: number;
+            };
+            /**
+             * @description Points per major unit for the POS sales of these stores, instead of pointsPerUnit (0: they earn nothing).
+             * @default {}
+             * @example {
+             *       "store-12": 2
+             *     }
+             */
+            storeRates?: {
+                [key: string]: number;
+            };
             /**
              * @description Lines of these SKUs earn nothing.
              * @default []

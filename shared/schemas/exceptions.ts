@@ -80,14 +80,16 @@ export type TenderShortPayload = z.infer<typeof TenderShortPayload>;
 export const LoyaltyShortPayload = z
   .object({
     customerId: z.string(),
-    location: LocationId,
-    transactionId: z.string(),
+    location: LocationId.optional().openapi({ description: "The store, for a POS transaction." }),
+    transactionId: z.string().optional().openapi({ description: "The POS transaction." }),
+    orderId: z.string().optional().openapi({ description: "The channel order, for a return of one." }),
+    returnId: z.string().optional().openapi({ description: "The order's return." }),
     effect: z.enum(["redeem", "reverse-earn"]).openapi({ description: "redeem: a sale spent more points than the customer had when it reached the edge; reverse-earn: a return undid points the customer had already spent." }),
     points: z.number().int().openapi({ description: "Points the transaction moved, or should have." }),
     short: z.number().int().openapi({ description: "Of those, points the customer did not have: not spent or not taken back." }),
   })
   .openapi("LoyaltyShortPayload", {
-    description: "A store transaction whose points the customer's balance could not cover (docs/decisions/0038). The sale or return stands; the points need a person: adjust the customer's points, then resolve.",
+    description: "A store transaction or an order's return whose points the customer's balance could not cover (docs/decisions/0038). The sale or return stands; the points need a person: adjust the customer's points, then resolve.",
   });
 export type LoyaltyShortPayload = z.infer<typeof LoyaltyShortPayload>;
 

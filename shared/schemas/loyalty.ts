@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { Cursor, ExternalId, PlainText, Reference, Sku, Timestamp } from "./common.ts";
+import { ChannelId, Cursor, ExternalId, LocationId, PlainText, Reference, Sku, Timestamp } from "./common.ts";
 
 /** A customer's id as the retailer (or its CRM) gives it. */
 export const CustomerId = ExternalId("cust-10042");
@@ -20,6 +20,14 @@ export const LoyaltySettings = z
       .default(1)
       .openapi({ description: "Points per major currency unit of the paid amount, net of discounts (rounded down per sale)." }),
     lifetimeDays: z.number().int().min(1).max(3_650).default(365).openapi({ description: "Points expire this many days after they were earned (each earning is a lot with its own expiry)." }),
+    channelRates: z
+      .record(ChannelId, z.number().min(0).max(1_000))
+      .default({})
+      .openapi({ description: "Points per major unit for the orders of these channels, instead of pointsPerUnit (0: they earn nothing).", example: { marketplace: 0.5 } }),
+    storeRates: z
+      .record(LocationId, z.number().min(0).max(1_000))
+      .default({})
+      .openapi({ description: "Points per major unit for the POS sales of these stores, instead of pointsPerUnit (0: they earn nothing).", example: { "store-12": 2 } }),
     excludedSkus: z.array(Sku).max(1_000).default([]).openapi({ description: "Lines of these SKUs earn nothing." }),
     allowNegativeBalance: z
       .boolean()

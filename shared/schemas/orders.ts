@@ -107,6 +107,10 @@ export const Order = z
     lines: z.array(OrderLine),
     shipping: z.number().int().openapi({ description: "Shipping charged, minor units." }),
     delivery: Delivery,
+    customerId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The tenant's customer the order's contact is linked to (by email, or a customer id the directory knows), once its first fulfilment or return was handled; null until then or without a contact." }),
     allocations: z.array(Allocation),
     shortages: z.array(Shortage).openapi({ description: "Why the order is backordered or in exception; empty otherwise." }),
     fulfilled: z.array(z.object({ sku: Sku, location: LocationId, qty: z.number().int() })),

@@ -1,6 +1,7 @@
 import { EventMessage, type OutboundEvent } from "../../shared/schemas/events.ts";
 import { logLine } from "../log.ts";
 import { bookEvent, isBookedEvent } from "./finance.ts";
+import { applyOrderPoints, isPointsEvent } from "./loyalty.ts";
 import { channelConnection, eventWebhook, exceptionQueue, shopifyIntegration, tenantRegistry } from "../../durable/objects.ts";
 
 /** The queue every outbound event goes through, and where those that fail every retry end up. */
@@ -75,6 +76,7 @@ async function deliverEvent(message: Message, env: Env): Promise<void> {
   try {
     if (event.type === "order.fulfilled") await forwardFulfillment(env, event);
     if (isBookedEvent(event)) await bookEvent(env, event);
+    if (isPointsEvent(event)) await applyOrderPoints(env, event);
     const target = await eventWebhook(env, event.tenantId).sign(body, timestamp);
     if (!target) {
       outcome = "acknowledged without delivery: no event webhook is configured";

@@ -1,0 +1,1 @@
+ALTER TABLE `order_state` ADD `customer_id` text;
