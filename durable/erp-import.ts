@@ -226,9 +226,13 @@ export class ErpImport extends ShelfsyncObject<typeof schema, ImportIdentity> {
     const { tenantId, importId } = this.identity;
     const { outcomes, loyalty } = await customerDirectory(this.env, tenantId).importCustomers(rows.map((row) => ({ key: String(row.row), id: row.id, customer: row.customer })));
     const byRow = new Map(rows.map((row) => [String(row.row), row]));
+    // A customer twice in the file shares one source key: the first row credits it, not whichever call lands first.
+    const credited = new Set<string>();
     const credits = outcomes.flatMap((outcome) => {
       const row = byRow.get(outcome.key)!;
-      return outcome.ok && row.points > 0 ? [{ row, customerId: outcome.pointsTo }] : [];
+      if (!outcome.ok || row.points === 0 || credited.has(row.id)) return [];
+      credited.add(row.id);
+      return [{ row, customerId: outcome.pointsTo }];
     });
     await forEachLimited(credits, loyaltyConcurrency, async ({ row, customerId }) => {
       await customerLoyalty(this.env, tenantId, customerId).earn({
