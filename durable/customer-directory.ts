@@ -22,6 +22,19 @@ import { singleRow } from "./single-row.ts";
 const { customers, merges } = schema;
 
 type CustomerRow = typeof customers.$inferSelect;
+
+/** Why a customer could not be written: the codes PUT /v1/customers/{id} answers. */
+export type CustomerWriteFault = "invalid_email" | "invalid_phone" | "conflict";
+
+/** One row of a CRM import: `key` names it in the outcome (the import's row number). */
+export interface CustomerImportRow {
+  key: string;
+  id: string;
+  customer: PutCustomerRequest;
+}
+
+/** A row written, with the customer its points go to; or refused, with PUT's code, nothing of it written. */
+export type CustomerImportOutcome = { key: string; ok: true; pointsTo: string } | { key: string; ok: false; code: CustomerWriteFault; detail: string };
 type MergeRow = typeof merges.$inferSelect;
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -50,31 +63,35 @@ export class CustomerDirectory extends ShelfsyncObject<typeof schema, TenantIden
    * with it is merged into it, unless the two were unmerged before. A merged
    * customer stays merged when written again; only unmerge undoes it.
    */
-  async put(id: string, input: PutCustomerRequest): Promise<Result<{ customer: Customer }, "invalid_email" | "invalid_phone" | "conflict">> {
+  async put(id: string, input: PutCustomerRequest): Promise<Result<{ customer: Customer }, CustomerWriteFault>> {
     const settings = this.currentSettings();
-    const email = input.email === undefined ? null : normalEmail(input.email);
-    if (email && !email.ok) return email;
-    const phone = input.phone === undefined ? null : normalPhone(input.phone, settings.defaultCountry);
-    if (phone && !phone.ok) return phone;
     return this.transaction(() => {
-      const now = this.now();
-      const existing = this.row(id);
-      if (existing && existing.erasedAt !== null) return fail("conflict", `Customer ${id} was erased: its id stays a pseudonym and takes no personal data again`);
-      const written: CustomerRow = {
-        id,
-        email: email?.value ?? null,
-        phone: phone?.value ?? null,
-        name: input.name ?? null,
-        loyaltyId: input.loyaltyId ?? null,
-        createdAt: existing?.createdAt ?? now,
-        updatedAt: now,
-        mergedInto: existing?.mergedInto ?? null,
-        erasedAt: null,
-      };
-      this.db.insert(customers).values(written).onConflictDoUpdate({ target: customers.id, set: written }).run();
-      if (settings.mergeDuplicates && written.mergedInto === null) this.mergeDuplicatesOf(written, now);
-      return { ok: true, customer: toCustomer(this.row(id)!) };
+      const written = this.upsert(id, input, settings, this.now());
+      return written.ok ? { ok: true, customer: toCustomer(written.row) } : written;
     });
+  }
+
+  /**
+   * A CRM import's batch (at most `applyBatchRows`), in one transaction: each
+   * row written as `put` writes it, in order, each seeing the rows before it
+   * (a customer twice: the later row wins; a duplicate of an earlier row is
+   * merged into it). Answers each row's outcome, with the customer its points
+   * go to (the survivor, when it was merged: the one lookups and tills find),
+   * and the loyalty programme, so the import credits opening balances without
+   * another call. The same batch again changes nothing: a row equal to what
+   * is stored keeps its updatedAt, and merges are made once.
+   */
+  async importCustomers(rows: CustomerImportRow[]): Promise<{ outcomes: CustomerImportOutcome[]; loyalty: LoyaltySettings }> {
+    const settings = this.currentSettings();
+    const outcomes = this.transaction(() => {
+      const now = this.now();
+      return rows.map(({ key, id, customer }): CustomerImportOutcome => {
+        const written = this.upsert(id, customer, settings, now);
+        if (!written.ok) return { key, ok: false, code: written.code, detail: written.detail };
+        return { key, ok: true, pointsTo: this.survivorOf(written.row).id };
+      });
+    });
+    return { outcomes, loyalty: await this.getLoyaltySettings() };
   }
 
   async get(id: string): Promise<Customer | null> {
@@ -214,6 +231,30 @@ export class CustomerDirectory extends ShelfsyncObject<typeof schema, TenantIden
       this.db.insert(customers).values({ id, email: email.value, phone: null, name: contact.name ?? null, loyaltyId: null, createdAt: now, updatedAt: now, mergedInto: null, erasedAt: null }).run();
       return id;
     });
+  }
+
+  /**
+   * The one write of a customer, for `put` and `importCustomers`, inside the
+   * caller's transaction: contact normalised (nothing written if it cannot
+   * be), an erased id refused, the row replaced unless it already holds this
+   * content (so writing the same again keeps updatedAt), then duplicates
+   * merged by the tenant's rule.
+   */
+  private upsert(id: string, input: PutCustomerRequest, settings: CustomerSettings, now: number): Result<{ row: CustomerRow }, CustomerWriteFault> {
+    const email = input.email === undefined ? null : normalEmail(input.email);
+    if (email && !email.ok) return email;
+    const phone = input.phone === undefined ? null : normalPhone(input.phone, settings.defaultCountry);
+    if (phone && !phone.ok) return phone;
+    const existing = this.row(id);
+    if (existing && existing.erasedAt !== null) return fail("conflict", `Customer ${id} was erased: its id stays a pseudonym and takes no personal data again`);
+    const contact = { email: email?.value ?? null, phone: phone?.value ?? null, name: input.name ?? null, loyaltyId: input.loyaltyId ?? null };
+    const unchanged = existing && contact.email === existing.email && contact.phone === existing.phone && contact.name === existing.name && contact.loyaltyId === existing.loyaltyId;
+    const written: CustomerRow = unchanged
+      ? existing
+      : { id, ...contact, createdAt: existing?.createdAt ?? now, updatedAt: now, mergedInto: existing?.mergedInto ?? null, erasedAt: null };
+    if (!unchanged) this.db.insert(customers).values(written).onConflictDoUpdate({ target: customers.id, set: written }).run();
+    if (settings.mergeDuplicates && written.mergedInto === null) this.mergeDuplicatesOf(written, now);
+    return { ok: true, row: this.row(id)! };
   }
 
   private currentSettings(): CustomerSettings {

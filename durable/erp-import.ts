@@ -1,7 +1,8 @@
 import { asc, eq, inArray, sql } from "drizzle-orm";
 import { maxReportLines, type ErpImport as ErpImportView, type ErpImportType, type ErpReportLine, type ErpRow } from "../shared/schemas/erp.ts";
 import migrations from "./migrations/erp-import/migrations.js";
-import { catalogStore, parseName, skuObject, tenantRegistry, type ImportIdentity } from "./objects.ts";
+import { forEachLimited } from "../shared/for-each-limited.ts";
+import { catalogStore, customerDirectory, customerLoyalty, parseName, skuObject, tenantRegistry, type ImportIdentity } from "./objects.ts";
 import { chunks, jsonList } from "./paging.ts";
 import * as schema from "./schema/erp-import.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
@@ -9,7 +10,8 @@ import type { StockCount } from "./sku-inventory.ts";
 
 const { importMeta, pendingRows, reportLines } = schema;
 
-// Report lines go in multi-row inserts under Durable Object SQLite's 100 bound parameters (4 a line).
+// Report lines go in multi-row inserts under Durable Object SQLite's 100 bound parameters (5 a line).
+const reportLinesPerInsert = 20;
 
 /** Rows applied per alarm run: one catalog transaction, or one call per SKU among them. */
 export const applyBatchRows = 500;
@@ -17,9 +19,15 @@ export const applyBatchRows = 500;
 /** SKU objects called at once while stock counts are applied. */
 const skuConcurrency = 16;
 
+/** Customers' loyalty objects called at once while opening balances are credited. */
+const loyaltyConcurrency = 16;
+
+const day = 24 * 60 * 60 * 1000;
+
 type ItemRow = Extract<ErpRow, { type: "items" }>;
 type PriceRow = Extract<ErpRow, { type: "prices" }>;
 type StockRow = Extract<ErpRow, { type: "stock" }>;
+type CustomerRow = Extract<ErpRow, { type: "customers" }>;
 
 /** What became of one pending row once its batch was applied. */
 type RowOutcome = { row: number; outcome: "accepted" } | ({ row: number } & Omit<ErpReportLine, "row">);
@@ -67,7 +75,7 @@ export class ErpImport extends ShelfsyncObject<typeof schema, ImportIdentity> {
               SELECT json_extract(value, '$.row'), value FROM json_each(${JSON.stringify(batch.rows)}) WHERE true ON CONFLICT DO NOTHING`,
         );
       }
-      for (const lines of chunks(batch.lines, 22)) this.db.insert(reportLines).values(lines).run();
+      for (const lines of chunks(batch.lines, reportLinesPerInsert)) this.db.insert(reportLines).values(lines).run();
       this.db
         .update(importMeta)
         .set({
@@ -126,8 +134,8 @@ export class ErpImport extends ShelfsyncObject<typeof schema, ImportIdentity> {
       const now = this.now();
       const left = this.transaction(() => {
         if (outcomes.length > 0) this.db.delete(pendingRows).where(inArray(pendingRows.row, jsonList(outcomes.map((outcome) => outcome.row)))).run();
-        const lines = outcomes.flatMap((outcome) => (outcome.outcome === "accepted" ? [] : [{ row: outcome.row, column: outcome.column, outcome: outcome.outcome, reason: outcome.reason }]));
-        for (const batch of chunks(lines, 22)) this.db.insert(reportLines).values(batch).run();
+        const lines = outcomes.flatMap((outcome) => (outcome.outcome === "accepted" ? [] : [{ row: outcome.row, column: outcome.column, outcome: outcome.outcome, reason: outcome.reason, code: outcome.code }]));
+        for (const batch of chunks(lines, reportLinesPerInsert)) this.db.insert(reportLines).values(batch).run();
         const count = (kind: RowOutcome["outcome"]) => outcomes.filter((outcome) => outcome.outcome === kind).length;
         const pending = meta.pending - outcomes.length;
         this.db
@@ -150,6 +158,7 @@ export class ErpImport extends ShelfsyncObject<typeof schema, ImportIdentity> {
   private async apply(type: ErpImportType, rows: ErpRow[]): Promise<RowOutcome[]> {
     if (type === "items") return this.applyItems(rows as ItemRow[]);
     if (type === "prices") return this.applyPrices(rows as PriceRow[]);
+    if (type === "customers") return this.applyCustomers(rows as CustomerRow[]);
     return this.applyCounts(rows as StockRow[]);
   }
 
@@ -175,7 +184,7 @@ export class ErpImport extends ShelfsyncObject<typeof schema, ImportIdentity> {
     const bySku = new Map<string, { row: StockRow; count: StockCount }[]>();
     for (const row of rows) {
       if (!locations.has(row.location)) {
-        outcomes.push({ row: row.row, outcome: "rejected", column: "location", reason: `unknown location ${row.location}` });
+        outcomes.push({ row: row.row, outcome: "rejected", column: "location", reason: `unknown location ${row.location}`, code: null });
         continue;
       }
       const sku = resolved[row.sku]!.sku;
@@ -191,18 +200,55 @@ export class ErpImport extends ShelfsyncObject<typeof schema, ImportIdentity> {
             { mustExist: !resolved[list[0]!.row.sku]!.known },
           );
           if (!result.ok) {
-            for (const { row } of list) outcomes.push({ row: row.row, outcome: "rejected", column: "sku", reason: `unknown SKU ${row.sku}: neither the catalog nor the inventory has it` });
+            for (const { row } of list) outcomes.push({ row: row.row, outcome: "rejected", column: "sku", reason: `unknown SKU ${row.sku}: neither the catalog nor the inventory has it`, code: null });
             return;
           }
           result.outcomes.forEach((outcome, at) => {
             const { row } = list[at]!;
             if (outcome.outcome !== "stale") outcomes.push({ row: row.row, outcome: "accepted" });
-            else outcomes.push({ row: row.row, outcome: "ignored", column: null, reason: `a count of ${sku} at ${row.location} as of ${new Date(outcome.appliedAsOf!).toISOString()}, not older than this one, was already applied` });
+            else outcomes.push({ row: row.row, outcome: "ignored", column: null, reason: `a count of ${sku} at ${row.location} as of ${new Date(outcome.appliedAsOf!).toISOString()}, not older than this one, was already applied`, code: null });
           });
         }),
       );
     }
     return outcomes;
+  }
+
+  /**
+   * Customers: the batch written in the tenant's directory in one call and
+   * one transaction, then each accepted row's opening balance credited to
+   * the customer it resolved to, as an earning under the source key
+   * `import:<import id>:<customer id>`. That key is applied once for ever by
+   * the customer's loyalty object, so a batch applied again after a crash,
+   * or the same row twice, credits nothing more (docs/decisions/0039).
+   */
+  private async applyCustomers(rows: CustomerRow[]): Promise<RowOutcome[]> {
+    const { tenantId, importId } = this.identity;
+    const { outcomes, loyalty } = await customerDirectory(this.env, tenantId).importCustomers(rows.map((row) => ({ key: String(row.row), id: row.id, customer: row.customer })));
+    const byRow = new Map(rows.map((row) => [String(row.row), row]));
+    // A customer twice in the file shares one source key: the first row credits it, not whichever call lands first.
+    const credited = new Set<string>();
+    const credits = outcomes.flatMap((outcome) => {
+      const row = byRow.get(outcome.key)!;
+      if (!outcome.ok || row.points === 0 || credited.has(row.id)) return [];
+      credited.add(row.id);
+      return [{ row, customerId: outcome.pointsTo }];
+    });
+    await forEachLimited(credits, loyaltyConcurrency, async ({ row, customerId }) => {
+      await customerLoyalty(this.env, tenantId, customerId).earn({
+        source: "import",
+        reference: `erp-import:${importId}:${row.row}`,
+        sourceKey: `import:${importId}:${row.id}`,
+        points: row.points,
+        lifetimeMs: loyalty.lifetimeDays * day,
+      });
+    });
+    return outcomes.map((outcome): RowOutcome => {
+      const row = Number(outcome.key);
+      if (outcome.ok) return { row, outcome: "accepted" };
+      const column = outcome.code === "invalid_email" ? "email" : outcome.code === "invalid_phone" ? "phone" : "id";
+      return { row, outcome: "rejected", column, reason: outcome.detail, code: outcome.code };
+    });
   }
 
   private meta() {
@@ -212,7 +258,7 @@ export class ErpImport extends ShelfsyncObject<typeof schema, ImportIdentity> {
 
 function catalogOutcome(outcome: { key: string; ok: true } | { key: string; ok: false; reason: string }, column: string | null): RowOutcome {
   const row = Number(outcome.key);
-  return outcome.ok ? { row, outcome: "accepted" } : { row, outcome: "rejected", column, reason: outcome.reason };
+  return outcome.ok ? { row, outcome: "accepted" } : { row, outcome: "rejected", column, reason: outcome.reason, code: null };
 }
 
 function columnOfCatalogReason(reason: string): string {

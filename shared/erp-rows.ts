@@ -7,6 +7,8 @@
 import { decimalToMinor } from "./money.ts";
 import { identifierPattern, maxMinorUnits } from "./schemas/common.ts";
 import { Barcode, PutCatalogItemRequest } from "./schemas/catalog.ts";
+import { PutCustomerRequest } from "./schemas/customers.ts";
+import { CustomerId, maxPoints } from "./schemas/loyalty.ts";
 import type { ErpDateFormat, ErpField, ErpImportType, ErpMapping, ErpRow } from "./schemas/erp.ts";
 
 export type RowReading = { ok: true; row: ErpRow } | { ok: false; column: string | null; reason: string };
@@ -44,6 +46,7 @@ export function readRow(type: ErpImportType, mapping: ErpMapping, row: number, c
     return value;
   };
   try {
+    if (type === "customers") return { ok: true, row: readCustomer(row, text, column, mapping) };
     const sku = text("sku", true)!;
     if (!identifierPattern.test(sku)) throw new RowFault(column("sku"), `SKU "${sku}" is not 1-64 letters, digits, '.', '_' or '-'`);
     if (type === "stock") {
@@ -75,6 +78,40 @@ export function readRow(type: ErpImportType, mapping: ErpMapping, row: number, c
     if (error instanceof RowFault) return { ok: false, column: error.column, reason: error.message };
     throw error;
   }
+}
+
+/**
+ * A customer row: its id, and its contact, name and loyalty id read by the
+ * same schema as PUT /v1/customers/{id}'s body. Email and phone are only
+ * length-checked here: the directory normalises them with the tenant's
+ * default country, and answers invalid_email or invalid_phone when it cannot.
+ */
+function readCustomer(row: number, text: (field: ErpField, required: boolean) => string | undefined, column: (field: ErpField) => string, mapping: ErpMapping): ErpRow {
+  const id = text("id", true)!;
+  if (!CustomerId.safeParse(id).success) throw new RowFault(column("id"), `customer id "${id}" is not 1-100 letters, digits, '.', '_', '-' or ':'`);
+  const pointsText = text("points", false);
+  const points = pointsText === undefined ? 0 : readPoints(pointsText, mapping, column("points"));
+  const fields = ["email", "phone", "name", "loyaltyId"] as const;
+  // An empty cell is a field left out, which PUT stores as null.
+  const given = fields.flatMap((field) => {
+    const value = text(field, false);
+    return value === undefined ? [] : [[field, value] as const];
+  });
+  const customer = PutCustomerRequest.safeParse(Object.fromEntries(given));
+  if (!customer.success) {
+    const issue = customer.error.issues[0]!;
+    const field = issue.path[0] as (typeof fields)[number];
+    throw new RowFault(column(field), `${field}: ${issue.message}`);
+  }
+  return { type: "customers", row, id, customer: customer.data, points };
+}
+
+/** An opening points balance: a whole number, zero or more. */
+function readPoints(value: string, mapping: ErpMapping, column: string): number {
+  const plain = withoutThousands(value, mapping);
+  if (/^-\d/.test(plain)) throw new RowFault(column, `points ${value} is negative: an opening balance is zero or more`);
+  if (!/^\d{1,10}$/.test(plain) || Number(plain) > maxPoints) throw new RowFault(column, `points "${value}" is not a whole number of points up to ${maxPoints}`);
+  return Number(plain);
 }
 
 function withoutThousands(value: string, mapping: ErpMapping): string {

@@ -46,8 +46,8 @@ describe("bad ERP input", () => {
     const report = await importAndSettle(tenant, "prices", "sku,price,currency\nKNOWN-1,1250,USD\nGHOST-9,100,USD\nKNOWN-2,2500,EUR\n");
     expect(report.rows).toMatchObject({ received: 3, accepted: 1, rejected: 2 });
     expect(report.lines).toEqual([
-      { row: 3, column: "sku", outcome: "rejected", reason: "unknown SKU GHOST-9: the catalog has no such item" },
-      { row: 4, column: "currency", outcome: "rejected", reason: "currency EUR does not match the item's USD" },
+      { row: 3, column: "sku", outcome: "rejected", reason: "unknown SKU GHOST-9: the catalog has no such item", code: null },
+      { row: 4, column: "currency", outcome: "rejected", reason: "currency EUR does not match the item's USD", code: null },
     ]);
     expect((await call("GET", "/v1/catalog/items/KNOWN-1", { key: tenant.adminKey })).body).toMatchObject({ price: 1250, barcodes: ["0012345678905"], name: "Item KNOWN-1" });
     expect((await call("GET", "/v1/catalog/items/KNOWN-2", { key: tenant.adminKey })).body.price).toBe(2000);
@@ -58,7 +58,7 @@ describe("bad ERP input", () => {
     const tenant = await createTenant();
     await call("PUT", "/v1/catalog/items/A-1", { key: tenant.adminKey, body: item("A-1", 1000) });
     const report = await importAndSettle(tenant, "items", JSON.stringify([{ sku: "B-1", name: "B", price: 100, currency: "EUR" }, { sku: "C-1", name: "C", price: 100, currency: "USD" }]), { contentType: "application/json" });
-    expect(report.lines).toEqual([{ row: 1, column: "currency", outcome: "rejected", reason: "currency EUR does not match the catalog's USD" }]);
+    expect(report.lines).toEqual([{ row: 1, column: "currency", outcome: "rejected", reason: "currency EUR does not match the catalog's USD", code: null }]);
     expect(report.rows).toMatchObject({ accepted: 1, rejected: 1 });
   });
 
@@ -94,6 +94,6 @@ describe("bad ERP input", () => {
     expectProblem(await postImport(tenant, "colours", "a\n1\n"), 400, "validation_failed");
     await call("PUT", "/v1/locations/store-a", { key: tenant.adminKey, body: { type: "store" } });
     const report = await importAndSettle(tenant, "stock", "sku,location,onHand\nSOCK-1,store-a,3\n");
-    expect(report.lines).toEqual([{ row: 2, column: "asOf", outcome: "rejected", reason: "the count has no as-of time: map an asOf column or send ?asOf=" }]);
+    expect(report.lines).toEqual([{ row: 2, column: "asOf", outcome: "rejected", reason: "the count has no as-of time: map an asOf column or send ?asOf=", code: null }]);
   });
 });

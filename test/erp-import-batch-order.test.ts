@@ -24,9 +24,9 @@ describe("rows applied in one batch", () => {
     const report = await importAndSettle(tenant, "items", csv);
     expect(report.rows).toEqual({ received: 7, accepted: 4, rejected: 3, ignored: 0, pending: 0 });
     expect(report.lines).toEqual([
-      { row: 3, column: "barcodes", outcome: "rejected", reason: "A barcode belongs to one SKU at a time: 1111111111116 belongs to A-1" },
-      { row: 6, column: "barcodes", outcome: "rejected", reason: "A barcode belongs to one SKU at a time: 3333333333338 belongs to A-1" },
-      { row: 8, column: "barcodes", outcome: "rejected", reason: "A barcode belongs to one SKU at a time: 0000000000017 belongs to OLD-1" },
+      { row: 3, column: "barcodes", outcome: "rejected", reason: "A barcode belongs to one SKU at a time: 1111111111116 belongs to A-1", code: null },
+      { row: 6, column: "barcodes", outcome: "rejected", reason: "A barcode belongs to one SKU at a time: 3333333333338 belongs to A-1", code: null },
+      { row: 8, column: "barcodes", outcome: "rejected", reason: "A barcode belongs to one SKU at a time: 0000000000017 belongs to OLD-1", code: null },
     ]);
     const read = async (sku: string) => (await call("GET", `/v1/catalog/items/${sku}`, { key: tenant.adminKey })).body;
     expect(await read("A-1")).toMatchObject({ name: "Second A", price: 150, barcodes: ["3333333333338"] });

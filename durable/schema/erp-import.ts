@@ -23,7 +23,7 @@ export const pendingRows = sqliteTable("pending_rows", {
   payload: text("payload", { mode: "json" }).$type<ErpRow>().notNull(),
 });
 
-/** Rejected and ignored rows with their column and reason: the report. */
+/** Rejected and ignored rows with their column, reason and code: the report. */
 export const reportLines = sqliteTable(
   "report_lines",
   {
@@ -31,6 +31,8 @@ export const reportLines = sqliteTable(
     column: text("column"),
     outcome: text("outcome", { enum: ["rejected", "ignored"] }).notNull(),
     reason: text("reason").notNull(),
+    /** The API's error code for the fault, where it has one (a customers row: invalid_email, invalid_phone, conflict). */
+    code: text("code"),
   },
   (table) => [index("report_lines_row").on(table.row)],
 );

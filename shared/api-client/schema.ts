@@ -792,7 +792,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import items, prices or stock counts from a CSV file (streamed) or a JSON array
+         * Import items, prices, stock counts or customers from a CSV file (streamed) or a JSON array
          * @description The body is read through the tenant's mapping for `type`, row by row, and staged in batches of 500; a CSV body of any length is streamed, a JSON body is at most 8388608 bytes. Answers 202 with the import and a Location once the body is received whole; rows are then applied in the background (GET the Location for progress and the report). The same id with the same body answers that import (200); with another body, 409 conflict. The same body under another id or none answers the earlier import (200) and applies nothing again. 422 mapping_mismatch when the CSV header lacks a mapped column (nothing is staged).
          */
         post: operations["createErpImport"];
@@ -2793,7 +2793,7 @@ export interface components {
              * @example items
              * @enum {string}
              */
-            type: "items" | "prices" | "stock";
+            type: "items" | "prices" | "stock" | "customers";
             /**
              * Format: date-time
              * @description null: no mapping stored, this is the default.
@@ -2859,9 +2859,9 @@ export interface components {
              * @example items
              * @enum {string}
              */
-            type: "items" | "prices" | "stock";
+            type: "items" | "prices" | "stock" | "customers";
             /**
-             * @description receiving: the body is still being read; applying: rows are going to the catalog or inventory; done.
+             * @description receiving: the body is still being read; applying: rows are going to the catalog, inventory or customer directory; done.
              * @enum {string}
              */
             status: "receiving" | "applying" | "done";
@@ -2869,7 +2869,7 @@ export interface components {
             checksum: string | null;
             rows: {
                 received: number;
-                /** @description Applied to the catalog or inventory. */
+                /** @description Applied to the catalog, inventory or customer directory. */
                 accepted: number;
                 rejected: number;
                 ignored: number;
@@ -2901,6 +2901,11 @@ export interface components {
              */
             outcome: "rejected" | "ignored";
             reason: string;
+            /**
+             * @description The API's stable code for the fault, where the API has one: for customers rows, invalid_email, invalid_phone (as PUT /v1/customers/{id} answers them) and conflict (an erased customer). null otherwise.
+             * @example invalid_phone
+             */
+            code: string | null;
         };
         ExceptionPage: {
             exceptions: components["schemas"]["Exception"][];
@@ -5659,7 +5664,7 @@ export interface components {
             /** @description Change of the points held. */
             heldDelta: number;
             /** @enum {string} */
-            source: "order" | "pos" | "return" | "manual";
+            source: "order" | "pos" | "return" | "manual" | "import";
             reference: string;
             holdId: string | null;
             /**
@@ -11462,7 +11467,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                type: "items" | "prices" | "stock";
+                type: "items" | "prices" | "stock" | "customers";
             };
             cookie?: never;
         };
@@ -11565,7 +11570,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                type: "items" | "prices" | "stock";
+                type: "items" | "prices" | "stock" | "customers";
             };
             cookie?: never;
         };
@@ -11670,7 +11675,7 @@ export interface operations {
     createErpImport: {
         parameters: {
             query: {
-                type: "items" | "prices" | "stock";
+                type: "items" | "prices" | "stock" | "customers";
                 /** @description Optional. Sending the same id again (the same file) answers with that import; with another body, 409 conflict. */
                 id?: string;
                 /** @description For stock: the time the counts were taken, for rows whose mapping has no asOf column. */

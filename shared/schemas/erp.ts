@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { identifierCharacters, identifierPattern, Timestamp } from "./common.ts";
+import type { PutCustomerRequest } from "./customers.ts";
 
-/** What an ERP import carries: catalog items, prices of existing items, or stock counts. */
-export const ErpImportType = z.enum(["items", "prices", "stock"]).openapi({ example: "items" });
+/** What an ERP import carries: catalog items, prices of existing items, stock counts, or a CRM's customers. */
+export const ErpImportType = z.enum(["items", "prices", "stock", "customers"]).openapi({ example: "items" });
 export type ErpImportType = z.infer<typeof ErpImportType>;
 
 /** The fields each import type knows; a mapping must map every required one. */
@@ -10,6 +11,7 @@ export const erpFields = {
   items: { required: ["sku", "name", "price"], optional: ["currency", "barcodes"] },
   prices: { required: ["sku", "price"], optional: ["currency"] },
   stock: { required: ["sku", "location", "onHand"], optional: ["asOf"] },
+  customers: { required: ["id"], optional: ["email", "phone", "name", "loyaltyId", "points"] },
 } as const satisfies Record<ErpImportType, { required: readonly string[]; optional: readonly string[] }>;
 
 export type ErpField = (typeof erpFields)[ErpImportType]["required" | "optional"][number];
@@ -64,7 +66,7 @@ export function mappingIssues(type: ErpImportType, mapping: ErpMapping): string[
   }
   for (const field of required) if (!seen.has(field)) issues.push(`field ${field} is not mapped`);
   if (mapping.thousandsSeparator === mapping.decimalSeparator) issues.push(`the thousands separator and the decimal separator are both "${mapping.decimalSeparator}"`);
-  if (type !== "stock" && !seen.has("currency") && mapping.currency === undefined) issues.push("prices need a currency: map a currency column or give `currency`");
+  if ((type === "items" || type === "prices") && !seen.has("currency") && mapping.currency === undefined) issues.push("prices need a currency: map a currency column or give `currency`");
   return issues;
 }
 
@@ -92,6 +94,13 @@ export const ErpReportLine = z
     column: z.string().nullable().openapi({ description: "The column at fault, when one is." }),
     outcome: z.enum(["rejected", "ignored"]).openapi({ description: "rejected: nothing of the row was applied. ignored: a stock count older than one already applied." }),
     reason: z.string(),
+    code: z
+      .string()
+      .nullable()
+      .openapi({
+        example: "invalid_phone",
+        description: "The API's stable code for the fault, where the API has one: for customers rows, invalid_email, invalid_phone (as PUT /v1/customers/{id} answers them) and conflict (an erased customer). null otherwise.",
+      }),
   })
   .openapi("ErpReportLine");
 export type ErpReportLine = z.infer<typeof ErpReportLine>;
@@ -103,11 +112,11 @@ export const ErpImport = z
   .object({
     id: z.string(),
     type: ErpImportType,
-    status: z.enum(["receiving", "applying", "done"]).openapi({ description: "receiving: the body is still being read; applying: rows are going to the catalog or inventory; done." }),
+    status: z.enum(["receiving", "applying", "done"]).openapi({ description: "receiving: the body is still being read; applying: rows are going to the catalog, inventory or customer directory; done." }),
     checksum: z.string().nullable().openapi({ description: "SHA-256 of the body, hex, once it was received whole." }),
     rows: z.object({
       received: z.number().int(),
-      accepted: z.number().int().openapi({ description: "Applied to the catalog or inventory." }),
+      accepted: z.number().int().openapi({ description: "Applied to the catalog, inventory or customer directory." }),
       rejected: z.number().int(),
       ignored: z.number().int(),
       pending: z.number().int().openapi({ description: "Valid, not applied yet." }),
@@ -124,4 +133,5 @@ export type ErpImport = z.infer<typeof ErpImport>;
 export type ErpRow =
   | { type: "items"; row: number; sku: string; name: string; price: number; currency: string; barcodes: string[] }
   | { type: "prices"; row: number; sku: string; price: number; currency: string }
-  | { type: "stock"; row: number; sku: string; location: string; onHand: number; asOf: number };
+  | { type: "stock"; row: number; sku: string; location: string; onHand: number; asOf: number }
+  | { type: "customers"; row: number; id: string; customer: PutCustomerRequest; points: number };

@@ -41,7 +41,8 @@ export type LoyaltySettings = z.infer<typeof LoyaltySettings>;
 
 export const defaultLoyaltySettings: LoyaltySettings = LoyaltySettings.parse({});
 
-export const LoyaltySourceKind = z.enum(["order", "pos", "return", "manual"]);
+/** import: an opening balance brought by a CRM import (`import:<import id>:<customer id>`, credited once). */
+export const LoyaltySourceKind = z.enum(["order", "pos", "return", "manual", "import"]);
 export type LoyaltySourceKind = z.infer<typeof LoyaltySourceKind>;
 
 export const LoyaltyEntryType = z.enum(["earn", "hold", "release", "redeem", "reverse", "expire", "adjust"]).openapi({

@@ -51,7 +51,7 @@ export async function receiveCsv(body: ReadableStream<Uint8Array>, input: Receiv
         info: true,
         on_skip: (error) => {
           const line = (error as { lines?: number } | undefined)?.lines ?? 0;
-          unreadable.push({ row: line, column: null, outcome: "rejected", reason: `unreadable CSV: ${error?.message ?? "malformed row"}` });
+          unreadable.push({ row: line, column: null, outcome: "rejected", reason: `unreadable CSV: ${error?.message ?? "malformed row"}`, code: null });
         },
       }),
     ) as ReadableStream<{ record: string[]; info: { lines: number } }>;
@@ -67,7 +67,7 @@ export async function receiveCsv(body: ReadableStream<Uint8Array>, input: Receiv
     }
     batch.received += 1;
     if (record.length !== header.length) {
-      batch.lines.push({ row: info.lines, column: null, outcome: "rejected", reason: `expected ${header.length} fields as in the header, found ${record.length}` });
+      batch.lines.push({ row: info.lines, column: null, outcome: "rejected", reason: `expected ${header.length} fields as in the header, found ${record.length}`, code: null });
     } else {
       addReading(batch, info.lines, readRow(input.type, input.mapping, info.lines, (field) => cellOf!(record, field), input));
     }
@@ -106,7 +106,7 @@ export async function receiveJson(body: ReadableStream<Uint8Array>, input: Recei
   for (const [index, element] of parsed.entries()) {
     batch.received += 1;
     if (element === null || typeof element !== "object" || Array.isArray(element)) {
-      batch.lines.push({ row: index + 1, column: null, outcome: "rejected", reason: "the row is not an object" });
+      batch.lines.push({ row: index + 1, column: null, outcome: "rejected", reason: "the row is not an object", code: null });
     } else {
       const row = element as Record<string, unknown>;
       addReading(batch, index + 1, readRow(input.type, input.mapping, index + 1, (field) => cellText(row[fieldColumn.get(field) ?? ""]), input));
@@ -133,7 +133,7 @@ function emptyBatch(): StagedBatch & { rows: ErpRow[] } {
 
 function addReading(batch: StagedBatch, row: number, reading: ReturnType<typeof readRow>): void {
   if (reading.ok) batch.rows.push(reading.row);
-  else batch.lines.push({ row, column: reading.column, outcome: "rejected", reason: reading.reason });
+  else batch.lines.push({ row, column: reading.column, outcome: "rejected", reason: reading.reason, code: null });
 }
 
 function cellText(value: unknown): string | undefined {

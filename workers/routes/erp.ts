@@ -29,7 +29,7 @@ const readMapping = erp.get("/v1/erp/mappings/{type}", "getErpMapping", {
 });
 
 const createImport = erp.post("/v1/erp/imports", "createErpImport", {
-  summary: "Import items, prices or stock counts from a CSV file (streamed) or a JSON array",
+  summary: "Import items, prices, stock counts or customers from a CSV file (streamed) or a JSON array",
   description: [
     `The body is read through the tenant's mapping for \`type\`, row by row, and staged in batches of ${stageBatchRows}; a CSV body of any length is streamed, a JSON body is at most ${maxJsonImportBytes} bytes.`,
     "Answers 202 with the import and a Location once the body is received whole; rows are then applied in the background (GET the Location for progress and the report).",

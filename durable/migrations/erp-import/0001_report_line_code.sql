@@ -1,0 +1,1 @@
+ALTER TABLE `report_lines` ADD `code` text;
