@@ -1,8 +1,9 @@
 import { eq } from "drizzle-orm";
 import { describe, expect } from "vitest";
-import { loyaltyAllowances } from "./db/schema.ts";
+import { customerContacts, loyaltyAllowances } from "./db/schema.ts";
 import type { RunningAgent } from "./main.ts";
 import { storeTest } from "./testing/store-test.ts";
+import { getJson } from "./testing/fixtures.ts";
 import { jane, lookUp, startLoyaltyAgent } from "./testing/loyalty-agent.ts";
 import { TestClock } from "./testing/test-clock.ts";
 
@@ -137,6 +138,63 @@ describe("GET /pos/v1/customers/{loyaltyIdOrCustomerId} offline", () => {
       const answer = await lookUp(agent, auth, "LOY-0042");
       expect([answer.status, answer.body.code]).toEqual([503, "edge_unreachable"]);
       expect(edge.holds).toEqual([]);
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
+describe("GET /pos/v1/customers?email=|phone=", () => {
+  const find = (agent: RunningAgent, auth: Record<string, string>, query: string) => getJson(`${agent.url}/pos/v1/customers?${query}`, auth);
+
+  storeTest("finds the customer by email or phone online, with the store's hold; offline, the one an earlier lookup of that contact found", async ({ dataDir, edge }) => {
+    edge.putCustomer({ ...jane, email: "jane.doe@example.com", phone: "+442079460958" });
+    const clock = new TestClock();
+    const logs: Record<string, unknown>[] = [];
+    const { agent, auth } = await startLoyaltyAgent(dataDir.dir, edge, clock, { phoneCountry: "GB" }, (line) => logs.push(line));
+    try {
+      const byEmail = await find(agent, auth, `email=${encodeURIComponent(" Jane.Doe@Example.com ")}`);
+      expect(byEmail.status).toBe(200);
+      expect(byEmail.body).toMatchObject({ customerId: "cust-1", name: "Jane Doe", balance: 1200, redeemableOffline: 500, source: "edge" });
+      // A national number, read as GB by the edge (the tenant's defaultCountry) and by the agent (--phone-country).
+      expect((await find(agent, auth, "phone=020%207946%200958")).body).toMatchObject({ customerId: "cust-1", source: "edge" });
+      expect(edge.holds).toHaveLength(1);
+
+      edge.unreachable = true;
+      expect((await find(agent, auth, "email=jane.doe@example.com")).body).toMatchObject({ customerId: "cust-1", redeemableOffline: 500, source: "cache" });
+      expect((await find(agent, auth, "phone=%2B44%2020%207946%200958")).body).toMatchObject({ customerId: "cust-1", source: "cache" });
+      const unknown = await find(agent, auth, "email=someone.else@example.com");
+      expect([unknown.status, unknown.body.code]).toEqual([503, "edge_unreachable"]);
+
+      // The file keeps no contact, and the access log names none.
+      const kept = await agent.store.db.select().from(customerContacts);
+      expect(kept.map((row) => row.customerId)).toEqual(["cust-1", "cust-1"]);
+      expect(JSON.stringify(kept)).not.toMatch(/jane|7946/i);
+      expect(JSON.stringify(logs)).not.toMatch(/jane|7946/i);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  storeTest("answers 404 for a contact nobody has (and forgets it), 422 for one that cannot be read, 400 without exactly one of the two", async ({ dataDir, edge }) => {
+    edge.putCustomer({ ...jane, email: "jane.doe@example.com" });
+    const { agent, auth } = await startLoyaltyAgent(dataDir.dir, edge, new TestClock());
+    try {
+      expect((await find(agent, auth, "email=jane.doe@example.com")).status).toBe(200);
+      edge.putCustomer({ ...jane, erased: true });
+      const gone = await find(agent, auth, "email=jane.doe@example.com");
+      expect([gone.status, gone.body.code]).toEqual([404, "not_found"]);
+      expect(await agent.store.db.select().from(customerContacts)).toEqual([]);
+
+      const badEmail = await find(agent, auth, "email=not-an-email");
+      expect([badEmail.status, badEmail.body.code]).toEqual([422, "invalid_email"]);
+      const badPhone = await find(agent, auth, "phone=12");
+      expect([badPhone.status, badPhone.body.code]).toEqual([422, "invalid_phone"]);
+      for (const query of ["", "email=a@example.com&phone=%2B442079460958"]) {
+        const answer = await find(agent, auth, query);
+        expect([answer.status, answer.body.code]).toEqual([400, "validation_failed"]);
+      }
+      expect(edge.holds).toHaveLength(1);
     } finally {
       await agent.close();
     }

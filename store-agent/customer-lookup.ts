@@ -1,11 +1,13 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
+import type { CountryCode } from "libphonenumber-js/min";
+import { normalEmail, normalPhone } from "../shared/customer-contact.ts";
 import { eq, or } from "drizzle-orm";
 import { AppError } from "../shared/errors.ts";
 import type { Customer } from "../shared/schemas/customers.ts";
 import type { LoyaltyAccount } from "../shared/schemas/loyalty.ts";
 import type { PosCustomer } from "../shared/schemas/store-agent.ts";
 import type { AgentDatabase } from "./db/client.ts";
-import { loyaltyAllowances } from "./db/schema.ts";
+import { customerContacts, loyaltyAllowances } from "./db/schema.ts";
 import type { EdgeClient, EdgeOutcome } from "./edge-client.ts";
 import { customerView, findAllowance, type LoyaltyAllowance } from "./loyalty-allowance.ts";
 import { silentLogger, type Logger } from "./log.ts";
@@ -21,6 +23,8 @@ export interface CustomerLookupOptions {
   holdCap: number;
   /** The hold's TTL (`--loyalty-hold-ttl`); unset, the tenant programme's. */
   holdTtlSeconds?: number;
+  /** The country of phone numbers entered without + (`--phone-country`), for lookups by phone offline. */
+  phoneCountry?: string;
   log?: Logger;
   clock?: () => number;
 }
@@ -65,9 +69,62 @@ export class CustomerLookup {
     return customerView(cached, "cache", this.#clock());
   }
 
+  /**
+   * The customer with this email or phone: online the oldest the edge finds
+   * (as the edge reads the contact, with the tenant's defaultCountry), with
+   * a hold as `find` places one; offline the customer an earlier lookup of
+   * the same contact here found. 422 invalid_email / invalid_phone for a
+   * contact that cannot be read, 404 and 503 as `find`.
+   */
+  async findByContact(contact: { email: string } | { phone: string }): Promise<PosCustomer> {
+    const digest = this.#contactDigest(contact);
+    const signal = AbortSignal.timeout(customerLookupTimeoutMs);
+    const holders = await this.#options.edge.customersByContact(contact, signal);
+    if (holders.kind === "refused" && (holders.code === "invalid_email" || holders.code === "invalid_phone")) {
+      throw new AppError(holders.code, `The edge cannot read that ${"email" in contact ? "email" : "phone number"}`);
+    }
+    const customer = holders.kind === "ok" ? { kind: "ok" as const, value: holders.value.customers[0] ?? null } : holders;
+    const answer = await this.#answer(customer, signal);
+    const { db } = this.#options.store;
+    if (answer.kind === "found") {
+      if (digest !== null) {
+        const row = { customerId: answer.allowance.customerId, seenAt: this.#clock() };
+        await db.insert(customerContacts).values({ digest, ...row }).onConflictDoUpdate({ target: customerContacts.digest, set: row });
+      }
+      return customerView(answer.allowance, "edge", this.#clock());
+    }
+    if (answer.kind === "not_found") {
+      if (digest !== null) await db.delete(customerContacts).where(eq(customerContacts.digest, digest));
+      throw new AppError("not_found", `No customer with that ${"email" in contact ? "email" : "phone number"}`);
+    }
+    const known = digest === null ? undefined : await db.select().from(customerContacts).where(eq(customerContacts.digest, digest)).get();
+    const cached = known ? await findAllowance(this.#options.store, known.customerId) : undefined;
+    if (!cached) throw new AppError("edge_unreachable", `The edge cannot be reached (${answer.reason}) and this store has not found a customer by that contact before`);
+    return customerView(cached, "cache", this.#clock());
+  }
+
+  /** The contact as the agent reads it, hashed with the store's location; null if the agent cannot read it alone (a national phone number without --phone-country). */
+  #contactDigest(contact: { email: string } | { phone: string }): string | null {
+    let normal: string;
+    if ("email" in contact) {
+      const email = normalEmail(contact.email);
+      if (!email.ok) throw new AppError("invalid_email", email.detail);
+      normal = `email:${email.value}`;
+    } else {
+      const phone = normalPhone(contact.phone, (this.#options.phoneCountry ?? null) as CountryCode | null);
+      if (!phone.ok) return null;
+      normal = `phone:${phone.value}`;
+    }
+    return createHash("sha256").update(`shelfsync-contact\n${this.#options.location}\n${normal}`).digest("hex");
+  }
+
   async #ask(key: string, signal: AbortSignal): Promise<EdgeAnswer> {
+    return this.#answer(await this.#resolve(key, signal), signal);
+  }
+
+  /** The customer resolved (null: nobody), with their points and the store's hold, kept in `loyalty_allowances`. */
+  async #answer(customer: EdgeOutcome<Customer | null>, signal: AbortSignal): Promise<EdgeAnswer> {
     const { edge } = this.#options;
-    const customer = await this.#resolve(key, signal);
     if (customer.kind !== "ok") return unreachable(customer);
     if (customer.value === null || customer.value.erased) return { kind: "not_found" };
     const account = await edge.loyaltyAccount(customer.value.id, signal);

@@ -87,6 +87,12 @@ export class EdgeClient {
     return this.#get(`${this.#root}/v1/customers?loyaltyId=${encodeURIComponent(loyaltyId)}`, CustomerList, "CustomerList", signal);
   }
 
+  /** The customers with this email or phone (as the edge reads it, with the tenant's defaultCountry), each as the customer it was merged into, oldest first. */
+  async customersByContact(contact: { email: string } | { phone: string }, signal?: AbortSignal): Promise<EdgeOutcome<CustomerList>> {
+    const [name, value] = "email" in contact ? ["email", contact.email] : ["phone", contact.phone];
+    return this.#get(`${this.#root}/v1/customers?${name}=${encodeURIComponent(value)}`, CustomerList, "CustomerList", signal);
+  }
+
   /** One customer by id (merged or erased ones too; contact masked for a store key). */
   async customer(customerId: string, signal?: AbortSignal): Promise<EdgeOutcome<Customer>> {
     return this.#get(`${this.#root}/v1/customers/${encodeURIComponent(customerId)}`, Customer, "Customer", signal);

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { LocationId } from "../shared/schemas/common.ts";
+import { isSupportedCountry } from "libphonenumber-js/min";
 import { maxPoints } from "../shared/schemas/loyalty.ts";
 
 /**
@@ -25,6 +26,7 @@ export const settings = {
   edgeTimeoutSeconds: { flag: "edge-timeout", env: "SHELFSYNC_EDGE_TIMEOUT", help: "seconds a call to the edge may take before it counts as failed (default 30)" },
   loyaltyHoldCap: { flag: "loyalty-hold-cap", env: "SHELFSYNC_LOYALTY_HOLD_CAP", help: "the most points a customer lookup holds at the edge for the store to approve offline (default 500; 0: none)" },
   loyaltyHoldTtlSeconds: { flag: "loyalty-hold-ttl", env: "SHELFSYNC_LOYALTY_HOLD_TTL", help: "seconds such a hold lasts, 60 to 604800 (default: the programme's holdTtlSeconds)" },
+  phoneCountry: { flag: "phone-country", env: "SHELFSYNC_PHONE_COUNTRY", help: "the country (ISO 3166 alpha-2, e.g. GB) of phone numbers the till enters without +, for lookups by phone while offline (default: none; online the edge reads them with the tenant's defaultCountry)" },
   offlineRedemption: { flag: "offline-redemption", env: "SHELFSYNC_OFFLINE_REDEMPTION", help: "a redemption the store's hold does not cover: refuse (the till completes the sale without it) or allow (default refuse)" },
 } as const satisfies Record<string, { flag: string | null; env: string; help: string }>;
 
@@ -59,6 +61,11 @@ export const AgentConfig = z.object({
   // Unset: the hold request names no TTL, and the edge applies the tenant's programme.
   loyaltyHoldTtlSeconds: z.coerce.number().int().min(60).max(7 * 24 * 3_600).optional(),
   offlineRedemption: z.enum(["refuse", "allow"]).default("refuse"),
+  phoneCountry: z
+    .string()
+    .regex(/^[A-Z]{2}$/, "an ISO 3166 alpha-2 country code")
+    .refine(isSupportedCountry, "a country whose phone numbering is known")
+    .optional(),
 });
 
 export type AgentConfig = z.infer<typeof AgentConfig>;

@@ -96,6 +96,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     location: config.location,
     holdCap: config.loyaltyHoldCap,
     holdTtlSeconds: config.loyaltyHoldTtlSeconds,
+    ...(config.phoneCountry === undefined ? {} : { phoneCountry: config.phoneCountry }),
     log,
     clock: now,
   });

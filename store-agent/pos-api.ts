@@ -124,6 +124,30 @@ const getCustomer = createRoute({
   },
 });
 
+const findCustomer = createRoute({
+  method: "get",
+  path: "/pos/v1/customers",
+  summary: "Look a customer up by email or phone",
+  description:
+    "Exactly one of `email` or `phone`. Online, the oldest customer the edge finds (phones read with the tenant's defaultCountry), answered as by loyalty id, hold included. " +
+    "Offline, the customer an earlier online lookup of the same contact at this store found (the agent keeps a hash of the contact, not the contact; a phone without + needs the agent's --phone-country).",
+  security,
+  request: {
+    query: z
+      .object({ email: z.string().min(1).max(200).optional(), phone: z.string().min(1).max(40).optional() })
+      .refine((query) => (query.email === undefined) !== (query.phone === undefined), "exactly one of email or phone"),
+  },
+  responses: {
+    200: json(PosCustomer, "The customer"),
+    400: problem("validation_failed: neither or both of email and phone"),
+    401: problem("unauthorized"),
+    404: problem("not_found: the edge knows no customer with that contact"),
+    422: problem("invalid_email or invalid_phone"),
+    429: problem("rate_limited"),
+    503: problem("edge_unreachable: offline, and no earlier lookup of that contact here"),
+  },
+});
+
 const getStatus = createRoute({
   method: "get",
   path: "/pos/v1/status",
@@ -193,6 +217,7 @@ export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
   const terminalOnly = requireTerminal(store, terminalBuckets);
   app.use("/pos/v1/transactions", terminalOnly);
   app.use("/pos/v1/items/*", terminalOnly);
+  app.use("/pos/v1/customers", terminalOnly);
   app.use("/pos/v1/customers/*", terminalOnly);
   app.use("/pos/v1/status", terminalOnly);
   app.use(
@@ -238,6 +263,11 @@ export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
     const item = await lookUpItem(store, skuOrBarcode, clock());
     if (!item) throw new AppError("not_found", `No item with SKU or barcode ${skuOrBarcode} in the store's catalog`);
     return c.json(item, 200);
+  });
+
+  app.openapi(findCustomer, async (c) => {
+    const { email, phone } = c.req.valid("query");
+    return c.json(await customers.findByContact(email !== undefined ? { email } : { phone: phone! }), 200);
   });
 
   app.openapi(getCustomer, async (c) => c.json(await customers.find(c.req.valid("param").loyaltyIdOrCustomerId), 200));

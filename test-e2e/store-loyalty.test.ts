@@ -42,7 +42,7 @@ beforeAll(async () => {
   edge = new EdgeHost(edgeDir.dir);
   await edge.start();
   store = await seedStore(edge.url, { [sku]: 50 });
-  await edgeCall(edge.url, "PUT", "/v1/customers/cust-e2e", { key: store.adminKey, body: { name: "Jane Doe", loyaltyId: "LOY-E2E" } });
+  await edgeCall(edge.url, "PUT", "/v1/customers/cust-e2e", { key: store.adminKey, body: { name: "Jane Doe", loyaltyId: "LOY-E2E", email: "jane.e2e@example.com" } });
   await edgeCall(edge.url, "POST", "/v1/customers/cust-e2e/loyalty/adjustments", { key: store.adminKey, body: { points: 1000, reason: "welcome points" } });
   proxy = await FlakyProxy.start({ target: edge.url, schedule: () => ({ action: linkDown ? "drop" : "pass" }) });
   agent = await startAgentProcess({ edgeUrl: proxy.url, storeKey: store.storeKey, dataDir: agentDir.dir });
@@ -59,8 +59,9 @@ afterAll(async () => {
   }
 });
 
+/** By loyalty id or customer id, or by contact (`?email=…`). */
 async function lookUp(key: string): Promise<PosCustomer> {
-  const response = await fetch(`${agent.url}/pos/v1/customers/${key}`, { headers: bearer(agent.token) });
+  const response = await fetch(`${agent.url}/pos/v1/customers${key.startsWith("?") ? "" : "/"}${key}`, { headers: bearer(agent.token) });
   expect(response.status).toBe(200);
   return (await response.json()) as PosCustomer;
 }
@@ -69,12 +70,15 @@ const account = () => edgeCall<LoyaltyAccount>(edge.url, "GET", "/v1/customers/c
 
 it("redeems offline from the hold placed at lookup while the customer spends the rest online: nothing spent twice, nothing short", async () => {
   expect(await lookUp("LOY-E2E")).toMatchObject({ customerId: "cust-e2e", name: "Jane Doe", balance: 1000, redeemableOffline: 500, source: "edge" });
+  // By email too, at the real edge: the same customer, the same hold.
+  expect(await lookUp("?email=Jane.E2E@Example.com")).toMatchObject({ customerId: "cust-e2e", redeemableOffline: 500, source: "edge" });
   const held = await account();
   expect(held).toMatchObject({ balance: 1000, held: 500, available: 500, holds: [{ points: 500, status: "active", reference: `pos-lookup:${location}` }] });
   const holdId = held.holds[0]!.id;
 
   linkDown = true;
   expect(await lookUp("LOY-E2E")).toMatchObject({ redeemableOffline: 500, source: "cache" });
+  expect(await lookUp("?email=jane.e2e@example.com")).toMatchObject({ customerId: "cust-e2e", redeemableOffline: 500, source: "cache" });
   const redeeming = { ...posTransaction("T01-000001", "T01", [{ sku, qty: 1 }]), customerId: "LOY-E2E", loyalty: { redeem: { points: 300 } } };
   expect((await recordAtTerminal(agent, redeeming)).status).toBe(201);
   const more = { ...posTransaction("T01-000002", "T01", [{ sku, qty: 1 }]), customerId: "LOY-E2E", loyalty: { redeem: { points: 100 } } };

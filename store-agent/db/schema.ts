@@ -194,3 +194,21 @@ export const loyaltyAllowances = sqliteTable(
   },
   (table) => [index("loyalty_allowances_loyalty_id").on(table.loyaltyId)],
 );
+
+/**
+ * Which customer a till's email or phone found, for lookups by contact
+ * while offline (docs/decisions/0038): the contact itself is not kept, only
+ * a SHA-256 of it as the agent reads it (lower-cased email, E.164 phone)
+ * with the store's location, so the file names no one by their contact.
+ * Written by each online lookup by contact; removed when the edge no longer
+ * finds it.
+ */
+export const customerContacts = sqliteTable(
+  "customer_contacts",
+  {
+    digest: text("digest").primaryKey(),
+    customerId: text("customer_id").notNull(),
+    seenAt: integer("seen_at").notNull(),
+  },
+  (table) => [index("customer_contacts_customer").on(table.customerId)],
+);

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { StoreFeedQuery, type StoreFeedEntry, type StoreFeedPage, type StoreStock } from "../../shared/schemas/catalog.ts";
 import type { Customer } from "../../shared/schemas/customers.ts";
+import { normalEmail, normalPhone } from "../../shared/customer-contact.ts";
 import { CreateHoldRequest, defaultLoyaltySettings, type LoyaltyAccount, type LoyaltyHold } from "../../shared/schemas/loyalty.ts";
 import {
   describeIssues,
@@ -42,6 +43,9 @@ export interface FakeCustomer {
   name: string | null;
   loyaltyId: string | null;
   balance: number;
+  /** As the edge stores them: lower-case, and E.164 (the fake reads numbers as the tenant's defaultCountry GB would). */
+  email?: string;
+  phone?: string;
   mergedInto?: string;
   erased?: boolean;
 }
@@ -286,7 +290,19 @@ export class FakeEdge {
     const [, , , id, part, sub] = url.pathname.split("/").map(decodeURIComponent);
     if (method === "GET" && id === undefined) {
       const loyaltyId = url.searchParams.get("loyaltyId");
-      const found = [...this.customers.values()].filter((c) => !c.erased && c.loyaltyId !== null && c.loyaltyId === loyaltyId);
+      const email = url.searchParams.get("email");
+      const phone = url.searchParams.get("phone");
+      let matches = (c: FakeCustomer) => c.loyaltyId !== null && c.loyaltyId === loyaltyId;
+      if (email !== null) {
+        const read = normalEmail(email);
+        if (!read.ok) return problem(res, 422, "invalid_email");
+        matches = (c) => c.email === read.value;
+      } else if (phone !== null) {
+        const read = normalPhone(phone, "GB");
+        if (!read.ok) return problem(res, 422, "invalid_phone");
+        matches = (c) => c.phone === read.value;
+      }
+      const found = [...this.customers.values()].filter((c) => !c.erased && matches(c));
       return send(res, 200, { customers: found.map((c) => customerView(this.customers.get(c.mergedInto ?? c.id) ?? c)) });
     }
     const customer = id === undefined ? undefined : this.customers.get(id);
