@@ -73,11 +73,11 @@ export class OrderProcess extends ShelfsyncObject<typeof schema, OrderIdentity> 
   }
 
   /** Admits the order and reserves it; an order already admitted answers as it now is. */
-  async submit(request: CreateOrderRequest): Promise<SubmitAnswer> {
+  async submit(request: CreateOrderRequest, traceparent: string | null = null): Promise<SubmitAnswer> {
     return this.serialized(async () => {
       const replayed = this.order.state() !== undefined;
       if (!replayed) {
-        const begun = await this.begin(request);
+        const begun = await this.begin(request, traceparent);
         if (!begun.ok) return begun;
       }
       await this.drive("request");
@@ -158,7 +158,7 @@ export class OrderProcess extends ShelfsyncObject<typeof schema, OrderIdentity> 
    * object that it changes: afterwards the saga log holds every step to
    * take, and the alarm is set to take them if this instance dies.
    */
-  private async begin(request: CreateOrderRequest): Promise<Result<object>> {
+  private async begin(request: CreateOrderRequest, traceparent: string | null): Promise<Result<object>> {
     const routing = await this.route(request, demandOf(request.lines), true);
     if (!routing.ok) return routing;
     const now = this.now();
@@ -179,6 +179,7 @@ export class OrderProcess extends ShelfsyncObject<typeof schema, OrderIdentity> 
           operations: 0,
           version: 0,
           indexedVersion: 0,
+          traceparent,
           createdAt: now,
           updatedAt: now,
         })

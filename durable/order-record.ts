@@ -2,6 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import type { Demand } from "../shared/order-routing.ts";
 import type { Order, OrderStatus } from "../shared/schemas/orders.ts";
+import { traceIdOf } from "../shared/tracing.ts";
 import type { ExceptionDraft } from "./exception-queue.ts";
 import * as schema from "./schema/order-process.ts";
 import type { EventDetail } from "./schema/order-process.ts";
@@ -148,7 +149,7 @@ export class OrderRecord {
   eventOf() {
     const state = this.current();
     return {
-      base: { tenantId: state.tenantId, subject: `order:${state.orderId}` },
+      base: { tenantId: state.tenantId, subject: `order:${state.orderId}`, ...(state.traceparent === null ? {} : { traceparent: state.traceparent }) },
       ref: { orderId: state.orderId, channel: state.channel, externalId: state.externalId, status: state.status },
     };
   }
@@ -175,6 +176,7 @@ export class OrderRecord {
       shipping: state.request.shipping ?? 0,
       delivery: state.request.delivery,
       customerId: state.customerId,
+      traceId: traceIdOf(state.traceparent),
       allocations: current.map((h) => ({ location: h.location, sku: h.sku, qty: h.qty, reservationId: h.reservationId, held: h.state === "held" ? remainingOf(h) : 0 })),
       shortages: state.status === "backordered" || state.status === "in_exception" ? state.shortages : [],
       fulfilled: [...fulfilled.values()],

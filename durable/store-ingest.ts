@@ -22,7 +22,8 @@ import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { exceptionsOf, shortages } from "./store-exceptions.ts";
 import { posMovementKey, posReference, type StoreMovement, type StoreMovementOutcome } from "./store-movements.ts";
 import { applyStoreLoyalty, movesPoints } from "./store-loyalty.ts";
-import { recordHops, storeBatchHops, type TracedTransaction } from "./store-traces.ts";
+import { storeBatchHops, type TracedTransaction } from "./store-traces.ts";
+import { recordHops } from "./trace-hops.ts";
 
 const { ingestMeta, ledgerOutbox, loyaltyOutbox, transactions, receivedSequences } = schema;
 

@@ -33,10 +33,16 @@ export class TraceLog extends ShelfsyncObject<typeof schema, TenantIdentity & { 
 
   async record(hops: HopRecord[]): Promise<void> {
     if (hops.length === 0) return;
-    // One statement for the lot: the rows travel as one JSON parameter.
+    // One statement for the lot: the rows travel as one JSON parameter. A hop
+    // recorded again (the same step, span and detail: a retried event's) is kept once.
     this.ctx.storage.sql.exec(
       `INSERT INTO trace_hops (trace_id, at, hop, location, span_id, detail)
-       SELECT value ->> 'traceId', value ->> 'at', value ->> 'hop', value ->> 'location', value ->> 'spanId', value ->> 'detail' FROM json_each(?)`,
+       SELECT value ->> 'traceId', value ->> 'at', value ->> 'hop', value ->> 'location', value ->> 'spanId', value ->> 'detail' FROM json_each(?) AS j
+       WHERE NOT EXISTS (
+         SELECT 1 FROM trace_hops t
+         WHERE t.trace_id = j.value ->> 'traceId' AND t.hop = j.value ->> 'hop' AND t.location = j.value ->> 'location'
+           AND t.span_id IS j.value ->> 'spanId' AND t.detail IS j.value ->> 'detail'
+       )`,
       JSON.stringify(hops),
     );
     await this.wakeBy(this.now() + retentionMs);

@@ -29,6 +29,11 @@ function randomHex(bytes: number): string {
   return Array.from(values, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** A new span in trace `traceId` (sampled), for a change that joins a trace whose parent span is not known. */
+export function spanInTrace(traceId: string): string {
+  return `00-${traceId}-${randomHex(8)}-01`;
+}
+
 /**
  * A span of its own under `parent` (same trace), or the first span of a new
  * trace when there is no valid parent.

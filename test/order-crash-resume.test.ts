@@ -30,7 +30,7 @@ function plannedSteps(tenant: TestTenant, orderId: string): Promise<PlannedStep[
 async function beginOnly(tenant: TestTenant, body: ReturnType<typeof orderBody>): Promise<string> {
   const orderId = await orderIdOf(tenant.id, "web", body.externalId);
   await runInDurableObject(orderStub(tenant, orderId), async (instance: OrderProcess) => {
-    expect(await instance["begin"](canonical(body))).toEqual({ ok: true });
+    expect(await instance["begin"](canonical(body), null)).toEqual({ ok: true });
   });
   return orderId;
 }

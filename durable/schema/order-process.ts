@@ -37,6 +37,8 @@ export const orderState = sqliteTable("order_state", {
   indexedVersion: integer("indexed_version").notNull(),
   /** The tenant's customer the order's contact was linked to (decision 0038), set once by the first loyalty effect; null until then or without a contact. */
   customerId: text("customer_id"),
+  /** The order's W3C trace: the channel's traceparent continued, or one the edge started; its events carry it. Null for orders older than tracing. */
+  traceparent: text("traceparent"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });

@@ -911,7 +911,7 @@ export interface paths {
         put?: never;
         /**
          * Take a channel order: route it, reserve every line, or backorder it
-         * @description Routing: a pickup reserves at its location (in the channel's pool); a shipped order goes to the first pool location (priority order) that can supply every line, else each line to the first location that has it all, split only when none has. If a line cannot be had, every reservation taken is released and the order is `backordered` (or `in_exception`, per the tenant's order settings). The natural key (channel, externalId) makes a re-sent order a duplicate: it answers the order as it now is, with `Idempotent-Replayed: true`, whatever its Idempotency-Key.
+         * @description Routing: a pickup reserves at its location (in the channel's pool); a shipped order goes to the first pool location (priority order) that can supply every line, else each line to the first location that has it all, split only when none has. If a line cannot be had, every reservation taken is released and the order is `backordered` (or `in_exception`, per the tenant's order settings). The natural key (channel, externalId) makes a re-sent order a duplicate: it answers the order as it now is, with `Idempotent-Replayed: true`, whatever its Idempotency-Key. A W3C `traceparent` header is continued as the order's trace (a missing or malformed one starts a new trace): the order's `traceId`, and its events' `traceparent`.
          */
         post: operations["createOrder"];
         delete?: never;
@@ -3486,6 +3486,11 @@ export interface components {
             occurredAt: string;
             /** @description The object it is about, e.g. `order:ord_3f1c…` or `sku:TSHIRT-RED-M@web`. */
             subject: string;
+            /**
+             * @description The W3C trace the change belongs to, when it has one (an order's events carry the order's trace; GET /v1/traces/{traceId} shows its path). The delivery also sends it as the `traceparent` header.
+             * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+             */
+            traceparent?: string;
             /** @enum {string} */
             type: "order.created";
             data: {
@@ -3526,6 +3531,11 @@ export interface components {
             occurredAt: string;
             /** @description The object it is about, e.g. `order:ord_3f1c…` or `sku:TSHIRT-RED-M@web`. */
             subject: string;
+            /**
+             * @description The W3C trace the change belongs to, when it has one (an order's events carry the order's trace; GET /v1/traces/{traceId} shows its path). The delivery also sends it as the `traceparent` header.
+             * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+             */
+            traceparent?: string;
             /** @enum {string} */
             type: "order.reserved";
             data: {
@@ -3571,6 +3581,11 @@ export interface components {
             occurredAt: string;
             /** @description The object it is about, e.g. `order:ord_3f1c…` or `sku:TSHIRT-RED-M@web`. */
             subject: string;
+            /**
+             * @description The W3C trace the change belongs to, when it has one (an order's events carry the order's trace; GET /v1/traces/{traceId} shows its path). The delivery also sends it as the `traceparent` header.
+             * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+             */
+            traceparent?: string;
             /** @enum {string} */
             type: "order.fulfilled";
             data: {
@@ -3618,6 +3633,11 @@ export interface components {
             occurredAt: string;
             /** @description The object it is about, e.g. `order:ord_3f1c…` or `sku:TSHIRT-RED-M@web`. */
             subject: string;
+            /**
+             * @description The W3C trace the change belongs to, when it has one (an order's events carry the order's trace; GET /v1/traces/{traceId} shows its path). The delivery also sends it as the `traceparent` header.
+             * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+             */
+            traceparent?: string;
             /** @enum {string} */
             type: "order.cancelled";
             data: {
@@ -3659,6 +3679,11 @@ export interface components {
             occurredAt: string;
             /** @description The object it is about, e.g. `order:ord_3f1c…` or `sku:TSHIRT-RED-M@web`. */
             subject: string;
+            /**
+             * @description The W3C trace the change belongs to, when it has one (an order's events carry the order's trace; GET /v1/traces/{traceId} shows its path). The delivery also sends it as the `traceparent` header.
+             * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+             */
+            traceparent?: string;
             /** @enum {string} */
             type: "order.returned";
             data: {
@@ -3700,6 +3725,11 @@ export interface components {
             occurredAt: string;
             /** @description The object it is about, e.g. `order:ord_3f1c…` or `sku:TSHIRT-RED-M@web`. */
             subject: string;
+            /**
+             * @description The W3C trace the change belongs to, when it has one (an order's events carry the order's trace; GET /v1/traces/{traceId} shows its path). The delivery also sends it as the `traceparent` header.
+             * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+             */
+            traceparent?: string;
             /** @enum {string} */
             type: "availability.changed";
             data: {
@@ -3899,6 +3929,8 @@ export interface components {
             delivery: components["schemas"]["Delivery"];
             /** @description The tenant's customer the order's contact is linked to (by email, or a customer id the directory knows), once its first fulfilment or return was handled; null until then or without a contact. */
             customerId: string | null;
+            /** @description The order's trace (GET /v1/traces/{traceId}): from receipt through reservation, fulfilment, its events, the books and points. Null for orders older than tracing. */
+            traceId: string | null;
             allocations: components["schemas"]["Allocation"][];
             /** @description Why the order is backordered or in exception; empty otherwise. */
             shortages: components["schemas"]["Shortage"][];

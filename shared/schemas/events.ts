@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ChannelId, LocationId, Sku, TenantId, Timestamp } from "./common.ts";
 import { OrderStatus } from "./orders.ts";
+import { Traceparent } from "./traces.ts";
 
 /**
  * What Shelfsync tells a retailer's systems, posted to the tenant's event
@@ -24,6 +25,9 @@ const eventBase = {
   tenantId: TenantId,
   occurredAt: Timestamp,
   subject: z.string().openapi({ description: "The object it is about, e.g. `order:ord_3f1c…` or `sku:TSHIRT-RED-M@web`." }),
+  traceparent: Traceparent.optional().openapi({
+    description: "The W3C trace the change belongs to, when it has one (an order's events carry the order's trace; GET /v1/traces/{traceId} shows its path). The delivery also sends it as the `traceparent` header.",
+  }),
 };
 
 export const OutboundEvent = z

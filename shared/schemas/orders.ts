@@ -111,6 +111,7 @@ export const Order = z
       .string()
       .nullable()
       .openapi({ description: "The tenant's customer the order's contact is linked to (by email, or a customer id the directory knows), once its first fulfilment or return was handled; null until then or without a contact." }),
+    traceId: z.string().nullable().openapi({ description: "The order's trace (GET /v1/traces/{traceId}): from receipt through reservation, fulfilment, its events, the books and points. Null for orders older than tracing." }),
     allocations: z.array(Allocation),
     shortages: z.array(Shortage).openapi({ description: "Why the order is backordered or in exception; empty otherwise." }),
     fulfilled: z.array(z.object({ sku: Sku, location: LocationId, qty: z.number().int() })),

@@ -2,7 +2,9 @@ import { EventMessage, type OutboundEvent } from "../../shared/schemas/events.ts
 import { logLine } from "../log.ts";
 import { bookEvent, isBookedEvent } from "./finance.ts";
 import { applyOrderPoints, isPointsEvent } from "./loyalty.ts";
-import { channelConnection, eventWebhook, exceptionQueue, shopifyIntegration, tenantRegistry } from "../../durable/objects.ts";
+import { EventTrace } from "./trace.ts";
+import { spanInTrace, traceIdOf } from "../../shared/tracing.ts";
+import { channelConnection, eventWebhook, exceptionQueue, orderProcess, shopifyIntegration, tenantRegistry } from "../../durable/objects.ts";
 
 /** The queue every outbound event goes through, and where those that fail every retry end up. */
 export const eventsQueue = "shelfsync-events";
@@ -34,12 +36,13 @@ const shippingRemotes: ReadonlySet<string> = new Set(["walmart", "amazon"]);
  * the tenant's Shopify webhook brings its orders onto that channel. A
  * failure fails the delivery: the queue retries the whole event.
  */
-async function forwardFulfillment(env: Env, event: Extract<OutboundEvent, { type: "order.fulfilled" }>): Promise<void> {
+async function forwardFulfillment(env: Env, event: Extract<OutboundEvent, { type: "order.fulfilled" }>): Promise<{ id: string; type: string }[]> {
   const { channel, externalId, lines, carrier, tracking } = event.data;
   const candidates = (await tenantRegistry(env, event.tenantId).listConnections()).filter((c) => c.channel === channel && c.enabled);
   const shopifyOrders = candidates.some((c) => c.type === "shopify") && (await shopifyIntegration(env, event.tenantId).getSettings())?.channel === channel;
   const connections = candidates.filter((c) => shippingRemotes.has(c.type) || (c.type === "shopify" && shopifyOrders));
   await Promise.all(connections.map((c) => channelConnection(env, event.tenantId, c.id).recordShipment(event.id, { externalId, lines, carrier, tracking })));
+  return connections.map(({ id, type }) => ({ id, type }));
 }
 
 /**
@@ -72,40 +75,67 @@ async function deliverEvent(message: Message, env: Env): Promise<void> {
   const body = JSON.stringify(event);
   const timestamp = Math.floor(Date.now() / 1000);
   const backoff = { delaySeconds: retryDelaySeconds(message.attempts, Number(env.EVENT_RETRY_BASE_SECONDS)) };
+  const trace = await EventTrace.of(event.traceparent === undefined && event.type === "order.returned" ? { ...event, traceparent: await orderTraceparent(env, event.tenantId, event.data.orderId) } : event);
   let outcome: string;
   try {
-    if (event.type === "order.fulfilled") await forwardFulfillment(env, event);
-    if (isBookedEvent(event)) await bookEvent(env, event);
-    if (isPointsEvent(event)) await applyOrderPoints(env, event);
+    if (event.type === "order.fulfilled") {
+      for (const connection of await forwardFulfillment(env, event)) trace.step("connector.shipment_queued", connection.id, `to ${connection.type}`);
+    }
+    if (isBookedEvent(event)) {
+      const booked = await bookEvent(env, event);
+      if (booked) trace.step("finance.booked", "ledger", booked);
+    }
+    if (isPointsEvent(event)) {
+      const moved = await applyOrderPoints(env, event);
+      if (moved) trace.step("loyalty.applied", moved.customerId, moved.detail);
+    }
     const target = await eventWebhook(env, event.tenantId).sign(body, timestamp);
     if (!target) {
       outcome = "acknowledged without delivery: no event webhook is configured";
     } else {
-      const response = await post(target.url, target.signature, event, body, timestamp);
+      const response = await post(target.url, target.signature, event, body, timestamp, trace.traceparent);
       const host = new URL(target.url).host;
       if (!response.ok) {
-        await rememberFailure(env, event, message.attempts, `HTTP ${response.status} from ${host}`);
+        trace.step("webhook.failed", host, `attempt ${message.attempts}: HTTP ${response.status}`);
+        await Promise.all([rememberFailure(env, event, message.attempts, `HTTP ${response.status} from ${host}`), trace.record(env)]);
         message.retry(backoff);
         return;
       }
+      trace.step("webhook.delivered", host, `attempt ${message.attempts}: HTTP ${response.status}`);
       outcome = `delivered to ${host} (attempt ${message.attempts})`;
     }
   } catch (error) {
-    await rememberFailure(env, event, message.attempts, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    logLine({ level: "warn", message: "event delivery failed", tenantId: event.tenantId, eventId: event.id, type: event.type, attempt: message.attempts, traceId: trace.traceId ?? undefined, error: reason.slice(0, 300) });
+    await Promise.all([rememberFailure(env, event, message.attempts, reason), trace.record(env)]);
     message.retry(backoff);
     return;
   }
+  await trace.record(env);
   try {
     if (replayOf) await exceptionQueue(env, event.tenantId).completeReplay(replayOf, outcome);
     message.ack();
   } catch (error) {
     // Delivered, but its exception still says `retrying`: the redelivery (a duplicate the receiver drops) settles it.
-    logLine({ level: "warn", message: "could not settle a replayed event's exception", eventId: event.id, exceptionId: replayOf, error: String(error) });
+    logLine({ level: "warn", message: "could not settle a replayed event's exception", eventId: event.id, exceptionId: replayOf, traceId: trace.traceId ?? undefined, error: String(error) });
     message.retry(backoff);
   }
 }
 
-async function post(url: string, signature: string, event: OutboundEvent, body: string, timestamp: number): Promise<Response> {
+/**
+ * A return's receipt is a change of the order's: its event joins the order's
+ * trace under a span of its own (the returns object keeps no trace). Undefined
+ * for an order without one, or if the order cannot be read now.
+ */
+async function orderTraceparent(env: Env, tenantId: string, orderId: string): Promise<string | undefined> {
+  const found = await orderProcess(env, tenantId, orderId)
+    .get(null)
+    .catch(() => null);
+  const traceId = found?.ok ? found.order.traceId : null;
+  return traceId ? spanInTrace(traceId) : undefined;
+}
+
+async function post(url: string, signature: string, event: OutboundEvent, body: string, timestamp: number, traceparent: string | null): Promise<Response> {
   const response = await fetch(url, {
     method: "POST",
     headers: {
@@ -114,6 +144,7 @@ async function post(url: string, signature: string, event: OutboundEvent, body: 
       "shelfsync-event-type": event.type,
       "shelfsync-timestamp": String(timestamp),
       "shelfsync-signature": signature,
+      ...(traceparent ? { traceparent } : {}),
     },
     body,
     redirect: "manual",
@@ -152,7 +183,7 @@ async function recordDeadEvent(message: Message, env: Env): Promise<void> {
       correlationId: event.id,
       payload: { stage: "delivery", event, attempts: failure?.attempts ?? 0, lastError: failure?.reason ?? null },
     });
-    logLine({ level: "warn", message: "event delivery given up", tenantId: event.tenantId, eventId: event.id, type: event.type, exceptionId: exception.id });
+    logLine({ level: "warn", message: "event delivery given up", tenantId: event.tenantId, eventId: event.id, type: event.type, exceptionId: exception.id, traceId: traceIdOf(event.traceparent) ?? undefined });
     message.ack();
   } catch (error) {
     logLine({ level: "error", message: "could not record a dead event", eventId: event.id, error: String(error) });

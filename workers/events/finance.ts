@@ -14,19 +14,20 @@ export function isBookedEvent(event: OutboundEvent): event is BookedEvent {
  * Hands an order's sale or a refund to the tenant's finance ledger, with
  * the order's amounts (the event carries units only). The ledger books each
  * event id once, so a redelivery or a replay books nothing twice; a failure
- * fails the delivery and the queue retries the whole event.
+ * fails the delivery and the queue retries the whole event. Answers what was
+ * booked, for the event's trace (null: nothing).
  */
-export async function bookEvent(env: Env, event: BookedEvent): Promise<void> {
+export async function bookEvent(env: Env, event: BookedEvent): Promise<string | null> {
   const ledger = financeLedger(env, event.tenantId);
-  if (event.type === "order.created" && ((await ledger.getSettings())?.salesDocumentsOn ?? "fulfilled") !== "created") return;
+  if (event.type === "order.created" && ((await ledger.getSettings())?.salesDocumentsOn ?? "fulfilled") !== "created") return null;
   const found = await orderProcess(env, event.tenantId, event.data.orderId).get(null);
   if (!found.ok) throw new Error(`order ${event.data.orderId} of event ${event.id} not found: ${found.detail}`);
   const order = found.order;
   if (event.type === "order.returned") {
     const { returnId, orderId, location, refund } = event.data;
-    if (refund.amount === 0) return;
+    if (refund.amount === 0) return null;
     await ledger.contribute([{ kind: "refund", eventId: event.id, returnId, orderId, channel: order.channel, externalId: order.externalId, location, occurredAt: event.occurredAt, currency: refund.currency, amount: refund.amount }]);
-    return;
+    return `refund of ${refund.amount} ${refund.currency} minor units`;
   }
   const sale: Omit<OrderContribution, "trigger" | "location" | "units"> = {
     kind: "order",
@@ -41,9 +42,10 @@ export async function bookEvent(env: Env, event: BookedEvent): Promise<void> {
   };
   if (event.type === "order.fulfilled") {
     await ledger.contribute([{ ...sale, trigger: "fulfilled", location: event.data.location, units: event.data.lines }]);
-  } else {
-    await ledger.contribute([{ ...sale, trigger: "created", location: bookingLocationOf(order), units: order.lines.map(({ sku, qty }) => ({ sku, qty })) }]);
+    return `sale of the units fulfilled at ${event.data.location}`;
   }
+  await ledger.contribute([{ ...sale, trigger: "created", location: bookingLocationOf(order), units: order.lines.map(({ sku, qty }) => ({ sku, qty })) }]);
+  return "sale booked on creation";
 }
 
 /** Where an order booked on creation counts: its pickup store, else where it was first allocated, else nowhere yet. */

@@ -23,16 +23,17 @@ export function isPointsEvent(event: OutboundEvent): event is PointsEvent {
  * from the event, so a redelivery or a replay moves nothing twice; a
  * failure fails the delivery and the queue retries the whole event. What
  * the customer no longer has, where the programme does not let the balance
- * owe it, becomes a `loyalty_short` exception.
+ * owe it, becomes a `loyalty_short` exception. Answers whose points moved
+ * and how, for the event's trace (null: none).
  */
-export async function applyOrderPoints(env: Env, event: PointsEvent): Promise<void> {
+export async function applyOrderPoints(env: Env, event: PointsEvent): Promise<{ customerId: string; detail: string } | null> {
   const { tenantId } = event;
   const process = orderProcess(env, tenantId, event.data.orderId);
   const link = await process.customerLink();
   if (!link) throw new Error(`order ${event.data.orderId} of event ${event.id} not found`);
   const directory = customerDirectory(env, tenantId);
   const resolved = link.customerId ?? (await directory.resolveOrderCustomer(link.contact));
-  if (resolved === null) return;
+  if (resolved === null) return null;
   const customerId = link.customerId ?? (await process.linkCustomer(resolved));
   const [found, settings] = await Promise.all([process.get(null), directory.getLoyaltySettings()]);
   if (!found.ok) throw new Error(`order ${event.data.orderId} of event ${event.id} not found: ${found.detail}`);
@@ -41,14 +42,14 @@ export async function applyOrderPoints(env: Env, event: PointsEvent): Promise<vo
   if (event.type === "order.fulfilled") {
     const rate = settings.channelRates[order.channel] ?? settings.pointsPerUnit;
     const earned = pointsFor(orderUnitsPaid(order.lines, event.data.lines, settings.excludedSkus), order.currency, rate);
-    if (earned === 0) return;
+    if (earned === 0) return null;
     const result = await points.earn({ source: "order", reference: order.id, sourceKey: orderLoyaltyKey(order.id, "earn", event.id), points: earned, lifetimeMs: settings.lifetimeDays * day });
     if (!result.ok) throw new Error(`earning for order ${order.id}: ${result.code}`);
-    return;
+    return { customerId, detail: `earned ${earned} points` };
   }
   const whole = orderUnitsPaid(order.lines, fulfilledUnits(order), settings.excludedSkus);
   const part = Math.min(whole, orderUnitsPaid(order.lines, event.data.lines, settings.excludedSkus));
-  if (part === 0) return;
+  if (part === 0) return null;
   const sourceKey = orderLoyaltyKey(order.id, "reverse-earn", event.id);
   const result = await points.reverseEarning({
     source: "return",
@@ -61,10 +62,11 @@ export async function applyOrderPoints(env: Env, event: PointsEvent): Promise<vo
   });
   if (!result.ok) {
     // An order that earned nothing (no rate, or its fulfilment not handled yet) has nothing to undo.
-    if (result.code === "not_found") return;
+    if (result.code === "not_found") return null;
     throw new Error(`reversal for order ${order.id}: ${result.code}`);
   }
   if (result.shortfall > 0) await exceptionQueue(env, tenantId).record([orderPointsShort(customerId, order, event, result.reversed + result.shortfall, result.shortfall)]);
+  return { customerId, detail: `reversed ${result.reversed} points${result.shortfall > 0 ? `, ${result.shortfall} short` : ""}` };
 }
 
 /** The order's fulfilled units per SKU, whatever location shipped them. */

@@ -1,6 +1,7 @@
 import type { IdempotencyInput } from "../../durable/idempotency.ts";
 import type { OrderOutcome } from "../../durable/order-process.ts";
 import { fail, type Result } from "../../shared/errors.ts";
+import { childTraceparent } from "../../shared/tracing.ts";
 import type { CancelOrderRequest, CreateOrderRequest, FulfillmentRequest, Order, OrderPage, OrdersQuery } from "../../shared/schemas/orders.ts";
 import { orderIdOf, orderIndex, orderProcess } from "../../durable/objects.ts";
 
@@ -28,13 +29,14 @@ const orderIdPattern = /^ord_[0-9a-f]{26}$/;
  * const answer = await submitOrder(env, tenantId, mapped.value);
  * if (answer.ok) answer.order.status; // "reserved" | "backordered" | "in_exception"
  */
-export async function submitOrder(env: Env, tenantId: string, order: CreateOrderRequest, idempotency?: IdempotencyInput): Promise<OrderAnswer> {
+export async function submitOrder(env: Env, tenantId: string, order: CreateOrderRequest, idempotency?: IdempotencyInput, traceparent: string | null = null): Promise<OrderAnswer> {
   const orderId = await orderIdOf(tenantId, order.channel, order.externalId);
   if (idempotency) {
     const claim = await orderIndex(env, tenantId).claimKey(idempotency, orderId);
     if (!claim.ok) return claim;
   }
-  return orderProcess(env, tenantId, orderId).submit(order);
+  // The channel's trace continued under a span of the edge's own, or a new trace: every order has one.
+  return orderProcess(env, tenantId, orderId).submit(order, childTraceparent(traceparent));
 }
 
 /**

@@ -20,7 +20,7 @@ const orders = routesOf("Orders");
 const create = orders.post("/v1/orders", "createOrder", {
   summary: "Take a channel order: route it, reserve every line, or backorder it",
   description:
-    "Routing: a pickup reserves at its location (in the channel's pool); a shipped order goes to the first pool location (priority order) that can supply every line, else each line to the first location that has it all, split only when none has. If a line cannot be had, every reservation taken is released and the order is `backordered` (or `in_exception`, per the tenant's order settings). The natural key (channel, externalId) makes a re-sent order a duplicate: it answers the order as it now is, with `Idempotent-Replayed: true`, whatever its Idempotency-Key.",
+    "Routing: a pickup reserves at its location (in the channel's pool); a shipped order goes to the first pool location (priority order) that can supply every line, else each line to the first location that has it all, split only when none has. If a line cannot be had, every reservation taken is released and the order is `backordered` (or `in_exception`, per the tenant's order settings). The natural key (channel, externalId) makes a re-sent order a duplicate: it answers the order as it now is, with `Idempotent-Replayed: true`, whatever its Idempotency-Key. A W3C `traceparent` header is continued as the order's trace (a missing or malformed one starts a new trace): the order's `traceId`, and its events' `traceparent`.",
   request: { headers: IdempotencyKeyHeader, body: body(CreateOrderRequest) },
   responses: { 201: json(Order, "The order, reserved, backordered or in exception") },
 });
@@ -77,7 +77,7 @@ export const orderRoutes = createRouter()
     if (!access.channel) throw new AppError("unknown_channel", `No channel ${input.channel}`);
     if (location !== undefined && !access.location) throw new AppError("unknown_location", `No location ${location}`);
     const idempotency = await idempotencyOf(c, input, { required: true });
-    return c.json(answered(c, await submitOrder(c.env, access.principal.tenantId, input, idempotency)), 201);
+    return c.json(answered(c, await submitOrder(c.env, access.principal.tenantId, input, idempotency, c.req.header("traceparent") ?? null)), 201);
   })
   .openapi(list, async (c) => {
     const query = c.req.valid("query");
