@@ -2,16 +2,30 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { Link, Redirect, Route, Router, Switch, useLocation } from "wouter-preact";
 import { actOnTenant, api, setCsrfToken, whenSignedOut } from "./api.ts";
+import { CustomerDetail } from "./pages/customer-detail.tsx";
+import { Customers } from "./pages/customers.tsx";
 import { ExceptionDetail } from "./pages/exception-detail.tsx";
 import { Exceptions } from "./pages/exceptions.tsx";
+import { InventoryLookup } from "./pages/inventory.tsx";
 import { Keys } from "./pages/keys.tsx";
+import { OrderDetail } from "./pages/order-detail.tsx";
+import { Orders } from "./pages/orders.tsx";
 import { Overview } from "./pages/overview.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { StoreDetail } from "./pages/store-detail.tsx";
 import { Tenants } from "./pages/tenants.tsx";
-import { canManage, ConsoleContext, useConsole, type Brand, type ConsoleState, type Session } from "./state.ts";
+import { TraceLookup } from "./pages/trace.tsx";
+import { canManage, ConsoleContext, mayRead, useConsole, type Brand, type ConsoleState, type Session } from "./state.ts";
 
 const tenantStorageKey = "shelfsync.console.tenant";
+/** Who the API answers on each screen's main call: the nav offers a screen only to those. */
+const readers = {
+  orders: ["admin", "channel", "readonly"],
+  inventory: ["admin", "erp", "store", "readonly"],
+  traces: ["admin", "readonly"],
+  customers: ["admin", "readonly"],
+} as const;
+
 const defaultBrand: Brand = { partner: null, displayName: "Shelfsync", colors: { primary: "#1f6feb" }, support: {}, logoUrl: null };
 
 /** The host's brand in the page: its name in the title and its colours as CSS properties. */
@@ -105,6 +119,10 @@ function Shell() {
           {partner ? <NavItem href="/tenants">Tenants</NavItem> : null}
           {tenant ? <NavItem href="/overview">Overview</NavItem> : null}
           {tenant ? <NavItem href="/exceptions">Exceptions</NavItem> : null}
+          {tenant && mayRead(state, readers.orders) ? <NavItem href="/orders">Orders</NavItem> : null}
+          {tenant && mayRead(state, readers.inventory) ? <NavItem href="/inventory">Inventory</NavItem> : null}
+          {tenant && mayRead(state, readers.customers) ? <NavItem href="/customers">Customers</NavItem> : null}
+          {tenant && mayRead(state, readers.traces) ? <NavItem href="/traces">Traces</NavItem> : null}
           {tenant && canManage(state) ? <NavItem href="/keys">Keys</NavItem> : null}
         </ul>
       </nav>
@@ -115,6 +133,14 @@ function Shell() {
           <Route path="/stores/:location">{(params: { location: string }) => (tenant ? <StoreDetail location={params.location} /> : <Redirect to="/tenants" replace />)}</Route>
           <Route path="/exceptions">{tenant ? <Exceptions /> : <Redirect to="/tenants" replace />}</Route>
           <Route path="/exceptions/:id">{(params: { id: string }) => (tenant ? <ExceptionDetail id={params.id} /> : <Redirect to="/tenants" replace />)}</Route>
+          <Route path="/orders">{tenant ? <Orders /> : <Redirect to="/tenants" replace />}</Route>
+          <Route path="/orders/:id">{(params: { id: string }) => (tenant ? <OrderDetail id={params.id} /> : <Redirect to="/tenants" replace />)}</Route>
+          <Route path="/inventory">{tenant ? <InventoryLookup sku={null} /> : <Redirect to="/tenants" replace />}</Route>
+          <Route path="/inventory/:sku">{(params: { sku: string }) => (tenant ? <InventoryLookup sku={params.sku} /> : <Redirect to="/tenants" replace />)}</Route>
+          <Route path="/customers">{tenant ? <Customers /> : <Redirect to="/tenants" replace />}</Route>
+          <Route path="/customers/:id">{(params: { id: string }) => (tenant ? <CustomerDetail id={params.id} /> : <Redirect to="/tenants" replace />)}</Route>
+          <Route path="/traces">{tenant ? <TraceLookup traceId={null} /> : <Redirect to="/tenants" replace />}</Route>
+          <Route path="/traces/:traceId">{(params: { traceId: string }) => (tenant ? <TraceLookup traceId={params.traceId} /> : <Redirect to="/tenants" replace />)}</Route>
           <Route path="/keys">{tenant ? <Keys /> : <Redirect to="/tenants" replace />}</Route>
           <Route>
             <Redirect to={home} replace />
