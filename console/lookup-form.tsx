@@ -4,8 +4,9 @@ import { useLocation } from "wouter-preact";
 /**
  * A one-field form whose value becomes part of the screen's URL (so a lookup
  * can be linked to and gone back to): `/inventory/TEE-RED-M`, `/traces/4bf9…`.
+ * `name` names the form, `label` its field.
  */
-export function LookupForm({ label, base, value, pattern, hint, submit }: { label: string; base: string; value: string; pattern?: string; hint: string; submit: string }) {
+export function LookupForm({ name, label, base, value, pattern, hint, submit }: { name: string; label: string; base: string; value: string; pattern?: string; hint: string; submit: string }) {
   const [, navigate] = useLocation();
   const [draft, setDraft] = useState(value);
   useEffect(() => setDraft(value), [value]);
@@ -13,7 +14,7 @@ export function LookupForm({ label, base, value, pattern, hint, submit }: { labe
   return (
     <form
       class="lookup"
-      aria-label={label}
+      aria-label={name}
       onSubmit={(event) => {
         event.preventDefault();
         const next = draft.trim();

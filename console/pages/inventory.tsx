@@ -189,7 +189,7 @@ export function InventoryLookup({ sku }: { sku: string | null }) {
   return (
     <section aria-labelledby="inventory-title">
       <h1 id="inventory-title">{sku ? `Inventory of ${sku}` : "Inventory lookup"}</h1>
-      <LookupForm label="SKU" base="/inventory" value={sku ?? ""} submit="Look up" hint="The SKU exactly as the catalog writes it, e.g. TSHIRT-RED-M." />
+      <LookupForm name="Look up a SKU" label="SKU" base="/inventory" value={sku ?? ""} submit="Look up" hint="The SKU exactly as the catalog writes it, e.g. TSHIRT-RED-M." />
       {sku ? (
         <>
           <Figures key={`figures-${sku}`} sku={sku} />

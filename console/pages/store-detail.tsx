@@ -96,6 +96,7 @@ export function StoreDetail({ location }: { location: string }) {
             <dt>Agent version</dt>
             <dd>{detail.agentVersion ?? "—"}</dd>
           </dl>
+          <p>A sale's way from this store's till to the stock: <Link href="/traces">follow the trace id its receipt names</Link>.</p>
           <h2 id="history-title">The last 24 hours</h2>
           <p class="hint">Backlog and dead letters (left axis) and whether the store was online (right axis). The same samples follow as a table.</p>
           <HealthChart detail={detail} />

@@ -84,6 +84,7 @@ export function TraceLookup({ traceId }: { traceId: string | null }) {
     <section aria-labelledby="trace-title">
       <h1 id="trace-title">{traceId ? "Trace" : "Follow a trace"}</h1>
       <LookupForm
+        name="Follow a trace"
         label="Trace id"
         base="/traces"
         value={traceId ?? ""}
