@@ -15,17 +15,9 @@ import { SignIn } from "./pages/sign-in.tsx";
 import { StoreDetail } from "./pages/store-detail.tsx";
 import { Tenants } from "./pages/tenants.tsx";
 import { TraceLookup } from "./pages/trace.tsx";
-import { canManage, ConsoleContext, mayRead, useConsole, type Brand, type ConsoleState, type Session } from "./state.ts";
+import { canManage, ConsoleContext, mayRead, screenReaders, useConsole, type Brand, type ConsoleState, type Session } from "./state.ts";
 
 const tenantStorageKey = "shelfsync.console.tenant";
-/** Who the API answers on each screen's main call: the nav offers a screen only to those. */
-const readers = {
-  orders: ["admin", "channel", "readonly"],
-  inventory: ["admin", "erp", "store", "readonly"],
-  traces: ["admin", "readonly"],
-  customers: ["admin", "readonly"],
-} as const;
-
 const defaultBrand: Brand = { partner: null, displayName: "Shelfsync", colors: { primary: "#1f6feb" }, support: {}, logoUrl: null };
 
 /** The host's brand in the page: its name in the title and its colours as CSS properties. */
@@ -119,10 +111,10 @@ function Shell() {
           {partner ? <NavItem href="/tenants">Tenants</NavItem> : null}
           {tenant ? <NavItem href="/overview">Overview</NavItem> : null}
           {tenant ? <NavItem href="/exceptions">Exceptions</NavItem> : null}
-          {tenant && mayRead(state, readers.orders) ? <NavItem href="/orders">Orders</NavItem> : null}
-          {tenant && mayRead(state, readers.inventory) ? <NavItem href="/inventory">Inventory</NavItem> : null}
-          {tenant && mayRead(state, readers.customers) ? <NavItem href="/customers">Customers</NavItem> : null}
-          {tenant && mayRead(state, readers.traces) ? <NavItem href="/traces">Traces</NavItem> : null}
+          {tenant && mayRead(state, screenReaders.orders) ? <NavItem href="/orders">Orders</NavItem> : null}
+          {tenant && mayRead(state, screenReaders.inventory) ? <NavItem href="/inventory">Inventory</NavItem> : null}
+          {tenant && mayRead(state, screenReaders.customers) ? <NavItem href="/customers">Customers</NavItem> : null}
+          {tenant && mayRead(state, screenReaders.traces) ? <NavItem href="/traces">Traces</NavItem> : null}
           {tenant && canManage(state) ? <NavItem href="/keys">Keys</NavItem> : null}
         </ul>
       </nav>

@@ -30,6 +30,14 @@ export function canManage(state: ConsoleState): boolean {
 
 type Role = NonNullable<Session["role"]>;
 
+/** Who the API answers on each screen's main call: the nav offers a screen only to those. */
+export const screenReaders = {
+  orders: ["admin", "channel", "readonly"],
+  inventory: ["admin", "erp", "store", "readonly"],
+  traces: ["admin", "readonly"],
+  customers: ["admin", "readonly"],
+} as const satisfies Record<string, readonly Role[]>;
+
 /**
  * Whether the session's key may read what `roles` may (a partner acting on a
  * tenant acts as its admin): the nav offers a screen only to those the API
