@@ -2,14 +2,20 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { Link, Redirect, Route, Router, Switch, useLocation } from "wouter-preact";
 import { actOnTenant, api, setCsrfToken, whenSignedOut } from "./api.ts";
+import { CustomerDetail } from "./pages/customer-detail.tsx";
+import { Customers } from "./pages/customers.tsx";
 import { ExceptionDetail } from "./pages/exception-detail.tsx";
 import { Exceptions } from "./pages/exceptions.tsx";
+import { InventoryLookup } from "./pages/inventory.tsx";
 import { Keys } from "./pages/keys.tsx";
+import { OrderDetail } from "./pages/order-detail.tsx";
+import { Orders } from "./pages/orders.tsx";
 import { Overview } from "./pages/overview.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { StoreDetail } from "./pages/store-detail.tsx";
 import { Tenants } from "./pages/tenants.tsx";
-import { canManage, ConsoleContext, useConsole, type Brand, type ConsoleState, type Session } from "./state.ts";
+import { TraceLookup } from "./pages/trace.tsx";
+import { canManage, ConsoleContext, mayRead, screenReaders, useConsole, type Brand, type ConsoleState, type Session } from "./state.ts";
 
 const tenantStorageKey = "shelfsync.console.tenant";
 const defaultBrand: Brand = { partner: null, displayName: "Shelfsync", colors: { primary: "#1f6feb" }, support: {}, logoUrl: null };
@@ -105,6 +111,10 @@ function Shell() {
           {partner ? <NavItem href="/tenants">Tenants</NavItem> : null}
           {tenant ? <NavItem href="/overview">Overview</NavItem> : null}
           {tenant ? <NavItem href="/exceptions">Exceptions</NavItem> : null}
+          {tenant && mayRead(state, screenReaders.orders) ? <NavItem href="/orders">Orders</NavItem> : null}
+          {tenant && mayRead(state, screenReaders.inventory) ? <NavItem href="/inventory">Inventory</NavItem> : null}
+          {tenant && mayRead(state, screenReaders.customers) ? <NavItem href="/customers">Customers</NavItem> : null}
+          {tenant && mayRead(state, screenReaders.traces) ? <NavItem href="/traces">Traces</NavItem> : null}
           {tenant && canManage(state) ? <NavItem href="/keys">Keys</NavItem> : null}
         </ul>
       </nav>
@@ -115,6 +125,14 @@ function Shell() {
           <Route path="/stores/:location">{(params: { location: string }) => (tenant ? <StoreDetail location={params.location} /> : <Redirect to="/tenants" replace />)}</Route>
           <Route path="/exceptions">{tenant ? <Exceptions /> : <Redirect to="/tenants" replace />}</Route>
           <Route path="/exceptions/:id">{(params: { id: string }) => (tenant ? <ExceptionDetail id={params.id} /> : <Redirect to="/tenants" replace />)}</Route>
+          <Route path="/orders">{tenant ? <Orders /> : <Redirect to="/tenants" replace />}</Route>
+          <Route path="/orders/:id">{(params: { id: string }) => (tenant ? <OrderDetail id={params.id} /> : <Redirect to="/tenants" replace />)}</Route>
+          <Route path="/inventory">{tenant ? <InventoryLookup sku={null} /> : <Redirect to="/tenants" replace />}</Route>
+          <Route path="/inventory/:sku">{(params: { sku: string }) => (tenant ? <InventoryLookup sku={params.sku} /> : <Redirect to="/tenants" replace />)}</Route>
+          <Route path="/customers">{tenant ? <Customers /> : <Redirect to="/tenants" replace />}</Route>
+          <Route path="/customers/:id">{(params: { id: string }) => (tenant ? <CustomerDetail id={params.id} /> : <Redirect to="/tenants" replace />)}</Route>
+          <Route path="/traces">{tenant ? <TraceLookup traceId={null} /> : <Redirect to="/tenants" replace />}</Route>
+          <Route path="/traces/:traceId">{(params: { traceId: string }) => (tenant ? <TraceLookup traceId={params.traceId} /> : <Redirect to="/tenants" replace />)}</Route>
           <Route path="/keys">{tenant ? <Keys /> : <Redirect to="/tenants" replace />}</Route>
           <Route>
             <Redirect to={home} replace />

@@ -27,3 +27,23 @@ export function useConsole(): ConsoleState {
 export function canManage(state: ConsoleState): boolean {
   return state.session?.kind === "partner" ? state.tenant !== null : state.session?.role === "admin";
 }
+
+type Role = NonNullable<Session["role"]>;
+
+/** Who the API answers on each screen's main call: the nav offers a screen only to those. */
+export const screenReaders = {
+  orders: ["admin", "channel", "readonly"],
+  inventory: ["admin", "erp", "store", "readonly"],
+  traces: ["admin", "readonly"],
+  customers: ["admin", "readonly"],
+} as const satisfies Record<string, readonly Role[]>;
+
+/**
+ * Whether the session's key may read what `roles` may (a partner acting on a
+ * tenant acts as its admin): the nav offers a screen only to those the API
+ * would answer. The API decides in the end; a screen shows its refusal.
+ */
+export function mayRead(state: ConsoleState, roles: readonly Role[]): boolean {
+  if (state.session?.kind === "partner") return state.tenant !== null && roles.includes("admin");
+  return state.session?.role ? roles.includes(state.session.role) : false;
+}

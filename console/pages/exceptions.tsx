@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Link } from "wouter-preact";
 import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { Pager, pageSuffix, useCursorPages } from "../paging.tsx";
 
 type ExceptionType = Schemas["Exception"]["type"];
 type ExceptionState = Schemas["Exception"]["state"];
@@ -16,16 +17,15 @@ const pageSize = 25;
 export function Exceptions() {
   const [type, setType] = useState<ExceptionType | "">("");
   const [state, setState] = useState<ExceptionState | "">("open");
-  /** The cursors of the pages before this one, and this page's ("" is the first). */
-  const [cursors, setCursors] = useState<string[]>([""]);
+  const pages = useCursorPages();
   const [page, setPage] = useState<Schemas["ExceptionPage"] | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const cursor = cursors[cursors.length - 1]!;
+  const { cursor } = pages;
 
   useEffect(() => {
     setError(null);
     api
-      .GET("/v1/exceptions", { params: { query: { type: type || undefined, state: state || undefined, cursor: cursor || undefined, limit: pageSize } } })
+      .GET("/v1/exceptions", { params: { query: { type: type || undefined, state: state || undefined, cursor, limit: pageSize } } })
       .then((answer) => setPage(ok(answer)))
       .catch((failure: unknown) => setError(messageOf(failure)));
   }, [type, state, cursor]);
@@ -36,14 +36,14 @@ export function Exceptions() {
       <form class="filters" aria-label="Filter exceptions" onSubmit={(event) => event.preventDefault()}>
         <label>
           Type
-          <select value={type} onChange={(event) => { setType(event.currentTarget.value as ExceptionType | ""); setCursors([""]); }}>
+          <select value={type} onChange={(event) => { setType(event.currentTarget.value as ExceptionType | ""); pages.reset(); }}>
             <option value="">Any type</option>
             {types.map((value) => <option key={value} value={value}>{value}</option>)}
           </select>
         </label>
         <label>
           State
-          <select value={state} onChange={(event) => { setState(event.currentTarget.value as ExceptionState | ""); setCursors([""]); }}>
+          <select value={state} onChange={(event) => { setState(event.currentTarget.value as ExceptionState | ""); pages.reset(); }}>
             <option value="">Any state</option>
             {states.map((value) => <option key={value} value={value}>{value}</option>)}
           </select>
@@ -54,7 +54,7 @@ export function Exceptions() {
       {page && page.exceptions.length > 0 ? (
         <table>
           <caption>
-            Exceptions, oldest first{cursors.length > 1 ? `, page ${cursors.length}` : ""}
+            Exceptions, oldest first{pageSuffix(pages)}
           </caption>
           <thead>
             <tr>
@@ -78,10 +78,7 @@ export function Exceptions() {
           </tbody>
         </table>
       ) : null}
-      <div class="pager">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Previous page</button>
-        <button type="button" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}>Next page</button>
-      </div>
+      <Pager pages={pages} nextCursor={page?.nextCursor} />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { api, messageOf, ok, type Schemas } from "../api.ts";
 import { ageText, timeText, usePeriodicRefresh } from "../refresh.ts";
+import { mayRead, screenReaders, useConsole } from "../state.ts";
 
 type Detail = Schemas["StoreHealthDetail"];
 
@@ -56,6 +57,7 @@ function HealthChart({ detail }: { detail: Detail }) {
 
 /** One store: its health now, its last 24 h as a chart and, for screen readers and exact figures, as a table. */
 export function StoreDetail({ location }: { location: string }) {
+  const seesTraces = mayRead(useConsole(), screenReaders.traces);
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const { refresh, refreshedAt } = usePeriodicRefresh(async () => {
@@ -96,6 +98,7 @@ export function StoreDetail({ location }: { location: string }) {
             <dt>Agent version</dt>
             <dd>{detail.agentVersion ?? "—"}</dd>
           </dl>
+          {seesTraces ? <p>A sale's way from this store's till to the stock: <Link href="/traces">follow the trace id its receipt names</Link>.</p> : null}
           <h2 id="history-title">The last 24 hours</h2>
           <p class="hint">Backlog and dead letters (left axis) and whether the store was online (right axis). The same samples follow as a table.</p>
           <HealthChart detail={detail} />
