@@ -176,6 +176,22 @@ it("shows an order's timeline and allocations, its SKU's figures and ledger, a c
   await expectAccessible(page, "order");
   await screenshot(page, "order");
 
+  // The order's trace, from its screen: receipt, reservation, fulfilment (recorded as its events are handled).
+  await page.getByRole("link", { name: created.traceId! }).click();
+  const orderHops = page.getByRole("table", { name: `Hops of trace ${created.traceId}, oldest first` });
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        await orderHops.or(page.getByRole("alert")).first().waitFor();
+        return orderHops.locator("tbody th").allTextContents();
+      },
+      { timeout: 20_000 },
+    )
+    .toEqual(expect.arrayContaining(["order.created", "order.reserved", "order.fulfilled"]));
+  await page.goBack();
+  await expect.poll(() => page.getByTestId("order-status").textContent()).toBe("partially_fulfilled");
+
   // Inventory lookup, from the order's allocation: figures per location, each channel's availability, the ledger.
   await allocations.getByRole("link", { name: sku }).click();
   await page.getByRole("heading", { name: `Inventory of ${sku}` }).waitFor();

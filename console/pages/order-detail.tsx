@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { Link } from "wouter-preact";
 import { api, messageOf, ok, type Schemas } from "../api.ts";
 import { timeText, usePeriodicRefresh } from "../refresh.ts";
+import { mayRead, screenReaders, useConsole } from "../state.ts";
 
 type Order = Schemas["Order"];
 
@@ -34,6 +35,7 @@ const skuLink = (sku: string) => <Link href={`/inventory/${encodeURIComponent(sk
 export function OrderDetail({ id }: { id: string }) {
   const [order, setOrder] = useState<Order | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const seesTraces = mayRead(useConsole(), screenReaders.traces);
   const { refresh, refreshedAt } = usePeriodicRefresh(async () => {
     try {
       setOrder(ok(await api.GET("/v1/orders/{id}", { params: { path: { id } } })));
@@ -61,6 +63,8 @@ export function OrderDetail({ id }: { id: string }) {
             <dd>{order.channel} · external id {order.externalId}</dd>
             <dt>Customer</dt>
             <dd>{order.customerId ? <Link href={`/customers/${encodeURIComponent(order.customerId)}`}>{order.customerId}</Link> : "— (linked at its first fulfilment or return)"}</dd>
+            <dt>Trace</dt>
+            <dd>{order.traceId && seesTraces ? <Link href={`/traces/${order.traceId}`}>{order.traceId}</Link> : (order.traceId ?? "— (placed before tracing)")}</dd>
             <dt>Delivery</dt>
             <dd>{deliveryText(order.delivery)}</dd>
             <dt>Shipping</dt>
