@@ -6,6 +6,9 @@ import { FakeShopifyAdmin, type AppliedAdjustment } from "../test-e2e/fakes/shop
 import { edgeCall, edgeRequest } from "./edge-client.ts";
 
 export interface DemoKeys {
+  /** The demo partner that runs the demo tenant, and its admin key (absent from keys files written before the demo had a partner). */
+  partner?: string;
+  partnerKey?: string;
   tenant: string;
   admin: string;
   web: string;
@@ -198,6 +201,32 @@ function describeWrite(adjustment: AppliedAdjustment, skuOf: Map<string, string>
   return `${shown.join(", ")}${changes.length > 5 ? `, and ${changes.length - 5} more` : ""}`;
 }
 
+/** The host name the demo partner's brand is served on (browsers and curl send *.localhost to this machine). */
+export const demoPartnerHost = "northwind.localhost";
+
+/**
+ * The demo partner, "Northwind Retail Ops", with its brand on
+ * `demoPartnerHost`: "demo-partner", unless an earlier run made it and the
+ * keys file with its key is gone.
+ */
+async function demoPartner(url: string, platformKey: string): Promise<{ id: string; key: string }> {
+  let id = "demo-partner";
+  const create = () => edgeRequest<{ adminKey: { key: string } }>(url, "POST", "/v1/partners", { key: platformKey, idempotencyKey: `demo-partner-${randomBytes(6).toString("hex")}`, body: { id, name: "Northwind Retail Ops" } });
+  let created = await create();
+  if (created.status === 409) {
+    id = `demo-partner-${randomBytes(3).toString("hex")}`;
+    created = await create();
+  }
+  if (created.status !== 201) throw new Error(`creating the demo partner answered ${created.status}: ${JSON.stringify(created.body)}`);
+  const key = created.body.adminKey.key;
+  // The host belongs to one partner: a partner of an earlier run may hold it, and then keeps it.
+  await edgeRequest(url, "PUT", `/v1/partners/${id}/branding`, {
+    key,
+    body: { displayName: "Northwind Retail Ops", colors: { primary: "#1f4e79", accent: "#f2a900" }, support: { email: "support@northwind.example" }, hosts: [demoPartnerHost] },
+  });
+  return { id, key };
+}
+
 async function demoTenant(url: string, platformKey: string, keysFile: string): Promise<{ keys: DemoKeys; createdTenant: boolean }> {
   if (existsSync(keysFile)) {
     const keys = JSON.parse(readFileSync(keysFile, "utf8")) as Partial<DemoKeys> & Omit<DemoKeys, "store">;
@@ -209,12 +238,14 @@ async function demoTenant(url: string, platformKey: string, keysFile: string): P
       return { keys: withStore, createdTenant: false };
     }
   }
+  // The demo tenant belongs to a demo partner, as a retailer's tenant belongs to the integrator that runs it.
+  const partner = await demoPartner(url, platformKey);
   // "demo", unless an earlier run created it and its keys file is gone.
   let tenantId = "demo";
-  let created = await edgeRequest<{ adminKey: { key: string } }>(url, "POST", "/v1/tenants", { key: platformKey, body: { id: tenantId, name: "Demo Outfitters" } });
+  let created = await edgeRequest<{ adminKey: { key: string } }>(url, "POST", "/v1/tenants", { key: partner.key, body: { id: tenantId, name: "Demo Outfitters" } });
   if (created.status === 409) {
     tenantId = `demo-${randomBytes(3).toString("hex")}`;
-    created = await edgeRequest(url, "POST", "/v1/tenants", { key: platformKey, body: { id: tenantId, name: "Demo Outfitters" } });
+    created = await edgeRequest(url, "POST", "/v1/tenants", { key: partner.key, body: { id: tenantId, name: "Demo Outfitters" } });
   }
   if (created.status !== 201) throw new Error(`creating the demo tenant answered ${created.status}: ${JSON.stringify(created.body)}`);
   const admin = created.body.adminKey.key;
@@ -223,6 +254,8 @@ async function demoTenant(url: string, platformKey: string, keysFile: string): P
   await edgeCall(url, "PUT", "/v1/channels/amazon", { key: admin, body: { locations: ["wh-east"], maxPercent: 50 } });
   const key = async (body: Record<string, string>) => (await edgeCall<{ key: string }>(url, "POST", "/v1/keys", { key: admin, body })).key;
   const keys: DemoKeys = {
+    partner: partner.id,
+    partnerKey: partner.key,
     tenant: tenantId,
     admin,
     web: await key({ role: "channel", channel: "web", name: "Web shop" }),

@@ -5,7 +5,7 @@ import type { ChannelAvailability } from "../shared/schemas/availability.ts";
 import { edgeCall } from "./edge-client.ts";
 import { demoErpConnection, financeStore, seedDemoFinance, startNetSuiteSandbox, type DemoFinance } from "./demo-finance.ts";
 import { demoLoyaltyCustomer, seedDemoLoyalty, type DemoLoyalty } from "./demo-loyalty.ts";
-import { demoConnection, demoStore, seedDemo, startDemoShop, type Demo } from "./demo-seed.ts";
+import { demoConnection, demoPartnerHost, demoStore, seedDemo, startDemoShop, type Demo } from "./demo-seed.ts";
 import { startLocalAgent, type LocalAgent } from "./local-agent.ts";
 import { buildConsole } from "./console-build.ts";
 import { projectRoot, startLocalEdge } from "./local-edge.ts";
@@ -126,16 +126,24 @@ Finance (books in UTC, a day closes at 00:00 the next day)
 
   curl -s "${edge.url}/v1/finance/journals?date=${finance.day}" -H "Authorization: Bearer ${keys.admin}"
   curl -s ${edge.url}/v1/finance/payouts/${payout.id} -H "Authorization: Bearer ${keys.admin}"`;
+const partnerConsole = `${edge.url.replace("127.0.0.1", demoPartnerHost).replace("localhost", demoPartnerHost)}/console`;
+const consoleLine = keys.partnerKey
+  ? `${partnerConsole}   (the demo partner's brand; sign in with its key below, then open the demo tenant)
+                 ${edge.url}/console   (unbranded; any key below)`
+  : `${edge.url}/console   (sign in with the demo tenant's admin key below)`;
+const partnerLines = keys.partnerKey ? `
+  Demo partner   ${keys.partner}   (Northwind Retail Ops: runs the demo tenant)
+    partner key  ${keys.partnerKey}` : "";
 process.stdout.write(`
 Shelfsync is running.
 
-  Console        ${edge.url}/console   (sign in with the demo tenant's admin key below)
+  Console        ${consoleLine}
   API            ${edge.url}/v1
   API docs       ${edge.url}/v1/docs
   OpenAPI        ${edge.url}/v1/openapi.json
   State          ${stateDir}
 
-  Platform key   ${key}   (from .dev.vars)
+  Platform key   ${key}   (from .dev.vars)${partnerLines}
   Demo tenant    ${keys.tenant}
     admin        ${keys.admin}
     web channel  ${keys.web}
