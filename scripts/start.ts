@@ -126,7 +126,9 @@ Finance (books in UTC, a day closes at 00:00 the next day)
 
   curl -s "${edge.url}/v1/finance/journals?date=${finance.day}" -H "Authorization: Bearer ${keys.admin}"
   curl -s ${edge.url}/v1/finance/payouts/${payout.id} -H "Authorization: Bearer ${keys.admin}"`;
-const partnerConsole = `${edge.url.replace("127.0.0.1", demoPartnerHost).replace("localhost", demoPartnerHost)}/console`;
+const partnerUrl = new URL(edge.url);
+partnerUrl.hostname = demoPartnerHost;
+const partnerConsole = `${partnerUrl.origin}/console`;
 const consoleLine = keys.partnerKey
   ? `${partnerConsole}   (the demo partner's brand; sign in with its key below, then open the demo tenant)
                  ${edge.url}/console   (unbranded; any key below)`
