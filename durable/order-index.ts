@@ -1,4 +1,4 @@
-import { and, count, eq, gte, inArray, lt } from "drizzle-orm";
+import { and, count, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import type { Result } from "../shared/errors.ts";
 import type { OrderPage, OrderSettings, OrdersQuery, OrderSummary } from "../shared/schemas/orders.ts";
 import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
@@ -78,6 +78,12 @@ export class OrderIndex extends ShelfsyncObject<typeof schema, TenantIdentity> {
       this.settings.put({ shortagePolicy: settings.shortagePolicy, updatedAt: now });
       return { ok: true as const, settings };
     });
+  }
+
+  /** Orders admitted per UTC hour since `from` (ms), oldest first; hours without one are left out. */
+  async createdPerHour(from: number): Promise<{ hour: number; count: number }[]> {
+    const hour = sql<number>`${orders.createdAt} - ${orders.createdAt} % 3600000`;
+    return this.db.select({ hour, count: count() }).from(orders).where(gte(orders.createdAt, from)).groupBy(hour).orderBy(hour).all();
   }
 
   /** For the partner's usage report: orders admitted (created) in [from, to) (ms). */

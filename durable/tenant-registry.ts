@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, ne, or, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, lt, ne, or, gt, sql } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { fail, type Result } from "../shared/errors.ts";
 import type { ErpType } from "../shared/schemas/erp-connections.ts";
@@ -12,7 +12,17 @@ import { parseName, type TenantIdentity } from "./objects.ts";
 import * as schema from "./schema/tenant-registry.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 
-const { tenant, apiKeys, locations, channels, connections, erpConnections, apiUsage } = schema;
+const { tenant, apiKeys, locations, channels, connections, erpConnections, apiUsage, throughputHours } = schema;
+
+/** A count of one metric in one UTC hour (`hour`: its first millisecond). */
+export interface ThroughputCount {
+  hour: number;
+  metric: string;
+  count: number;
+}
+
+/** Hourly throughput is kept this long: the console charts a day, at most a week. */
+const throughputKeptMs = 8 * 24 * 3_600_000;
 
 /** A connection as the tenant's list of them knows it. */
 export interface ConnectionEntry {
@@ -258,13 +268,30 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
     return (filter.enabled ? query.where(eq(erpConnections.enabled, true)) : query).orderBy(asc(erpConnections.id)).all();
   }
 
-  /** Adds API calls an edge isolate counted for `month` (YYYY-MM). */
-  async addApiCalls(month: string, calls: number): Promise<void> {
-    this.db
-      .insert(apiUsage)
-      .values({ month, calls })
-      .onConflictDoUpdate({ target: apiUsage.month, set: { calls: sql`${apiUsage.calls} + ${calls}` } })
-      .run();
+  /** Adds what an edge isolate counted: API calls for `month` (YYYY-MM), and throughput per hour and metric. */
+  async addUsage(month: string, calls: number, throughput: ThroughputCount[] = []): Promise<void> {
+    this.transaction(() => {
+      if (calls > 0) {
+        this.db
+          .insert(apiUsage)
+          .values({ month, calls })
+          .onConflictDoUpdate({ target: apiUsage.month, set: { calls: sql`${apiUsage.calls} + ${calls}` } })
+          .run();
+      }
+      for (const { hour, metric, count } of throughput) {
+        this.db
+          .insert(throughputHours)
+          .values({ hour, metric, count })
+          .onConflictDoUpdate({ target: [throughputHours.hour, throughputHours.metric], set: { count: sql`${throughputHours.count} + ${count}` } })
+          .run();
+      }
+      if (throughput.length > 0) this.db.delete(throughputHours).where(lt(throughputHours.hour, this.now() - throughputKeptMs)).run();
+    });
+  }
+
+  /** The throughput counted per hour since `from` (ms), oldest first. */
+  async throughputSince(from: number): Promise<ThroughputCount[]> {
+    return this.db.select().from(throughputHours).where(gte(throughputHours.hour, from)).orderBy(asc(throughputHours.hour)).all();
   }
 
   /** What the partner's usage report reads here: the month's API calls, the stores (now), and the connections whose objects count writes. */

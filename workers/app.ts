@@ -26,6 +26,7 @@ import { leaseRoutes } from "./routes/leases.ts";
 import { loyaltyRoutes } from "./routes/loyalty.ts";
 import { storeHealthRoutes } from "./routes/store-health.ts";
 import { traceRoutes } from "./routes/traces.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { limitRoutes } from "./routes/limits.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { partnerRoutes } from "./routes/partners.ts";
@@ -59,6 +60,7 @@ export function createApp() {
   app.route("/", leaseRoutes);
   app.route("/", storeHealthRoutes);
   app.route("/", traceRoutes);
+  app.route("/", metricsRoutes);
   app.route("/", catalogRoutes);
   app.route("/", erpRoutes);
   app.route("/", exceptionRoutes);

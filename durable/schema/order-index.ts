@@ -19,7 +19,7 @@ export const orders = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (table) => [index("orders_status").on(table.status, table.seq), index("orders_channel").on(table.channel, table.seq)],
+  (table) => [index("orders_status").on(table.status, table.seq), index("orders_channel").on(table.channel, table.seq), index("orders_created").on(table.createdAt)],
 );
 
 /** The tenant's order settings (one row; defaults apply while there is none). */

@@ -1,4 +1,4 @@
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { RateLimits } from "../../shared/schemas/limits.ts";
 
 export { idempotencyKeys } from "./idempotency.ts";
@@ -72,3 +72,20 @@ export const apiUsage = sqliteTable("api_usage", {
   month: text("month").primaryKey(),
   calls: integer("calls").notNull(),
 });
+
+/**
+ * The tenant's throughput per UTC hour (`hour`: its first millisecond) and
+ * metric (POS transactions accepted, reservations taken), added in batches
+ * by the edge isolates that answered them, for the console's charts when no
+ * Analytics Engine can be read (docs/decisions/0041-throughput-metrics.md).
+ * Kept 8 days.
+ */
+export const throughputHours = sqliteTable(
+  "throughput_hours",
+  {
+    hour: integer("hour").notNull(),
+    metric: text("metric").notNull(),
+    count: integer("count").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.hour, table.metric] })],
+);

@@ -5,6 +5,7 @@ import { CreateReservationRequest, Reservation } from "../../shared/schemas/inve
 import { authorize, authorizeKey } from "../auth.ts";
 import { forgetHotRoute, hotRoute, rememberHotRoute } from "../hot-routes.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
+import { usageMeter } from "../usage-meter.ts";
 import { allotmentShard, skuObject } from "../../durable/objects.ts";
 import type { IdempotencyInput } from "../../durable/idempotency.ts";
 import { shardOfReservation } from "../../shared/schemas/allotments.ts";
@@ -58,6 +59,12 @@ export const reservationRoutes = createRouter()
     if (input.location !== undefined && !access?.location) throw new AppError("unknown_location", `No location ${input.location}`);
     const idempotency = await idempotencyOf(c, input, { required: true });
     const { location: _none, ...poolRequest } = input;
+    /** The 201 of a reservation taken (counted for the throughput charts unless it is an Idempotency-Key replay). */
+    const taken = <R extends { ok: true; reservation: Reservation } | { ok: false }>(result: { outcome: R; replayed: boolean }) => {
+      const { reservation } = settle(c, result) as { reservation: Reservation };
+      if (!result.replayed) usageMeter.countThroughput(c, tenantId, "reservations", 1);
+      return c.json(reservation, 201);
+    };
     /** One of the sale's shards reserves; null when the sale has cooled (not_hot): then the SKU object serves. */
     const viaShard = async (shards: number) => {
       const shard = allotmentShard(c.env, tenantId, sku, input.channel, await shardFor(idempotency!, shards));
@@ -68,15 +75,15 @@ export const reservationRoutes = createRouter()
     };
     if (known) {
       const served = await viaShard(known.shards);
-      if (served) return c.json(settle(c, served).reservation, 201);
+      if (served) return taken(served);
     }
     // The SKU object answers a pool reservation of a channel it is hot for with the shards (at most twice: a sale cooling meanwhile).
     for (let attempt = 0; attempt < 2; attempt++) {
       const result = await skuObject(c.env, tenantId, sku).reserveUnlessHot({ ...input, rules }, idempotency);
-      if (!("hot" in result)) return c.json(settle(c, result).reservation, 201);
+      if (!("hot" in result)) return taken(result);
       rememberHotRoute(tenantId, sku, rules, result.hot.shards, Date.now());
       const served = await viaShard(result.hot.shards);
-      if (served) return c.json(settle(c, served).reservation, 201);
+      if (served) return taken(served);
     }
     throw new AppError("internal_error", `The flash sale of ${sku} on ${input.channel} was changing while this reservation was routed; retry it with the same Idempotency-Key`);
   })

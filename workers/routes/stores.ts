@@ -12,6 +12,7 @@ import type { AppEnv } from "../env.ts";
 import { availabilityIndex, catalogStore, storeIngest } from "../../durable/objects.ts";
 import { body, createRouter, json, routesOf } from "../openapi.ts";
 import { storeHeardFrom } from "../store-contact.ts";
+import { usageMeter } from "../usage-meter.ts";
 
 const storeRoles = ["admin", "store"] as const;
 const StoreParams = z.object({ location: LocationId });
@@ -55,7 +56,9 @@ export const storeRoutes = createRouter()
       const { principal } = await storeAccess(c, location);
       const { tenantId } = principal;
       if (principal.role === "store") storeHeardFrom(c, tenantId, location);
-      return c.json(await storeIngest(c.env, tenantId, location).ingest(transactions), 200);
+      const answer = await storeIngest(c.env, tenantId, location).ingest(transactions);
+      usageMeter.countThroughput(c, tenantId, "pos_transactions", answer.results.filter((result) => result.status === "accepted").length);
+      return c.json(answer, 200);
     },
     (result) => {
       const oversized = !result.success && result.target === "json" && result.error.issues.some((issue) => issue.code === "too_big" && issue.path.join(".") === "transactions");
