@@ -36,6 +36,7 @@ export const screenReaders = {
   inventory: ["admin", "erp", "store", "readonly"],
   traces: ["admin", "readonly"],
   customers: ["admin", "readonly"],
+  metrics: ["admin", "readonly"],
 } as const satisfies Record<string, readonly Role[]>;
 
 /**

@@ -155,6 +155,14 @@ it("shows an order's timeline and allocations, its SKU's figures and ledger, a c
   const nav = page.getByRole("navigation", { name: "Console sections" });
   await nav.waitFor();
 
+  // The overview's throughput: the tenant's orders, counted from the order index (exact), tabled and drawn by uPlot.
+  const orders = (await edgeCall<{ orders: unknown[] }>(edge.url, "GET", "/v1/orders?limit=500", { key: store.adminKey })).orders.length;
+  expect(orders).toBeGreaterThan(0);
+  const throughput = page.getByRole("table", { name: "Throughput, last 24 hours" });
+  await expect.poll(() => throughput.locator('tr[data-metric="orders"] td').first().textContent(), { timeout: 15_000 }).toBe(String(orders));
+  await page.locator(".chart canvas").waitFor();
+  await expectAccessible(page, "overview with throughput");
+
   // Orders: the list, filtered by status, then the order.
   await nav.getByRole("link", { name: "Orders" }).click();
   await page.getByRole("link", { name: created.id }).waitFor();

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { Link } from "wouter-preact";
 import { api, messageOf, ok, type Schemas } from "../api.ts";
 import { ageText, timeText, usePeriodicRefresh } from "../refresh.ts";
+import { ThroughputSection } from "../throughput.tsx";
 
 type Store = Schemas["StoreHealth"];
 type ExceptionType = Schemas["Exception"]["type"];
@@ -128,6 +129,8 @@ export function Overview() {
         </table>
       ) : null}
       <p><Link href="/exceptions">All exceptions →</Link></p>
+
+      <ThroughputSection />
     </section>
   );
 }
