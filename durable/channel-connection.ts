@@ -26,6 +26,8 @@ import * as schema from "./schema/channel-connection.ts";
 import { writesIn } from "./connectors/usage-months.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
+import { recordHops } from "./trace-hops.ts";
+import type { HopRecord } from "./trace-log.ts";
 
 const { remoteSkus, locationCursors, poolTarget } = schema;
 
@@ -56,6 +58,8 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
   private readonly row = singleRow(this.db, schema.connection);
   /** Not before this (epoch ms) may a nudge bring the next push forward: a backoff or a refilling bucket set it. */
   private notBefore = 0;
+  /** Hops of traced shipments settled in the current run, recorded at its end. */
+  private readonly hops: HopRecord[] = [];
   /** A Walmart access token (15 minutes) or an Amazon LWA one (an hour), in memory only. */
   private readonly walmartTokens: TokenHolder = { token: null };
   private readonly amazonTokens: AmazonTokenHolder = { token: null };
@@ -162,7 +166,11 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
    * or the connection does not confirm shipments (Shopify's `confirmShipments`;
    * Shopify's orders arrive by webhook, the caller checked the channel).
    */
-  async recordShipment(eventId: string, shipment: { externalId: string; lines: { sku: string; qty: number }[]; carrier: string | null; tracking: string | null }): Promise<boolean> {
+  async recordShipment(
+    eventId: string,
+    shipment: { externalId: string; lines: { sku: string; qty: number }[]; carrier: string | null; tracking: string | null },
+    traceparent: string | null = null,
+  ): Promise<boolean> {
     const current = this.row.get();
     if (!current) return false;
     const taken =
@@ -172,7 +180,7 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     if (!taken) return false;
     this.db
       .insert(schema.shipments)
-      .values({ eventId, ...shipment, state: "pending", reason: null, attempt: null, createdAt: this.now(), settledAt: null })
+      .values({ eventId, ...shipment, traceparent, state: "pending", reason: null, attempt: null, createdAt: this.now(), settledAt: null })
       .onConflictDoNothing()
       .run();
     if (current.enabled) await this.wakeBy(Math.max(this.now() + coalesceMs, this.notBefore));
@@ -204,6 +212,7 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       this.db.update(schema.shipments).set({ state: "pending", reason: null, settledAt: null }).where(eq(schema.shipments.eventId, eventId)).run();
       const push = await this.push(current);
       const step = await this.waitingOutShortWaits(async () => (await push.confirmShipments?.()) ?? { kind: "idle" }, this.now() + runBudgetMs);
+      await this.recordTracedHops();
       const after = this.db.select().from(schema.shipments).where(eq(schema.shipments.eventId, eventId)).get()!;
       if (after.state === "confirmed") return { confirmed: true, detail: `order ${after.externalId}: the remote took the shipment` };
       if (after.state === "refused") return { confirmed: false, detail: after.reason ?? "refused again" };
@@ -286,6 +295,7 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
       }).read(current);
       const push = await this.push(this.row.get()!);
       const step = await push.pushPending(now + runBudgetMs);
+      await this.recordTracedHops();
       if (step.kind === "stopped") return null;
       this.notBefore = step.kind === "wait" ? step.wakeAt : 0;
       const due = push.nextDue?.() ?? null;
@@ -294,10 +304,23 @@ export class ChannelConnection extends ShelfsyncObject<typeof schema, Connection
     });
   }
 
+  /** Hands the hops this run's shipments added to their orders' traces to the trace log (lost, never retried, if it cannot be reached). */
+  private async recordTracedHops(): Promise<void> {
+    if (this.hops.length > 0) await recordHops(this.env, this.identity.tenantId, this.hops.splice(0));
+  }
+
   /** The push of the connection's remote, with its credentials opened for this run. */
   private async push(current: typeof schema.connection.$inferSelect): Promise<ConnectorPush> {
     const credentials = await openCredentials<ShopifyCredentials & WalmartCredentials & AmazonCredentials>(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, current.sealedCredentials);
-    const ledger = new PushLedger({ db: this.db, transaction: (run) => this.transaction(run), env: this.env, identity: this.identity, connection: current, now: () => this.now() });
+    const ledger = new PushLedger({
+      db: this.db,
+      transaction: (run) => this.transaction(run),
+      env: this.env,
+      identity: this.identity,
+      connection: current,
+      now: () => this.now(),
+      traced: (hop) => this.hops.push(hop),
+    });
     switch (current.type) {
       case "walmart":
         return new WalmartPush(ledger, credentials, this.walmartTokens);

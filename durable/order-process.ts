@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
+import { childTraceparent } from "../shared/tracing.ts";
 import type { StockFigures } from "../shared/inventory-math.ts";
 import { demandOf, routeOrder, type Demand, type RoutePlan } from "../shared/order-routing.ts";
 import type { CancelOrderRequest, CreateOrderRequest, FulfillmentRequest, Order, Shortage, ShortagePolicy } from "../shared/schemas/orders.ts";
@@ -73,7 +74,8 @@ export class OrderProcess extends ShelfsyncObject<typeof schema, OrderIdentity> 
   }
 
   /** Admits the order and reserves it; an order already admitted answers as it now is. */
-  async submit(request: CreateOrderRequest, traceparent: string | null = null): Promise<SubmitAnswer> {
+  /** `traceparent`: the order's trace; an order that comes without one (a connector's) starts its own. */
+  async submit(request: CreateOrderRequest, traceparent: string = childTraceparent(null)): Promise<SubmitAnswer> {
     return this.serialized(async () => {
       const replayed = this.order.state() !== undefined;
       if (!replayed) {
@@ -158,7 +160,7 @@ export class OrderProcess extends ShelfsyncObject<typeof schema, OrderIdentity> 
    * object that it changes: afterwards the saga log holds every step to
    * take, and the alarm is set to take them if this instance dies.
    */
-  private async begin(request: CreateOrderRequest, traceparent: string | null): Promise<Result<object>> {
+  private async begin(request: CreateOrderRequest, traceparent: string): Promise<Result<object>> {
     const routing = await this.route(request, demandOf(request.lines), true);
     if (!routing.ok) return routing;
     const now = this.now();

@@ -198,6 +198,17 @@ describe("a Walmart connection", () => {
     expect(settled.lastError?.message).toMatch(/^confirming shipment /);
     expect(walmart.order(first.purchaseOrderId).shipments).toHaveLength(1);
     expect(walmart.stats.violations).toBe(0);
+
+    // The order's trace follows the shipment from the fulfilment to Walmart's confirmation, at the connection.
+    const { traceId } = await edgeCall<{ traceId: string }>(rig.edge.url, "GET", `/v1/orders/${shelfsyncId}`, { key: store.adminKey });
+    const hops = await waitFor("the shipment's hops in the order's trace", 30_000, async () => {
+      const trace = await edgeCall<{ hops: { hop: string; where: string; detail: string | null }[] }>(rig.edge.url, "GET", `/v1/traces/${traceId}`, { key: store.adminKey });
+      return trace.hops.some((hop) => hop.hop === "connector.shipment_confirmed") ? trace.hops : undefined;
+    });
+    const names = hops.map((hop) => hop.hop);
+    expect(names.indexOf("order.fulfilled")).toBeLessThan(names.indexOf("connector.shipment_queued"));
+    expect(names.indexOf("connector.shipment_queued")).toBeLessThan(names.indexOf("connector.shipment_confirmed"));
+    expect(hops.find((hop) => hop.hop === "connector.shipment_confirmed")).toMatchObject({ where: connectionId, detail: `walmart order ${first.purchaseOrderId}` });
   });
 
   it("stops and says why when Walmart refuses the client credentials, and resumes with new ones", async () => {

@@ -40,7 +40,7 @@ describe("an order that cannot be had is backordered, holding nothing", () => {
     const orderId = await orderIdOf(tenant.id, "web", body.externalId);
     // The order is routed and its plan written (every line available)...
     await runInDurableObject(orderStub(tenant, orderId), async (instance: OrderProcess) => {
-      expect(await instance["begin"](canonical(body), null)).toEqual({ ok: true });
+      expect(await instance["begin"](canonical(body), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")).toEqual({ ok: true });
     });
     // ...then another channel order takes c's stock before the order's reservations run.
     expect((await reserve(tenant, c, { qty: 5, location: "wh-1" })).status).toBe(201);

@@ -30,7 +30,7 @@ function plannedSteps(tenant: TestTenant, orderId: string): Promise<PlannedStep[
 async function beginOnly(tenant: TestTenant, body: ReturnType<typeof orderBody>): Promise<string> {
   const orderId = await orderIdOf(tenant.id, "web", body.externalId);
   await runInDurableObject(orderStub(tenant, orderId), async (instance: OrderProcess) => {
-    expect(await instance["begin"](canonical(body), null)).toEqual({ ok: true });
+    expect(await instance["begin"](canonical(body), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")).toEqual({ ok: true });
   });
   return orderId;
 }

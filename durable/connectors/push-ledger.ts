@@ -6,6 +6,7 @@ import type { ConnectionState } from "../../shared/schemas/connections.ts";
 import { exceptionQueue, type ConnectionIdentity } from "../objects.ts";
 import * as schema from "../schema/channel-connection.ts";
 import { countWrites } from "./usage-months.ts";
+import type { HopRecord } from "../trace-log.ts";
 
 /** The calls that change the remote (a stock write, a feed submitted, a shipment confirmed): a partner's "connector writes". */
 const remoteWrites: ReadonlySet<string> = new Set(["write", "feed", "ship-confirm"]);
@@ -62,6 +63,8 @@ export interface PushLedgerOptions {
   identity: ConnectionIdentity;
   connection: ConnectionRow;
   now: () => number;
+  /** Takes a hop of an order's trace (a shipment confirmed or refused) for the object to record after the run. */
+  traced?: (hop: HopRecord) => void;
 }
 
 /**

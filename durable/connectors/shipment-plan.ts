@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { parseTraceparent } from "../../shared/tracing.ts";
 import { exceptionQueue } from "../objects.ts";
 import { shipments } from "../schema/channel-connection.ts";
 import type { PushLedger } from "./push-ledger.ts";
@@ -62,6 +63,13 @@ export function afterShipping(lines: RemoteLine[], plan: { lineNumber: string; q
 /** The remote took the shipment. */
 export function shipmentConfirmed(ledger: PushLedger, shipment: Shipment): void {
   ledger.db.update(shipments).set({ state: "confirmed", reason: null, settledAt: ledger.now() }).where(eq(shipments.eventId, shipment.eventId)).run();
+  traceSettled(ledger, shipment, "connector.shipment_confirmed", `${ledger.connection.type} order ${shipment.externalId}`);
+}
+
+/** The hop a traced shipment adds to its order's trace when it settles, under the fulfilment event's span. */
+function traceSettled(ledger: PushLedger, shipment: Shipment, hop: string, detail: string): void {
+  const context = parseTraceparent(shipment.traceparent);
+  if (context) ledger.options.traced?.({ traceId: context.traceId, at: ledger.now(), hop, location: ledger.options.identity.connectionId, spanId: context.spanId, detail });
 }
 
 /**
@@ -73,6 +81,7 @@ export function shipmentConfirmed(ledger: PushLedger, shipment: Shipment): void 
 export async function shipmentRefused(ledger: PushLedger, shipment: Shipment, reason: string, remote: string): Promise<void> {
   await reportRefused(ledger, shipment, reason);
   ledger.db.update(shipments).set({ state: "refused", reason, settledAt: ledger.now() }).where(eq(shipments.eventId, shipment.eventId)).run();
+  traceSettled(ledger, shipment, "connector.shipment_refused", `${remote} order ${shipment.externalId}: ${reason}`.slice(0, 300));
   ledger.fail(`shipment ${shipment.eventId} of ${remote} order ${shipment.externalId} not confirmed: ${reason}`);
 }
 

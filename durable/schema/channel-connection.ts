@@ -167,6 +167,8 @@ export const shipments = sqliteTable(
     attempt: text("attempt", { mode: "json" }).$type<Record<string, number>>(),
     createdAt: integer("created_at").notNull(),
     settledAt: integer("settled_at"),
+    /** The fulfilment event's span in its order's trace, for the hop its confirmation or refusal records; null without a trace. */
+    traceparent: text("traceparent"),
     /** Amazon: the package reference id, fixed before the first send so that a repeat names the same package. */
     packageRef: text("package_ref"),
     /** Amazon: when the confirmation was last sent without a known answer; a pending one sent before is read back first. */

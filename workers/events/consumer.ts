@@ -33,16 +33,17 @@ const shippingRemotes: ReadonlySet<string> = new Set(["walmart", "amazon"]);
  * Hands a fulfilment to the connections of the order's channel that confirm
  * shipments to their remote, each once per event: Walmart's and Amazon's
  * (a connection that did not take the order ignores it), and Shopify's when
- * the tenant's Shopify webhook brings its orders onto that channel. A
- * failure fails the delivery: the queue retries the whole event.
+ * the tenant's Shopify webhook brings its orders onto that channel, with the
+ * event's span of the order's trace. Answers the connections that took it.
+ * A failure fails the delivery: the queue retries the whole event.
  */
-async function forwardFulfillment(env: Env, event: Extract<OutboundEvent, { type: "order.fulfilled" }>): Promise<{ id: string; type: string }[]> {
+async function forwardFulfillment(env: Env, event: Extract<OutboundEvent, { type: "order.fulfilled" }>, traceparent: string | null): Promise<{ id: string; type: string }[]> {
   const { channel, externalId, lines, carrier, tracking } = event.data;
   const candidates = (await tenantRegistry(env, event.tenantId).listConnections()).filter((c) => c.channel === channel && c.enabled);
   const shopifyOrders = candidates.some((c) => c.type === "shopify") && (await shopifyIntegration(env, event.tenantId).getSettings())?.channel === channel;
   const connections = candidates.filter((c) => shippingRemotes.has(c.type) || (c.type === "shopify" && shopifyOrders));
-  await Promise.all(connections.map((c) => channelConnection(env, event.tenantId, c.id).recordShipment(event.id, { externalId, lines, carrier, tracking })));
-  return connections.map(({ id, type }) => ({ id, type }));
+  const taken = await Promise.all(connections.map((c) => channelConnection(env, event.tenantId, c.id).recordShipment(event.id, { externalId, lines, carrier, tracking }, traceparent)));
+  return connections.filter((_, i) => taken[i]).map(({ id, type }) => ({ id, type }));
 }
 
 /**
@@ -79,7 +80,7 @@ async function deliverEvent(message: Message, env: Env): Promise<void> {
   let outcome: string;
   try {
     if (event.type === "order.fulfilled") {
-      for (const connection of await forwardFulfillment(env, event)) trace.step("connector.shipment_queued", connection.id, `to ${connection.type}`);
+      for (const connection of await forwardFulfillment(env, event, trace.traceparent)) trace.step("connector.shipment_queued", connection.id, `to ${connection.type}`);
     }
     if (isBookedEvent(event)) {
       const booked = await bookEvent(env, event);
