@@ -71,7 +71,7 @@ describe("a partner's overview: its tenants with their health", () => {
     const page = await overview(partner);
     expect(page.status).toBe(200);
     expect(page.body).toMatchObject({ partner: partner.id, nextCursor: null, asOf: expect.any(String) });
-    const byId = new Map(page.body.tenants.map((tenant: { tenant: string }) => [tenant.tenant, tenant]));
+    const byId = new Map<string, Record<string, any>>(page.body.tenants.map((tenant: Record<string, any>) => [tenant.tenant, tenant]));
     expect([...byId.keys()]).toEqual([troubled.id, calm.id].sort());
     expect(byId.get(troubled.id)).toEqual({
       tenant: troubled.id,
@@ -80,7 +80,7 @@ describe("a partner's overview: its tenants with their health", () => {
       exceptions: { open: 1, byType: [{ type: "backorder", open: 1 }] },
       connections: { total: 2, failing: 0, throttled: 0, maxSyncLagMs: null, oldestPendingAgeSeconds: null },
     });
-    expect(byId.get(troubled.id).stores.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(120);
+    expect(byId.get(troubled.id)!.stores.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(120);
     expect(byId.get(calm.id)).toEqual({ tenant: calm.id, name: `Tenant ${calm.id}`, ...quiet });
 
     // The figures are the tenant's own answers, summed: the overview adds nothing of its own.
