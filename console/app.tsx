@@ -11,9 +11,9 @@ import { Keys } from "./pages/keys.tsx";
 import { OrderDetail } from "./pages/order-detail.tsx";
 import { Orders } from "./pages/orders.tsx";
 import { Overview } from "./pages/overview.tsx";
+import { PartnerOverview } from "./pages/partner-overview.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { StoreDetail } from "./pages/store-detail.tsx";
-import { Tenants } from "./pages/tenants.tsx";
 import { TraceLookup } from "./pages/trace.tsx";
 import { canManage, ConsoleContext, mayRead, screenReaders, useConsole, type Brand, type ConsoleState, type Session } from "./state.ts";
 
@@ -108,7 +108,7 @@ function Shell() {
       </header>
       <nav aria-label="Console sections">
         <ul>
-          {partner ? <NavItem href="/tenants">Tenants</NavItem> : null}
+          {partner ? <NavItem href="/tenants">Partner overview</NavItem> : null}
           {tenant ? <NavItem href="/overview">Overview</NavItem> : null}
           {tenant ? <NavItem href="/exceptions">Exceptions</NavItem> : null}
           {tenant && mayRead(state, screenReaders.orders) ? <NavItem href="/orders">Orders</NavItem> : null}
@@ -120,7 +120,7 @@ function Shell() {
       </nav>
       <main id="main" tabIndex={-1}>
         <Switch>
-          <Route path="/tenants">{partner ? <Tenants /> : <Redirect to="/overview" replace />}</Route>
+          <Route path="/tenants">{partner ? <PartnerOverview /> : <Redirect to="/overview" replace />}</Route>
           <Route path="/overview">{tenant ? <Overview /> : <Redirect to="/tenants" replace />}</Route>
           <Route path="/stores/:location">{(params: { location: string }) => (tenant ? <StoreDetail location={params.location} /> : <Redirect to="/tenants" replace />)}</Route>
           <Route path="/exceptions">{tenant ? <Exceptions /> : <Redirect to="/tenants" replace />}</Route>

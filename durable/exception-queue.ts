@@ -1,7 +1,7 @@
-import { asc, eq, inArray } from "drizzle-orm";
+import { asc, count, desc, eq, inArray } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
-import type { ExceptionPage, ExceptionRecord, ExceptionsQuery, ExceptionState, ReplayAnswer, ResolveExceptionRequest } from "../shared/schemas/exceptions.ts";
+import type { ExceptionPage, ExceptionRecord, ExceptionsQuery, ExceptionState, ExceptionType, ReplayAnswer, ResolveExceptionRequest } from "../shared/schemas/exceptions.ts";
 import type { IdempotencyInput, Idempotent } from "./idempotency.ts";
 import migrations from "./migrations/exception-queue/migrations.js";
 import { parseName, type TenantIdentity } from "./objects.ts";
@@ -110,6 +110,17 @@ export class ExceptionQueue extends ShelfsyncObject<typeof schema, TenantIdentit
     const { page, nextCursor } = pageBySeq(this.db, exceptions, filters, after, limit);
     const transitions = this.transitionsOf(page.map((row) => row.id));
     return { exceptions: page.map((row) => toRecord(row, transitions.get(row.id) ?? [])), nextCursor };
+  }
+
+  /** Open exceptions counted by type, most first: one read of the state index, for a partner's overview of many tenants. */
+  async openCounts(): Promise<{ type: ExceptionType; open: number }[]> {
+    return this.db
+      .select({ type: exceptions.type, open: count() })
+      .from(exceptions)
+      .where(eq(exceptions.state, "open"))
+      .groupBy(exceptions.type)
+      .orderBy(desc(count()), asc(exceptions.type))
+      .all();
   }
 
   /**

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, ne } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, ne } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import type { Branding, CreatePartnerRequest, HostBranding, Partner, PartnerKey, PutBrandingRequest } from "../shared/schemas/partners.ts";
 import type { ApiKey, CreateTenantRequest, Tenant } from "../shared/schemas/tenancy.ts";
@@ -82,10 +82,11 @@ export class PlatformDirectory extends ShelfsyncObject<typeof schema, Record<str
   }
 
   /** Every tenant, or only those of one partner. */
-  async listTenants(filter: { partner?: string } = {}): Promise<Tenant[]> {
-    const query = this.db.select().from(tenants);
-    return (filter.partner === undefined ? query : query.where(eq(tenants.partner, filter.partner)))
-      .orderBy(asc(tenants.id))
+  /** Tenants in id order: every one, or a partner's; with `after` and `limit`, a page of them (ids after `after`). */
+  async listTenants(filter: { partner?: string; after?: string; limit?: number } = {}): Promise<Tenant[]> {
+    const where = and(filter.partner === undefined ? undefined : eq(tenants.partner, filter.partner), filter.after === undefined ? undefined : gt(tenants.id, filter.after));
+    const query = this.db.select().from(tenants).where(where).orderBy(asc(tenants.id));
+    return (filter.limit === undefined ? query : query.limit(filter.limit))
       .all()
       .map((row) => ({ id: row.id, name: row.name, createdAt: new Date(row.createdAt).toISOString(), partner: row.partner }));
   }

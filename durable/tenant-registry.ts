@@ -268,6 +268,15 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
     return (filter.enabled ? query.where(eq(erpConnections.enabled, true)) : query).orderBy(asc(erpConnections.id)).all();
   }
 
+  /** What a tenant's health is read from: its store locations and its connections (channel and ERP), by id. */
+  async healthSources(): Promise<{ stores: string[]; connections: string[]; erpConnections: string[] }> {
+    return {
+      stores: this.db.select({ id: locations.id }).from(locations).where(eq(locations.type, "store")).orderBy(asc(locations.id)).all().map((row) => row.id),
+      connections: this.db.select({ id: connections.id }).from(connections).orderBy(asc(connections.id)).all().map((row) => row.id),
+      erpConnections: this.db.select({ id: erpConnections.id }).from(erpConnections).orderBy(asc(erpConnections.id)).all().map((row) => row.id),
+    };
+  }
+
   /** Adds what an edge isolate counted: API calls for `month` (YYYY-MM), and throughput per hour and metric. */
   async addUsage(month: string, calls: number, throughput: ThroughputCount[] = []): Promise<void> {
     this.transaction(() => {
@@ -298,9 +307,7 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
   async usageOf(month: string): Promise<{ apiCalls: number; stores: string[]; connections: string[]; erpConnections: string[] }> {
     return {
       apiCalls: this.db.select({ calls: apiUsage.calls }).from(apiUsage).where(eq(apiUsage.month, month)).get()?.calls ?? 0,
-      stores: this.db.select({ id: locations.id }).from(locations).where(eq(locations.type, "store")).orderBy(asc(locations.id)).all().map((row) => row.id),
-      connections: this.db.select({ id: connections.id }).from(connections).orderBy(asc(connections.id)).all().map((row) => row.id),
-      erpConnections: this.db.select({ id: erpConnections.id }).from(erpConnections).orderBy(asc(erpConnections.id)).all().map((row) => row.id),
+      ...(await this.healthSources()),
     };
   }
 

@@ -195,15 +195,56 @@ describe("the console with a tenant key", () => {
   });
 });
 
+/**
+ * The partner's second tenant, with a store that never reported; and on acme
+ * an order for more than there is (an open backorder) and a Shopify
+ * connection whose shop refuses every call (the port is closed): it fails,
+ * and says why.
+ */
+async function troubleForThePartner(): Promise<void> {
+  const globex = await edgeCall<{ adminKey: { key: string } }>(edge.url, "POST", "/v1/tenants", { key: seeded.partnerKey, body: { id: "globex", name: "Globex Stores" } });
+  await edgeCall(edge.url, "PUT", "/v1/locations/store-9", { key: globex.adminKey.key, body: { type: "store" } });
+  await edgeCall(edge.url, "POST", "/v1/orders", {
+    key: seeded.adminKey,
+    body: { channel: "web", externalId: "ORD-3", currency: "USD", lines: [{ sku: "SKU-1", qty: 500, unitPrice: 1000 }], delivery: { type: "ship", address: { line1: "1 Main St", city: "Springfield", country: "US" } } },
+  });
+  await edgeCall(edge.url, "PUT", "/v1/connections/shop-main", {
+    key: seeded.adminKey,
+    body: {
+      type: "shopify",
+      channel: "web",
+      settings: { shopDomain: "acme-retail.myshopify.com", baseUrl: "http://127.0.0.1:9" },
+      credentials: { accessToken: "shpat_0123456789abcdef0123456789abcdef" },
+      locations: { pool: "gid://shopify/Location/68231790836" },
+    },
+  });
+}
+
 describe("the console with a partner key", () => {
-  it("lists the partner's tenants and opens one: the screens then act on it", async () => {
+  it("shows the partner's tenants with their health, opens one, and its overview lists its connections: the screens then act on it", async () => {
+    await troubleForThePartner();
     const { context, page } = await signedIn(seeded.partnerKey);
     await expect.poll(() => page.url()).toBe(`${edge.url}/console/tenants`);
-    await page.getByRole("cell", { name: "Acme Retail" }).waitFor();
-    await expectAccessible(page, "tenants");
+    await page.getByRole("rowheader", { name: /Acme Retail/ }).waitFor();
+    const globex = page.locator('tr[data-tenant="globex"]');
+    await expect.poll(() => globex.getByTestId("stores-badge").textContent()).toBe("1 never reported of 1");
+    const acme = page.locator(`tr[data-tenant="${tenantId}"]`);
+    await expect.poll(() => acme.getByTestId("exceptions-badge").textContent()).toMatch(/^[1-9]\d* open$/);
+    expect(await acme.textContent()).toContain("backorder");
+    await expect.poll(() => acme.getByTestId("connections-badge").textContent(), { timeout: 20_000 }).toMatch(/^1 of 1 failing/);
+    await expectAccessible(page, "partner overview");
     await screenshot(page, "tenants");
-    await page.getByRole("button", { name: `Open tenant ${tenantId}` }).click();
+    // Keyboard: the tenant's Open button is reached with Tab and pressed with Enter.
+    await page.getByRole("button", { name: `Open tenant ${tenantId}` }).focus();
+    await page.keyboard.press("Enter");
     await expect.poll(() => page.url()).toBe(`${edge.url}/console/overview`);
+    const connection = page.locator('tr[data-connection="shop-main"]');
+    await expect.poll(() => connection.textContent()).toContain("shopify");
+    expect(await connection.textContent()).toContain("web");
+    await expect.poll(() => connection.getByTestId("connection-state").textContent(), { timeout: 20_000 }).toBe("failing");
+    expect(await connection.locator("td.message").textContent()).not.toBe("—");
+    await expectAccessible(page, "overview with connections");
+    await screenshot(page, "overview-connections");
     await page.getByRole("navigation").getByRole("link", { name: "Exceptions" }).click();
     await page.getByLabel("State").selectOption("");
     await page.getByRole("link", { name: seeded.exceptions["ORD-1"]! }).waitFor();

@@ -22,6 +22,9 @@ describe("platform → partner → tenant: a partner reaches its own tenants and
     expect(listed.status).toBe(200);
     expect(listed.body.tenants.map((t: { id: string }) => t.id)).toEqual([aTenant.id, second.id].sort());
     expect(listed.body.tenants.every((t: { partner: string }) => t.partner === a.id)).toBe(true);
+    // The overview with health reads the same tenants, and only those.
+    const health = await call("GET", `/v1/partners/${a.id}/tenants/health`, { key: a.key });
+    expect(health.body.tenants.map((t: { tenant: string }) => t.tenant)).toEqual([aTenant.id, second.id].sort());
 
     const all = await call("GET", "/v1/tenants", { key: platformKey });
     const partnerOf = new Map(all.body.tenants.map((t: { id: string; partner: string | null }) => [t.id, t.partner]));
@@ -68,6 +71,7 @@ describe("platform → partner → tenant: a partner reaches its own tenants and
     const branding = { displayName: "Hijack", colors: { primary: "#000000" }, support: { email: "x@example.com" }, hosts: [] };
     expectProblem(await call("PUT", `/v1/partners/${b.id}/branding`, { key: a.key, body: branding }), 404, "not_found");
     expectProblem(await call("GET", `/v1/partners/${b.id}/branding`, { key: a.key }), 404, "not_found");
+    expectProblem(await call("GET", `/v1/partners/${b.id}/tenants/health`, { key: a.key }), 404, "not_found");
     // B's key still works: nothing of B was revoked.
     expect((await call("GET", `/v1/partners/${b.id}/keys`, { key: b.key })).status).toBe(200);
   });
@@ -86,6 +90,7 @@ describe("platform → partner → tenant: a partner reaches its own tenants and
     expectProblem(await call("GET", `/v1/partners/${a.id}/keys`, { key }), 401, "unauthorized");
     expectProblem(await call("PUT", `/v1/partners/${a.id}/branding`, { key, body: { displayName: "X", colors: { primary: "#000000" }, support: { email: "x@example.com" } } }), 401, "unauthorized");
     expectProblem(await call("GET", "/v1/tenants", { key }), 401, "unauthorized");
+    expectProblem(await call("GET", `/v1/partners/${a.id}/tenants/health`, { key }), 401, "unauthorized");
     expectProblem(await call("POST", "/v1/tenants", { key, idempotencyKey: unique("idem"), body: { id: unique("t"), name: "Sideways" } }), 401, "unauthorized");
     expectProblem(await call("GET", "/v1/partners", { key }), 401, "unauthorized");
     expectProblem(await call("GET", "/v1/tenant", { key, headers: { [tenantHeader]: bTenant.id } }), 404, "not_found");

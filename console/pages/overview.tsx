@@ -3,6 +3,8 @@ import { Link } from "wouter-preact";
 import { api, messageOf, ok, type Schemas } from "../api.ts";
 import { ageText, timeText, usePeriodicRefresh } from "../refresh.ts";
 import { ThroughputSection } from "../throughput.tsx";
+import { mayRead, useConsole } from "../state.ts";
+import { ConnectionsTable, loadConnections, type ConnectionRow } from "./overview-connections.tsx";
 
 type Store = Schemas["StoreHealth"];
 type ExceptionType = Schemas["Exception"]["type"];
@@ -33,24 +35,28 @@ async function countOpenExceptions(): Promise<OpenExceptions> {
 }
 
 /**
- * The tenant's home: every store with its health (offline first), and the open
- * exceptions by type; read again every 5 s while the page is visible.
+ * The tenant's home: every store with its health (offline first), every
+ * connection with its status (failing first), and the open exceptions by
+ * type; read again every 5 s while the page is visible.
  */
 export function Overview() {
+  const withErp = mayRead(useConsole(), ["admin"]);
   const [stores, setStores] = useState<Schemas["StoreList"] | null>(null);
+  const [connections, setConnections] = useState<ConnectionRow[] | null>(null);
   const [exceptions, setExceptions] = useState<OpenExceptions | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const { refresh, refreshedAt } = usePeriodicRefresh(async () => {
     try {
-      const [list, open] = await Promise.all([api.GET("/v1/stores").then(ok), countOpenExceptions()]);
+      const [list, open, linked] = await Promise.all([api.GET("/v1/stores").then(ok), countOpenExceptions(), loadConnections(withErp)]);
       setStores(list);
       setExceptions(open);
+      setConnections(linked);
       setError(null);
     } catch (failure) {
       setError(messageOf(failure));
     }
-  }, []);
+  }, [withErp]);
 
   const sorted = stores ? [...stores.stores].sort((a, b) => statusOrder[a.status] - statusOrder[b.status] || a.location.localeCompare(b.location)) : [];
   const count = (status: Store["status"]) => sorted.filter((store) => store.status === status).length;
@@ -101,6 +107,9 @@ export function Overview() {
           </tbody>
         </table>
       ) : null}
+
+      <h2 id="connections-title">Connections</h2>
+      {connections ? <ConnectionsTable rows={connections} /> : null}
 
       <h2 id="exceptions-by-type-title">Open exceptions</h2>
       {exceptions && exceptions.total === 0 ? <p>No open exceptions.</p> : null}

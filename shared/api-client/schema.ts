@@ -296,6 +296,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/partners/{partner}/tenants/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partner's tenants with their health: stores offline and never reported, the oldest backlog, open exceptions by type, connections failing and their lag
+         * @description The partner's own tenants only (its key; the platform key reads any partner's), in id order, a page at a time by cursor. Each tenant is read from its objects while you wait: its registry, store health board and exception queue, and each of its connections (channel and ERP). A page of 20 tenants with 3 connections each is 120 object calls: poll it as a screen does (every few seconds while someone watches), not as a feed. How it scales is in docs/decisions/0040-partner-overview.md.
+         */
+        get: operations["listPartnerTenantHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/partners/{partner}/branding": {
         parameters: {
             query?: never;
@@ -1161,7 +1181,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's connections, credentials masked */
+        /**
+         * The tenant's connections, credentials masked; with include=status, each with its status
+         * @description include=status reads every connection's status in this one call (the connections are asked in parallel, six at a time): for a screen that shows every connection's lag, budget and last error, instead of one GET …/{id}/status per connection.
+         */
         get: operations["listConnections"];
         put?: never;
         post?: never;
@@ -1413,7 +1436,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's ERP connections, credentials masked (tenant admin) */
+        /**
+         * The tenant's ERP connections, credentials masked; with include=status, each with its status (tenant admin)
+         * @description include=status reads every ERP connection's status in this one call (the connections are asked in parallel, six at a time).
+         */
         get: operations["listErpConnections"];
         put?: never;
         post?: never;
@@ -2143,6 +2169,64 @@ export interface components {
             stores: number;
             /** @description Catalog items, as of the request (not at month end). */
             skus: number;
+        };
+        TenantHealthPage: {
+            /** @example northwind-integrations */
+            partner: string;
+            /** @description The partner's tenants in id order. */
+            tenants: components["schemas"]["TenantHealth"][];
+            /**
+             * @description Pass it as cursor for the next page; null on the last.
+             * @example acme-retail
+             */
+            nextCursor: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T19:30:00.000Z
+             */
+            asOf: string;
+        };
+        TenantHealth: {
+            /** @example acme-retail */
+            tenant: string;
+            name: string;
+            stores: components["schemas"]["TenantStoresHealth"];
+            exceptions: components["schemas"]["TenantExceptionsHealth"];
+            connections: components["schemas"]["TenantConnectionsHealth"];
+        };
+        TenantStoresHealth: {
+            /** @description Locations of type store. */
+            total: number;
+            online: number;
+            /** @description Silent longer than the offline bound. */
+            offline: number;
+            /** @description Never reported. */
+            unknown: number;
+            /** @description Transactions waiting at the stores, summed over those that reported. */
+            backlog: number;
+            /** @description The oldest unsent sale at any store, as of this answer; null when none waits. */
+            oldestPendingAgeSeconds: number | null;
+            deadLetters: number;
+        };
+        TenantExceptionsHealth: {
+            open: number;
+            /** @description Open exceptions per type, most first. */
+            byType: {
+                /** @enum {string} */
+                type: "reservations_short" | "unknown_sku" | "tender_short" | "webhook_unmapped" | "backorder" | "event_delivery_failed" | "channel_sku_unmapped" | "channel_order_unmapped" | "channel_shipment_refused" | "erp_journal_refused" | "erp_sales_document_refused" | "settlement_line_unmatched" | "payout_unbalanced" | "loyalty_short";
+                open: number;
+            }[];
+        };
+        TenantConnectionsHealth: {
+            /** @description Channel and ERP connections, disabled ones included. */
+            total: number;
+            /** @description In state failing or credentials_rejected. */
+            failing: number;
+            throttled: number;
+            /** @description The highest p99 sync lag of the channel connections over the last hour; null without samples. */
+            maxSyncLagMs: number | null;
+            /** @description The longest any change (a channel SKU, an ERP journal or sales document) has waited for its remote; null when none waits. */
+            oldestPendingAgeSeconds: number | null;
         };
         Branding: {
             /** @example northwind-integrations */
@@ -4670,7 +4754,9 @@ export interface components {
             clientSecret: string;
         };
         ConnectionList: {
-            connections: components["schemas"]["Connection"][];
+            connections: (components["schemas"]["Connection"] & {
+                status?: components["schemas"]["ConnectionStatus"];
+            })[];
         };
         ConnectionStatus: {
             /** @example shopify-main */
@@ -5293,7 +5379,9 @@ export interface components {
             bearerToken?: string;
         };
         ErpConnectionList: {
-            connections: components["schemas"]["ErpConnection"][];
+            connections: (components["schemas"]["ErpConnection"] & {
+                status?: components["schemas"]["ErpConnectionStatus"];
+            })[];
         };
         ErpConnectionStatus: {
             /** @example shopify-main */
@@ -7934,6 +8022,114 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UsageReport"];
                     "text/csv": string;
+                };
+            };
+            /** @description validation_failed, malformed_json or idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized (missing or unknown key or console session), key_revoked, key_expired or session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden: the key's role or binding does not allow this; csrf_token_invalid: a write with the console's session cookie lacks its X-Shelfsync-CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description insufficient_stock, reservation_not_active, idempotency_conflict or conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_location, unknown_channel, location_not_in_channel, negative_on_hand, account_mapping_incomplete or unknown_tender_type */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited: the key, the tenant or (without a usable key) the source address is over its limit; Retry-After and RateLimit say when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPartnerTenantHealth: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page; omit it for the first. */
+                cursor?: string;
+                /** @description Tenants in this page (at most 50: each is read from its own objects while you wait). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                partner: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the partner's tenants with their health */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantHealthPage"];
                 };
             };
             /** @description validation_failed, malformed_json or idempotency_key_required */
@@ -14532,7 +14728,10 @@ export interface operations {
     };
     listConnections: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description status: each connection also carries its status (as GET …/{id}/status answers it), read from every connection in one call. */
+                include?: "status";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -16325,7 +16524,10 @@ export interface operations {
     };
     listErpConnections: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description status: each connection also carries its status (as GET …/{id}/status answers it), read from every connection in one call. */
+                include?: "status";
+            };
             header?: never;
             path?: never;
             cookie?: never;

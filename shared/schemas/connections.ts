@@ -283,8 +283,6 @@ export const Connection = z
   .openapi("Connection");
 export type Connection = z.infer<typeof Connection>;
 
-export const ConnectionList = z.object({ connections: z.array(Connection) }).openapi("ConnectionList");
-export type ConnectionList = z.infer<typeof ConnectionList>;
 
 export const ConnectionState = z.enum(["syncing", "idle", "throttled", "failing", "credentials_rejected", "disabled"]).openapi({
   description:
@@ -322,3 +320,17 @@ export const ConnectionStatus = z
   })
   .openapi("ConnectionStatus");
 export type ConnectionStatus = z.infer<typeof ConnectionStatus>;
+
+/** `include=status` on a list of connections: each with its status, read from the connections in parallel. */
+export const IncludeStatusQuery = z.object({
+  include: z.enum(["status"]).optional().openapi({ description: "status: each connection also carries its status (as GET …/{id}/status answers it), read from every connection in one call." }),
+});
+
+export const ConnectionList = z
+  .object({
+    connections: z.array(
+      z.intersection(Connection, z.object({ status: ConnectionStatus.optional() })),
+    ),
+  })
+  .openapi("ConnectionList");
+export type ConnectionList = z.infer<typeof ConnectionList>;

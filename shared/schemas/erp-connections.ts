@@ -155,8 +155,6 @@ export const ErpConnection = z
   .openapi("ErpConnection");
 export type ErpConnection = z.infer<typeof ErpConnection>;
 
-export const ErpConnectionList = z.object({ connections: z.array(ErpConnection) }).openapi("ErpConnectionList");
-export type ErpConnectionList = z.infer<typeof ErpConnectionList>;
 
 export const ErpJournalState = z.enum(["pending", "posted", "refused"]).openapi({
   description: "pending: not taken by the ERP yet (retried with backoff); posted: the ERP holds it (file: downloadable, and delivered if `deliverTo` is set); refused: the ERP refused it, an erp_journal_refused exception holds why.",
@@ -190,6 +188,15 @@ export const ErpConnectionStatus = z
   })
   .openapi("ErpConnectionStatus");
 export type ErpConnectionStatus = z.infer<typeof ErpConnectionStatus>;
+
+export const ErpConnectionList = z
+  .object({
+    connections: z.array(
+      z.intersection(ErpConnection, z.object({ status: ErpConnectionStatus.optional() })),
+    ),
+  })
+  .openapi("ErpConnectionList");
+export type ErpConnectionList = z.infer<typeof ErpConnectionList>;
 
 export const ErpFile = z
   .object({

@@ -27,7 +27,9 @@ import { partnerKeyChecks } from "../middleware/partner-keys.ts";
 import { body, createRouter, json, routesOf } from "../openapi.ts";
 import { hostBrands, hostOf } from "../partners/branding.ts";
 import { checkLogo } from "../partners/logo.ts";
+import { healthOfTenants } from "../partners/health.ts";
 import { usageCsv, usageOfTenants } from "../partners/usage.ts";
+import { TenantHealthPage, TenantHealthQuery } from "../../shared/schemas/tenant-health.ts";
 
 const partners = routesOf("Partners");
 
@@ -77,6 +79,17 @@ const readUsage = partners.get("/v1/partners/{partner}/usage", "getPartnerUsage"
       description: "The report",
     },
   },
+});
+
+const readTenantHealth = partners.get("/v1/partners/{partner}/tenants/health", "listPartnerTenantHealth", {
+  summary: "The partner's tenants with their health: stores offline and never reported, the oldest backlog, open exceptions by type, connections failing and their lag",
+  description: [
+    "The partner's own tenants only (its key; the platform key reads any partner's), in id order, a page at a time by cursor.",
+    "Each tenant is read from its objects while you wait: its registry, store health board and exception queue, and each of its connections (channel and ERP).",
+    "A page of 20 tenants with 3 connections each is 120 object calls: poll it as a screen does (every few seconds while someone watches), not as a feed. How it scales is in docs/decisions/0040-partner-overview.md.",
+  ].join(" "),
+  request: { params: PartnerParams, query: TenantHealthQuery },
+  responses: { 200: json(TenantHealthPage, "A page of the partner's tenants with their health") },
 });
 
 const putBranding = partners.put("/v1/partners/{partner}/branding", "putPartnerBranding", {
@@ -181,6 +194,15 @@ export const partnerRoutes = createRouter()
       return c.body(usageCsv(rows), 200, { "Content-Type": "text/csv; charset=utf-8" });
     }
     return c.json({ partner, month, tenants: rows }, 200);
+  })
+  .openapi(readTenantHealth, async (c) => {
+    const { partner } = c.req.valid("param");
+    const { cursor, limit } = c.req.valid("query");
+    await authorizePartner(c, partner);
+    const asOf = new Date().toISOString();
+    const page = await platformDirectory(c.env).listTenants({ partner, after: cursor, limit: limit + 1 });
+    const tenants = await healthOfTenants(c.env, page.slice(0, limit));
+    return c.json({ partner, tenants, nextCursor: page.length > limit ? tenants.at(-1)!.tenant : null, asOf }, 200);
   })
   .openapi(putBranding, async (c) => {
     const { partner } = c.req.valid("param");
