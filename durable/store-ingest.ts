@@ -2,7 +2,7 @@
 // the one object per store that takes its POS transactions. What lies behind them lives by concept elsewhere:
 // store-movements.ts (stock), store-exceptions.ts, store-loyalty.ts (points), store-traces.ts; what stays here
 // is the batch, its exactly-once bookkeeping and the outboxes that hand accepted transactions on.
-import { and, asc, count, eq, gt, gte, inArray, lt, lte } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, lt, lte, min } from "drizzle-orm";
 import { forEachLimited } from "../shared/for-each-limited.ts";
 import {
   describeIssues,
@@ -55,6 +55,14 @@ const ledgerBatch = 200;
  */
 const loyaltyBatch = 2_000;
 
+/**
+ * While a store's batches keep coming (a replay after an outage), its points
+ * are moved once the oldest waiting transaction is this old, rather than a
+ * second after each batch: each customer's call then carries several of its
+ * sales. A second after the last batch, what waits is moved at once.
+ */
+export const loyaltyMaxWaitMs = 5_000;
+
 /** SKU objects called at once while a batch is applied. */
 const skuConcurrency = 32;
 
@@ -75,6 +83,9 @@ const ledgerTypes = { sale: "pos_sale", return: "pos_return", void: "pos_void" }
  * keys make that a no-op for lines already applied. So it counts exactly once.
  */
 export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
+  /** When the last batch was answered (in memory: after an eviction, points move at the next alarm). */
+  private lastBatchAt: number | null = null;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.store });
   }
@@ -85,7 +96,9 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
    * await on a SKU object must not let another batch interleave.
    */
   async ingest(envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
-    return this.serialized(() => this.ingestBatch(envelopes));
+    return this.serialized(() => this.ingestBatch(envelopes)).finally(() => {
+      this.lastBatchAt = this.now();
+    });
   }
 
   /**
@@ -105,8 +118,25 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
       if (failed > 0) throw new Error(`${failed} pending POS transactions of ${meta.location} could not be applied: ${cause}`);
     });
     const booked = await this.handToLedger(meta);
-    const pointsMoved = await this.handToLoyalty(meta);
-    return booked && pointsMoved ? null : this.now() + ledgerRetryMs;
+    const pointsDueAt = this.loyaltyDueAt();
+    const pointsMoved = pointsDueAt === null ? await this.handToLoyalty(meta) : true;
+    const retryAt = booked && pointsMoved ? null : this.now() + ledgerRetryMs;
+    return retryAt === null || pointsDueAt === null ? (retryAt ?? pointsDueAt) : Math.min(retryAt, pointsDueAt);
+  }
+
+  /**
+   * When the points of the transactions waiting in the loyalty outbox are
+   * due to move, if later than now: while batches keep coming (the last one
+   * answered within a second), not before the oldest has waited
+   * `loyaltyMaxWaitMs`. The batches' own alarm, a second after each, comes
+   * again; so does this one.
+   */
+  private loyaltyDueAt(): number | null {
+    const now = this.now();
+    if (this.lastBatchAt === null || now - this.lastBatchAt >= ledgerHandOffDelayMs) return null;
+    const oldest = this.db.select({ at: min(loyaltyOutbox.queuedAt) }).from(loyaltyOutbox).get()?.at ?? null;
+    if (oldest === null || now - oldest >= loyaltyMaxWaitMs) return null;
+    return oldest + loyaltyMaxWaitMs;
   }
 
   private async ingestBatch(envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
