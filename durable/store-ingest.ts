@@ -83,7 +83,7 @@ const ledgerTypes = { sale: "pos_sale", return: "pos_return", void: "pos_void" }
  * keys make that a no-op for lines already applied. So it counts exactly once.
  */
 export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
-  /** When the last batch was answered (in memory: after an eviction, points move at the next alarm). */
+  /** When the last batch arrived (in memory: after an eviction, points move at the next alarm). */
   private lastBatchAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -96,9 +96,9 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
    * await on a SKU object must not let another batch interleave.
    */
   async ingest(envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
-    return this.serialized(() => this.ingestBatch(envelopes)).finally(() => {
-      this.lastBatchAt = this.now();
-    });
+    // On arrival, not on answer: the alarm a second after a batch is applied must find the store quiet unless another came.
+    this.lastBatchAt = this.now();
+    return this.serialized(() => this.ingestBatch(envelopes));
   }
 
   /**
@@ -127,7 +127,7 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
   /**
    * When the points of the transactions waiting in the loyalty outbox are
    * due to move, if later than now: while batches keep coming (the last one
-   * answered within a second), not before the oldest has waited
+   * arrived within a second), not before the oldest has waited
    * `loyaltyMaxWaitMs`. The batches' own alarm, a second after each, comes
    * again; so does this one.
    */
