@@ -30,7 +30,9 @@ export function startEdgeOn(port: number, stateDir: string, config?: string, var
   const start = benchHost === "miniflare" ? startMiniflareEdge : startLocalEdge;
   // BENCH_EDGE_LOG=1 keeps the edge's own log (access log, errors) on this process's output, to see why a request failed.
   const logged = process.env.BENCH_EDGE_LOG === "1";
-  return start({ port, persistTo: stateDir, platformKey: benchPlatformKey, logLevel: logged ? "error" : "none", output: logged ? "inherit" : "ignore", config, vars });
+  // BENCH_INSPECTOR_PORT opens workerd's DevTools inspector there, for a CPU profile (bench/profiler.ts).
+  const inspector = process.env.BENCH_INSPECTOR_PORT ? { inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT) } : {};
+  return start({ port, persistTo: stateDir, platformKey: benchPlatformKey, logLevel: logged ? "error" : "none", output: logged ? "inherit" : "ignore", config, vars, ...inspector });
 }
 
 /** A fresh local edge (see hostLabel), its logs discarded, on an empty state folder; `vars` win over the config's. */

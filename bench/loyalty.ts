@@ -8,6 +8,7 @@ import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
 import { pairTerminalViaCli, spawnAgent, unlimitedTerminalFlags, type AgentProcess } from "../store-agent/testing/agent-process.ts";
 import { bearer, sale, tempDataDir, unusedPort, type TerminalCredentials } from "../store-agent/testing/fixtures.ts";
 import { createBenchTenant, hostLabel, machineLine, median, reservationLoad, runLoad, startBenchEdge, workerdCpuMs, type BenchTenant, type LoadFigures } from "./harness.ts";
+import { printTop, profileTimes, saveProfile, sourceFileOfLine, startProfile } from "./profiler.ts";
 
 /**
  * Loyalty under load (issue 14, docs/decisions/0038-loyalty.md), on one local edge:
@@ -57,6 +58,13 @@ const agentPort = Number(process.env.BENCH_AGENT_PORT ?? 19121);
 const nodeArgs = ["--max-semi-space-size=2"];
 const startingStock = 10_000_000;
 const pointsTimeoutMs = 15 * 60_000;
+/**
+ * BENCH_PROFILE=1: a CPU profile of workerd's isolate over each replay run (after the warm-up), printed
+ * per sale. The profiler costs CPU: its runs' rates are not the bench's figures.
+ */
+const profiling = process.env.BENCH_PROFILE === "1";
+const inspectorPort = Number(process.env.BENCH_INSPECTOR_PORT ?? 9241);
+if (profiling) process.env.BENCH_INSPECTOR_PORT = String(inspectorPort);
 /** After a plain replay, for the finance hand-off of its last batches to finish before the next run. */
 const settleMs = 5_000;
 
@@ -262,6 +270,7 @@ async function replayRun(url: string, tenant: BenchTenant, variant: Variant, lab
   try {
     const till = await fillBacklog(location, storeKey, dataDir.dir, sales);
     const pointsBefore = variant === "loyalty" ? await balanceSum(url, tenant.admin) : 0;
+    const profiler = profiling && label !== "w" ? await startProfile(inspectorPort, 200) : null;
     const cpuBefore = workerdCpuMs();
     const agent = await startAgent(url, location, dataDir.dir, storeKey);
     try {
@@ -300,6 +309,7 @@ async function replayRun(url: string, tenant: BenchTenant, variant: Variant, lab
       check(status.deadLetters === 0 && status.edgeHighWaterMark === count && status.edgeGaps.length === 0, `${location}: the agent's view of the edge is not complete: ${JSON.stringify(status)}`);
       const batches = pushes.map((entry) => Number(entry.ms)).sort((a, b) => a - b);
       const cpuMs = workerdCpuMs() - cpuBefore;
+      if (profiler) printProfile(location, await profiler.stop(), count);
       return { variant, location, count, replayMs, batches, pointsMs, pointsAtDrain, points, cpuMs };
     } finally {
       await stopAgent(agent);
@@ -307,6 +317,17 @@ async function replayRun(url: string, tenant: BenchTenant, variant: Variant, lab
   } finally {
     dataDir.remove();
   }
+}
+
+let bundle = "";
+
+function printProfile(location: string, profile: Parameters<typeof saveProfile>[1], sales: number): void {
+  const { byFile, byFunction, inclusive, total, idle } = profileTimes(profile, sourceFileOfLine(bundle));
+  process.stdout.write(`\n  CPU profile of ${location}: isolate idle ${((idle / total) * 100).toFixed(0)} %, busy ${((total - idle) / sales).toFixed(0)} µs a sale (sampled)\n`);
+  printTop("  Self time by source file:", byFile, sales, total, "sale", 20);
+  printTop("  Busiest functions (self time):", byFunction, sales, total, "sale", 20);
+  printTop("  Functions by inclusive time:", inclusive, sales, total, "sale", 40);
+  process.stdout.write(`  Profile written to ${saveProfile(location, profile)}\n\n`);
 }
 
 function describeRun(run: ReplayRun): string {
@@ -356,6 +377,7 @@ process.stdout.write(
 const bench = await startBenchEdge(port);
 try {
   const url = bench.edge.url;
+  bundle = bench.edge.script ?? "";
   const tenant = await createBenchTenant(url, `loyalty-${Date.now().toString(36)}`);
   await edgeCall(url, "PUT", "/v1/loyalty/settings", { key: tenant.admin, body: { pointsPerUnit: 1 } });
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull, isNull, ne, or } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull, ne, or, sql } from "drizzle-orm";
 import { normalEmail, normalPhone } from "../shared/customer-contact.ts";
 import { fail, type Result } from "../shared/errors.ts";
 import { sha256Hex } from "../shared/ids.ts";
@@ -50,6 +50,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class CustomerDirectory extends ShelfsyncObject<typeof schema, TenantIdentity> {
   private readonly customerSettings = singleRow(this.db, schema.settings);
   private readonly loyaltySettings = singleRow(this.db, schema.loyaltySettings);
+  /** Prepared (docs/decisions/0010): the store's loyalty hand-off looks up every customer of a page of sales. */
+  private readonly lookups = {
+    byId: this.db.select().from(customers).where(eq(customers.id, sql.placeholder("id"))).prepare(),
+    byLoyaltyId: this.db.select().from(customers).where(eq(customers.loyaltyId, sql.placeholder("loyaltyId"))).orderBy(asc(customers.createdAt)).limit(1).prepare(),
+  };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.tenant });
@@ -193,7 +198,7 @@ export class CustomerDirectory extends ShelfsyncObject<typeof schema, TenantIden
       const now = this.now();
       const resolved: Record<string, string> = {};
       for (const posId of posIds) {
-        const holder = this.db.select().from(customers).where(eq(customers.loyaltyId, posId)).orderBy(asc(customers.createdAt)).get() ?? this.row(posId);
+        const holder = this.lookups.byLoyaltyId.get({ loyaltyId: posId }) ?? this.row(posId);
         if (holder) {
           resolved[posId] = this.survivorOf(holder).id;
           continue;
@@ -263,7 +268,7 @@ export class CustomerDirectory extends ShelfsyncObject<typeof schema, TenantIden
   }
 
   private row(id: string): CustomerRow | undefined {
-    return this.db.select().from(customers).where(eq(customers.id, id)).get();
+    return this.lookups.byId.get({ id });
   }
 
   private lookupCondition(query: CustomerLookupQuery) {

@@ -2,12 +2,13 @@
 // object per customer whose single writer is what makes "never spent twice" true. Each method is one SQLite
 // transaction over the same lots, holds and ledger; splitting them would pass that state between modules.
 // Pure arithmetic on takes lives in loyalty-takes.ts, the POS side in store-loyalty.ts.
-import { and, asc, eq, gt, lte, min, sql } from "drizzle-orm";
+import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
 import { proRata } from "../shared/money.ts";
 import type { LoyaltyAccount, LoyaltyEntryType, LoyaltyHold, LoyaltySourceKind, Redemption } from "../shared/schemas/loyalty.ts";
 import type { Idempotent, IdempotencyInput } from "./idempotency.ts";
+import { prepareLoyaltyStatements } from "./customer-loyalty-statements.ts";
 import migrations from "./migrations/customer-loyalty/migrations.js";
 import { parseName, type CustomerIdentity } from "./objects.ts";
 import { seqPage } from "./paging.ts";
@@ -17,7 +18,7 @@ import { pointsBetween } from "./loyalty-takes.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
-const { lots, holds, redemptions, entries, sources } = schema;
+const { lots, holds, redemptions, entries } = schema;
 
 type LotRow = typeof lots.$inferSelect;
 type HoldRow = typeof holds.$inferSelect;
@@ -83,6 +84,20 @@ export type ReverseEarningResult = Result<{ reversed: number; owed: number; shor
 export type ReverseRedemptionResult = Result<{ returned: number; expired: number }>;
 
 /**
+ * One effect of a store's POS transactions on the customer's points, for
+ * `applyPosEffects`. A `redeem` is a sale the till already completed: its
+ * points are spent from its hold while that stands, else from what is there.
+ */
+export type PosEffect =
+  | ({ kind: "earn" } & EarnInput)
+  | ({ kind: "redeem" } & RedeemInput)
+  | ({ kind: "reverseEarning" } & ReverseEarningInput)
+  | ({ kind: "reverseRedemption" } & ReverseRedemptionInput);
+
+/** What each effect answered, as `earn`, `redeem`, `reverseEarning` and `reverseRedemption` answer. */
+export type PosEffectResult = EarnResult | RedeemResult | ReverseEarningResult | ReverseRedemptionResult;
+
+/**
  * One customer's points (docs/decisions/0038), named `<tenant>/<customer>`:
  * every earning, hold, redemption, reversal and expiry of that customer runs
  * here, one at a time, so two redemptions can never spend the same points.
@@ -99,6 +114,7 @@ export type ReverseRedemptionResult = Result<{ returned: number; expired: number
  */
 export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIdentity> {
   private readonly debt = singleRow(this.db, schema.account);
+  private readonly statements = prepareLoyaltyStatements(this.db);
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.customer });
@@ -106,12 +122,20 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
 
   /** Adds a lot of `points` expiring after `lifetimeMs`; points owed by an earlier reversal are paid from it first. */
   async earn(input: EarnInput): Promise<EarnResult> {
-    return this.onceBySource(input.sourceKey, (now): EarnResult => {
-      const lot = this.addLot(input.points, now, input.lifetimeMs, input.reference, input.sourceKey ?? null);
-      this.record(now, "earn", input.points, 0, input);
-      this.payDebt();
-      return { ok: true, lot, points: input.points };
-    }).then((result) => this.afterWrite(result));
+    return this.onceBySource(input.sourceKey, (now) => this.earnNow(input, now)).then((result) => this.afterWrite(result));
+  }
+
+  /**
+   * Applies a store hand-off's effects on this customer in the order given,
+   * in one transaction, each once by its source key as the single methods
+   * do (a key applied before answers what it answered then), and answers
+   * each one's result in that order. One call instead of one per effect: the
+   * calls, not the points, were most of a POS sale's loyalty cost
+   * (docs/benchmarks.md, "Earn through store replay").
+   */
+  async applyPosEffects(effects: PosEffect[]): Promise<PosEffectResult[]> {
+    const results = this.transaction(() => effects.map((effect) => this.applyPosEffect(effect, this.now())));
+    return this.afterWrite(results);
   }
 
   /** Locks `points` of the available points, soonest-expiring first, until redeemed, released or past `ttlMs`. */
@@ -147,36 +171,7 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
    * it is released), or from the available points, soonest-expiring first.
    */
   async redeem(input: RedeemInput, idempotency?: IdempotencyInput): Promise<Idempotent<RedeemResult>> {
-    const result = await this.idempotentTransaction(idempotency, (now) =>
-      this.onceBySourceSync(input.sourceKey, now, (): RedeemResult => {
-        this.expireDue(now);
-        let takes: LotTake;
-        let heldDelta = 0;
-        if (input.holdId !== undefined) {
-          const row = this.holdRow(input.holdId);
-          if (!row) return fail("not_found", `No hold ${input.holdId} for customer ${this.identity.customerId}`);
-          if (row.status !== "active") return fail("hold_not_active", `Hold ${input.holdId} is ${row.status}`, { status: row.status });
-          if (input.points > row.points && !input.upTo) return fail("points_exceed_hold", `Hold ${input.holdId} holds ${row.points} points, not ${input.points}`, { held: row.points });
-          takes = pointsBetween(row.takes, 0, input.points);
-          heldDelta = -row.points;
-          this.closeHold(row, "redeemed", now, takes);
-          // A sale the till completed spent more than its hold: the rest comes from what is available.
-          const more = Math.min(input.points - row.points, this.available());
-          if (more > 0) takes = [...takes, ...this.takeAvailable(more)];
-        } else {
-          const available = this.available();
-          const points = input.upTo ? Math.min(input.points, Math.max(0, available)) : input.points;
-          if (points > available || points === 0) return insufficient(input.points, available);
-          takes = this.takeAvailable(points);
-        }
-        const points = takes.reduce((sum, take) => sum + take.points, 0);
-        for (const take of takes) this.moveLot(take.lot, -take.points, 0);
-        const row: RedemptionRow = { id: newId("rdm"), points, reference: input.reference, holdId: input.holdId ?? null, takes, reversed: 0, at: now };
-        this.db.insert(redemptions).values(row).run();
-        this.record(now, "redeem", -points, heldDelta, input, row.holdId);
-        return { ok: true, redemption: this.redemptionView(row) };
-      }),
-    );
+    const result = await this.idempotentTransaction(idempotency, (now) => this.onceBySourceSync(input.sourceKey, now, () => this.redeemNow(input, now)));
     return this.afterWrite(result);
   }
 
@@ -189,66 +184,12 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
    * programme allows it, else answered as `shortfall` for an exception.
    */
   async reverseEarning(input: ReverseEarningInput): Promise<ReverseEarningResult> {
-    return this.onceBySource(input.sourceKey, (now): ReverseEarningResult => {
-      this.expireDue(now);
-      const earnings =
-        "earningKey" in input
-          ? this.db.select().from(lots).where(eq(lots.sourceKey, input.earningKey)).all()
-          : this.db.select().from(lots).where(sql`substr(${lots.sourceKey}, 1, ${input.earningKeyPrefix.length}) = ${input.earningKeyPrefix}`).orderBy(asc(lots.id)).all();
-      if (earnings.length === 0) return fail("not_found", `No earning ${"earningKey" in input ? input.earningKey : `${input.earningKeyPrefix}…`} for customer ${this.identity.customerId}`);
-      const undoable = (lot: LotRow) => lot.earned - lot.expiredPoints - lot.reversed;
-      const due = Math.min(pointsOf(input, earnings.reduce((sum, lot) => sum + lot.earned, 0)), earnings.reduce((sum, lot) => sum + undoable(lot), 0));
-      if (due <= 0) return { ok: true, reversed: 0, owed: 0, shortfall: 0 };
-      let own = 0;
-      let left = due;
-      for (const lot of earnings) {
-        const share = Math.min(left, undoable(lot));
-        if (share <= 0) continue;
-        left -= share;
-        this.db.update(lots).set({ reversed: sql`${lots.reversed} + ${share}` }).where(eq(lots.id, lot.id)).run();
-        const fromLot = lot.expired ? 0 : Math.min(share, lot.remaining - lot.held);
-        if (fromLot > 0) this.moveLot(lot.id, -fromLot, 0);
-        own += fromLot;
-      }
-      // available is below zero while points are owed: then nothing is taken from other lots.
-      const others = Math.max(0, Math.min(due - own, this.available()));
-      for (const take of others > 0 ? this.takeAvailable(others) : []) this.moveLot(take.lot, -take.points, 0);
-      const missing = due - own - others;
-      const owed = input.allowNegative ? missing : 0;
-      if (owed > 0) this.debt.put({ debt: this.currentDebt() + owed });
-      const reversed = own + others + owed;
-      if (reversed > 0) this.record(now, "reverse", -reversed, 0, input);
-      return { ok: true, reversed, owed, shortfall: missing - owed };
-    }).then((result) => this.afterWrite(result));
+    return this.onceBySource(input.sourceKey, (now) => this.reverseEarningNow(input, now)).then((result) => this.afterWrite(result));
   }
 
   /** Gives back up to `points` of a redemption, to the lots they came from (latest taken first). */
   async reverseRedemption(input: ReverseRedemptionInput): Promise<ReverseRedemptionResult> {
-    return this.onceBySource(input.sourceKey, (now): ReverseRedemptionResult => {
-      this.expireDue(now);
-      const id = "redemptionId" in input ? input.redemptionId : this.redemptionUnder(input.redemptionKey);
-      if (id === null) return { ok: true, returned: 0, expired: 0 };
-      const row = this.db.select().from(redemptions).where(eq(redemptions.id, id)).get();
-      if (!row) return fail("not_found", `No redemption ${id} for customer ${this.identity.customerId}`);
-      const points = Math.min(pointsOf(input, row.points), row.points - row.reversed);
-      if (points <= 0) return { ok: true, returned: 0, expired: 0 };
-      this.db.update(redemptions).set({ reversed: row.reversed + points }).where(eq(redemptions.id, row.id)).run();
-      // Reversals give back the last points taken first: the ones before this came off the end.
-      let expired = 0;
-      for (const take of pointsBetween([...row.takes].reverse(), row.reversed, row.reversed + points)) {
-        const lot = this.lotRow(take.lot)!;
-        if (lot.expired) {
-          expired += take.points;
-          this.db.update(lots).set({ expiredPoints: sql`${lots.expiredPoints} + ${take.points}` }).where(eq(lots.id, lot.id)).run();
-        } else {
-          this.moveLot(lot.id, take.points, 0);
-        }
-      }
-      this.record(now, "reverse", points, 0, input);
-      if (expired > 0) this.record(now, "expire", -expired, 0, input);
-      this.payDebt();
-      return { ok: true, returned: points, expired };
-    }).then((result) => this.afterWrite(result));
+    return this.onceBySource(input.sourceKey, (now) => this.reverseRedemptionNow(input, now)).then((result) => this.afterWrite(result));
   }
 
   /** A manual correction: positive adds a lot, negative spends from the available points. */
@@ -312,6 +253,118 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
     return this.nextExpiry();
   }
 
+  private earnNow(input: EarnInput, now: number): EarnResult {
+    const lot = this.addLot(input.points, now, input.lifetimeMs, input.reference, input.sourceKey ?? null);
+    this.record(now, "earn", input.points, 0, input);
+    this.payDebt();
+    return { ok: true, lot, points: input.points };
+  }
+
+  private redeemNow(input: RedeemInput, now: number): RedeemResult {
+    this.expireDue(now);
+    let takes: LotTake;
+    let heldDelta = 0;
+    if (input.holdId !== undefined) {
+      const row = this.holdRow(input.holdId);
+      if (!row) return fail("not_found", `No hold ${input.holdId} for customer ${this.identity.customerId}`);
+      if (row.status !== "active") return fail("hold_not_active", `Hold ${input.holdId} is ${row.status}`, { status: row.status });
+      if (input.points > row.points && !input.upTo) return fail("points_exceed_hold", `Hold ${input.holdId} holds ${row.points} points, not ${input.points}`, { held: row.points });
+      takes = pointsBetween(row.takes, 0, input.points);
+      heldDelta = -row.points;
+      this.closeHold(row, "redeemed", now, takes);
+      // A sale the till completed spent more than its hold: the rest comes from what is available.
+      const more = Math.min(input.points - row.points, this.available());
+      if (more > 0) takes = [...takes, ...this.takeAvailable(more)];
+    } else {
+      const available = this.available();
+      const points = input.upTo ? Math.min(input.points, Math.max(0, available)) : input.points;
+      if (points > available || points === 0) return insufficient(input.points, available);
+      takes = this.takeAvailable(points);
+    }
+    const points = takes.reduce((sum, take) => sum + take.points, 0);
+    for (const take of takes) this.moveLot(take.lot, -take.points, 0);
+    const row: RedemptionRow = { id: newId("rdm"), points, reference: input.reference, holdId: input.holdId ?? null, takes, reversed: 0, at: now };
+    this.db.insert(redemptions).values(row).run();
+    this.record(now, "redeem", -points, heldDelta, input, row.holdId);
+    return { ok: true, redemption: this.redemptionView(row) };
+  }
+
+  private reverseEarningNow(input: ReverseEarningInput, now: number): ReverseEarningResult {
+    this.expireDue(now);
+    const earnings =
+      "earningKey" in input
+        ? this.db.select().from(lots).where(eq(lots.sourceKey, input.earningKey)).all()
+        : this.db.select().from(lots).where(sql`substr(${lots.sourceKey}, 1, ${input.earningKeyPrefix.length}) = ${input.earningKeyPrefix}`).orderBy(asc(lots.id)).all();
+    if (earnings.length === 0) return fail("not_found", `No earning ${"earningKey" in input ? input.earningKey : `${input.earningKeyPrefix}…`} for customer ${this.identity.customerId}`);
+    const undoable = (lot: LotRow) => lot.earned - lot.expiredPoints - lot.reversed;
+    const due = Math.min(pointsOf(input, earnings.reduce((sum, lot) => sum + lot.earned, 0)), earnings.reduce((sum, lot) => sum + undoable(lot), 0));
+    if (due <= 0) return { ok: true, reversed: 0, owed: 0, shortfall: 0 };
+    let own = 0;
+    let left = due;
+    for (const lot of earnings) {
+      const share = Math.min(left, undoable(lot));
+      if (share <= 0) continue;
+      left -= share;
+      this.db.update(lots).set({ reversed: sql`${lots.reversed} + ${share}` }).where(eq(lots.id, lot.id)).run();
+      const fromLot = lot.expired ? 0 : Math.min(share, lot.remaining - lot.held);
+      if (fromLot > 0) this.moveLot(lot.id, -fromLot, 0);
+      own += fromLot;
+    }
+    // available is below zero while points are owed: then nothing is taken from other lots.
+    const others = Math.max(0, Math.min(due - own, this.available()));
+    for (const take of others > 0 ? this.takeAvailable(others) : []) this.moveLot(take.lot, -take.points, 0);
+    const missing = due - own - others;
+    const owed = input.allowNegative ? missing : 0;
+    if (owed > 0) this.debt.put({ debt: this.currentDebt() + owed });
+    const reversed = own + others + owed;
+    if (reversed > 0) this.record(now, "reverse", -reversed, 0, input);
+    return { ok: true, reversed, owed, shortfall: missing - owed };
+  }
+
+  private reverseRedemptionNow(input: ReverseRedemptionInput, now: number): ReverseRedemptionResult {
+    this.expireDue(now);
+    const id = "redemptionId" in input ? input.redemptionId : this.redemptionUnder(input.redemptionKey);
+    if (id === null) return { ok: true, returned: 0, expired: 0 };
+    const row = this.db.select().from(redemptions).where(eq(redemptions.id, id)).get();
+    if (!row) return fail("not_found", `No redemption ${id} for customer ${this.identity.customerId}`);
+    const points = Math.min(pointsOf(input, row.points), row.points - row.reversed);
+    if (points <= 0) return { ok: true, returned: 0, expired: 0 };
+    this.db.update(redemptions).set({ reversed: row.reversed + points }).where(eq(redemptions.id, row.id)).run();
+    // Reversals give back the last points taken first: the ones before this came off the end.
+    let expired = 0;
+    for (const take of pointsBetween([...row.takes].reverse(), row.reversed, row.reversed + points)) {
+      const lot = this.lotRow(take.lot)!;
+      if (lot.expired) {
+        expired += take.points;
+        this.db.update(lots).set({ expiredPoints: sql`${lots.expiredPoints} + ${take.points}` }).where(eq(lots.id, lot.id)).run();
+      } else {
+        this.moveLot(lot.id, take.points, 0);
+      }
+    }
+    this.record(now, "reverse", points, 0, input);
+    if (expired > 0) this.record(now, "expire", -expired, 0, input);
+    this.payDebt();
+    return { ok: true, returned: points, expired };
+  }
+
+  private applyPosEffect(effect: PosEffect, now: number): PosEffectResult {
+    switch (effect.kind) {
+      case "earn":
+        return this.onceBySourceSync(effect.sourceKey, now, () => this.earnNow(effect, now));
+      case "redeem": {
+        const fromHold = this.onceBySourceSync(effect.sourceKey, now, () => this.redeemNow(effect, now));
+        // A hold that ended or is unknown: the sale happened, so its points come from what there is (a refusal is not remembered).
+        if (fromHold.ok || effect.holdId === undefined || (fromHold.code !== "hold_not_active" && fromHold.code !== "not_found")) return fromHold;
+        const { holdId: _ended, ...withoutHold } = effect;
+        return this.onceBySourceSync(effect.sourceKey, now, () => this.redeemNow(withoutHold, now));
+      }
+      case "reverseEarning":
+        return this.onceBySourceSync(effect.sourceKey, now, () => this.reverseEarningNow(effect, now));
+      case "reverseRedemption":
+        return this.onceBySourceSync(effect.sourceKey, now, () => this.reverseRedemptionNow(effect, now));
+    }
+  }
+
   private async afterWrite<T>(result: T): Promise<T> {
     await this.wakeBy(this.nextExpiry());
     return result;
@@ -325,27 +378,24 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
 
   private onceBySourceSync<T extends Result<object>>(sourceKey: string | undefined, now: number, apply: () => T): T {
     if (sourceKey !== undefined) {
-      const seen = this.db.select().from(sources).where(eq(sources.key, sourceKey)).get();
+      const seen = this.statements.sourceByKey.get({ key: sourceKey });
       if (seen) return seen.outcome as T;
     }
     const outcome = apply();
     // A refusal is not remembered: the same source may succeed once the customer has the points.
-    if (sourceKey !== undefined && outcome.ok) this.db.insert(sources).values({ key: sourceKey, outcome, at: now }).run();
+    if (sourceKey !== undefined && outcome.ok) this.statements.insertSource.run({ key: sourceKey, outcome, at: now });
     return outcome;
   }
 
   /** The id of the redemption made under `sourceKey`, or null when none was. */
   private redemptionUnder(sourceKey: string): string | null {
-    const seen = this.db.select().from(sources).where(eq(sources.key, sourceKey)).get();
+    const seen = this.statements.sourceByKey.get({ key: sourceKey });
     return (seen?.outcome as RedeemResult | undefined)?.ok ? (seen!.outcome as { redemption: Redemption }).redemption.id : null;
   }
 
   private addLot(points: number, now: number, lifetimeMs: number, reference: string, sourceKey: string | null): string {
     const id = newId("lot");
-    this.db
-      .insert(lots)
-      .values({ id, earned: points, remaining: points, held: 0, expiredPoints: 0, reversed: 0, earnedAt: now, expiresAt: now + lifetimeMs, expired: false, reference, sourceKey })
-      .run();
+    this.statements.insertLot.run({ id, earned: points, remaining: points, held: 0, expiredPoints: 0, reversed: 0, earnedAt: now, expiresAt: now + lifetimeMs, expired: false, reference, sourceKey });
     return id;
   }
 
@@ -360,7 +410,7 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
   }
 
   private currentDebt(): number {
-    return this.debt.get()?.debt ?? 0;
+    return this.statements.debt.get()?.debt ?? 0;
   }
 
   /** What a new hold or redemption may take: balance − held. */
@@ -398,11 +448,7 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
   }
 
   private moveLot(id: string, remainingDelta: number, heldDelta: number): void {
-    this.db
-      .update(lots)
-      .set({ remaining: sql`${lots.remaining} + ${remainingDelta}`, held: sql`${lots.held} + ${heldDelta}` })
-      .where(eq(lots.id, id))
-      .run();
+    this.statements.moveLot.run({ id, remainingDelta, heldDelta });
   }
 
   /** Closes a hold: its points are no longer held; those not spent (`spent`) are free again, or lapse with an expired lot. */
@@ -451,15 +497,15 @@ export class CustomerLoyalty extends ShelfsyncObject<typeof schema, CustomerIden
 
   private nextExpiry(): number | null {
     // Spent lots too: a reversal may give points back to one, which must then find it expired.
-    const lot = this.db.select({ at: min(lots.expiresAt) }).from(lots).where(eq(lots.expired, false)).get()?.at ?? null;
-    const hold = this.db.select({ at: min(holds.expiresAt) }).from(holds).where(eq(holds.status, "active")).get()?.at ?? null;
+    const lot = this.statements.nextLotExpiry.get()?.at ?? null;
+    const hold = this.statements.nextHoldExpiry.get()?.at ?? null;
     if (lot === null) return hold;
     if (hold === null) return lot;
     return Math.min(lot, hold);
   }
 
   private record(at: number, type: LoyaltyEntryType, balanceDelta: number, heldDelta: number, source: LoyaltySource, holdId: string | null = null): void {
-    this.db.insert(entries).values({ type, balanceDelta, heldDelta, source: source.source, reference: source.reference, holdId, at }).run();
+    this.statements.insertEntry.run({ type, balanceDelta, heldDelta, source: source.source, reference: source.reference, holdId, at });
   }
 
   private holdRow(id: string): HoldRow | undefined {

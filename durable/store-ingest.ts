@@ -2,7 +2,7 @@
 // the one object per store that takes its POS transactions. What lies behind them lives by concept elsewhere:
 // store-movements.ts (stock), store-exceptions.ts, store-loyalty.ts (points), store-traces.ts; what stays here
 // is the batch, its exactly-once bookkeeping and the outboxes that hand accepted transactions on.
-import { and, asc, count, eq, gt, gte, inArray, lt, lte } from "drizzle-orm";
+import { and, asc, count, eq, gt, gte, inArray, lt, lte, min } from "drizzle-orm";
 import { forEachLimited } from "../shared/for-each-limited.ts";
 import {
   describeIssues,
@@ -47,6 +47,23 @@ export const ledgerHandOffDelayMs = 1_000;
 /** Accepted transactions handed to the finance ledger in one call. */
 const ledgerBatch = 200;
 
+/**
+ * Accepted transactions whose points move in one hand-off: each customer's
+ * effects of a hand-off go in one call to its object, so a page larger than
+ * the number of customers a store sees in a second gives each call several
+ * (at 200 a page, a replay's page touched nearly as many customers as it had
+ * sales). The page's bodies are held in memory while it is handed over.
+ */
+const loyaltyBatch = 2_000;
+
+/**
+ * While a store's batches keep coming (a replay after an outage), its points
+ * are moved once the oldest waiting transaction is this old, rather than a
+ * second after each batch: each customer's call then carries several of its
+ * sales. A second after the last batch, what waits is moved at once.
+ */
+export const loyaltyMaxWaitMs = 5_000;
+
 /** SKU objects called at once while a batch is applied. */
 const skuConcurrency = 32;
 
@@ -67,6 +84,9 @@ const ledgerTypes = { sale: "pos_sale", return: "pos_return", void: "pos_void" }
  * keys make that a no-op for lines already applied. So it counts exactly once.
  */
 export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
+  /** When the last batch arrived (in memory: after an eviction, points move at the next alarm). */
+  private lastBatchAt: number | null = null;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, { schema, migrations, identity: parseName.store });
   }
@@ -77,6 +97,8 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
    * await on a SKU object must not let another batch interleave.
    */
   async ingest(envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
+    // On arrival, not on answer: the alarm a second after a batch is applied must find the store quiet unless another came.
+    this.lastBatchAt = this.now();
     return this.serialized(() => this.ingestBatch(envelopes));
   }
 
@@ -97,8 +119,25 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
       if (failed > 0) throw new Error(`${failed} pending POS transactions of ${meta.location} could not be applied: ${cause}`);
     });
     const booked = await this.handToLedger(meta);
-    const pointsMoved = await this.handToLoyalty(meta);
-    return booked && pointsMoved ? null : this.now() + ledgerRetryMs;
+    const pointsDueAt = this.loyaltyDueAt();
+    const pointsMoved = pointsDueAt === null ? await this.handToLoyalty(meta) : true;
+    const retryAt = booked && pointsMoved ? null : this.now() + ledgerRetryMs;
+    return retryAt === null || pointsDueAt === null ? (retryAt ?? pointsDueAt) : Math.min(retryAt, pointsDueAt);
+  }
+
+  /**
+   * When the points of the transactions waiting in the loyalty outbox are
+   * due to move, if later than now: while batches keep coming (the last one
+   * arrived within a second), not before the oldest has waited
+   * `loyaltyMaxWaitMs`. The batches' own alarm, a second after each, comes
+   * again; so does this one.
+   */
+  private loyaltyDueAt(): number | null {
+    const now = this.now();
+    if (this.lastBatchAt === null || now - this.lastBatchAt >= ledgerHandOffDelayMs) return null;
+    const oldest = this.db.select({ at: min(loyaltyOutbox.queuedAt) }).from(loyaltyOutbox).get()?.at ?? null;
+    if (oldest === null || now - oldest >= loyaltyMaxWaitMs) return null;
+    return oldest + loyaltyMaxWaitMs;
   }
 
   private async ingestBatch(envelopes: StoreTransactionEnvelope[]): Promise<StoreTransactionBatchResult> {
@@ -201,12 +240,12 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
 
   /** Hands accepted transactions to the tenant's finance ledger (it books each once). False if it could not be reached. */
   private handToLedger(meta: Meta): Promise<boolean> {
-    return this.drain(ledgerOutbox, (rows) => financeLedger(this.env, meta.tenantId).contribute(rows.map(({ body }) => ({ kind: "pos" as const, location: meta.location, transaction: body }))));
+    return this.drain(ledgerOutbox, ledgerBatch, (rows) => financeLedger(this.env, meta.tenantId).contribute(rows.map(({ body }) => ({ kind: "pos" as const, location: meta.location, transaction: body }))));
   }
 
   /** Moves the points of accepted transactions' customers (docs/decisions/0038). False if they could not all move. */
   private handToLoyalty(meta: Meta): Promise<boolean> {
-    return this.drain(loyaltyOutbox, (rows) => {
+    return this.drain(loyaltyOutbox, loyaltyBatch, (rows) => {
       const originalOf = (body: PosTransaction) => body.returnsTransactionId ?? body.voidsTransactionId;
       const originals = this.bodiesOf(rows.flatMap(({ body }) => originalOf(body) ?? []));
       return applyStoreLoyalty(this.env, meta.tenantId, meta.location, rows.map(({ body }) => ({ transaction: body, original: originals.get(originalOf(body) ?? "") ?? null })));
@@ -214,11 +253,11 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
   }
 
   /**
-   * Hands the transactions queued in `outbox` to `hand`, oldest first, a
-   * page at a time, removing each page only after `hand` took it. False if
-   * it could not: they stay for the alarm.
+   * Hands the transactions queued in `outbox` to `hand`, oldest first, up
+   * to `page` at a time, removing each page only after `hand` took it.
+   * False if it could not: they stay for the alarm.
    */
-  private async drain(outbox: typeof ledgerOutbox | typeof loyaltyOutbox, hand: (rows: { transactionId: string; body: PosTransaction }[]) => Promise<unknown>): Promise<boolean> {
+  private async drain(outbox: typeof ledgerOutbox | typeof loyaltyOutbox, page: number, hand: (rows: { transactionId: string; body: PosTransaction }[]) => Promise<unknown>): Promise<boolean> {
     try {
       for (;;) {
         const rows = this.db
@@ -226,7 +265,7 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
           .from(outbox)
           .innerJoin(transactions, eq(transactions.transactionId, outbox.transactionId))
           .orderBy(asc(transactions.sequence))
-          .limit(ledgerBatch)
+          .limit(page)
           .all();
         if (rows.length === 0) return true;
         await hand(rows.map((row) => ({ transactionId: row.transactionId, body: row.body! })));

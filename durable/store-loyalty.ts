@@ -2,6 +2,7 @@ import { forEachLimited } from "../shared/for-each-limited.ts";
 import { posLoyalty, type PosLoyaltyAction } from "../shared/loyalty-earning.ts";
 import type { LoyaltySettings } from "../shared/schemas/loyalty.ts";
 import type { PosTransaction } from "../shared/schemas/store-transactions.ts";
+import type { PosEffect, PosEffectResult, RedeemResult, ReverseEarningResult } from "./customer-loyalty.ts";
 import type { ExceptionDraft } from "./exception-queue.ts";
 import { customerDirectory, customerLoyalty, exceptionQueue } from "./objects.ts";
 
@@ -20,8 +21,9 @@ export interface LoyaltyItem {
  * Applies the loyalty effects of a store's accepted POS transactions
  * (docs/decisions/0038), each under a key derived from the transaction, so
  * a hand-off that runs again after a crash or a failed call earns, spends
- * and reverses nothing twice. Each customer's effects run in the store's
- * order (a return after its sale); customers run side by side. What the
+ * and reverses nothing twice. Each customer's effects go to its object in
+ * one call and run there in the store's order (a return after its sale), in
+ * one transaction; customers run side by side. What the
  * customer's points could not cover becomes a `loyalty_short` exception.
  * Throws if an object could not be reached: the caller keeps the items for
  * its alarm.
@@ -39,16 +41,19 @@ export async function applyStoreLoyalty(env: Env, tenantId: string, location: st
   const byCustomer = new Map<string, typeof planned>();
   for (const item of planned) {
     const customerId = customers[item.customerId] ?? item.customerId;
-    byCustomer.set(customerId, [...(byCustomer.get(customerId) ?? []), item]);
+    const list = byCustomer.get(customerId) ?? [];
+    list.push(item);
+    byCustomer.set(customerId, list);
   }
   const drafts: ExceptionDraft[] = [];
   await forEachLimited([...byCustomer], customerConcurrency, async ([customerId, transactions]) => {
-    for (const { transactionId, actions } of transactions) {
-      for (const action of actions) {
-        const short = await applyAction(env, tenantId, customerId, transactionId, action, settings);
-        if (short) drafts.push(loyaltyShort(customerId, location, transactionId, short));
-      }
-    }
+    const actions = transactions.flatMap(({ transactionId, actions }) => actions.map((action) => ({ transactionId, action })));
+    // All of the customer's effects of this hand-off in one call, in the store's order (a return after its sale).
+    const results = await customerLoyalty(env, tenantId, customerId).applyPosEffects(actions.map(({ transactionId, action }) => effectOf(transactionId, action, settings)));
+    actions.forEach(({ transactionId, action }, index) => {
+      const short = shortOf(action, results[index]!);
+      if (short) drafts.push(loyaltyShort(customerId, location, transactionId, short));
+    });
   });
   if (drafts.length > 0) await exceptionQueue(env, tenantId).record(drafts);
 }
@@ -64,41 +69,46 @@ interface Short {
   short: number;
 }
 
-/** Applies one effect; answers what the customer's points could not cover, if anything. */
-async function applyAction(env: Env, tenantId: string, customerId: string, transactionId: string, action: PosLoyaltyAction, settings: LoyaltySettings): Promise<Short | null> {
-  const stub = customerLoyalty(env, tenantId, customerId);
+/** The customer object's input for one effect of a POS transaction. */
+function effectOf(transactionId: string, action: PosLoyaltyAction, settings: LoyaltySettings): PosEffect {
   const source = { source: "pos" as const, reference: transactionId, sourceKey: action.sourceKey };
   switch (action.kind) {
-    case "earn": {
-      const result = await stub.earn({ ...source, points: action.points, lifetimeMs: settings.lifetimeDays * day });
+    case "earn":
+      return { kind: "earn", ...source, points: action.points, lifetimeMs: settings.lifetimeDays * day };
+    case "redeem":
+      // The sale happened: the points it spent are taken, from its hold while that stands, else from what is there (upTo).
+      return { kind: "redeem", ...source, points: action.points, ...(action.holdId === undefined ? {} : { holdId: action.holdId }), upTo: true };
+    case "reverseEarning":
+      return { kind: "reverseEarning", ...source, source: "return", earningKey: action.earningKey, part: action.part, whole: action.whole, allowNegative: settings.allowNegativeBalance };
+    case "reverseRedemption":
+      return { kind: "reverseRedemption", ...source, source: "return", redemptionKey: action.redemptionKey, part: action.part, whole: action.whole };
+  }
+}
+
+/** What the customer's points could not cover of one effect, if anything; throws on an answer no effect should get. */
+function shortOf(action: PosLoyaltyAction, result: PosEffectResult): Short | null {
+  switch (action.kind) {
+    case "earn":
       if (!result.ok) throw new Error(`earning ${action.sourceKey}: ${result.code}`);
       return null;
-    }
     case "redeem": {
-      // The sale happened: the points it spent are taken, from its hold while that stands, else from what is there.
-      let { outcome } = await stub.redeem({ ...source, points: action.points, ...(action.holdId === undefined ? {} : { holdId: action.holdId }), upTo: true });
-      // A hold that ended or is unknown: spend from what there is instead (upTo spends a hold smaller than the sale, then the rest).
-      if (!outcome.ok && action.holdId !== undefined && (outcome.code === "hold_not_active" || outcome.code === "not_found")) {
-        ({ outcome } = await stub.redeem({ ...source, points: action.points, upTo: true }));
-      }
+      const outcome = result as RedeemResult;
       if (outcome.ok) return outcome.redemption.points < action.points ? { effect: "redeem", points: action.points, short: action.points - outcome.redemption.points } : null;
       if (outcome.code === "insufficient_points") return { effect: "redeem", points: action.points, short: action.points };
       throw new Error(`redemption ${action.sourceKey}: ${outcome.code}`);
     }
     case "reverseEarning": {
-      const result = await stub.reverseEarning({ ...source, source: "return", earningKey: action.earningKey, part: action.part, whole: action.whole, allowNegative: settings.allowNegativeBalance });
-      if (!result.ok) {
+      const outcome = result as ReverseEarningResult;
+      if (!outcome.ok) {
         // A sale that earned nothing has no earning to undo.
-        if (result.code === "not_found") return null;
-        throw new Error(`reversal ${action.sourceKey}: ${result.code}`);
+        if (outcome.code === "not_found") return null;
+        throw new Error(`reversal ${action.sourceKey}: ${outcome.code}`);
       }
-      return result.shortfall > 0 ? { effect: "reverse-earn", points: result.reversed + result.shortfall, short: result.shortfall } : null;
+      return outcome.shortfall > 0 ? { effect: "reverse-earn", points: outcome.reversed + outcome.shortfall, short: outcome.shortfall } : null;
     }
-    case "reverseRedemption": {
-      const result = await stub.reverseRedemption({ ...source, source: "return", redemptionKey: action.redemptionKey, part: action.part, whole: action.whole });
+    case "reverseRedemption":
       if (!result.ok) throw new Error(`reversal ${action.sourceKey}: ${result.code}`);
       return null;
-    }
   }
 }
 

@@ -1,6 +1,8 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { customerLoyalty } from "../durable/objects.ts";
+import { customerLoyalty, storeIngest } from "../durable/objects.ts";
+import { ledgerHandOffDelayMs, loyaltyMaxWaitMs } from "../durable/store-ingest.ts";
 import { ManualClock } from "../shared/clock.ts";
 import { call, createKey, createStockedTenant, createTenant, unique, type TestTenant } from "./api.ts";
 import { useClock } from "./clock.ts";
@@ -160,5 +162,41 @@ describe("loyalty at the till", () => {
     expect((await account(store.tenant.adminKey, id)).balance).toBe(19);
     const [short] = await listExceptions(store.tenant, "?type=loyalty_short");
     expect(short).toMatchObject({ state: "open", payload: { customerId: id, transactionId: greedy, effect: "redeem", points: 100, short: 51 } });
+  });
+
+  it("while a store's batches keep coming, its points move once the oldest sale has waited, and a second after the last batch", async () => {
+    const store = await createStore();
+    const sku = await catalogedSku(store, 20);
+    const id = await customer(store.tenant);
+    const ingest = storeIngest(env, store.tenant.id, "store-a");
+    const clock = new ManualClock(Date.now());
+    await useClock(ingest, clock);
+    const waiting = () => runInDurableObject(ingest, (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM loyalty_outbox").one().n);
+    const batch = async (sequence: number) => expect((await sendBatch(store.storeKey, "store-a", numbered(sequence, [sale(txId("sale"), sku, 1, id)]))).status).toBe(200);
+
+    await batch(1);
+    await runDurableObjectAlarm(ingest);
+    expect(await waiting()).toBe(1);
+    clock.advance(loyaltyMaxWaitMs - 1_000);
+    await batch(2);
+    await runDurableObjectAlarm(ingest);
+    expect(await waiting()).toBe(2);
+    expect((await account(store.tenant.adminKey, id)).balance).toBe(0);
+
+    // The first sale has waited its time: every waiting sale's points move, though batches still come.
+    clock.advance(1_000);
+    await batch(3);
+    await runDurableObjectAlarm(ingest);
+    expect(await waiting()).toBe(0);
+    expect((await account(store.tenant.adminKey, id)).balance).toBe(3 * 19);
+
+    // The batches stop: a second after the last, its points move.
+    await batch(4);
+    await runDurableObjectAlarm(ingest);
+    expect(await waiting()).toBe(1);
+    clock.advance(ledgerHandOffDelayMs);
+    await runDurableObjectAlarm(ingest);
+    expect(await waiting()).toBe(0);
+    expect((await account(store.tenant.adminKey, id)).balance).toBe(4 * 19);
   });
 });
