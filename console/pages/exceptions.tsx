@@ -2,6 +2,8 @@ import { useEffect, useState } from "preact/hooks";
 import { Link } from "wouter-preact";
 import { api, messageOf, ok, type Schemas } from "../api.ts";
 import { Pager, pageSuffix, useCursorPages } from "../paging.tsx";
+import { canManage, useConsole } from "../state.ts";
+import { BulkReplayOutcomes, replayEach, type ReplayOutcome } from "./bulk-replay.tsx";
 
 type ExceptionType = Schemas["Exception"]["type"];
 type ExceptionState = Schemas["Exception"]["state"];
@@ -13,13 +15,22 @@ const types: ExceptionType[] = [
 const states: ExceptionState[] = ["open", "retrying", "resolved", "ignored"];
 const pageSize = 25;
 
-/** The tenant's exceptions, oldest first, filtered by type and state, a page at a time (by cursor). */
+/**
+ * The tenant's exceptions, oldest first, filtered by type and state, a page at
+ * a time (by cursor); admins may select some on the page and replay them.
+ */
 export function Exceptions() {
+  const session = useConsole();
+  const manage = canManage(session);
   const [type, setType] = useState<ExceptionType | "">("");
   const [state, setState] = useState<ExceptionState | "">("open");
   const pages = useCursorPages();
   const [page, setPage] = useState<Schemas["ExceptionPage"] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [outcomes, setOutcomes] = useState<ReplayOutcome[] | null>(null);
+  const [replaying, setReplaying] = useState(false);
+  const [loads, setLoads] = useState(0);
   const { cursor } = pages;
 
   useEffect(() => {
@@ -28,7 +39,31 @@ export function Exceptions() {
       .GET("/v1/exceptions", { params: { query: { type: type || undefined, state: state || undefined, cursor, limit: pageSize } } })
       .then((answer) => setPage(ok(answer)))
       .catch((failure: unknown) => setError(messageOf(failure)));
-  }, [type, state, cursor]);
+  }, [type, state, cursor, loads]);
+  // A selection belongs to the page it was made on.
+  useEffect(() => setSelected(new Set()), [type, state, cursor]);
+
+  const onPage = page?.exceptions.map((exception) => exception.id) ?? [];
+  const allSelected = onPage.length > 0 && onPage.every((id) => selected.has(id));
+
+  function toggle(id: string, on: boolean) {
+    const next = new Set(selected);
+    if (on) next.add(id);
+    else next.delete(id);
+    setSelected(next);
+  }
+
+  async function replaySelected() {
+    setReplaying(true);
+    setOutcomes(null);
+    try {
+      setOutcomes(await replayEach(onPage.filter((id) => selected.has(id))));
+      setSelected(new Set());
+      setLoads(loads + 1);
+    } finally {
+      setReplaying(false);
+    }
+  }
 
   return (
     <section aria-labelledby="exceptions-title">
@@ -50,6 +85,15 @@ export function Exceptions() {
         </label>
       </form>
       {error ? <p role="alert" class="error">{error}</p> : null}
+      {manage ? (
+        <div class="bulk" role="group" aria-label="Act on the selected exceptions">
+          <button type="button" disabled={replaying || selected.size === 0} onClick={() => void replaySelected()}>
+            Replay selected{selected.size > 0 ? ` (${selected.size})` : ""}
+          </button>
+          <span class="hint">{replaying ? "Replaying…" : "Each replay runs once, a few at a time; the list is read again after."}</span>
+        </div>
+      ) : null}
+      <BulkReplayOutcomes outcomes={outcomes} />
       {page && page.exceptions.length === 0 ? <p>No exceptions match.</p> : null}
       {page && page.exceptions.length > 0 ? (
         <table>
@@ -58,6 +102,11 @@ export function Exceptions() {
           </caption>
           <thead>
             <tr>
+              {manage ? (
+                <th scope="col">
+                  <input type="checkbox" aria-label="Select all on this page" checked={allSelected} onChange={(event) => setSelected(new Set(event.currentTarget.checked ? onPage : []))} />
+                </th>
+              ) : null}
               <th scope="col">Exception</th>
               <th scope="col">Type</th>
               <th scope="col">Subject</th>
@@ -68,6 +117,11 @@ export function Exceptions() {
           <tbody>
             {page.exceptions.map((exception) => (
               <tr key={exception.id}>
+                {manage ? (
+                  <td>
+                    <input type="checkbox" aria-label={`Select exception ${exception.id}`} checked={selected.has(exception.id)} onChange={(event) => toggle(exception.id, event.currentTarget.checked)} />
+                  </td>
+                ) : null}
                 <td><Link href={`/exceptions/${encodeURIComponent(exception.id)}`}>{exception.id}</Link></td>
                 <td>{exception.type}</td>
                 <td>{exception.subject}</td>
