@@ -2,6 +2,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { Link, Redirect, Route, Router, Switch, useLocation } from "wouter-preact";
 import { actOnTenant, api, setCsrfToken, whenSignedOut } from "./api.ts";
+import { AuditLog } from "./pages/audit.tsx";
 import { CustomerDetail } from "./pages/customer-detail.tsx";
 import { Customers } from "./pages/customers.tsx";
 import { ExceptionDetail } from "./pages/exception-detail.tsx";
@@ -11,7 +12,9 @@ import { Keys } from "./pages/keys.tsx";
 import { OrderDetail } from "./pages/order-detail.tsx";
 import { Orders } from "./pages/orders.tsx";
 import { Overview } from "./pages/overview.tsx";
+import { PartnerKeys } from "./pages/partner-keys.tsx";
 import { PartnerOverview } from "./pages/partner-overview.tsx";
+import { PartnerUsage } from "./pages/partner-usage.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { StoreDetail } from "./pages/store-detail.tsx";
 import { TraceLookup } from "./pages/trace.tsx";
@@ -116,6 +119,9 @@ function Shell() {
           {tenant && mayRead(state, screenReaders.customers) ? <NavItem href="/customers">Customers</NavItem> : null}
           {tenant && mayRead(state, screenReaders.traces) ? <NavItem href="/traces">Traces</NavItem> : null}
           {tenant && canManage(state) ? <NavItem href="/keys">Keys</NavItem> : null}
+          {tenant && canManage(state) ? <NavItem href="/audit">Audit log</NavItem> : null}
+          {partner && !tenant ? <NavItem href="/partner-keys">Partner keys</NavItem> : null}
+          {partner && !tenant ? <NavItem href="/usage">Usage</NavItem> : null}
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
@@ -134,6 +140,9 @@ function Shell() {
           <Route path="/traces">{tenant ? <TraceLookup traceId={null} /> : <Redirect to="/tenants" replace />}</Route>
           <Route path="/traces/:traceId">{(params: { traceId: string }) => (tenant ? <TraceLookup traceId={params.traceId} /> : <Redirect to="/tenants" replace />)}</Route>
           <Route path="/keys">{tenant ? <Keys /> : <Redirect to="/tenants" replace />}</Route>
+          <Route path="/audit">{tenant ? <AuditLog /> : <Redirect to="/tenants" replace />}</Route>
+          <Route path="/partner-keys">{partner && !tenant ? <PartnerKeys /> : <Redirect to={home} replace />}</Route>
+          <Route path="/usage">{partner && !tenant ? <PartnerUsage /> : <Redirect to={home} replace />}</Route>
           <Route>
             <Redirect to={home} replace />
           </Route>

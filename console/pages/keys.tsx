@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { RevokeKey, SecretOnce } from "../key-parts.tsx";
 import { canManage, useConsole } from "../state.ts";
 
 type Role = Schemas["ApiKey"]["role"];
@@ -53,15 +54,7 @@ export function Keys() {
     <section aria-labelledby="keys-title">
       <h1 id="keys-title">API keys</h1>
       {error ? <p role="alert" class="error">{error}</p> : null}
-      {created ? (
-        <div class="secret" role="status">
-          <p>
-            Key {created.id} created. Copy its secret now: it is not shown again.
-          </p>
-          <output aria-label="The new key's secret">{created.key}</output>
-          <button type="button" class="quiet" onClick={() => setCreated(null)}>Done</button>
-        </div>
-      ) : null}
+      {created ? <SecretOnce created={created} onDone={() => setCreated(null)} /> : null}
       {keys ? (
         <table>
           <caption>Keys of tenant {state.tenant}</caption>
@@ -87,14 +80,7 @@ export function Keys() {
                 <td>{key.lastUsedAt ?? "never"}</td>
                 {manage ? (
                   <td>
-                    {key.status !== "active" ? null : confirming === key.id ? (
-                      <>
-                        <button type="button" class="danger" onClick={() => void revoke(key.id)}>Confirm revoking {key.id}</button>{" "}
-                        <button type="button" class="quiet" onClick={() => setConfirming(null)}>Keep it</button>
-                      </>
-                    ) : (
-                      <button type="button" onClick={() => setConfirming(key.id)} aria-label={`Revoke key ${key.id}`}>Revoke</button>
-                    )}
+                    <RevokeKey id={key.id} active={key.status === "active"} confirming={confirming === key.id} onConfirming={setConfirming} onRevoke={(id) => void revoke(id)} />
                   </td>
                 ) : null}
               </tr>
