@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { edgeCall, edgeRequest } from "../scripts/edge-client.ts";
@@ -149,6 +150,49 @@ describe("the console with a tenant key", () => {
     await context.close();
   });
 
+  it("replays the selected exceptions, a few at a time, says what each replay did and reads the list again", async () => {
+    // Two orders for a SKU with none in stock: two backorders; then stock arrives, so each replay resolves its exception.
+    await edgeCall(edge.url, "PUT", "/v1/inventory/SKU-2/locations/wh-1", { key: seeded.adminKey, body: { onHand: 0, safetyStock: 0 } });
+    for (const externalId of ["ORD-4", "ORD-5"]) {
+      await edgeCall(edge.url, "POST", "/v1/orders", {
+        key: seeded.adminKey,
+        body: { channel: "web", externalId, currency: "USD", lines: [{ sku: "SKU-2", qty: 2, unitPrice: 500 }], delivery: { type: "ship", address: { line1: "1 Main St", city: "Springfield", country: "US" } } },
+      });
+    }
+    const listed = await edgeCall<{ exceptions: { id: string; correlationId: string | null }[] }>(edge.url, "GET", "/v1/exceptions?state=open&type=backorder", { key: seeded.adminKey });
+    const backordered = listed.exceptions.filter((e) => e.correlationId === "ORD-4" || e.correlationId === "ORD-5").map((e) => e.id);
+    expect(backordered).toHaveLength(2);
+    await edgeCall(edge.url, "PUT", "/v1/inventory/SKU-2/locations/wh-1", { key: seeded.adminKey, body: { onHand: 10, safetyStock: 0 } });
+
+    const { context, page } = await signedIn(seeded.adminKey);
+    await page.getByRole("navigation").getByRole("link", { name: "Exceptions" }).click();
+    for (const id of backordered) await page.getByRole("link", { name: id }).waitFor();
+    expect(await page.getByRole("button", { name: "Replay selected" }).isDisabled()).toBe(true);
+    // Keyboard: the page's checkbox is reached by focus and ticked with Space; the button pressed with Enter.
+    await page.getByRole("checkbox", { name: "Select all on this page" }).focus();
+    await page.keyboard.press("Space");
+    for (const id of backordered) expect(await page.getByRole("checkbox", { name: `Select exception ${id}` }).isChecked()).toBe(true);
+    await page.getByRole("button", { name: "Replay selected (2)" }).focus();
+    await page.keyboard.press("Enter");
+    const outcomes = page.locator(".replay-outcomes");
+    await expect.poll(() => outcomes.locator("caption").textContent()).toBe("Replayed 2: 2 resolved");
+    for (const id of backordered) expect(await outcomes.locator(`tr[data-exception="${id}"]`).getByTestId("replay-outcome").textContent()).toBe("resolved");
+    // The list was read again: neither is open any more.
+    await page.getByText("No exceptions match.").waitFor();
+    for (const id of backordered) expect((await exceptionOf(id)).state).toBe("resolved");
+    await expectAccessible(page, "exceptions after a bulk replay");
+    await screenshot(page, "exceptions-bulk-replay");
+
+    // One picked by hand, already closed: its replay runs nothing and says so.
+    await page.getByLabel("State").selectOption("ignored");
+    const ignored = seeded.exceptions["ORD-2"]!;
+    await page.getByRole("checkbox", { name: `Select exception ${ignored}` }).check();
+    await page.getByRole("button", { name: "Replay selected (1)" }).click();
+    await expect.poll(() => outcomes.locator(`tr[data-exception="${ignored}"]`).getByTestId("replay-outcome").textContent()).toBe("already closed");
+    expect((await exceptionOf(ignored)).state).toBe("ignored");
+    await context.close();
+  });
+
   it("creates a key shown once and revokes it, on the keys screen", async () => {
     const { context, page } = await signedIn(seeded.adminKey);
     await page.getByRole("link", { name: "Keys" }).click();
@@ -176,6 +220,38 @@ describe("the console with a tenant key", () => {
     // Signed out on the server too: the old cookie no longer works.
     const after = await fetch(`${edge.url}/v1/tenant`, { headers: { cookie: `${cookie!.name}=${cookie!.value}` } });
     expect(after.status).toBe(401);
+    await context.close();
+  });
+
+  it("lists the tenant's writes on the audit screen, filtered, with a caller's trace id linked to the trace screen", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const traced = await fetch(`${edge.url}/v1/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${seeded.adminKey}`, "content-type": "application/json", "idempotency-key": "audit-traced-key", traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      body: JSON.stringify({ role: "readonly", name: "traced" }),
+    });
+    expect(traced.status).toBe(201);
+    const keys = (await edgeCall<{ keys: { id: string; name: string | null }[] }>(edge.url, "GET", "/v1/keys", { key: seeded.adminKey })).keys;
+    const tillReports = keys.find((k) => k.name === "till reports")!.id;
+    const tracedKey = keys.find((k) => k.name === "traced")!.id;
+
+    const { context, page } = await signedIn(seeded.adminKey);
+    await page.getByRole("navigation").getByRole("link", { name: "Audit log" }).click();
+    await page.getByRole("table").waitFor();
+    await page.getByLabel("Route").fill("/v1/keys");
+    await page.getByLabel("Kind").selectOption("write");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const created = page.getByRole("row").filter({ hasText: tillReports });
+    await expect.poll(() => created.textContent()).toContain("POST /v1/keys");
+    expect(await created.textContent()).toContain("201 ok");
+    expect(await created.textContent()).toContain("(admin)");
+    // Only the route asked for: the revocation (DELETE /v1/keys/:id) is not on it.
+    expect(await page.getByRole("cell", { name: /^DELETE / }).count()).toBe(0);
+    await expectAccessible(page, "audit log");
+    await screenshot(page, "audit");
+
+    await page.getByRole("row").filter({ hasText: tracedKey }).getByRole("link", { name: traceId }).click();
+    await expect.poll(() => page.url()).toBe(`${edge.url}/console/traces/${traceId}`);
     await context.close();
   });
 
@@ -249,6 +325,49 @@ describe("the console with a partner key", () => {
     await page.getByLabel("State").selectOption("");
     await page.getByRole("link", { name: seeded.exceptions["ORD-1"]! }).waitFor();
     await expect.poll(() => page.locator(".who").textContent()).toContain(`acting on ${tenantId}`);
+    await context.close();
+  });
+
+  it("manages the partner's own keys (the secret shown once) and shows its usage per tenant, with the CSV", async () => {
+    const { context, page } = await signedIn(seeded.partnerKey);
+    const nav = page.getByRole("navigation");
+    await nav.getByRole("link", { name: "Partner keys" }).click();
+    await page.getByRole("table").waitFor();
+    await page.getByLabel("Name").fill("billing export");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const secret = page.getByRole("status").locator("output");
+    await expect.poll(() => secret.textContent()).toMatch(new RegExp(`^ssp_${partnerId}_[0-9a-z]{40}$`));
+    const key = (await secret.textContent())!;
+    expect((await edgeRequest(edge.url, "GET", `/v1/partners/${partnerId}/keys`, { key })).status).toBe(200);
+    const row = page.getByRole("row").filter({ hasText: "billing export" });
+    await expect.poll(() => row.textContent()).toContain("active");
+    await expectAccessible(page, "partner keys");
+    await screenshot(page, "partner-keys");
+    await page.getByRole("button", { name: "Done" }).click();
+    expect(await page.getByRole("status").locator("output").count()).toBe(0);
+    const keyId = (await row.locator("td").first().textContent())!;
+    await page.getByRole("button", { name: `Revoke key ${keyId}` }).click();
+    await page.getByRole("button", { name: `Confirm revoking ${keyId}` }).click();
+    await expect.poll(() => row.textContent()).toContain("revoked");
+    expect((await edgeRequest(edge.url, "GET", `/v1/partners/${partnerId}/keys`, { key })).status).toBe(401);
+
+    await nav.getByRole("link", { name: "Usage" }).click();
+    const month = new Date().toISOString().slice(0, 7);
+    const acme = page.locator(`tr[data-tenant="${tenantId}"]`);
+    await expect.poll(() => acme.locator("td").nth(1).textContent()).toMatch(/^[1-9]\d*$/);
+    await page.locator('tr[data-tenant="globex"]').waitFor();
+    await expectAccessible(page, "usage");
+    await screenshot(page, "usage");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: `Download CSV of ${month}` }).click()]);
+    expect(download.suggestedFilename()).toBe(`usage-${partnerId}-${month}.csv`);
+    const csv = readFileSync((await download.path())!, "utf8");
+    expect(csv.split("\n")[0]).toContain("tenant");
+    expect(csv).toContain(`\n${tenantId},`);
+    expect(csv).toContain("\nglobex,");
+    // Another month: the same tenants, with what they did then.
+    await page.getByLabel("Month (UTC)").fill("2020-01");
+    await expect.poll(() => page.getByRole("table").locator("caption").textContent()).toContain("2020-01");
+    expect(await acme.locator("td").nth(1).textContent()).toBe("0");
     await context.close();
   });
 
