@@ -325,6 +325,10 @@ describe("the console with a partner key", () => {
     await page.getByLabel("State").selectOption("");
     await page.getByRole("link", { name: seeded.exceptions["ORD-1"]! }).waitFor();
     await expect.poll(() => page.locator(".who").textContent()).toContain(`acting on ${tenantId}`);
+    // Acting on the tenant as its admin, the partner reads its audit trail too; its own keys and usage wait until it acts on none.
+    await page.getByRole("navigation").getByRole("link", { name: "Audit log" }).click();
+    await expect.poll(() => page.getByRole("table").locator("caption").textContent()).toBe("Audit records, oldest first");
+    expect(await page.getByRole("navigation").getByRole("link", { name: "Partner keys" }).count()).toBe(0);
     await context.close();
   });
 
