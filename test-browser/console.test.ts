@@ -259,6 +259,9 @@ describe("the console with a tenant key", () => {
     const { context, page } = await signedIn(seeded.readonlyKey);
     await page.getByRole("navigation").getByRole("link", { name: "Exceptions" }).click();
     await page.getByLabel("State").selectOption("");
+    await page.getByRole("link", { name: seeded.exceptions["ORD-1"]! }).waitFor();
+    expect(await page.getByRole("checkbox").count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Replay selected" }).count()).toBe(0);
     await page.getByRole("link", { name: seeded.exceptions["ORD-1"]! }).click();
     await page.locator(".payload").waitFor();
     expect(await page.getByRole("button", { name: "Replay" }).count()).toBe(0);
