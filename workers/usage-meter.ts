@@ -11,6 +11,8 @@ interface Pending {
   calls: number;
   /** Throughput counted, by `<hour>|<metric>`. */
   throughput: Map<string, number>;
+  /** Calls to count since the last flush: API calls and throughput counts alike. */
+  counted: number;
   since: number;
 }
 
@@ -37,7 +39,9 @@ class UsageMeter {
   private readonly pending = new Map<string, Pending>();
 
   countApiCall(c: Context<AppEnv>, tenantId: string): void {
-    this.entryOf(c, tenantId).calls += 1;
+    const entry = this.entryOf(c, tenantId);
+    entry.calls += 1;
+    entry.counted += 1;
     this.flushIfDue(c, tenantId);
   }
 
@@ -48,6 +52,7 @@ class UsageMeter {
     const entry = this.entryOf(c, tenantId);
     const key = `${hourOf(this.clock.now())}|${metric}`;
     entry.throughput.set(key, (entry.throughput.get(key) ?? 0) + count);
+    entry.counted += 1;
     this.flushIfDue(c, tenantId);
   }
 
@@ -64,7 +69,7 @@ class UsageMeter {
         const [oldest, oldestEntry] = this.pending.entries().next().value!;
         this.flush(c, oldest, oldestEntry);
       }
-      entry = { month, calls: 0, throughput: new Map(), since: now };
+      entry = { month, calls: 0, throughput: new Map(), counted: 0, since: now };
       this.pending.set(tenantId, entry);
     }
     return entry;
@@ -72,8 +77,7 @@ class UsageMeter {
 
   private flushIfDue(c: Context<AppEnv>, tenantId: string): void {
     const entry = this.pending.get(tenantId)!;
-    const counted = entry.calls + entry.throughput.size;
-    if (counted >= this.flushCalls || this.clock.now() - entry.since >= this.flushAfterMs) this.flush(c, tenantId, entry);
+    if (entry.counted >= this.flushCalls || this.clock.now() - entry.since >= this.flushAfterMs) this.flush(c, tenantId, entry);
   }
 
   private flush(c: Context<AppEnv>, tenantId: string, entry: Pending): void {
