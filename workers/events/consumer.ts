@@ -3,8 +3,9 @@ import { logLine } from "../log.ts";
 import { bookEvent, isBookedEvent } from "./finance.ts";
 import { applyOrderPoints, isPointsEvent } from "./loyalty.ts";
 import { EventTrace } from "./trace.ts";
+import { orderReader, type OrderReader } from "./order-reader.ts";
 import { spanInTrace, traceIdOf } from "../../shared/tracing.ts";
-import { channelConnection, eventWebhook, exceptionQueue, orderProcess, shopifyIntegration, tenantRegistry } from "../../durable/objects.ts";
+import { channelConnection, eventWebhook, exceptionQueue, shopifyIntegration, tenantRegistry } from "../../durable/objects.ts";
 
 /** The queue every outbound event goes through, and where those that fail every retry end up. */
 export const eventsQueue = "shelfsync-events";
@@ -76,18 +77,19 @@ async function deliverEvent(message: Message, env: Env): Promise<void> {
   const body = JSON.stringify(event);
   const timestamp = Math.floor(Date.now() / 1000);
   const backoff = { delaySeconds: retryDelaySeconds(message.attempts, Number(env.EVENT_RETRY_BASE_SECONDS)) };
-  const trace = await EventTrace.of(event.traceparent === undefined && event.type === "order.returned" ? { ...event, traceparent: await orderTraceparent(env, event.tenantId, event.data.orderId) } : event);
+  const readOrder = "orderId" in event.data ? orderReader(env, { ...event, data: event.data }) : null;
+  const trace = await EventTrace.of(event.traceparent === undefined && event.type === "order.returned" ? { ...event, traceparent: await orderTraceparent(readOrder!) } : event);
   let outcome: string;
   try {
     if (event.type === "order.fulfilled") {
       for (const connection of await forwardFulfillment(env, event, trace.traceparent)) trace.step("connector.shipment_queued", connection.id, `to ${connection.type}`);
     }
     if (isBookedEvent(event)) {
-      const booked = await bookEvent(env, event);
+      const booked = await bookEvent(env, event, readOrder!);
       if (booked) trace.step("finance.booked", "ledger", booked);
     }
     if (isPointsEvent(event)) {
-      const moved = await applyOrderPoints(env, event);
+      const moved = await applyOrderPoints(env, event, readOrder!);
       if (moved) trace.step("loyalty.applied", moved.customerId, moved.detail);
     }
     const target = await eventWebhook(env, event.tenantId).sign(body, timestamp);
@@ -128,11 +130,11 @@ async function deliverEvent(message: Message, env: Env): Promise<void> {
  * trace under a span of its own (the returns object keeps no trace). Undefined
  * for an order without one, or if the order cannot be read now.
  */
-async function orderTraceparent(env: Env, tenantId: string, orderId: string): Promise<string | undefined> {
-  const found = await orderProcess(env, tenantId, orderId)
-    .get(null)
-    .catch(() => null);
-  const traceId = found?.ok ? found.order.traceId : null;
+async function orderTraceparent(readOrder: OrderReader): Promise<string | undefined> {
+  const traceId = await readOrder().then(
+    (order) => order.traceId,
+    () => null,
+  );
   return traceId ? spanInTrace(traceId) : undefined;
 }
 

@@ -1,7 +1,8 @@
 import type { OrderContribution } from "../../durable/finance-contributions.ts";
-import { financeLedger, orderProcess } from "../../durable/objects.ts";
+import { financeLedger } from "../../durable/objects.ts";
 import type { OutboundEvent } from "../../shared/schemas/events.ts";
 import type { Order } from "../../shared/schemas/orders.ts";
+import { orderReader, type OrderReader } from "./order-reader.ts";
 
 type BookedEvent = Extract<OutboundEvent, { type: "order.created" | "order.fulfilled" | "order.returned" }>;
 
@@ -17,12 +18,10 @@ export function isBookedEvent(event: OutboundEvent): event is BookedEvent {
  * fails the delivery and the queue retries the whole event. Answers what was
  * booked, for the event's trace (null: nothing).
  */
-export async function bookEvent(env: Env, event: BookedEvent): Promise<string | null> {
+export async function bookEvent(env: Env, event: BookedEvent, readOrder: OrderReader = orderReader(env, event)): Promise<string | null> {
   const ledger = financeLedger(env, event.tenantId);
   if (event.type === "order.created" && ((await ledger.getSettings())?.salesDocumentsOn ?? "fulfilled") !== "created") return null;
-  const found = await orderProcess(env, event.tenantId, event.data.orderId).get(null);
-  if (!found.ok) throw new Error(`order ${event.data.orderId} of event ${event.id} not found: ${found.detail}`);
-  const order = found.order;
+  const order = await readOrder();
   if (event.type === "order.returned") {
     const { returnId, orderId, location, refund } = event.data;
     if (refund.amount === 0) return null;

@@ -3,6 +3,7 @@ import { customerDirectory, customerLoyalty, exceptionQueue, orderProcess } from
 import { orderEarningPrefix, orderLoyaltyKey, orderUnitsPaid, pointsFor } from "../../shared/loyalty-earning.ts";
 import type { OutboundEvent } from "../../shared/schemas/events.ts";
 import type { Order } from "../../shared/schemas/orders.ts";
+import { orderReader, type OrderReader } from "./order-reader.ts";
 
 type PointsEvent = Extract<OutboundEvent, { type: "order.fulfilled" | "order.returned" }>;
 
@@ -26,7 +27,7 @@ export function isPointsEvent(event: OutboundEvent): event is PointsEvent {
  * owe it, becomes a `loyalty_short` exception. Answers whose points moved
  * and how, for the event's trace (null: none).
  */
-export async function applyOrderPoints(env: Env, event: PointsEvent): Promise<{ customerId: string; detail: string } | null> {
+export async function applyOrderPoints(env: Env, event: PointsEvent, readOrder: OrderReader = orderReader(env, event)): Promise<{ customerId: string; detail: string } | null> {
   const { tenantId } = event;
   const process = orderProcess(env, tenantId, event.data.orderId);
   const link = await process.customerLink();
@@ -35,9 +36,7 @@ export async function applyOrderPoints(env: Env, event: PointsEvent): Promise<{ 
   const resolved = link.customerId ?? (await directory.resolveOrderCustomer(link.contact));
   if (resolved === null) return null;
   const customerId = link.customerId ?? (await process.linkCustomer(resolved));
-  const [found, settings] = await Promise.all([process.get(null), directory.getLoyaltySettings()]);
-  if (!found.ok) throw new Error(`order ${event.data.orderId} of event ${event.id} not found: ${found.detail}`);
-  const order = found.order;
+  const [order, settings] = await Promise.all([readOrder(), directory.getLoyaltySettings()]);
   const points = customerLoyalty(env, tenantId, customerId);
   if (event.type === "order.fulfilled") {
     const rate = settings.channelRates[order.channel] ?? settings.pointsPerUnit;
