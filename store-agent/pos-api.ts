@@ -17,6 +17,7 @@ import { verifyManagerPin } from "./managers.ts";
 import type { Outbox } from "./outbox.ts";
 import { AgentStatus, PosCustomer, PosItem, PosTransactionRequest, TerminalPairing, TerminalPairingRequest } from "../shared/schemas/store-agent.ts";
 import { ExternalId } from "../shared/schemas/common.ts";
+import { childTraceparent, traceIdOf } from "../shared/tracing.ts";
 import { rateLimited, requireAllowedHost, requireTerminal, type PosEnv } from "./pos-guards.ts";
 import { readAgentStatus } from "./status.ts";
 import { pairTerminal } from "./terminals.ts";
@@ -209,9 +210,11 @@ export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
   app.use("*", requestId());
   app.use("*", async (c, next) => {
     const started = performance.now();
+    c.set("traceparent", childTraceparent(c.req.header("traceparent")));
     await next();
     const terminal = c.get("terminal")?.id;
-    log({ requestId: c.get("requestId"), method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, ...(terminal ? { terminal } : {}) });
+    const traceId = c.get("traceId") ?? traceIdOf(c.get("traceparent"));
+    log({ requestId: c.get("requestId"), traceId, method: c.req.method, path: loggedPath(c.req.path), status: c.res.status, ms: Math.round((performance.now() - started) * 100) / 100, ...(terminal ? { terminal } : {}) });
   });
   app.use("*", requireAllowedHost(hosts));
   const terminalOnly = requireTerminal(store, terminalBuckets);
@@ -241,10 +244,12 @@ export function createPosApi(options: PosApiOptions): OpenAPIHono<PosEnv> {
   });
 
   app.openapi(recordTransaction, async (c) => {
-    // The terminal's trace, if it sent one (W3C traceparent); the agent starts one otherwise.
     const transaction = await approvedTransaction(store, c.req.valid("json"));
-    const trace = c.req.header("traceparent");
+    // The sale's span is in the request's trace: the terminal's, if it sent a traceparent, else one the agent started.
+    const trace = c.get("traceparent");
     const outcome = transaction.loyalty?.redeem ? await redemptions.record(transaction, trace) : await outbox.record(transaction, trace);
+    // A replayed sale answers, and logs, the trace it was first recorded in.
+    c.set("traceId", outcome.receipt.traceId);
     if (outcome.kind === "conflict") {
       throw new AppError("conflict", `Transaction ${outcome.receipt.transactionId} was already recorded with another body`, {
         transactionId: outcome.receipt.transactionId,

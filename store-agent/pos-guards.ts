@@ -7,7 +7,14 @@ import type { TokenBuckets } from "./token-buckets.ts";
 
 /** Hono's environment for the POS API: the request id that problems carry as `instance`, and the terminal that made the call. */
 export interface PosEnv {
-  Variables: { requestId: string; terminal?: { id: string; name: string } };
+  Variables: {
+    requestId: string;
+    terminal?: { id: string; name: string };
+    /** The request's span: in the terminal's trace (its traceparent header) or the first of a new trace. */
+    traceparent: string;
+    /** The trace the request's log line names when not the request's own: a replayed sale's original trace. */
+    traceId?: string | null;
+  };
 }
 
 /** Refuses a Host header not on the allowlist (421 host_not_allowed), before anything is read or written. */

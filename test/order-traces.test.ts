@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { call, createStockedTenant, setStock, unique } from "./api.ts";
 import { configureWebhook, delivered, eventually, retailerEndpoint } from "./event-fixtures.ts";
 import { quietAccessLog } from "./fixtures.ts";
@@ -82,5 +82,34 @@ describe("an order's trace", () => {
     expect(received.status).toBe(201);
     const hops = await hopsWhen(tenant.adminKey, traceId, (found) => found.some((hop) => hop.hop === "order.returned"));
     expect(hops.find((hop) => hop.hop === "order.returned")).toMatchObject({ where: "wh-1", detail: `${opened.body.id}: ${sku}×1` });
+  });
+});
+
+describe("a request's trace", () => {
+  it("answers every request with its span in the caller's trace, or in a new one, and logs it with that trace id, as the order keeps it", async () => {
+    const tenant = await createStockedTenant();
+    const sku = unique("sku");
+    await setStock(tenant, sku, "wh-1", 5);
+    const lines: Record<string, unknown>[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(JSON.parse(line)));
+
+    const sent = randomTraceId();
+    const continued = await call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey, headers: { traceparent: `00-${sent}-00f067aa0ba902b7-01` } });
+    expect(continued.headers.get("traceresponse")).toMatch(new RegExp(`^00-${sent}-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$`));
+
+    const created = await submitOrder(tenant.adminKey, orderBody([[sku, 1]]));
+    const started = created.headers.get("traceresponse")!.split("-")[1]!;
+    expect(started).toMatch(/^[0-9a-f]{32}$/);
+    expect(started).not.toBe(sent);
+    expect(created.body.traceId).toBe(started);
+
+    const accessLines = lines.filter((line) => line.path !== undefined && line.status !== undefined);
+    expect(accessLines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ method: "GET", path: `/v1/inventory/${sku}`, status: 200, traceId: sent, requestId: continued.headers.get("x-request-id") }),
+        expect.objectContaining({ method: "POST", path: "/v1/orders", status: 201, traceId: started }),
+      ]),
+    );
+    expect(accessLines.every((line) => typeof line.traceId === "string" && /^[0-9a-f]{32}$/.test(line.traceId))).toBe(true);
   });
 });

@@ -72,7 +72,7 @@ describe("the audit trail", () => {
     const { records } = await audit(tenant, "&kind=write");
     const route = "/v1/inventory/:sku/reservations";
     expect(records.filter((record) => record.keyId === channel.id)).toEqual([
-      expect.objectContaining({ kind: "write", role: "channel", method: "POST", route, objectId: sku, status: 201, outcome: "ok", requestId: granted.headers.get("x-request-id"), traceId: granted.headers.get("x-request-id") }),
+      expect.objectContaining({ kind: "write", role: "channel", method: "POST", route, objectId: sku, status: 201, outcome: "ok", requestId: granted.headers.get("x-request-id"), traceId: granted.headers.get("traceresponse")!.split("-")[1] }),
       expect.objectContaining({ kind: "write", role: "channel", method: "POST", route, objectId: sku, status: 409, outcome: "insufficient_stock", requestId: refused.body.instance, traceId }),
     ]);
     expect(records.find((record) => record.keyId === readonly.id)).toMatchObject({ role: "readonly", method: "PUT", route: "/v1/inventory/:sku/locations/:location", objectId: `${sku}/wh-1`, status: 403, outcome: "forbidden" });

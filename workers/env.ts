@@ -7,6 +7,8 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
+    /** The request's span (W3C traceparent): in the trace the caller sent, or the first span of a new trace. Set by the access log. */
+    traceparent: string;
     /** The tenant key's holder, set by the authenticate middleware. */
     principal?: Principal;
     /** A partner key's holder, set by the authenticate middleware (with `principal` too when it acts on one of its tenants). */

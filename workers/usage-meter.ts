@@ -5,6 +5,7 @@ import { hourOf, type ThroughputMetric } from "../shared/schemas/metrics.ts";
 import { monthOf } from "../shared/usage-month.ts";
 import type { AppEnv } from "./env.ts";
 import { logLine } from "./log.ts";
+import { traceIdOf } from "../shared/tracing.ts";
 
 interface Pending {
   month: string;
@@ -88,7 +89,7 @@ class UsageMeter {
     });
     const added = tenantRegistry(c.env, tenantId)
       .addUsage(entry.month, entry.calls, throughput)
-      .catch((error: Error) => logLine({ level: "error", requestId: c.get("requestId"), message: `usage flush failed for ${tenantId}: ${error.message}` }));
+      .catch((error: Error) => logLine({ level: "error", requestId: c.get("requestId"), traceId: traceIdOf(c.get("traceparent")), message: `usage flush failed for ${tenantId}: ${error.message}` }));
     c.executionCtx.waitUntil(added);
   }
 }

@@ -20,7 +20,7 @@ export const AuditRecord = z
     status: z.number().int().openapi({ example: 201 }),
     outcome: z.string().openapi({ example: "ok", description: "ok, or the problem's code (insufficient_stock, forbidden, rate_limited, …)." }),
     requestId: z.string().openapi({ description: "The request id (the problem's instance; X-Request-Id)." }),
-    traceId: z.string().openapi({ description: "The W3C traceparent's trace id when the caller sent one, else the request id." }),
+    traceId: z.string().openapi({ description: "The request's trace id: that of the W3C traceparent the caller sent, else of the trace the request started (its `traceresponse` header). Records written before traces were given to every request hold the request id." }),
   })
   .openapi("AuditRecord");
 export type AuditRecord = z.infer<typeof AuditRecord>;

@@ -14,6 +14,8 @@ export interface ReplayRequest {
   by: string;
   note: string | null;
   idempotency?: IdempotencyInput;
+  /** The asking request's trace id, for the log. */
+  traceId?: string;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function replayException(env: Env, request: ReplayRequest): Promise
     step = await runStep(env, request.tenantId, claim.exception);
   } catch (error) {
     // An infrastructure fault is a failed replay too: the exception is open again, saying so.
-    logLine({ level: "error", message: "exception replay failed", exceptionId: request.exceptionId, error: String(error) });
+    logLine({ level: "error", message: "exception replay failed", traceId: request.traceId, exceptionId: request.exceptionId, error: String(error) });
     step = { outcome: "failed", detail: `the step could not run: ${String(error).slice(0, 300)}` };
   }
   return { result: await queue.finishReplay(request.exceptionId, claim.replay, step, request.by, request.idempotency), replayed: false };

@@ -59,7 +59,7 @@ async function appendAwaited(c: Context<AppEnv>, tenantId: string, record: NewAu
   try {
     await tenantAudit(c.env, tenantId, auditShardOf(record.requestId)).append([record]);
   } catch (error) {
-    logLine({ level: "error", requestId: record.requestId, message: `audit append failed: ${(error as Error).message}` });
+    logLine({ level: "error", requestId: record.requestId, traceId: record.traceId, message: `audit append failed: ${(error as Error).message}` });
     c.res = problemResponse(c, new AppError("internal_error", "The request could not be recorded in the audit trail; retry it with the same Idempotency-Key"));
   }
 }
@@ -67,7 +67,7 @@ async function appendAwaited(c: Context<AppEnv>, tenantId: string, record: NewAu
 function appendLater(c: Context<AppEnv>, tenantId: string, record: NewAuditRecord): void {
   const appended = tenantAudit(c.env, tenantId, auditShardOf(record.requestId))
     .append([record])
-    .catch((error: Error) => logLine({ level: "error", requestId: record.requestId, message: `audit append failed: ${error.message}` }));
+    .catch((error: Error) => logLine({ level: "error", requestId: record.requestId, traceId: record.traceId, message: `audit append failed: ${error.message}` }));
   c.executionCtx.waitUntil(appended);
 }
 
@@ -99,7 +99,7 @@ async function what(c: Context<AppEnv>, route: string): Promise<Omit<NewAuditRec
     status,
     outcome: status < 400 ? "ok" : await problemCode(c),
     requestId,
-    traceId: traceIdOf(c.req.header("traceparent")) ?? requestId,
+    traceId: traceIdOf(c.get("traceparent")) ?? requestId,
   };
 }
 

@@ -1,3 +1,4 @@
+import { traceIdOf } from "../../shared/tracing.ts";
 import { IdempotencyKeyHeader } from "../../shared/schemas/common.ts";
 import {
   ExceptionPage,
@@ -65,7 +66,7 @@ export const exceptionRoutes = createRouter()
     const input = c.req.valid("json");
     const { principal } = await authorize(c, { roles: ["admin"] });
     const idempotency = await idempotencyOf(c, input, { required: true });
-    const { result, replayed } = await replayException(c.env, { tenantId: principal.tenantId, exceptionId: id, by: `key:${principal.keyId}`, note: input.note ?? null, idempotency });
+    const { result, replayed } = await replayException(c.env, { tenantId: principal.tenantId, exceptionId: id, by: `key:${principal.keyId}`, note: input.note ?? null, idempotency, traceId: traceIdOf(c.get("traceparent")) ?? undefined });
     return c.json(settle(c, { outcome: result, replayed }).answer, 200);
   })
   .openapi(resolve, async (c) => {

@@ -77,7 +77,7 @@ export const orderRoutes = createRouter()
     if (!access.channel) throw new AppError("unknown_channel", `No channel ${input.channel}`);
     if (location !== undefined && !access.location) throw new AppError("unknown_location", `No location ${location}`);
     const idempotency = await idempotencyOf(c, input, { required: true });
-    return c.json(answered(c, await submitOrder(c.env, access.principal.tenantId, input, idempotency, c.req.header("traceparent") ?? null)), 201);
+    return c.json(answered(c, await submitOrder(c.env, access.principal.tenantId, input, idempotency, c.get("traceparent"))), 201);
   })
   .openapi(list, async (c) => {
     const query = c.req.valid("query");
