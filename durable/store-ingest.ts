@@ -22,7 +22,7 @@ import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { exceptionsOf, shortages } from "./store-exceptions.ts";
 import { posMovementKey, posReference, type StoreMovement, type StoreMovementOutcome } from "./store-movements.ts";
 import { applyStoreLoyalty, movesPoints } from "./store-loyalty.ts";
-import { storeBatchHops, type TracedTransaction } from "./store-traces.ts";
+import { handOffHops, storeBatchHops, type HandOffStep, type TracedTransaction } from "./store-traces.ts";
 import { recordHops } from "./trace-hops.ts";
 
 const { ingestMeta, ledgerOutbox, loyaltyOutbox, transactions, receivedSequences } = schema;
@@ -184,10 +184,10 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
     const resolved = await this.resolve(meta, fresh.flatMap(({ transaction }) => transaction.lines.map((line) => line.sku)));
     const highWaterMark = this.transaction(() => {
       for (const row of rejected) this.db.insert(transactions).values(row).run();
-      for (const { sequence, transaction } of fresh) {
+      for (const { sequence, transaction, traceparent } of fresh) {
         this.db
           .insert(transactions)
-          .values({ transactionId: transaction.transactionId, sequence, status: "pending", body: transaction, movements: plan(transaction, resolved), receivedAt: now })
+          .values({ transactionId: transaction.transactionId, sequence, status: "pending", body: transaction, movements: plan(transaction, resolved), receivedAt: now, traceparent: traceparent ?? null })
           .run();
       }
       return this.receive(meta, envelopes.map((envelope) => envelope.sequence));
@@ -240,36 +240,43 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
 
   /** Hands accepted transactions to the tenant's finance ledger (it books each once). False if it could not be reached. */
   private handToLedger(meta: Meta): Promise<boolean> {
-    return this.drain(ledgerOutbox, ledgerBatch, (rows) => financeLedger(this.env, meta.tenantId).contribute(rows.map(({ body }) => ({ kind: "pos" as const, location: meta.location, transaction: body }))));
+    return this.drain(ledgerOutbox, ledgerBatch, async (rows) => {
+      await financeLedger(this.env, meta.tenantId).contribute(rows.map(({ body }) => ({ kind: "pos" as const, location: meta.location, transaction: body })));
+      return rows.map(({ transactionId, body }) => ({ transactionId, hop: "finance.booked", where: "ledger", detail: `${body.type} at ${meta.location}` }));
+    });
   }
 
   /** Moves the points of accepted transactions' customers (docs/decisions/0038). False if they could not all move. */
   private handToLoyalty(meta: Meta): Promise<boolean> {
-    return this.drain(loyaltyOutbox, loyaltyBatch, (rows) => {
+    return this.drain(loyaltyOutbox, loyaltyBatch, async (rows) => {
       const originalOf = (body: PosTransaction) => body.returnsTransactionId ?? body.voidsTransactionId;
       const originals = this.bodiesOf(rows.flatMap(({ body }) => originalOf(body) ?? []));
-      return applyStoreLoyalty(this.env, meta.tenantId, meta.location, rows.map(({ body }) => ({ transaction: body, original: originals.get(originalOf(body) ?? "") ?? null })));
+      const moved = await applyStoreLoyalty(this.env, meta.tenantId, meta.location, rows.map(({ body }) => ({ transaction: body, original: originals.get(originalOf(body) ?? "") ?? null })));
+      return moved.map(({ transactionId, customerId, detail }) => ({ transactionId, hop: "loyalty.applied", where: customerId, detail }));
     });
   }
 
   /**
    * Hands the transactions queued in `outbox` to `hand`, oldest first, up
-   * to `page` at a time, removing each page only after `hand` took it.
+   * to `page` at a time, removing each page only after `hand` took it, and
+   * records the steps `hand` names in the traced transactions' traces.
    * False if it could not: they stay for the alarm.
    */
-  private async drain(outbox: typeof ledgerOutbox | typeof loyaltyOutbox, page: number, hand: (rows: { transactionId: string; body: PosTransaction }[]) => Promise<unknown>): Promise<boolean> {
+  private async drain(outbox: typeof ledgerOutbox | typeof loyaltyOutbox, page: number, hand: (rows: { transactionId: string; body: PosTransaction }[]) => Promise<HandOffStep[]>): Promise<boolean> {
     try {
       for (;;) {
         const rows = this.db
-          .select({ transactionId: outbox.transactionId, body: transactions.body })
+          .select({ transactionId: outbox.transactionId, body: transactions.body, traceparent: transactions.traceparent })
           .from(outbox)
           .innerJoin(transactions, eq(transactions.transactionId, outbox.transactionId))
           .orderBy(asc(transactions.sequence))
           .limit(page)
           .all();
         if (rows.length === 0) return true;
-        await hand(rows.map((row) => ({ transactionId: row.transactionId, body: row.body! })));
+        const steps = await hand(rows.map((row) => ({ transactionId: row.transactionId, body: row.body! })));
         for (const ids of chunks(rows.map((row) => row.transactionId))) this.db.delete(outbox).where(inArray(outbox.transactionId, ids)).run();
+        const traceparents = new Map(rows.map((row) => [row.transactionId, row.traceparent]));
+        await recordHops(this.env, this.claim().tenantId, handOffHops(steps, traceparents, this.now()));
       }
     } catch {
       return false;

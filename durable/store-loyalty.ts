@@ -25,18 +25,18 @@ export interface LoyaltyItem {
  * one call and run there in the store's order (a return after its sale), in
  * one transaction; customers run side by side. What the
  * customer's points could not cover becomes a `loyalty_short` exception.
- * Throws if an object could not be reached: the caller keeps the items for
- * its alarm.
+ * Answers whose points each transaction moved, and how. Throws if an object
+ * could not be reached: the caller keeps the items for its alarm.
  */
-export async function applyStoreLoyalty(env: Env, tenantId: string, location: string, items: LoyaltyItem[]): Promise<void> {
-  if (items.length === 0) return;
+export async function applyStoreLoyalty(env: Env, tenantId: string, location: string, items: LoyaltyItem[]): Promise<LoyaltyMoved[]> {
+  if (items.length === 0) return [];
   const directory = customerDirectory(env, tenantId);
   const settings = await directory.getLoyaltySettings();
   const planned = items.flatMap(({ transaction, original }) => {
     const effects = posLoyalty(location, transaction, original, settings);
     return effects ? [{ transactionId: transaction.transactionId, ...effects }] : [];
   });
-  if (planned.length === 0) return;
+  if (planned.length === 0) return [];
   const customers = await directory.resolvePosCustomers([...new Set(planned.map((item) => item.customerId))]);
   const byCustomer = new Map<string, typeof planned>();
   for (const item of planned) {
@@ -56,6 +56,27 @@ export async function applyStoreLoyalty(env: Env, tenantId: string, location: st
     });
   });
   if (drafts.length > 0) await exceptionQueue(env, tenantId).record(drafts);
+  return planned.map(({ transactionId, customerId, actions }) => ({ transactionId, customerId: customers[customerId] ?? customerId, detail: actions.map(describeAction).join(", ") }));
+}
+
+/** Whose points one transaction moved, and how (for its trace). */
+export interface LoyaltyMoved {
+  transactionId: string;
+  customerId: string;
+  detail: string;
+}
+
+function describeAction(action: PosLoyaltyAction): string {
+  switch (action.kind) {
+    case "earn":
+      return `earn ${action.points}`;
+    case "redeem":
+      return `redeem ${action.points}`;
+    case "reverseEarning":
+      return `reverse earning ${action.part}/${action.whole}`;
+    case "reverseRedemption":
+      return `give back redemption ${action.part}/${action.whole}`;
+  }
 }
 
 /** Whether applying the transaction may move a customer's points: a sale with a customer, or a return or void of a sale. */

@@ -28,3 +28,19 @@ export function storeBatchHops(location: string, batch: TracedTransaction[], rec
     ];
   });
 }
+
+/** A step one of a store's accepted transactions took after its stock moved: its books, its points. */
+export interface HandOffStep {
+  transactionId: string;
+  hop: string;
+  where: string;
+  detail: string | null;
+}
+
+/** The hops of the steps taken at `at` by those transactions that have a trace (`traceparents` by transaction id). */
+export function handOffHops(steps: readonly HandOffStep[], traceparents: ReadonlyMap<string, string | null>, at: number): HopRecord[] {
+  return steps.flatMap(({ transactionId, hop, where, detail }) => {
+    const context = parseTraceparent(traceparents.get(transactionId));
+    return context ? [{ traceId: context.traceId, at, hop, location: where, spanId: context.spanId, detail }] : [];
+  });
+}

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { call, createTenant } from "./api.ts";
-import { expectProblem } from "./fixtures.ts";
-import { catalogedSku, createStore, numbered, posTransaction, sendBatch, txId } from "./store-fixtures.ts";
+import { expectProblem, quietAccessLog } from "./fixtures.ts";
+import { financeSettings } from "./finance-fixtures.ts";
+import { catalogedSku, createStore, handedToLedger, numbered, posTransaction, sendBatch, txId } from "./store-fixtures.ts";
+
+quietAccessLog();
 
 const traceId = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 
@@ -26,6 +29,26 @@ describe("traces", () => {
     // A resend is a duplicate: it moves nothing and adds no hops.
     await sendBatch(store.storeKey, "store-a", [traced]);
     expect((await call("GET", `/v1/traces/${id}`, { key: store.tenant.adminKey })).body.hops).toHaveLength(4);
+  });
+
+  it("adds the books and the points to a traced sale's trace when the store hands it on, beside untraced sales", async () => {
+    const store = await createStore();
+    expect((await call("PUT", "/v1/finance/accounts", { key: store.tenant.adminKey, body: financeSettings() })).status).toBe(200);
+    const sku = await catalogedSku(store, 10);
+    const id = traceId();
+    const sale = { ...posTransaction(txId("sale"), [{ sku, qty: 2 }]), customerId: "LOY-TRACE-1" };
+    const batch = await sendBatch(store.storeKey, "store-a", [{ sequence: 1, transaction: sale, traceparent: `00-${id}-00f067aa0ba902b7-01` }, { sequence: 2, transaction: { ...posTransaction(txId("sale"), [{ sku, qty: 1 }]), customerId: "LOY-TRACE-1" } }]);
+    expect(batch.body.results.map((r: { status: string }) => r.status)).toEqual(["accepted", "accepted"]);
+    await handedToLedger(store.tenant.id, "store-a");
+    await handedToLedger(store.tenant.id, "store-a", "loyalty_outbox");
+
+    const hops = (await call("GET", `/v1/traces/${id}`, { key: store.tenant.adminKey })).body.hops as { hop: string; where: string; detail: string | null; spanId: string }[];
+    expect(hops.map((hop) => hop.hop)).toEqual(expect.arrayContaining(["inventory.applied", "finance.booked", "loyalty.applied"]));
+    // pos.occurred, edge.received, inventory.applied (no agent.recorded: the envelope has no recordedAt), the books and the points.
+    expect(hops).toHaveLength(5);
+    expect(hops.find((hop) => hop.hop === "finance.booked")).toMatchObject({ where: "ledger", detail: "sale at store-a", spanId: "00f067aa0ba902b7" });
+    // 2 × 19.99 at the default rate of one point a currency unit.
+    expect(hops.find((hop) => hop.hop === "loyalty.applied")).toMatchObject({ where: "LOY-TRACE-1", detail: "earn 39" });
   });
 
   it("answers 404 for a trace nothing recorded, 400 for a malformed id, and only to the tenant's admin or readonly keys", async () => {

@@ -45,6 +45,8 @@ export const transactions = sqliteTable(
     movements: text("movements", { mode: "json" }).$type<PlannedMovement[]>(),
     receivedAt: integer("received_at").notNull(),
     settledAt: integer("settled_at"),
+    /** The transaction's span (W3C traceparent) as its agent sent it, for the hops of its hand-offs to the books and the points. */
+    traceparent: text("traceparent"),
   },
   (table) => [index("transactions_status").on(table.status, table.sequence)],
 );
