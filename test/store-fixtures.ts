@@ -47,7 +47,7 @@ export function posTransaction(transactionId: string, lines: Line[], type: "sale
   };
 }
 
-export function sendBatch(key: string, location: string, envelopes: { sequence: number; transaction: unknown }[]): Promise<ApiResponse<StoreTransactionBatchResult>> {
+export function sendBatch(key: string, location: string, envelopes: { sequence: number; transaction: unknown; traceparent?: string; recordedAt?: string }[]): Promise<ApiResponse<StoreTransactionBatchResult>> {
   return call<StoreTransactionBatchResult>("POST", `/v1/stores/${location}/transactions`, { key, body: { transactions: envelopes } });
 }
 
