@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
-import { childTraceparent } from "../shared/tracing.ts";
+import { childTraceparent, traceIdOf } from "../shared/tracing.ts";
 import type { StockFigures } from "../shared/inventory-math.ts";
 import { demandOf, routeOrder, type Demand, type RoutePlan } from "../shared/order-routing.ts";
 import type { CancelOrderRequest, CreateOrderRequest, FulfillmentRequest, Order, Shortage, ShortagePolicy } from "../shared/schemas/orders.ts";
@@ -329,7 +329,7 @@ export class OrderProcess extends ShelfsyncObject<typeof schema, OrderIdentity> 
       const holding = this.order.holding(step.holdingId!)!;
       const sku = skuObject(this.env, state.tenantId, holding.sku);
       if (step.kind === "reserve") {
-        const reserve = { qty: step.qty, channel: state.channel, rules: state.rules, location: holding.location, ttlSeconds: holdTtlSeconds, reference: `order:${state.orderId}` };
+        const reserve = { qty: step.qty, channel: state.channel, rules: state.rules, location: holding.location, ttlSeconds: holdTtlSeconds, reference: `order:${state.orderId}`, traceId: traceIdOf(state.traceparent) };
         const { outcome } = await sku.reserve(reserve, idempotency);
         return this.transaction(() => {
           if (outcome.ok) {

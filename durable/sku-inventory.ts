@@ -27,7 +27,8 @@ export type SetStockInput = SetStockRequest & { location: string };
 export type WriteOffInput = Omit<AdjustmentRequest, "delta"> & { qty: number };
 
 /** A reservation request with the channel's rules as the tenant registry holds them at the time of the request. */
-export type ReserveInput = CreateReservationRequest & { rules: ChannelRules };
+/** `traceId`: the trace of the order or request that asks, written on the reservation's ledger entries. */
+export type ReserveInput = CreateReservationRequest & { rules: ChannelRules; traceId?: string | null };
 
 /** One ERP stock count: what was physically at the location at `asOf` (epoch ms), under the key of its import row. */
 export interface StockCount {
@@ -141,6 +142,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   async reserve(input: ReserveInput, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult>> {
     if (input.location === undefined) await this.reclaimFromCooledShards(input);
     return this.mutate(idempotency, (mutation): ReservationResult => {
+      mutation.traceId = input.traceId ?? null;
       const stocks = this.state.allStock();
       const channelMay = channelAvailable(input.rules, stocks);
       let allocations: { location: string; qty: number }[];
@@ -576,6 +578,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
       after = { ...current, onHand: current.onHand + onHandDelta };
       // The ledger row carries the movement's key: it is the "applied for good" record.
       mutation.idempotencyKey = movement.key;
+      mutation.traceId = movement.traceId ?? null;
       this.state.putStock(after, { type: movement.type, onHandDelta, reason, reference: movement.reference, occurredAt: movement.occurredAt }, mutation);
       // The store is online (its sales arrive): a lease sized from its sales is sized again, at most hourly.
       // Its entry is the lease's, not the POS line's: it carries no key (movement already counts as moved).
@@ -631,7 +634,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   }
 
   private mutation(idempotencyKey: string | null): Mutation {
-    return { now: this.now(), idempotencyKey, moved: false };
+    return { now: this.now(), idempotencyKey, traceId: null, moved: false };
   }
 
   private ensureMeta(): void {

@@ -16,6 +16,8 @@ export type LeaseRow = typeof locationLeases.$inferSelect;
 export interface Mutation {
   now: number;
   idempotencyKey: string | null;
+  /** The trace of the change, written on its ledger entries (null: untraced). */
+  traceId: string | null;
   /** Whether it appended to the ledger, so the read model must hear of it. */
   moved: boolean;
 }
@@ -242,6 +244,7 @@ export class SkuState {
       idempotencyKey: mutation.idempotencyKey,
       at: mutation.now,
       occurredAt: entry.occurredAt ?? null,
+      traceId: mutation.traceId,
     });
     mutation.moved = true;
   }
@@ -288,7 +291,7 @@ function prepareStatements(db: DrizzleSqliteDODatabase<typeof schema>) {
       .prepare(),
     insertLedger: db
       .insert(ledger)
-      .values(placeholders("type", "location", "onHandDelta", "reservedDelta", "safetyStockDelta", "leasedDelta", "reason", "reference", "reservationId", "idempotencyKey", "at", "occurredAt"))
+      .values(placeholders("type", "location", "onHandDelta", "reservedDelta", "safetyStockDelta", "leasedDelta", "reason", "reference", "reservationId", "idempotencyKey", "at", "occurredAt", "traceId"))
       .prepare(),
   };
 }
@@ -322,5 +325,6 @@ export function toLedgerEntry(row: typeof ledger.$inferSelect): LedgerEntry {
     reservationId: row.reservationId,
     idempotencyKey: row.idempotencyKey,
     at: new Date(row.at).toISOString(),
+    traceId: row.traceId,
   };
 }

@@ -2,6 +2,7 @@
 // the one object per store that takes its POS transactions. What lies behind them lives by concept elsewhere:
 // store-movements.ts (stock), store-exceptions.ts, store-loyalty.ts (points), store-traces.ts; what stays here
 // is the batch, its exactly-once bookkeeping and the outboxes that hand accepted transactions on.
+import { traceIdOf } from "../shared/tracing.ts";
 import { and, asc, count, eq, gt, gte, inArray, lt, lte, min } from "drizzle-orm";
 import { forEachLimited } from "../shared/for-each-limited.ts";
 import {
@@ -346,6 +347,7 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
         reference: posReference(row.transactionId, movement.line),
         reason: `terminal ${row.body!.terminalId}`,
         occurredAt: Date.parse(row.body!.occurredAt),
+        traceId: traceIdOf(row.traceparent),
       });
       bySku.set(movement.sku, list);
     }

@@ -14,6 +14,8 @@ export interface StoreMovement {
   reason: string;
   /** When the sale, return or void happened at the till (epoch ms); a late replay happened long before it reaches the edge. */
   occurredAt: number;
+  /** The transaction's trace, for its ledger entry. */
+  traceId?: string | null;
 }
 
 /** The reservations a sale left uncovered at its location (reserved > onHand - safetyStock); not an order's shortage. */

@@ -72,6 +72,9 @@ describe("an order's trace", () => {
     expect(created.status).toBe(201);
     const traceId = created.body.traceId as string;
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    // The SKU's ledger entry of its reservation is in the order's trace.
+    const ledger = await call("GET", `/v1/inventory/${sku}/ledger`, { key: tenant.adminKey });
+    expect(ledger.body.entries.find((entry: { type: string; reservationId: string | null }) => entry.type === "reservation" && entry.reservationId === created.body.allocations[0].reservationId)).toMatchObject({ traceId });
     const plain = await submitOrder(tenant.adminKey, orderBody([[sku, 1]]));
     expect(plain.body.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(plain.body.traceId).not.toBe(traceId);
@@ -111,5 +114,11 @@ describe("a request's trace", () => {
       ]),
     );
     expect(accessLines.every((line) => typeof line.traceId === "string" && /^[0-9a-f]{32}$/.test(line.traceId))).toBe(true);
+
+    // A reservation a channel takes itself is in its request's trace, on the SKU's ledger.
+    const reserved = await call("POST", `/v1/inventory/${sku}/reservations`, { key: tenant.adminKey, idempotencyKey: unique("idem"), headers: { traceparent: `00-${sent}-00f067aa0ba902b7-01` }, body: { qty: 1, channel: "web", reference: "cart-1" } });
+    expect(reserved.status).toBe(201);
+    const ledger = await call("GET", `/v1/inventory/${sku}/ledger`, { key: tenant.adminKey });
+    expect(ledger.body.entries.find((entry: { reservationId: string | null }) => entry.reservationId === reserved.body.id)).toMatchObject({ type: "reservation", traceId: sent });
   });
 });

@@ -25,6 +25,12 @@ describe("traces", () => {
     expect(trace.body.hops[0]).toMatchObject({ at: "2026-11-23T19:30:00.000Z", where: "store-a/T01", spanId: "00f067aa0ba902b7" });
     expect(trace.body.hops[1]).toMatchObject({ at: "2026-11-23T19:30:01.000Z", where: "store-a" });
     expect(trace.body.hops[3]).toMatchObject({ where: "store-a", detail: `${sku}×2` });
+    // The SKU's ledger entry of each sale names its trace, or none.
+    const ledger = await call("GET", `/v1/inventory/${sku}/ledger`, { key: store.tenant.adminKey });
+    expect(ledger.body.entries.filter((entry: { type: string }) => entry.type === "pos_sale").map((entry: { delta: number; traceId: string | null }) => [entry.delta, entry.traceId])).toEqual([
+      [-2, id],
+      [-1, null],
+    ]);
 
     // A resend is a duplicate: it moves nothing and adds no hops.
     await sendBatch(store.storeKey, "store-a", [traced]);

@@ -81,6 +81,8 @@ export const ledger = sqliteTable(
     at: integer("at").notNull(),
     /** When the movement happened, if not when it was recorded (`at`): a POS sale replayed late by an offline store. */
     occurredAt: integer("occurred_at"),
+    /** The trace (W3C trace id) of the change that wrote it: a POS sale's, an order's or a reservation request's. */
+    traceId: text("trace_id"),
   },
   // A POS line moves stock once for good: its key is unique among POS entries, and
   // the ledger is never pruned (unlike the 24-hour idempotency records).

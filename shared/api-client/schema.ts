@@ -2389,6 +2389,8 @@ export interface components {
              * @example 2026-11-23T19:30:00.000Z
              */
             at: string;
+            /** @description The trace of the change that wrote it (GET /v1/traces/{traceId}): a POS sale's, an order's reservation, or the reservation request's. Null for other entries and those written before entries carried traces. */
+            traceId: string | null;
         };
         Reservation: {
             /** @example res_0w3x9q2k4m6n8p1r3t5v */
@@ -4885,7 +4887,7 @@ export interface components {
             outcome: string;
             /** @description The request id (the problem's instance; X-Request-Id). */
             requestId: string;
-            /** @description The W3C traceparent's trace id when the caller sent one, else the request id. */
+            /** @description The request's trace id: that of the W3C traceparent the caller sent, else of the trace the request started (its `traceresponse` header). Records written before traces were given to every request hold the request id. */
             traceId: string;
         };
         FinanceSettings: {

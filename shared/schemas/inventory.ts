@@ -107,6 +107,10 @@ export const LedgerEntry = z
     reservationId: z.string().nullable(),
     idempotencyKey: z.string().nullable(),
     at: Timestamp,
+    traceId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The trace of the change that wrote it (GET /v1/traces/{traceId}): a POS sale's, an order's reservation, or the reservation request's. Null for other entries and those written before entries carried traces." }),
   })
   .openapi("LedgerEntry");
 export type LedgerEntry = z.infer<typeof LedgerEntry>;

@@ -1,3 +1,4 @@
+import { traceIdOf } from "../../shared/tracing.ts";
 import { z } from "@hono/zod-openapi";
 import { AppError, fail } from "../../shared/errors.ts";
 import { IdempotencyKeyHeader, Sku } from "../../shared/schemas/common.ts";
@@ -79,7 +80,7 @@ export const reservationRoutes = createRouter()
     }
     // The SKU object answers a pool reservation of a channel it is hot for with the shards (at most twice: a sale cooling meanwhile).
     for (let attempt = 0; attempt < 2; attempt++) {
-      const result = await skuObject(c.env, tenantId, sku).reserveUnlessHot({ ...input, rules }, idempotency);
+      const result = await skuObject(c.env, tenantId, sku).reserveUnlessHot({ ...input, rules, traceId: traceIdOf(c.get("traceparent")) }, idempotency);
       if (!("hot" in result)) return taken(result);
       rememberHotRoute(tenantId, sku, rules, result.hot.shards, Date.now());
       const served = await viaShard(result.hot.shards);

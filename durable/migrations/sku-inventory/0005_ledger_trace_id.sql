@@ -1,0 +1,1 @@
+ALTER TABLE `ledger` ADD `trace_id` text;
