@@ -14,6 +14,7 @@ import migrations from "./migrations/erp-connection/migrations.js";
 import { financeLedger, parseName, type ConnectionIdentity } from "./objects.ts";
 import * as schema from "./schema/erp-connection.ts";
 import { writesIn } from "./connectors/usage-months.ts";
+import { recordHops } from "./trace-hops.ts";
 import { ShelfsyncObject } from "./shelfsync-object.ts";
 import { singleRow } from "./single-row.ts";
 
@@ -284,13 +285,19 @@ export class ErpConnection extends ShelfsyncObject<typeof schema, ConnectionIden
     const outbox = this.outbox(current);
     const credentials = await openCredentials<Record<string, string>>(this.env.CONNECTION_CREDENTIALS_KEY, this.ctx.id.name!, current.sealedCredentials);
     const deadline = this.now() + runBudgetMs;
-    switch (current.type) {
-      case "netsuite":
-        return postToNetSuite(outbox, credentials as unknown as NetSuiteCredentials, this.tokens, deadline);
-      case "file":
-        return deliverFiles(outbox, credentials as FileCredentials, deadline);
-      case "business-central":
-        return postToBusinessCentral(outbox, credentials as unknown as BusinessCentralCredentials, this.tokens, deadline);
+    try {
+      switch (current.type) {
+        case "netsuite":
+          return await postToNetSuite(outbox, credentials as unknown as NetSuiteCredentials, this.tokens, deadline);
+        case "file":
+          return await deliverFiles(outbox, credentials as FileCredentials, deadline);
+        case "business-central":
+          return await postToBusinessCentral(outbox, credentials as unknown as BusinessCentralCredentials, this.tokens, deadline);
+        default:
+          throw new Error(`unknown ERP type ${(current as { type: string }).type}`);
+      }
+    } finally {
+      if (outbox.hops.length > 0) await recordHops(this.env, this.identity.tenantId, outbox.hops);
     }
   }
 

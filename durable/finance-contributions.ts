@@ -29,6 +29,8 @@ export interface OrderContribution {
   shipping: number;
   /** The units this event is about (all ordered units for `created`). */
   units: { sku: string; qty: number }[];
+  /** The order's trace: its sales document carries it to the ERP connections. */
+  traceId?: string | null;
 }
 
 /** A refund earned by return units received (the `order.returned` event). */

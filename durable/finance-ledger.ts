@@ -125,6 +125,7 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
         sourceKey,
         occurredAt,
         bookedAt: now,
+        traceId: input.traceId ?? null,
       })
       .run();
   }
@@ -152,6 +153,7 @@ export class FinanceLedger extends ShelfsyncObject<typeof schema, TenantIdentity
         shipping: row.shipping,
         source: row.sourceKey,
         occurredAt: new Date(row.occurredAt).toISOString(),
+        traceId: row.traceId,
       })),
     };
   }

@@ -163,6 +163,15 @@ describe("a NetSuite connection", () => {
     expect(replay.outcome).toBe("resolved");
     expect(fake.salesOrders().map((order) => [order.externalId, order.writes])).toEqual([[netsuiteExternalIdOf(externalId), 1]]);
     expect(fake.stats.violations).toBe(0);
+
+    // The order's trace shows the refusal, then the posting, from the connection.
+    const { traceId } = await edgeCall<{ traceId: string }>(rig.edge.url, "GET", `/v1/orders/${orderId}`, { key: store.adminKey });
+    const trace = await edgeCall<{ hops: { hop: string; where: string; detail: string }[] }>(rig.edge.url, "GET", `/v1/traces/${traceId}`, { key: store.adminKey });
+    expect(trace.hops.filter((hop) => hop.hop.startsWith("erp.")).map((hop) => [hop.hop, hop.where])).toEqual([
+      ["erp.sales_document_refused", "netsuite-unmapped"],
+      ["erp.sales_document_posted", "netsuite-unmapped"],
+    ]);
+    expect(trace.hops.find((hop) => hop.hop === "erp.sales_document_refused")!.detail).toContain("ERP-SKU");
   });
 
   it("refuses settings that cannot work with problem+json and a stable code, changing nothing", async () => {

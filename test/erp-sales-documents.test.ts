@@ -63,6 +63,12 @@ describe("orders reach the ERP as sales documents, each once", () => {
     expect(listed.map(({ externalId, remoteId, orderId, state }) => ({ externalId, remoteId, orderId, state }))).toEqual([{ externalId, remoteId: externalId, orderId: order.body.id, state: "posted" }]);
     const trace = await call<SourceTrace>("GET", `/v1/finance/sources/order/${order.body.id}`, { key: tenant.adminKey });
     expect(trace.body.contributions.map((contribution) => contribution.salesDocumentId)).toEqual([externalId]);
+    // The order's trace shows the document reaching the ERP, from the connection.
+    const hops = await eventually(async () => {
+      const found = (await call("GET", `/v1/traces/${order.body.traceId}`, { key: tenant.adminKey })).body.hops as { hop: string; where: string; detail: string }[] | undefined;
+      return found?.some((hop) => hop.hop === "erp.sales_document_posted") ? found : undefined;
+    }, 5_000);
+    expect(hops!.filter((hop) => hop.hop.startsWith("erp."))).toEqual([expect.objectContaining({ hop: "erp.sales_document_posted", where: "books", detail: `${externalId} to file` })]);
     const file = await SELF.fetch(`https://edge.test/v1/erp/connections/books/sales-documents/${encodeURIComponent(externalId)}/file`, { headers: { authorization: `Bearer ${tenant.adminKey}` } });
     expect(file.status).toBe(200);
     expect(await file.text()).toBe(inbox.deliveries[0]!.body);

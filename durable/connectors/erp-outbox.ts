@@ -1,3 +1,4 @@
+import type { HopRecord } from "../trace-log.ts";
 import { and, asc, eq, gt, lte, min, sql } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { backoffDelay } from "../../shared/backoff.ts";
@@ -49,6 +50,8 @@ export interface ErpOutboxOptions {
  */
 export class ErpOutbox {
   readonly db: ErpOutboxOptions["db"];
+  /** The hops of this run's sales documents posted or refused, in their orders' traces: recorded by the connection when the run ends. */
+  readonly hops: HopRecord[] = [];
 
   constructor(readonly options: ErpOutboxOptions) {
     this.db = options.db;
@@ -105,12 +108,20 @@ export class ErpOutbox {
       this.record("posted", 1);
       this.setState("syncing");
     });
+    this.traceDocument(row, "erp.sales_document_posted", `${keyOf(row)} to ${this.connection.type}`);
+  }
+
+  /** A sales document's step, in its order's trace (journals sum a day of many sales: they name no trace). */
+  private traceDocument(row: ErpOutboxRow, hop: string, detail: string): void {
+    const traceId = "document" in row ? row.document.traceId : null;
+    if (traceId) this.hops.push({ traceId, at: this.now(), hop, location: this.options.identity.connectionId, spanId: null, detail });
   }
 
   /** The ERP will not take the journal or document as it is: set aside with an exception for a person; the others go on. */
   async refuse(row: ErpOutboxRow, reason: string): Promise<void> {
     const key = keyOf(row);
     this.update(row, { state: "refused", lastError: reason.slice(0, 500) });
+    this.traceDocument(row, "erp.sales_document_refused", `${key}: ${reason}`.slice(0, 300));
     this.db.update(connection).set({ lastError: `${key}: ${reason}`.slice(0, 500), lastErrorAt: this.now() }).where(eq(connection.id, 1)).run();
     const { tenantId, connectionId } = this.options.identity;
     const remote = this.connection.type;

@@ -100,6 +100,8 @@ export const salesDocuments = sqliteTable(
     sourceKey: text("source_key").notNull().unique(),
     occurredAt: integer("occurred_at").notNull(),
     bookedAt: integer("booked_at").notNull(),
+    /** The order's trace (W3C trace id), for the hops of the document's posting. */
+    traceId: text("trace_id"),
   },
   (table) => [index("sales_documents_order").on(table.orderId, table.sequence)],
 );

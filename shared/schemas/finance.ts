@@ -196,6 +196,7 @@ export const SalesDocument = z
     shipping: z.number().int().openapi({ description: "The order's shipping, on its first document only." }),
     source: z.string().openapi({ description: "The ledger contribution that made it (order:<orderId>:<eventId>)." }),
     occurredAt: Timestamp,
+    traceId: z.string().nullable().optional().openapi({ description: "The order's trace (GET /v1/traces/{traceId}); absent on documents booked before documents carried traces." }),
   })
   .openapi("SalesDocument");
 export type SalesDocument = z.infer<typeof SalesDocument>;

@@ -1,3 +1,4 @@
+import { traceIdOf } from "../../shared/tracing.ts";
 import type { OrderContribution } from "../../durable/finance-contributions.ts";
 import { financeLedger } from "../../durable/objects.ts";
 import type { OutboundEvent } from "../../shared/schemas/events.ts";
@@ -38,6 +39,7 @@ export async function bookEvent(env: Env, event: BookedEvent, readOrder: OrderRe
     currency: order.currency,
     lines: order.lines,
     shipping: order.shipping,
+    traceId: traceIdOf(event.traceparent),
   };
   if (event.type === "order.fulfilled") {
     await ledger.contribute([{ ...sale, trigger: "fulfilled", location: event.data.location, units: event.data.lines }]);
