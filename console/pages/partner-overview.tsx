@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { useLocation } from "wouter-preact";
 import { api, messageOf, ok, type Schemas } from "../api.ts";
 import { Pager, pageSuffix, useCursorPages } from "../paging.tsx";
@@ -49,6 +49,13 @@ export function PartnerOverview() {
   const [page, setPage] = useState<Schemas["TenantHealthPage"] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // This is the screen of no tenant: however it is reached (the nav, the banner's button, the browser's Back),
+  // it stops acting on the tenant, so the banner, the nav and every call agree with what it shows. On mount
+  // only: "Open" chooses a tenant while this screen is still mounted, and must not be undone.
+  useEffect(() => {
+    if (state.tenant !== null) state.chooseTenant(null);
+  }, []);
+
   const { refresh, refreshedAt } = usePeriodicRefresh(async () => {
     try {
       setPage(ok(await api.GET("/v1/partners/{partner}/tenants/health", { params: { path: { partner }, query: { cursor: pages.cursor } } })));
@@ -89,7 +96,7 @@ export function PartnerOverview() {
           </thead>
           <tbody>
             {page.tenants.map((tenant) => (
-              <tr key={tenant.tenant} data-tenant={tenant.tenant} aria-current={state.tenant === tenant.tenant ? "true" : undefined}>
+              <tr key={tenant.tenant} data-tenant={tenant.tenant}>
                 <th scope="row">
                   {tenant.name}
                   <div class="hint">{tenant.tenant}</div>
