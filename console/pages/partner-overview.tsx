@@ -39,7 +39,8 @@ function exceptionsBadge({ exceptions }: TenantHealth): { health: Health; text: 
  * The partner's home: each of its tenants with its health (stores offline or
  * never reported, the oldest backlog, connections failing and their lag,
  * open exceptions), a page at a time, read again every 5 s while the page is
- * visible. "Open" makes every later call act on the tenant (X-Shelfsync-Tenant).
+ * visible. A tenant the edge could not read is a row that says so; the others
+ * keep their figures. "Open" makes every later call act on the tenant (X-Shelfsync-Tenant).
  */
 export function PartnerOverview() {
   const state = useConsole();
@@ -101,13 +102,24 @@ export function PartnerOverview() {
                   {tenant.name}
                   <div class="hint">{tenant.tenant}</div>
                 </th>
-                <td><HealthBadge testId="stores-badge" {...storesBadge(tenant)} /></td>
-                <td><HealthBadge testId="backlog-badge" {...backlogBadge(tenant)} /></td>
-                <td><HealthBadge testId="connections-badge" {...connectionsBadge(tenant)} /></td>
-                <td>
-                  <HealthBadge testId="exceptions-badge" {...exceptionsBadge(tenant)} />
-                  {tenant.exceptions.byType.length > 0 ? <div class="hint">{tenant.exceptions.byType.map((entry) => `${entry.type} ${entry.open}`).join(", ")}</div> : null}
-                </td>
+                {tenant.status === "unavailable" ? (
+                  <td colSpan={4}>
+                    <HealthBadge testId="unavailable-badge" health="bad" text="could not be read" />
+                    <div class="hint">
+                      {tenant.unavailable.detail} ({tenant.unavailable.code})
+                    </div>
+                  </td>
+                ) : (
+                  <>
+                    <td><HealthBadge testId="stores-badge" {...storesBadge(tenant)} /></td>
+                    <td><HealthBadge testId="backlog-badge" {...backlogBadge(tenant)} /></td>
+                    <td><HealthBadge testId="connections-badge" {...connectionsBadge(tenant)} /></td>
+                    <td>
+                      <HealthBadge testId="exceptions-badge" {...exceptionsBadge(tenant)} />
+                      {tenant.exceptions.byType.length > 0 ? <div class="hint">{tenant.exceptions.byType.map((entry) => `${entry.type} ${entry.open}`).join(", ")}</div> : null}
+                    </td>
+                  </>
+                )}
                 <td>
                   <button type="button" onClick={() => open(tenant.tenant)} aria-label={`Open tenant ${tenant.tenant}`}>
                     Open
