@@ -1,8 +1,9 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { useLocation } from "wouter-preact";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { api, ok, type Schemas } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { Pager, pageSuffix, useCursorPages } from "../paging.tsx";
-import { ageText, usePeriodicRefresh } from "../refresh.ts";
+import { ageText } from "../refresh.ts";
 import { useConsole } from "../state.ts";
 import { HealthBadge, lagText, type Health } from "../health-badge.tsx";
 
@@ -47,8 +48,6 @@ export function PartnerOverview() {
   const [, navigate] = useLocation();
   const partner = state.session!.partner!;
   const pages = useCursorPages();
-  const [page, setPage] = useState<Schemas["TenantHealthPage"] | null>(null);
-  const [error, setError] = useState<string | null>(null);
 
   // This is the screen of no tenant: however it is reached (the nav, the banner's button, the browser's Back),
   // it stops acting on the tenant, so the banner, the nav and every call agree with what it shows. On mount
@@ -57,14 +56,11 @@ export function PartnerOverview() {
     if (state.tenant !== null) state.chooseTenant(null);
   }, []);
 
-  const { refresh, refreshedAt } = usePeriodicRefresh(async () => {
-    try {
-      setPage(ok(await api.GET("/v1/partners/{partner}/tenants/health", { params: { path: { partner }, query: { cursor: pages.cursor } } })));
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }, [partner, pages.cursor]);
+  const { data: page, error, refresh, refreshedAt } = useApiData(
+    async () => ok(await api.GET("/v1/partners/{partner}/tenants/health", { params: { path: { partner }, query: { cursor: pages.cursor } } })),
+    [partner, pages.cursor],
+    { periodic: true },
+  );
 
   function open(id: string) {
     state.chooseTenant(id);
