@@ -65,6 +65,7 @@ export function App() {
         setSession(null);
       },
       chooseTenant(next) {
+        actOnTenant(next);
         if (next === null) sessionStorage.removeItem(tenantStorageKey);
         else sessionStorage.setItem(tenantStorageKey, next);
         setTenant(next);
@@ -89,9 +90,18 @@ export function App() {
 /** The signed-in frame: banner with the brand and the session, navigation, and the screen. */
 function Shell() {
   const state = useConsole();
+  const [, navigate] = useLocation();
   const { session, brand, tenant } = state;
   const partner = session!.kind === "partner";
   const home = partner && tenant === null ? "/tenants" : "/overview";
+
+  /** Back to the partner's own screens; the button that called it is gone, so focus moves to the screen. */
+  function leaveTenant() {
+    state.chooseTenant(null);
+    navigate("/tenants");
+    document.getElementById("main")?.focus();
+  }
+
   return (
     <>
       <a class="skip-link" href="#main">Skip to content</a>
@@ -105,6 +115,11 @@ function Shell() {
           {session!.role ? ` (${session!.role})` : partner ? " (partner)" : ""}
           {partner && tenant ? ` · acting on ${tenant}` : ""}
         </span>
+        {partner && tenant ? (
+          <button type="button" class="quiet" onClick={leaveTenant}>
+            Back to all tenants
+          </button>
+        ) : null}
         <button type="button" class="quiet" onClick={() => void state.signOut()}>
           Sign out
         </button>

@@ -7,23 +7,26 @@ export const refreshEveryMs = 5_000;
  * Calls `load` now, every `refreshEveryMs` while the page is visible (a hidden
  * tab asks nothing of the edge), at once when the page becomes visible again,
  * and when the returned `refresh` is called (the screen's Refresh button).
- * Returns when the last load finished.
+ * With `periodic` false, only now (and again when `deps` change) and on
+ * `refresh`. `refreshedAt` says when the last load finished; `refresh`'s
+ * promise, when its own load did.
  */
-export function usePeriodicRefresh(load: () => Promise<void>, deps: unknown[]): { refresh: () => void; refreshedAt: Date | null } {
+export function usePeriodicRefresh(load: () => Promise<void>, deps: unknown[], periodic = true): { refresh: () => Promise<void>; refreshedAt: Date | null } {
   const [refreshedAt, setRefreshedAt] = useState<Date | null>(null);
-  const run = useCallback(() => void load().finally(() => setRefreshedAt(new Date())), deps);
+  const run = useCallback(() => load().finally(() => setRefreshedAt(new Date())), deps);
   useEffect(() => {
-    run();
+    void run();
+    if (!periodic) return;
     const timer = setInterval(() => {
-      if (document.visibilityState === "visible") run();
+      if (document.visibilityState === "visible") void run();
     }, refreshEveryMs);
-    const onVisible = () => document.visibilityState === "visible" && run();
+    const onVisible = () => document.visibilityState === "visible" && void run();
     document.addEventListener("visibilitychange", onVisible);
     return () => {
       clearInterval(timer);
       document.removeEventListener("visibilitychange", onVisible);
     };
-  }, [run]);
+  }, [run, periodic]);
   return { refresh: run, refreshedAt };
 }
 

@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { api, messageOf, ok, type Schemas } from "./api.ts";
-import { usePeriodicRefresh } from "./refresh.ts";
+import { api, ok, type Schemas } from "./api.ts";
+import { useApiData } from "./api-data.ts";
 import { mayRead, screenReaders, useConsole } from "./state.ts";
 
 type Throughput = Schemas["Throughput"];
@@ -42,17 +42,10 @@ function ThroughputChart({ throughput }: { throughput: Throughput }) {
  */
 export function ThroughputSection() {
   const allowed = mayRead(useConsole(), screenReaders.metrics);
-  const [throughput, setThroughput] = useState<Throughput | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  usePeriodicRefresh(async () => {
-    if (!allowed) return;
-    try {
-      setThroughput(ok(await api.GET("/v1/metrics/throughput", { params: { query: { hours: 24 } } })));
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }, [allowed]);
+  const { data: throughput, error } = useApiData(async (): Promise<Throughput> => ok(await api.GET("/v1/metrics/throughput", { params: { query: { hours: 24 } } })), [], {
+    periodic: true,
+    enabled: allowed,
+  });
   if (!allowed) return null;
   return (
     <>

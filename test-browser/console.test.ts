@@ -335,6 +335,50 @@ describe("the console with a partner key", () => {
     await context.close();
   });
 
+  it("switches back from a tenant to all the partner's tenants, by the banner's button or the nav, without signing in again", async () => {
+    const { context, page } = await signedIn(seeded.partnerKey);
+    const nav = page.getByRole("navigation");
+    const banner = page.getByRole("banner");
+    const tenantHeaders: (string | undefined)[] = [];
+    page.on("request", (request) => {
+      if (request.url().includes("/tenants/health")) tenantHeaders.push(request.headers()["x-shelfsync-tenant"]);
+    });
+
+    await page.getByRole("button", { name: `Open tenant ${tenantId}` }).click();
+    await expect.poll(() => page.url()).toBe(`${edge.url}/console/overview`);
+    await expect.poll(() => banner.textContent()).toContain(`acting on ${tenantId}`);
+    expect(await nav.getByRole("link", { name: "Partner keys" }).count()).toBe(0);
+    // Keyboard: the banner's button is reached by focus and pressed with Enter.
+    await banner.getByRole("button", { name: "Back to all tenants" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.url()).toBe(`${edge.url}/console/tenants`);
+    await page.getByRole("rowheader", { name: /Acme Retail/ }).waitFor();
+    await nav.getByRole("link", { name: "Partner keys" }).waitFor();
+    await nav.getByRole("link", { name: "Usage" }).waitFor();
+    expect(await nav.getByRole("link", { name: "Overview", exact: true }).count()).toBe(0);
+    expect(await banner.textContent()).not.toContain("acting on");
+    expect(await banner.getByRole("button", { name: "Back to all tenants" }).count()).toBe(0);
+    // The overview's next read goes out without the tenant.
+    tenantHeaders.length = 0;
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await expect.poll(() => tenantHeaders.length).toBeGreaterThan(0);
+    expect(tenantHeaders.filter((header) => header !== undefined)).toEqual([]);
+    await expectAccessible(page, "partner overview after leaving a tenant");
+
+    // The nav's "Partner overview" leaves the tenant too, and a reload stays on the partner's own screens.
+    await page.getByRole("button", { name: `Open tenant ${tenantId}` }).click();
+    await nav.getByRole("link", { name: "Overview", exact: true }).waitFor();
+    await nav.getByRole("link", { name: "Partner overview" }).click();
+    await nav.getByRole("link", { name: "Partner keys" }).waitFor();
+    expect(await nav.getByRole("link", { name: "Overview", exact: true }).count()).toBe(0);
+    expect(await banner.textContent()).not.toContain("acting on");
+    await page.reload();
+    await nav.getByRole("link", { name: "Partner keys" }).click();
+    await page.getByRole("table").waitFor();
+    expect(await banner.textContent()).not.toContain("acting on");
+    await context.close();
+  });
+
   it("manages the partner's own keys (the secret shown once) and shows its usage per tenant, with the CSV", async () => {
     const { context, page } = await signedIn(seeded.partnerKey);
     const nav = page.getByRole("navigation");

@@ -1,9 +1,10 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { storeHealthBoard } from "../durable/objects.ts";
+import { describe, expect, it, vi } from "vitest";
+import { exceptionQueue, storeHealthBoard, tenantRegistry } from "../durable/objects.ts";
 import { ManualClock } from "../shared/clock.ts";
 import { tenantHeader } from "../shared/schemas/partners.ts";
+import { healthOfTenants } from "../workers/partners/health.ts";
 import { call, createKey, createTenant, platformKey, setStock, type TestTenant } from "./api.ts";
 import { useClock } from "./clock.ts";
 import { expectProblem, quietAccessLog } from "./fixtures.ts";
@@ -54,6 +55,22 @@ async function troubledTenant(partner: TestPartner): Promise<TestTenant> {
   return tenant;
 }
 
+/** Collects the JSON log lines written from now on, printing none. */
+function logLines(): () => Record<string, unknown>[] {
+  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+  return () => log.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+}
+
+/**
+ * Breaks the tenant's exception queue as a lost table would: its next read
+ * fails in the object itself (SQLITE_ERROR), a real failure of a real call.
+ */
+async function breakExceptionQueue(tenantId: string): Promise<void> {
+  await runInDurableObject(exceptionQueue(env, tenantId), (_instance, state) => {
+    state.storage.sql.exec("ALTER TABLE exceptions RENAME TO exceptions_lost");
+  });
+}
+
 const quiet = {
   stores: { total: 0, online: 0, offline: 0, unknown: 0, backlog: 0, oldestPendingAgeSeconds: null, deadLetters: 0 },
   exceptions: { open: 0, byType: [] },
@@ -76,12 +93,13 @@ describe("a partner's overview: its tenants with their health", () => {
     expect(byId.get(troubled.id)).toEqual({
       tenant: troubled.id,
       name: `Tenant ${troubled.id}`,
+      status: "ok",
       stores: { total: 2, online: 0, offline: 1, unknown: 1, backlog: 4, oldestPendingAgeSeconds: expect.any(Number), deadLetters: 1 },
       exceptions: { open: 1, byType: [{ type: "backorder", open: 1 }] },
       connections: { total: 2, failing: 0, throttled: 0, maxSyncLagMs: null, oldestPendingAgeSeconds: null },
     });
     expect(byId.get(troubled.id)!.stores.oldestPendingAgeSeconds).toBeGreaterThanOrEqual(120);
-    expect(byId.get(calm.id)).toEqual({ tenant: calm.id, name: `Tenant ${calm.id}`, ...quiet });
+    expect(byId.get(calm.id)).toEqual({ tenant: calm.id, name: `Tenant ${calm.id}`, status: "ok", ...quiet });
 
     // The figures are the tenant's own answers, summed: the overview adds nothing of its own.
     const stores = await call("GET", "/v1/stores", { key: troubled.adminKey });
@@ -89,6 +107,50 @@ describe("a partner's overview: its tenants with their health", () => {
       ["store-a", "offline"],
       ["store-b", "unknown"],
     ]);
+  });
+
+  it("answers 200 when one tenant's objects fail: that row says read_failed with no figures, the others keep theirs, and one JSON line logs it", async () => {
+    const partner = await createPartner();
+    const troubled = await troubledTenant(partner);
+    const broken = await partnerTenant(partner);
+    const calm = await partnerTenant(partner);
+    await breakExceptionQueue(broken.id);
+    const loggedLines = logLines();
+
+    const page = await overview(partner);
+    expect(page.status).toBe(200);
+    const byId = new Map<string, Record<string, any>>(page.body.tenants.map((tenant: Record<string, any>) => [tenant.tenant, tenant]));
+    expect([...byId.keys()]).toEqual([troubled.id, broken.id, calm.id].sort());
+    expect(byId.get(broken.id)).toEqual({
+      tenant: broken.id,
+      name: `Tenant ${broken.id}`,
+      status: "unavailable",
+      unavailable: { code: "read_failed", detail: expect.stringContaining("failed") },
+    });
+    expect(byId.get(calm.id)).toEqual({ tenant: calm.id, name: `Tenant ${calm.id}`, status: "ok", ...quiet });
+    expect(byId.get(troubled.id)).toMatchObject({ status: "ok", stores: { total: 2, offline: 1, unknown: 1 }, exceptions: { open: 1 }, connections: { total: 2 } });
+
+    const logged = loggedLines().filter((line) => line.message === "tenant health read failed");
+    expect(logged).toEqual([expect.objectContaining({ level: "error", tenantId: broken.id, requestId: expect.any(String), error: expect.stringContaining("no such table") })]);
+  });
+
+  it("marks a tenant whose objects do not answer within the bound as timeout, without waiting for it", async () => {
+    const partner = await createPartner();
+    const slow = await partnerTenant(partner);
+    const calm = await partnerTenant(partner);
+    // The slow tenant's registry takes no calls for 1.2 s, as a busy or stuck object would.
+    const loggedLines = logLines();
+    const busy = runInDurableObject(tenantRegistry(env, slow.id), (_instance, state) => state.blockConcurrencyWhile(() => new Promise((resolve) => setTimeout(resolve, 1_200))));
+
+    const startedAt = Date.now();
+    const rows = await healthOfTenants(env, [{ id: slow.id, name: "Slow" }, { id: calm.id, name: "Calm" }], { timeoutMs: 200 });
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    expect(rows).toEqual([
+      { tenant: slow.id, name: "Slow", status: "unavailable", unavailable: { code: "timeout", detail: "The tenant's objects did not answer within 0.2 s." } },
+      { tenant: calm.id, name: "Calm", status: "ok", ...quiet },
+    ]);
+    expect(loggedLines().filter((line) => line.message === "tenant health not read in time")).toEqual([expect.objectContaining({ level: "warn", tenantId: slow.id, timeoutMs: 200 })]);
+    await busy;
   });
 
   it("never shows another partner's tenants nor the platform's, however they are paged", async () => {

@@ -1,6 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { Link } from "wouter-preact";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { api, ok, type Schemas } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { Pager, pageSuffix, useCursorPages } from "../paging.tsx";
 import { timeText } from "../refresh.ts";
 
@@ -39,12 +40,9 @@ export function AuditLog() {
   const pages = useCursorPages();
   const [form, setForm] = useState<AuditFilter>(firstFilter);
   const [filter, setFilter] = useState<AuditFilter>(form);
-  const [page, setPage] = useState<Schemas["AuditPage"] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const { cursor } = pages;
 
-  useEffect(() => {
-    setError(null);
+  const { data: page, error } = useApiData(async () => {
     const query = {
       keyId: filter.keyId.trim() || undefined,
       route: filter.route.trim() || undefined,
@@ -55,10 +53,7 @@ export function AuditLog() {
       cursor,
       limit: pageSize,
     };
-    api
-      .GET("/v1/audit", { params: { query } })
-      .then((answer) => setPage(ok(answer)))
-      .catch((failure: unknown) => setError(messageOf(failure)));
+    return ok(await api.GET("/v1/audit", { params: { query } }));
   }, [filter, cursor]);
 
   function apply(event: Event) {

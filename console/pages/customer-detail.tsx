@@ -1,6 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
 import { Link } from "wouter-preact";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { api, ok, type Schemas } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { Pager, pageSuffix, useCursorPages } from "../paging.tsx";
 import { timeText } from "../refresh.ts";
 
@@ -12,15 +12,10 @@ const signed = (value: number) => (value > 0 ? `+${value}` : value === 0 ? "0" :
 /** The customer's points: balance, held and available, the lots with their expiry, active holds, and the ledger by cursor. */
 function Loyalty({ id }: { id: string }) {
   const pages = useCursorPages();
-  const [account, setAccount] = useState<Account | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setError(null);
-    api
-      .GET("/v1/customers/{id}/loyalty", { params: { path: { id }, query: { cursor: pages.cursor, limit: ledgerPageSize } } })
-      .then((answer) => setAccount(ok(answer)))
-      .catch((failure: unknown) => setError(messageOf(failure)));
-  }, [id, pages.cursor]);
+  const { data: account, error } = useApiData(
+    async (): Promise<Account> => ok(await api.GET("/v1/customers/{id}/loyalty", { params: { path: { id }, query: { cursor: pages.cursor, limit: ledgerPageSize } } })),
+    [id, pages.cursor],
+  );
 
   return (
     <>
@@ -122,16 +117,7 @@ function Loyalty({ id }: { id: string }) {
 
 /** One customer: contact (masked unless the key keeps the directory), merge and erasure, and the loyalty account. */
 export function CustomerDetail({ id }: { id: string }) {
-  const [customer, setCustomer] = useState<Schemas["Customer"] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setCustomer(null);
-    setError(null);
-    api
-      .GET("/v1/customers/{id}", { params: { path: { id } } })
-      .then((answer) => setCustomer(ok(answer)))
-      .catch((failure: unknown) => setError(messageOf(failure)));
-  }, [id]);
+  const { data: customer, error } = useApiData(async () => ok(await api.GET("/v1/customers/{id}", { params: { path: { id } } })), [id], { clearOnChange: true });
 
   return (
     <section aria-labelledby="customer-title">

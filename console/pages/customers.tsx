@@ -1,6 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { Link, useLocation, useSearch } from "wouter-preact";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { api, ok } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { timeText } from "../refresh.ts";
 
 type Field = "email" | "phone" | "loyaltyId";
@@ -30,18 +31,10 @@ export function Customers() {
   const current = lookupOf(search);
   const [field, setField] = useState<Field>(current?.field ?? "email");
   const [value, setValue] = useState(current?.value ?? "");
-  const [found, setFound] = useState<Schemas["Customer"][] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    setFound(null);
-    setError(null);
-    if (!current) return;
-    api
-      .GET("/v1/customers", { params: { query: { [current.field]: current.value } } })
-      .then((answer) => setFound(ok(answer).customers))
-      .catch((failure: unknown) => setError(messageOf(failure)));
-  }, [search]);
+  const { data: found, error } = useApiData(async () => ok(await api.GET("/v1/customers", { params: { query: { [current!.field]: current!.value } } })).customers, [search], {
+    enabled: current !== null,
+    clearOnChange: true,
+  });
 
   const hint = fields.find((entry) => entry.value === field)!.hint;
   return (

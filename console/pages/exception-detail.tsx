@@ -1,24 +1,17 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { Link } from "wouter-preact";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { api, messageOf, ok } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { canManage, useConsole } from "../state.ts";
 
 /** One exception: its payload and history, and (for who may) replay, resolve or ignore with a note. */
 export function ExceptionDetail({ id }: { id: string }) {
   const state = useConsole();
-  const [exception, setException] = useState<Schemas["Exception"] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: exception, error, setData: setException, setError } = useApiData(async () => ok(await api.GET("/v1/exceptions/{id}", { params: { path: { id } } })), [id]);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [note, setNote] = useState("");
   const [closeAs, setCloseAs] = useState<"resolved" | "ignored">("resolved");
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    api
-      .GET("/v1/exceptions/{id}", { params: { path: { id } } })
-      .then((answer) => setException(ok(answer)))
-      .catch((failure: unknown) => setError(messageOf(failure)));
-  }, [id]);
 
   async function act(run: () => Promise<void>) {
     setBusy(true);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Link } from "wouter-preact";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { api, ok, type Schemas } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { Pager, pageSuffix, useCursorPages } from "../paging.tsx";
 import { canManage, useConsole } from "../state.ts";
 import { BulkReplayOutcomes, replayEach, type ReplayOutcome } from "./bulk-replay.tsx";
@@ -25,21 +26,15 @@ export function Exceptions() {
   const [type, setType] = useState<ExceptionType | "">("");
   const [state, setState] = useState<ExceptionState | "">("open");
   const pages = useCursorPages();
-  const [page, setPage] = useState<Schemas["ExceptionPage"] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [outcomes, setOutcomes] = useState<ReplayOutcome[] | null>(null);
   const [replaying, setReplaying] = useState(false);
-  const [loads, setLoads] = useState(0);
   const { cursor } = pages;
 
-  useEffect(() => {
-    setError(null);
-    api
-      .GET("/v1/exceptions", { params: { query: { type: type || undefined, state: state || undefined, cursor, limit: pageSize } } })
-      .then((answer) => setPage(ok(answer)))
-      .catch((failure: unknown) => setError(messageOf(failure)));
-  }, [type, state, cursor, loads]);
+  const { data: page, error, refresh } = useApiData(
+    async () => ok(await api.GET("/v1/exceptions", { params: { query: { type: type || undefined, state: state || undefined, cursor, limit: pageSize } } })),
+    [type, state, cursor],
+  );
   // A selection belongs to the page it was made on.
   useEffect(() => setSelected(new Set()), [type, state, cursor]);
 
@@ -59,7 +54,7 @@ export function Exceptions() {
     try {
       setOutcomes(await replayEach(onPage.filter((id) => selected.has(id))));
       setSelected(new Set());
-      setLoads(loads + 1);
+      void refresh();
     } finally {
       setReplaying(false);
     }

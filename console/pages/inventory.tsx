@@ -1,5 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api, ApiProblem, messageOf, ok, type Schemas } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { LookupForm } from "../lookup-form.tsx";
 import { Pager, pageSuffix, useCursorPages } from "../paging.tsx";
 import { timeText, usePeriodicRefresh } from "../refresh.ts";
@@ -26,15 +27,10 @@ async function channelAvailability(sku: string): Promise<ChannelFigure[]> {
 /** The SKU's movement ledger, oldest first, a page at a time. */
 function Ledger({ sku }: { sku: string }) {
   const pages = useCursorPages();
-  const [page, setPage] = useState<Schemas["LedgerPage"] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setError(null);
-    api
-      .GET("/v1/inventory/{sku}/ledger", { params: { path: { sku }, query: { cursor: pages.cursor, limit: ledgerPageSize } } })
-      .then((answer) => setPage(ok(answer)))
-      .catch((failure: unknown) => setError(messageOf(failure)));
-  }, [sku, pages.cursor]);
+  const { data: page, error } = useApiData(
+    async () => ok(await api.GET("/v1/inventory/{sku}/ledger", { params: { path: { sku }, query: { cursor: pages.cursor, limit: ledgerPageSize } } })),
+    [sku, pages.cursor],
+  );
 
   return (
     <>

@@ -1,5 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { RevokeKey, SecretOnce } from "../key-parts.tsx";
 import { canManage, useConsole } from "../state.ts";
 
@@ -9,21 +10,11 @@ const roles: Role[] = ["admin", "channel", "store", "erp", "readonly"];
 /** The tenant's keys: list, create (the secret shown once), revoke. */
 export function Keys() {
   const state = useConsole();
-  const [keys, setKeys] = useState<Schemas["ApiKey"][] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: keys, error, setError, refresh: load } = useApiData(async () => ok(await api.GET("/v1/keys")).keys, []);
   const [created, setCreated] = useState<{ id: string; key: string } | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [form, setForm] = useState({ name: "", role: "readonly" as Role, binding: "" });
   const manage = canManage(state);
-
-  async function load() {
-    try {
-      setKeys(ok(await api.GET("/v1/keys")).keys);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }
-  useEffect(() => void load(), []);
 
   async function create(event: Event) {
     event.preventDefault();

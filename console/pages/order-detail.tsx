@@ -1,7 +1,7 @@
-import { useState } from "preact/hooks";
 import { Link } from "wouter-preact";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
-import { timeText, usePeriodicRefresh } from "../refresh.ts";
+import { api, ok, type Schemas } from "../api.ts";
+import { useApiData } from "../api-data.ts";
+import { timeText } from "../refresh.ts";
 import { mayRead, screenReaders, useConsole } from "../state.ts";
 
 type Order = Schemas["Order"];
@@ -33,17 +33,8 @@ const skuLink = (sku: string) => <Link href={`/inventory/${encodeURIComponent(sk
  * transition; read again every 5 s while the page is visible.
  */
 export function OrderDetail({ id }: { id: string }) {
-  const [order, setOrder] = useState<Order | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const seesTraces = mayRead(useConsole(), screenReaders.traces);
-  const { refresh, refreshedAt } = usePeriodicRefresh(async () => {
-    try {
-      setOrder(ok(await api.GET("/v1/orders/{id}", { params: { path: { id } } })));
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }, [id]);
+  const { data: order, error, refresh, refreshedAt } = useApiData(async (): Promise<Order> => ok(await api.GET("/v1/orders/{id}", { params: { path: { id } } })), [id], { periodic: true });
 
   return (
     <section aria-labelledby="order-title">

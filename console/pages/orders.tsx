@@ -1,6 +1,7 @@
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { Link } from "wouter-preact";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { api, ok, type Schemas } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { Pager, pageSuffix, useCursorPages } from "../paging.tsx";
 import { timeText } from "../refresh.ts";
 
@@ -13,16 +14,10 @@ const pageSize = 25;
 export function Orders() {
   const [status, setStatus] = useState<OrderStatus | "">("");
   const pages = useCursorPages();
-  const [page, setPage] = useState<Schemas["OrderPage"] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    setError(null);
-    api
-      .GET("/v1/orders", { params: { query: { status: status || undefined, cursor: pages.cursor, limit: pageSize } } })
-      .then((answer) => setPage(ok(answer)))
-      .catch((failure: unknown) => setError(messageOf(failure)));
-  }, [status, pages.cursor]);
+  const { data: page, error } = useApiData(
+    async () => ok(await api.GET("/v1/orders", { params: { query: { status: status || undefined, cursor: pages.cursor, limit: pageSize } } })),
+    [status, pages.cursor],
+  );
 
   return (
     <section aria-labelledby="orders-title">

@@ -1,10 +1,10 @@
-import { useState } from "preact/hooks";
 import { Link } from "wouter-preact";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
-import { ageText, timeText, usePeriodicRefresh } from "../refresh.ts";
+import { api, ok, type Schemas } from "../api.ts";
+import { useApiData } from "../api-data.ts";
+import { ageText, timeText } from "../refresh.ts";
 import { ThroughputSection } from "../throughput.tsx";
 import { mayRead, useConsole } from "../state.ts";
-import { ConnectionsTable, loadConnections, type ConnectionRow } from "./overview-connections.tsx";
+import { ConnectionsTable, loadConnections } from "./overview-connections.tsx";
 
 type Store = Schemas["StoreHealth"];
 type ExceptionType = Schemas["Exception"]["type"];
@@ -41,22 +41,15 @@ async function countOpenExceptions(): Promise<OpenExceptions> {
  */
 export function Overview() {
   const withErp = mayRead(useConsole(), ["admin"]);
-  const [stores, setStores] = useState<Schemas["StoreList"] | null>(null);
-  const [connections, setConnections] = useState<ConnectionRow[] | null>(null);
-  const [exceptions, setExceptions] = useState<OpenExceptions | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  const { refresh, refreshedAt } = usePeriodicRefresh(async () => {
-    try {
-      const [list, open, linked] = await Promise.all([api.GET("/v1/stores").then(ok), countOpenExceptions(), loadConnections(withErp)]);
-      setStores(list);
-      setExceptions(open);
-      setConnections(linked);
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }, [withErp]);
+  const { data, error, refresh, refreshedAt } = useApiData(
+    async () => {
+      const [stores, exceptions, connections] = await Promise.all([api.GET("/v1/stores").then(ok), countOpenExceptions(), loadConnections(withErp)]);
+      return { stores, exceptions, connections };
+    },
+    [withErp],
+    { periodic: true },
+  );
+  const { stores, exceptions, connections } = data ?? { stores: null, exceptions: null, connections: null };
 
   const sorted = stores ? [...stores.stores].sort((a, b) => statusOrder[a.status] - statusOrder[b.status] || a.location.localeCompare(b.location)) : [];
   const count = (status: Store["status"]) => sorted.filter((store) => store.status === status).length;

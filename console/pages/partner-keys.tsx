@@ -1,26 +1,17 @@
-import { useEffect, useState } from "preact/hooks";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { useState } from "preact/hooks";
+import { api, messageOf, ok } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { RevokeKey, SecretOnce } from "../key-parts.tsx";
 import { useConsole } from "../state.ts";
 
 /** The partner's own keys (a partner session not acting on a tenant): list, create (the secret shown once), revoke. */
 export function PartnerKeys() {
   const partner = useConsole().session!.partner!;
-  const [keys, setKeys] = useState<Schemas["PartnerKey"][] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<{ id: string; key: string } | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [name, setName] = useState("");
   const path = { partner };
-
-  async function load() {
-    try {
-      setKeys(ok(await api.GET("/v1/partners/{partner}/keys", { params: { path } })).keys);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }
-  useEffect(() => void load(), [partner]);
+  const { data: keys, error, setError, refresh: load } = useApiData(async () => ok(await api.GET("/v1/partners/{partner}/keys", { params: { path } })).keys, [partner]);
 
   async function create(event: Event) {
     event.preventDefault();

@@ -1,8 +1,9 @@
-import { useState } from "preact/hooks";
+import { useEffect } from "preact/hooks";
 import { useLocation } from "wouter-preact";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { api, ok, type Schemas } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { Pager, pageSuffix, useCursorPages } from "../paging.tsx";
-import { ageText, usePeriodicRefresh } from "../refresh.ts";
+import { ageText } from "../refresh.ts";
 import { useConsole } from "../state.ts";
 import { HealthBadge, lagText, type Health } from "../health-badge.tsx";
 
@@ -39,24 +40,27 @@ function exceptionsBadge({ exceptions }: TenantHealth): { health: Health; text: 
  * The partner's home: each of its tenants with its health (stores offline or
  * never reported, the oldest backlog, connections failing and their lag,
  * open exceptions), a page at a time, read again every 5 s while the page is
- * visible. "Open" makes every later call act on the tenant (X-Shelfsync-Tenant).
+ * visible. A tenant the edge could not read is a row that says so; the others
+ * keep their figures. "Open" makes every later call act on the tenant (X-Shelfsync-Tenant).
  */
 export function PartnerOverview() {
   const state = useConsole();
   const [, navigate] = useLocation();
   const partner = state.session!.partner!;
   const pages = useCursorPages();
-  const [page, setPage] = useState<Schemas["TenantHealthPage"] | null>(null);
-  const [error, setError] = useState<string | null>(null);
 
-  const { refresh, refreshedAt } = usePeriodicRefresh(async () => {
-    try {
-      setPage(ok(await api.GET("/v1/partners/{partner}/tenants/health", { params: { path: { partner }, query: { cursor: pages.cursor } } })));
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }, [partner, pages.cursor]);
+  // This is the screen of no tenant: however it is reached (the nav, the banner's button, the browser's Back),
+  // it stops acting on the tenant, so the banner, the nav and every call agree with what it shows. On mount
+  // only: "Open" chooses a tenant while this screen is still mounted, and must not be undone.
+  useEffect(() => {
+    if (state.tenant !== null) state.chooseTenant(null);
+  }, []);
+
+  const { data: page, error, refresh, refreshedAt } = useApiData(
+    async () => ok(await api.GET("/v1/partners/{partner}/tenants/health", { params: { path: { partner }, query: { cursor: pages.cursor } } })),
+    [partner, pages.cursor],
+    { periodic: true },
+  );
 
   function open(id: string) {
     state.chooseTenant(id);
@@ -89,18 +93,29 @@ export function PartnerOverview() {
           </thead>
           <tbody>
             {page.tenants.map((tenant) => (
-              <tr key={tenant.tenant} data-tenant={tenant.tenant} aria-current={state.tenant === tenant.tenant ? "true" : undefined}>
+              <tr key={tenant.tenant} data-tenant={tenant.tenant}>
                 <th scope="row">
                   {tenant.name}
                   <div class="hint">{tenant.tenant}</div>
                 </th>
-                <td><HealthBadge testId="stores-badge" {...storesBadge(tenant)} /></td>
-                <td><HealthBadge testId="backlog-badge" {...backlogBadge(tenant)} /></td>
-                <td><HealthBadge testId="connections-badge" {...connectionsBadge(tenant)} /></td>
-                <td>
-                  <HealthBadge testId="exceptions-badge" {...exceptionsBadge(tenant)} />
-                  {tenant.exceptions.byType.length > 0 ? <div class="hint">{tenant.exceptions.byType.map((entry) => `${entry.type} ${entry.open}`).join(", ")}</div> : null}
-                </td>
+                {tenant.status === "unavailable" ? (
+                  <td colSpan={4}>
+                    <HealthBadge testId="unavailable-badge" health="bad" text="could not be read" />
+                    <div class="hint">
+                      {tenant.unavailable.detail} ({tenant.unavailable.code})
+                    </div>
+                  </td>
+                ) : (
+                  <>
+                    <td><HealthBadge testId="stores-badge" {...storesBadge(tenant)} /></td>
+                    <td><HealthBadge testId="backlog-badge" {...backlogBadge(tenant)} /></td>
+                    <td><HealthBadge testId="connections-badge" {...connectionsBadge(tenant)} /></td>
+                    <td>
+                      <HealthBadge testId="exceptions-badge" {...exceptionsBadge(tenant)} />
+                      {tenant.exceptions.byType.length > 0 ? <div class="hint">{tenant.exceptions.byType.map((entry) => `${entry.type} ${entry.open}`).join(", ")}</div> : null}
+                    </td>
+                  </>
+                )}
                 <td>
                   <button type="button" onClick={() => open(tenant.tenant)} aria-label={`Open tenant ${tenant.tenant}`}>
                     Open

@@ -1,5 +1,6 @@
-import { useEffect, useState } from "preact/hooks";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
+import { useState } from "preact/hooks";
+import { api, ok } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { useConsole } from "../state.ts";
 
 /** This month, UTC, as YYYY-MM (the API's months are UTC). */
@@ -16,23 +17,18 @@ function thisMonth(): string {
 export function PartnerUsage() {
   const partner = useConsole().session!.partner!;
   const [month, setMonth] = useState(thisMonth);
-  const [report, setReport] = useState<Schemas["UsageReport"] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const valid = /^\d{4}-(0[1-9]|1[0-2])$/.test(month);
 
-  useEffect(() => {
-    if (!valid) return;
-    setError(null);
-    api
-      .GET("/v1/partners/{partner}/usage", { params: { path: { partner }, query: { month, format: "json" } } })
-      .then((answer) => {
-        // The route's 200 is JSON or CSV by format; format=json asked for the JSON form.
-        const data = ok(answer);
-        if (typeof data === "string") throw new Error("The usage came as CSV, not JSON");
-        setReport(data);
-      })
-      .catch((failure: unknown) => setError(messageOf(failure)));
-  }, [partner, month, valid]);
+  const { data: report, error } = useApiData(
+    async () => {
+      // The route's 200 is JSON or CSV by format; format=json asked for the JSON form.
+      const data = ok(await api.GET("/v1/partners/{partner}/usage", { params: { path: { partner }, query: { month, format: "json" } } }));
+      if (typeof data === "string") throw new Error("The usage came as CSV, not JSON");
+      return data;
+    },
+    [partner, month],
+    { enabled: valid },
+  );
 
   const csv = `/v1/partners/${encodeURIComponent(partner)}/usage?${new URLSearchParams({ month, format: "csv" })}`;
   return (

@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { Link } from "wouter-preact";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { api, messageOf, ok, type Schemas } from "../api.ts";
-import { ageText, timeText, usePeriodicRefresh } from "../refresh.ts";
+import { api, ok, type Schemas } from "../api.ts";
+import { useApiData } from "../api-data.ts";
+import { ageText, timeText } from "../refresh.ts";
 import { mayRead, screenReaders, useConsole } from "../state.ts";
 
 type Detail = Schemas["StoreHealthDetail"];
@@ -58,16 +59,9 @@ function HealthChart({ detail }: { detail: Detail }) {
 /** One store: its health now, its last 24 h as a chart and, for screen readers and exact figures, as a table. */
 export function StoreDetail({ location }: { location: string }) {
   const seesTraces = mayRead(useConsole(), screenReaders.traces);
-  const [detail, setDetail] = useState<Detail | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const { refresh, refreshedAt } = usePeriodicRefresh(async () => {
-    try {
-      setDetail(ok(await api.GET("/v1/stores/{location}/health", { params: { path: { location } } })));
-      setError(null);
-    } catch (failure) {
-      setError(messageOf(failure));
-    }
-  }, [location]);
+  const { data: detail, error, refresh, refreshedAt } = useApiData(async (): Promise<Detail> => ok(await api.GET("/v1/stores/{location}/health", { params: { path: { location } } })), [location], {
+    periodic: true,
+  });
 
   return (
     <section aria-labelledby="store-title">

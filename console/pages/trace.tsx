@@ -1,5 +1,5 @@
-import { useEffect, useState } from "preact/hooks";
-import { api, ApiProblem, messageOf, ok, type Schemas } from "../api.ts";
+import { api, ApiProblem, messageOf, ok } from "../api.ts";
+import { useApiData } from "../api-data.ts";
 import { LookupForm } from "../lookup-form.tsx";
 
 const precise = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3, hourCycle: "h23" });
@@ -18,16 +18,9 @@ export function gapText(ms: number): string {
 
 /** One trace's hops in time order, with the time each took since the previous and since the first. */
 function Hops({ traceId }: { traceId: string }) {
-  const [trace, setTrace] = useState<Schemas["Trace"] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    api
-      .GET("/v1/traces/{traceId}", { params: { path: { traceId } } })
-      .then((answer) => setTrace(ok(answer)))
-      .catch((failure: unknown) =>
-        setError(failure instanceof ApiProblem && failure.code === "not_found" ? `No hops recorded of trace ${traceId} (hops are kept 7 days).` : messageOf(failure)),
-      );
-  }, [traceId]);
+  const { data: trace, error } = useApiData(async () => ok(await api.GET("/v1/traces/{traceId}", { params: { path: { traceId } } })), [traceId], {
+    errorText: (failure) => (failure instanceof ApiProblem && failure.code === "not_found" ? `No hops recorded of trace ${traceId} (hops are kept 7 days).` : messageOf(failure)),
+  });
 
   if (error) return <p role="alert" class="error">{error}</p>;
   if (!trace) return <p>Loading…</p>;

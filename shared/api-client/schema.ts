@@ -305,7 +305,7 @@ export interface paths {
         };
         /**
          * The partner's tenants with their health: stores offline and never reported, the oldest backlog, open exceptions by type, connections failing and their lag
-         * @description The partner's own tenants only (its key; the platform key reads any partner's), in id order, a page at a time by cursor. Each tenant is read from its objects while you wait: its registry, store health board and exception queue, and each of its connections (channel and ERP). A page of 20 tenants with 3 connections each is 120 object calls: poll it as a screen does (every few seconds while someone watches), not as a feed. How it scales is in docs/decisions/0040-partner-overview.md.
+         * @description The partner's own tenants only (its key; the platform key reads any partner's), in id order, a page at a time by cursor. Each tenant is read from its objects while you wait: its registry, store health board and exception queue, and each of its connections (channel and ERP). Each tenant is read on its own, within 5 s: a tenant whose objects fail or are slower is a row with status unavailable and unavailable.code (read_failed or timeout) instead of figures, and the page is still 200 with every other tenant's figures. Check status before reading stores, exceptions or connections. A page of 20 tenants with 3 connections each is 120 object calls: poll it as a screen does (every few seconds while someone watches), not as a feed. How it scales is in docs/decisions/0040-partner-overview.md.
          */
         get: operations["listPartnerTenantHealth"];
         put?: never;
@@ -2173,8 +2173,8 @@ export interface components {
         TenantHealthPage: {
             /** @example northwind-integrations */
             partner: string;
-            /** @description The partner's tenants in id order. */
-            tenants: components["schemas"]["TenantHealth"][];
+            /** @description The partner's tenants in id order, each with its figures (status ok) or why they could not be read (status unavailable). */
+            tenants: components["schemas"]["TenantHealthRow"][];
             /**
              * @description Pass it as cursor for the next page; null on the last.
              * @example acme-retail
@@ -2186,10 +2186,17 @@ export interface components {
              */
             asOf: string;
         };
+        /** @description Each tenant is read on its own: one that fails or is slow is a row with status unavailable, and the other rows keep their figures. */
+        TenantHealthRow: components["schemas"]["TenantHealth"] | components["schemas"]["TenantHealthUnavailable"];
         TenantHealth: {
             /** @example acme-retail */
             tenant: string;
             name: string;
+            /**
+             * @description The figures were read. Tell the two kinds of row apart by this field. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            status: "ok";
             stores: components["schemas"]["TenantStoresHealth"];
             exceptions: components["schemas"]["TenantExceptionsHealth"];
             connections: components["schemas"]["TenantConnectionsHealth"];
@@ -2227,6 +2234,24 @@ export interface components {
             maxSyncLagMs: number | null;
             /** @description The longest any change (a channel SKU, an ERP journal or sales document) has waited for its remote; null when none waits. */
             oldestPendingAgeSeconds: number | null;
+        };
+        TenantHealthUnavailable: {
+            /** @example acme-retail */
+            tenant: string;
+            name: string;
+            /**
+             * @description The figures could not be read: there are none in this row, not even zeros. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            status: "unavailable";
+            unavailable: {
+                /**
+                 * @description timeout: the tenant's objects did not answer within 5 s; read_failed: one of them failed (the edge logged why). Either may pass by the next read.
+                 * @enum {string}
+                 */
+                code: "timeout" | "read_failed";
+                detail: string;
+            };
         };
         Branding: {
             /** @example northwind-integrations */

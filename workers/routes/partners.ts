@@ -29,7 +29,7 @@ import { hostBrands, hostOf } from "../partners/branding.ts";
 import { checkLogo } from "../partners/logo.ts";
 import { healthOfTenants } from "../partners/health.ts";
 import { usageCsv, usageOfTenants } from "../partners/usage.ts";
-import { TenantHealthPage, TenantHealthQuery } from "../../shared/schemas/tenant-health.ts";
+import { TenantHealthPage, TenantHealthQuery, tenantHealthTimeoutMs } from "../../shared/schemas/tenant-health.ts";
 
 const partners = routesOf("Partners");
 
@@ -86,6 +86,7 @@ const readTenantHealth = partners.get("/v1/partners/{partner}/tenants/health", "
   description: [
     "The partner's own tenants only (its key; the platform key reads any partner's), in id order, a page at a time by cursor.",
     "Each tenant is read from its objects while you wait: its registry, store health board and exception queue, and each of its connections (channel and ERP).",
+    `Each tenant is read on its own, within ${tenantHealthTimeoutMs / 1000} s: a tenant whose objects fail or are slower is a row with status unavailable and unavailable.code (read_failed or timeout) instead of figures, and the page is still 200 with every other tenant's figures. Check status before reading stores, exceptions or connections.`,
     "A page of 20 tenants with 3 connections each is 120 object calls: poll it as a screen does (every few seconds while someone watches), not as a feed. How it scales is in docs/decisions/0040-partner-overview.md.",
   ].join(" "),
   request: { params: PartnerParams, query: TenantHealthQuery },
@@ -201,7 +202,7 @@ export const partnerRoutes = createRouter()
     await authorizePartner(c, partner);
     const asOf = new Date().toISOString();
     const page = await platformDirectory(c.env).listTenants({ partner, after: cursor, limit: limit + 1 });
-    const tenants = await healthOfTenants(c.env, page.slice(0, limit));
+    const tenants = await healthOfTenants(c.env, page.slice(0, limit), { requestId: c.get("requestId") });
     return c.json({ partner, tenants, nextCursor: page.length > limit ? tenants.at(-1)!.tenant : null, asOf }, 200);
   })
   .openapi(putBranding, async (c) => {
