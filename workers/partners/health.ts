@@ -35,6 +35,7 @@ export async function tenantHealth(env: Env, tenant: Pick<Tenant, "id" | "name">
 /** Whom a page is read for, and how long each tenant may take (tests pass a shorter bound). */
 export interface HealthReadOptions {
   requestId?: string;
+  traceId?: string;
   timeoutMs?: number;
 }
 
@@ -57,7 +58,7 @@ export async function healthOfTenants(env: Env, tenants: readonly Pick<Tenant, "
   return rows;
 }
 
-async function healthOrWhyNot(env: Env, tenant: Pick<Tenant, "id" | "name">, { requestId, timeoutMs = tenantHealthTimeoutMs }: HealthReadOptions): Promise<TenantHealthRow> {
+async function healthOrWhyNot(env: Env, tenant: Pick<Tenant, "id" | "name">, { requestId, traceId, timeoutMs = tenantHealthTimeoutMs }: HealthReadOptions): Promise<TenantHealthRow> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
   let unavailable: TenantHealthUnavailable["unavailable"];
@@ -65,10 +66,10 @@ async function healthOrWhyNot(env: Env, tenant: Pick<Tenant, "id" | "name">, { r
     const health = await Promise.race([tenantHealth(env, tenant), timedOut]);
     if (health !== "timeout") return health;
     unavailable = { code: "timeout", detail: `The tenant's objects did not answer within ${timeoutMs / 1000} s.` };
-    logLine({ level: "warn", message: "tenant health not read in time", requestId, tenantId: tenant.id, timeoutMs });
+    logLine({ level: "warn", message: "tenant health not read in time", requestId, traceId, tenantId: tenant.id, timeoutMs });
   } catch (error) {
     unavailable = { code: "read_failed", detail: `Reading the tenant's objects failed; the edge logged why${requestId ? ` (request ${requestId})` : ""}.` };
-    logLine({ level: "error", message: "tenant health read failed", requestId, tenantId: tenant.id, error: String(error).slice(0, 300) });
+    logLine({ level: "error", message: "tenant health read failed", requestId, traceId, tenantId: tenant.id, error: String(error).slice(0, 300) });
   } finally {
     clearTimeout(timer);
   }

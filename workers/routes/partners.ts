@@ -1,3 +1,4 @@
+import { traceIdOf } from "../../shared/tracing.ts";
 import { z } from "@hono/zod-openapi";
 import { partnerDirectory, platformDirectory } from "../../durable/objects.ts";
 import { AppError } from "../../shared/errors.ts";
@@ -202,7 +203,7 @@ export const partnerRoutes = createRouter()
     await authorizePartner(c, partner);
     const asOf = new Date().toISOString();
     const page = await platformDirectory(c.env).listTenants({ partner, after: cursor, limit: limit + 1 });
-    const tenants = await healthOfTenants(c.env, page.slice(0, limit), { requestId: c.get("requestId") });
+    const tenants = await healthOfTenants(c.env, page.slice(0, limit), { requestId: c.get("requestId"), traceId: traceIdOf(c.get("traceparent")) ?? undefined });
     return c.json({ partner, tenants, nextCursor: page.length > limit ? tenants.at(-1)!.tenant : null, asOf }, 200);
   })
   .openapi(putBranding, async (c) => {
