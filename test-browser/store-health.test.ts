@@ -144,7 +144,8 @@ it("shows an order's timeline and allocations, its SKU's figures and ledger, a c
   const trace = await waitFor("the sale's hops at the edge", 20_000, async () => {
     const read = await fetch(`${edge.url}/v1/traces/${traceId}`, { headers: bearer(store.adminKey) });
     const body = read.ok ? ((await read.json()) as Trace) : null;
-    return body && body.hops.some((hop) => hop.hop === "inventory.applied") ? body : undefined;
+    // The books hear of the sale from the store's ingest a moment after its stock moved.
+    return body && body.hops.some((hop) => hop.hop === "finance.booked") ? body : undefined;
   });
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -215,6 +216,8 @@ it("shows an order's timeline and allocations, its SKU's figures and ledger, a c
   await page.getByRole("button", { name: "Look up" }).click();
   await expect.poll(() => page.url()).toBe(`${edge.url}/console/inventory/TEE-RED-M`);
   await expect.poll(() => page.getByRole("table", { name: /^Movements of TEE-RED-M/ }).locator("tbody tr td:nth-of-type(2)").allTextContents()).toContain("pos_sale");
+  // The till's sale is in its trace: the ledger links its movement there.
+  await expect.poll(() => page.getByRole("table", { name: /^Movements of TEE-RED-M/ }).locator(`a[href="/console/traces/${traceId}"]`).count()).toBe(1);
 
   // Customers: found by email, then the points.
   await nav.getByRole("link", { name: "Customers" }).click();
@@ -239,11 +242,11 @@ it("shows an order's timeline and allocations, its SKU's figures and ledger, a c
   await page.getByRole("button", { name: "Follow" }).click();
   const hops = page.getByRole("table", { name: `Hops of trace ${traceId}, oldest first` });
   await expect.poll(() => hops.locator("tbody th").allTextContents()).toEqual(trace.hops.map((hop) => hop.hop));
-  expect(trace.hops.map((hop) => hop.hop)).toEqual(["pos.occurred", "agent.recorded", "edge.received", "inventory.applied"]);
+  expect(trace.hops.map((hop) => hop.hop)).toEqual(["pos.occurred", "agent.recorded", "edge.received", "inventory.applied", "finance.booked"]);
   const sinceStart = await hops.locator("tbody tr td:nth-of-type(3)").allTextContents();
   expect(sinceStart[0]).toBe("+0 ms");
   for (const gap of sinceStart.slice(1)) expect(gap).toMatch(/^\+\d/);
-  expect(await page.getByTestId("trace-summary").textContent()).toMatch(/^4 hops over .+, from pos\.occurred at store-001\/T01 to inventory\.applied at store-001\.$/);
+  expect(await page.getByTestId("trace-summary").textContent()).toMatch(/^5 hops over .+, from pos\.occurred at store-001\/T01 to finance\.booked at ledger\.$/);
   await expectAccessible(page, "trace");
   await screenshot(page, "trace");
   await context.close();

@@ -1,10 +1,11 @@
 import { useState } from "preact/hooks";
+import { Link } from "wouter-preact";
 import { api, ApiProblem, messageOf, ok, type Schemas } from "../api.ts";
 import { useApiData } from "../api-data.ts";
 import { LookupForm } from "../lookup-form.tsx";
 import { Pager, pageSuffix, useCursorPages } from "../paging.tsx";
 import { timeText, usePeriodicRefresh } from "../refresh.ts";
-import { mayRead, useConsole } from "../state.ts";
+import { mayRead, screenReaders, useConsole } from "../state.ts";
 
 type Inventory = Schemas["SkuInventory"];
 /** A channel's figure, or why there is none (a channel key may read only its own channel). */
@@ -27,6 +28,7 @@ async function channelAvailability(sku: string): Promise<ChannelFigure[]> {
 /** The SKU's movement ledger, oldest first, a page at a time. */
 function Ledger({ sku }: { sku: string }) {
   const pages = useCursorPages();
+  const seesTraces = mayRead(useConsole(), screenReaders.traces);
   const { data: page, error } = useApiData(
     async () => ok(await api.GET("/v1/inventory/{sku}/ledger", { params: { path: { sku }, query: { cursor: pages.cursor, limit: ledgerPageSize } } })),
     [sku, pages.cursor],
@@ -52,6 +54,7 @@ function Ledger({ sku }: { sku: string }) {
               <th scope="col">Leased Δ</th>
               <th scope="col">Reason</th>
               <th scope="col">Reference</th>
+              <th scope="col">Trace</th>
             </tr>
           </thead>
           <tbody>
@@ -67,6 +70,7 @@ function Ledger({ sku }: { sku: string }) {
                 <td>{signed(entry.leasedDelta)}</td>
                 <td>{entry.reason ?? "—"}</td>
                 <td class="wrap">{entry.reference ?? entry.reservationId ?? "—"}</td>
+                <td>{entry.traceId && seesTraces ? <Link href={`/traces/${entry.traceId}`} title={entry.traceId}>{entry.traceId.slice(0, 8)}…</Link> : (entry.traceId ?? "—")}</td>
               </tr>
             ))}
           </tbody>
