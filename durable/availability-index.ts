@@ -4,6 +4,7 @@ import { channelAvailable, leaseCovered, locationAvailable, type StockFigures } 
 import type { AvailabilityChanges, ChannelAvailability } from "../shared/schemas/availability.ts";
 import type { StoreStock } from "../shared/schemas/catalog.ts";
 import type { ChannelRules } from "../shared/schemas/tenancy.ts";
+import { ShardForwarder } from "./availability-forwarder.ts";
 import { EventOutbox } from "./event-outbox.ts";
 import migrations from "./migrations/availability-index/migrations.js";
 import { channelConnection, parseName, type TenantIdentity } from "./objects.ts";
@@ -16,6 +17,12 @@ const { channelWatchers, locationWatchers, skuFigures, channelRules, channelAvai
 
 /** How soon the alarm flushes events again after the queue and the exception queue both failed. */
 const eventRetryMs = 5_000;
+
+/** How soon the alarm copies figures to the read shards again after a shard could not be reached. */
+const forwardRetryMs = 1_000;
+
+/** Pages of figures a publish copies to the read shards before it answers; more (a backfill) is left to the alarm. */
+const forwardPagesPerPublish = 2;
 
 /** One location's figure of one SKU, as the store feed carries it. */
 export interface LocationStockChange extends StoreStock {
@@ -31,6 +38,7 @@ export interface LocationStockChange extends StoreStock {
  */
 export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIdentity> {
   private readonly outbox: EventOutbox;
+  private readonly forwarder: ShardForwarder;
   private readonly statements: ReturnType<typeof prepareStatements>;
   /** The last change-feed sequence number given out. */
   private readonly meta = singleRow(this.db, schema.indexMeta);
@@ -41,10 +49,13 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
     super(ctx, env, { schema, migrations, identity: parseName.tenant });
     this.statements = prepareStatements(this.db);
     this.outbox = new EventOutbox(this.db, env);
+    this.forwarder = new ShardForwarder(this.db, env, this.identity.tenantId);
   }
 
   protected override async onStart(): Promise<void> {
     this.backfillLocationStock();
+    // A new tenant's shards are told they are complete at once; an existing tenant's get its figures first.
+    if (this.forwarder.behind()) await this.wakeBy(this.now());
   }
 
   /** Called by a SKU object with its figures at `version`; older versions are ignored. */
@@ -64,6 +75,7 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
       for (const stock of figures) if (this.recordLocationStock(sku, stock, now)) changedLocations.add(stock.location);
     });
     await this.flushEvents();
+    await this.forwardToShards(forwardPagesPerPublish);
     await this.nudgeWatchers(changed, changedLocations);
   }
 
@@ -92,6 +104,7 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
       for (const row of this.db.select().from(skuFigures).all()) this.recompute(channel, rules, row.sku, row.locations, now);
     });
     await this.flushEvents();
+    await this.forwardToShards();
     await this.nudgeWatchers(new Set([channel]));
   }
 
@@ -119,7 +132,14 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
 
   /** Flushes events a refused send (and a failed exception record) left staged. */
   protected override async onAlarm(): Promise<number | null> {
-    return (await this.outbox.flush()) ? null : this.now() + eventRetryMs;
+    const flushed = await this.outbox.flush();
+    // More pages to copy: at once; a shard that could not be reached: after a pause.
+    const forwardAt = await this.forwarder.forward(forwardPagesPerPublish * 5).then(
+      (done) => (done ? Number.POSITIVE_INFINITY : this.now()),
+      () => this.now() + forwardRetryMs,
+    );
+    const next = Math.min(flushed ? Number.POSITIVE_INFINITY : this.now() + eventRetryMs, forwardAt);
+    return Number.isFinite(next) ? next : null;
   }
 
   async getAvailability(channel: string, skus: string[]): Promise<ChannelAvailability[]> {
@@ -194,6 +214,20 @@ export class AvailabilityIndex extends ShelfsyncObject<typeof schema, TenantIden
         for (const stock of row.locations) this.recordLocationStock(row.sku, stock, row.updatedAt);
       }
     });
+  }
+
+  /**
+   * Copies the changed figures to the read shards before answering, so a
+   * publish is readable from them when it returns; what is left (a shard
+   * that could not be reached, a backfill longer than `pages`) the alarm
+   * copies.
+   */
+  private async forwardToShards(pages?: number): Promise<void> {
+    const wakeAt = await this.forwarder.forward(pages).then(
+      (done) => (done ? null : this.now()),
+      () => this.now() + forwardRetryMs,
+    );
+    await this.wakeBy(wakeAt);
   }
 
   private async flushEvents(): Promise<void> {

@@ -7,6 +7,7 @@
  * the first slash separates the tenant from the rest.
  */
 
+import { fnv1a32 } from "../shared/fnv.ts";
 import { sha256Hex } from "../shared/ids.ts";
 import type { SessionOwner } from "../shared/session-tokens.ts";
 
@@ -73,6 +74,11 @@ export const parseName = {
     const match = /^([^/]+)(?:\/audit-(\d+))?$/.exec(name);
     if (!match) throw new Error(`"${name}" is not an audit object name`);
     return { tenantId: match[1]!, shard: Number(match[2] ?? 0) };
+  },
+  availabilityShard(name: string): TenantIdentity & { shard: number } {
+    const match = /^([^/]+)\/availability-(\d+)$/.exec(name);
+    if (!match) throw new Error(`"${name}" is not an availability shard name`);
+    return { tenantId: match[1]!, shard: Number(match[2]) };
   },
   traceShard(name: string): TenantIdentity & { shard: number } {
     const match = /^([^/]+)\/trace-(\d+)$/.exec(name);
@@ -194,6 +200,23 @@ export function channelConnection(env: Env, tenantId: string, connectionId: stri
 /** The availability read model of one tenant. */
 export function availabilityIndex(env: Env, tenantId: string) {
   return env.AVAILABILITY_INDEX.getByName(tenantId);
+}
+
+/**
+ * A tenant's availability read shards: each holds the channel figures of the
+ * SKUs whose name falls in it, copied from the index, so that reads of a
+ * tenant are spread over this many objects (docs/decisions/0042).
+ */
+export const availabilityShards = 8;
+
+/** The read shard that holds `sku`'s figures (FNV-1a of the name: SKU names are not random). */
+export function availabilityShardOf(sku: string): number {
+  return fnv1a32(sku) % availabilityShards;
+}
+
+/** One of a tenant's availability read shards. */
+export function availabilityShard(env: Env, tenantId: string, shard: number) {
+  return env.AVAILABILITY_SHARD.getByName(`${tenantId}/availability-${shard}`);
 }
 
 /** The registry (keys, locations, channels) of one tenant. */

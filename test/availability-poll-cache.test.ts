@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AvailabilityIndex } from "../durable/availability-index.ts";
+import { AvailabilityShard } from "../durable/availability-shard.ts";
 import { availabilityIndex } from "../durable/objects.ts";
 import { ManualClock, systemClock } from "../shared/clock.ts";
 import { availabilityCache, availabilityCacheMs } from "../workers/routes/availability.ts";
@@ -25,13 +26,15 @@ describe("single-SKU polls", () => {
     availabilityCache.clock = clock;
     const poll = (headers: Record<string, string> = {}) => call("GET", `/v1/availability/${sku}?channel=web`, { key: tenant.adminKey, headers });
     expect((await poll()).status).toBe(200);
-    const reads = vi.spyOn(AvailabilityIndex.prototype, "getAvailability");
+    const reads = vi.spyOn(AvailabilityShard.prototype, "read");
+    const indexReads = vi.spyOn(AvailabilityIndex.prototype, "getAvailability");
 
     // 30 polls within the bound: one figure, no call to the read model.
     const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => poll(i % 2 ? { "if-none-match": etag } : {})));
     expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 30 }, (_, i) => (i % 2 ? 304 : 200)));
     expect(answers.filter((answer) => answer.status === 200).every((answer) => answer.body.available === 10 && answer.headers.get("etag") === etag)).toBe(true);
     expect(reads).not.toHaveBeenCalled();
+    expect(indexReads).not.toHaveBeenCalled();
 
     // The stock changes and the read model has it; until the bound passes, this isolate still answers the figure it read.
     await setStock(tenant, sku, "wh-1", 4);

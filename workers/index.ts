@@ -22,6 +22,7 @@ export { StoreLeases } from "../durable/store-leases.ts";
 export { CustomerLoyalty } from "../durable/customer-loyalty.ts";
 export { StoreHealthBoard } from "../durable/store-health-board.ts";
 export { TraceLog } from "../durable/trace-log.ts";
+export { AvailabilityShard } from "../durable/availability-shard.ts";
 export { StoreIngest } from "../durable/store-ingest.ts";
 export { TenantAudit } from "../durable/tenant-audit.ts";
 export { TenantErp } from "../durable/tenant-erp.ts";

@@ -5,6 +5,10 @@ export { eventOutbox } from "./event-outbox.ts";
 export const indexMeta = sqliteTable("index_meta", {
   id: integer("id").primaryKey(),
   lastSeq: integer("last_seq").notNull(),
+  /** The change-feed number up to which every figure was copied to the read shards. */
+  forwardedSeq: integer("forwarded_seq").notNull().default(0),
+  /** Whether the shards were told they hold every figure (after the first complete forward); they answer reads from then on. */
+  shardsReady: integer("shards_ready", { mode: "boolean" }).notNull().default(false),
 });
 
 /** The latest per-location figures each SKU object published, newest version wins. */

@@ -1,3 +1,4 @@
+import { fnv1a32 } from "../../shared/fnv.ts";
 import { traceIdOf } from "../../shared/tracing.ts";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -73,9 +74,7 @@ function appendLater(c: Context<AppEnv>, tenantId: string, record: NewAuditRecor
 
 /** The audit object a record goes to: spread by its request id (FNV-1a), so concurrent writes of a tenant land on different objects. */
 export function auditShardOf(requestId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < requestId.length; i++) hash = Math.imul(hash ^ requestId.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % auditShards;
+  return fnv1a32(requestId) % auditShards;
 }
 
 function firstReadInMinute(keyId: string): boolean {

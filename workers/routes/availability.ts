@@ -9,6 +9,7 @@ import { authorize } from "../auth.ts";
 import type { AppEnv } from "../env.ts";
 import { availabilityIndex } from "../../durable/objects.ts";
 import { createRouter, json, routesOf } from "../openapi.ts";
+import { readAvailability } from "../availability-reads.ts";
 
 const pollers = ["admin", "channel", "erp", "readonly"] as const;
 
@@ -41,7 +42,7 @@ class AvailabilityCache {
     const cached = this.figures.get(key);
     if (cached && now - cached.at < availabilityCacheMs) return cached;
     this.figures.delete(key);
-    const [item] = await availabilityIndex(env, tenantId).getAvailability(channel, [sku]);
+    const [item] = await readAvailability(env, tenantId, channel, [sku]);
     if (!item) return null;
     const figure = { item, etag: `"${(await sha256Hex(JSON.stringify(item))).slice(0, 32)}"`, at: now };
     if (this.figures.size >= maxCachedFigures) this.figures.delete(this.figures.keys().next().value!);
@@ -103,7 +104,7 @@ export const availabilityRoutes = createRouter()
   .openapi(bulk, async (c) => {
     const { channel, skus } = c.req.valid("query");
     const { principal } = await channelAccess(c, channel);
-    const items = await availabilityIndex(c.env, principal.tenantId).getAvailability(channel, skus);
+    const items = await readAvailability(c.env, principal.tenantId, channel, skus);
     const found = new Set(items.map((item) => item.sku));
     return c.json({ channel, items, unknown: skus.filter((sku) => !found.has(sku)) }, 200);
   });
