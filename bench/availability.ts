@@ -18,14 +18,14 @@ const skuCount = Number(process.env.BENCH_SKUS ?? 1_000);
 const bulkSize = 500;
 
 /** Posts a CSV import (default mapping: a column per field, amounts in minor units) and waits until every row is accepted. */
-async function importCsv(url: string, key: string, type: "items" | "stock", csv: string): Promise<void> {
+async function importCsv(url: string, key: string, type: "items" | "stock", csv: string, query = ""): Promise<void> {
   const id = `bench-${type}-${Date.now().toString(36)}`;
-  const response = await fetch(`${url}/v1/erp/imports?type=${type}&id=${id}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "text/csv" }, body: csv });
+  const response = await fetch(`${url}/v1/erp/imports?type=${type}&id=${id}${query}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "text/csv" }, body: csv });
   if (response.status !== 202) throw new Error(`${type} import answered ${response.status}: ${await response.text()}`);
   for (;;) {
     const report = await edgeCall<{ status: string; rows: { received: number; accepted: number; rejected: number } }>(url, "GET", `/v1/erp/imports/${id}`, { key });
     if (report.status === "done") {
-      if (report.rows.accepted !== report.rows.received) throw new Error(`${type} import: ${JSON.stringify(report.rows)}`);
+      if (report.rows.accepted !== report.rows.received) throw new Error(`${type} import: ${JSON.stringify(report).slice(0, 1_000)}`);
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -39,9 +39,9 @@ try {
   const skus = Array.from({ length: skuCount }, (_, i) => `POLL-${String(i).padStart(6, "0")}`);
   const started = Date.now();
   // Stocked as a retailer's ERP does it: the items, then one stock count each, through two imports.
-  await importCsv(url, tenant.admin, "items", `sku,name,price\n${skus.map((sku) => `${sku},Item ${sku},1999`).join("\n")}\n`);
+  await importCsv(url, tenant.admin, "items", `sku,name,price,currency\n${skus.map((sku) => `${sku},Item ${sku},1999,USD`).join("\n")}\n`);
   process.stdout.write(`  ${skuCount} items imported in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-  await importCsv(url, tenant.admin, "stock", `sku,location,onHand\n${skus.map((sku, i) => `${sku},wh-1,${10 + (i % 90)}`).join("\n")}\n`);
+  await importCsv(url, tenant.admin, "stock", `sku,location,onHand\n${skus.map((sku, i) => `${sku},wh-1,${10 + (i % 90)}`).join("\n")}\n`, `&asOf=${encodeURIComponent(new Date().toISOString())}`);
   process.stdout.write(`  ${skuCount} stock counts imported in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   // Wait until the read model has every SKU (it trails the objects by the publish delay).
   for (let seen = 0, cursor = "0"; seen < skuCount; ) {
