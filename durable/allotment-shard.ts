@@ -2,7 +2,7 @@
 // members of the class: reserve/commit/release with their idempotency, the borrow loop, transfers and commit
 // reports, which share the shard's in-memory figures and its group commit. Splitting them would mean passing
 // that state between modules for no reader's gain.
-import { and, asc, eq, lte, min } from "drizzle-orm";
+import { and, asc, count, eq, gte, lte, min } from "drizzle-orm";
 import { fail, type Result } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
 import { shardReservationId, type ShardHolding, type Units } from "../shared/schemas/allotments.ts";
@@ -191,6 +191,11 @@ export class AllotmentShard extends ShelfsyncObject<typeof schema, ShardIdentity
       .where(eq(transfersOut.status, "pending"))
       .all()
       .map((row) => ({ transferId: row.id, units: row.allocations }));
+  }
+
+  /** Reservations this shard took at or after `since` (epoch ms): how busy the sale still is here. */
+  async reservationsSince(since: number): Promise<number> {
+    return this.db.select({ n: count() }).from(shardReservations).where(gte(shardReservations.createdAt, since)).get()!.n;
   }
 
   /** Free units and units held by reservations (active, or committed and not yet applied by the SKU object). */

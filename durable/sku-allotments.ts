@@ -117,14 +117,14 @@ export class SkuAllotments {
    * reserved units (asked of the shards through `holdingOf`).
    */
   async view(sku: string, holdingOf: (channel: string, shard: number) => Promise<ShardHolding>): Promise<HotSku> {
-    const channels = new Map<string, { shards: number; since: number | null }>(this.hotChannels().map((row) => [row.channel, { shards: row.shards, since: row.since }]));
+    const channels = new Map<string, { shards: number; since: number | null; autoRate: number | null }>(this.hotChannels().map((row) => [row.channel, { shards: row.shards, since: row.since, autoRate: row.autoRate }]));
     for (const row of this.allotted()) {
       const known = channels.get(row.channel);
-      if (!known) channels.set(row.channel, { shards: row.shard + 1, since: null });
+      if (!known) channels.set(row.channel, { shards: row.shard + 1, since: null, autoRate: null });
       else if (known.since === null) known.shards = Math.max(known.shards, row.shard + 1);
     }
     const views: HotSku["channels"] = [];
-    for (const [channel, { shards, since }] of [...channels].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [channel, { shards, since, autoRate }] of [...channels].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const holdings = await Promise.all(Array.from({ length: shards }, (_, shard) => holdingOf(channel, shard)));
       const allotted = this.allotted(channel);
       const units = (parts: Units) => parts.reduce((sum, part) => sum + part.qty, 0);
@@ -132,6 +132,7 @@ export class SkuAllotments {
         channel,
         shards,
         since: since === null ? null : new Date(since).toISOString(),
+        autoRate,
         allotments: holdings.map((holding) => ({
           shard: holding.shard,
           allotted: units(allotted.filter((row) => row.shard === holding.shard)),

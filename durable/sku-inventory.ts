@@ -2,11 +2,12 @@
 // one object per tenant × SKU. The logic behind them lives by concept in sku-state.ts (stock, reservations,
 // ledger), sku-allotments.ts (flash sales), store-movements.ts and store-exceptions.ts; what stays here is the
 // RPC surface, the group commit and the alarm that tie them together.
+import { AutoHotWatch, autoHotCheckEveryMs, autoHotMinimumMs, autoHotRateWindowMs } from "./sku-auto-hot.ts";
 import { fail, type Result } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
 import { allocateFromPool, channelAvailable, locationAvailable, type StockFigures } from "../shared/inventory-math.ts";
 import type { AdjustmentRequest, CreateReservationRequest, InventoryView, LedgerPage, Reservation, SetStockRequest } from "../shared/schemas/inventory.ts";
-import type { ChannelRules } from "../shared/schemas/tenancy.ts";
+import type { AutoHot, ChannelRules } from "../shared/schemas/tenancy.ts";
 import type { HotSku, Units } from "../shared/schemas/allotments.ts";
 import { GroupCommit } from "./group-commit.ts";
 import type { Idempotent, IdempotencyInput } from "./idempotency.ts";
@@ -50,6 +51,8 @@ export interface StockCountOutcome {
 export type InventoryResult = Result<{ inventory: InventoryView }>;
 export type ReservationResult = Result<{ reservation: Reservation }>;
 export type HotSkuResult = Result<{ hot: HotSku }>;
+/** A pool reservation of a channel the SKU is hot for: the route sends it to one of these shards. */
+export type HotAnswer = { hot: { shards: number } };
 /** A grant to a shard that borrows: how many units were credited to it (0: none left anywhere), or the channel is not hot. */
 export type ShardGrant = { ok: true; qty: number; generation: number } | { ok: false; code: "not_hot" };
 
@@ -68,6 +71,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   private readonly state: SkuState;
   private readonly allotments: SkuAllotments;
   private readonly leases: SkuLeases;
+  private readonly autoHot = new AutoHotWatch();
   /** Whether a transfer to a shard waits to be credited there (undefined: not read yet). */
   private transfersPending: boolean | undefined;
   private readonly commits: GroupCommit<Idempotent<Result<object>>>;
@@ -131,48 +135,59 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
    * Idempotency-Key. So the route need not ask the tenant's registry whether
    * a SKU is hot before each reservation.
    */
-  async reserveUnlessHot(input: ReserveInput, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult> | { hot: { shards: number } }> {
-    if (input.location === undefined) {
+  async reserveUnlessHot(input: ReserveInput, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult> | HotAnswer> {
+    if (input.location !== undefined) return this.reserve(input, idempotency);
+    const hotNow = (): HotAnswer | null => {
       const hot = this.allotments.hot(input.channel);
-      if (hot) return { hot: { shards: hot.shards } };
-    }
-    return this.reserve(input, idempotency);
+      return hot ? { hot: { shards: hot.shards } } : null;
+    };
+    const hot = hotNow();
+    if (hot) return hot;
+    const autoHot = this.autoHot.counted(input.channel, input.rules, this.now());
+    await this.reclaimFromCooledShards(input);
+    // A sale that started while this waited for its group (the rate's own, or the tenant's) serves it from its shards.
+    const answer = await this.mutate(idempotency, (mutation) => this.decideReservation(input, mutation), hotNow);
+    if (autoHot) this.startSale(input.channel, autoHot, input.rules);
+    return answer;
   }
 
   async reserve(input: ReserveInput, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult>> {
     if (input.location === undefined) await this.reclaimFromCooledShards(input);
-    return this.mutate(idempotency, (mutation): ReservationResult => {
-      mutation.traceId = input.traceId ?? null;
-      const stocks = this.state.allStock();
-      const channelMay = channelAvailable(input.rules, stocks);
-      let allocations: { location: string; qty: number }[];
-      if (input.location !== undefined) {
-        if (!input.rules.locations.includes(input.location)) {
-          return fail("location_not_in_channel", `Location ${input.location} is not in the pool of channel ${input.channel}`);
-        }
-        const here = stocks.find((stock) => stock.location === input.location);
-        const available = Math.min(channelMay, here ? locationAvailable(here) : 0);
-        if (input.qty > available) return insufficient(input.qty, available, input.location);
-        allocations = [{ location: input.location, qty: input.qty }];
-      } else {
-        if (input.qty > channelMay) return insufficient(input.qty, channelMay);
-        allocations = allocateFromPool(input.rules, stocks, input.qty);
+    return this.mutate(idempotency, (mutation) => this.decideReservation(input, mutation));
+  }
+
+  /** Takes the reservation if the units are there, in the write's group commit. */
+  private decideReservation(input: ReserveInput, mutation: Mutation): ReservationResult {
+    mutation.traceId = input.traceId ?? null;
+    const stocks = this.state.allStock();
+    const channelMay = channelAvailable(input.rules, stocks);
+    let allocations: { location: string; qty: number }[];
+    if (input.location !== undefined) {
+      if (!input.rules.locations.includes(input.location)) {
+        return fail("location_not_in_channel", `Location ${input.location} is not in the pool of channel ${input.channel}`);
       }
-      const row: ReservationRow = {
-        id: newId("res"),
-        channel: input.channel,
-        qty: input.qty,
-        status: "active",
-        reference: input.reference,
-        allocations,
-        createdAt: mutation.now,
-        expiresAt: mutation.now + input.ttlSeconds * 1000,
-        closedAt: null,
-      };
-      this.state.insertReservation(row, mutation);
-      if (this.nextExpiry !== undefined && (this.nextExpiry === null || row.expiresAt < this.nextExpiry)) this.nextExpiry = row.expiresAt;
-      return { ok: true, reservation: toReservation(this.identity.sku, row) };
-    });
+      const here = stocks.find((stock) => stock.location === input.location);
+      const available = Math.min(channelMay, here ? locationAvailable(here) : 0);
+      if (input.qty > available) return insufficient(input.qty, available, input.location);
+      allocations = [{ location: input.location, qty: input.qty }];
+    } else {
+      if (input.qty > channelMay) return insufficient(input.qty, channelMay);
+      allocations = allocateFromPool(input.rules, stocks, input.qty);
+    }
+    const row: ReservationRow = {
+      id: newId("res"),
+      channel: input.channel,
+      qty: input.qty,
+      status: "active",
+      reference: input.reference,
+      allocations,
+      createdAt: mutation.now,
+      expiresAt: mutation.now + input.ttlSeconds * 1000,
+      closedAt: null,
+    };
+    this.state.insertReservation(row, mutation);
+    if (this.nextExpiry !== undefined && (this.nextExpiry === null || row.expiresAt < this.nextExpiry)) this.nextExpiry = row.expiresAt;
+    return { ok: true, reservation: toReservation(this.identity.sku, row) };
   }
 
   /**
@@ -245,9 +260,10 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
    * Marks the SKU hot for `channel` (a flash sale, docs/decisions/0029): the
    * units the channel may have now are split over `shards` allotment shards,
    * which serve its pool reservations. Marking it again with the same number
-   * of shards changes nothing.
+   * of shards changes nothing. `autoRate`: the channel's autoHot rate, when
+   * the sale starts by itself (it then ends by itself too: decision 0043).
    */
-  async markHot(channel: string, shards: number, rules: ChannelRules): Promise<HotSkuResult> {
+  async markHot(channel: string, shards: number, rules: ChannelRules, autoRate: number | null = null): Promise<HotSkuResult> {
     return this.serialized(async () => {
       await this.alarmBeforeTransfers();
       const outcome = this.allotmentTransaction((mutation): Result<object> => {
@@ -256,7 +272,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
         if (this.allotments.allotted(channel).some((row) => row.shard >= shards)) {
           return fail("conflict", `Shards of an earlier sale of ${channel} still hold units; wait until they have given them back`);
         }
-        this.allotments.markHot({ channel, shards, since: mutation.now });
+        this.allotments.markHot({ channel, shards, since: mutation.now, autoRate });
         const stocks = this.state.allStock();
         const units = allocateFromPool(rules, stocks, channelAvailable(rules, stocks));
         splitOver(units, shards).forEach((part, shard) => {
@@ -309,6 +325,45 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
         for (const back of backs) this.allotmentTransaction((mutation) => this.allotments.creditFromShard(back.transferId, input.channel, shard, back.units, mutation));
       }
     });
+  }
+
+  /**
+   * Marks the SKU hot for `channel` by itself: its pool reservations reached
+   * the channel's autoHot rate. This reservation and those queued before the
+   * marking are served here; the next ones by the shards.
+   */
+  private startSale(channel: string, autoHot: AutoHot, rules: ChannelRules): void {
+    void this.markHot(channel, autoHot.shards, rules, autoHot.reservationsPerSecond)
+      .then(async (outcome) => {
+        if (!outcome.ok) console.log(JSON.stringify({ level: "warn", message: "flash sale did not start by itself", sku: this.identity.sku, channel, code: outcome.code }));
+        this.autoHot.nextCheck = undefined;
+        await this.wakeBy(this.alarmWanted());
+      })
+      .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "flash sale did not start by itself", sku: this.identity.sku, channel, error: String(error) })))
+      .finally(() => this.autoHot.started(channel));
+  }
+
+  /** Cools each sale that started by itself and whose shards' rate fell below a quarter of the rate that started it. */
+  private async coolSalesThatCooled(): Promise<void> {
+    const now = this.now();
+    if (this.autoCheckAt() === null || this.autoCheckAt()! > now) return;
+    for (const row of this.allotments.hotChannels()) {
+      if (row.autoRate === null) continue;
+      const since = now - autoHotRateWindowMs;
+      const counts = await Promise.all(Array.from({ length: row.shards }, (_, shard) => allotmentShard(this.env, this.identity.tenantId, this.identity.sku, row.channel, shard).reservationsSince(since)));
+      const reserved = counts.reduce((sum, n) => sum + n, 0);
+      if (AutoHotWatch.cooled(row.since, row.autoRate, reserved, now)) await this.cool(row.channel);
+    }
+    this.autoHot.nextCheck = this.allotments.hotChannels().some((row) => row.autoRate !== null) ? now + autoHotCheckEveryMs : null;
+  }
+
+  /** When sales that started by themselves are checked next (null: none runs). */
+  private autoCheckAt(): number | null {
+    if (this.autoHot.nextCheck === undefined) {
+      const auto = this.allotments.hotChannels().filter((row) => row.autoRate !== null);
+      this.autoHot.nextCheck = auto.length === 0 ? null : Math.max(this.now(), Math.min(...auto.map((row) => row.since + autoHotMinimumMs)));
+    }
+    return this.autoHot.nextCheck;
   }
 
   /** The channels the SKU is hot for (and shards that still hold units), with each shard's units. */
@@ -412,6 +467,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     this.transaction(() => this.expireDue(mutation));
     await this.pushTransfers();
     await this.reclaimShortfalls();
+    await this.coolSalesThatCooled();
     await this.publishAvailability(meta);
     return this.alarmWanted();
   }
@@ -422,6 +478,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     this.transfersPending = undefined;
     this.hasMeta = false;
     this.allotments.forget();
+    this.autoHot.nextCheck = undefined;
   }
 
   /** Pushes the current per-location figures to the tenant's availability read model. */
@@ -595,16 +652,23 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     return shortReservations(stock, this.state.activeReservations());
   }
 
-  /** Queues one write for the next group commit, decided in arrival order against the state its predecessors left. */
-  private mutate<T extends Result<object>>(idempotency: IdempotencyInput | undefined, effect: (mutation: Mutation) => T): Promise<Idempotent<T>> {
+  /**
+   * Queues one write for the next group commit, decided in arrival order
+   * against the state its predecessors left. `divert`, asked first (unless
+   * the key already has an answer), may send the write elsewhere: its answer
+   * is returned and nothing is recorded under the key.
+   */
+  private mutate<T extends Result<object>, D = never>(idempotency: IdempotencyInput | undefined, effect: (mutation: Mutation) => T, divert?: () => D | null): Promise<Idempotent<T> | D> {
     return this.commits.submit(() => {
       const mutation = this.mutation(idempotency?.key ?? null);
       this.ensureMeta();
       this.expireDue(mutation);
+      const diverted = divert && !(idempotency && this.storedAnswer(idempotency)) ? divert() : null;
+      if (diverted !== null) return diverted as unknown as Idempotent<Result<object>>;
       const result = this.idempotent(idempotency, mutation.now, () => effect(mutation));
       this.movedInGroup ||= mutation.moved;
       return result;
-    }) as Promise<Idempotent<T>>;
+    }) as Promise<Idempotent<T> | D>;
   }
 
   private async afterGroupCommit(): Promise<void> {
@@ -629,7 +693,7 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     if (this.transfersPending === undefined) this.transfersPending = this.allotments.pendingTransfers().length > 0;
     const publishAt = this.unpublished ? this.now() + Number(this.env.AVAILABILITY_PUBLISH_DELAY_MS) : Number.POSITIVE_INFINITY;
     const retryAt = this.transfersPending ? this.now() + transferRetryMs : Number.POSITIVE_INFINITY;
-    const wanted = Math.min(publishAt, retryAt, this.earliestExpiry());
+    const wanted = Math.min(publishAt, retryAt, this.earliestExpiry(), this.autoCheckAt() ?? Number.POSITIVE_INFINITY);
     return Number.isFinite(wanted) ? wanted : null;
   }
 

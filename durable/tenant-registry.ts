@@ -231,7 +231,7 @@ export class TenantRegistry extends ShelfsyncObject<typeof schema, TenantIdentit
       const unknown = rules.locations.filter((location) => !known.has(location));
       if (unknown.length > 0) return fail("unknown_location", `No location ${unknown.join(", ")}`, { locations: unknown });
       const previous = this.channelRow(id);
-      const values = { locations: rules.locations, bufferUnits: rules.bufferUnits, maxUnits: rules.maxUnits, maxPercent: rules.maxPercent, updatedAt: now };
+      const values = { locations: rules.locations, bufferUnits: rules.bufferUnits, maxUnits: rules.maxUnits, maxPercent: rules.maxPercent, autoHot: rules.autoHot ?? null, updatedAt: now };
       this.db
         .insert(channels)
         .values({ id, ...values, version: 1 })
@@ -371,6 +371,7 @@ function toChannel(row: typeof channels.$inferSelect): Channel {
     bufferUnits: row.bufferUnits,
     maxUnits: row.maxUnits,
     maxPercent: row.maxPercent,
+    autoHot: row.autoHot,
     version: row.version,
     updatedAt: new Date(row.updatedAt).toISOString(),
   };

@@ -106,6 +106,8 @@ export const hotChannels = sqliteTable("hot_channels", {
   channel: text("channel").primaryKey(),
   shards: integer("shards").notNull(),
   since: integer("since").notNull(),
+  /** For a sale that started by itself: the channel's autoHot rate that started it (it cools below a quarter of it); null when the tenant marked it. */
+  autoRate: integer("auto_rate"),
 });
 
 /**

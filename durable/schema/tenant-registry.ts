@@ -1,3 +1,4 @@
+import type { AutoHot } from "../../shared/schemas/tenancy.ts";
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { RateLimits } from "../../shared/schemas/limits.ts";
 
@@ -46,6 +47,8 @@ export const channels = sqliteTable("channels", {
   bufferUnits: integer("buffer_units").notNull(),
   maxUnits: integer("max_units"),
   maxPercent: integer("max_percent"),
+  /** Flash sales that start by themselves (null: off). */
+  autoHot: text("auto_hot", { mode: "json" }).$type<AutoHot>(),
   version: integer("version").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });

@@ -2048,6 +2048,13 @@ export interface components {
              * @default null
              */
             maxPercent?: number | null;
+            /** @description Flash sales that start and end by themselves: a SKU whose pool reservations on the channel reach `reservationsPerSecond` is marked hot with `shards` shards, and cooled when its shards' rate, over the last minute, falls below a quarter of it (checked every 30 s, not before a minute). Null or absent: only PUT /v1/inventory/{sku}/hot marks a SKU hot. */
+            autoHot?: {
+                /** @description Pool reservations of one SKU within one second on this channel that mark the SKU hot for it. */
+                reservationsPerSecond: number;
+                /** @description The allotment shards a SKU marked so is split over. */
+                shards: number;
+            } | null;
             /**
              * @description 1-64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit.
              * @example web
@@ -2078,6 +2085,13 @@ export interface components {
              * @default null
              */
             maxPercent?: number | null;
+            /** @description Flash sales that start and end by themselves: a SKU whose pool reservations on the channel reach `reservationsPerSecond` is marked hot with `shards` shards, and cooled when its shards' rate, over the last minute, falls below a quarter of it (checked every 30 s, not before a minute). Null or absent: only PUT /v1/inventory/{sku}/hot marks a SKU hot. */
+            autoHot?: {
+                /** @description Pool reservations of one SKU within one second on this channel that mark the SKU hot for it. */
+                reservationsPerSecond: number;
+                /** @description The allotment shards a SKU marked so is split over. */
+                shards: number;
+            } | null;
         };
         CreatePartnerResponse: {
             partner: components["schemas"]["Partner"];
@@ -2498,6 +2512,8 @@ export interface components {
              * @example 2026-11-23T19:30:00.000Z
              */
             since: string | null;
+            /** @description For a sale that started by itself (the channel's autoHot): the rate that started it, per second; it ends by itself when its shards take fewer than a quarter of that. Null: the tenant marked it. */
+            autoRate: number | null;
             allotments: components["schemas"]["AllotmentShard"][];
         };
         AllotmentShard: {

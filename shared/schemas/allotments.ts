@@ -34,6 +34,11 @@ export const HotChannel = z
     channel: ChannelId,
     shards: z.number().int(),
     since: Timestamp.nullable().openapi({ description: "When the sale began; null: it has cooled and these shards still hold units of open reservations." }),
+    autoRate: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "For a sale that started by itself (the channel's autoHot): the rate that started it, per second; it ends by itself when its shards take fewer than a quarter of that. Null: the tenant marked it." }),
     allotments: z.array(AllotmentShardView),
   })
   .openapi("HotChannel");

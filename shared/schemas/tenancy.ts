@@ -124,12 +124,28 @@ export const Location = z
   .openapi("Location");
 export type Location = z.infer<typeof Location>;
 
+/** A channel's flash sales start by themselves: a SKU whose pool reservations on it reach this rate is marked hot (docs/decisions/0043). */
+export const AutoHot = z
+  .object({
+    reservationsPerSecond: z.number().int().min(1).max(100_000).openapi({ description: "Pool reservations of one SKU within one second on this channel that mark the SKU hot for it." }),
+    shards: z.number().int().min(2).max(32).openapi({ description: "The allotment shards a SKU marked so is split over." }),
+  })
+  .strict()
+  .openapi("AutoHot");
+export type AutoHot = z.infer<typeof AutoHot>;
+
 export const ChannelRules = z
   .object({
     locations: z.array(LocationId).min(1).max(500).openapi({ description: "The pool, in routing priority order." }),
     bufferUnits: z.number().int().min(0).max(1_000_000).default(0).openapi({ description: "Units of the pool never offered on this channel." }),
     maxUnits: z.number().int().min(0).max(1_000_000_000).nullable().default(null).openapi({ description: "At most this many units offered at once." }),
     maxPercent: z.number().int().min(0).max(100).nullable().default(null).openapi({ description: "At most this percent of the pool's available units offered at once." }),
+    autoHot: AutoHot.nullable()
+      .optional()
+      .openapi({
+        description:
+          "Flash sales that start and end by themselves: a SKU whose pool reservations on the channel reach `reservationsPerSecond` is marked hot with `shards` shards, and cooled when its shards' rate, over the last minute, falls below a quarter of it (checked every 30 s, not before a minute). Null or absent: only PUT /v1/inventory/{sku}/hot marks a SKU hot.",
+      }),
   })
   .strict();
 export type ChannelRules = z.infer<typeof ChannelRules>;

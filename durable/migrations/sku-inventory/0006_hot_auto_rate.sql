@@ -1,0 +1,1 @@
+ALTER TABLE `hot_channels` ADD `auto_rate` integer;

@@ -1,0 +1,1 @@
+ALTER TABLE `channels` ADD `auto_hot` text;
