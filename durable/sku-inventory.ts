@@ -153,7 +153,28 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
 
   async reserve(input: ReserveInput, idempotency?: IdempotencyInput): Promise<Idempotent<ReservationResult>> {
     if (input.location === undefined) await this.reclaimFromCooledShards(input);
+    else await this.reclaimAtLocation(input.location, input.qty);
     return this.mutate(idempotency, (mutation) => this.decideReservation(input, mutation));
+  }
+
+  /**
+   * A reservation at a location (an order's line) that the units there do
+   * not cover because a flash sale's shards hold them: free units there come
+   * back from the shards first, as a shard borrows from its siblings, so an
+   * order is not refused while units remain. Only on that path: a
+   * reservation that fits, or a SKU without allotments, asks no shard.
+   */
+  private async reclaimAtLocation(location: string, qty: number): Promise<void> {
+    const short = () => qty - locationAvailable(this.state.stockAt(location));
+    if (!this.allotments.anyAllotted() || short() <= 0) return;
+    await this.serialized(async () => {
+      for (const row of this.allotments.allotted().filter((row) => row.location === location)) {
+        const need = short();
+        if (need <= 0) break;
+        const back = await allotmentShard(this.env, this.identity.tenantId, this.identity.sku, row.channel, row.shard).giveBack(need, location);
+        if (back) this.allotmentTransaction((mutation) => this.allotments.creditFromShard(back.transferId, row.channel, row.shard, back.units, mutation));
+      }
+    });
   }
 
   /** Takes the reservation if the units are there, in the write's group commit. */

@@ -7,6 +7,7 @@ import { call, createStockedTenant, reserve, setStock, unique, type TestTenant }
 import { useClock } from "./clock.ts";
 import { httpLedger } from "./fixtures-model.ts";
 import { expectProblem, quietAccessLog } from "./fixtures.ts";
+import { orderBody, submitOrder } from "./order-api.ts";
 
 const webRules = { locations: ["wh-1", "store-a", "store-b"], bufferUnits: 0, maxUnits: null, maxPercent: null };
 
@@ -203,6 +204,18 @@ describe("flash sale allotments", () => {
     expect(shardTotals(await hotView(tenant, sku))).toEqual({ allotted: 2, free: 0, reserved: 2 });
     expect((await inventory(tenant, sku)).totals).toEqual({ onHand: 1, safetyStock: 0, reserved: 2, leased: 0, available: 0 });
     expectProblem(await reserve(tenant, sku, { qty: 1 }), 409, "insufficient_stock");
+  });
+
+  it("an order of a hot SKU is reserved at its location with units taken back from the shards there, and one beyond every unit is backordered", async () => {
+    const { tenant, sku } = await hotSku(20, 4);
+    const order = await submitOrder(tenant.adminKey, orderBody([[sku, 7]]));
+    expect(order.body).toMatchObject({ status: "reserved", allocations: [expect.objectContaining({ location: "wh-1", sku, qty: 7, held: 7 })] });
+    expect(shardTotals(await hotView(tenant, sku))).toEqual({ allotted: 13, free: 13, reserved: 0 });
+    expect((await inventory(tenant, sku)).totals).toMatchObject({ onHand: 20, reserved: 7, available: 13 });
+    // The pool's reservations keep being served by the shards, from what is left.
+    const pool = await Promise.all(Array.from({ length: 13 }, () => reserve(tenant, sku, { qty: 1 })));
+    expect(pool.map((answer) => answer.status)).toEqual(Array.from({ length: 13 }, () => 201));
+    expect((await submitOrder(tenant.adminKey, orderBody([[sku, 1]]))).body.status).toBe("backordered");
   });
 
   it("refuses another number of shards while hot, and a key of another role", async () => {
