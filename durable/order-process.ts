@@ -342,8 +342,8 @@ export class OrderProcess extends ShelfsyncObject<typeof schema, OrderIdentity> 
       }
       const { outcome } =
         step.kind === "commit"
-          ? await sku.commit(holding.reservationId!, state.channel, idempotency, step.qty)
-          : await sku.release(holding.reservationId!, state.channel, idempotency, step.qty);
+          ? await sku.commit(holding.reservationId!, state.channel, idempotency, step.qty, traceIdOf(state.traceparent))
+          : await sku.release(holding.reservationId!, state.channel, idempotency, step.qty, traceIdOf(state.traceparent));
       // A reservation that is no longer active has given its units back already: nothing left to release.
       if (outcome.ok || (step.kind === "release" && outcome.code === "reservation_not_active")) return this.order.settleStep(step, "done");
       return this.transaction(() => {

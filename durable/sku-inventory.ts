@@ -215,13 +215,13 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
    * Commits the reservation; with `qty` less than it holds, only that many
    * units (taken from its allocations in order) and the rest stays active.
    */
-  async commit(reservationId: string, onlyChannel: string | null, idempotency?: IdempotencyInput, qty?: number): Promise<Idempotent<ReservationResult>> {
-    return this.close(reservationId, onlyChannel, "committed", idempotency, qty);
+  async commit(reservationId: string, onlyChannel: string | null, idempotency?: IdempotencyInput, qty?: number, traceId?: string | null): Promise<Idempotent<ReservationResult>> {
+    return this.close(reservationId, onlyChannel, "committed", idempotency, qty, traceId);
   }
 
   /** Releases the reservation; with `qty` less than it holds, only that many units, as for `commit`. */
-  async release(reservationId: string, onlyChannel: string | null, idempotency?: IdempotencyInput, qty?: number): Promise<Idempotent<ReservationResult>> {
-    return this.close(reservationId, onlyChannel, "released", idempotency, qty);
+  async release(reservationId: string, onlyChannel: string | null, idempotency?: IdempotencyInput, qty?: number, traceId?: string | null): Promise<Idempotent<ReservationResult>> {
+    return this.close(reservationId, onlyChannel, "released", idempotency, qty, traceId);
   }
 
   /**
@@ -610,8 +610,10 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
     status: "committed" | "released",
     idempotency?: IdempotencyInput,
     qty?: number,
+    traceId?: string | null,
   ): Promise<Idempotent<ReservationResult>> {
     return this.mutate(idempotency, (mutation): ReservationResult => {
+      mutation.traceId = traceId ?? null;
       const row = this.state.reservation(reservationId);
       if (!row || (onlyChannel !== null && row.channel !== onlyChannel)) return this.noReservation(reservationId);
       if (row.status !== "active") {

@@ -80,6 +80,9 @@ describe("an order's trace", () => {
     expect(plain.body.traceId).not.toBe(traceId);
 
     await fulfill(tenant.adminKey, created.body.id, { location: "wh-1", lines: [{ sku, qty: 1 }] });
+    // Its reservation's commit, at the fulfilment, is in the order's trace too.
+    const committed = await call("GET", `/v1/inventory/${sku}/ledger`, { key: tenant.adminKey });
+    expect(committed.body.entries.find((entry: { type: string; reservationId: string | null }) => entry.type === "commit" && entry.reservationId === created.body.allocations[0].reservationId)).toMatchObject({ traceId });
     const opened = await call("POST", "/v1/returns", { key: tenant.adminKey, idempotencyKey: unique("idem"), body: { orderId: created.body.id, lines: [{ sku, qty: 1, reason: "too big" }] } });
     const received = await call("POST", `/v1/returns/${opened.body.id}/receive`, { key: tenant.adminKey, idempotencyKey: unique("idem"), body: { location: "wh-1", lines: [{ sku, qty: 1, disposition: "restock" }] } });
     expect(received.status).toBe(201);
