@@ -34,6 +34,7 @@ type Role = NonNullable<Session["role"]>;
 export const screenReaders = {
   orders: ["admin", "channel", "readonly"],
   inventory: ["admin", "erp", "store", "readonly"],
+  reservations: ["admin", "channel", "readonly"],
   traces: ["admin", "readonly"],
   customers: ["admin", "readonly"],
   metrics: ["admin", "readonly"],

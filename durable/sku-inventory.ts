@@ -6,7 +6,7 @@ import { AutoHotWatch, autoHotCheckEveryMs, autoHotMinimumMs, autoHotRateWindowM
 import { fail, type Result } from "../shared/errors.ts";
 import { newId } from "../shared/ids.ts";
 import { allocateFromPool, channelAvailable, locationAvailable, type StockFigures } from "../shared/inventory-math.ts";
-import type { AdjustmentRequest, CreateReservationRequest, InventoryView, LedgerPage, Reservation, SetStockRequest } from "../shared/schemas/inventory.ts";
+import type { AdjustmentRequest, CreateReservationRequest, InventoryView, LedgerPage, Reservation, ReservationPage, ReservationStatus, SetStockRequest } from "../shared/schemas/inventory.ts";
 import type { AutoHot, ChannelRules } from "../shared/schemas/tenancy.ts";
 import type { HotSku, Units } from "../shared/schemas/allotments.ts";
 import { GroupCommit } from "./group-commit.ts";
@@ -474,6 +474,14 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   }
 
   /** A page of the ledger; with `location`, only that location's entries (a store key's view). */
+  /** The SKU's reservations of `status`, in the order they were taken, by cursor; a channel's key sees its own channel's only. Flash-sale shards' reservations are not here (GET …/hot counts them). */
+  async listReservations(status: ReservationStatus, after: number, limit: number, onlyChannel: string | null): Promise<ReservationPage> {
+    this.expireDueNow();
+    const rows = this.state.reservationsAfter(status, after, limit + 1);
+    const { page, nextCursor } = seqPage(rows, limit);
+    return { reservations: page.filter((row) => onlyChannel === null || row.channel === onlyChannel).map((row) => toReservation(this.identity.sku, row)), nextCursor };
+  }
+
   async getLedger(after: number, limit: number, location?: string): Promise<LedgerPage> {
     this.expireDueNow();
     const { page, nextCursor } = seqPage(this.state.ledgerAfter(after, limit + 1, location), limit);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, lte, max, min, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, lte, max, min, sql } from "drizzle-orm";
 import type { DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
 import { locationAvailable, type StockFigures } from "../shared/inventory-math.ts";
 import type { InventoryView, LedgerEntry, LedgerEntryType, Reservation } from "../shared/schemas/inventory.ts";
@@ -173,6 +173,17 @@ export class SkuState {
 
   reservation(id: string): ReservationRow | undefined {
     return this.db.select().from(reservations).where(eq(reservations.id, id)).get();
+  }
+
+  /** Reservations of `status` taken after the one whose rowid is `after`, in the order they were taken, each with its rowid (the cursor). */
+  reservationsAfter(status: ReservationRow["status"], after: number, limit: number): (ReservationRow & { seq: number })[] {
+    return this.db
+      .select({ ...getTableColumns(reservations), seq: sql<number>`rowid` })
+      .from(reservations)
+      .where(and(eq(reservations.status, status), sql`rowid > ${after}`))
+      .orderBy(sql`rowid`)
+      .limit(limit)
+      .all();
   }
 
   activeReservations(): ReservationRow[] {

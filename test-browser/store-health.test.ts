@@ -209,6 +209,9 @@ it("shows an order's timeline and allocations, its SKU's figures and ledger, a c
   await expect.poll(() => page.getByRole("table", { name: "Availability by channel" }).getByRole("row", { name: /^web/ }).locator("td").first().textContent()).toBe("17");
   const ledger = page.getByRole("table", { name: /^Movements of CAP-BLUE/ });
   await expect.poll(() => ledger.locator("tbody tr td:nth-of-type(2)").allTextContents()).toEqual(["snapshot", "reservation", "commit"]);
+  // The order's reservation still holds the 2 units not yet shipped.
+  const held = page.getByRole("table", { name: /^Active reservations of CAP-BLUE/ });
+  await expect.poll(() => held.locator("tbody tr td").allTextContents()).toEqual(["web", "2", `${location} × 2`, `order:${created.id}`, expect.any(String), expect.any(String)]);
   await expectAccessible(page, "inventory");
   await screenshot(page, "inventory");
   // The lookup form finds another SKU.

@@ -81,6 +81,54 @@ function Ledger({ sku }: { sku: string }) {
   );
 }
 
+/** The SKU's active reservations, in the order they were taken, a page at a time (a flash sale's shards count theirs apart). */
+function Reservations({ sku }: { sku: string }) {
+  const pages = useCursorPages();
+  const { data: page, error } = useApiData(
+    async () => ok(await api.GET("/v1/inventory/{sku}/reservations", { params: { path: { sku }, query: { cursor: pages.cursor, limit: ledgerPageSize } } })),
+    [sku, pages.cursor],
+    { periodic: true },
+  );
+
+  return (
+    <>
+      <h2 id="reservations-title">Active reservations</h2>
+      {error ? <p role="alert" class="error">{error}</p> : null}
+      {page && page.reservations.length === 0 ? <p>No active reservations{pages.number > 1 ? " on this page" : ""}.</p> : null}
+      {page && page.reservations.length > 0 ? (
+        <table aria-describedby="reservations-title">
+          <caption>Active reservations of {sku}, oldest first{pageSuffix(pages)}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Reservation</th>
+              <th scope="col">Channel</th>
+              <th scope="col">Units</th>
+              <th scope="col">Where</th>
+              <th scope="col">Reference</th>
+              <th scope="col">Taken</th>
+              <th scope="col">Expires</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.reservations.map((reservation) => (
+              <tr key={reservation.id} data-reservation={reservation.id}>
+                <th scope="row" class="wrap">{reservation.id}</th>
+                <td>{reservation.channel}</td>
+                <td>{reservation.qty}</td>
+                <td>{reservation.allocations.map((allocation) => `${allocation.location} × ${allocation.qty}`).join(", ")}</td>
+                <td class="wrap">{reservation.reference}</td>
+                <td>{timeText(reservation.createdAt)}</td>
+                <td>{timeText(reservation.expiresAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <Pager pages={pages} nextCursor={page?.nextCursor} label="the reservations" />
+    </>
+  );
+}
+
 const signed = (value: number) => (value > 0 ? `+${value}` : value === 0 ? "0" : `−${-value}`);
 
 /** The SKU's figures per location and in total, and what each channel may sell of it; read again every 5 s. */
@@ -153,7 +201,7 @@ function Figures({ sku }: { sku: string }) {
           </tfoot>
         </table>
       ) : null}
-      <p class="hint">Available = on hand − safety stock − leased − reserved, never below 0. Reservations are not listed by the API; each one's movements are in the ledger.</p>
+      <p class="hint">Available = on hand − safety stock − leased − reserved, never below 0. Active reservations are listed below; a flash sale's shards count theirs on the SKU's hot view.</p>
 
       <h2 id="channels-title">Availability by channel</h2>
       {!seesChannels ? <p>This key's role cannot list the tenant's channels.</p> : null}
@@ -184,8 +232,9 @@ function Figures({ sku }: { sku: string }) {
   );
 }
 
-/** Inventory lookup: a SKU's figures per location, each channel's availability, and its ledger. */
+/** Inventory lookup: a SKU's figures per location, each channel's availability, its active reservations, and its ledger. */
 export function InventoryLookup({ sku }: { sku: string | null }) {
+  const seesReservations = mayRead(useConsole(), screenReaders.reservations);
   return (
     <section aria-labelledby="inventory-title">
       <h1 id="inventory-title">{sku ? `Inventory of ${sku}` : "Inventory lookup"}</h1>
@@ -193,6 +242,7 @@ export function InventoryLookup({ sku }: { sku: string | null }) {
       {sku ? (
         <>
           <Figures key={`figures-${sku}`} sku={sku} />
+          {seesReservations ? <Reservations key={`reservations-${sku}`} sku={sku} /> : null}
           <Ledger key={`ledger-${sku}`} sku={sku} />
         </>
       ) : null}

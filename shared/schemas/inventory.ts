@@ -84,6 +84,20 @@ export const Reservation = z
   .openapi("Reservation");
 export type Reservation = z.infer<typeof Reservation>;
 
+export const ReservationListQuery = z.object({
+  status: ReservationStatus.default("active").openapi({ description: "Which reservations: active (the default), committed, released or expired." }),
+  cursor: Cursor.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const ReservationPage = z
+  .object({
+    reservations: z.array(Reservation).openapi({ description: "In the order they were taken." }),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi("ReservationPage");
+export type ReservationPage = z.infer<typeof ReservationPage>;
+
 /**
  * pos_sale takes units off a store's onHand; pos_return and pos_void put them back.
  * write_off records units written off (a damaged return) with no figure moving.

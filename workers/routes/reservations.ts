@@ -2,7 +2,7 @@ import { traceIdOf } from "../../shared/tracing.ts";
 import { z } from "@hono/zod-openapi";
 import { AppError, fail } from "../../shared/errors.ts";
 import { IdempotencyKeyHeader, Sku } from "../../shared/schemas/common.ts";
-import { CreateReservationRequest, Reservation } from "../../shared/schemas/inventory.ts";
+import { CreateReservationRequest, Reservation, ReservationListQuery, ReservationPage } from "../../shared/schemas/inventory.ts";
 import { authorize, authorizeKey } from "../auth.ts";
 import { forgetHotRoute, hotRoute, rememberHotRoute } from "../hot-routes.ts";
 import { idempotencyOf, settle, unwrap } from "../idempotency.ts";
@@ -26,6 +26,15 @@ const create = reservations.post("/v1/inventory/{sku}/reservations", "createRese
     "While the SKU is hot for the channel (PUT /v1/inventory/{sku}/hot), a pool reservation is served by one of its allotment shards; its id then starts with `hot_`.",
   request: { params: z.object({ sku: Sku }), headers: IdempotencyKeyHeader, body: body(CreateReservationRequest) },
   responses: { 201: json(Reservation, "The reservation") },
+});
+
+const list = reservations.get("/v1/inventory/{sku}/reservations", "listReservations", {
+  summary: "The SKU's reservations of one status (active by default), in the order they were taken, by cursor",
+  description:
+    "A channel key sees its own channel's only: a page may then hold fewer than `limit` while nextCursor goes on. " +
+    "Reservations a flash sale's shards hold are not listed here; GET /v1/inventory/{sku}/hot counts them per shard.",
+  request: { params: z.object({ sku: Sku }), query: ReservationListQuery },
+  responses: { 200: json(ReservationPage, "A page of reservations") },
 });
 
 const read = reservations.get("/v1/inventory/{sku}/reservations/{id}", "getReservation", {
@@ -87,6 +96,12 @@ export const reservationRoutes = createRouter()
       if (served) return taken(served);
     }
     throw new AppError("internal_error", `The flash sale of ${sku} on ${input.channel} was changing while this reservation was routed; retry it with the same Idempotency-Key`);
+  })
+  .openapi(list, async (c) => {
+    const { sku } = c.req.valid("param");
+    const { status, cursor, limit } = c.req.valid("query");
+    const { principal } = await authorize(c, { roles: [...reservers, "readonly"] });
+    return c.json(await skuObject(c.env, principal.tenantId, sku).listReservations(status, Number(cursor ?? 0), limit, principal.channel), 200);
   })
   .openapi(read, async (c) => {
     const { sku, id } = c.req.valid("param");
