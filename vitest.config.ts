@@ -29,7 +29,14 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "edge", include: ["test/**/*.test.ts"], testTimeout: 60_000 },
+        test: {
+          name: "edge",
+          include: ["test/**/*.test.ts"],
+          testTimeout: 60_000,
+          // Vitest's default on 2 cores is one file at a time. With 2, the edge's files share the two workers with the
+          // node project's (the same group): while an end-to-end file waits on its processes, an edge file runs.
+          maxWorkers: 2,
+        },
       },
       {
         test: {
