@@ -30,7 +30,7 @@ export class ShardForwarder {
 
   /** Whether anything is left to copy, or the shards were never told they are complete. */
   behind(): boolean {
-    const meta = this.db.select().from(indexMeta).where(eq(indexMeta.id, 1)).get();
+    const meta = this.meta();
     return !meta?.shardsReady || meta.forwardedSeq < meta.lastSeq;
   }
 
@@ -43,7 +43,7 @@ export class ShardForwarder {
 
   private async copy(pages: number): Promise<boolean> {
     for (let page = 0; page < pages; page++) {
-      const meta = this.db.select().from(indexMeta).where(eq(indexMeta.id, 1)).get();
+      const meta = this.meta();
       const after = meta?.forwardedSeq ?? 0;
       const rows = this.db.select().from(channelAvailability).where(gt(channelAvailability.seq, after)).orderBy(asc(channelAvailability.seq)).limit(forwardPage).all();
       if (rows.length === 0) {
@@ -61,6 +61,10 @@ export class ShardForwarder {
       this.db.update(indexMeta).set({ forwardedSeq: rows[rows.length - 1]!.seq }).where(eq(indexMeta.id, 1)).run();
     }
     return !this.behind();
+  }
+
+  private meta() {
+    return this.db.select().from(indexMeta).where(eq(indexMeta.id, 1)).get();
   }
 
   private async markReady(lastSeq: number): Promise<void> {

@@ -66,6 +66,12 @@ const transferRetryMs = 1_000;
  * idempotency record. That is what keeps stock from being promised twice.
  * Writes share durable commits (./group-commit.ts); the stored state and its
  * ledger live in ./sku-state.ts.
+ *
+ * Why one long file: every method here decides in this object's serialized
+ * order (group commits, `serialized`, the alarm), which is the invariant.
+ * What can stand apart does: flash-sale bookkeeping (./sku-allotments.ts,
+ * ./sku-auto-hot.ts), leases (./sku-leases.ts), store movements' types
+ * (./store-movements.ts).
  */
 export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   private readonly state: SkuState;
@@ -356,11 +362,11 @@ export class SkuInventory extends ShelfsyncObject<typeof schema, SkuIdentity> {
   private startSale(channel: string, autoHot: AutoHot, rules: ChannelRules): void {
     void this.markHot(channel, autoHot.shards, rules, autoHot.reservationsPerSecond)
       .then(async (outcome) => {
-        if (!outcome.ok) console.log(JSON.stringify({ level: "warn", message: "flash sale did not start by itself", sku: this.identity.sku, channel, code: outcome.code }));
+        if (!outcome.ok) throw new Error(outcome.code);
         this.autoHot.nextCheck = undefined;
         await this.wakeBy(this.alarmWanted());
       })
-      .catch((error: unknown) => console.error(JSON.stringify({ level: "error", message: "flash sale did not start by itself", sku: this.identity.sku, channel, error: String(error) })))
+      .catch((error: unknown) => console.error(JSON.stringify({ level: "warn", message: "flash sale did not start by itself", sku: this.identity.sku, channel, reason: error instanceof Error ? error.message : String(error) })))
       .finally(() => this.autoHot.started(channel));
   }
 

@@ -277,7 +277,7 @@ export class StoreIngest extends ShelfsyncObject<typeof schema, StoreIdentity> {
         const steps = await hand(rows.map((row) => ({ transactionId: row.transactionId, body: row.body! })));
         for (const ids of chunks(rows.map((row) => row.transactionId))) this.db.delete(outbox).where(inArray(outbox.transactionId, ids)).run();
         const traceparents = new Map(rows.map((row) => [row.transactionId, row.traceparent]));
-        await recordHops(this.env, this.claim().tenantId, handOffHops(steps, traceparents, this.now()));
+        await recordHops(this.env, this.identity.tenantId, handOffHops(steps, traceparents, this.now()));
       }
     } catch {
       return false;
