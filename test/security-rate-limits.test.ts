@@ -86,6 +86,18 @@ describe("the tenant-wide limit", () => {
     expect(inventory.status).toBe(200);
     expect(inventory.body.totals).toMatchObject({ reserved: 4 });
   });
+  it("answers every request of a burst that finds the isolate's lease empty: each from the app, none failed by the runtime", async () => {
+    // A lease of one request a call (burst / 50), so that nearly every request of the burst finds it empty while
+    // another request's lease call is in flight. Sharing that call's promise across requests made workerd fail
+    // some answers with a 500 of its own ("Cannot perform I/O on behalf of a different request").
+    const { tenant, skus: [sku] } = await tenantWithStock({ "wh-1": 100 });
+    await setLimits(tenant, { perKey: { requestsPerSecond: 10_000, burst: 10_000 }, perTenant: { requestsPerSecond: 10_000, burst: 50 } });
+
+    const answers = await Promise.all(Array.from({ length: 40 }, () => call("GET", `/v1/inventory/${sku}`, { key: tenant.adminKey })));
+    // Within the tenant's burst of 50 every one is admitted, and each answer is the app's own: the inventory, not the runtime's 500.
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    expect(answers.map((answer) => answer.body.totals)).toEqual(answers.map(() => expect.objectContaining({ onHand: 100 })));
+  });
 });
 
 describe("configuring the limits", () => {

@@ -16,7 +16,8 @@ type PolicyName = "key" | "tenant" | "address";
 /** The tenant-wide budget this isolate holds, taken from the tenant's registry a slice at a time. */
 interface TenantLease {
   tokens: number;
-  pending: Promise<{ granted: number; retryAfterMs: number }> | null;
+  /** Lease calls of this isolate in flight. */
+  calls: number;
 }
 
 /**
@@ -73,25 +74,28 @@ class RateLimiter {
     let lease = this.leases.get(tenantId);
     if (!lease) {
       if (this.leases.size >= maxBuckets) this.leases.delete(this.leases.keys().next().value!);
-      lease = { tokens: 0, pending: null };
+      lease = { tokens: 0, calls: 0 };
       this.leases.set(tenantId, lease);
     }
+    const slice = Math.max(1, Math.floor(limits.perTenant.burst / 50));
     for (let attempt = 0; attempt < 3; attempt++) {
       if (lease.tokens > 0) {
         lease.tokens -= 1;
         return 0;
       }
-      // Requests that find the lease empty together share one call to the registry.
-      lease.pending ??= tenantRegistry(env, tenantId)
-        .leaseRequests(Math.max(1, Math.floor(limits.perTenant.burst / 50)))
-        .then((answer) => {
-          lease.tokens += answer.granted;
-          return answer;
-        })
-        .finally(() => {
-          lease.pending = null;
-        });
-      const answer = await lease.pending;
+      // Each request asks for itself: a promise of one request awaited by another breaks the runtime's rule that a
+      // request's I/O belongs to it, and workerd then fails the waiting request's answer with a 500 of its own
+      // (docs/decisions/0044). The first asks for a slice; those that come while a call is in flight ask for one
+      // request each, so the isolate never holds more than a slice it has not used.
+      const size = lease.calls > 0 ? 1 : slice;
+      lease.calls += 1;
+      let answer: { granted: number; retryAfterMs: number };
+      try {
+        answer = await tenantRegistry(env, tenantId).leaseRequests(size);
+      } finally {
+        lease.calls -= 1;
+      }
+      lease.tokens += answer.granted;
       if (answer.granted === 0) return answer.retryAfterMs;
     }
     return 1_000;
