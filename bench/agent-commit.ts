@@ -49,8 +49,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-/** One autocannon run of `connections` terminals named `${label}-T…`; the 201 round trips go to `latencies`. */
-function cannon(till: TerminalCredentials, label: string, connections: number, perTerminal: number | undefined, latencies: number[]): Promise<autocannon.Result> {
+/** Posts sales for `seconds` from one autocannon run of `connections` terminals named `${label}-T…`; the 201 round trips go to `latencies`. */
+function postSales(till: TerminalCredentials, label: string, connections: number, perTerminal: number | undefined, latencies: number[]): Promise<autocannon.Result> {
   let next = 0;
   const body = (n: number) => JSON.stringify(sale(`${label}-${n}`, { terminalId: `${label}-T${n % connections}` }));
   return new Promise<autocannon.Result>((resolve, reject) => {
@@ -88,11 +88,11 @@ async function load(agent: AgentProcess, till: TerminalCredentials, label: strin
     results = await Promise.all(
       Array.from({ length: connections }, async (_, t) => {
         await new Promise((resolve) => setTimeout(resolve, t * gapMs));
-        return cannon(till, `${label}${t}`, 1, perTerminal, latencies);
+        return postSales(till, `${label}${t}`, 1, perTerminal, latencies);
       }),
     );
   } else {
-    results = [await cannon(till, label, connections, perTerminal, latencies)];
+    results = [await postSales(till, label, connections, perTerminal, latencies)];
   }
   latencies.sort((a, b) => a - b);
   const handled = agent.logs

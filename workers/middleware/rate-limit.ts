@@ -89,12 +89,11 @@ class RateLimiter {
       // request each, so the isolate never holds more than a slice it has not used.
       const size = lease.calls > 0 ? 1 : slice;
       lease.calls += 1;
-      let answer: { granted: number; retryAfterMs: number };
-      try {
-        answer = await tenantRegistry(env, tenantId).leaseRequests(size);
-      } finally {
-        lease.calls -= 1;
-      }
+      const answer = await tenantRegistry(env, tenantId)
+        .leaseRequests(size)
+        .finally(() => {
+          lease.calls -= 1;
+        });
       lease.tokens += answer.granted;
       if (answer.granted === 0) return answer.retryAfterMs;
     }
